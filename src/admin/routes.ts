@@ -1,0 +1,215 @@
+// The admin console: first-run set-up, sign-in, the tool's URLs, and platforms.
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import type { z } from 'zod';
+import { type PlatformRegistry, LMS_FAMILIES, platformInputSchema } from '../lti/platforms';
+import { toolUrls } from '../lti/provider';
+import { csrfToken, requireCsrf } from '../web/csrf';
+import { ForbiddenError, NotFoundError } from '../web/errors';
+import type { AdminAccounts } from './accounts';
+import { newAdminSchema } from './accounts';
+import { canvasDeveloperKey } from './canvas';
+import type { DynamicRegistrations } from './dynamicRegistration';
+
+export interface AdminDeps {
+  accounts: AdminAccounts;
+  platforms: PlatformRegistry;
+  registrations: DynamicRegistrations;
+  publicUrl: string;
+}
+
+type FieldErrors = Record<string, string>;
+function fieldErrors(error: z.ZodError): FieldErrors {
+  const out: FieldErrors = {};
+  for (const issue of error.issues) {
+    const key = String(issue.path[0] ?? '_form');
+    out[key] ??= issue.message;
+  }
+  return out;
+}
+
+export function configurePassport(accounts: AdminAccounts) {
+  passport.use(
+    new LocalStrategy({ usernameField: 'email', passwordField: 'password' }, (email, password, done) => {
+      accounts.verify(email, password).then((user) => done(null, user ?? false), done);
+    }),
+  );
+  passport.serializeUser((user, done) => done(null, (user as { id: number }).id));
+  passport.deserializeUser((id: number, done) => {
+    accounts.byId(id).then((u) => done(null, u ?? false), done);
+  });
+}
+
+/** Signed-in admins only. A person in an LTI session (any LMS role) is not a console admin. */
+export function requireAdmin(req: Request, res: Response, next: NextFunction) {
+  if (req.user) return next();
+  if (req.session.lti) return next(new ForbiddenError('The admin console is for microcred administrators.', 'NOT_AN_ADMIN', 'Sign in with a microcred admin account in a new browser tab.'));
+  if (req.method === 'GET') return res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
+  next(new ForbiddenError('Sign in as an administrator first.', 'NOT_SIGNED_IN'));
+}
+
+const safeNext = (n: unknown) => (typeof n === 'string' && /^\/admin(\/|$)/.test(n) ? n : '/admin');
+
+export function adminRouter(deps: AdminDeps): Router {
+  const r = Router();
+  r.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  r.use(requireCsrf);
+
+  const render = (req: Request, res: Response, view: string, locals: Record<string, unknown> = {}) =>
+    res.render(`admin/${view}`, { csrf: csrfToken(req), admin: req.user, ...locals });
+
+  // --- first run -----------------------------------------------------------
+  r.get('/setup/:token', async (req, res, next) => {
+    try {
+      if (!(await deps.accounts.setupTokenValid(req.params.token))) {
+        return res.status(410).render('error', {
+          title: 'Set-up link no longer valid',
+          error: { status: 410, code: 'SETUP_LINK_USED', message: 'This set-up link was already used or has expired.', hint: 'Sign in at /admin/login. If no admin exists yet, restart microcred to print a new link.' },
+        });
+      }
+      render(req, res, 'setup', { title: 'Create the first administrator', token: req.params.token, values: {}, errors: {} });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/setup/:token', async (req, res, next) => {
+    try {
+      const parsed = newAdminSchema.safeParse(req.body);
+      if (!parsed.success) {
+        return res.status(422).render('admin/setup', { title: 'Create the first administrator', csrf: csrfToken(req), token: req.params.token, values: { email: req.body.email }, errors: fieldErrors(parsed.error) });
+      }
+      const id = await deps.accounts.createFirstAdmin(req.params.token, parsed.data.email, parsed.data.password);
+      if (!id) {
+        return res.status(410).render('error', {
+          title: 'Set-up link no longer valid',
+          error: { status: 410, code: 'SETUP_LINK_USED', message: 'This set-up link was already used or has expired, so no account was created.', hint: 'Sign in at /admin/login with the account that was created.' },
+        });
+      }
+      req.login({ id, email: parsed.data.email }, (err) => (err ? next(err) : res.redirect(303, '/admin')));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  // --- sign in / out -------------------------------------------------------
+  r.get('/login', (req, res) => {
+    if (req.user) return res.redirect(303, '/admin');
+    render(req, res, 'login', { title: 'Administrator sign-in', values: {}, error: undefined, next: safeNext(req.query.next) });
+  });
+
+  r.post('/login', (req, res, next) => {
+    passport.authenticate('local', (err: unknown, user: Express.User | false) => {
+      if (err) return next(err);
+      if (!user) {
+        return res.status(401).render('admin/login', { title: 'Administrator sign-in', csrf: csrfToken(req), values: { email: req.body.email }, error: 'That email and password do not match an administrator account.', next: safeNext(req.body.next) });
+      }
+      req.login(user, (e) => (e ? next(e) : res.redirect(303, safeNext(req.body.next))));
+    })(req, res, next);
+  });
+
+  r.post('/logout', (req, res, next) => {
+    req.logout((err) => (err ? next(err) : req.session.destroy(() => res.redirect(303, '/admin/login'))));
+  });
+
+  // --- console -------------------------------------------------------------
+  r.use(requireAdmin);
+
+  r.get('/', async (req, res, next) => {
+    try {
+      render(req, res, 'dashboard', { title: 'microcred administration', urls: toolUrls(deps.publicUrl), platforms: await deps.platforms.list(), notice: req.query.notice });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  const platformForm = (req: Request, res: Response, locals: { id?: number; values: Record<string, unknown>; errors: FieldErrors }, status = 200) =>
+    res.status(status).render('admin/platform-form', { title: locals.id ? 'Edit platform' : 'Register a platform', csrf: csrfToken(req), admin: req.user, families: LMS_FAMILIES, urls: toolUrls(deps.publicUrl), ...locals });
+
+  r.get('/platforms/new', (req, res) => platformForm(req, res, { values: { lmsFamily: 'moodle' }, errors: {} }));
+
+  r.post('/platforms', async (req, res, next) => {
+    const parsed = platformInputSchema.safeParse(req.body);
+    if (!parsed.success) return platformForm(req, res, { values: req.body, errors: fieldErrors(parsed.error) }, 422);
+    try {
+      await deps.platforms.create(parsed.data);
+      res.redirect(303, '/admin?notice=registered');
+    } catch (e) {
+      const err = e as { status?: number; message?: string; hint?: string };
+      if (err.status === 409) return platformForm(req, res, { values: req.body, errors: { _form: `${err.message} ${err.hint ?? ''}` } }, 409);
+      next(e);
+    }
+  });
+
+  const idParam = (req: Request) => {
+    const id = Number(req.params.id);
+    if (!Number.isInteger(id) || id <= 0) throw new NotFoundError('That platform is not registered.');
+    return id;
+  };
+
+  r.get('/platforms/:id/edit', async (req, res, next) => {
+    try {
+      const p = await deps.platforms.get(idParam(req));
+      platformForm(req, res, { id: p.id, values: { ...p, deploymentIds: p.deploymentIds.join('\n') }, errors: {} });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/platforms/:id', async (req, res, next) => {
+    try {
+      const id = idParam(req);
+      const parsed = platformInputSchema.safeParse(req.body);
+      if (!parsed.success) return platformForm(req, res, { id, values: req.body, errors: fieldErrors(parsed.error) }, 422);
+      try {
+        await deps.platforms.update(id, parsed.data);
+      } catch (e) {
+        const err = e as { status?: number; message?: string };
+        if (err.status === 409) return platformForm(req, res, { id, values: req.body, errors: { _form: String(err.message) } }, 409);
+        throw e;
+      }
+      res.redirect(303, '/admin?notice=saved');
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/platforms/:id/active', async (req, res, next) => {
+    try {
+      await deps.platforms.setActive(idParam(req), req.body.active === 'true');
+      res.redirect(303, `/admin?notice=${req.body.active === 'true' ? 'enabled' : 'disabled'}`);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/platforms/:id/delete', async (req, res, next) => {
+    try {
+      await deps.platforms.remove(idParam(req));
+      res.redirect(303, '/admin?notice=deleted');
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  // --- dynamic registration links -----------------------------------------
+  r.post('/registrations', async (req, res, next) => {
+    try {
+      const link = await deps.registrations.createLink();
+      render(req, res, 'registration-link', { title: 'Dynamic registration link', link });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  return r;
+}
+
+/** Public: Canvas fetches it when the admin chooses "Enter URL" for a developer key. */
+export function canvasConfigHandler(publicUrl: string) {
+  return (_req: Request, res: Response) => {
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json(canvasDeveloperKey(publicUrl));
+  };
+}

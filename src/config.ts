@@ -1,0 +1,93 @@
+// The one place that reads the environment. Every setting is validated here, so a
+// wrong value stops the process at start with the variable's name and the fix.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z
+    .url({ message: 'must be an absolute URL such as https://microcred.example.edu' })
+    .optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { message: 'must start with postgres:// or postgresql://' })
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  ENCRYPTION_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/=_-]{43,}$/, {
+      message: 'must be at least 32 random bytes, base64 encoded (try: openssl rand -base64 32)',
+    })
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: z.string().default('loopback'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(5433),
+  NODE_ENV: z.string().default('development'),
+});
+
+export interface AppConfig {
+  port: number;
+  publicUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** 32 bytes; encrypts secrets at rest and signs ltijs's internal tokens. */
+  encryptionKey: Buffer;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  trustProxy: string | boolean | number;
+  embeddedPgPort: number;
+  production: boolean;
+}
+
+function readOrCreateKey(dataDir: string): Buffer {
+  const file = path.join(dataDir, 'encryption.key');
+  if (fs.existsSync(file)) {
+    const key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
+    if (key.length < 32) {
+      throw new ConfigError(`${file} holds fewer than 32 bytes. Delete it to generate a new one, or set ENCRYPTION_KEY.`);
+    }
+    return key;
+  }
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  const key = randomBytes(32);
+  fs.writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600 });
+  return key;
+}
+
+function parseTrustProxy(value: string): string | boolean | number {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const encryptionKey = e.ENCRYPTION_KEY ? Buffer.from(e.ENCRYPTION_KEY, 'base64') : readOrCreateKey(dataDir);
+  if (encryptionKey.length < 32) {
+    throw new ConfigError('ENCRYPTION_KEY: decodes to fewer than 32 bytes; generate one with: openssl rand -base64 32');
+  }
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return {
+    port: e.PORT,
+    publicUrl,
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    encryptionKey: encryptionKey.subarray(0, 32),
+    logLevel: e.LOG_LEVEL,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    embeddedPgPort: e.EMBEDDED_PG_PORT,
+    production: e.NODE_ENV === 'production',
+  };
+}

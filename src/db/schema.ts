@@ -1,0 +1,187 @@
+// The app's own tables. ltijs keeps its tables (platforms' keys, id tokens, nonces)
+// in the same database through ltijs-sequelize; nothing here reads those directly.
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const adminUsers = pgTable('admin_users', {
+  id: serial('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  passwordHash: text('password_hash').notNull(),
+  createdAt: createdAt(),
+  lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
+});
+
+/** One-time links that let the first admin be created. Only a hash is stored. */
+export const adminSetupTokens = pgTable('admin_setup_tokens', {
+  tokenHash: text('token_hash').primaryKey(),
+  createdAt: createdAt(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true }),
+});
+
+export const platforms = pgTable(
+  'platforms',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    issuer: text('issuer').notNull(),
+    clientId: text('client_id').notNull(),
+    authLoginUrl: text('auth_login_url').notNull(),
+    accessTokenUrl: text('access_token_url').notNull(),
+    jwksUrl: text('jwks_url').notNull(),
+    /** moodle | canvas | brightspace | other: some LMSs need their own handling. */
+    lmsFamily: text('lms_family').notNull().default('other'),
+    active: boolean('active').notNull().default(true),
+    registeredVia: text('registered_via').notNull().default('manual'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('platforms_issuer_client_uq').on(t.issuer, t.clientId)],
+);
+
+export const platformDeployments = pgTable(
+  'platform_deployments',
+  {
+    platformId: integer('platform_id')
+      .notNull()
+      .references(() => platforms.id, { onDelete: 'cascade' }),
+    deploymentId: text('deployment_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.platformId, t.deploymentId] })],
+);
+
+/**
+ * Each OIDC login we start. ltijs does not tie the id_token's nonce to the login
+ * that asked for it; this row does, and it is consumed once.
+ */
+export const ltiLogins = pgTable(
+  'lti_logins',
+  {
+    state: text('state').primaryKey(),
+    nonce: text('nonce').notNull(),
+    issuer: text('issuer').notNull(),
+    clientId: text('client_id'),
+    /** The login parameters, kept so a blocked-cookie launch can be restarted in a new window. */
+    loginParams: jsonb('login_params').$type<Record<string, string>>().notNull(),
+    createdAt: createdAt(),
+    consumedAt: timestamp('consumed_at', { withTimezone: true }),
+  },
+  (t) => [index('lti_logins_created_idx').on(t.createdAt)],
+);
+
+export const ltiUsers = pgTable(
+  'lti_users',
+  {
+    id: serial('id').primaryKey(),
+    platformId: integer('platform_id')
+      .notNull()
+      .references(() => platforms.id, { onDelete: 'cascade' }),
+    sub: text('sub').notNull(),
+    name: text('name'),
+    givenName: text('given_name'),
+    familyName: text('family_name'),
+    email: text('email'),
+    createdAt: createdAt(),
+    lastLaunchAt: timestamp('last_launch_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('lti_users_platform_sub_uq').on(t.platformId, t.sub)],
+);
+
+export const courses = pgTable(
+  'courses',
+  {
+    id: serial('id').primaryKey(),
+    platformId: integer('platform_id')
+      .notNull()
+      .references(() => platforms.id, { onDelete: 'cascade' }),
+    deploymentId: text('deployment_id').notNull(),
+    contextId: text('context_id').notNull(),
+    title: text('title'),
+    label: text('label'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('courses_context_uq').on(t.platformId, t.deploymentId, t.contextId)],
+);
+
+export const resourceLinks = pgTable(
+  'resource_links',
+  {
+    id: serial('id').primaryKey(),
+    courseId: integer('course_id')
+      .notNull()
+      .references(() => courses.id, { onDelete: 'cascade' }),
+    linkId: text('link_id').notNull(),
+    title: text('title'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('resource_links_course_link_uq').on(t.courseId, t.linkId)],
+);
+
+/** Browser sessions (admin console and LTI). The cookie holds only the id. */
+export const webSessions = pgTable(
+  'web_sessions',
+  {
+    sid: text('sid').primaryKey(),
+    data: jsonb('data').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('web_sessions_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * One row per successful launch: the tool's own short-lived session, bound to
+ * platform, deployment, course and user. Pages address it as /app/:launchId and it
+ * is honoured only together with the browser session that created it.
+ */
+export const launchSessions = pgTable(
+  'launch_sessions',
+  {
+    id: text('id').primaryKey(),
+    webSessionId: text('web_session_id').notNull(),
+    platformId: integer('platform_id')
+      .notNull()
+      .references(() => platforms.id, { onDelete: 'cascade' }),
+    deploymentId: text('deployment_id').notNull(),
+    courseId: integer('course_id').references(() => courses.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => ltiUsers.id, { onDelete: 'cascade' }),
+    resourceLinkId: integer('resource_link_id').references(() => resourceLinks.id, { onDelete: 'set null' }),
+    roles: text('roles').array().notNull().default(sql`'{}'::text[]`),
+    /** instructor | learner | admin: what the landing page and authz use. */
+    appRole: text('app_role').notNull(),
+    messageType: text('message_type').notNull(),
+    /** Claims later features need: custom params, AGS/NRPS endpoints, deep-link settings, locale. */
+    claims: jsonb('claims').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('launch_sessions_web_session_idx').on(t.webSessionId)],
+);
+
+/**
+ * One-time links an admin creates for LTI Dynamic Registration. Without one, the
+ * registration URL refuses: otherwise anyone could register a "platform".
+ */
+export const registrationLinks = pgTable('registration_links', {
+  tokenHash: text('token_hash').primaryKey(),
+  createdAt: createdAt(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true }),
+  platformId: integer('platform_id').references(() => platforms.id, { onDelete: 'set null' }),
+});

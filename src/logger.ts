@@ -1,0 +1,5 @@
+import pino from 'pino';
+
+export function createLogger(level: string) {
+  return pino({ level, base: { app: 'microcred' }, timestamp: pino.stdTimeFunctions.isoTime });
+}

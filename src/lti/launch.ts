@@ -1,0 +1,252 @@
+// The launch path: OIDC login → platform → id_token POST → our own session.
+// ltijs validates signature, iss, aud, expiry and its replay list; these handlers close
+// the gaps it leaves (see docs/decisions/0002-ltijs-hardening.md):
+//  - the nonce is ours (crypto-random) and bound to the login's state, used once;
+//  - the deployment id must be one the admin registered;
+//  - alg must be RS256/384/512 (never "none" or HMAC);
+//  - after validation the ltik is not used: the browser gets the tool's own session.
+import { randomBytes } from 'node:crypto';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { NextFunction, Request, Response } from 'express';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import type { LtiToken } from 'ltijs';
+import type { Logger } from 'pino';
+import type { Db } from '../db/database';
+import { courses, launchSessions, ltiLogins, ltiUsers, resourceLinks } from '../db/schema';
+import { LaunchRejectedError } from '../web/errors';
+import { hashSessionId as hashSid } from '../web/session';
+import type { PlatformRegistry } from './platforms';
+import { summariseRoles } from './roles';
+
+export const LOGIN_TTL_SECONDS = 10 * 60;
+export const LAUNCH_SESSION_SECONDS = 8 * 60 * 60;
+const ALLOWED_ALGS = new Set(['RS256', 'RS384', 'RS512']);
+const CLAIM = 'https://purl.imsglobal.org/spec/lti/claim/';
+
+export interface LaunchDeps {
+  db: Db;
+  platforms: PlatformRegistry;
+  log: Logger;
+}
+
+/** A rejection goes to the log with its reason code, then to the person as a 4xx page. */
+export function rejectLaunch(log: Logger, req: Request, err: LaunchRejectedError): never {
+  log.warn({ reason: err.code, reqId: req.id, ip: req.ip }, 'LTI launch rejected');
+  throw err;
+}
+
+/**
+ * Wraps ltijs's login route: ltijs answers with a redirect to the platform; we swap
+ * its Math.random nonce for a crypto-random one and remember it with the state.
+ */
+export function captureLogin({ db, log }: LaunchDeps) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const params = { ...(req.query as Record<string, string>), ...(req.body as Record<string, string>) };
+    const originalRedirect = res.redirect.bind(res) as (url: string) => void;
+    (res as unknown as { redirect: (u: string) => void }).redirect = (target: string) => {
+      const url = new URL(target);
+      const state = url.searchParams.get('state');
+      if (!state) return originalRedirect(target);
+      const nonce = randomBytes(24).toString('base64url');
+      url.searchParams.set('nonce', nonce);
+      const loginParams: Record<string, string> = {};
+      for (const k of ['iss', 'login_hint', 'target_link_uri', 'lti_message_hint', 'client_id', 'lti_deployment_id', 'lti_storage_target']) {
+        if (typeof params[k] === 'string') loginParams[k] = params[k];
+      }
+      db.insert(ltiLogins)
+        .values({ state: decodeURIComponent(state), nonce, issuer: String(params.iss), clientId: params.client_id ?? null, loginParams })
+        .then(
+          () => originalRedirect(url.toString()),
+          (err) => {
+            log.error({ err }, 'could not record LTI login');
+            next(err);
+          },
+        );
+    };
+    next();
+  };
+}
+
+/**
+ * Runs before ltijs on the launch POST. Checks what ltijs does not, and consumes the
+ * login row so the same state (and so the same id_token) can never launch twice.
+ */
+export function guardLaunch({ db, platforms, log }: LaunchDeps) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const idToken = req.body?.id_token;
+      const state = req.body?.state;
+      if (req.body?.error) {
+        rejectLaunch(log, req, new LaunchRejectedError('PLATFORM_ERROR', `The LMS refused the login: ${String(req.body.error_description ?? req.body.error)}.`, 400));
+      }
+      if (typeof idToken !== 'string' || typeof state !== 'string') {
+        rejectLaunch(log, req, new LaunchRejectedError('NOT_A_LAUNCH', 'This address only accepts LTI launches from a registered LMS.', 400, 'Open the tool from a link or activity in your course.'));
+      }
+      let header: ReturnType<typeof decodeProtectedHeader>;
+      let claims: ReturnType<typeof decodeJwt>;
+      try {
+        header = decodeProtectedHeader(idToken);
+        claims = decodeJwt(idToken);
+      } catch {
+        rejectLaunch(log, req, new LaunchRejectedError('MALFORMED_ID_TOKEN', 'The launch message from the LMS is not a valid signed token.', 400));
+      }
+      if (!header.alg || !ALLOWED_ALGS.has(header.alg)) {
+        rejectLaunch(log, req, new LaunchRejectedError('ALG_NOT_ALLOWED', `The launch token is signed with "${String(header.alg)}", which is not allowed; LTI 1.3 requires RS256.`));
+      }
+
+      // Consume the login exactly once, and only while it is fresh.
+      const [login] = await db
+        .update(ltiLogins)
+        .set({ consumedAt: new Date() })
+        .where(
+          and(
+            eq(ltiLogins.state, state),
+            isNull(ltiLogins.consumedAt),
+            gt(ltiLogins.createdAt, sql`now() - make_interval(secs => ${LOGIN_TTL_SECONDS})`),
+          ),
+        )
+        .returning();
+      if (!login) {
+        const [seen] = await db.select({ consumedAt: ltiLogins.consumedAt }).from(ltiLogins).where(eq(ltiLogins.state, state));
+        if (seen?.consumedAt) rejectLaunch(log, req, new LaunchRejectedError('REPLAYED_LAUNCH', 'This launch was already used. Each launch works once.'));
+        rejectLaunch(log, req, new LaunchRejectedError(seen ? 'LOGIN_EXPIRED' : 'UNKNOWN_STATE', seen ? 'The login took too long and expired.' : 'This launch does not belong to a login started by this tool.'));
+      }
+      if (claims.nonce !== login.nonce) {
+        rejectLaunch(log, req, new LaunchRejectedError('NONCE_MISMATCH', 'The launch token does not belong to the login that asked for it.'));
+      }
+      if (claims.iss !== login.issuer) {
+        rejectLaunch(log, req, new LaunchRejectedError('ISSUER_MISMATCH', 'The launch token comes from a different LMS than the login.'));
+      }
+      const auds = Array.isArray(claims.aud) ? claims.aud : claims.aud ? [claims.aud] : [];
+      const clientId = login.clientId || (typeof claims.azp === 'string' && claims.azp) || auds[0];
+      const platform = clientId ? await platforms.findByIssuerAndClient(String(claims.iss), clientId) : undefined;
+      if (!platform) {
+        rejectLaunch(log, req, new LaunchRejectedError('UNKNOWN_PLATFORM', 'This LMS is not registered with microcred.', 403, 'Ask your administrator to register the LMS in the microcred admin console.'));
+      }
+      // ltijs never checks that an array aud contains our client id (it trusts azp alone).
+      if (!auds.includes(platform.clientId) || (auds.length > 1 && claims.azp !== platform.clientId)) {
+        rejectLaunch(log, req, new LaunchRejectedError('WRONG_AUDIENCE', 'The launch token was issued for another tool.'));
+      }
+      if (!platform.active) {
+        rejectLaunch(log, req, new LaunchRejectedError('PLATFORM_DISABLED', 'This LMS has been disabled in microcred.', 403, 'Ask your microcred administrator to enable it again.'));
+      }
+      const deploymentId = claims[`${CLAIM}deployment_id`];
+      if (typeof deploymentId !== 'string' || !(await platforms.hasDeployment(platform.id, deploymentId))) {
+        rejectLaunch(log, req, new LaunchRejectedError('UNKNOWN_DEPLOYMENT', `Deployment "${String(deploymentId ?? '(none)')}" of this LMS is not registered.`, 403, 'Ask your microcred administrator to add this deployment ID to the platform.'));
+      }
+
+      // ltijs checks the state against its signed state cookie. Without any state cookie,
+      // the browser blocked cookies in the LMS frame: offer to finish in a new window.
+      const stateCookies = Object.keys(req.signedCookies ?? {}).filter((k) => k.startsWith('state'));
+      if (!req.signedCookies?.[`state${state}`]) {
+        if (stateCookies.length === 0) {
+          log.warn({ reason: 'COOKIES_BLOCKED', reqId: req.id }, 'LTI launch needs a new window');
+          const relaunch = new URL('/lti/login', `${req.protocol}://${req.get('host')}`);
+          for (const [k, v] of Object.entries(login.loginParams)) if (k !== 'lti_storage_target') relaunch.searchParams.set(k, v);
+          res.status(401);
+          return res.render('lti/cookies-blocked', { title: 'Open microcred in a new window', relaunchUrl: relaunch.pathname + relaunch.search });
+        }
+        rejectLaunch(log, req, new LaunchRejectedError('STATE_COOKIE_MISMATCH', 'This launch was started in another browser window or by another site.'));
+      }
+      res.locals.platformRow = platform;
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+/** Maps ltijs's error messages to reason codes people and logs can use. */
+export function ltijsFailure(log: Logger) {
+  return (req: Request, res: Response) => {
+    const detail = String((res.locals.err as { details?: { message?: string } })?.details?.message ?? 'UNKNOWN');
+    const map: Record<string, [string, string]> = {
+      'invalid signature': ['BAD_SIGNATURE', 'The launch token signature does not match the LMS keys.'],
+      'jwt expired': ['TOKEN_EXPIRED', 'The launch token has expired.'],
+      TOKEN_TOO_OLD: ['TOKEN_TOO_OLD', 'The launch token is too old.'],
+      AUD_DOES_NOT_CONTAIN_CLIENTID: ['WRONG_AUDIENCE', 'The launch token was issued for another tool.'],
+      NONCE_ALREADY_RECEIVED: ['REPLAYED_NONCE', 'The launch token was already used.'],
+      KEY_NOT_FOUND: ['UNKNOWN_KEY', "The launch token was signed with a key the LMS does not publish."],
+      UNREGISTERED_PLATFORM: ['UNKNOWN_PLATFORM', 'This LMS is not registered with microcred.'],
+    };
+    const [code, message] =
+      map[detail] ??
+      (/^NO_|INVALID_|_CLAIM/.test(detail)
+        ? ['MISSING_CLAIMS', `The launch token is missing required LTI information (${detail}).`]
+        : ['INVALID_LAUNCH', `The launch could not be validated (${detail}).`]);
+    log.warn({ reason: code, detail, reqId: req.id }, 'LTI launch rejected');
+    const err = new LaunchRejectedError(code, message);
+    res.status(err.status).render('error', { title: 'Launch refused', error: err });
+  };
+}
+
+/** After ltijs accepted the launch: record who/where, open our session, leave the ltik behind. */
+export function completeLaunch({ db, log }: LaunchDeps) {
+  return async (token: LtiToken, req: Request, res: Response, next: NextFunction) => {
+    try {
+      const platform = res.locals.platformRow as { id: number };
+      const ctx = token.platformContext;
+      const roles = summariseRoles(ctx.roles);
+      const launchId = randomBytes(24).toString('base64url');
+      await new Promise<void>((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
+      req.session.lti = true;
+      const webSessionId = req.sessionId;
+      await db.transaction(async (tx) => {
+        const now = new Date();
+        const [user] = await tx
+          .insert(ltiUsers)
+          .values({ platformId: platform.id, sub: token.user, name: token.userInfo?.name, givenName: token.userInfo?.given_name, familyName: token.userInfo?.family_name, email: token.userInfo?.email })
+          .onConflictDoUpdate({
+            target: [ltiUsers.platformId, ltiUsers.sub],
+            set: { name: token.userInfo?.name, givenName: token.userInfo?.given_name, familyName: token.userInfo?.family_name, email: token.userInfo?.email, lastLaunchAt: now },
+          })
+          .returning({ id: ltiUsers.id });
+        let courseId: number | null = null;
+        let linkId: number | null = null;
+        if (ctx.context?.id) {
+          const [course] = await tx
+            .insert(courses)
+            .values({ platformId: platform.id, deploymentId: token.deploymentId, contextId: ctx.context.id, title: ctx.context.title, label: ctx.context.label })
+            .onConflictDoUpdate({ target: [courses.platformId, courses.deploymentId, courses.contextId], set: { title: ctx.context.title, label: ctx.context.label, updatedAt: now } })
+            .returning({ id: courses.id });
+          courseId = course.id;
+          if (ctx.resource?.id) {
+            const [link] = await tx
+              .insert(resourceLinks)
+              .values({ courseId, linkId: ctx.resource.id, title: ctx.resource.title })
+              .onConflictDoUpdate({ target: [resourceLinks.courseId, resourceLinks.linkId], set: { title: ctx.resource.title } })
+              .returning({ id: resourceLinks.id });
+            linkId = link.id;
+          }
+        }
+        await tx.insert(launchSessions).values({
+          id: launchId,
+          webSessionId: hashSid(webSessionId),
+          platformId: platform.id,
+          deploymentId: token.deploymentId,
+          courseId,
+          userId: user.id,
+          resourceLinkId: linkId,
+          roles: ctx.roles ?? [],
+          appRole: roles.appRole,
+          messageType: ctx.messageType,
+          claims: {
+            custom: ctx.custom ?? {},
+            launchPresentation: ctx.launchPresentation ?? {},
+            ags: ctx.endpoint ?? null,
+            nrps: ctx.namesRoles ?? null,
+            deepLinking: ctx.deepLinkingSettings ?? null,
+            platformFamily: token.platformInfo?.product_family_code ?? null,
+            lmsAdmin: roles.lmsAdmin,
+          },
+          expiresAt: new Date(Date.now() + LAUNCH_SESSION_SECONDS * 1000),
+        });
+      });
+      log.info({ reqId: req.id, platformId: platform.id, role: roles.appRole }, 'LTI launch accepted');
+      // 303: the browser follows with a GET, leaving the id_token POST behind.
+      res.redirect(303, `/app/${launchId}`);
+    } catch (err) {
+      next(err);
+    }
+  };
+}

@@ -1,0 +1,64 @@
+// Sets ltijs up in serverless mode on our database, mounted under /lti.
+// Configured around its defaults (docs/decisions/0002-ltijs-hardening.md):
+// tokenMaxAge 60 s, CORS off, no platform cookie or ltik redirect (ltiaas mode),
+// and no deploy(): it calls process.exit() on a database error.
+import { Provider as lti, type Provider } from 'ltijs';
+import Sequelize from 'ltijs-sequelize';
+import type { Pool } from 'pg';
+
+export interface LtiRoutes {
+  login: string;
+  launch: string;
+  keys: string;
+  register: string;
+}
+
+export const LTI_MOUNT = '/lti';
+export const LTI_ROUTES: LtiRoutes = { login: '/login', launch: '/launch', keys: '/keys', register: '/register' };
+
+export function toolUrls(publicUrl: string) {
+  return {
+    login: `${publicUrl}${LTI_MOUNT}${LTI_ROUTES.login}`,
+    launch: `${publicUrl}${LTI_MOUNT}${LTI_ROUTES.launch}`,
+    jwks: `${publicUrl}${LTI_MOUNT}${LTI_ROUTES.keys}`,
+    dynamicRegistration: `${publicUrl}${LTI_MOUNT}${LTI_ROUTES.register}`,
+    canvasConfig: `${publicUrl}/lti/canvas.json`,
+  };
+}
+
+/** ltijs's tables live in their own schema: its `platforms` would collide with ours. */
+export const LTIJS_SCHEMA = 'ltijs';
+
+export async function createLtiProvider(opts: { databaseUrl: string; encryptionKey: Buffer; publicUrl: string; pool: Pool }): Promise<Provider> {
+  await opts.pool.query(`CREATE SCHEMA IF NOT EXISTS ${LTIJS_SCHEMA}`);
+  const u = new URL(opts.databaseUrl);
+  const plugin = new Sequelize(decodeURIComponent(u.pathname.slice(1)), decodeURIComponent(u.username), decodeURIComponent(u.password), {
+    host: u.hostname,
+    port: Number(u.port || 5432),
+    dialect: 'postgres',
+    logging: false,
+    pool: { max: 5 },
+    dialectOptions: { options: `-c search_path=${LTIJS_SCHEMA}` },
+    define: { schema: LTIJS_SCHEMA },
+  });
+  lti.setup(opts.encryptionKey.toString('base64'), { plugin }, {
+    appRoute: LTI_ROUTES.launch,
+    loginRoute: LTI_ROUTES.login,
+    keysetRoute: LTI_ROUTES.keys,
+    dynRegRoute: LTI_ROUTES.register,
+    cookies: { secure: true, sameSite: 'None' },
+    tokenMaxAge: 60,
+    cors: false,
+    ltiaas: true,
+    dynReg: {
+      url: `${opts.publicUrl}${LTI_MOUNT}`,
+      name: 'microcred',
+      description: 'EU micro-credentials and Open Badges 3.0 from course outcomes',
+      logo: `${opts.publicUrl}/public/logo.svg`,
+      autoActivate: true,
+      useDeepLinking: true,
+    },
+  });
+  await lti.Database.setup();
+  return lti;
+}

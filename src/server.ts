@@ -1,0 +1,114 @@
+// Starts microcred: config → database (embedded or DATABASE_URL) → ltijs → express.
+import type { Server } from 'node:http';
+import { AdminAccounts } from './admin/accounts';
+import { DynamicRegistrations } from './admin/dynamicRegistration';
+import { type AppConfig, ConfigError, loadConfig } from './config';
+import { type Database, openDatabase } from './db/database';
+import { createLogger } from './logger';
+import { PlatformRegistry } from './lti/platforms';
+import { createLtiProvider } from './lti/provider';
+import { createApp } from './web/app';
+
+export interface RunningApp {
+  server: Server;
+  url: string;
+  database: Database;
+  accounts: AdminAccounts;
+  platforms: PlatformRegistry;
+  registrations: DynamicRegistrations;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: AppConfig): Promise<RunningApp> {
+  const log = createLogger(config.logLevel);
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, embeddedPort: config.embeddedPgPort, log });
+  let lti;
+  try {
+    lti = await createLtiProvider({ databaseUrl: database.url, encryptionKey: config.encryptionKey, publicUrl: config.publicUrl, pool: database.pool });
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  let origins: string[] = [];
+  const platforms: PlatformRegistry = new PlatformRegistry(database.db, lti, () => {
+    platforms.frameOrigins().then((o) => (origins = o), (err) => log.error({ err }, 'could not refresh frame origins'));
+  });
+  origins = await platforms.frameOrigins();
+  const accounts = new AdminAccounts(database.db);
+  const registrations = new DynamicRegistrations(database.db, platforms, config.publicUrl, log, config.production);
+  const app = createApp({
+    database,
+    lti,
+    platforms,
+    accounts,
+    registrations,
+    log,
+    publicUrl: config.publicUrl,
+    encryptionKey: config.encryptionKey,
+    trustProxy: config.trustProxy,
+    frameOrigins: () => origins,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  let stopped = false;
+  return {
+    server,
+    url: `http://localhost:${port}`,
+    database,
+    accounts,
+    platforms,
+    registrations,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await lti.close({ silent: true }).catch(() => undefined);
+      await database.close();
+    },
+  };
+}
+
+async function main() {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const t0 = performance.now();
+  const running = await startServer(config).catch((err: Error) => {
+    log.fatal({ err }, `microcred could not start: ${err.message}`);
+    process.exit(1);
+  });
+  const token = await running.accounts.issueSetupToken();
+  log.info({ url: config.publicUrl, readyMs: Math.round(performance.now() - t0), database: config.databaseUrl ? 'DATABASE_URL' : 'embedded' }, 'microcred is ready');
+  if (token) {
+    // Printed plainly as well: this is the one line a new admin must find.
+    console.log(`\n  No administrator yet. Open this one-time link to create one:\n  ${config.publicUrl}/admin/setup/${token}\n`);
+  }
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    running.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (require.main === module) void main();

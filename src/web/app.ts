@@ -1,0 +1,135 @@
+// Assembles the express app. Order matters: logging, headers, cookies, the LTI
+// endpoints (which must not see our session or CSRF), then session-backed pages.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Provider } from 'ltijs';
+import passport from 'passport';
+import type { Logger } from 'pino';
+import pinoHttp from 'pino-http';
+import type { AdminAccounts } from '../admin/accounts';
+import type { DynamicRegistrations } from '../admin/dynamicRegistration';
+import { adminRouter, canvasConfigHandler, configurePassport } from '../admin/routes';
+import type { Database } from '../db/database';
+import { captureLogin, completeLaunch, guardLaunch, ltijsFailure } from '../lti/launch';
+import type { PlatformRegistry } from '../lti/platforms';
+import { LTI_MOUNT, LTI_ROUTES } from '../lti/provider';
+import { AppError, NotFoundError } from './errors';
+import { launchRouter } from './launchPages';
+import { securityHeaders } from './security';
+import { sessionMiddleware } from './session';
+import { useViews } from './views';
+
+export interface AppDeps {
+  database: Database;
+  lti: Provider;
+  platforms: PlatformRegistry;
+  accounts: AdminAccounts;
+  registrations: DynamicRegistrations;
+  log: Logger;
+  publicUrl: string;
+  encryptionKey: Buffer;
+  trustProxy: string | boolean | number;
+  frameOrigins: () => readonly string[];
+}
+
+export function createApp(deps: AppDeps) {
+  const { database, lti, log } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy);
+  useViews(app);
+
+  app.use(
+    pinoHttp({
+      logger: log,
+      genReqId: (req) => (req.headers['x-request-id'] as string) || randomUUID(),
+      // Tokens and cookies never reach the log.
+      redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+      serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/([?&](ltik|reg|registration_token|id_token)=)[^&]*/g, '$1[redacted]') }) },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || (req.url ?? '').startsWith('/public/') },
+    }),
+  );
+  app.use(securityHeaders(deps.frameOrigins));
+  // Same secret as ltijs's own cookie-parser, so our guard can read its signed state cookies.
+  app.use(cookieParser(deps.encryptionKey.toString('base64')));
+  app.use('/public', express.static(publicDir(), { maxAge: '1h', index: false }));
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await database.pool.query('SELECT 1');
+      res.json({ status: 'ok', database: 'ok' });
+    } catch (err) {
+      log.error({ err }, 'health check failed');
+      res.status(503).json({ status: 'error', database: 'unreachable' });
+    }
+  });
+
+  const launchDeps = { db: database.db, platforms: deps.platforms, log };
+  const body = express.urlencoded({ extended: false, limit: '256kb' });
+  app.get(`${LTI_MOUNT}/canvas.json`, canvasConfigHandler(deps.publicUrl));
+  app.all(`${LTI_MOUNT}${LTI_ROUTES.login}`, body, captureLogin(launchDeps));
+  app.get(`${LTI_MOUNT}${LTI_ROUTES.register}`, sessionMiddleware(database.db), deps.registrations.handler());
+  // The launch needs our session (to open one) but never CSRF: the id_token is its proof.
+  app.post(`${LTI_MOUNT}${LTI_ROUTES.launch}`, body, sessionMiddleware(database.db), guardLaunch(launchDeps));
+
+  lti.onConnect(completeLaunch(launchDeps));
+  lti.onDeepLinking(completeLaunch(launchDeps));
+  const failure = ltijsFailure(log);
+  lti.onInvalidToken(failure);
+  lti.onSessionTimeout(failure);
+  lti.onUnregisteredPlatform((req, res) => {
+    log.warn({ reason: 'UNKNOWN_PLATFORM', reqId: req.id }, 'LTI login rejected');
+    res.status(400).render('error', { title: 'Unknown LMS', error: { status: 400, code: 'UNKNOWN_PLATFORM', message: 'This LMS is not registered with microcred.', hint: 'Ask your administrator to register the LMS (issuer and client ID) in the microcred admin console.' } });
+  });
+  lti.onInactivePlatform((req, res) => {
+    log.warn({ reason: 'PLATFORM_DISABLED', reqId: req.id }, 'LTI login rejected');
+    res.status(403).render('error', { title: 'LMS disabled', error: { status: 403, code: 'PLATFORM_DISABLED', message: 'This LMS has been disabled in microcred.', hint: 'Ask your microcred administrator to enable it again.' } });
+  });
+  // ltijs would also accept an ltik (which never expires) on any path under its mount.
+  // Only the three routes we use reach it, and the launch only after our guard passed.
+  app.use(LTI_MOUNT, (req, res, next) => {
+    const allowed =
+      req.path === LTI_ROUTES.login ||
+      (req.path === LTI_ROUTES.keys && req.method === 'GET') ||
+      (req.path === LTI_ROUTES.launch && req.method === 'POST' && res.locals.platformRow);
+    if (allowed) return next();
+    next(new NotFoundError());
+  });
+  app.use(LTI_MOUNT, lti.app);
+
+  // Everything below has a session.
+  app.use(sessionMiddleware(database.db));
+  configurePassport(deps.accounts);
+  app.use(passport.initialize());
+  app.use(passport.session());
+
+  app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
+  app.use('/admin', adminRouter({ accounts: deps.accounts, platforms: deps.platforms, registrations: deps.registrations, publicUrl: deps.publicUrl }));
+  app.use('/app', launchRouter(database.db));
+
+  app.use((_req, _res, next) => next(new NotFoundError()));
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const known = err instanceof AppError ? err : undefined;
+    const parserError = (err as { type?: string; status?: number })?.type === 'entity.too.large';
+    const error = known ?? (parserError ? new AppError('What you sent is larger than allowed.', 413, 'TOO_LARGE', 'Shorten it and try again.') : undefined);
+    if (!error) {
+      req.log?.error({ err }, 'unhandled error');
+      res.status(500);
+      return res.render('error', { title: 'Something went wrong', error: { status: 500, code: 'INTERNAL', message: 'Something went wrong on our side.', hint: `Try again. If it keeps happening, give your administrator this reference: ${String(req.id)}.` } });
+    }
+    if (error.status >= 500) req.log?.error({ err, code: error.code }, error.message);
+    else req.log?.info({ code: error.code }, error.message);
+    res.status(error.status);
+    if (req.accepts(['html', 'json']) === 'json') return res.json({ error: { code: error.code, message: error.message, hint: error.hint } });
+    res.render('error', { title: error.message, error });
+  });
+  return app;
+}
+
+function publicDir(): string {
+  const fs = require('node:fs') as typeof import('node:fs');
+  for (const c of [path.resolve(__dirname, '..', '..', 'public'), path.resolve(__dirname, '..', '..', '..', 'public')]) if (fs.existsSync(c)) return c;
+  throw new Error('public/ folder not found');
+}

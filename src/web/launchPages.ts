@@ -1,0 +1,82 @@
+// Pages inside a launch: /app/:launchId/… . The launch id alone grants nothing: it is
+// honoured only with the browser session that made it, and only until it expires.
+import { and, eq, gt } from 'drizzle-orm';
+import { type NextFunction, type Request, type Response, Router } from 'express';
+import type { Db } from '../db/database';
+import { courses, launchSessions, ltiUsers, platforms } from '../db/schema';
+import { UnauthorizedError } from './errors';
+import { hashSessionId } from './session';
+
+export interface LaunchContext {
+  id: string;
+  platformId: number;
+  platformName: string;
+  deploymentId: string;
+  courseId: number | null;
+  courseTitle: string | null;
+  userId: number;
+  userName: string | null;
+  appRole: 'instructor' | 'learner' | 'admin';
+  roles: string[];
+  claims: Record<string, unknown>;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    launch?: LaunchContext;
+  }
+}
+
+export function loadLaunch(db: Db) {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    try {
+      const id = req.params.launchId;
+      const [row] = await db
+        .select({
+          id: launchSessions.id,
+          platformId: launchSessions.platformId,
+          platformName: platforms.name,
+          platformActive: platforms.active,
+          deploymentId: launchSessions.deploymentId,
+          courseId: launchSessions.courseId,
+          courseTitle: courses.title,
+          userId: launchSessions.userId,
+          userName: ltiUsers.name,
+          appRole: launchSessions.appRole,
+          roles: launchSessions.roles,
+          claims: launchSessions.claims,
+        })
+        .from(launchSessions)
+        .innerJoin(platforms, eq(platforms.id, launchSessions.platformId))
+        .innerJoin(ltiUsers, eq(ltiUsers.id, launchSessions.userId))
+        .leftJoin(courses, eq(courses.id, launchSessions.courseId))
+        .where(and(eq(launchSessions.id, id), eq(launchSessions.webSessionId, hashSessionId(req.sessionId)), gt(launchSessions.expiresAt, new Date())));
+      if (!row || !row.platformActive) {
+        throw new UnauthorizedError(
+          'Your microcred session has ended or belongs to another browser.',
+          'LAUNCH_SESSION_INVALID',
+          'Go back to your course in the LMS and open microcred again.',
+        );
+      }
+      const { platformActive: _active, ...launch } = row;
+      req.launch = launch as LaunchContext;
+      next();
+    } catch (e) {
+      next(e);
+    }
+  };
+}
+
+export function launchRouter(db: Db): Router {
+  const r = Router({ mergeParams: true });
+  r.use('/:launchId', loadLaunch(db));
+  r.get('/:launchId', (req, res) => {
+    const launch = req.launch!;
+    const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;
+    const common = { launch, base: `/app/${launch.id}`, lmsAdmin: Boolean(launch.claims.lmsAdmin), locale };
+    if (launch.appRole === 'instructor') return res.render('lti/course-dashboard', { title: `${launch.courseTitle ?? 'Course'} · microcred`, ...common });
+    if (launch.appRole === 'admin') return res.render('lti/lms-admin', { title: 'microcred administration', ...common });
+    res.render('lti/my-credentials', { title: 'My credentials', ...common });
+  });
+  return r;
+}

@@ -1,0 +1,134 @@
+// Server-side browser sessions. The cookie carries a random id; the database keeps
+// only its SHA-256, so a copy of the table cannot be replayed as cookies.
+//
+// The cookie is always `Secure; SameSite=None; Partitioned`: the tool lives inside an
+// LMS iframe on another site. Browsers accept Secure cookies on http://localhost, so
+// development works without TLS; in production TLS ends at the proxy (trust proxy).
+import { createHash, randomBytes } from 'node:crypto';
+import { eq, lt } from 'drizzle-orm';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Db } from '../db/database';
+import { webSessions } from '../db/schema';
+
+export const SESSION_COOKIE = 'mc_sid';
+const IDLE_SECONDS = 8 * 60 * 60;
+
+export interface SessionData {
+  csrf?: string;
+  /** passport's slot */
+  passport?: { user?: number };
+  [key: string]: unknown;
+}
+
+export interface Session extends SessionData {
+  regenerate(cb: (err?: unknown) => void): void;
+  save(cb?: (err?: unknown) => void): void;
+  destroy(cb?: (err?: unknown) => void): void;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    session: Session;
+    /** The raw session id; launch sessions are bound to it. */
+    sessionId: string;
+  }
+}
+
+const hash = (sid: string) => createHash('sha256').update(sid).digest('base64url');
+
+export function sessionCookieHeader(name: string, value: string, maxAgeSeconds: number): string {
+  return `${name}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; Secure; SameSite=None; Partitioned`;
+}
+
+function appendSetCookie(res: Response, cookie: string) {
+  const prev = res.getHeader('Set-Cookie');
+  const list = prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)];
+  res.setHeader('Set-Cookie', [...list.filter((c) => !c.startsWith(`${SESSION_COOKIE}=`)), cookie]);
+}
+
+export function sessionMiddleware(db: Db): RequestHandler {
+  let lastSweep = 0;
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const cookieSid = req.cookies?.[SESSION_COOKIE] as string | undefined;
+      let sid = cookieSid && /^[A-Za-z0-9_-]{43}$/.test(cookieSid) ? cookieSid : undefined;
+      let stored: SessionData = {};
+      if (sid) {
+        const [row] = await db.select().from(webSessions).where(eq(webSessions.sid, hash(sid)));
+        if (row && row.expiresAt > new Date()) stored = row.data as SessionData;
+        else sid = undefined;
+      }
+      let isNew = !sid;
+      let currentSid = sid ?? randomBytes(32).toString('base64url');
+      let destroyed = false;
+      const snapshot = JSON.stringify(stored);
+
+      const persist = async () => {
+        if (destroyed) return;
+        const data = { ...session } as Record<string, unknown>;
+        for (const k of ['regenerate', 'save', 'destroy']) delete data[k];
+        const json = JSON.stringify(data);
+        // Untouched anonymous sessions are not stored: crawlers and health checks stay cheap.
+        if (isNew && json === '{}') return;
+        const expiresAt = new Date(Date.now() + IDLE_SECONDS * 1000);
+        await db
+          .insert(webSessions)
+          .values({ sid: hash(currentSid), data, expiresAt })
+          .onConflictDoUpdate({ target: webSessions.sid, set: { data, expiresAt } });
+        if (isNew || json !== snapshot) appendSetCookie(res, sessionCookieHeader(SESSION_COOKIE, currentSid, IDLE_SECONDS));
+        isNew = false;
+      };
+
+      const session: Session = Object.assign(Object.create(null), stored, {
+        regenerate(cb: (err?: unknown) => void) {
+          const old = currentSid;
+          for (const k of Object.keys(session)) if (!['regenerate', 'save', 'destroy'].includes(k)) delete session[k];
+          currentSid = randomBytes(32).toString('base64url');
+          req.sessionId = currentSid;
+          isNew = true;
+          db.delete(webSessions)
+            .where(eq(webSessions.sid, hash(old)))
+            .then(() => cb(), cb);
+        },
+        save(cb?: (err?: unknown) => void) {
+          persist().then(() => cb?.(), (e) => cb?.(e));
+        },
+        destroy(cb?: (err?: unknown) => void) {
+          destroyed = true;
+          appendSetCookie(res, sessionCookieHeader(SESSION_COOKIE, '', 0));
+          db.delete(webSessions)
+            .where(eq(webSessions.sid, hash(currentSid)))
+            .then(() => cb?.(), (e) => cb?.(e));
+        },
+      });
+      req.session = session;
+      req.sessionId = currentSid;
+
+      // Persist before the response head goes out, so Set-Cookie can still be added.
+      const end = res.end.bind(res) as (...a: unknown[]) => Response;
+      let ended = false;
+      (res as unknown as { end: (...a: unknown[]) => Response }).end = (...args: unknown[]) => {
+        if (ended) return res;
+        ended = true;
+        persist().then(
+          () => end(...args),
+          (err) => {
+            req.log?.error({ err }, 'session save failed');
+            end(...args);
+          },
+        );
+        return res;
+      };
+
+      if (Date.now() - lastSweep > 10 * 60 * 1000) {
+        lastSweep = Date.now();
+        void db.delete(webSessions).where(lt(webSessions.expiresAt, new Date())).catch(() => undefined);
+      }
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+export { hash as hashSessionId };

@@ -1,0 +1,287 @@
+// Full launches against the platform simulator, and every forged launch we know of.
+import { generateKeyPair } from 'jose';
+import { readForm, TestBrowser } from '../support/browser';
+import { launch, postLaunch, startLogin } from '../support/launch';
+import { PlatformSimulator, USERS } from '../support/platformSimulator';
+import { startTestTool, type TestTool } from '../support/tool';
+
+let tool: TestTool;
+let sim: PlatformSimulator;
+let other: PlatformSimulator;
+
+beforeAll(async () => {
+  tool = await startTestTool();
+  sim = await new PlatformSimulator('moodle').start();
+  other = await new PlatformSimulator('canvas').start();
+  for (const s of [sim, other]) {
+    s.toolLaunchUrl = `${tool.base}/lti/launch`;
+    s.toolJwksUrl = `${tool.base}/lti/keys`;
+    await tool.platforms.create(s.registration());
+  }
+});
+
+afterAll(async () => {
+  await tool?.stop();
+  await sim?.stop();
+  await other?.stop();
+});
+
+describe('a full launch', () => {
+  it('takes an instructor to the course dashboard, with a session cookie fit for an iframe', async () => {
+    const { page, browser } = await launch(tool, sim, 'instructor');
+    expect(page.status).toBe(200);
+    expect(page.url).toMatch(/\/app\/[A-Za-z0-9_-]{32}$/);
+    expect(page.body).toContain('Biology 101');
+    expect(page.body).toContain('Micro-credentials in this course');
+    const sid = browser.cookie('mc_sid')!;
+    expect(sid.attributes).toMatch(/HttpOnly/);
+    expect(sid.attributes).toMatch(/Secure/);
+    expect(sid.attributes).toMatch(/SameSite=None/);
+    expect(sid.attributes).toMatch(/Partitioned/);
+    // No ltik, no token in the address the person ends on.
+    expect(page.url).not.toMatch(/ltik|id_token/);
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('content-security-policy')).toContain(`frame-ancestors 'self' ${sim.issuer}`);
+  });
+
+  it('takes a teaching assistant to the course dashboard too', async () => {
+    const { page } = await launch(tool, sim, 'ta');
+    expect(page.body).toContain('Micro-credentials in this course');
+  });
+
+  it('takes a learner to "My credentials"', async () => {
+    const { page } = await launch(tool, sim, 'learner');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<h1>My credentials</h1>');
+    expect(page.body).not.toContain('Micro-credentials in this course');
+  });
+
+  it('takes an LMS administrator to a link to the admin console', async () => {
+    const { page } = await launch(tool, sim, 'admin');
+    expect(page.body).toContain('Open the admin console');
+  });
+
+  it('works the same for a Canvas-shaped launch', async () => {
+    const { page } = await launch(tool, other, 'learner');
+    expect(page.body).toContain('My credentials');
+  });
+
+  it('records platform, deployment, course, resource link and user', async () => {
+    await launch(tool, sim, 'learner');
+    const { rows } = await tool.database.pool.query(
+      `SELECT u.sub, u.email, c.context_id, c.title, c.deployment_id, r.link_id, l.app_role, p.issuer
+         FROM launch_sessions l JOIN lti_users u ON u.id = l.user_id JOIN courses c ON c.id = l.course_id
+         JOIN resource_links r ON r.id = l.resource_link_id JOIN platforms p ON p.id = l.platform_id
+        WHERE u.sub = $1 AND p.issuer = $2 ORDER BY l.created_at DESC LIMIT 1`,
+      [USERS.learner.sub, sim.issuer],
+    );
+    expect(rows[0]).toEqual({ sub: USERS.learner.sub, email: 'lena@uni.example', context_id: 'course-101', title: 'Biology 101', deployment_id: 'dep-1', link_id: 'rl-1', app_role: 'learner', issuer: sim.issuer });
+  });
+
+  it('gives each launch in one browser its own address, and ends the older session', async () => {
+    const browser = new TestBrowser();
+    const a = await launch(tool, sim, 'instructor', browser);
+    const b = await launch(tool, other, 'learner', browser);
+    expect(a.page.url).not.toBe(b.page.url);
+    expect((await browser.get(b.page.url)).status).toBe(200);
+    const again = await browser.get(a.page.url);
+    expect(again.status).toBe(401);
+    expect(again.body).toContain('LAUNCH_SESSION_INVALID');
+  });
+
+  it('refuses a launch address from another browser', async () => {
+    const { page } = await launch(tool, sim, 'instructor');
+    const stranger = await new TestBrowser().get(page.url);
+    expect(stranger.status).toBe(401);
+    expect(stranger.body).toContain('open microcred again');
+  });
+});
+
+describe('forged and broken launches are refused with a clear 4xx page', () => {
+  async function forged(build: (ctx: { nonce: string; state: string }) => Promise<string> | string) {
+    const browser = new TestBrowser();
+    const start = await startLogin(browser, tool, sim, 'learner');
+    const token = await build(start);
+    return postLaunch(browser, tool, token, start.state);
+  }
+  const claims = (nonce: string, overrides: Record<string, unknown> = {}) => ({ ...sim.launchClaims(USERS.learner, nonce), ...overrides });
+
+  function expectRefused(page: { status: number; body: string }, code: string) {
+    expect(page.body).toContain(code);
+    expect(page.status).toBeGreaterThanOrEqual(400);
+    expect(page.status).toBeLessThan(500);
+    expect(page.body).not.toMatch(/at .*\.(js|ts):\d+/); // never a stack trace
+  }
+
+  it('bad signature', async () => {
+    const page = await forged(async ({ nonce }) => {
+      const t = await sim.signIdToken(claims(nonce));
+      const [h, p, s] = t.split('.');
+      return `${h}.${p}.${s.slice(0, -6)}AAAAAA`;
+    });
+    expectRefused(page, 'BAD_SIGNATURE');
+  });
+
+  it('wrong aud', async () => {
+    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce), { aud: 'some-other-tool' })), 'WRONG_AUDIENCE');
+  });
+
+  it('aud listing our client next to another, with azp naming the other', async () => {
+    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce, { azp: 'some-other-tool' }), { aud: [sim.clientId, 'some-other-tool'] })), 'WRONG_AUDIENCE');
+  });
+
+  it('aud naming another tool while azp names ours', async () => {
+    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce, { azp: sim.clientId }), { aud: ['some-other-tool'] })), 'WRONG_AUDIENCE');
+  });
+
+  it('wrong iss', async () => {
+    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce), { iss: other.issuer })), 'ISSUER_MISMATCH');
+  });
+
+  it('expired token', async () => {
+    const past = Math.floor(Date.now() / 1000) - 3600;
+    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce), { iat: past - 60, exp: past })), 'TOKEN_EXPIRED');
+  });
+
+  it('token issued too long ago (beyond 60 s), even if not expired', async () => {
+    const iat = Math.floor(Date.now() / 1000) - 120;
+    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce), { iat })), 'TOKEN_TOO_OLD');
+  });
+
+  it('tolerates 30 s of clock skew', async () => {
+    const iat = Math.floor(Date.now() / 1000) - 30;
+    const page = await forged(({ nonce }) => sim.signIdToken(claims(nonce), { iat }));
+    expect(page.status).toBe(200);
+  });
+
+  it('replayed launch (same state and nonce again)', async () => {
+    const browser = new TestBrowser();
+    const start = await startLogin(browser, tool, sim, 'learner');
+    const token = await sim.signIdToken(claims(start.nonce));
+    expect((await postLaunch(browser, tool, token, start.state)).status).toBe(200);
+    expectRefused(await postLaunch(browser, tool, token, start.state), 'REPLAYED_LAUNCH');
+  });
+
+  it('replayed nonce under a fresh login', async () => {
+    const browser = new TestBrowser();
+    const first = await startLogin(browser, tool, sim, 'learner');
+    const token = await sim.signIdToken(claims(first.nonce));
+    expect((await postLaunch(browser, tool, token, first.state)).status).toBe(200);
+    const second = await startLogin(browser, tool, sim, 'learner');
+    expectRefused(await postLaunch(browser, tool, token, second.state), 'NONCE_MISMATCH');
+  });
+
+  it('a nonce that does not match the login', async () => {
+    expectRefused(await forged(() => sim.signIdToken(claims('made-up-nonce'))), 'NONCE_MISMATCH');
+  });
+
+  it('unknown deployment id', async () => {
+    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce, { 'https://purl.imsglobal.org/spec/lti/claim/deployment_id': 'dep-unknown' }))), 'UNKNOWN_DEPLOYMENT');
+  });
+
+  it.each([
+    ['message_type', 'https://purl.imsglobal.org/spec/lti/claim/message_type'],
+    ['version', 'https://purl.imsglobal.org/spec/lti/claim/version'],
+    ['roles', 'https://purl.imsglobal.org/spec/lti/claim/roles'],
+    ['resource_link', 'https://purl.imsglobal.org/spec/lti/claim/resource_link'],
+  ])('missing required claim: %s', async (_name, claim) => {
+    const page = await forged(({ nonce }) => {
+      const c = claims(nonce);
+      delete c[claim];
+      return sim.signIdToken(c);
+    });
+    expectRefused(page, 'MISSING_CLAIMS');
+  });
+
+  it('alg none', async () => {
+    expectRefused(await forged(({ nonce }) => sim.unsignedIdToken(claims(nonce))), 'ALG_NOT_ALLOWED');
+  });
+
+  it('HS256 signed with a guessable secret', async () => {
+    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce), { alg: 'HS256', key: new TextEncoder().encode('secret') as never })), 'ALG_NOT_ALLOWED');
+  });
+
+  it("a key from another platform's JWKS", async () => {
+    // Signed with the other platform's key and kid, but claiming to be this platform.
+    const page = await forged(({ nonce }) => other.signIdToken(claims(nonce), { iss: sim.issuer, aud: sim.clientId }));
+    expectRefused(page, 'UNKNOWN_KEY');
+  });
+
+  it('a key nobody published, under a known kid', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce), { key: privateKey })), 'BAD_SIGNATURE');
+  });
+
+  it('a state cookie from another login', async () => {
+    const victim = new TestBrowser();
+    const attacker = new TestBrowser();
+    await startLogin(victim, tool, sim, 'learner'); // the victim holds a state cookie of their own
+    const attackerLogin = await startLogin(attacker, tool, sim, 'learner');
+    const token = await sim.signIdToken(claims(attackerLogin.nonce));
+    expectRefused(await postLaunch(victim, tool, token, attackerLogin.state), 'STATE_COOKIE_MISMATCH');
+  });
+
+  it('a state this tool never issued', async () => {
+    const browser = new TestBrowser();
+    const start = await startLogin(browser, tool, sim, 'learner');
+    const token = await sim.signIdToken(claims(start.nonce));
+    expectRefused(await postLaunch(browser, tool, token, 'invented-state'), 'UNKNOWN_STATE');
+  });
+
+  it('a disabled platform', async () => {
+    const p = await tool.platforms.findByIssuerAndClient(other.issuer, other.clientId);
+    await tool.platforms.setActive(p!.id, false);
+    try {
+      const res = await new TestBrowser().get(`${tool.base}/lti/login?iss=${encodeURIComponent(other.issuer)}&login_hint=x&target_link_uri=${encodeURIComponent(tool.base + '/lti/launch')}&client_id=${other.clientId}`);
+      expectRefused(res, 'PLATFORM_DISABLED');
+    } finally {
+      await tool.platforms.setActive(p!.id, true);
+    }
+  });
+
+  it('a login from an unregistered platform', async () => {
+    const res = await new TestBrowser().get(`${tool.base}/lti/login?iss=https%3A%2F%2Fevil.example&login_hint=x&target_link_uri=${encodeURIComponent(tool.base + '/lti/launch')}&client_id=x`);
+    expectRefused(res, 'UNKNOWN_PLATFORM');
+  });
+
+  it('a POST without a token, and garbage as a token', async () => {
+    expectRefused(await new TestBrowser().post(`${tool.base}/lti/launch`, {}), 'NOT_A_LAUNCH');
+    expectRefused(await new TestBrowser().post(`${tool.base}/lti/launch`, { id_token: 'not.a.jwt', state: 'x' }), 'MALFORMED_ID_TOKEN');
+  });
+
+  it('an ltik in the URL is not accepted anywhere', async () => {
+    const res = await new TestBrowser().get(`${tool.base}/lti/launch?ltik=eyJhbGciOiJIUzI1NiJ9.e30.x`);
+    expect(res.status).toBe(404);
+  });
+
+  it('does not answer cross-origin requests with credentials (no CORS)', async () => {
+    const res = await fetch(`${tool.base}/lti/keys`, { headers: { origin: 'https://evil.example' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+});
+
+describe('iframe without third-party cookies', () => {
+  it('offers to finish the launch in a new window, and that link completes it', async () => {
+    const browser = new TestBrowser();
+    browser.blockCookies = true;
+    const start = await startLogin(browser, tool, sim, 'learner');
+    const auth = await browser.get(start.authUrl.toString());
+    const form = readForm(auth.body);
+    const page = await browser.post(form.action, form.fields);
+    expect(page.status).toBe(401);
+    expect(page.body).toContain('Open microcred in a new window');
+    const link = /href="(\/lti\/login\?[^"]*)"/.exec(page.body)![1].replace(/&amp;/g, '&');
+
+    // The new window is a first-party context, where cookies work.
+    browser.blockCookies = false;
+    const relaunch = await browser.get(`${tool.base}${link}`, false);
+    expect(relaunch.status).toBe(302);
+    const auth2 = await browser.get(relaunch.headers.get('location')!);
+    const form2 = readForm(auth2.body);
+    const landing = await browser.post(form2.action, form2.fields);
+    expect(landing.status).toBe(200);
+    expect(landing.body).toContain('My credentials');
+  });
+});

@@ -1,0 +1,97 @@
+// A minimal browser for tests: keeps cookies per origin (treating the loopback tool as
+// a secure context, as real browsers treat localhost), follows redirects by hand, and
+// can read forms out of pages. It speaks real HTTP to the tool and the simulator.
+export interface Page {
+  status: number;
+  url: string;
+  headers: Headers;
+  body: string;
+}
+
+interface Cookie {
+  name: string;
+  value: string;
+  host: string;
+  attributes: string;
+}
+
+export class TestBrowser {
+  readonly cookies: Cookie[] = [];
+  /** Set to drop every cookie the tool sets, like a browser blocking third-party cookies. */
+  blockCookies = false;
+
+  cookieHeader(url: string): string {
+    const host = new URL(url).host;
+    return this.cookies
+      .filter((c) => c.host === host)
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
+  }
+
+  cookie(name: string): Cookie | undefined {
+    return this.cookies.find((c) => c.name === name);
+  }
+
+  private store(url: string, res: Response) {
+    if (this.blockCookies) return;
+    const host = new URL(url).host;
+    for (const raw of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = raw.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const attributes = attrs.join(';');
+      const idx = this.cookies.findIndex((c) => c.name === name && c.host === host);
+      if (idx >= 0) this.cookies.splice(idx, 1);
+      const expired = /max-age=0\b/i.test(attributes) || /expires=Thu, 01 Jan 1970/i.test(attributes);
+      if (!expired) this.cookies.push({ name, value, host, attributes });
+    }
+  }
+
+  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string>; follow?: boolean } = {}): Promise<Page> {
+    let current = url;
+    let method = init.method ?? (init.form ? 'POST' : 'GET');
+    let body: string | undefined = init.form ? new URLSearchParams(init.form).toString() : undefined;
+    for (let hop = 0; hop < 10; hop++) {
+      const headers: Record<string, string> = { accept: 'text/html', ...(init.headers ?? {}) };
+      const cookie = this.cookieHeader(current);
+      if (cookie) headers.cookie = cookie;
+      if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+      const res = await fetch(current, { method, headers, body, redirect: 'manual' });
+      this.store(current, res);
+      const location = res.headers.get('location');
+      if (location && res.status >= 300 && res.status < 400 && init.follow !== false) {
+        current = new URL(location, current).toString();
+        if (res.status !== 307 && res.status !== 308) {
+          method = 'GET';
+          body = undefined;
+        }
+        continue;
+      }
+      return { status: res.status, url: current, headers: res.headers, body: await res.text() };
+    }
+    throw new Error(`too many redirects from ${url}`);
+  }
+
+  get(url: string, follow = true) {
+    return this.request(url, { follow });
+  }
+
+  post(url: string, form: Record<string, string>, follow = true) {
+    return this.request(url, { form, follow });
+  }
+}
+
+/** Reads the hidden inputs and action of the first form (or the one whose action matches). */
+export function readForm(html: string, actionIncludes?: string): { action: string; fields: Record<string, string> } {
+  const forms = [...html.matchAll(/<form\b[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)];
+  const form = forms.find((f) => !actionIncludes || f[1].includes(actionIncludes));
+  if (!form) throw new Error(`no form${actionIncludes ? ` posting to ${actionIncludes}` : ''} in page:\n${html.slice(0, 2000)}`);
+  const fields: Record<string, string> = {};
+  for (const m of form[2].matchAll(/<input\b[^>]*>/g)) {
+    const name = /name="([^"]*)"/.exec(m[0])?.[1];
+    const value = /value="([^"]*)"/.exec(m[0])?.[1] ?? '';
+    if (name) fields[name] = value.replace(/&amp;/g, '&').replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  }
+  return { action: form[1].replace(/&amp;/g, '&'), fields };
+}

@@ -1,0 +1,56 @@
+// Starts microcred for a test file on its own fresh database in the test PostgreSQL.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '../../src/config';
+import { type RunningApp, startServer } from '../../src/server';
+
+export async function createTestDatabase(): Promise<string> {
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set: run the tests with `npm test`, which starts PostgreSQL.');
+  const name = `mc_test_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export interface TestTool extends RunningApp {
+  /** Base URL the tool believes it has (its PUBLIC_URL). */
+  base: string;
+}
+
+export async function startTestTool(env: Record<string, string> = {}): Promise<TestTool> {
+  const databaseUrl = await createTestDatabase();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'microcred-test-'));
+  // PUBLIC_URL must be known before listening; pick a free port first.
+  const port = await freePort();
+  const config = loadConfig({
+    PORT: String(port),
+    PUBLIC_URL: `http://localhost:${port}`,
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ...env,
+  });
+  const running = await startServer(config);
+  return Object.assign(running, { base: config.publicUrl });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.once('error', reject);
+  });
+}
