@@ -125,7 +125,7 @@ export function adminRouter(deps: AdminDeps): Router {
   });
 
   const platformForm = (req: Request, res: Response, locals: { id?: number; values: Record<string, unknown>; errors: FieldErrors }, status = 200) =>
-    res.status(status).render('admin/platform-form', { title: locals.id ? 'Edit platform' : 'Register a platform', csrf: csrfToken(req), admin: req.user, families: LMS_FAMILIES, urls: toolUrls(deps.publicUrl), ...locals });
+    res.status(status).render('admin/platform-form', { title: locals.id ? 'Edit platform' : 'Register a platform', csrf: csrfToken(req), admin: req.user, families: LMS_FAMILIES, urls: toolUrls(deps.publicUrl), ...locals, id: locals.id ?? null });
 
   r.get('/platforms/new', (req, res) => platformForm(req, res, { values: { lmsFamily: 'moodle' }, errors: {} }));
 

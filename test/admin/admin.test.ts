@@ -1,0 +1,281 @@
+// The admin console through real HTTP: first-run set-up, sign-in, CSRF, platforms,
+// Canvas JSON and dynamic registration against the platform simulator.
+import { readForm, TestBrowser } from '../support/browser';
+import { launch } from '../support/launch';
+import { PlatformSimulator } from '../support/platformSimulator';
+import { startTestTool, type TestTool } from '../support/tool';
+
+let tool: TestTool;
+const EMAIL = 'it-admin@uni.example';
+const PASSWORD = 'correct horse battery staple';
+
+beforeAll(async () => {
+  tool = await startTestTool();
+});
+afterAll(async () => {
+  await tool?.stop();
+});
+
+/** Fetches a page and returns its form's fields (with the CSRF token) for the given action. */
+async function formOn(browser: TestBrowser, pageUrl: string, action?: string) {
+  const page = await browser.get(pageUrl);
+  expect(page.status).toBe(200);
+  return readForm(page.body, action);
+}
+
+async function signedIn(): Promise<TestBrowser> {
+  const b = new TestBrowser();
+  const form = await formOn(b, `${tool.base}/admin/login`, '/admin/login');
+  const res = await b.post(`${tool.base}/admin/login`, { ...form.fields, email: EMAIL, password: PASSWORD });
+  expect(res.status).toBe(200);
+  expect(res.url).toBe(`${tool.base}/admin`);
+  return b;
+}
+
+describe('first-run set-up link', () => {
+  let token: string;
+  let spare: string;
+
+  it('is issued only while no admin exists, and shows a form', async () => {
+    token = (await tool.accounts.issueSetupToken())!;
+    spare = (await tool.accounts.issueSetupToken())!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const page = await new TestBrowser().get(`${tool.base}/admin/setup/${token}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Create the first administrator');
+  });
+
+  it('keeps what was typed and explains each error', async () => {
+    const b = new TestBrowser();
+    const form = await formOn(b, `${tool.base}/admin/setup/${token}`, '/admin/setup/');
+    const res = await b.post(`${tool.base}/admin/setup/${token}`, { ...form.fields, email: EMAIL, password: 'short', confirm: 'other' });
+    expect(res.status).toBe(422);
+    expect(res.body).toContain(`value="${EMAIL}"`);
+    expect(res.body).toContain('Use at least 12 characters');
+    expect(res.body).not.toContain('value="short"');
+    expect(await tool.accounts.adminCount()).toBe(0);
+  });
+
+  it('creates the admin once, even when two browsers submit at the same moment', async () => {
+    const a = new TestBrowser();
+    const b = new TestBrowser();
+    const fa = await formOn(a, `${tool.base}/admin/setup/${token}`, '/admin/setup/');
+    const fb = await formOn(b, `${tool.base}/admin/setup/${spare}`, '/admin/setup/');
+    const [ra, rb] = await Promise.all([
+      a.post(`${tool.base}/admin/setup/${token}`, { ...fa.fields, email: EMAIL, password: PASSWORD, confirm: PASSWORD }),
+      b.post(`${tool.base}/admin/setup/${spare}`, { ...fb.fields, email: 'other@uni.example', password: PASSWORD, confirm: PASSWORD }),
+    ]);
+    expect([ra.status, rb.status].sort()).toEqual([200, 410]);
+    expect(await tool.accounts.adminCount()).toBe(1);
+    const winner = ra.status === 200 ? ra : rb;
+    expect(winner.url).toBe(`${tool.base}/admin`);
+    expect(winner.body).toContain('Login initiation URL');
+  });
+
+  it('is dead once used', async () => {
+    const again = await new TestBrowser().get(`${tool.base}/admin/setup/${token}`);
+    expect(again.status).toBe(410);
+    expect(again.body).toContain('SETUP_LINK_USED');
+    expect(await tool.accounts.issueSetupToken()).toBeUndefined();
+  });
+});
+
+describe('sign-in', () => {
+  beforeAll(async () => {
+    // The concurrent set-up above may have been won by either account; make EMAIL exist.
+    const { rows } = await tool.database.pool.query('SELECT email FROM admin_users');
+    if (rows[0].email !== EMAIL) await tool.database.pool.query('UPDATE admin_users SET email = $1', [EMAIL]);
+  });
+
+  it('sends anonymous visitors to the sign-in page', async () => {
+    const res = await new TestBrowser().get(`${tool.base}/admin`, false);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/admin/login?next=%2Fadmin');
+  });
+
+  it('refuses a wrong password and keeps the email', async () => {
+    const b = new TestBrowser();
+    const form = await formOn(b, `${tool.base}/admin/login`, '/admin/login');
+    const res = await b.post(`${tool.base}/admin/login`, { ...form.fields, email: EMAIL, password: 'wrong password!!' });
+    expect(res.status).toBe(401);
+    expect(res.body).toContain('do not match');
+    expect(res.body).toContain(`value="${EMAIL}"`);
+  });
+
+  it('signs in, shows the tool URLs, and signs out', async () => {
+    const b = await signedIn();
+    const dash = await b.get(`${tool.base}/admin`);
+    for (const path of ['/lti/login', '/lti/launch', '/lti/keys', '/lti/canvas.json', '/lti/register']) expect(dash.body).toContain(`${tool.base}${path}`);
+    const logout = readForm(dash.body, '/admin/logout');
+    const out = await b.post(`${tool.base}/admin/logout`, logout.fields);
+    expect(out.url).toBe(`${tool.base}/admin/login`);
+    expect((await b.get(`${tool.base}/admin`, false)).status).toBe(303);
+  });
+
+  it('gives a person in an LTI session a 403, not the console', async () => {
+    const sim = await new PlatformSimulator().start();
+    try {
+      sim.toolLaunchUrl = `${tool.base}/lti/launch`;
+      await tool.platforms.create(sim.registration());
+      for (const role of ['learner', 'instructor', 'admin'] as const) {
+        const { browser } = await launch(tool, sim, role);
+        const res = await browser.get(`${tool.base}/admin`);
+        expect(res.status).toBe(403);
+        expect(res.body).toContain('NOT_AN_ADMIN');
+      }
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
+describe('CSRF protection on every admin form', () => {
+  it.each([
+    ['/admin/login', { email: EMAIL, password: PASSWORD }],
+    ['/admin/logout', {}],
+    ['/admin/platforms', { name: 'x' }],
+    ['/admin/platforms/1', { name: 'x' }],
+    ['/admin/platforms/1/active', { active: 'false' }],
+    ['/admin/platforms/1/delete', {}],
+    ['/admin/registrations', {}],
+    ['/admin/setup/whatever', { email: EMAIL }],
+  ])('POST %s without a token is refused', async (path, form) => {
+    const b = await signedIn();
+    const before = await tool.database.pool.query('SELECT count(*)::int AS n FROM platforms');
+    const res = await b.post(`${tool.base}${path}`, form);
+    expect(res.status).toBe(403);
+    expect(res.body).toContain('CSRF_TOKEN_INVALID');
+    const withWrong = await b.post(`${tool.base}${path}`, { ...form, _csrf: 'x'.repeat(32) });
+    expect(withWrong.status).toBe(403);
+    const after = await tool.database.pool.query('SELECT count(*)::int AS n FROM platforms');
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+    // Still signed in: the refused logout did not log out.
+    expect((await b.get(`${tool.base}/admin`)).status).toBe(200);
+  });
+});
+
+describe('platforms', () => {
+  let sim: PlatformSimulator;
+  beforeAll(async () => {
+    sim = await new PlatformSimulator('canvas').start();
+    sim.toolLaunchUrl = `${tool.base}/lti/launch`;
+  });
+  afterAll(() => sim.stop());
+
+  it('keeps typed values and shows field errors on a bad form', async () => {
+    const b = await signedIn();
+    const form = await formOn(b, `${tool.base}/admin/platforms/new`, '/admin/platforms');
+    const res = await b.post(`${tool.base}/admin/platforms`, { ...form.fields, name: 'My Canvas', issuer: 'not a url', clientId: '', authLoginUrl: '', accessTokenUrl: '', jwksUrl: '', deploymentIds: '' });
+    expect(res.status).toBe(422);
+    expect(res.body).toContain('value="My Canvas"');
+    expect(res.body).toContain('value="not a url"');
+    expect(res.body).toContain('Enter a full URL');
+    expect(res.body).toContain('Add at least one deployment ID');
+  });
+
+  it('registers by hand, edits, disables, enables and deletes, and launches follow', async () => {
+    const b = await signedIn();
+    const reg = sim.registration();
+    let form = await formOn(b, `${tool.base}/admin/platforms/new`, '/admin/platforms');
+    let res = await b.post(`${tool.base}/admin/platforms`, { ...form.fields, ...reg, deploymentIds: 'dep-other' });
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('Platform registered.');
+    expect(res.body).toContain(sim.issuer);
+
+    // The deployment the simulator uses is not registered yet.
+    let l = await launch(tool, sim, 'learner');
+    expect(l.page.body).toContain('UNKNOWN_DEPLOYMENT');
+
+    const id = (await tool.platforms.findByIssuerAndClient(sim.issuer, sim.clientId))!.id;
+    form = await formOn(b, `${tool.base}/admin/platforms/${id}/edit`, `/admin/platforms/${id}`);
+    expect(form.fields.clientId).toBe(sim.clientId);
+    res = await b.post(`${tool.base}/admin/platforms/${id}`, { ...form.fields, deploymentIds: `dep-other\n${sim.deploymentId}` });
+    expect(res.body).toContain('Platform saved.');
+    l = await launch(tool, sim, 'learner');
+    expect(l.page.status).toBe(200);
+
+    // Registering the same issuer and client again is a clear conflict, not a crash.
+    form = await formOn(b, `${tool.base}/admin/platforms/new`, '/admin/platforms');
+    res = await b.post(`${tool.base}/admin/platforms`, { ...form.fields, ...reg, deploymentIds: 'x' });
+    expect(res.status).toBe(409);
+    expect(res.body).toContain('already registered');
+
+    let dash = await b.get(`${tool.base}/admin`);
+    form = readForm(dash.body, `/admin/platforms/${id}/active`);
+    res = await b.post(`${tool.base}/admin/platforms/${id}/active`, form.fields);
+    expect(res.body).toContain('Platform disabled');
+    expect((await launch(tool, sim, 'learner').catch((e: Error) => ({ page: { status: 0, body: e.message } }))).page.body).toContain('403');
+
+    dash = await b.get(`${tool.base}/admin`);
+    res = await b.post(`${tool.base}/admin/platforms/${id}/active`, readForm(dash.body, `/admin/platforms/${id}/active`).fields);
+    expect(res.body).toContain('Platform enabled');
+
+    dash = await b.get(`${tool.base}/admin`);
+    res = await b.post(`${tool.base}/admin/platforms/${id}/delete`, readForm(dash.body, `/admin/platforms/${id}/delete`).fields);
+    expect(res.body).toContain('Platform deleted.');
+    expect(await tool.platforms.findByIssuerAndClient(sim.issuer, sim.clientId)).toBeUndefined();
+    const { rows } = await tool.database.pool.query('SELECT count(*)::int AS n FROM ltijs.platforms WHERE "platformUrl" = $1', [sim.issuer]);
+    expect(rows[0].n).toBe(0);
+  });
+});
+
+describe('Canvas developer-key JSON', () => {
+  it('declares placements, scopes, JWKS and privacy level at a stable public URL', async () => {
+    const res = await fetch(`${tool.base}/lti/canvas.json`);
+    expect(res.status).toBe(200);
+    const key = await res.json();
+    expect(key.oidc_initiation_url).toBe(`${tool.base}/lti/login`);
+    expect(key.target_link_uri).toBe(`${tool.base}/lti/launch`);
+    expect(key.public_jwk_url).toBe(`${tool.base}/lti/keys`);
+    expect(key.scopes).toEqual(expect.arrayContaining(['https://purl.imsglobal.org/spec/lti-ags/scope/lineitem', 'https://purl.imsglobal.org/spec/lti-ags/scope/score', 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly']));
+    const ext = key.extensions[0];
+    expect(ext.privacy_level).toBe('public');
+    expect(ext.settings.placements.map((p: { placement: string }) => p.placement)).toEqual(expect.arrayContaining(['course_navigation', 'assignment_selection', 'link_selection']));
+    const jwks = await (await fetch(key.public_jwk_url)).json();
+    expect(jwks.keys.length).toBeGreaterThan(0);
+  });
+});
+
+describe('dynamic registration', () => {
+  let sim: PlatformSimulator;
+  beforeAll(async () => {
+    sim = await new PlatformSimulator('moodle').start();
+  });
+  afterAll(() => sim.stop());
+
+  it('refuses without a one-time link from the console', async () => {
+    const res = await new TestBrowser().get(`${tool.base}/lti/register?openid_configuration=${encodeURIComponent(sim.urls.openidConfiguration)}&registration_token=sim-registration-token`);
+    expect(res.status).toBe(403);
+    expect(res.body).toContain('DYNREG_LINK_INVALID');
+  });
+
+  it('registers the platform, lists it, and its launches work; the link then dies', async () => {
+    const admin = await signedIn();
+    const dash = await admin.get(`${tool.base}/admin`);
+    const created = await admin.post(`${tool.base}/admin/registrations`, readForm(dash.body, '/admin/registrations').fields);
+    const link = /value="([^"]*\/lti\/register\?reg=[^"]*)"/.exec(created.body)![1];
+
+    const lmsAdmin = new TestBrowser();
+    const url = `${link}&openid_configuration=${encodeURIComponent(sim.urls.openidConfiguration)}&registration_token=sim-registration-token`;
+    const res = await lmsAdmin.get(url);
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('microcred is registered');
+    expect(res.body).toContain(sim.clientId);
+    expect(res.body).toContain('/public/js/lti-close.js');
+
+    const registration = sim.received.find((r) => r.path === '/register')!.body as Record<string, unknown>;
+    expect(registration.initiate_login_uri).toBe(`${tool.base}/lti/login`);
+    expect(registration.jwks_uri).toBe(`${tool.base}/lti/keys`);
+
+    const list = await admin.get(`${tool.base}/admin`);
+    expect(list.body).toContain(sim.issuer);
+    expect(list.body).toContain('dynamic');
+
+    const { page } = await launch(tool, sim, 'instructor');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Micro-credentials in this course');
+
+    const reuse = await lmsAdmin.get(url);
+    expect(reuse.status).toBe(403);
+  });
+});
