@@ -185,3 +185,17 @@ export const registrationLinks = pgTable('registration_links', {
   usedAt: timestamp('used_at', { withTimezone: true }),
   platformId: integer('platform_id').references(() => platforms.id, { onDelete: 'set null' }),
 });
+
+/**
+ * A launch whose state could not be checked by cookie, waiting for the page to read
+ * the state from LTI platform storage (postMessage lti.get_data). Used once, briefly.
+ */
+export const pendingLaunches = pgTable('pending_launches', {
+  ticketHash: text('ticket_hash').primaryKey(),
+  state: text('state').notNull(),
+  idToken: text('id_token').notNull(),
+  platformId: integer('platform_id')
+    .notNull()
+    .references(() => platforms.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+});

@@ -5,16 +5,16 @@
 //  - the deployment id must be one the admin registered;
 //  - alg must be RS256/384/512 (never "none" or HMAC);
 //  - after validation the ltik is not used: the browser gets the tool's own session.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { NextFunction, Request, Response } from 'express';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { LtiToken } from 'ltijs';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database';
-import { courses, launchSessions, ltiLogins, ltiUsers, resourceLinks } from '../db/schema';
+import { courses, launchSessions, ltiLogins, ltiUsers, pendingLaunches, resourceLinks } from '../db/schema';
 import { LaunchRejectedError } from '../web/errors';
-import { hashSessionId as hashSid } from '../web/session';
+import { hashSessionId as hashSid, sessionCookieHeader } from '../web/session';
 import type { PlatformRegistry } from './platforms';
 import { summariseRoles } from './roles';
 
@@ -22,6 +22,19 @@ export const LOGIN_TTL_SECONDS = 10 * 60;
 export const LAUNCH_SESSION_SECONDS = 8 * 60 * 60;
 const ALLOWED_ALGS = new Set(['RS256', 'RS384', 'RS512']);
 const CLAIM = 'https://purl.imsglobal.org/spec/lti/claim/';
+
+const STATE_COOKIE_PREFIX = 'mc_state_';
+const stateCookieName = (state: string) => `${STATE_COOKIE_PREFIX}${state.replace(/[^A-Za-z0-9]/g, '')}`;
+const storageKey = (what: 'state' | 'nonce', state: string) => `microcred_${what}_${state}`;
+const hashTicket = (ticket: string) => createHash('sha256').update(ticket).digest('base64url');
+const PENDING_TTL_SECONDS = 120;
+
+/** The login again, top-level: where cookies work. Platform storage is not used there. */
+export function relaunchUrl(loginParams: Record<string, string>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(loginParams)) if (k !== 'lti_storage_target') q.set(k, v);
+  return `/lti/login?${q.toString()}`;
+}
 
 export interface LaunchDeps {
   db: Db;
@@ -53,10 +66,30 @@ export function captureLogin({ db, log }: LaunchDeps) {
       for (const k of ['iss', 'login_hint', 'target_link_uri', 'lti_message_hint', 'client_id', 'lti_deployment_id', 'lti_storage_target']) {
         if (typeof params[k] === 'string') loginParams[k] = params[k];
       }
+      const plainState = decodeURIComponent(state);
       db.insert(ltiLogins)
-        .values({ state: decodeURIComponent(state), nonce, issuer: String(params.iss), clientId: params.client_id ?? null, loginParams })
+        .values({ state: plainState, nonce, issuer: String(params.iss), clientId: params.client_id ?? null, loginParams })
         .then(
-          () => originalRedirect(url.toString()),
+          () => {
+            // ltijs's state cookie is not Partitioned, so browsers that block third-party
+            // cookies drop it in the LMS iframe; this one (CHIPS) survives in Chrome.
+            res.append('Set-Cookie', sessionCookieHeader(stateCookieName(plainState), '1', LOGIN_TTL_SECONDS));
+            const storageTarget = loginParams.lti_storage_target;
+            if (!storageTarget) return originalRedirect(url.toString());
+            // LTI platform storage: keep state and nonce in the LMS's own frame as well,
+            // for browsers that allow no cookie at all here (Safari).
+            res.render('lti/storage-put', {
+              layout: false,
+              title: 'Signing in…',
+              authUrl: url.toString(),
+              storageTarget,
+              platformOrigin: url.origin,
+              stateKey: storageKey('state', plainState),
+              state: plainState,
+              nonceKey: storageKey('nonce', plainState),
+              nonce,
+            });
+          },
           (err) => {
             log.error({ err }, 'could not record LTI login');
             next(err);
@@ -135,20 +168,71 @@ export function guardLaunch({ db, platforms, log }: LaunchDeps) {
         rejectLaunch(log, req, new LaunchRejectedError('UNKNOWN_DEPLOYMENT', `Deployment "${String(deploymentId ?? '(none)')}" of this LMS is not registered.`, 403, 'Ask your microcred administrator to add this deployment ID to the platform.'));
       }
 
-      // ltijs checks the state against its signed state cookie. Without any state cookie,
-      // the browser blocked cookies in the LMS frame: offer to finish in a new window.
-      const stateCookies = Object.keys(req.signedCookies ?? {}).filter((k) => k.startsWith('state'));
-      if (!req.signedCookies?.[`state${state}`]) {
-        if (stateCookies.length === 0) {
-          log.warn({ reason: 'COOKIES_BLOCKED', reqId: req.id }, 'LTI launch needs a new window');
-          const relaunch = new URL('/lti/login', `${req.protocol}://${req.get('host')}`);
-          for (const [k, v] of Object.entries(login.loginParams)) if (k !== 'lti_storage_target') relaunch.searchParams.set(k, v);
-          res.status(401);
-          return res.render('lti/cookies-blocked', { title: 'Open microcred in a new window', relaunchUrl: relaunch.pathname + relaunch.search });
+      // The state must come back to the browser that started the login: ltijs checks its
+      // signed state cookie; our partitioned one stands in where only that one survived.
+      const signed = (req.signedCookies ?? {}) as Record<string, unknown>;
+      if (!signed[`state${state}`] && req.cookies?.[stateCookieName(state)]) signed[`state${state}`] = login.issuer;
+      if (!signed[`state${state}`]) {
+        const otherLogins = Object.keys(signed).some((k) => k.startsWith('state')) || Object.keys(req.cookies ?? {}).some((k) => k.startsWith(STATE_COOKIE_PREFIX));
+        if (otherLogins) {
+          rejectLaunch(log, req, new LaunchRejectedError('STATE_COOKIE_MISMATCH', 'This launch was started in another browser window or by another site.'));
         }
-        rejectLaunch(log, req, new LaunchRejectedError('STATE_COOKIE_MISMATCH', 'This launch was started in another browser window or by another site.'));
+        if (login.loginParams.lti_storage_target) {
+          // No cookies at all, but the LMS offers platform storage: a page reads the state
+          // back from the LMS frame and continues with a one-time ticket.
+          const ticket = randomBytes(24).toString('base64url');
+          await db.insert(pendingLaunches).values({ ticketHash: hashTicket(ticket), state, idToken, platformId: platform.id });
+          log.info({ reqId: req.id }, 'LTI launch continues through platform storage');
+          return res.render('lti/storage-get', {
+            layout: false,
+            title: 'Signing in…',
+            ticket,
+            storageTarget: login.loginParams.lti_storage_target,
+            platformOrigin: new URL(platform.authLoginUrl).origin,
+            stateKey: storageKey('state', state),
+            nonceKey: storageKey('nonce', state),
+            relaunchUrl: relaunchUrl(login.loginParams),
+          });
+        }
+        log.warn({ reason: 'COOKIES_BLOCKED', reqId: req.id }, 'LTI launch needs a new window');
+        res.status(401);
+        return res.render('lti/cookies-blocked', { title: 'Open microcred in a new window', relaunchUrl: relaunchUrl(login.loginParams) });
       }
       res.locals.platformRow = platform;
+      res.locals.loginParams = login.loginParams;
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+/**
+ * POST /lti/launch/storage: the page read state and nonce back from platform storage.
+ * With matching values and an unused ticket, the launch goes on to ltijs as if the
+ * state cookie had been there.
+ */
+export function continueFromStorage({ db, platforms, log }: LaunchDeps) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const ticket = typeof req.body?.ticket === 'string' ? req.body.ticket : '';
+      const [pending] = ticket
+        ? await db
+            .delete(pendingLaunches)
+            .where(and(eq(pendingLaunches.ticketHash, hashTicket(ticket)), gt(pendingLaunches.createdAt, sql`now() - make_interval(secs => ${PENDING_TTL_SECONDS})`)))
+            .returning()
+        : [];
+      if (!pending) rejectLaunch(log, req, new LaunchRejectedError('UNKNOWN_TICKET', 'This sign-in step was already used or took too long.'));
+      const [login] = await db.select().from(ltiLogins).where(eq(ltiLogins.state, pending.state));
+      if (!login || req.body.state !== pending.state || req.body.nonce !== login.nonce) {
+        rejectLaunch(log, req, new LaunchRejectedError('STORAGE_MISMATCH', 'The LMS frame did not confirm this sign-in.'));
+      }
+      const platform = await platforms.get(pending.platformId).catch(() => undefined);
+      if (!platform?.active) rejectLaunch(log, req, new LaunchRejectedError('PLATFORM_DISABLED', 'This LMS has been disabled in microcred.', 403));
+      req.body = { id_token: pending.idToken, state: pending.state };
+      (req.signedCookies as Record<string, unknown>)[`state${pending.state}`] = login.issuer;
+      res.locals.platformRow = platform;
+      res.locals.loginParams = login.loginParams;
       next();
     } catch (err) {
       next(err);
@@ -238,6 +322,7 @@ export function completeLaunch({ db, log }: LaunchDeps) {
             deepLinking: ctx.deepLinkingSettings ?? null,
             platformFamily: token.platformInfo?.product_family_code ?? null,
             lmsAdmin: roles.lmsAdmin,
+            relaunchUrl: relaunchUrl((res.locals.loginParams ?? {}) as Record<string, string>),
           },
           expiresAt: new Date(Date.now() + LAUNCH_SESSION_SECONDS * 1000),
         });

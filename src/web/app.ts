@@ -12,7 +12,7 @@ import type { AdminAccounts } from '../admin/accounts';
 import type { DynamicRegistrations } from '../admin/dynamicRegistration';
 import { adminRouter, canvasConfigHandler, configurePassport } from '../admin/routes';
 import type { Database } from '../db/database';
-import { captureLogin, completeLaunch, guardLaunch, ltijsFailure } from '../lti/launch';
+import { captureLogin, completeLaunch, continueFromStorage, guardLaunch, ltijsFailure } from '../lti/launch';
 import type { PlatformRegistry } from '../lti/platforms';
 import { LTI_MOUNT, LTI_ROUTES } from '../lti/provider';
 import { AppError, NotFoundError } from './errors';
@@ -73,6 +73,11 @@ export function createApp(deps: AppDeps) {
   app.get(`${LTI_MOUNT}${LTI_ROUTES.register}`, sessionMiddleware(database.db), deps.registrations.handler());
   // The launch needs our session (to open one) but never CSRF: the id_token is its proof.
   app.post(`${LTI_MOUNT}${LTI_ROUTES.launch}`, body, sessionMiddleware(database.db), guardLaunch(launchDeps));
+  // The platform-storage continuation re-enters ltijs's launch handler with the saved id_token.
+  app.post(`${LTI_MOUNT}${LTI_ROUTES.launch}/storage`, body, sessionMiddleware(database.db), continueFromStorage(launchDeps), (req, res, next) => {
+    req.url = LTI_ROUTES.launch;
+    lti.app(req, res, next);
+  });
 
   lti.onConnect(completeLaunch(launchDeps));
   lti.onDeepLinking(completeLaunch(launchDeps));

@@ -5,7 +5,7 @@ import { type NextFunction, type Request, type Response, Router } from 'express'
 import type { Db } from '../db/database';
 import { courses, launchSessions, ltiUsers, platforms } from '../db/schema';
 import { UnauthorizedError } from './errors';
-import { hashSessionId } from './session';
+import { hashSessionId, SESSION_COOKIE } from './session';
 
 export interface LaunchContext {
   id: string;
@@ -51,6 +51,19 @@ export function loadLaunch(db: Db) {
         .innerJoin(ltiUsers, eq(ltiUsers.id, launchSessions.userId))
         .leftJoin(courses, eq(courses.id, launchSessions.courseId))
         .where(and(eq(launchSessions.id, id), eq(launchSessions.webSessionId, hashSessionId(req.sessionId)), gt(launchSessions.expiresAt, new Date())));
+      if (!row && !req.cookies?.[SESSION_COOKIE]) {
+        // A launch that just happened, but the browser sent no session cookie back: it
+        // blocks cookies in the LMS frame. Offer the new window instead of a dead end.
+        const [fresh] = await db
+          .select({ claims: launchSessions.claims })
+          .from(launchSessions)
+          .where(and(eq(launchSessions.id, id), gt(launchSessions.createdAt, new Date(Date.now() - 2 * 60 * 1000))));
+        const relaunchUrl = fresh?.claims.relaunchUrl;
+        if (typeof relaunchUrl === 'string') {
+          req.log?.warn({ reason: 'COOKIES_BLOCKED' }, 'session cookie missing after launch');
+          return _res.status(401).render('lti/cookies-blocked', { title: 'Open microcred in a new window', relaunchUrl });
+        }
+      }
       if (!row || !row.platformActive) {
         throw new UnauthorizedError(
           'Your microcred session has ended or belongs to another browser.',

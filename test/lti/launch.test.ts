@@ -1,7 +1,7 @@
 // Full launches against the platform simulator, and every forged launch we know of.
 import { generateKeyPair } from 'jose';
 import { readForm, TestBrowser } from '../support/browser';
-import { launch, postLaunch, startLogin } from '../support/launch';
+import { launch, loginUrl, postLaunch, startLogin } from '../support/launch';
 import { PlatformSimulator, USERS } from '../support/platformSimulator';
 import { startTestTool, type TestTool } from '../support/tool';
 
@@ -91,9 +91,14 @@ describe('a full launch', () => {
 
   it('refuses a launch address from another browser', async () => {
     const { page } = await launch(tool, sim, 'instructor');
-    const stranger = await new TestBrowser().get(page.url);
-    expect(stranger.status).toBe(401);
-    expect(stranger.body).toContain('open microcred again');
+    const { browser: stranger } = await launch(tool, sim, 'learner');
+    const res = await stranger.get(page.url);
+    expect(res.status).toBe(401);
+    expect(res.body).toContain('open microcred again');
+    // Without any cookie the address only offers to sign in again through the LMS.
+    const cookieless = await new TestBrowser().get(page.url);
+    expect(cookieless.status).toBe(401);
+    expect(cookieless.body).not.toContain('Micro-credentials in this course');
   });
 });
 
@@ -285,3 +290,70 @@ describe('iframe without third-party cookies', () => {
     expect(landing.body).toContain('My credentials');
   });
 });
+
+describe('browsers that block third-party cookies', () => {
+  it('Chrome-like (only partitioned cookies survive): the launch completes in the iframe', async () => {
+    const browser = new TestBrowser();
+    browser.cookiePolicy = 'partitioned';
+    const { page } = await launch(tool, sim, 'learner', browser);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('My credentials');
+    // ltijs's own state cookie was dropped; ours carried the state.
+    expect(browser.cookies.some((c) => c.name.startsWith('state'))).toBe(false);
+  });
+
+  describe('Safari-like (no cookies) with LTI platform storage', () => {
+    /** Plays the LMS frame's side of lti.put_data / lti.get_data. */
+    const platformStorage = new Map<string, string>();
+    const attr = (html: string, name: string) => new RegExp(`${name}="([^"]*)"`).exec(html)![1].replace(/&amp;/g, '&');
+
+    async function storageLaunch() {
+      const browser = new TestBrowser();
+      browser.cookiePolicy = 'none';
+      const login = await browser.get(`${loginUrlFor('learner')}&lti_storage_target=_parent`);
+      expect(login.status).toBe(200);
+      expect(attr(login.body, 'data-target')).toBe('_parent');
+      expect(attr(login.body, 'data-origin')).toBe(sim.issuer);
+      platformStorage.set(attr(login.body, 'data-state-key'), attr(login.body, 'data-state'));
+      platformStorage.set(attr(login.body, 'data-nonce-key'), attr(login.body, 'data-nonce'));
+      const auth = await browser.get(attr(login.body, 'data-next'));
+      const form = readForm(auth.body);
+      const check = await browser.post(form.action, form.fields);
+      expect(check.status).toBe(200);
+      expect(check.body).toContain('/public/js/lti-storage.js');
+      return { browser, check };
+    }
+
+    it('confirms state and nonce from the LMS frame, completes the launch, then offers a new window', async () => {
+      const { browser, check } = await storageLaunch();
+      const ticket = readForm(check.body, '/lti/launch/storage').fields.ticket;
+      const done = await browser.post(`${tool.base}/lti/launch/storage`, {
+        ticket,
+        state: platformStorage.get(attr(check.body, 'data-state-key'))!,
+        nonce: platformStorage.get(attr(check.body, 'data-nonce-key'))!,
+      });
+      // The launch was accepted, but this browser will not keep a session cookie in the
+      // frame, so the landing page offers the new window instead of a dead end.
+      expect(done.status).toBe(401);
+      expect(done.url).toMatch(/\/app\/[A-Za-z0-9_-]{32}$/);
+      expect(done.body).toContain('Open microcred in a new window');
+      const { rows } = await tool.database.pool.query('SELECT count(*)::int AS n FROM launch_sessions WHERE id = $1', [done.url.split('/').pop()]);
+      expect(rows[0].n).toBe(1);
+      // The ticket works once.
+      const again = await browser.post(`${tool.base}/lti/launch/storage`, { ticket, state: 'x', nonce: 'y' });
+      expect(again.body).toContain('UNKNOWN_TICKET');
+    });
+
+    it('refuses values the LMS frame did not hold', async () => {
+      const { browser, check } = await storageLaunch();
+      const ticket = readForm(check.body, '/lti/launch/storage').fields.ticket;
+      const res = await browser.post(`${tool.base}/lti/launch/storage`, { ticket, state: platformStorage.get(attr(check.body, 'data-state-key'))!, nonce: 'forged' });
+      expect(res.status).toBe(401);
+      expect(res.body).toContain('STORAGE_MISMATCH');
+    });
+  });
+});
+
+function loginUrlFor(user: keyof typeof USERS) {
+  return loginUrl(tool, sim, user);
+}

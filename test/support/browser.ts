@@ -17,8 +17,17 @@ interface Cookie {
 
 export class TestBrowser {
   readonly cookies: Cookie[] = [];
-  /** Set to drop every cookie the tool sets, like a browser blocking third-party cookies. */
-  blockCookies = false;
+  /**
+   * Which cookies the tool may set, as seen from inside an LMS iframe:
+   * 'all' (cookies allowed), 'partitioned' (Chrome blocking third-party cookies: only
+   * CHIPS cookies survive), 'none' (Safari: nothing survives).
+   */
+  cookiePolicy: 'all' | 'partitioned' | 'none' = 'all';
+
+  /** Shorthand for tests that only care whether cookies work at all. */
+  set blockCookies(block: boolean) {
+    this.cookiePolicy = block ? 'none' : 'all';
+  }
 
   cookieHeader(url: string): string {
     const host = new URL(url).host;
@@ -33,9 +42,10 @@ export class TestBrowser {
   }
 
   private store(url: string, res: Response) {
-    if (this.blockCookies) return;
+    if (this.cookiePolicy === 'none') return;
     const host = new URL(url).host;
     for (const raw of res.headers.getSetCookie()) {
+      if (this.cookiePolicy === 'partitioned' && !/;\s*Partitioned/i.test(raw)) continue;
       const [pair, ...attrs] = raw.split(';');
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq).trim();
