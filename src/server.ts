@@ -1,5 +1,6 @@
 // Starts microcred: config → database (embedded or DATABASE_URL) → ltijs → express.
 import type { Server } from 'node:http';
+import type { Provider } from 'ltijs';
 import { AdminAccounts } from './admin/accounts';
 import { DynamicRegistrations } from './admin/dynamicRegistration';
 import { type AppConfig, ConfigError, loadConfig } from './config';
@@ -16,13 +17,14 @@ export interface RunningApp {
   accounts: AdminAccounts;
   platforms: PlatformRegistry;
   registrations: DynamicRegistrations;
+  lti: Provider;
   stop(): Promise<void>;
 }
 
 export async function startServer(config: AppConfig): Promise<RunningApp> {
   const log = createLogger(config.logLevel);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, embeddedPort: config.embeddedPgPort, log });
-  let lti;
+  let lti: Provider;
   try {
     lti = await createLtiProvider({ databaseUrl: database.url, encryptionKey: config.encryptionKey, publicUrl: config.publicUrl, pool: database.pool });
   } catch (err) {
@@ -62,6 +64,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     accounts,
     platforms,
     registrations,
+    lti,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -51,6 +51,12 @@ export class PlatformSimulator {
   publicJwk!: JWK;
   readonly kid = 'sim-key-' + randomUUID().slice(0, 8);
   issuer = '';
+  nrpsPageSize = 10;
+  /** The course roster NRPS serves: the named users and a class of generated learners. */
+  members = [
+    ...Object.values(USERS).map((u) => ({ user_id: u.sub, name: u.name, given_name: u.given_name, family_name: u.family_name, email: u.email, roles: u.roles, status: 'Active' })),
+    ...Array.from({ length: 21 }, (_, i) => ({ user_id: `u-gen-${i + 1}`, name: `Learner ${i + 1}`, given_name: 'Learner', family_name: String(i + 1), email: `learner${i + 1}@uni.example`, roles: [`${LIS}membership#Learner`], status: 'Active' })),
+  ];
 
   constructor(readonly flavour: LmsFlavour = 'moodle') {}
 
@@ -252,9 +258,26 @@ export class PlatformSimulator {
       return this.json(res, 200, { ...reg, client_id: this.clientId, 'https://purl.imsglobal.org/spec/lti-tool-configuration': { ...(reg['https://purl.imsglobal.org/spec/lti-tool-configuration'] as object), deployment_id: this.deploymentId } });
     }
 
-    if (url.pathname.startsWith('/ags/') || url.pathname.startsWith('/nrps/')) {
-      // Recorded above; later issues give these their full behaviour.
-      return this.json(res, 200, url.pathname.startsWith('/nrps/') ? { id: url.toString(), context: this.context, members: [] } : []);
+    if (url.pathname.startsWith('/nrps/')) {
+      if (!String(req.headers.authorization ?? '').startsWith('Bearer sim-')) return this.json(res, 401, { error: 'no access token' });
+      // Paged like Moodle and Canvas: `limit` per page, Link rel="next" until the end.
+      const limit = Number(url.searchParams.get('limit') ?? this.nrpsPageSize);
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const slice = this.members.slice((page - 1) * limit, page * limit);
+      const headers: Record<string, string> = { 'content-type': 'application/vnd.ims.lti-nrps.v2.membershipcontainer+json' };
+      if (page * limit < this.members.length) {
+        const next = new URL(url.toString());
+        next.searchParams.set('page', String(page + 1));
+        next.searchParams.set('limit', String(limit));
+        headers.link = `<${next.toString()}>; rel="next"`;
+      }
+      res.writeHead(200, headers);
+      return res.end(JSON.stringify({ id: url.toString(), context: this.context, members: slice }));
+    }
+
+    if (url.pathname.startsWith('/ags/')) {
+      // Recorded above; the grade-passback issue gives this its full behaviour.
+      return this.json(res, 200, []);
     }
 
     res.writeHead(404);
