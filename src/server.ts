@@ -32,8 +32,8 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     throw err;
   }
   let origins: string[] = [];
-  const platforms: PlatformRegistry = new PlatformRegistry(database.db, lti, () => {
-    platforms.frameOrigins().then((o) => (origins = o), (err) => log.error({ err }, 'could not refresh frame origins'));
+  const platforms: PlatformRegistry = new PlatformRegistry(database.db, lti, async () => {
+    origins = await platforms.frameOrigins();
   });
   origins = await platforms.frameOrigins();
   const accounts = new AdminAccounts(database.db);

@@ -10,6 +10,7 @@ import { platformDeployments, registrationLinks } from '../db/schema';
 import type { PlatformRegistry } from '../lti/platforms';
 import { toolUrls } from '../lti/provider';
 import { AppError, BadRequestError, ForbiddenError } from '../web/errors';
+import { allowFraming } from '../web/security';
 
 const LINK_TTL_MS = 60 * 60 * 1000;
 const hash = (t: string) => createHash('sha256').update(t).digest('hex');
@@ -137,6 +138,8 @@ export class DynamicRegistrations {
           throw new BadRequestError('Paste this link into your LMS as the tool URL for dynamic registration; it cannot be opened directly.', 'DYNREG_NO_CONFIG');
         }
         const configUrl = this.checkUrl(req.query.openid_configuration, 'configuration URL');
+        // The LMS shows this page in its own frame, before it is a registered platform.
+        allowFraming(res, configUrl.origin, await this.platforms.frameOrigins());
         const config = (await this.fetchJson(configUrl.toString(), { headers: { accept: 'application/json' } }, 'platform configuration')) as unknown as OpenIdConfiguration;
         for (const k of ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri', 'registration_endpoint'] as const) {
           if (typeof config[k] !== 'string') throw new BadRequestError(`The LMS configuration has no ${k}.`, 'DYNREG_BAD_CONFIG');

@@ -51,7 +51,7 @@ export class PlatformRegistry {
     private readonly db: Db,
     private readonly lti: Provider,
     /** Called after any change, e.g. to refresh the frame-ancestors allow-list. */
-    private readonly onChange: () => void = () => undefined,
+    private readonly onChange: () => Promise<void> = async () => undefined,
   ) {}
 
   async list(): Promise<PlatformView[]> {
@@ -101,7 +101,7 @@ export class PlatformRegistry {
       await this.syncLtijs(input);
       return row.id;
     });
-    this.onChange();
+    await this.onChange();
     return id;
   }
 
@@ -125,7 +125,7 @@ export class PlatformRegistry {
       }
       await this.syncLtijs(input);
     });
-    this.onChange();
+    await this.onChange();
   }
 
   async setActive(id: number, active: boolean): Promise<void> {
@@ -133,7 +133,7 @@ export class PlatformRegistry {
     await this.db.update(platforms).set({ active, updatedAt: new Date() }).where(eq(platforms.id, id));
     const ltiPlatform = await this.lti.getPlatform(p.issuer, p.clientId);
     if (ltiPlatform) await ltiPlatform.platformActive(active);
-    this.onChange();
+    await this.onChange();
   }
 
   async remove(id: number): Promise<void> {
@@ -142,7 +142,7 @@ export class PlatformRegistry {
       await tx.delete(platforms).where(eq(platforms.id, id));
       await this.lti.deletePlatform(p.issuer, p.clientId);
     });
-    this.onChange();
+    await this.onChange();
   }
 
   /** Origins of active platforms: the pages allowed to frame the tool. */

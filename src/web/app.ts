@@ -67,14 +67,15 @@ export function createApp(deps: AppDeps) {
   });
 
   const launchDeps = { db: database.db, platforms: deps.platforms, log };
+  const session = sessionMiddleware(database.db);
   const body = express.urlencoded({ extended: false, limit: '256kb' });
   app.get(`${LTI_MOUNT}/canvas.json`, canvasConfigHandler(deps.publicUrl));
   app.all(`${LTI_MOUNT}${LTI_ROUTES.login}`, body, captureLogin(launchDeps));
-  app.get(`${LTI_MOUNT}${LTI_ROUTES.register}`, sessionMiddleware(database.db), deps.registrations.handler());
+  app.get(`${LTI_MOUNT}${LTI_ROUTES.register}`, session, deps.registrations.handler());
   // The launch needs our session (to open one) but never CSRF: the id_token is its proof.
-  app.post(`${LTI_MOUNT}${LTI_ROUTES.launch}`, body, sessionMiddleware(database.db), guardLaunch(launchDeps));
+  app.post(`${LTI_MOUNT}${LTI_ROUTES.launch}`, body, session, guardLaunch(launchDeps));
   // The platform-storage continuation re-enters ltijs's launch handler with the saved id_token.
-  app.post(`${LTI_MOUNT}${LTI_ROUTES.launch}/storage`, body, sessionMiddleware(database.db), continueFromStorage(launchDeps), (req, res, next) => {
+  app.post(`${LTI_MOUNT}${LTI_ROUTES.launch}/storage`, body, session, continueFromStorage(launchDeps), (req, res, next) => {
     req.url = LTI_ROUTES.launch;
     lti.app(req, res, next);
   });
@@ -105,7 +106,7 @@ export function createApp(deps: AppDeps) {
   app.use(LTI_MOUNT, lti.app);
 
   // Everything below has a session.
-  app.use(sessionMiddleware(database.db));
+  app.use(session);
   configurePassport(deps.accounts);
   app.use(passport.initialize());
   app.use(passport.session());

@@ -49,14 +49,18 @@ function appendSetCookie(res: Response, cookie: string) {
 export function sessionMiddleware(db: Db): RequestHandler {
   let lastSweep = 0;
   return async (req: Request, res: Response, next: NextFunction) => {
+    if (req.session) return next(); // already loaded on this request
     try {
       const cookieSid = req.cookies?.[SESSION_COOKIE] as string | undefined;
       let sid = cookieSid && /^[A-Za-z0-9_-]{43}$/.test(cookieSid) ? cookieSid : undefined;
       let stored: SessionData = {};
+      let storedExpiry = 0;
       if (sid) {
         const [row] = await db.select().from(webSessions).where(eq(webSessions.sid, hash(sid)));
-        if (row && row.expiresAt > new Date()) stored = row.data as SessionData;
-        else sid = undefined;
+        if (row && row.expiresAt > new Date()) {
+          stored = row.data as SessionData;
+          storedExpiry = row.expiresAt.getTime();
+        } else sid = undefined;
       }
       let isNew = !sid;
       let currentSid = sid ?? randomBytes(32).toString('base64url');
@@ -70,6 +74,8 @@ export function sessionMiddleware(db: Db): RequestHandler {
         const json = JSON.stringify(data);
         // Untouched anonymous sessions are not stored: crawlers and health checks stay cheap.
         if (isNew && json === '{}') return;
+        // Unchanged and recently extended: no write on every page view.
+        if (!isNew && json === snapshot && storedExpiry - Date.now() > (IDLE_SECONDS - 5 * 60) * 1000) return;
         const expiresAt = new Date(Date.now() + IDLE_SECONDS * 1000);
         await db
           .insert(webSessions)

@@ -262,6 +262,8 @@ describe('dynamic registration', () => {
     expect(res.body).toContain('microcred is registered');
     expect(res.body).toContain(sim.clientId);
     expect(res.body).toContain('/public/js/lti-close.js');
+    // The LMS shows this page in its own frame before it is registered: it may frame it.
+    expect(res.headers.get('content-security-policy')).toMatch(new RegExp(`frame-ancestors 'self'[^;]* ${sim.issuer}`));
 
     const registration = sim.received.find((r) => r.path === '/register')!.body as Record<string, unknown>;
     expect(registration.initiate_login_uri).toBe(`${tool.base}/lti/login`);
