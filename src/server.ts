@@ -5,6 +5,7 @@ import { AdminAccounts } from './admin/accounts';
 import { DynamicRegistrations } from './admin/dynamicRegistration';
 import { type AppConfig, ConfigError, loadConfig } from './config';
 import { type Database, openDatabase } from './db/database';
+import { startHousekeeping } from './db/housekeeping';
 import { createLogger } from './logger';
 import { PlatformRegistry } from './lti/platforms';
 import { createLtiProvider } from './lti/provider';
@@ -54,6 +55,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     const s = app.listen(config.port, () => resolve(s));
     s.once('error', reject);
   });
+  const stopHousekeeping = await startHousekeeping(database.db, log);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   let stopped = false;
@@ -68,6 +70,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopHousekeeping();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await lti.close({ silent: true }).catch(() => undefined);
       await database.close();

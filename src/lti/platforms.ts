@@ -10,11 +10,12 @@ import { ConflictError, NotFoundError } from '../web/errors';
 
 export const LMS_FAMILIES = ['moodle', 'canvas', 'brightspace', 'other'] as const;
 
+const URL_MESSAGE = 'Enter a full URL, such as https://lms.example.edu/…';
 const httpsUrl = z
   .string()
   .trim()
-  .url({ message: 'Enter a full URL, starting with https://' })
-  .refine((u) => /^https?:\/\//.test(u), { message: 'Enter a full URL, starting with https://' });
+  .url({ message: URL_MESSAGE })
+  .refine((u) => /^https?:\/\//.test(u), { message: URL_MESSAGE });
 
 export const platformInputSchema = z.object({
   name: z.string().trim().min(1, 'Give the platform a name people recognise, e.g. "Moodle (production)"').max(200),

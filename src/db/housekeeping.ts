@@ -1,0 +1,31 @@
+// Deletes what has served its purpose: used or stale logins, expired launch sessions,
+// abandoned platform-storage tickets, old registration links. Runs hourly and at start.
+import { lt, or, isNotNull, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Db } from './database';
+import { launchSessions, ltiLogins, pendingLaunches, registrationLinks, webSessions } from './schema';
+
+export async function sweep(db: Db): Promise<Record<string, number>> {
+  const dayAgo = sql`now() - interval '1 day'`;
+  const counts: Record<string, number> = {};
+  counts.logins = (await db.delete(ltiLogins).where(lt(ltiLogins.createdAt, dayAgo)).returning({ s: ltiLogins.state })).length;
+  counts.launchSessions = (await db.delete(launchSessions).where(lt(launchSessions.expiresAt, sql`now()`)).returning({ id: launchSessions.id })).length;
+  counts.pendingLaunches = (await db.delete(pendingLaunches).where(lt(pendingLaunches.createdAt, sql`now() - interval '10 minutes'`)).returning({ t: pendingLaunches.ticketHash })).length;
+  counts.registrationLinks = (
+    await db
+      .delete(registrationLinks)
+      .where(or(lt(registrationLinks.expiresAt, dayAgo), isNotNull(registrationLinks.usedAt)))
+      .returning({ t: registrationLinks.tokenHash })
+  ).length;
+  counts.webSessions = (await db.delete(webSessions).where(lt(webSessions.expiresAt, sql`now()`)).returning({ s: webSessions.sid })).length;
+  return counts;
+}
+
+/** Sweeps once (awaited, so start-up leaves a clean slate), then hourly. Returns the stopper. */
+export async function startHousekeeping(db: Db, log: Logger): Promise<() => void> {
+  const run = () => sweep(db).then((counts) => log.debug({ counts }, 'housekeeping'), (err) => log.warn({ err }, 'housekeeping failed'));
+  await run();
+  const timer = setInterval(run, 60 * 60 * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
