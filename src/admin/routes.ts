@@ -10,6 +10,7 @@ import { ForbiddenError, NotFoundError } from '../web/errors';
 import type { AdminAccounts } from './accounts';
 import { newAdminSchema } from './accounts';
 import { canvasDeveloperKey } from './canvas';
+import { LoginThrottle } from './throttle';
 import type { DynamicRegistrations } from './dynamicRegistration';
 
 export interface AdminDeps {
@@ -99,9 +100,23 @@ export function adminRouter(deps: AdminDeps): Router {
     render(req, res, 'login', { title: 'Administrator sign-in', values: {}, error: undefined, next: safeNext(req.query.next) });
   });
 
+  // Five tries per account; more per address, since a campus NAT puts many people behind one.
+  const byEmail = new LoginThrottle(5);
+  const byAddress = new LoginThrottle(30);
   r.post('/login', (req, res, next) => {
+    const email = [`email:${String(req.body.email ?? '').trim().toLowerCase()}`];
+    const address = [`ip:${req.ip}`];
+    const wait = Math.max(byEmail.retryAfter(email), byAddress.retryAfter(address));
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
+      return res.status(429).render('admin/login', { title: 'Administrator sign-in', csrf: csrfToken(req), values: { email: req.body.email }, error: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60000)} minute(s).`, next: safeNext(req.body.next) });
+    }
     passport.authenticate('local', (err: unknown, user: Express.User | false) => {
       if (err) return next(err);
+      for (const [t, k] of [[byEmail, email], [byAddress, address]] as const) {
+        if (user) t.succeed(k);
+        else t.fail(k);
+      }
       if (!user) {
         return res.status(401).render('admin/login', { title: 'Administrator sign-in', csrf: csrfToken(req), values: { email: req.body.email }, error: 'That email and password do not match an administrator account.', next: safeNext(req.body.next) });
       }

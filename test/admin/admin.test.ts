@@ -102,6 +102,20 @@ describe('sign-in', () => {
     expect(res.body).toContain(`value="${EMAIL}"`);
   });
 
+  it('slows down password guessing for one account', async () => {
+    const b = new TestBrowser();
+    const victim = 'nobody@uni.example';
+    for (let i = 0; i < 5; i++) {
+      const form = await formOn(b, `${tool.base}/admin/login`, '/admin/login');
+      expect((await b.post(`${tool.base}/admin/login`, { ...form.fields, email: victim, password: `guess ${i}` })).status).toBe(401);
+    }
+    const form = await formOn(b, `${tool.base}/admin/login`, '/admin/login');
+    const res = await b.request(`${tool.base}/admin/login`, { form: { ...form.fields, email: victim, password: 'guess 6' } });
+    expect(res.status).toBe(429);
+    expect(res.body).toContain('Too many failed sign-ins');
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
   it('signs in, shows the tool URLs, and signs out', async () => {
     const b = await signedIn();
     const dash = await b.get(`${tool.base}/admin`);
