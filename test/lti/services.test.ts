@@ -58,3 +58,20 @@ it('signs a deep-linking response with the error message under its real claim na
   expect(String(payload.nonce)).toMatch(/^[A-Za-z0-9_-]{22}$/);
   expect((payload.exp as number) - (payload.iat as number)).toBe(60);
 });
+
+it('the simulator keeps AGS line items and the newest score per learner (for the passback work)', async () => {
+  const ctx = await serviceContext();
+  const token = (await (await fetch(sim.urls.token, { method: 'POST' })).json()) as { error?: string };
+  expect(token.error).toBe('invalid_request'); // no client assertion, no token
+  const bearer = { authorization: 'Bearer sim-test', 'content-type': 'application/json' };
+  const lineitems = String((ctx.claims.ags as { lineitems: string }).lineitems);
+  const created = await (await fetch(lineitems, { method: 'POST', headers: bearer, body: JSON.stringify({ label: 'Lab skills', scoreMaximum: 100, tag: 'microcred', resourceId: 'cred-1' }) })).json();
+  expect(created.id).toBe(`${lineitems}/1`);
+  expect(await (await fetch(`${lineitems}?tag=microcred`, { headers: bearer })).json()).toHaveLength(1);
+  const post = (scoreGiven: number, timestamp: string) =>
+    fetch(`${created.id}/scores`, { method: 'POST', headers: bearer, body: JSON.stringify({ userId: 'u-learner-1', scoreGiven, scoreMaximum: 100, timestamp, activityProgress: 'Completed', gradingProgress: 'FullyGraded' }) });
+  await post(80, '2026-11-23T10:00:01.000Z');
+  await post(60, '2026-11-23T10:00:00.000Z'); // older: must not win
+  expect(sim.scores.get(`${created.id}|u-learner-1`)?.scoreGiven).toBe(80);
+  expect((await fetch(lineitems, { headers: {} })).status).toBe(401);
+});

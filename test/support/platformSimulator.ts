@@ -52,6 +52,9 @@ export class PlatformSimulator {
   readonly kid = 'sim-key-' + randomUUID().slice(0, 8);
   issuer = '';
   nrpsPageSize = 10;
+  /** AGS state: line items by id, and the latest score per line item and user. */
+  readonly lineItems = new Map<string, Record<string, unknown> & { id: string; tag?: string; resourceId?: string }>();
+  readonly scores = new Map<string, { userId: string; timestamp: string; [k: string]: unknown }>();
   /** The course roster NRPS serves: the named users and a class of generated learners. */
   members = [
     ...Object.values(USERS).map((u) => ({ user_id: u.sub, name: u.name, given_name: u.given_name, family_name: u.family_name, email: u.email, roles: u.roles, status: 'Active' })),
@@ -276,8 +279,35 @@ export class PlatformSimulator {
     }
 
     if (url.pathname.startsWith('/ags/')) {
-      // Recorded above; the grade-passback issue gives this its full behaviour.
-      return this.json(res, 200, []);
+      if (!String(req.headers.authorization ?? '').startsWith('Bearer sim-')) return this.json(res, 401, { error: 'no access token' });
+      const parts = url.pathname.split('/'); // ['', 'ags', context, 'lineitems', id?, 'scores'?]
+      const collection = `${this.issuer}/ags/${parts[2]}/lineitems`;
+      if (parts.length === 4 && req.method === 'GET') {
+        const tag = url.searchParams.get('tag');
+        const resourceId = url.searchParams.get('resource_id');
+        const items = [...this.lineItems.values()].filter((li) => (!tag || li.tag === tag) && (!resourceId || li.resourceId === resourceId));
+        res.writeHead(200, { 'content-type': 'application/vnd.ims.lis.v2.lineitemcontainer+json' });
+        return res.end(JSON.stringify(items));
+      }
+      if (parts.length === 4 && req.method === 'POST') {
+        const id = `${collection}/${this.lineItems.size + 1}`;
+        const item = { ...(body as Record<string, unknown>), id };
+        this.lineItems.set(id, item);
+        res.writeHead(201, { 'content-type': 'application/vnd.ims.lis.v2.lineitem+json' });
+        return res.end(JSON.stringify(item));
+      }
+      const itemId = `${collection}/${parts[4]}`;
+      if (!this.lineItems.has(itemId)) return this.json(res, 404, { error: 'no such line item' });
+      if (parts[5] === 'scores' && req.method === 'POST') {
+        const score = body as { userId: string; timestamp: string };
+        // Like real platforms: an older timestamp than the one held does not replace it.
+        const held = this.scores.get(`${itemId}|${score.userId}`);
+        if (!held || held.timestamp <= score.timestamp) this.scores.set(`${itemId}|${score.userId}`, score);
+        res.writeHead(200);
+        return res.end();
+      }
+      if (parts.length === 5 && req.method === 'GET') return this.json(res, 200, this.lineItems.get(itemId));
+      return this.json(res, 405, { error: 'method not allowed' });
     }
 
     res.writeHead(404);
