@@ -59,6 +59,13 @@ export async function createLtiProvider(opts: { databaseUrl: string; encryptionK
       useDeepLinking: true,
     },
   });
-  await lti.Database.setup();
+  // ltijs-sequelize reports its migrations with console.info; keep stdout to our JSON logs.
+  const info = console.info;
+  console.info = () => undefined;
+  try {
+    await lti.Database.setup();
+  } finally {
+    console.info = info;
+  }
   return lti;
 }
