@@ -27,7 +27,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, embeddedPort: config.embeddedPgPort, log });
   let lti: Provider;
   try {
-    lti = await createLtiProvider({ databaseUrl: database.url, encryptionKey: config.encryptionKey, publicUrl: config.publicUrl, pool: database.pool });
+    lti = await createLtiProvider({ databaseUrl: database.url, encryptionKey: config.encryptionKey, pool: database.pool });
   } catch (err) {
     await database.close();
     throw err;

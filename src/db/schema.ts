@@ -199,3 +199,20 @@ export const pendingLaunches = pgTable('pending_launches', {
     .references(() => platforms.id, { onDelete: 'cascade' }),
   createdAt: createdAt(),
 });
+
+/**
+ * Web origins an LMS shows its pages on, learned from signed launches (return_url,
+ * tool_platform.url). Hosted Canvas, for one, frames tools from school.instructure.com,
+ * which is neither its issuer nor its login host; frame-ancestors must allow it.
+ */
+export const platformOrigins = pgTable(
+  'platform_origins',
+  {
+    platformId: integer('platform_id')
+      .notNull()
+      .references(() => platforms.id, { onDelete: 'cascade' }),
+    origin: text('origin').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.platformId, t.origin] })],
+);

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/database';
 import { courses, launchSessions, ltiLogins, ltiUsers, pendingLaunches, resourceLinks } from '../db/schema';
 import { LaunchRejectedError } from '../web/errors';
-import { hashSessionId as hashSid, sessionCookieHeader } from '../web/session';
+import { hashSessionId as hashSid, SESSION_COOKIE, sessionCookieHeader } from '../web/session';
 import type { PlatformRegistry } from './platforms';
 import { summariseRoles } from './roles';
 
@@ -252,12 +252,16 @@ export function ltijsFailure(log: Logger) {
       NONCE_ALREADY_RECEIVED: ['REPLAYED_NONCE', 'The launch token was already used.'],
       KEY_NOT_FOUND: ['UNKNOWN_KEY', "The launch token was signed with a key the LMS does not publish."],
       UNREGISTERED_PLATFORM: ['UNKNOWN_PLATFORM', 'This LMS is not registered with microcred.'],
+      ISS_CLAIM_DOES_NOT_MATCH: ['ISSUER_MISMATCH', 'The launch token comes from a different LMS than the login.'],
+      INVALID_JWT_RECEIVED: ['MALFORMED_ID_TOKEN', 'The launch message from the LMS is not a valid signed token.'],
     };
     const [code, message] =
       map[detail] ??
-      (/^NO_|INVALID_|_CLAIM/.test(detail)
+      (/^NO_[A-Z_]+_CLAIM$/.test(detail)
         ? ['MISSING_CLAIMS', `The launch token is missing required LTI information (${detail}).`]
-        : ['INVALID_LAUNCH', `The launch could not be validated (${detail}).`]);
+        : /^INVALID_[A-Z_]+_CLAIM$|^INVALID_MESSAGE_TYPE$/.test(detail)
+          ? ['INVALID_CLAIMS', `The launch token carries invalid LTI information (${detail}).`]
+          : ['INVALID_LAUNCH', `The launch could not be validated (${detail}).`]);
     log.warn({ reason: code, detail, reqId: req.id }, 'LTI launch rejected');
     const err = new LaunchRejectedError(code, message);
     res.status(err.status).render('error', { title: 'Launch refused', error: err });
@@ -265,18 +269,27 @@ export function ltijsFailure(log: Logger) {
 }
 
 /** After ltijs accepted the launch: record who/where, open our session, leave the ltik behind. */
-export function completeLaunch({ db, log }: LaunchDeps) {
+export function completeLaunch({ db, platforms, log }: LaunchDeps) {
   return async (token: LtiToken, req: Request, res: Response, next: NextFunction) => {
     try {
       const platform = res.locals.platformRow as { id: number };
       const ctx = token.platformContext;
       const roles = summariseRoles(ctx.roles);
       const launchId = randomBytes(24).toString('base64url');
+      const previousSessionId = req.cookies?.[SESSION_COOKIE] ? req.sessionId : undefined;
+      // A new session id on every launch (no fixation), but launches open in other tabs
+      // of this browser move along with it, so they keep working.
       await new Promise<void>((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
       req.session.lti = true;
       const webSessionId = req.sessionId;
       await db.transaction(async (tx) => {
         const now = new Date();
+        if (previousSessionId) {
+          await tx
+            .update(launchSessions)
+            .set({ webSessionId: hashSid(webSessionId) })
+            .where(and(eq(launchSessions.webSessionId, hashSid(previousSessionId)), gt(launchSessions.expiresAt, now)));
+        }
         const [user] = await tx
           .insert(ltiUsers)
           .values({ platformId: platform.id, sub: token.user, name: token.userInfo?.name, givenName: token.userInfo?.given_name, familyName: token.userInfo?.family_name, email: token.userInfo?.email })
@@ -327,6 +340,7 @@ export function completeLaunch({ db, log }: LaunchDeps) {
           expiresAt: new Date(Date.now() + LAUNCH_SESSION_SECONDS * 1000),
         });
       });
+      await platforms.learnOrigins(platform.id, [ctx.launchPresentation?.return_url, (token.platformInfo as { url?: string } | undefined)?.url]);
       log.info({ reqId: req.id, platformId: platform.id, role: roles.appRole }, 'LTI launch accepted');
       // 303: the browser follows with a GET, leaving the id_token POST behind.
       res.redirect(303, `/app/${launchId}`);

@@ -5,7 +5,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { Provider } from 'ltijs';
 import { z } from 'zod';
 import type { Db } from '../db/database';
-import { platformDeployments, platforms } from '../db/schema';
+import { platformDeployments, platformOrigins, platforms } from '../db/schema';
 import { ConflictError, NotFoundError } from '../web/errors';
 
 export const LMS_FAMILIES = ['moodle', 'canvas', 'brightspace', 'other'] as const;
@@ -146,10 +146,40 @@ export class PlatformRegistry {
     await this.onChange();
   }
 
+  /**
+   * Remembers web origins a platform's signed launch names (return URL, platform URL).
+   * Returns true when one was new, so the frame-ancestors list is refreshed only then.
+   */
+  async learnOrigins(platformId: number, urls: unknown[]): Promise<boolean> {
+    const origins = new Set<string>();
+    for (const u of urls) {
+      if (typeof u !== 'string') continue;
+      try {
+        const url = new URL(u);
+        if (url.protocol === 'https:' || url.protocol === 'http:') origins.add(url.origin);
+      } catch {
+        /* not a URL: nothing to learn */
+      }
+    }
+    if (origins.size === 0) return false;
+    const added = await this.db
+      .insert(platformOrigins)
+      .values([...origins].map((origin) => ({ platformId, origin })))
+      .onConflictDoNothing()
+      .returning({ origin: platformOrigins.origin });
+    if (added.length > 0) await this.onChange();
+    return added.length > 0;
+  }
+
   /** Origins of active platforms: the pages allowed to frame the tool. */
   async frameOrigins(): Promise<string[]> {
     const rows = await this.db.select({ issuer: platforms.issuer, login: platforms.authLoginUrl }).from(platforms).where(eq(platforms.active, true));
-    const origins = new Set<string>();
+    const learned = await this.db
+      .select({ origin: platformOrigins.origin })
+      .from(platformOrigins)
+      .innerJoin(platforms, eq(platforms.id, platformOrigins.platformId))
+      .where(eq(platforms.active, true));
+    const origins = new Set<string>(learned.map((l) => l.origin));
     for (const r of rows) {
       for (const u of [r.issuer, r.login]) {
         try {

@@ -29,7 +29,7 @@ export function toolUrls(publicUrl: string) {
 /** ltijs's tables live in their own schema: its `platforms` would collide with ours. */
 export const LTIJS_SCHEMA = 'ltijs';
 
-export async function createLtiProvider(opts: { databaseUrl: string; encryptionKey: Buffer; publicUrl: string; pool: Pool }): Promise<Provider> {
+export async function createLtiProvider(opts: { databaseUrl: string; encryptionKey: Buffer; pool: Pool }): Promise<Provider> {
   await opts.pool.query(`CREATE SCHEMA IF NOT EXISTS ${LTIJS_SCHEMA}`);
   const u = new URL(opts.databaseUrl);
   const plugin = new Sequelize(decodeURIComponent(u.pathname.slice(1)), decodeURIComponent(u.username), decodeURIComponent(u.password), {
@@ -50,14 +50,7 @@ export async function createLtiProvider(opts: { databaseUrl: string; encryptionK
     tokenMaxAge: 60,
     cors: false,
     ltiaas: true,
-    dynReg: {
-      url: `${opts.publicUrl}${LTI_MOUNT}`,
-      name: 'microcred',
-      description: 'EU micro-credentials and Open Badges 3.0 from course outcomes',
-      logo: `${opts.publicUrl}/public/logo.svg`,
-      autoActivate: true,
-      useDeepLinking: true,
-    },
+    // No dynReg: our own handler (src/admin/dynamicRegistration.ts) serves /lti/register.
   });
   // ltijs-sequelize reports its migrations with console.info; keep stdout to our JSON logs.
   const info = console.info;

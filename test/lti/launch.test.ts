@@ -2,7 +2,7 @@
 import { generateKeyPair } from 'jose';
 import { readForm, TestBrowser } from '../support/browser';
 import { launch, loginUrl, postLaunch, startLogin } from '../support/launch';
-import { PlatformSimulator, USERS } from '../support/platformSimulator';
+import { CANVAS_SCHOOL_ORIGIN, PlatformSimulator, USERS } from '../support/platformSimulator';
 import { startTestTool, type TestTool } from '../support/tool';
 
 let tool: TestTool;
@@ -78,15 +78,27 @@ describe('a full launch', () => {
     expect(rows[0]).toEqual({ sub: USERS.learner.sub, email: 'lena@uni.example', context_id: 'course-101', title: 'Biology 101', deployment_id: 'dep-1', link_id: 'rl-1', app_role: 'learner', issuer: sim.issuer });
   });
 
-  it('gives each launch in one browser its own address, and ends the older session', async () => {
+  it('keeps two courses open in two tabs of one browser apart, and both working', async () => {
     const browser = new TestBrowser();
     const a = await launch(tool, sim, 'instructor', browser);
+    const sidAfterFirst = browser.cookie('mc_sid')!.value;
     const b = await launch(tool, other, 'learner', browser);
     expect(a.page.url).not.toBe(b.page.url);
-    expect((await browser.get(b.page.url)).status).toBe(200);
-    const again = await browser.get(a.page.url);
-    expect(again.status).toBe(401);
-    expect(again.body).toContain('LAUNCH_SESSION_INVALID');
+    // Each launch gets a fresh session id (no fixation)…
+    expect(browser.cookie('mc_sid')!.value).not.toBe(sidAfterFirst);
+    // …and each tab still shows its own course and role.
+    const tabA = await browser.get(a.page.url);
+    const tabB = await browser.get(b.page.url);
+    expect(tabA.status).toBe(200);
+    expect(tabA.body).toContain('Micro-credentials in this course');
+    expect(tabB.status).toBe(200);
+    expect(tabB.body).toContain('My credentials');
+  });
+
+  it("lets the LMS's own web origin frame the tool (hosted Canvas serves courses on the school's domain)", async () => {
+    const { page } = await launch(tool, other, 'learner');
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toMatch(new RegExp(`frame-ancestors [^;]*${CANVAS_SCHOOL_ORIGIN.replace(/\./g, '\\.')}`));
   });
 
   it('refuses a launch address from another browser', async () => {

@@ -18,6 +18,7 @@ export interface SimUser {
 }
 
 const LIS = 'http://purl.imsglobal.org/vocab/lis/v2/';
+export const CANVAS_SCHOOL_ORIGIN = 'https://school.instructure.example';
 export const USERS: Record<string, SimUser> = {
   instructor: { sub: 'u-teacher-1', name: 'Ada Teacher', given_name: 'Ada', family_name: 'Teacher', email: 'ada@uni.example', roles: [`${LIS}membership#Instructor`, `${LIS}institution/person#Faculty`] },
   ta: { sub: 'u-ta-1', name: 'Tom Assistant', given_name: 'Tom', family_name: 'Assistant', email: 'tom@uni.example', roles: [`${LIS}membership/Instructor#TeachingAssistant`] },
@@ -121,10 +122,15 @@ export class PlatformSimulator {
       [`${C}target_link_uri`]: this.toolLaunchUrl,
       [`${C}roles`]: user.roles,
       [`${C}context`]: this.context,
-      [`${C}launch_presentation`]: { locale: this.flavour === 'canvas' ? 'en' : 'en', document_target: 'iframe', return_url: `${this.issuer}/course/view.php?id=101` },
+      // Hosted Canvas shows courses on the school's own domain, not on its issuer's.
+      [`${C}launch_presentation`]: {
+        locale: 'en',
+        document_target: 'iframe',
+        return_url: this.flavour === 'canvas' ? `${CANVAS_SCHOOL_ORIGIN}/courses/101/external_content/success/external_tool_redirect` : `${this.issuer}/course/view.php?id=101`,
+      },
       [`${C}tool_platform`]: this.flavour === 'canvas'
         ? { guid: 'canvas-guid', name: 'Canvas Test', product_family_code: 'canvas', version: 'cloud' }
-        : { guid: '127.0.0.1', name: 'Moodle Test', product_family_code: 'moodle', version: '2024100700' },
+        : { guid: '127.0.0.1', name: 'Moodle Test', product_family_code: 'moodle', version: '2024100700', url: this.issuer },
       'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint': {
         scope: ['https://purl.imsglobal.org/spec/lti-ags/scope/lineitem', 'https://purl.imsglobal.org/spec/lti-ags/scope/score'],
         lineitems: `${this.issuer}/ags/${this.context.id}/lineitems`,
