@@ -216,3 +216,113 @@ export const platformOrigins = pgTable(
   },
   (t) => [primaryKey({ columns: [t.platformId, t.origin] })],
 );
+
+// ---------------------------------------------------------------------------
+// Credential design (course outcomes → micro-credential versions)
+// ---------------------------------------------------------------------------
+
+/** A course's own outcomes, as the teacher writes them. Archived, never deleted: mappings point here. */
+export const courseOutcomes = pgTable(
+  'course_outcomes',
+  {
+    id: serial('id').primaryKey(),
+    courseId: integer('course_id')
+      .notNull()
+      .references(() => courses.id, { onDelete: 'cascade' }),
+    code: text('code').notNull(),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    position: integer('position').notNull(),
+    archivedAt: timestamp('archived_at', { withTimezone: true }),
+    /** Optimistic concurrency: every write must name the version it read. */
+    lockVersion: integer('lock_version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('course_outcomes_course_code_uq').on(t.courseId, t.code)],
+);
+
+/** A micro-credential offered in a course; its content lives in versions. */
+export const credentials = pgTable(
+  'credentials',
+  {
+    id: serial('id').primaryKey(),
+    courseId: integer('course_id')
+      .notNull()
+      .references(() => courses.id, { onDelete: 'cascade' }),
+    createdBy: integer('created_by').references(() => ltiUsers.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('credentials_course_idx').on(t.courseId)],
+);
+
+/**
+ * One version of a credential's definition (Annex I elements, learning outcomes,
+ * mapping, rubric, evidence rules) as JSON. A published version is frozen: awards
+ * point at it for ever. Edits go to the one draft a credential may have at a time.
+ */
+export const credentialVersions = pgTable(
+  'credential_versions',
+  {
+    id: serial('id').primaryKey(),
+    credentialId: integer('credential_id')
+      .notNull()
+      .references(() => credentials.id, { onDelete: 'cascade' }),
+    versionNo: integer('version_no').notNull(),
+    /** draft | published | superseded */
+    status: text('status').notNull().default('draft'),
+    definition: jsonb('definition').$type<Record<string, unknown>>().notNull(),
+    lockVersion: integer('lock_version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+    publishedBy: integer('published_by').references(() => ltiUsers.id, { onDelete: 'set null' }),
+  },
+  (t) => [
+    uniqueIndex('credential_versions_no_uq').on(t.credentialId, t.versionNo),
+    // At most one draft and one current published version per credential.
+    uniqueIndex('credential_versions_one_draft_uq').on(t.credentialId).where(sql`status = 'draft'`),
+    uniqueIndex('credential_versions_one_published_uq').on(t.credentialId).where(sql`status = 'published'`),
+  ],
+);
+
+/** The visible change log of a credential: what changed, by whom, when. Append-only. */
+export const credentialChanges = pgTable(
+  'credential_changes',
+  {
+    id: serial('id').primaryKey(),
+    credentialId: integer('credential_id')
+      .notNull()
+      .references(() => credentials.id, { onDelete: 'cascade' }),
+    versionId: integer('version_id').references(() => credentialVersions.id, { onDelete: 'set null' }),
+    actorId: integer('actor_id').references(() => ltiUsers.id, { onDelete: 'set null' }),
+    /** created | edited | published | new-version */
+    action: text('action').notNull(),
+    summary: text('summary').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('credential_changes_credential_idx').on(t.credentialId, t.at)],
+);
+
+/**
+ * Who belongs to a course, as far as the tool knows: from launches now, from the
+ * LMS roster (NRPS) later. Launch sessions expire; this record does not.
+ */
+export const courseMembers = pgTable(
+  'course_members',
+  {
+    courseId: integer('course_id')
+      .notNull()
+      .references(() => courses.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => ltiUsers.id, { onDelete: 'cascade' }),
+    appRole: text('app_role').notNull(),
+    roles: text('roles').array().notNull().default(sql`'{}'::text[]`),
+    /** active | inactive (left the course; their awards stay) */
+    status: text('status').notNull().default('active'),
+    lastLaunchAt: timestamp('last_launch_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.courseId, t.userId] })],
+);

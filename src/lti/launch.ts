@@ -12,7 +12,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { LtiToken } from 'ltijs';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database';
-import { courses, launchSessions, ltiLogins, ltiUsers, pendingLaunches, resourceLinks } from '../db/schema';
+import { courseMembers, courses, launchSessions, ltiLogins, ltiUsers, pendingLaunches, resourceLinks } from '../db/schema';
 import { LaunchRejectedError } from '../web/errors';
 import { hashSessionId as hashSid, SESSION_COOKIE, sessionCookieHeader } from '../web/session';
 import type { PlatformRegistry } from './platforms';
@@ -307,6 +307,13 @@ export function completeLaunch({ db, platforms, log }: LaunchDeps) {
             .onConflictDoUpdate({ target: [courses.platformId, courses.deploymentId, courses.contextId], set: { title: ctx.context.title, label: ctx.context.label, updatedAt: now } })
             .returning({ id: courses.id });
           courseId = course.id;
+          await tx
+            .insert(courseMembers)
+            .values({ courseId, userId: user.id, appRole: roles.appRole, roles: ctx.roles ?? [], lastLaunchAt: now })
+            .onConflictDoUpdate({
+              target: [courseMembers.courseId, courseMembers.userId],
+              set: { appRole: roles.appRole, roles: ctx.roles ?? [], status: 'active', lastLaunchAt: now, updatedAt: now },
+            });
           if (ctx.resource?.id) {
             const [link] = await tx
               .insert(resourceLinks)
