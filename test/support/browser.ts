@@ -92,10 +92,10 @@ export class TestBrowser {
   }
 }
 
-/** Reads the hidden inputs and action of the first form (or the one whose action matches). */
-export function readForm(html: string, actionIncludes?: string): { action: string; fields: Record<string, string> } {
+/** Reads the hidden inputs and action of the first form, or the first whose action contains (or matches) `action`. */
+export function readForm(html: string, actionIncludes?: string | RegExp): { action: string; fields: Record<string, string> } {
   const forms = [...html.matchAll(/<form\b[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)];
-  const form = forms.find((f) => !actionIncludes || f[1].includes(actionIncludes));
+  const form = forms.find((f) => !actionIncludes || (typeof actionIncludes === 'string' ? f[1].includes(actionIncludes) : actionIncludes.test(f[1])));
   if (!form) throw new Error(`no form${actionIncludes ? ` posting to ${actionIncludes}` : ''} in page:\n${html.slice(0, 2000)}`);
   const fields: Record<string, string> = {};
   for (const m of form[2].matchAll(/<input\b[^>]*>/g)) {
