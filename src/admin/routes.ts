@@ -2,11 +2,11 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import type { z } from 'zod';
 import { type PlatformRegistry, LMS_FAMILIES, platformInputSchema } from '../lti/platforms';
 import { toolUrls } from '../lti/provider';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { ForbiddenError, NotFoundError } from '../web/errors';
+import { formErrors } from '../web/forms';
 import type { AdminAccounts } from './accounts';
 import { newAdminSchema } from './accounts';
 import { canvasDeveloperKey } from './canvas';
@@ -21,14 +21,6 @@ export interface AdminDeps {
 }
 
 type FieldErrors = Record<string, string>;
-function fieldErrors(error: z.ZodError): FieldErrors {
-  const out: FieldErrors = {};
-  for (const issue of error.issues) {
-    const key = String(issue.path[0] ?? '_form');
-    out[key] ??= issue.message;
-  }
-  return out;
-}
 
 export function configurePassport(accounts: AdminAccounts) {
   passport.use(
@@ -79,7 +71,7 @@ export function adminRouter(deps: AdminDeps): Router {
     try {
       const parsed = newAdminSchema.safeParse(req.body);
       if (!parsed.success) {
-        return res.status(422).render('admin/setup', { title: 'Create the first administrator', csrf: csrfToken(req), token: req.params.token, values: { email: req.body.email }, errors: fieldErrors(parsed.error) });
+        return res.status(422).render('admin/setup', { title: 'Create the first administrator', csrf: csrfToken(req), token: req.params.token, values: { email: req.body.email }, errors: formErrors(parsed.error) });
       }
       const id = await deps.accounts.createFirstAdmin(req.params.token, parsed.data.email, parsed.data.password);
       if (!id) {
@@ -146,7 +138,7 @@ export function adminRouter(deps: AdminDeps): Router {
 
   r.post('/platforms', async (req, res, next) => {
     const parsed = platformInputSchema.safeParse(req.body);
-    if (!parsed.success) return platformForm(req, res, { values: req.body, errors: fieldErrors(parsed.error) }, 422);
+    if (!parsed.success) return platformForm(req, res, { values: req.body, errors: formErrors(parsed.error) }, 422);
     try {
       await deps.platforms.create(parsed.data);
       res.redirect(303, '/admin?notice=registered');
@@ -176,7 +168,7 @@ export function adminRouter(deps: AdminDeps): Router {
     try {
       const id = idParam(req);
       const parsed = platformInputSchema.safeParse(req.body);
-      if (!parsed.success) return platformForm(req, res, { id, values: req.body, errors: fieldErrors(parsed.error) }, 422);
+      if (!parsed.success) return platformForm(req, res, { id, values: req.body, errors: formErrors(parsed.error) }, 422);
       try {
         await deps.platforms.update(id, parsed.data);
       } catch (e) {

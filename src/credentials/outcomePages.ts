@@ -6,20 +6,10 @@ import type { Db } from '../db/database';
 import { requireCapability } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { AppError, NotFoundError } from '../web/errors';
-import { CourseOutcomeStore, type OutcomeFields } from './store';
+import { CourseOutcomeStore } from './store';
+import { courseOutcomeInputSchema, formErrors } from './validation';
 
-export const outcomeFieldsSchema = z.object({
-  code: z.string().trim().min(1, 'Give the outcome a short code, e.g. LO1').max(40, 'Keep the code under 40 characters'),
-  title: z.string().trim().min(1, 'Write the outcome, e.g. "Plan and run a lab experiment safely"').max(300, 'Keep the title under 300 characters'),
-  description: z.string().trim().max(4000, 'Keep the description under 4000 characters').default(''),
-});
 const lockSchema = z.coerce.number().int().positive();
-
-function fieldErrors(error: z.ZodError): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const issue of error.issues) out[String(issue.path[0] ?? '_form')] ??= issue.message;
-  return out;
-}
 
 export function outcomeRouter(db: Db): Router {
   const store = new CourseOutcomeStore(db);
@@ -55,8 +45,8 @@ export function outcomeRouter(db: Db): Router {
 
   r.post('/', async (req, res, next) => {
     try {
-      const parsed = outcomeFieldsSchema.safeParse(req.body);
-      if (!parsed.success) return listPage(req, res, { values: req.body, errors: fieldErrors(parsed.error) }, 422);
+      const parsed = courseOutcomeInputSchema.safeParse(req.body);
+      if (!parsed.success) return listPage(req, res, { values: req.body, errors: formErrors(parsed.error) }, 422);
       try {
         await store.create(courseId(req), parsed.data);
       } catch (e) {
@@ -84,13 +74,13 @@ export function outcomeRouter(db: Db): Router {
   r.post('/:outcomeId', async (req, res, next) => {
     try {
       const outcomeId = id(req);
-      const parsed = outcomeFieldsSchema.safeParse(req.body);
+      const parsed = courseOutcomeInputSchema.safeParse(req.body);
       const lock = lockSchema.safeParse(req.body.lockVersion);
       if (!parsed.success || !lock.success) {
-        return editPage(req, res, { outcomeId, values: req.body, errors: parsed.success ? { _form: 'The form is missing its version; reload the page.' } : fieldErrors(parsed.error) }, 422);
+        return editPage(req, res, { outcomeId, values: req.body, errors: parsed.success ? { _form: 'The form is missing its version; reload the page.' } : formErrors(parsed.error) }, 422);
       }
       try {
-        await store.update(courseId(req), outcomeId, lock.data, parsed.data as OutcomeFields);
+        await store.update(courseId(req), outcomeId, lock.data, parsed.data);
       } catch (e) {
         if (e instanceof AppError && e.status === 409) {
           return editPage(req, res, { outcomeId, values: req.body, errors: e.code === 'OUTCOME_CODE_TAKEN' ? { code: e.message } : { _form: `${e.message} ${e.hint ?? ''}` } }, 409);

@@ -47,7 +47,7 @@ it('adds outcomes, and keeps typed input with the error when something is wrong'
   const missing = await addOutcome('LO2', '');
   expect(missing.status).toBe(422);
   expect(missing.body).toContain('value="LO2"');
-  expect(missing.body).toContain('Write the outcome');
+  expect(missing.body).toContain('Give the outcome a title.');
 
   const dup = await addOutcome('LO1', 'Keep a lab notebook');
   expect(dup.status).toBe(409);
