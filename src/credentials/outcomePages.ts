@@ -1,22 +1,38 @@
 // Pages where course staff manage the course's outcomes, inside a launch:
 // /app/:launchId/outcomes… Every route needs the course:design capability.
-import express, { type Request, type Response, Router } from 'express';
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import multer from 'multer';
 import { z } from 'zod';
 import type { Db } from '../db/database';
 import { requireCapability } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
-import { AppError, NotFoundError } from '../web/errors';
+import { AppError, BadRequestError, NotFoundError } from '../web/errors';
+import { parseCourseOutcomesCsv } from './csv';
 import { CourseOutcomeStore } from './store';
 import { courseOutcomeInputSchema, formErrors } from './validation';
 
 const lockSchema = z.coerce.number().int().positive();
+const MAX_CSV_BYTES = 1024 * 1024;
+
+/** A CSV file upload (multipart) or a pasted text field; the file wins when both are sent. */
+const csvUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_CSV_BYTES, files: 1, fields: 10 } }).single('file');
+function readCsvUpload(req: Request, res: Response, next: NextFunction) {
+  csvUpload(req, res, (err: unknown) => {
+    if ((err as { code?: string })?.code === 'LIMIT_FILE_SIZE') {
+      return next(new AppError('That file is larger than 1 MB.', 413, 'CSV_TOO_LARGE', 'Split the list into smaller files, or paste the rows instead.'));
+    }
+    if (err) return next(new BadRequestError('The upload could not be read.', 'UPLOAD_FAILED', 'Choose the file again, or paste the rows instead.'));
+    next();
+  });
+}
 
 export function outcomeRouter(db: Db): Router {
   const store = new CourseOutcomeStore(db);
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:design'));
-  r.use(express.urlencoded({ extended: false, limit: '256kb' }));
-  r.use(requireCsrf);
+  r.use(express.urlencoded({ extended: false, limit: '2mb' }));
+  // Multipart bodies are parsed by their route (multer) and checked there.
+  r.use((req, res, next) => (req.is('multipart/form-data') ? next() : requireCsrf(req, res, next)));
 
   const courseId = (req: Request) => req.launch!.courseId!;
   const base = (req: Request) => `/app/${req.launch!.id}`;
@@ -38,10 +54,72 @@ export function outcomeRouter(db: Db): Router {
       values: locals.values ?? {},
       errors: locals.errors ?? {},
       notice: locals.notice ?? req.query.notice,
+      copied: Number(req.query.copied ?? 0),
+      skipped: Number(req.query.skipped ?? 0),
     });
   };
 
   r.get('/', (req, res, next) => listPage(req, res).catch(next));
+
+  // --- CSV import: preview first, nothing saved until the person confirms -------------
+  const importPage = async (req: Request, res: Response, csv: string, status = 200) => {
+    const existing = (await store.list(courseId(req), { includeArchived: true })).map((o) => o.code);
+    const preview = csv.trim() ? parseCourseOutcomesCsv(csv, { existingCodes: existing }) : undefined;
+    res.status(status).render('credentials/outcomes-import', { title: 'Import course outcomes', launch: req.launch, base: base(req), csrf: csrfToken(req), csv, preview });
+    return preview;
+  };
+
+  r.get('/import', (req, res, next) => importPage(req, res, '').catch(next));
+
+  r.post('/import/preview', readCsvUpload, requireCsrf, async (req, res, next) => {
+    try {
+      const csv = req.file ? req.file.buffer.toString('utf8') : String(req.body.csv ?? '');
+      if (!csv.trim()) return importPage(req, res, '', 422);
+      await importPage(req, res, csv);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/import', async (req, res, next) => {
+    try {
+      // Parse again: what is saved is what the server checks now, not what a page showed.
+      const csv = String(req.body.csv ?? '');
+      const existing = (await store.list(courseId(req), { includeArchived: true })).map((o) => o.code);
+      const preview = parseCourseOutcomesCsv(csv, { existingCodes: existing });
+      if (preview.errors.length > 0 || preview.valid.length === 0) return importPage(req, res, csv, 422);
+      try {
+        await store.createMany(courseId(req), preview.valid.map(({ code, title, description }) => ({ code, title, description })));
+      } catch (e) {
+        if (e instanceof AppError && e.status === 409) return importPage(req, res, csv, 409);
+        throw e;
+      }
+      res.redirect(303, `${base(req)}/outcomes?notice=imported`);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  // --- Copy from another course the same person teaches -------------------------------
+  r.get('/copy', async (req, res, next) => {
+    try {
+      const sources = await store.coursesTaughtBy(req.launch!.userId, courseId(req));
+      res.render('credentials/outcomes-copy', { title: 'Copy course outcomes', launch: req.launch, base: base(req), csrf: csrfToken(req), sources });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/copy', async (req, res, next) => {
+    try {
+      const source = Number(req.body.sourceCourseId);
+      if (!Number.isInteger(source) || source <= 0) throw new BadRequestError('Choose the course to copy from.', 'NO_SOURCE_COURSE');
+      const { copied, skipped } = await store.copyFromCourse(courseId(req), source, req.launch!.userId);
+      res.redirect(303, `${base(req)}/outcomes?notice=copied&copied=${copied}&skipped=${skipped.length}`);
+    } catch (e) {
+      next(e);
+    }
+  });
 
   r.post('/', async (req, res, next) => {
     try {

@@ -109,3 +109,76 @@ it('is closed to learners, and to teachers of another course even with a guessed
   const hijack = await otherTeacher.browser.post(`${otherTeacher.page.url}/outcomes/${rows[0].id}`, { ...form.fields, code: 'LO1', title: 'Hijacked', lockVersion: '1' });
   expect(hijack.status).toBe(404);
 });
+
+describe('importing from CSV', () => {
+  const importUrl = () => `${teacher.base}/outcomes/import`;
+
+  it('previews with row-level errors and saves nothing until confirmed', async () => {
+    const before = (await tool.database.pool.query('SELECT count(*)::int AS n FROM course_outcomes')).rows[0].n;
+    const page = await teacher.browser.get(importUrl());
+    const form = readForm(page.body, '/import/preview');
+    const csv = '\uFEFFcode;title;description\r\nLO10;"Analyse data; draw conclusions";\r\nLO1;Duplicate of an existing code;\r\nLO11;;missing title\r\n';
+    const preview = await teacher.browser.post(`${tool.base}${form.action}`, { ...form.fields, csv });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toContain('Nothing has been saved');
+    expect(preview.body).toMatch(/Row 3[^<]*code/);
+    expect(preview.body).toMatch(/Row 4[^<]*title/);
+    expect(preview.body).toContain('Analyse data; draw conclusions');
+    expect(preview.body).not.toContain('/outcomes/import"'); // no confirm button while errors remain
+    expect((await tool.database.pool.query('SELECT count(*)::int AS n FROM course_outcomes')).rows[0].n).toBe(before);
+  });
+
+  it('imports the rows after a clean preview, and re-checks what is confirmed', async () => {
+    const page = await teacher.browser.get(importUrl());
+    const form = readForm(page.body, '/import/preview');
+    const csv = 'code,title,description\nLO20,Design an experiment,"With controls, replicates"\nLO21,Report results,\n';
+    const preview = await teacher.browser.post(`${tool.base}${form.action}`, { ...form.fields, csv });
+    const confirm = readForm(preview.body, /\/outcomes\/import$/);
+    expect(confirm.fields.csv).toBe(csv);
+    // A tampered confirmation is parsed again and refused.
+    const tampered = await teacher.browser.post(`${tool.base}${confirm.action}`, { ...confirm.fields, csv: `${csv}LO20,Again,\n` });
+    expect(tampered.status).toBe(422);
+    const done = await teacher.browser.post(`${tool.base}${confirm.action}`, confirm.fields);
+    expect(done.body).toContain('Outcomes imported.');
+    expect(done.body).toContain('With controls, replicates');
+  });
+
+  it('accepts an uploaded file, and refuses one over 1 MB with a clear message', async () => {
+    const page = await teacher.browser.get(importUrl());
+    const { fields } = readForm(page.body, '/import/preview');
+    const upload = async (content: string) => {
+      const body = new FormData();
+      body.set('_csrf', fields._csrf);
+      body.set('file', new Blob([content], { type: 'text/csv' }), 'outcomes.csv');
+      const res = await fetch(`${teacher.base}/outcomes/import/preview`, { method: 'POST', body, headers: { cookie: teacher.browser.cookieHeader(teacher.base) } });
+      return { status: res.status, body: await res.text() };
+    };
+    const ok = await upload('code,title\nLO30,Present findings to peers\n');
+    expect(ok.status).toBe(200);
+    expect(ok.body).toContain('Present findings to peers');
+    expect(ok.body).toContain('Import 1 outcome');
+    const big = await upload(`code,title\n${'LO31,x\n'.repeat(200_000)}`);
+    expect(big.status).toBe(413);
+    expect(big.body).toContain('larger than 1 MB');
+  });
+});
+
+describe('copying from another course', () => {
+  it('copies from a course the teacher also teaches, skipping codes already there', async () => {
+    const original = { ...sim.context };
+    Object.assign(sim.context, { id: 'course-202', label: 'BIO202', title: 'Biology 202' });
+    try {
+      const second = await launch(tool, sim, 'instructor', teacher.browser);
+      const page = await teacher.browser.get(`${second.page.url}/outcomes/copy`);
+      expect(page.body).toContain('Biology 101');
+      const form = readForm(page.body, '/outcomes/copy');
+      const done = await teacher.browser.post(`${tool.base}${form.action}`, form.fields);
+      expect(done.body).toMatch(/Copied \d+ outcomes/);
+      expect(done.body).toContain('Plan and run a lab experiment safely');
+      const again = await teacher.browser.post(`${tool.base}${form.action}`, form.fields);
+      expect(again.body).toMatch(/Copied 0 outcomes; skipped \d+ whose code already exists here/);
+    } finally {
+      Object.assign(sim.context, original);
+    }
+  });
+});
