@@ -113,7 +113,7 @@ export function createApp(deps: AppDeps) {
 
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
   app.use('/admin', adminRouter({ accounts: deps.accounts, platforms: deps.platforms, registrations: deps.registrations, publicUrl: deps.publicUrl }));
-  app.use('/app', launchRouter(database.db));
+  app.use('/app', launchRouter(database.db, deps.publicUrl));
 
   app.use((_req, _res, next) => next(new NotFoundError()));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

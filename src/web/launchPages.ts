@@ -4,6 +4,7 @@ import { and, eq, gt } from 'drizzle-orm';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { Db } from '../db/database';
 import { courses, launchSessions, ltiUsers, platforms } from '../db/schema';
+import { credentialRouter } from '../credentials/credentialPages';
 import { outcomeRouter } from '../credentials/outcomePages';
 import { UnauthorizedError } from './errors';
 import { hashSessionId, SESSION_COOKIE } from './session';
@@ -81,10 +82,11 @@ export function loadLaunch(db: Db) {
   };
 }
 
-export function launchRouter(db: Db): Router {
+export function launchRouter(db: Db, publicUrl: string): Router {
   const r = Router({ mergeParams: true });
   r.use('/:launchId', loadLaunch(db));
   r.use('/:launchId/outcomes', outcomeRouter(db));
+  r.use('/:launchId/credentials', credentialRouter(db, publicUrl));
   r.get('/:launchId', (req, res) => {
     const launch = req.launch!;
     const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;

@@ -1,0 +1,162 @@
+// Pages for micro-credentials inside a launch: /app/:launchId/credentials…
+// Course staff create and edit drafts, see the readiness panel and publish; learners
+// see published versions only. Learning outcomes and the rubric have their own pages.
+import express, { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import type { Db } from '../db/database';
+import { can, requireCapability } from '../web/authz';
+import { csrfToken, requireCsrf } from '../web/csrf';
+import { AppError, NotFoundError } from '../web/errors';
+import { buildAchievement, validateAchievement } from './achievement';
+import { describeCompletionRule } from './completion';
+import { emptyDefinition } from './defaults';
+import { definitionFromForm, errorsForForm, formFromDefinition } from './definitionForm';
+import type { CredentialDefinition } from './model';
+import { checkReadiness } from './readiness';
+import { type CredentialVersionRow, CredentialStore } from './store';
+import { parseDraft } from './validation';
+import { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLES, QUALITY_ASSURANCE_SUGGESTIONS, STACKABILITY_OPTIONS, SUPERVISION_TYPES } from './vocabulary';
+
+const lockSchema = z.object({ versionId: z.coerce.number().int().positive(), lockVersion: z.coerce.number().int().positive() });
+const vocab = { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLES, QUALITY_ASSURANCE_SUGGESTIONS, STACKABILITY_OPTIONS, SUPERVISION_TYPES };
+
+const definitionOf = (v: CredentialVersionRow) => v.definition as unknown as CredentialDefinition;
+
+export function credentialRouter(db: Db, publicUrl: string): Router {
+  const store = new CredentialStore(db);
+  const r = Router({ mergeParams: true });
+  r.use(requireCapability('course:read'));
+  r.use(express.urlencoded({ extended: false, limit: '256kb' }));
+  r.use(requireCsrf);
+
+  const courseId = (req: Request) => req.launch!.courseId!;
+  const base = (req: Request) => `/app/${req.launch!.id}`;
+  const designer = (req: Request) => can(req.launch!, 'course:design');
+  const credId = (req: Request) => {
+    const n = Number(req.params.credentialId);
+    if (!Number.isInteger(n) || n <= 0) throw new NotFoundError('That credential does not exist in this course.');
+    return n;
+  };
+  const achievementFor = (req: Request, id: number, version: CredentialVersionRow) => {
+    const def = definitionOf(version);
+    const body = def.awardingBodies?.[0];
+    return buildAchievement(def, {
+      id: `${publicUrl}/credentials/${id}/versions/${version.versionNo}`,
+      version: String(version.versionNo),
+      // The institution's issuer profile arrives with the badges work; until then the awarding body stands in.
+      creator: { id: body?.id ?? `${publicUrl}/issuer`, type: ['Profile'], name: body?.name ?? 'Issuer', ...(body?.url ? { url: body.url } : {}) },
+    });
+  };
+
+  r.get('/', async (req, res, next) => {
+    try {
+      const list = await store.listForCourse(courseId(req), { publishedOnly: !designer(req) });
+      res.render('credentials/list', { title: 'Micro-credentials', launch: req.launch, base: base(req), csrf: csrfToken(req), list, designer: designer(req) });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/', requireCapability('course:design'), async (req, res, next) => {
+    try {
+      const { credentialId } = await store.create(courseId(req), req.launch!.userId, emptyDefinition() as unknown as Record<string, unknown>);
+      res.redirect(303, `${base(req)}/credentials/${credentialId}/edit`);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/:credentialId', async (req, res, next) => {
+    try {
+      const id = credId(req);
+      const cred = await store.get(courseId(req), id, { publishedOnly: !designer(req) });
+      const shown = designer(req) ? (cred.draft ?? cred.published)! : cred.published!;
+      const def = definitionOf(shown);
+      res.render('credentials/show', {
+        title: def.title || 'Untitled micro-credential',
+        launch: req.launch,
+        base: base(req),
+        csrf: csrfToken(req),
+        id,
+        version: shown,
+        cred,
+        def,
+        designer: designer(req),
+        readiness: checkReadiness(def),
+        rule: describeCompletionRule(def),
+        changes: designer(req) ? await store.changeLog(courseId(req), id) : [],
+        vocab,
+        notice: req.query.notice,
+      });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  /** The OB 3.0 Achievement that issued credentials of this version will carry. */
+  r.get('/:credentialId/achievement.json', async (req, res, next) => {
+    try {
+      const id = credId(req);
+      const cred = await store.get(courseId(req), id, { publishedOnly: !designer(req) });
+      const shown = designer(req) ? (cred.draft ?? cred.published)! : cred.published!;
+      const achievement = achievementFor(req, id, shown);
+      res.setHeader('X-Schema-Valid', String(validateAchievement(achievement).valid));
+      res.type('application/json').send(JSON.stringify(achievement, null, 2));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  const editPage = (req: Request, res: Response, l: { id: number; version: CredentialVersionRow; values: Record<string, string>; errors: Record<string, string> }, status = 200) =>
+    res.status(status).render('credentials/edit', { title: 'Edit micro-credential', launch: req.launch, base: base(req), csrf: csrfToken(req), vocab, ...l });
+
+  r.get('/:credentialId/edit', requireCapability('course:design'), async (req, res, next) => {
+    try {
+      const id = credId(req);
+      const cred = await store.get(courseId(req), id);
+      const version = (cred.draft ?? cred.published)!;
+      editPage(req, res, { id, version, values: formFromDefinition(definitionOf(version)), errors: {} });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/:credentialId', requireCapability('course:design'), async (req, res, next) => {
+    try {
+      const id = credId(req);
+      const lock = lockSchema.parse(req.body);
+      const cred = await store.get(courseId(req), id);
+      const edited = cred.versions.find((v) => v.id === lock.versionId);
+      if (!edited) throw new NotFoundError('That version of the credential does not exist.');
+      const parsed = parseDraft(definitionFromForm(req.body, definitionOf(edited)));
+      if (!parsed.ok) return editPage(req, res, { id, version: edited, values: req.body, errors: errorsForForm(parsed.errors) }, 422);
+      try {
+        await store.saveDraft(courseId(req), id, lock, parsed.value as unknown as Record<string, unknown>, req.launch!.userId);
+      } catch (e) {
+        if (e instanceof AppError && e.status === 409) return editPage(req, res, { id, version: edited, values: req.body, errors: { _form: `${e.message} ${e.hint ?? ''}` } }, 409);
+        throw e;
+      }
+      res.redirect(303, `${base(req)}/credentials/${id}?notice=saved`);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/:credentialId/publish', requireCapability('course:design'), async (req, res, next) => {
+    try {
+      const id = credId(req);
+      const lock = lockSchema.parse(req.body);
+      await store.publish(courseId(req), id, lock, req.launch!.userId, (definition) => {
+        const report = checkReadiness(definition as unknown as CredentialDefinition);
+        if (!report.ready) {
+          throw new AppError(`This credential cannot be published yet: ${report.issues.length} thing(s) are missing.`, 422, 'NOT_READY', 'The readiness panel lists each one with a link to its field.');
+        }
+      });
+      res.redirect(303, `${base(req)}/credentials/${id}?notice=published`);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  return r;
+}
