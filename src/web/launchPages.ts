@@ -5,6 +5,7 @@ import { type NextFunction, type Request, type Response, Router } from 'express'
 import type { Db } from '../db/database';
 import { courses, launchSessions, ltiUsers, platforms } from '../db/schema';
 import { credentialRouter } from '../credentials/credentialPages';
+import { learningOutcomeRouter } from '../credentials/learningOutcomePages';
 import { outcomeRouter } from '../credentials/outcomePages';
 import { UnauthorizedError } from './errors';
 import { hashSessionId, SESSION_COOKIE } from './session';
@@ -86,6 +87,7 @@ export function launchRouter(db: Db, publicUrl: string): Router {
   const r = Router({ mergeParams: true });
   r.use('/:launchId', loadLaunch(db));
   r.use('/:launchId/outcomes', outcomeRouter(db));
+  r.use('/:launchId/credentials/:credentialId/outcomes', learningOutcomeRouter(db));
   r.use('/:launchId/credentials', credentialRouter(db, publicUrl));
   r.get('/:launchId', (req, res) => {
     const launch = req.launch!;

@@ -99,6 +99,8 @@ export function readForm(html: string, actionIncludes?: string | RegExp): { acti
   if (!form) throw new Error(`no form${actionIncludes ? ` posting to ${actionIncludes}` : ''} in page:\n${html.slice(0, 2000)}`);
   const fields: Record<string, string> = {};
   for (const m of form[2].matchAll(/<input\b[^>]*>/g)) {
+    // Like a browser: unchecked boxes and radios are not sent.
+    if (/type="(checkbox|radio)"/.test(m[0]) && !/\schecked\b/.test(m[0])) continue;
     const name = /name="([^"]*)"/.exec(m[0])?.[1];
     const value = /value="([^"]*)"/.exec(m[0])?.[1] ?? '';
     if (name) fields[name] = value.replace(/&amp;/g, '&').replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');

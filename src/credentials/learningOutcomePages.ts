@@ -1,0 +1,183 @@
+// The credential's learning outcomes, their alignments, and the mapping matrix to
+// course outcomes: /app/:launchId/credentials/:credentialId/outcomes… (course staff).
+import { randomUUID } from 'node:crypto';
+import express, { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import type { Db } from '../db/database';
+import { requireCapability } from '../web/authz';
+import { csrfToken, requireCsrf } from '../web/csrf';
+import { AppError, NotFoundError } from '../web/errors';
+import { buildMappingMatrix } from './mapping';
+import type { CourseOutcome, CredentialDefinition, LearningOutcome } from './model';
+import { CourseOutcomeStore, CredentialStore, type CredentialVersionRow } from './store';
+import { alignmentSchema, formErrors, learningOutcomeSchema, parseDraft } from './validation';
+import { ALIGNMENT_KINDS } from './vocabulary';
+
+const lockSchema = z.object({ versionId: z.coerce.number().int().positive(), lockVersion: z.coerce.number().int().positive() });
+
+/** What the page shows again after a failed write: which form, what was typed, what is wrong. */
+interface Failed {
+  form: string;
+  values: Record<string, unknown>;
+  errors: Record<string, string>;
+}
+
+const asList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+const blank = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+
+export function learningOutcomeRouter(db: Db): Router {
+  const credentials = new CredentialStore(db);
+  const courseOutcomes = new CourseOutcomeStore(db);
+  const r = Router({ mergeParams: true });
+  r.use(requireCapability('course:design'));
+  r.use(express.urlencoded({ extended: false, limit: '256kb' }));
+  r.use(requireCsrf);
+
+  const courseId = (req: Request) => req.launch!.courseId!;
+  const credentialId = (req: Request) => {
+    const n = Number(req.params.credentialId);
+    if (!Number.isInteger(n) || n <= 0) throw new NotFoundError('That credential does not exist in this course.');
+    return n;
+  };
+  const pageUrl = (req: Request) => `/app/${req.launch!.id}/credentials/${credentialId(req)}/outcomes`;
+
+  /** The version being edited: the draft, or the published one (saving then starts a draft). */
+  const editable = async (req: Request): Promise<CredentialVersionRow> => {
+    const cred = await credentials.get(courseId(req), credentialId(req));
+    return (cred.draft ?? cred.published)!;
+  };
+
+  const render = async (req: Request, res: Response, failed?: Failed, status = 200) => {
+    const version = await editable(req);
+    const def = version.definition as unknown as CredentialDefinition;
+    const rows = await courseOutcomes.list(courseId(req), { includeArchived: true });
+    const cos: CourseOutcome[] = rows.map((o) => ({ id: o.id, code: o.code, title: o.title, description: o.description, position: o.position, archived: Boolean(o.archivedAt) }));
+    res.status(status).render('credentials/learning-outcomes', {
+      title: 'Learning outcomes and mapping',
+      launch: req.launch,
+      base: `/app/${req.launch!.id}`,
+      page: pageUrl(req),
+      csrf: csrfToken(req),
+      credentialId: credentialId(req),
+      version,
+      def,
+      courseOutcomes: cos.filter((c) => !c.archived),
+      matrix: buildMappingMatrix(cos, def.learningOutcomes),
+      kinds: ALIGNMENT_KINDS,
+      failed,
+      notice: req.query.notice,
+    });
+  };
+
+  /** Applies a change to the edited version's outcomes, validates the whole draft, saves. */
+  const save = async (req: Request, res: Response, form: string, change: (los: LearningOutcome[]) => LearningOutcome[], summary: string, notice: string) => {
+    const lock = lockSchema.parse(req.body);
+    const cred = await credentials.get(courseId(req), credentialId(req));
+    const base = cred.versions.find((v) => v.id === lock.versionId);
+    if (!base) throw new NotFoundError('That version of the credential does not exist.');
+    const def = base.definition as unknown as CredentialDefinition;
+    const parsed = parseDraft({ ...def, learningOutcomes: change(structuredClone(def.learningOutcomes)) });
+    if (!parsed.ok) return render(req, res, { form, values: req.body, errors: parsed.errors }, 422);
+    try {
+      await credentials.saveDraft(courseId(req), credentialId(req), lock, parsed.value as unknown as Record<string, unknown>, req.launch!.userId, summary);
+    } catch (e) {
+      if (e instanceof AppError && e.status === 409) return render(req, res, { form, values: req.body, errors: { _form: `${e.message} ${e.hint ?? ''}` } }, 409);
+      throw e;
+    }
+    res.redirect(303, `${pageUrl(req)}?notice=${notice}`);
+  };
+
+  const outcomeInput = (req: Request, id: string) =>
+    learningOutcomeSchema.safeParse({ id, statement: req.body.statement, alignments: [], mappedCourseOutcomeIds: asList(req.body.courseOutcomeIds).map(Number) });
+
+  r.get('/', (req, res, next) => render(req, res).catch(next));
+
+  r.post('/', async (req, res, next) => {
+    try {
+      const id = `lo-${randomUUID().slice(0, 8)}`;
+      const input = outcomeInput(req, id);
+      if (!input.success) return render(req, res, { form: 'add', values: req.body, errors: formErrors(input.error) }, 422);
+      await save(req, res, 'add', (los) => [...los, input.data as LearningOutcome], 'Learning outcome added', 'added');
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/mapping', async (req, res, next) => {
+    try {
+      // Checkboxes are named m|<courseOutcomeId>|<learningOutcomeId>; only checked ones are sent.
+      const checked = Object.keys(req.body).filter((k) => k.startsWith('m|')).map((k) => k.split('|'));
+      const mappedTo = (loId: string) => checked.filter(([, , lo]) => lo === loId).map(([, co]) => Number(co));
+      await save(req, res, 'mapping', (los) => los.map((lo) => ({ ...lo, mappedCourseOutcomeIds: mappedTo(lo.id) })), 'Mapping to course outcomes changed', 'mapped');
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  const findOutcome = (los: LearningOutcome[], id: string) => {
+    const lo = los.find((l) => l.id === id);
+    if (!lo) throw new NotFoundError('That learning outcome is not part of this credential (any more).');
+    return lo;
+  };
+
+  r.post('/:loId', async (req, res, next) => {
+    try {
+      const input = outcomeInput(req, req.params.loId);
+      if (!input.success) return render(req, res, { form: `edit:${req.params.loId}`, values: req.body, errors: formErrors(input.error) }, 422);
+      await save(req, res, `edit:${req.params.loId}`, (los) => {
+        const lo = findOutcome(los, req.params.loId);
+        return los.map((l) => (l === lo ? { ...lo, statement: input.data.statement, mappedCourseOutcomeIds: input.data.mappedCourseOutcomeIds } : l));
+      }, 'Learning outcome edited', 'saved');
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/:loId/delete', async (req, res, next) => {
+    try {
+      const version = await editable(req);
+      const def = version.definition as unknown as CredentialDefinition;
+      const usedBy = def.rubric.criteria.filter((c) => c.learningOutcomeIds.includes(req.params.loId));
+      if (usedBy.length) {
+        return render(req, res, { form: `edit:${req.params.loId}`, values: {}, errors: { _form: `This outcome is assessed by rubric criterion “${usedBy[0].title}”. Unlink it there first.` } }, 409);
+      }
+      await save(req, res, `edit:${req.params.loId}`, (los) => los.filter((l) => l !== findOutcome(los, req.params.loId)), 'Learning outcome removed', 'removed');
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/:loId/alignments', async (req, res, next) => {
+    try {
+      const form = `align:${req.params.loId}`;
+      const input = alignmentSchema.safeParse({
+        kind: req.body.kind,
+        targetName: req.body.targetName,
+        targetUrl: blank(req.body.targetUrl),
+        targetCode: blank(req.body.targetCode),
+        targetFramework: blank(req.body.targetFramework),
+      });
+      if (!input.success) return render(req, res, { form, values: req.body, errors: formErrors(input.error) }, 422);
+      await save(req, res, form, (los) => {
+        const lo = findOutcome(los, req.params.loId);
+        return los.map((l) => (l === lo ? { ...lo, alignments: [...lo.alignments, input.data] } : l));
+      }, 'Alignment added', 'aligned');
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/:loId/alignments/:index/delete', async (req, res, next) => {
+    try {
+      const index = Number(req.params.index);
+      await save(req, res, `align:${req.params.loId}`, (los) => {
+        const lo = findOutcome(los, req.params.loId);
+        return los.map((l) => (l === lo ? { ...lo, alignments: lo.alignments.filter((_, i) => i !== index) } : l));
+      }, 'Alignment removed', 'saved');
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  return r;
+}
