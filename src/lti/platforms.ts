@@ -48,6 +48,9 @@ export interface PlatformView {
 }
 
 export class PlatformRegistry {
+  /** "platformId origin" pairs already stored: launches after the first skip the insert. */
+  private readonly knownOrigins = new Set<string>();
+
   constructor(
     private readonly db: Db,
     private readonly lti: Provider,
@@ -161,12 +164,14 @@ export class PlatformRegistry {
         /* not a URL: nothing to learn */
       }
     }
+    for (const o of [...origins]) if (this.knownOrigins.has(`${platformId} ${o}`)) origins.delete(o);
     if (origins.size === 0) return false;
     const added = await this.db
       .insert(platformOrigins)
       .values([...origins].map((origin) => ({ platformId, origin })))
       .onConflictDoNothing()
       .returning({ origin: platformOrigins.origin });
+    for (const o of origins) this.knownOrigins.add(`${platformId} ${o}`);
     if (added.length > 0) await this.onChange();
     return added.length > 0;
   }
