@@ -2,7 +2,6 @@
 // Course staff create and edit drafts, see the readiness panel and publish; learners
 // see published versions only. Learning outcomes and the rubric have their own pages.
 import express, { type Request, type Response, Router } from 'express';
-import { z } from 'zod';
 import type { Db } from '../db/database';
 import { can, requireCapability } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
@@ -14,10 +13,9 @@ import { definitionFromForm, errorsForForm, formFromDefinition } from './definit
 import type { CredentialDefinition } from './model';
 import { checkReadiness } from './readiness';
 import { type CredentialVersionRow, CredentialStore } from './store';
-import { parseDraft } from './validation';
+import { parseDraft, versionLockSchema } from './validation';
 import { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLES, QUALITY_ASSURANCE_SUGGESTIONS, STACKABILITY_OPTIONS, SUPERVISION_TYPES } from './vocabulary';
 
-const lockSchema = z.object({ versionId: z.coerce.number().int().positive(), lockVersion: z.coerce.number().int().positive() });
 const vocab = { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLES, QUALITY_ASSURANCE_SUGGESTIONS, STACKABILITY_OPTIONS, SUPERVISION_TYPES };
 
 const definitionOf = (v: CredentialVersionRow) => v.definition as unknown as CredentialDefinition;
@@ -124,7 +122,7 @@ export function credentialRouter(db: Db, publicUrl: string): Router {
   r.post('/:credentialId', requireCapability('course:design'), async (req, res, next) => {
     try {
       const id = credId(req);
-      const lock = lockSchema.parse(req.body);
+      const lock = versionLockSchema.parse(req.body);
       const cred = await store.get(courseId(req), id);
       const edited = cred.versions.find((v) => v.id === lock.versionId);
       if (!edited) throw new NotFoundError('That version of the credential does not exist.');
@@ -145,7 +143,7 @@ export function credentialRouter(db: Db, publicUrl: string): Router {
   r.post('/:credentialId/publish', requireCapability('course:design'), async (req, res, next) => {
     try {
       const id = credId(req);
-      const lock = lockSchema.parse(req.body);
+      const lock = versionLockSchema.parse(req.body);
       await store.publish(courseId(req), id, lock, req.launch!.userId, (definition) => {
         const report = checkReadiness(definition as unknown as CredentialDefinition);
         if (!report.ready) {

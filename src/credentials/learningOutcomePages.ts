@@ -2,7 +2,6 @@
 // course outcomes: /app/:launchId/credentials/:credentialId/outcomes… (course staff).
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, Router } from 'express';
-import { z } from 'zod';
 import type { Db } from '../db/database';
 import { requireCapability } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
@@ -10,10 +9,9 @@ import { AppError, NotFoundError } from '../web/errors';
 import { buildMappingMatrix } from './mapping';
 import type { CourseOutcome, CredentialDefinition, LearningOutcome } from './model';
 import { CourseOutcomeStore, CredentialStore, type CredentialVersionRow } from './store';
-import { alignmentSchema, formErrors, learningOutcomeSchema, parseDraft } from './validation';
+import { alignmentSchema, formErrors, learningOutcomeSchema, parseDraft, versionLockSchema } from './validation';
 import { ALIGNMENT_KINDS } from './vocabulary';
 
-const lockSchema = z.object({ versionId: z.coerce.number().int().positive(), lockVersion: z.coerce.number().int().positive() });
 
 /** What the page shows again after a failed write: which form, what was typed, what is wrong. */
 interface Failed {
@@ -71,7 +69,7 @@ export function learningOutcomeRouter(db: Db): Router {
 
   /** Applies a change to the edited version's outcomes, validates the whole draft, saves. */
   const save = async (req: Request, res: Response, form: string, change: (los: LearningOutcome[]) => LearningOutcome[], summary: string, notice: string) => {
-    const lock = lockSchema.parse(req.body);
+    const lock = versionLockSchema.parse(req.body);
     const cred = await credentials.get(courseId(req), credentialId(req));
     const base = cred.versions.find((v) => v.id === lock.versionId);
     if (!base) throw new NotFoundError('That version of the credential does not exist.');

@@ -325,6 +325,12 @@ function unique(ids: string[]): boolean {
 
 export { formErrors, validate, type Validated };
 
+/** The version a form was built from, sent back with every write (optimistic locking). */
+export const versionLockSchema = z.object({
+  versionId: z.coerce.number().int().positive(),
+  lockVersion: z.coerce.number().int().positive(),
+});
+
 /**
  * Validate a draft definition. The parsed value is typed as the domain's
  * CredentialDefinition: this stops compiling if the schema and model.ts drift apart.

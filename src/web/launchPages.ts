@@ -7,6 +7,7 @@ import { courses, launchSessions, ltiUsers, platforms } from '../db/schema';
 import { credentialRouter } from '../credentials/credentialPages';
 import { learningOutcomeRouter } from '../credentials/learningOutcomePages';
 import { outcomeRouter } from '../credentials/outcomePages';
+import { rubricRouter } from '../credentials/rubricPages';
 import { UnauthorizedError } from './errors';
 import { hashSessionId, SESSION_COOKIE } from './session';
 
@@ -88,6 +89,7 @@ export function launchRouter(db: Db, publicUrl: string): Router {
   r.use('/:launchId', loadLaunch(db));
   r.use('/:launchId/outcomes', outcomeRouter(db));
   r.use('/:launchId/credentials/:credentialId/outcomes', learningOutcomeRouter(db));
+  r.use('/:launchId/credentials/:credentialId/rubric', rubricRouter(db));
   r.use('/:launchId/credentials', credentialRouter(db, publicUrl));
   r.get('/:launchId', (req, res) => {
     const launch = req.launch!;
