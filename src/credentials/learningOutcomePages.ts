@@ -5,11 +5,12 @@ import express, { type Request, type Response, Router } from 'express';
 import type { Db } from '../db/database';
 import { requireCapability } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
-import { AppError, NotFoundError } from '../web/errors';
+import { NotFoundError } from '../web/errors';
+import { editDraft } from './draftEdit';
 import { buildMappingMatrix } from './mapping';
 import type { CourseOutcome, CredentialDefinition, LearningOutcome } from './model';
 import { CourseOutcomeStore, CredentialStore, type CredentialVersionRow } from './store';
-import { alignmentSchema, formErrors, learningOutcomeSchema, parseDraft, versionLockSchema } from './validation';
+import { alignmentSchema, formErrors, learningOutcomeSchema } from './validation';
 import { ALIGNMENT_KINDS } from './vocabulary';
 
 
@@ -67,21 +68,10 @@ export function learningOutcomeRouter(db: Db): Router {
     });
   };
 
-  /** Applies a change to the edited version's outcomes, validates the whole draft, saves. */
+  /** Applies a change to the edited version's outcomes and saves the draft (editDraft). */
   const save = async (req: Request, res: Response, form: string, change: (los: LearningOutcome[]) => LearningOutcome[], summary: string, notice: string) => {
-    const lock = versionLockSchema.parse(req.body);
-    const cred = await credentials.get(courseId(req), credentialId(req));
-    const base = cred.versions.find((v) => v.id === lock.versionId);
-    if (!base) throw new NotFoundError('That version of the credential does not exist.');
-    const def = base.definition as unknown as CredentialDefinition;
-    const parsed = parseDraft({ ...def, learningOutcomes: change(structuredClone(def.learningOutcomes)) });
-    if (!parsed.ok) return render(req, res, { form, values: req.body, errors: parsed.errors }, 422);
-    try {
-      await credentials.saveDraft(courseId(req), credentialId(req), lock, parsed.value as unknown as Record<string, unknown>, req.launch!.userId, summary);
-    } catch (e) {
-      if (e instanceof AppError && e.status === 409) return render(req, res, { form, values: req.body, errors: { _form: `${e.message} ${e.hint ?? ''}` } }, 409);
-      throw e;
-    }
+    const result = await editDraft(credentials, { courseId: courseId(req), credentialId: credentialId(req), actorId: req.launch!.userId }, req.body, (def) => ({ ...def, learningOutcomes: change(def.learningOutcomes) }), summary);
+    if (!result.ok) return render(req, res, { form, values: req.body, errors: result.status === 409 ? { _form: result.message } : result.errors }, result.status);
     res.redirect(303, `${pageUrl(req)}?notice=${notice}`);
   };
 

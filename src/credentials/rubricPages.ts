@@ -7,12 +7,13 @@ import express, { type Request, type Response, Router } from 'express';
 import type { Db } from '../db/database';
 import { can, requireCapability } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
-import { AppError, NotFoundError } from '../web/errors';
+import { NotFoundError } from '../web/errors';
 import { describeEvidence } from './completion';
 import { MAX_LEVELS, MIN_LEVELS, type CredentialDefinition, type EvidenceRequirement, type RubricCriterion } from './model';
+import { editDraft } from './draftEdit';
 import { criterionProblems, passLevelIndex } from './rubric';
 import { type CredentialVersionRow, CredentialStore } from './store';
-import { formErrors, parseDraft, rubricCriterionSchema, versionLockSchema } from './validation';
+import { formErrors, rubricCriterionSchema, versionLockSchema } from './validation';
 import { EVIDENCE_KINDS, fileTypeLabel } from './vocabulary';
 
 
@@ -260,31 +261,28 @@ export function rubricRouter(db: Db): Router {
     notice: string,
     fieldOf?: (path: string[]) => string,
   ) => {
-    const lockInput = versionLockSchema.safeParse(req.body);
-    if (!lockInput.success) throw new AppError('The form is missing its version. Reload the page and try again.', 400, 'BAD_REQUEST');
-    const lock = lockInput.data;
-    const cred = await store.get(courseId(req), credentialId(req));
-    const edited = cred.versions.find((v) => v.id === lock.versionId);
-    if (!edited) throw new NotFoundError('That version of the credential does not exist.');
-    const def = structuredClone(definitionOf(edited));
-    const criteria = change(structuredClone(def.rubric?.criteria ?? []), def);
-    const parsed = parseDraft({ ...def, rubric: { ...def.rubric, criteria } });
-    if (!parsed.ok) {
+    let criteria: RubricCriterion[] = [];
+    const result = await editDraft(
+      store,
+      { courseId: courseId(req), credentialId: credentialId(req), actorId: req.launch!.userId },
+      req.body,
+      (def) => {
+        criteria = change(def.rubric?.criteria ?? [], def);
+        return { ...def, rubric: { ...def.rubric, criteria } };
+      },
+      summary,
+    );
+    if (!result.ok && result.status === 409) return render(req, res, { form, values: bodyValues(req), errors: { _form: result.message } }, 409);
+    if (!result.ok) {
       // Errors of the edited criterion go next to its fields; anything else at the top.
       const errors: Record<string, string> = {};
       const editedIndex = form.startsWith('edit:') ? criteria.findIndex((c) => c.id === form.slice(5)) : form === 'add' ? criteria.length - 1 : -1;
-      for (const [key, message] of Object.entries(parsed.errors)) {
+      for (const [key, message] of Object.entries(result.errors)) {
         const path = key.split('.');
         const field = path[0] === 'rubric' && path[1] === 'criteria' && Number(path[2]) === editedIndex && fieldOf ? fieldOf(path.slice(3)) : '_form';
         if (!(field in errors)) errors[field] = field === '_form' ? `The rubric could not be saved: ${message}` : formMessage(field, message);
       }
       return render(req, res, { form, values: bodyValues(req), errors }, 422);
-    }
-    try {
-      await store.saveDraft(courseId(req), credentialId(req), lock, parsed.value as unknown as Record<string, unknown>, req.launch!.userId, summary);
-    } catch (e) {
-      if (e instanceof AppError && e.status === 409) return render(req, res, { form, values: bodyValues(req), errors: { _form: `${e.message} ${e.hint ?? ''}`.trim() } }, 409);
-      throw e;
     }
     res.redirect(303, `${pageUrl(req)}?notice=${notice}`);
   };
