@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: type-check, then every test on a real PostgreSQL (scripts/with-postgres.mjs).
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const run = (cmd, args, env = process.env) => spawnSync(cmd, args, { stdio: 'inherit', env }).status ?? 1;
 const t0 = Date.now();
@@ -8,6 +11,12 @@ if (run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0) {
   console.error('\nType check failed; fix the errors above.');
   process.exit(1);
 }
-const status = run('node', ['scripts/with-postgres.mjs', 'npx', 'jest', ...process.argv.slice(2)], { ...process.env, NODE_ENV: 'test' });
+const results = path.join(mkdtempSync(path.join(os.tmpdir(), 'microcred-jest-')), 'results.json');
+const status = run('node', ['scripts/with-postgres.mjs', 'npx', 'jest', '--json', `--outputFile=${results}`, ...process.argv.slice(2)], { ...process.env, NODE_ENV: 'test' });
 console.log(`npm test finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+// One plain closing line that any CI can read.
+if (existsSync(results)) {
+  const r = JSON.parse(readFileSync(results, 'utf8'));
+  console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed${r.numPendingTests ? `, ${r.numPendingTests} skipped` : ''}`);
+}
 process.exit(status);

@@ -1,12 +1,14 @@
 // Admin accounts and the one-time set-up link that creates the first one.
 import { createHash, randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
-import { and, count, eq, gt, isNull } from 'drizzle-orm';
+import { and, count, eq, gt, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/database';
 import { adminSetupTokens, adminUsers } from '../db/schema';
 
 const SETUP_TTL_MS = 24 * 60 * 60 * 1000;
+/** Arbitrary constant naming the advisory lock that serialises first-admin creation. */
+const SETUP_LOCK_KEY = 7_301_001;
 const tokenHash = (t: string) => createHash('sha256').update(t).digest('hex');
 
 export const newAdminSchema = z
@@ -48,6 +50,9 @@ export class AdminAccounts {
   async createFirstAdmin(token: string, email: string, password: string): Promise<number | undefined> {
     const passwordHash = await argon2.hash(password, { type: argon2.argon2id });
     return this.db.transaction(async (tx) => {
+      // One set-up at a time: two links used at once would otherwise lock each other's
+      // token rows in opposite order (a deadlock, and a 500 for one of them).
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(${SETUP_LOCK_KEY})`);
       const used = await tx
         .update(adminSetupTokens)
         .set({ usedAt: new Date() })
