@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { Provider } from 'ltijs';
 import { AdminAccounts } from './admin/accounts';
 import { DynamicRegistrations } from './admin/dynamicRegistration';
+import { IssuerProfileStore } from './admin/issuerProfile';
 import { type AppConfig, ConfigError, loadConfig } from './config';
 import { type Database, openDatabase } from './db/database';
 import { startHousekeeping } from './db/housekeeping';
@@ -38,12 +39,14 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
   });
   origins = await platforms.frameOrigins();
   const accounts = new AdminAccounts(database.db);
+  const issuer = new IssuerProfileStore(database.db);
   const registrations = new DynamicRegistrations(database.db, platforms, config.publicUrl, log, config.production);
   const app = createApp({
     database,
     lti,
     platforms,
     accounts,
+    issuer,
     registrations,
     log,
     publicUrl: config.publicUrl,

@@ -12,9 +12,11 @@ import { newAdminSchema } from './accounts';
 import { canvasDeveloperKey } from './canvas';
 import { LoginThrottle } from './throttle';
 import type { DynamicRegistrations } from './dynamicRegistration';
+import { type IssuerProfileStore, issuerProfileSchema } from './issuerProfile';
 
 export interface AdminDeps {
   accounts: AdminAccounts;
+  issuer: IssuerProfileStore;
   platforms: PlatformRegistry;
   registrations: DynamicRegistrations;
   publicUrl: string;
@@ -195,6 +197,29 @@ export function adminRouter(deps: AdminDeps): Router {
     try {
       await deps.platforms.remove(idParam(req));
       res.redirect(303, '/admin?notice=deleted');
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  // --- the institution's issuer profile ------------------------------------
+  const issuerPage = (req: Request, res: Response, values: Record<string, unknown>, errors: FieldErrors, status = 200) =>
+    res.status(status).render('admin/issuer', { title: 'Issuer profile', csrf: csrfToken(req), admin: req.user, values, errors, notice: req.query.notice });
+
+  r.get('/issuer', async (req, res, next) => {
+    try {
+      issuerPage(req, res, (await deps.issuer.get()) ?? {}, {});
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/issuer', async (req, res, next) => {
+    try {
+      const parsed = issuerProfileSchema.safeParse(req.body);
+      if (!parsed.success) return issuerPage(req, res, req.body, formErrors(parsed.error), 422);
+      await deps.issuer.save(parsed.data);
+      res.redirect(303, '/admin/issuer?notice=saved');
     } catch (e) {
       next(e);
     }

@@ -2,13 +2,14 @@
 // Course staff create and edit drafts, see the readiness panel and publish; learners
 // see published versions only. Learning outcomes and the rubric have their own pages.
 import express, { type Request, type Response, Router } from 'express';
+import type { IssuerProfileStore } from '../admin/issuerProfile';
 import type { Db } from '../db/database';
 import { can, requireCapability } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { AppError, NotFoundError } from '../web/errors';
 import { buildAchievement, validateAchievement } from './achievement';
 import { describeCompletionRule } from './completion';
-import { emptyDefinition } from './defaults';
+import { emptyDefinition, withIssuerDefaults } from './defaults';
 import { definitionFromForm, errorsForForm, formFromDefinition } from './definitionForm';
 import type { CredentialDefinition } from './model';
 import { checkReadiness } from './readiness';
@@ -20,7 +21,7 @@ const vocab = { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLE
 
 const definitionOf = (v: CredentialVersionRow) => v.definition as unknown as CredentialDefinition;
 
-export function credentialRouter(db: Db, publicUrl: string): Router {
+export function credentialRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore): Router {
   const store = new CredentialStore(db);
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:read'));
@@ -41,7 +42,7 @@ export function credentialRouter(db: Db, publicUrl: string): Router {
     return buildAchievement(def, {
       id: `${publicUrl}/credentials/${id}/versions/${version.versionNo}`,
       version: String(version.versionNo),
-      // The institution's issuer profile arrives with the badges work; until then the awarding body stands in.
+      // The awarding body stands in for the creator until the badges work publishes the issuer Profile.
       creator: { id: body?.id ?? `${publicUrl}/issuer`, type: ['Profile'], name: body?.name ?? 'Issuer', ...(body?.url ? { url: body.url } : {}) },
     });
   };
@@ -57,7 +58,10 @@ export function credentialRouter(db: Db, publicUrl: string): Router {
 
   r.post('/', requireCapability('course:design'), async (req, res, next) => {
     try {
-      const { credentialId } = await store.create(courseId(req), req.launch!.userId, emptyDefinition() as unknown as Record<string, unknown>);
+      // Issuer country/region and awarding body start from the institution's issuer profile.
+      const profile = await issuer.forCredentials(publicUrl);
+      const definition = profile ? withIssuerDefaults(emptyDefinition(), profile) : emptyDefinition();
+      const { credentialId } = await store.create(courseId(req), req.launch!.userId, definition as unknown as Record<string, unknown>);
       res.redirect(303, `${base(req)}/credentials/${credentialId}/edit`);
     } catch (e) {
       next(e);

@@ -326,3 +326,18 @@ export const courseMembers = pgTable(
   },
   (t) => [primaryKey({ columns: [t.courseId, t.userId] })],
 );
+
+/**
+ * The institution's issuer profile: the tool is installed once per institution, so
+ * there is one row (id 1). Credentials take their issuer country and awarding body
+ * from it by default. The badges work adds keys, identifiers and the logo.
+ */
+export const issuerProfile = pgTable('issuer_profile', {
+  id: integer('id').primaryKey().default(1),
+  name: text('name').notNull(),
+  url: text('url'),
+  email: text('email'),
+  countryCode: text('country_code').notNull(),
+  region: text('region'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import pinoHttp from 'pino-http';
 import type { AdminAccounts } from '../admin/accounts';
 import type { DynamicRegistrations } from '../admin/dynamicRegistration';
+import type { IssuerProfileStore } from '../admin/issuerProfile';
 import { adminRouter, canvasConfigHandler, configurePassport } from '../admin/routes';
 import type { Database } from '../db/database';
 import { captureLogin, completeLaunch, continueFromStorage, guardLaunch, ltijsFailure } from '../lti/launch';
@@ -26,6 +27,7 @@ export interface AppDeps {
   lti: Provider;
   platforms: PlatformRegistry;
   accounts: AdminAccounts;
+  issuer: IssuerProfileStore;
   registrations: DynamicRegistrations;
   log: Logger;
   publicUrl: string;
@@ -112,8 +114,8 @@ export function createApp(deps: AppDeps) {
   app.use(passport.session());
 
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
-  app.use('/admin', adminRouter({ accounts: deps.accounts, platforms: deps.platforms, registrations: deps.registrations, publicUrl: deps.publicUrl }));
-  app.use('/app', launchRouter(database.db, deps.publicUrl));
+  app.use('/admin', adminRouter({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, publicUrl: deps.publicUrl }));
+  app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer));
 
   app.use((_req, _res, next) => next(new NotFoundError()));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -2,6 +2,7 @@
 // honoured only with the browser session that made it, and only until it expires.
 import { and, eq, gt } from 'drizzle-orm';
 import { type NextFunction, type Request, type Response, Router } from 'express';
+import type { IssuerProfileStore } from '../admin/issuerProfile';
 import type { Db } from '../db/database';
 import { courses, launchSessions, ltiUsers, platforms } from '../db/schema';
 import { credentialRouter } from '../credentials/credentialPages';
@@ -84,13 +85,13 @@ export function loadLaunch(db: Db) {
   };
 }
 
-export function launchRouter(db: Db, publicUrl: string): Router {
+export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore): Router {
   const r = Router({ mergeParams: true });
   r.use('/:launchId', loadLaunch(db));
   r.use('/:launchId/outcomes', outcomeRouter(db));
   r.use('/:launchId/credentials/:credentialId/outcomes', learningOutcomeRouter(db));
   r.use('/:launchId/credentials/:credentialId/rubric', rubricRouter(db));
-  r.use('/:launchId/credentials', credentialRouter(db, publicUrl));
+  r.use('/:launchId/credentials', credentialRouter(db, publicUrl, issuer));
   r.get('/:launchId', (req, res) => {
     const launch = req.launch!;
     const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;

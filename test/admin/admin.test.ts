@@ -152,6 +152,7 @@ describe('CSRF protection on every admin form', () => {
     ['/admin/platforms/1/active', { active: 'false' }],
     ['/admin/platforms/1/delete', {}],
     ['/admin/registrations', {}],
+    ['/admin/issuer', { name: 'x', countryCode: 'NL' }],
     ['/admin/setup/whatever', { email: EMAIL }],
   ])('POST %s without a token is refused', async (path, form) => {
     const b = await signedIn();
