@@ -38,9 +38,12 @@ it('creates a draft from the dashboard and shows what is missing, with links to 
   expect(saved.url).toBe(credentialUrl + '?notice=saved');
   expect(saved.body).toContain('Draft saved.');
   expect(saved.body).toContain('things to complete before publishing');
-  for (const field of ['f-awarding-bodies', 'f-workload-ects', 'f-level-eqf', 'f-assessment-type', 'f-participation-type', 'f-quality-assurance-type', 'f-learning-outcomes']) {
+  for (const field of ['f-awarding-bodies', 'f-workload-ects', 'f-level-eqf', 'f-assessment-type', 'f-participation-type', 'f-quality-assurance-type']) {
     expect(saved.body).toContain(`/edit#${field}"`);
   }
+  // Outcomes and the rubric live on their own pages; the panel links there.
+  expect(saved.body).toContain('/outcomes#f-learning-outcomes"');
+  expect(saved.body).toContain('/rubric#f-rubric"');
   expect(saved.body).not.toContain('/edit#f-title"');
   expect(saved.body).toMatch(/<button type="submit" disabled>Publish version 1<\/button>/);
 });
