@@ -4,7 +4,7 @@ import { CredentialStore } from '../../src/credentials/store';
 import { readForm, type TestBrowser } from '../support/browser';
 import { launch } from '../support/launch';
 import { PlatformSimulator } from '../support/platformSimulator';
-import { startTestTool, type TestTool } from '../support/tool';
+import { connectLms, startTestTool, type TestTool } from '../support/tool';
 import { completeDefinition } from './fixtures';
 
 let tool: TestTool;
@@ -14,9 +14,7 @@ let credentialUrl: string;
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await new PlatformSimulator('moodle').start();
-  sim.toolLaunchUrl = `${tool.base}/lti/launch`;
-  await tool.platforms.create(sim.registration());
+  sim = await connectLms(tool, 'moodle');
   const { page, browser } = await launch(tool, sim, 'instructor');
   teacher = { browser, base: page.url };
 });

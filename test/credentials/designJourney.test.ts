@@ -4,16 +4,14 @@
 import { readForm } from '../support/browser';
 import { launch } from '../support/launch';
 import { PlatformSimulator } from '../support/platformSimulator';
-import { startTestTool, type TestTool } from '../support/tool';
+import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await new PlatformSimulator('moodle').start();
-  sim.toolLaunchUrl = `${tool.base}/lti/launch`;
-  await tool.platforms.create(sim.registration());
+  sim = await connectLms(tool, 'moodle');
 });
 afterAll(async () => {
   await tool?.stop();

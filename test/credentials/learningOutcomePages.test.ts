@@ -2,7 +2,7 @@
 import { readForm, type TestBrowser } from '../support/browser';
 import { launch } from '../support/launch';
 import { PlatformSimulator } from '../support/platformSimulator';
-import { startTestTool, type TestTool } from '../support/tool';
+import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
@@ -11,9 +11,7 @@ let page: string;
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await new PlatformSimulator('moodle').start();
-  sim.toolLaunchUrl = `${tool.base}/lti/launch`;
-  await tool.platforms.create(sim.registration());
+  sim = await connectLms(tool, 'moodle');
   const l = await launch(tool, sim, 'instructor');
   teacher = { browser: l.browser, base: l.page.url };
   // Two course outcomes, one credential.

@@ -3,7 +3,7 @@
 import { readForm, type TestBrowser } from '../support/browser';
 import { launch } from '../support/launch';
 import { PlatformSimulator } from '../support/platformSimulator';
-import { startTestTool, type TestTool } from '../support/tool';
+import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
@@ -12,12 +12,8 @@ let teacher: { browser: TestBrowser; base: string };
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await new PlatformSimulator('moodle').start();
-  otherLms = await new PlatformSimulator('canvas').start();
-  for (const s of [sim, otherLms]) {
-    s.toolLaunchUrl = `${tool.base}/lti/launch`;
-    await tool.platforms.create(s.registration());
-  }
+  sim = await connectLms(tool, 'moodle');
+  otherLms = await connectLms(tool, 'canvas');
   const { page, browser } = await launch(tool, sim, 'instructor');
   teacher = { browser, base: page.url };
 });

@@ -5,7 +5,7 @@ import { CredentialStore } from '../../src/credentials/store';
 import { readForm, type TestBrowser } from '../support/browser';
 import { launch } from '../support/launch';
 import { PlatformSimulator } from '../support/platformSimulator';
-import { startTestTool, type TestTool } from '../support/tool';
+import { connectLms, startTestTool, type TestTool } from '../support/tool';
 import { completeDefinition } from './fixtures';
 
 let tool: TestTool;
@@ -38,9 +38,7 @@ const fourLevels = levelFields([
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await new PlatformSimulator('moodle').start();
-  sim.toolLaunchUrl = `${tool.base}/lti/launch`;
-  await tool.platforms.create(sim.registration());
+  sim = await connectLms(tool, 'moodle');
   const l = await launch(tool, sim, 'instructor');
   teacher = { browser: l.browser, base: l.page.url };
   const creds = await teacher.browser.get(`${teacher.base}/credentials`);

@@ -3,7 +3,7 @@ import { generateKeyPair } from 'jose';
 import { readForm, TestBrowser } from '../support/browser';
 import { launch, loginUrl, postLaunch, startLogin } from '../support/launch';
 import { CANVAS_SCHOOL_ORIGIN, PlatformSimulator, USERS } from '../support/platformSimulator';
-import { startTestTool, type TestTool } from '../support/tool';
+import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
@@ -11,13 +11,8 @@ let other: PlatformSimulator;
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await new PlatformSimulator('moodle').start();
-  other = await new PlatformSimulator('canvas').start();
-  for (const s of [sim, other]) {
-    s.toolLaunchUrl = `${tool.base}/lti/launch`;
-    s.toolJwksUrl = `${tool.base}/lti/keys`;
-    await tool.platforms.create(s.registration());
-  }
+  sim = await connectLms(tool, 'moodle');
+  other = await connectLms(tool, 'canvas');
 });
 
 afterAll(async () => {

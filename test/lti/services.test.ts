@@ -4,17 +4,14 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { fetchAllMembers, type ServiceContext, signDeepLinkingResponse } from '../../src/lti/services';
 import { launch } from '../support/launch';
 import { PlatformSimulator, USERS } from '../support/platformSimulator';
-import { startTestTool, type TestTool } from '../support/tool';
+import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await new PlatformSimulator('moodle').start();
-  sim.toolLaunchUrl = `${tool.base}/lti/launch`;
-  sim.toolJwksUrl = `${tool.base}/lti/keys`;
-  await tool.platforms.create(sim.registration());
+  sim = await connectLms(tool, 'moodle');
   await launch(tool, sim, 'instructor');
 });
 afterAll(async () => {

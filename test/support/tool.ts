@@ -7,6 +7,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../../src/config';
 import { type RunningApp, startServer } from '../../src/server';
+import { type LmsFlavour, PlatformSimulator } from './platformSimulator';
 
 export async function createTestDatabase(): Promise<string> {
   const adminUrl = process.env.TEST_DATABASE_URL;
@@ -53,4 +54,13 @@ async function freePort(): Promise<number> {
     });
     s.once('error', reject);
   });
+}
+
+/** A simulated LMS, started and registered with the tool by hand, as an admin would. */
+export async function connectLms(tool: TestTool, flavour: LmsFlavour = 'moodle'): Promise<PlatformSimulator> {
+  const sim = await new PlatformSimulator(flavour).start();
+  sim.toolLaunchUrl = `${tool.base}/lti/launch`;
+  sim.toolJwksUrl = `${tool.base}/lti/keys`;
+  await tool.platforms.create(sim.registration());
+  return sim;
 }
