@@ -4,8 +4,9 @@ import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { type PlatformRegistry, LMS_FAMILIES, platformInputSchema } from '../lti/platforms';
 import { toolUrls } from '../lti/provider';
+import { idParam } from '../web/params';
 import { csrfToken, requireCsrf } from '../web/csrf';
-import { ForbiddenError, NotFoundError } from '../web/errors';
+import { ForbiddenError } from '../web/errors';
 import { formErrors } from '../web/forms';
 import type { AdminAccounts } from './accounts';
 import { newAdminSchema } from './accounts';
@@ -151,15 +152,11 @@ export function adminRouter(deps: AdminDeps): Router {
     }
   });
 
-  const idParam = (req: Request) => {
-    const id = Number(req.params.id);
-    if (!Number.isInteger(id) || id <= 0) throw new NotFoundError('That platform is not registered.');
-    return id;
-  };
+  const platformId = (req: Request) => idParam(req, 'id', 'That platform is not registered.');
 
   r.get('/platforms/:id/edit', async (req, res, next) => {
     try {
-      const p = await deps.platforms.get(idParam(req));
+      const p = await deps.platforms.get(platformId(req));
       platformForm(req, res, { id: p.id, values: { ...p, deploymentIds: p.deploymentIds.join('\n') }, errors: {} });
     } catch (e) {
       next(e);
@@ -168,7 +165,7 @@ export function adminRouter(deps: AdminDeps): Router {
 
   r.post('/platforms/:id', async (req, res, next) => {
     try {
-      const id = idParam(req);
+      const id = platformId(req);
       const parsed = platformInputSchema.safeParse(req.body);
       if (!parsed.success) return platformForm(req, res, { id, values: req.body, errors: formErrors(parsed.error) }, 422);
       try {
@@ -186,7 +183,7 @@ export function adminRouter(deps: AdminDeps): Router {
 
   r.post('/platforms/:id/active', async (req, res, next) => {
     try {
-      await deps.platforms.setActive(idParam(req), req.body.active === 'true');
+      await deps.platforms.setActive(platformId(req), req.body.active === 'true');
       res.redirect(303, `/admin?notice=${req.body.active === 'true' ? 'enabled' : 'disabled'}`);
     } catch (e) {
       next(e);
@@ -195,7 +192,7 @@ export function adminRouter(deps: AdminDeps): Router {
 
   r.post('/platforms/:id/delete', async (req, res, next) => {
     try {
-      await deps.platforms.remove(idParam(req));
+      await deps.platforms.remove(platformId(req));
       res.redirect(303, '/admin?notice=deleted');
     } catch (e) {
       next(e);

@@ -5,6 +5,7 @@ import express, { type Request, type Response, Router } from 'express';
 import type { IssuerProfileStore } from '../admin/issuerProfile';
 import type { Db } from '../db/database';
 import { can, requireCapability } from '../web/authz';
+import { idParam } from '../web/params';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { AppError, NotFoundError } from '../web/errors';
 import { buildAchievement, validateAchievement } from './achievement';
@@ -31,11 +32,7 @@ export function credentialRouter(db: Db, publicUrl: string, issuer: IssuerProfil
   const courseId = (req: Request) => req.launch!.courseId!;
   const base = (req: Request) => `/app/${req.launch!.id}`;
   const designer = (req: Request) => can(req.launch!, 'course:design');
-  const credId = (req: Request) => {
-    const n = Number(req.params.credentialId);
-    if (!Number.isInteger(n) || n <= 0) throw new NotFoundError('That credential does not exist in this course.');
-    return n;
-  };
+  const credId = (req: Request) => idParam(req, 'credentialId', 'That credential does not exist in this course.');
   const achievementFor = (req: Request, id: number, version: CredentialVersionRow) => {
     const def = definitionOf(version);
     const body = def.awardingBodies?.[0];

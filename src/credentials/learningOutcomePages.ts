@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, Router } from 'express';
 import type { Db } from '../db/database';
 import { requireCapability } from '../web/authz';
+import { idParam } from '../web/params';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { NotFoundError } from '../web/errors';
 import { editDraft } from './draftEdit';
@@ -33,11 +34,7 @@ export function learningOutcomeRouter(db: Db): Router {
   r.use(requireCsrf);
 
   const courseId = (req: Request) => req.launch!.courseId!;
-  const credentialId = (req: Request) => {
-    const n = Number(req.params.credentialId);
-    if (!Number.isInteger(n) || n <= 0) throw new NotFoundError('That credential does not exist in this course.');
-    return n;
-  };
+  const credentialId = (req: Request) => idParam(req, 'credentialId', 'That credential does not exist in this course.');
   const pageUrl = (req: Request) => `/app/${req.launch!.id}/credentials/${credentialId(req)}/outcomes`;
 
   /** The version being edited: the draft, or the published one (saving then starts a draft). */

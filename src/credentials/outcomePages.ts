@@ -5,6 +5,7 @@ import multer from 'multer';
 import { z } from 'zod';
 import type { Db } from '../db/database';
 import { requireCapability } from '../web/authz';
+import { idParam } from '../web/params';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { AppError, BadRequestError, NotFoundError } from '../web/errors';
 import { parseCourseOutcomesCsv } from './csv';
@@ -36,11 +37,7 @@ export function outcomeRouter(db: Db): Router {
 
   const courseId = (req: Request) => req.launch!.courseId!;
   const base = (req: Request) => `/app/${req.launch!.id}`;
-  const id = (req: Request) => {
-    const n = Number(req.params.outcomeId);
-    if (!Number.isInteger(n) || n <= 0) throw new NotFoundError('That course outcome does not exist in this course.');
-    return n;
-  };
+  const id = (req: Request) => idParam(req, 'outcomeId', 'That course outcome does not exist in this course.');
 
   const listPage = async (req: Request, res: Response, locals: { values?: Record<string, unknown>; errors?: Record<string, string>; notice?: string } = {}, status = 200) => {
     const outcomes = await store.list(courseId(req), { includeArchived: true });

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, Router } from 'express';
 import type { Db } from '../db/database';
 import { can, requireCapability } from '../web/authz';
+import { idParam } from '../web/params';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { NotFoundError } from '../web/errors';
 import { describeEvidence } from './completion';
@@ -191,11 +192,7 @@ export function rubricRouter(db: Db): Router {
 
   const courseId = (req: Request) => req.launch!.courseId!;
   const designer = (req: Request) => can(req.launch!, 'course:design');
-  const credentialId = (req: Request) => {
-    const n = Number(req.params.credentialId);
-    if (!Number.isInteger(n) || n <= 0) throw new NotFoundError('That credential does not exist in this course.');
-    return n;
-  };
+  const credentialId = (req: Request) => idParam(req, 'credentialId', 'That credential does not exist in this course.');
   const base = (req: Request) => `/app/${req.launch!.id}`;
   const pageUrl = (req: Request) => `${base(req)}/credentials/${credentialId(req)}/rubric`;
   const definitionOf = (v: CredentialVersionRow) => v.definition as unknown as CredentialDefinition;
