@@ -29,6 +29,10 @@ const envSchema = z.object({
   TRUST_PROXY: z.string().default('loopback'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(5433),
   NODE_ENV: z.string().default('development'),
+  /** Where uploaded evidence files are kept: in PostgreSQL (default, one thing to back up) or under DATA_DIR/files. */
+  FILE_STORAGE: z.enum(['database', 'disk'], { message: 'must be "database" or "disk"' }).default('database'),
+  /** Largest evidence upload in MB; a rubric criterion can set a lower limit. */
+  MAX_UPLOAD_MB: z.coerce.number().positive({ message: 'must be a positive number of megabytes' }).max(1024).default(25),
 });
 
 export interface AppConfig {
@@ -42,6 +46,8 @@ export interface AppConfig {
   trustProxy: string | boolean | number;
   embeddedPgPort: number;
   production: boolean;
+  fileStorage: 'database' | 'disk';
+  maxUploadBytes: number;
 }
 
 function readOrCreateKey(dataDir: string): Buffer {
@@ -89,5 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     production: e.NODE_ENV === 'production',
+    fileStorage: e.FILE_STORAGE,
+    maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
   };
 }

@@ -3,6 +3,7 @@
 import { sql } from 'drizzle-orm';
 import {
   boolean,
+  customType,
   index,
   integer,
   jsonb,
@@ -13,6 +14,8 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -341,3 +344,234 @@ export const issuerProfile = pgTable('issuer_profile', {
   region: text('region'),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+// ---------------------------------------------------------------------------
+// Assessment: evidence, submissions, rubric scoring, identity, awards
+// ---------------------------------------------------------------------------
+
+/** Per-course assessment rules, set by the course's teachers. One row per course, created on first change. */
+export const courseAssessmentSettings = pgTable('course_assessment_settings', {
+  courseId: integer('course_id')
+    .primaryKey()
+    .references(() => courses.id, { onDelete: 'cascade' }),
+  /** The assessor may not be the learner (on by default). */
+  assessorNotLearner: boolean('assessor_not_learner').notNull().default(true),
+  /** The assessor may not be one of the course's own teachers (LTI role Instructor): independent assessment. */
+  assessorNotTeacher: boolean('assessor_not_teacher').notNull().default(false),
+  /** How many attempts a learner has in all (the first submission and resubmissions). */
+  maxAttempts: integer('max_attempts').notNull().default(3),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedBy: integer('updated_by').references(() => ltiUsers.id, { onDelete: 'set null' }),
+});
+
+/**
+ * A learner's attempt at a credential version: a draft while they collect evidence,
+ * then submitted (frozen; a database trigger refuses changes to its evidence), then
+ * decided by the primary assessment. A returned attempt is followed by a new one.
+ */
+export const submissions = pgTable(
+  'submissions',
+  {
+    id: serial('id').primaryKey(),
+    courseId: integer('course_id')
+      .notNull()
+      .references(() => courses.id, { onDelete: 'cascade' }),
+    credentialId: integer('credential_id')
+      .notNull()
+      .references(() => credentials.id, { onDelete: 'cascade' }),
+    credentialVersionId: integer('credential_version_id')
+      .notNull()
+      .references(() => credentialVersions.id),
+    learnerId: integer('learner_id')
+      .notNull()
+      .references(() => ltiUsers.id, { onDelete: 'cascade' }),
+    attemptNo: integer('attempt_no').notNull(),
+    /** draft | submitted | returned | accepted | rejected */
+    status: text('status').notNull().default('draft'),
+    /** Who scores it: the assessor of the previous attempt for a resubmission, otherwise whoever takes it. */
+    assignedAssessorId: integer('assigned_assessor_id').references(() => ltiUsers.id, { onDelete: 'set null' }),
+    /** The authenticated launch the learner submitted from: the default identity evidence. */
+    launchIdentity: jsonb('launch_identity').$type<Record<string, unknown>>(),
+    lockVersion: integer('lock_version').notNull().default(1),
+    createdAt: createdAt(),
+    submittedAt: timestamp('submitted_at', { withTimezone: true }),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('submissions_attempt_uq').on(t.credentialId, t.learnerId, t.attemptNo),
+    // One attempt in progress (draft or waiting for a decision) per learner and credential.
+    uniqueIndex('submissions_one_open_uq').on(t.credentialId, t.learnerId).where(sql`status IN ('draft', 'submitted')`),
+    index('submissions_course_status_idx').on(t.courseId, t.status),
+  ],
+);
+
+/**
+ * Uploaded evidence files. The id is a random UUID (never guessable); the bytes live
+ * behind the FileStorage interface (in file_blobs, or on disk). Files are immutable.
+ */
+export const storedFiles = pgTable('stored_files', {
+  id: text('id').primaryKey(),
+  courseId: integer('course_id')
+    .notNull()
+    .references(() => courses.id, { onDelete: 'cascade' }),
+  ownerId: integer('owner_id')
+    .notNull()
+    .references(() => ltiUsers.id, { onDelete: 'cascade' }),
+  filename: text('filename').notNull(),
+  /** Detected from the content, never from the extension or the browser's claim. */
+  mimeType: text('mime_type').notNull(),
+  sizeBytes: integer('size_bytes').notNull(),
+  sha256: text('sha256').notNull(),
+  /** database | disk */
+  storage: text('storage').notNull(),
+  createdAt: createdAt(),
+});
+
+/** File bytes, for the database storage backend. */
+export const fileBlobs = pgTable('file_blobs', {
+  fileId: text('file_id')
+    .primaryKey()
+    .references(() => storedFiles.id, { onDelete: 'cascade' }),
+  content: bytea('content').notNull(),
+});
+
+/** One piece of evidence in a submission, linked to a rubric criterion (or the credential as a whole). */
+export const evidenceItems = pgTable(
+  'evidence_items',
+  {
+    id: serial('id').primaryKey(),
+    submissionId: integer('submission_id')
+      .notNull()
+      .references(() => submissions.id, { onDelete: 'cascade' }),
+    /** A rubric criterion id of the credential version; null: evidence for the credential as a whole. */
+    criterionId: text('criterion_id'),
+    /** file | link | reflection | open-badge */
+    kind: text('kind').notNull(),
+    title: text('title').notNull(),
+    url: text('url'),
+    body: text('body'),
+    fileId: text('file_id').references(() => storedFiles.id),
+    /** For open-badge evidence: the verification report made when it was added. */
+    verification: jsonb('verification').$type<Record<string, unknown>>(),
+    /** The learner lets this item appear on their public badge (badges issue). */
+    shared: boolean('shared').notNull().default(false),
+    position: integer('position').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [index('evidence_items_submission_idx').on(t.submissionId)],
+);
+
+/**
+ * A scoring of a submission by one assessor. The primary assessment carries the decision;
+ * a second (blind) marking only scores, for calibration. Levels and comments per criterion.
+ */
+export const assessments = pgTable(
+  'assessments',
+  {
+    id: serial('id').primaryKey(),
+    submissionId: integer('submission_id')
+      .notNull()
+      .references(() => submissions.id, { onDelete: 'cascade' }),
+    assessorId: integer('assessor_id')
+      .notNull()
+      .references(() => ltiUsers.id),
+    /** primary | second */
+    role: text('role').notNull(),
+    /** requested | completed */
+    status: text('status').notNull().default('requested'),
+    /** accept | return | reject (primary only) */
+    decision: text('decision'),
+    levels: jsonb('levels').$type<Record<string, string>>().notNull().default({}),
+    criterionComments: jsonb('criterion_comments').$type<Record<string, string>>().notNull().default({}),
+    overallComment: text('overall_comment').notNull().default(''),
+    /** How the learner's identity was established (IdentityVerificationRecord and its details). */
+    identity: jsonb('identity').$type<Record<string, unknown>>(),
+    requestedBy: integer('requested_by').references(() => ltiUsers.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('assessments_submission_assessor_uq').on(t.submissionId, t.assessorId),
+    uniqueIndex('assessments_one_primary_uq').on(t.submissionId).where(sql`role = 'primary'`),
+  ],
+);
+
+/**
+ * A credential awarded to a learner: exactly once per credential and learner (unique),
+ * with everything the decision rested on, frozen.
+ */
+export const awards = pgTable(
+  'awards',
+  {
+    id: serial('id').primaryKey(),
+    courseId: integer('course_id')
+      .notNull()
+      .references(() => courses.id),
+    credentialId: integer('credential_id')
+      .notNull()
+      .references(() => credentials.id),
+    credentialVersionId: integer('credential_version_id')
+      .notNull()
+      .references(() => credentialVersions.id),
+    learnerId: integer('learner_id')
+      .notNull()
+      .references(() => ltiUsers.id),
+    submissionId: integer('submission_id')
+      .notNull()
+      .references(() => submissions.id),
+    assessmentId: integer('assessment_id')
+      .notNull()
+      .references(() => assessments.id),
+    assessorId: integer('assessor_id')
+      .notNull()
+      .references(() => ltiUsers.id),
+    rubricResults: jsonb('rubric_results').$type<Record<string, unknown>[]>().notNull(),
+    evidenceRefs: jsonb('evidence_refs').$type<Record<string, unknown>[]>().notNull(),
+    identity: jsonb('identity').$type<Record<string, unknown>>().notNull(),
+    /** The grade, when the credential shows one (Annex I element 14). */
+    grade: jsonb('grade').$type<Record<string, unknown>>(),
+    awardedAt: timestamp('awarded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('awards_credential_learner_uq').on(t.credentialId, t.learnerId)],
+);
+
+/**
+ * Events for background work (badge issuance, grade passback), written in the same
+ * transaction as the change they announce. Consumers mark what they have handled.
+ */
+export const outboxEvents = pgTable(
+  'outbox_events',
+  {
+    id: serial('id').primaryKey(),
+    /** award.created | submission.submitted | assessment.decided */
+    type: text('type').notNull(),
+    /** The row the event is about, e.g. the award id: with type, unique, so an event is written once. */
+    subjectId: integer('subject_id').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('outbox_events_type_subject_uq').on(t.type, t.subjectId), index('outbox_events_pending_idx').on(t.id).where(sql`dispatched_at IS NULL`)],
+);
+
+/**
+ * Append-only record of every assessment-related decision: who, what, when, before and
+ * after. A trigger refuses UPDATE, DELETE and TRUNCATE. No foreign keys, so deleting a
+ * course cannot silently remove its history.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: serial('id').primaryKey(),
+    courseId: integer('course_id'),
+    actorId: integer('actor_id'),
+    /** e.g. submission.submitted, assessment.decided, award.created */
+    action: text('action').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: integer('entity_id').notNull(),
+    before: jsonb('before').$type<Record<string, unknown>>(),
+    after: jsonb('after').$type<Record<string, unknown>>(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('audit_log_course_idx').on(t.courseId, t.at), index('audit_log_entity_idx').on(t.entityType, t.entityId)],
+);

@@ -53,3 +53,14 @@ export function summariseRoles(roles: readonly string[] | undefined): RoleSummar
   const appRole: AppRole = courseStaff ? 'instructor' : learner ? 'learner' : lmsAdmin ? 'admin' : 'learner';
   return { appRole, courseStaff, learner, lmsAdmin };
 }
+
+/**
+ * The course's own teacher: the context role Instructor itself, not one of its sub-roles
+ * (teaching assistant, grader, external examiner). Used for independent assessment.
+ */
+export function isCourseTeacher(roles: readonly string[] | undefined): boolean {
+  return (roles ?? []).some((raw) => {
+    const [vocab, name, sub] = normalise(raw).split('#');
+    return vocab === 'membership' && name === 'Instructor' && !sub;
+  });
+}
