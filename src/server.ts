@@ -4,6 +4,8 @@ import type { Provider } from 'ltijs';
 import { AdminAccounts } from './admin/accounts';
 import { DynamicRegistrations } from './admin/dynamicRegistration';
 import { IssuerProfileStore } from './admin/issuerProfile';
+import { createFileStorage } from './assessment/fileStorage';
+import { AssessmentStore } from './assessment/store';
 import { type AppConfig, ConfigError, loadConfig } from './config';
 import { type Database, openDatabase } from './db/database';
 import { startHousekeeping } from './db/housekeeping';
@@ -19,6 +21,7 @@ export interface RunningApp {
   accounts: AdminAccounts;
   platforms: PlatformRegistry;
   registrations: DynamicRegistrations;
+  assessment: AssessmentStore;
   lti: Provider;
   stop(): Promise<void>;
 }
@@ -41,6 +44,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
   const accounts = new AdminAccounts(database.db);
   const issuer = new IssuerProfileStore(database.db);
   const registrations = new DynamicRegistrations(database.db, platforms, config.publicUrl, log, config.production);
+  const assessment = new AssessmentStore(database.db, createFileStorage(config.fileStorage, config.dataDir));
   const app = createApp({
     database,
     lti,
@@ -53,6 +57,8 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     encryptionKey: config.encryptionKey,
     trustProxy: config.trustProxy,
     frameOrigins: () => origins,
+    assessment,
+    uploads: { maxUploadBytes: config.maxUploadBytes, production: config.production },
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, () => resolve(s));
@@ -69,6 +75,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     accounts,
     platforms,
     registrations,
+    assessment,
     lti,
     async stop() {
       if (stopped) return;

@@ -124,6 +124,23 @@ export class AssessmentStore {
     return this.db.select().from(evidenceItems).where(eq(evidenceItems.submissionId, submissionId)).orderBy(asc(evidenceItems.position), asc(evidenceItems.id));
   }
 
+  /** Per credential, the learner's latest attempt status in this course (for the landing page). */
+  async latestStatusByCredential(courseId: number, learnerId: number): Promise<Map<number, string>> {
+    const rows = await this.db
+      .select({ credentialId: submissions.credentialId, status: submissions.status })
+      .from(submissions)
+      .where(and(eq(submissions.courseId, courseId), eq(submissions.learnerId, learnerId)))
+      .orderBy(asc(submissions.attemptNo));
+    return new Map(rows.map((r) => [r.credentialId, r.status]));
+  }
+
+  /** The definition an attempt was made against (published versions are frozen). */
+  async definitionOfVersion(versionId: number): Promise<CredentialDefinition> {
+    const [row] = await this.db.select({ definition: credentialVersions.definition }).from(credentialVersions).where(eq(credentialVersions.id, versionId));
+    if (!row) throw new NotFoundError('That credential version does not exist.');
+    return definitionOf(row);
+  }
+
   /** The learner's own attempt, or a 404. */
   async ownSubmission(courseId: number, learnerId: number, submissionId: number): Promise<SubmissionRow> {
     const [row] = await this.db
@@ -401,10 +418,10 @@ export class AssessmentStore {
     return this.db.transaction(async (tx) => {
       const [sub] = await tx.select().from(submissions).where(and(eq(submissions.id, submissionId), eq(submissions.courseId, courseId))).for('update');
       if (!sub || sub.status === 'draft') throw new NotFoundError('That submission does not exist in this course.');
+      await this.assertMayAssess(tx, courseId, assessorId, sub.learnerId);
       if (sub.status !== 'submitted' || sub.lockVersion !== d.lockVersion) {
         throw new ConflictError('This submission was decided or changed after you opened it.', 'ALREADY_DECIDED', 'Your scores are kept in the form. Reload to see the current decision.');
       }
-      await this.assertMayAssess(tx, courseId, assessorId, sub.learnerId);
       const [version] = await tx.select().from(credentialVersions).where(eq(credentialVersions.id, sub.credentialVersionId));
       const def = definitionOf(version);
       const score = scoreRubric(def.rubric.criteria, d.levels);

@@ -8,6 +8,7 @@ import type { Provider } from 'ltijs';
 import passport from 'passport';
 import type { Logger } from 'pino';
 import pinoHttp from 'pino-http';
+import type { AssessmentStore } from '../assessment/store';
 import type { AdminAccounts } from '../admin/accounts';
 import type { DynamicRegistrations } from '../admin/dynamicRegistration';
 import type { IssuerProfileStore } from '../admin/issuerProfile';
@@ -34,6 +35,8 @@ export interface AppDeps {
   encryptionKey: Buffer;
   trustProxy: string | boolean | number;
   frameOrigins: () => readonly string[];
+  assessment: AssessmentStore;
+  uploads: { maxUploadBytes: number; production: boolean };
 }
 
 export function createApp(deps: AppDeps) {
@@ -115,7 +118,7 @@ export function createApp(deps: AppDeps) {
 
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
   app.use('/admin', adminRouter({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, publicUrl: deps.publicUrl }));
-  app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer));
+  app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, deps.uploads));
 
   app.use((_req, _res, next) => next(new NotFoundError()));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

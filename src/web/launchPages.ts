@@ -5,6 +5,10 @@ import { type NextFunction, type Request, type Response, Router } from 'express'
 import type { IssuerProfileStore } from '../admin/issuerProfile';
 import type { Db } from '../db/database';
 import { courses, launchSessions, ltiUsers, platforms } from '../db/schema';
+import { assessorRouter, fileRouter } from '../assessment/assessorPages';
+import { learnerRouter } from '../assessment/learnerPages';
+import type { AssessmentStore } from '../assessment/store';
+import { CredentialStore } from '../credentials/store';
 import { credentialRouter } from '../credentials/credentialPages';
 import { learningOutcomeRouter } from '../credentials/learningOutcomePages';
 import { outcomeRouter } from '../credentials/outcomePages';
@@ -85,20 +89,40 @@ export function loadLaunch(db: Db) {
   };
 }
 
-export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore): Router {
+export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore, assessment: AssessmentStore, uploads: { maxUploadBytes: number; production: boolean }): Router {
   const r = Router({ mergeParams: true });
   r.use('/:launchId', loadLaunch(db));
+  r.use('/:launchId/credentials/:credentialId/my-work', learnerRouter(db, assessment, uploads));
+  r.use('/:launchId/assessments', assessorRouter(db, assessment));
+  r.use('/:launchId/files', fileRouter(assessment));
   r.use('/:launchId/outcomes', outcomeRouter(db));
   r.use('/:launchId/credentials/:credentialId/outcomes', learningOutcomeRouter(db));
   r.use('/:launchId/credentials/:credentialId/rubric', rubricRouter(db));
   r.use('/:launchId/credentials', credentialRouter(db, publicUrl, issuer));
-  r.get('/:launchId', (req, res) => {
-    const launch = req.launch!;
-    const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;
-    const common = { launch, base: `/app/${launch.id}`, lmsAdmin: Boolean(launch.claims.lmsAdmin), locale };
-    if (launch.appRole === 'instructor') return res.render('lti/course-dashboard', { title: `${launch.courseTitle ?? 'Course'} · microcred`, ...common });
-    if (launch.appRole === 'admin') return res.render('lti/lms-admin', { title: 'microcred administration', ...common });
-    res.render('lti/my-credentials', { title: 'My credentials', ...common });
+  const credentialStore = new CredentialStore(db);
+  r.get('/:launchId', async (req, res, next) => {
+    try {
+      const launch = req.launch!;
+      const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;
+      const common = { launch, base: `/app/${launch.id}`, lmsAdmin: Boolean(launch.claims.lmsAdmin), locale };
+      if (launch.appRole === 'instructor') return res.render('lti/course-dashboard', { title: `${launch.courseTitle ?? 'Course'} · microcred`, ...common });
+      if (launch.appRole === 'admin') return res.render('lti/lms-admin', { title: 'microcred administration', ...common });
+      if (launch.courseId === null) return res.render('lti/my-credentials', { title: 'My credentials', ...common, credentials: [] });
+      // Learners: the course's credentials with where they stand on each.
+      const [offered, statuses, awarded] = await Promise.all([
+        credentialStore.listForCourse(launch.courseId, { publishedOnly: true }),
+        assessment.latestStatusByCredential(launch.courseId, launch.userId),
+        assessment.awardsOfLearner(launch.courseId, launch.userId),
+      ]);
+      const credentials = offered.map((c) => ({
+        id: c.id,
+        title: (c.published!.definition as { title?: string }).title ?? 'Untitled micro-credential',
+        status: awarded.some((a) => a.credentialId === c.id) ? 'awarded' : (statuses.get(c.id) ?? 'not-started'),
+      }));
+      res.render('lti/my-credentials', { title: 'My credentials', ...common, credentials });
+    } catch (e) {
+      next(e);
+    }
   });
   return r;
 }

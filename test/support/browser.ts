@@ -58,15 +58,16 @@ export class TestBrowser {
     }
   }
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string>; follow?: boolean } = {}): Promise<Page> {
+  async request(url: string, init: { method?: string; form?: Record<string, string>; multipart?: FormData; headers?: Record<string, string>; follow?: boolean } = {}): Promise<Page> {
     let current = url;
-    let method = init.method ?? (init.form ? 'POST' : 'GET');
-    let body: string | undefined = init.form ? new URLSearchParams(init.form).toString() : undefined;
+    let method = init.method ?? (init.form || init.multipart ? 'POST' : 'GET');
+    let body: string | FormData | undefined = init.multipart ?? (init.form ? new URLSearchParams(init.form).toString() : undefined);
     for (let hop = 0; hop < 10; hop++) {
       const headers: Record<string, string> = { accept: 'text/html', ...(init.headers ?? {}) };
       const cookie = this.cookieHeader(current);
       if (cookie) headers.cookie = cookie;
-      if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+      // FormData sets its own multipart boundary.
+      if (typeof body === 'string') headers['content-type'] = 'application/x-www-form-urlencoded';
       const res = await fetch(current, { method, headers, body, redirect: 'manual' });
       this.store(current, res);
       const location = res.headers.get('location');
@@ -89,6 +90,14 @@ export class TestBrowser {
 
   post(url: string, form: Record<string, string>, follow = true) {
     return this.request(url, { form, follow });
+  }
+
+  /** A multipart form post (file uploads): fields plus one file. */
+  upload(url: string, fields: Record<string, string>, file?: { field?: string; filename: string; content: Buffer | string; type?: string }) {
+    const data = new FormData();
+    for (const [k, v] of Object.entries(fields)) data.append(k, v);
+    if (file) data.append(file.field ?? 'file', new Blob([typeof file.content === 'string' ? file.content : new Uint8Array(file.content)], { type: file.type ?? 'application/octet-stream' }), file.filename);
+    return this.request(url, { multipart: data });
   }
 }
 

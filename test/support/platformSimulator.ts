@@ -23,6 +23,8 @@ export const USERS: Record<string, SimUser> = {
   instructor: { sub: 'u-teacher-1', name: 'Ada Teacher', given_name: 'Ada', family_name: 'Teacher', email: 'ada@uni.example', roles: [`${LIS}membership#Instructor`, `${LIS}institution/person#Faculty`] },
   ta: { sub: 'u-ta-1', name: 'Tom Assistant', given_name: 'Tom', family_name: 'Assistant', email: 'tom@uni.example', roles: [`${LIS}membership/Instructor#TeachingAssistant`] },
   learner: { sub: 'u-learner-1', name: 'Lena Learner', given_name: 'Lena', family_name: 'Learner', email: 'lena@uni.example', roles: [`${LIS}membership#Learner`, `${LIS}institution/person#Student`] },
+  instructor2: { sub: 'u-teacher-2', name: 'Ben Marker', given_name: 'Ben', family_name: 'Marker', email: 'ben@uni.example', roles: [`${LIS}membership#Instructor`] },
+  learner2: { sub: 'u-learner-2', name: 'Max Student', given_name: 'Max', family_name: 'Student', email: 'max@uni.example', roles: [`${LIS}membership#Learner`] },
   admin: { sub: 'u-admin-1', name: 'Sam Admin', given_name: 'Sam', family_name: 'Admin', email: 'sam@uni.example', roles: [`${LIS}system/person#Administrator`, `${LIS}institution/person#Administrator`] },
 };
 

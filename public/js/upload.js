@@ -1,0 +1,39 @@
+// Progressive enhancement for evidence uploads: send the form with XMLHttpRequest so a
+// progress bar can show how much of a large file has been sent. Without JavaScript the
+// form posts normally. The server's answer (the page, or the page with an error that
+// keeps what was typed) replaces this one.
+(function () {
+  for (const form of document.querySelectorAll('form[data-upload]')) {
+    form.addEventListener('submit', function (event) {
+      if (!window.FormData || !window.XMLHttpRequest) return;
+      event.preventDefault();
+      const bar = form.querySelector('.upload-progress');
+      const status = form.querySelector('.upload-status');
+      const button = form.querySelector('button[type=submit]');
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', form.action);
+      xhr.setRequestHeader('Accept', 'text/html');
+      xhr.upload.addEventListener('progress', function (e) {
+        if (!e.lengthComputable) return;
+        const percent = Math.round((e.loaded / e.total) * 100);
+        bar.hidden = false;
+        bar.value = percent;
+        status.textContent = percent < 100 ? 'Uploading… ' + percent + '%' : 'Checking the file…';
+      });
+      xhr.addEventListener('load', function () {
+        // Redirect followed: go to the final page so the address bar is right.
+        if (xhr.status < 300 && xhr.responseURL) return window.location.assign(xhr.responseURL);
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
+      });
+      xhr.addEventListener('error', function () {
+        status.textContent = 'The upload failed: the connection was lost. Your draft is unchanged; try again.';
+        button.disabled = false;
+      });
+      button.disabled = true;
+      status.textContent = 'Uploading…';
+      xhr.send(new FormData(form));
+    });
+  }
+})();

@@ -1,0 +1,252 @@
+// The assessor's side, inside a launch: /app/:launchId/assessments… . The queue with
+// filters and counts, the scoring page (rubric levels beside the evidence, comments,
+// identity verification, decision), blind second marking with agreement per criterion,
+// the course's assessment settings and its audit log. Also the evidence file route.
+import express, { type Request, type Response, Router } from 'express';
+import { CredentialStore } from '../credentials/store';
+import type { CredentialDefinition } from '../credentials/model';
+import { EVIDENCE_KINDS, IDENTITY_METHODS, IDENTITY_REQUIREMENTS } from '../credentials/vocabulary';
+import type { Db } from '../db/database';
+import { can, requireCapability } from '../web/authz';
+import { csrfToken, requireCsrf } from '../web/csrf';
+import { AppError, ForbiddenError } from '../web/errors';
+import { idParam } from '../web/params';
+import { describeIdentity, ID_DOCUMENT_TYPES, type IdentityRecord, identityFromForm } from './identity';
+import { compareAssessors, scoreRubric } from './scoring';
+import type { AssessmentStore } from './store';
+
+const str = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) ? String(v[v.length - 1] ?? '') : '');
+const STATUSES = ['submitted', 'returned', 'accepted', 'rejected', 'second-marking'] as const;
+
+/** Levels and comments per criterion from the scoring form (level_<id>, comment_<id>). */
+function marksFromForm(def: CredentialDefinition, body: Record<string, unknown>) {
+  const levels: Record<string, string> = {};
+  const criterionComments: Record<string, string> = {};
+  for (const c of def.rubric.criteria) {
+    const level = str(body[`level_${c.id}`]);
+    if (c.levels.some((l) => l.id === level)) levels[c.id] = level;
+    const comment = str(body[`comment_${c.id}`]).trim().slice(0, 5000);
+    if (comment) criterionComments[c.id] = comment;
+  }
+  return { levels, criterionComments, overallComment: str(body.overallComment).trim().slice(0, 10000) };
+}
+
+/** The identity method the credential's supervision type suggests, to preselect it. */
+function suggestedMethod(def: CredentialDefinition): string {
+  const req = def.supervisionType ? IDENTITY_REQUIREMENTS[def.supervisionType] : undefined;
+  if (!req || (!req.supervised && !req.identityVerified)) return 'lms-launch';
+  return req.acceptedMethods.includes('online-supervisor') ? 'online-supervisor' : 'onsite-id-check';
+}
+
+export function assessorRouter(db: Db, store: AssessmentStore): Router {
+  const credentialsStore = new CredentialStore(db);
+  const r = Router({ mergeParams: true });
+  r.use(requireCapability('course:assess'));
+  r.use(express.urlencoded({ extended: false, limit: '512kb' }));
+  r.use(requireCsrf);
+
+  const courseId = (req: Request) => req.launch!.courseId!;
+  const me = (req: Request) => req.launch!.userId;
+  const base = (req: Request) => `/app/${req.launch!.id}`;
+  const submissionId = (req: Request) => idParam(req, 'submissionId', 'That submission does not exist in this course.');
+
+  r.get('/', async (req, res, next) => {
+    try {
+      const status = STATUSES.find((s) => s === req.query.status) ?? (req.query.status === 'all' ? undefined : req.query.status === undefined ? 'submitted' : undefined);
+      const credentialId = Number(req.query.credential) > 0 ? Number(req.query.credential) : undefined;
+      const learner = str(req.query.learner).trim().slice(0, 100);
+      const { rows, counts } = await store.queue(courseId(req), { status, credentialId, learner: learner || undefined, assessorId: me(req) });
+      const list = await credentialsStore.listForCourse(courseId(req), { publishedOnly: true });
+      res.render('assessment/queue', {
+        title: 'Assessment queue',
+        launch: req.launch,
+        base: base(req),
+        rows,
+        counts,
+        filter: { status: status ?? 'all', credentialId, learner },
+        credentials: list.map((c) => ({ id: c.id, title: (c.published!.definition as { title?: string }).title ?? 'Untitled' })),
+        me: me(req),
+      });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/settings', async (req, res, next) => {
+    try {
+      res.render('assessment/settings', { title: 'Assessment settings', launch: req.launch, base: base(req), csrf: csrfToken(req), values: await store.settings(courseId(req)), errors: {}, saved: req.query.notice === 'saved' });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/settings', requireCapability('course:design'), async (req, res, next) => {
+    try {
+      const maxAttempts = Number(str(req.body.maxAttempts));
+      const values = { assessorNotLearner: req.body.assessorNotLearner === 'on', assessorNotTeacher: req.body.assessorNotTeacher === 'on', maxAttempts };
+      if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20) {
+        return res.status(422).render('assessment/settings', { title: 'Assessment settings', launch: req.launch, base: base(req), csrf: csrfToken(req), values: { ...values, maxAttempts: str(req.body.maxAttempts) }, errors: { maxAttempts: 'Give a whole number of attempts from 1 to 20.' }, saved: false });
+      }
+      await store.saveSettings(courseId(req), me(req), values);
+      res.redirect(303, `${base(req)}/assessments/settings?notice=saved`);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/audit', async (req, res, next) => {
+    try {
+      const rows = await store.auditTrail(courseId(req), { limit: 500 });
+      res.render('assessment/audit', { title: 'Audit log', launch: req.launch, base: base(req), rows });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  const scoringPage = async (req: Request, res: Response, failed?: { form: 'decide' | 'second'; values: Record<string, string>; errors: Record<string, string> }, status = 200) => {
+    const data = await store.forAssessor(courseId(req), submissionId(req));
+    const { submission, definition: def } = data;
+    const mine = data.assessments.find((a) => a.assessorId === me(req));
+    const primary = data.assessments.find((a) => a.role === 'primary');
+    const seconds = data.assessments.filter((a) => a.role === 'second');
+    // Blind: a second marker who has not finished sees nobody else's scores.
+    const blind = mine?.role === 'second' && mine.status !== 'completed';
+    const completedSeconds = seconds.filter((s) => s.status === 'completed');
+    const agreement = primary?.status === 'completed' ? completedSeconds.map((s) => ({ assessorName: s.assessorName, rows: compareAssessors(def.rubric.criteria, primary.levels, s.levels) })) : [];
+    const launchIdentity = submission.launchIdentity as unknown as IdentityRecord | undefined;
+    const values: Record<string, string> = failed?.values ?? {
+      identityMethod: suggestedMethod(def),
+      identityFactors: '1',
+      ...Object.fromEntries(Object.entries(mine?.levels ?? {}).map(([k, v]) => [`level_${k}`, v])),
+    };
+    res.status(status).render('assessment/score', {
+      title: `Assess: ${data.learnerName} · ${def.title ?? ''}`,
+      launch: req.launch,
+      base: base(req),
+      csrf: csrfToken(req),
+      data,
+      def,
+      mine,
+      primary: blind ? undefined : primary,
+      seconds: blind ? [] : seconds,
+      blind,
+      agreement,
+      primaryScore: primary && !blind ? scoreRubric(def.rubric.criteria, primary.levels) : undefined,
+      canDecide: submission.status === 'submitted' && mine?.role !== 'second',
+      assignedToOther: submission.assignedAssessorId !== null && submission.assignedAssessorId !== me(req) && submission.status === 'submitted',
+      independence: await store.independenceFor(courseId(req), me(req), submission.learnerId),
+      staff: (await store.courseStaff(courseId(req))).filter((s) => s.id !== (primary?.assessorId ?? submission.assignedAssessorId ?? me(req)) && s.id !== submission.learnerId && !seconds.some((x) => x.assessorId === s.id)),
+      launchIdentity: describeIdentity(launchIdentity),
+      describeIdentity,
+      identityMethods: IDENTITY_METHODS,
+      idDocumentTypes: ID_DOCUMENT_TYPES,
+      requirement: def.supervisionType ? IDENTITY_REQUIREMENTS[def.supervisionType].sentence : 'No supervision or identity verification is required.',
+      evidenceKinds: EVIDENCE_KINDS,
+      values,
+      failed,
+      designer: can(req.launch!, 'course:design'),
+      flash: typeof req.query.notice === 'string' ? req.query.notice : undefined,
+    });
+  };
+
+  r.get('/:submissionId', async (req, res, next) => {
+    try {
+      await scoringPage(req, res);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/:submissionId/decide', async (req, res, next) => {
+    const values = Object.fromEntries(Object.entries(req.body as Record<string, unknown>).map(([k, v]) => [k, str(v)]));
+    try {
+      const data = await store.forAssessor(courseId(req), submissionId(req));
+      const def = data.definition;
+      const marks = marksFromForm(def, req.body);
+      const errors: Record<string, string> = {};
+      for (const c of def.rubric.criteria) if (!marks.levels[c.id]) errors[`level_${c.id}`] = `Choose a level for “${c.title}”.`;
+      const decision = ['accept', 'return', 'reject'].includes(values.decision) ? (values.decision as 'accept' | 'return' | 'reject') : undefined;
+      if (!decision) errors.decision = 'Choose a decision: accept, return for resubmission, or reject.';
+      if (decision !== 'accept' && !marks.overallComment) errors.overallComment = 'Tell the learner why in the overall comment: it is their feedback.';
+      const identity = identityFromForm(
+        { method: values.identityMethod, attestedBy: values.identityAttestedBy, supervisionMethod: values.identitySupervisionMethod, idDocumentType: values.identityIdDocumentType, identityVerified: values.identityVerified, factors: values.identityFactors },
+        { now: new Date(), recorderId: me(req), recorderName: req.launch!.userName ?? `User ${me(req)}`, launchRecord: data.submission.launchIdentity as unknown as IdentityRecord | undefined },
+      );
+      if (!identity.ok) Object.assign(errors, identity.errors);
+      if (Object.keys(errors).length || !identity.ok || !decision) return await scoringPage(req, res, { form: 'decide', values, errors }, 422);
+      await store.decide(courseId(req), data.submission.id, me(req), { decision, ...marks, identity: identity.record, lockVersion: Number(values.lockVersion) });
+      res.redirect(303, `${base(req)}/assessments/${data.submission.id}?notice=decided`);
+    } catch (e) {
+      if (e instanceof AppError && e.status < 500 && e.status !== 404) return scoringPage(req, res, { form: 'decide', values, errors: { _form: `${e.message} ${e.hint ?? ''}`.trim() } }, e.status).catch(next);
+      next(e);
+    }
+  });
+
+  r.post('/:submissionId/take-over', async (req, res, next) => {
+    try {
+      await store.reassign(courseId(req), submissionId(req), me(req));
+      res.redirect(303, `${base(req)}/assessments/${submissionId(req)}?notice=taken`);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/:submissionId/second-marking', async (req, res, next) => {
+    try {
+      const assessorId = Number(str(req.body.assessorId));
+      if (!Number.isInteger(assessorId) || assessorId <= 0) {
+        return await scoringPage(req, res, { form: 'second', values: {}, errors: { assessorId: 'Choose who should second-mark.' } }, 422);
+      }
+      await store.requestSecondMarking(courseId(req), submissionId(req), me(req), assessorId);
+      res.redirect(303, `${base(req)}/assessments/${submissionId(req)}?notice=second-requested`);
+    } catch (e) {
+      if (e instanceof AppError && e.status < 500 && e.status !== 404) return scoringPage(req, res, { form: 'second', values: {}, errors: { assessorId: e.message } }, e.status).catch(next);
+      next(e);
+    }
+  });
+
+  r.post('/:submissionId/second-marking/complete', async (req, res, next) => {
+    const values = Object.fromEntries(Object.entries(req.body as Record<string, unknown>).map(([k, v]) => [k, str(v)]));
+    try {
+      const data = await store.forAssessor(courseId(req), submissionId(req));
+      const marks = marksFromForm(data.definition, req.body);
+      const errors: Record<string, string> = {};
+      for (const c of data.definition.rubric.criteria) if (!marks.levels[c.id]) errors[`level_${c.id}`] = `Choose a level for “${c.title}”.`;
+      if (Object.keys(errors).length) return await scoringPage(req, res, { form: 'second', values, errors }, 422);
+      await store.completeSecondMarking(courseId(req), data.submission.id, me(req), marks);
+      res.redirect(303, `${base(req)}/assessments/${data.submission.id}?notice=second-done`);
+    } catch (e) {
+      if (e instanceof AppError && e.status < 500 && e.status !== 404) return scoringPage(req, res, { form: 'second', values, errors: { _form: e.message } }, e.status).catch(next);
+      next(e);
+    }
+  });
+
+  return r;
+}
+
+/**
+ * GET /app/:launchId/files/:fileId: an evidence file, to its owner or the course's
+ * assessors only, checked on every request. Served as a download or in a sandbox, never
+ * as a page of this site.
+ */
+export function fileRouter(store: AssessmentStore): Router {
+  const r = Router({ mergeParams: true });
+  const INLINE = new Set(['application/pdf', 'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'text/plain', 'video/mp4', 'audio/mpeg']);
+  r.get('/:fileId', async (req, res, next) => {
+    try {
+      const launch = req.launch!;
+      if (launch.courseId === null) throw new ForbiddenError();
+      const { meta, content } = await store.fileFor(launch.courseId, { userId: launch.userId, assessor: can(launch, 'course:assess') }, req.params.fileId);
+      const disposition = INLINE.has(meta.mimeType) ? 'inline' : 'attachment';
+      res.setHeader('Content-Type', meta.mimeType === 'text/plain' ? 'text/plain; charset=utf-8' : meta.mimeType);
+      res.setHeader('Content-Disposition', `${disposition}; filename*=UTF-8''${encodeURIComponent(meta.filename)}`);
+      res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; plugin-types application/pdf");
+      res.setHeader('Cache-Control', 'private, no-store');
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.send(content);
+    } catch (e) {
+      next(e);
+    }
+  });
+  return r;
+}

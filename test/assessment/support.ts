@@ -1,0 +1,49 @@
+// Shared set-up for assessment tests: a tool, a simulated LMS, launches for the people
+// involved, and a published credential in the course (its design is tested elsewhere).
+import type { CredentialDefinition } from '../../src/credentials/model';
+import { CredentialStore } from '../../src/credentials/store';
+import { readForm, type Page, type TestBrowser } from '../support/browser';
+import { launch } from '../support/launch';
+import type { PlatformSimulator, USERS } from '../support/platformSimulator';
+import type { TestTool } from '../support/tool';
+
+export interface Person {
+  browser: TestBrowser;
+  /** The launch's base address, /app/<launchId> as an absolute URL. */
+  base: string;
+  userId: number;
+  courseId: number;
+}
+
+export async function launchAs(tool: TestTool, sim: PlatformSimulator, who: keyof typeof USERS): Promise<Person> {
+  const l = await launch(tool, sim, who);
+  if (l.page.status !== 200) throw new Error(`launch as ${who} answered ${l.page.status}`);
+  const launchId = l.page.url.split('/app/')[1];
+  const { rows } = await tool.database.pool.query('SELECT user_id, course_id FROM launch_sessions WHERE id = $1', [launchId]);
+  return { browser: l.browser, base: l.page.url, userId: rows[0].user_id, courseId: rows[0].course_id };
+}
+
+/** Creates and publishes a credential in the course, as its teacher. */
+export async function publishCredential(tool: TestTool, teacher: Person, definition: CredentialDefinition): Promise<number> {
+  const store = new CredentialStore(tool.database.db);
+  const { credentialId, version } = await store.create(teacher.courseId, teacher.userId, definition as unknown as Record<string, unknown>);
+  await store.publish(teacher.courseId, credentialId, { versionId: version.id, lockVersion: version.lockVersion }, teacher.userId, () => undefined);
+  return credentialId;
+}
+
+/** Posts the form of `page` whose action matches, with extra fields, following redirects. */
+export async function submitForm(tool: TestTool, b: TestBrowser, page: Page, action: string | RegExp, extra: Record<string, string> = {}): Promise<Page> {
+  const form = readForm(page.body, action);
+  return b.post(new URL(form.action, tool.base).toString(), { ...form.fields, ...extra });
+}
+
+/** Uploads through the multipart form of `page` whose action matches. */
+export async function uploadForm(tool: TestTool, b: TestBrowser, page: Page, action: string | RegExp, fields: Record<string, string>, file?: { filename: string; content: Buffer | string; type?: string }): Promise<Page> {
+  const form = readForm(page.body, action);
+  return b.upload(new URL(form.action, tool.base).toString(), { ...form.fields, ...fields }, file);
+}
+
+export const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+
+/** The body text without tags, for reading messages. */
+export const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;|&#x27;/g, "'").replace(/&quot;|&#34;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
