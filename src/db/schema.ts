@@ -342,8 +342,104 @@ export const issuerProfile = pgTable('issuer_profile', {
   email: text('email'),
   countryCode: text('country_code').notNull(),
   region: text('region'),
+  /** Awarding-body identifiers, e.g. [{ identifierType: 'ext:BRIN', identifier: '42NB' }]: OB 3.0 otherIdentifier. */
+  identifiers: jsonb('identifiers').$type<{ identifierType: string; identifier: string }[]>().notNull().default([]),
+  /** The quality-assurance body (e.g. a national accreditation organisation) and the type of QA. */
+  qaBodyName: text('qa_body_name'),
+  qaBodyUrl: text('qa_body_url'),
+  qaType: text('qa_type'),
+  /** The institution's QA policy page, embedded as a QA alignment in issued credentials. */
+  qaPolicyUrl: text('qa_policy_url'),
+  description: text('description'),
+  logo: bytea('logo'),
+  /** image/png | image/svg+xml | image/jpeg (detected from the content). */
+  logoType: text('logo_type'),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+// ---------------------------------------------------------------------------
+// Open Badges 3.0: signing keys, issued credentials, status lists
+// ---------------------------------------------------------------------------
+
+/**
+ * The issuer's Ed25519 Multikey signing keys. One is active and signs; retired keys stay
+ * (and stay in the DID document) so earlier credentials keep verifying. The secret key is
+ * encrypted at rest with ENCRYPTION_KEY (AES-256-GCM).
+ */
+export const signingKeys = pgTable(
+  'signing_keys',
+  {
+    id: serial('id').primaryKey(),
+    /** The fragment of the verification method id: "key-1" → <did>#key-1. */
+    keyId: text('key_id').notNull().unique(),
+    publicKeyMultibase: text('public_key_multibase').notNull(),
+    secretKeyEncrypted: text('secret_key_encrypted').notNull(),
+    /** active | retired */
+    status: text('status').notNull().default('active'),
+    createdAt: createdAt(),
+    createdBy: integer('created_by').references(() => adminUsers.id, { onDelete: 'set null' }),
+    retiredAt: timestamp('retired_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('signing_keys_one_active_uq').on(t.status).where(sql`status = 'active'`)],
+);
+
+/**
+ * A Bitstring Status List (W3C). Its bits change in the same transaction as the
+ * revocation that sets them; `version` tells the hosted, signed list when to re-sign.
+ */
+export const statusLists = pgTable('status_lists', {
+  id: serial('id').primaryKey(),
+  /** revocation */
+  purpose: text('purpose').notNull(),
+  /** Number of entries (bits); at least 131,072 for herd privacy. */
+  size: integer('size').notNull(),
+  bits: bytea('bits').notNull(),
+  /** The next free index; entries are handed out in a random-looking order by the issuer. */
+  allocated: integer('allocated').notNull().default(0),
+  version: integer('version').notNull().default(1),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * The Open Badges 3.0 credential issued for an award: exactly one per award (unique), in
+ * both forms (Data Integrity JSON-LD and VC-JWT), with its status list entry.
+ */
+export const issuedCredentials = pgTable(
+  'issued_credentials',
+  {
+    /** The credential's UUID: its id is urn:uuid:<id>, and its public page /credentials/<id>. */
+    id: text('id').primaryKey(),
+    awardId: integer('award_id')
+      .notNull()
+      .unique()
+      .references(() => awards.id),
+    courseId: integer('course_id')
+      .notNull()
+      .references(() => courses.id),
+    credentialId: integer('credential_id')
+      .notNull()
+      .references(() => credentials.id),
+    learnerId: integer('learner_id')
+      .notNull()
+      .references(() => ltiUsers.id),
+    statusListId: integer('status_list_id')
+      .notNull()
+      .references(() => statusLists.id),
+    statusIndex: integer('status_index').notNull(),
+    signingKeyId: integer('signing_key_id')
+      .notNull()
+      .references(() => signingKeys.id),
+    credential: jsonb('credential').$type<Record<string, unknown>>().notNull(),
+    jwt: text('jwt').notNull(),
+    issuedAt: timestamp('issued_at', { withTimezone: true }).notNull(),
+    validUntil: timestamp('valid_until', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    revocationReason: text('revocation_reason'),
+    /** Who revoked: "user:<id>" (course staff) or "admin:<id>". */
+    revokedBy: text('revoked_by'),
+  },
+  (t) => [uniqueIndex('issued_credentials_status_entry_uq').on(t.statusListId, t.statusIndex), index('issued_credentials_learner_idx').on(t.learnerId)],
+);
 
 // ---------------------------------------------------------------------------
 // Assessment: evidence, submissions, rubric scoring, identity, awards
