@@ -7,7 +7,7 @@
  * their DID document, and asks an optional resolver supplied by the caller (for example the
  * app's own issuer keys). Anything else is refused with an error naming the URL.
  */
-import { bundledContexts, DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT } from './contexts';
+import { bundledContexts, DID_V1_CONTEXT, MICROCRED_CONTEXT_PATH, microcredContext, MULTIKEY_V1_CONTEXT } from './contexts';
 import type { DocumentLoader, JsonObject, RemoteDocument } from './esm';
 import { decodeEd25519PublicKeyMultibase } from './keys';
 
@@ -38,6 +38,7 @@ export function createDocumentLoader(options: DocumentLoaderOptions = {}): Docum
   return async (url: string): Promise<RemoteDocument> => {
     const bundled = bundledContexts.get(url);
     if (bundled !== undefined) return { contextUrl: null, documentUrl: url, document: bundled };
+    if (isMicrocredContextUrl(url)) return { contextUrl: null, documentUrl: url, document: microcredContext };
 
     if (url.startsWith('did:key:')) {
       const document = resolveDidKey(url);
@@ -52,6 +53,16 @@ export function createDocumentLoader(options: DocumentLoaderOptions = {}): Docum
     }
     throw new DocumentNotBundledError(url);
   };
+}
+
+/** https://<any installation>/…/contexts/microcred-v1.json: fixed content per version, so any host. */
+export function isMicrocredContextUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.pathname.endsWith(MICROCRED_CONTEXT_PATH) && !u.search && !u.hash;
+  } catch {
+    return false;
+  }
 }
 
 /** The loader with only the bundled contexts and did:key. */

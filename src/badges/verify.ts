@@ -284,6 +284,13 @@ function validator(): ValidateFunction {
   return schemaValidator;
 }
 
+/** Plain-language problems with a credential against the official OB 3.0 schema; empty when valid. */
+export function ob3SchemaProblems(credential: JsonObject): string[] {
+  const data = credential.proof && !Array.isArray(credential.proof) ? { ...credential, proof: [credential.proof] } : credential;
+  const validate = validator();
+  return validate(data) ? [] : describeSchemaErrors(validate.errors ?? [], data);
+}
+
 function checkSchema(credential: JsonObject): CheckResult {
   // The VC data model allows one proof as an object; the official schema only lists arrays.
   const data = credential.proof && !Array.isArray(credential.proof) ? { ...credential, proof: [credential.proof] } : credential;

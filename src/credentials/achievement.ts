@@ -87,16 +87,25 @@ export interface Ob3Achievement {
 
 // --- Constants the issuing code needs as well ------------------------------------------
 
-/** The edubadges JSON-LD context that defines participationType, assessmentType, ECTS, … */
+/**
+ * The edubadges JSON-LD context. Its published copy has a typo ("context" for
+ * "@context" under supervisionType) that breaks JSON-LD processing, so issued credentials
+ * use microcred's own context instead (same terms and IRIs, typo fixed; see
+ * src/badges/contexts/microcred-v1.json and decision 0006).
+ */
 export const EDUBADGES_CONTEXT_URL =
   'https://raw.githubusercontent.com/educredentials/obv3-examples/refs/heads/main/contexts/educredential.json';
 
 /** `@context` for an OpenBadgeCredential carrying this Achievement, in this order. */
-export const ACHIEVEMENT_CREDENTIAL_CONTEXTS = [
-  'https://www.w3.org/ns/credentials/v2',
-  'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json',
-  EDUBADGES_CONTEXT_URL,
-] as const;
+export function achievementCredentialContexts(publicUrl: string): string[] {
+  return [
+    'https://www.w3.org/ns/credentials/v2',
+    'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json',
+    // 1EdTech's extensions context defines the credentialSchema type 1EdTechJsonSchemaValidator2019.
+    'https://purl.imsglobal.org/spec/ob/v3p0/extensions.json',
+    `${publicUrl}/contexts/microcred-v1.json`,
+  ];
+}
 
 /**
  * edubadges declares its terms in a context scoped to this type, so the Achievement
@@ -180,10 +189,13 @@ export function buildAchievement(def: CredentialDefinition, options: BuildAchiev
     achievement.creditsAvailable = def.workload.ects;
   }
   if (def.workload?.hours !== undefined) achievement.timeInvestment = Math.max(1, Math.round(def.workload.hours));
+  // edubadges wants ECTS or SBU (study-load hours), exactly one: hours stand in when there are no ECTS.
+  if (def.workload?.ects === undefined && def.workload?.hours !== undefined) achievement.SBU = Math.max(1, Math.round(def.workload.hours));
   // 9, 10, 13 – edubadges names and values, unchanged.
   if (def.assessmentType) achievement.assessmentType = def.assessmentType;
   if (def.participationType) achievement.participationType = def.participationType;
-  if (def.supervisionType) achievement.supervisionType = def.supervisionType;
+  // Element 13 is optional; left unset, the completion rule demands no supervision, which is what this says.
+  achievement.supervisionType = def.supervisionType ?? 'unsupervised with no identity verification';
   achievement.identityChecked = identityChecked(def.supervisionType);
   // 3, 4 – the issuer's country/region and the awarding bodies.
   if (def.issuerCountries?.length) achievement.issuerCountry = def.issuerCountries;
@@ -219,15 +231,15 @@ export function buildAchievement(def: CredentialDefinition, options: BuildAchiev
   return achievement;
 }
 
-function learningOutcomeUri(achievementId: string, learningOutcomeId: string): string {
+export function learningOutcomeUri(achievementId: string, learningOutcomeId: string): string {
   return `${achievementId}#learning-outcome-${encodeURIComponent(learningOutcomeId)}`;
 }
 
-function criterionUri(achievementId: string, criterionId: string): string {
+export function criterionUri(achievementId: string, criterionId: string): string {
   return `${achievementId}#criterion-${encodeURIComponent(criterionId)}`;
 }
 
-function levelUri(achievementId: string, criterionId: string, levelId: string): string {
+export function levelUri(achievementId: string, criterionId: string, levelId: string): string {
   return `${criterionUri(achievementId, criterionId)}-level-${encodeURIComponent(levelId)}`;
 }
 

@@ -28,6 +28,7 @@ export const ANNEX_FIELDS = [
   ['stackability', 'stackability.kind'],
   ['stackable-towards', 'stackability.towards'],
   ['further-information', 'furtherInformation'],
+  ['validity-months', 'validityMonths'],
 ] as const;
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
@@ -76,6 +77,7 @@ export function definitionFromForm(body: Record<string, unknown>, base: Credenti
     gradeShown: body['grade-shown'] === 'on' || body['grade-shown'] === 'true',
     stackability: stack === 'stackable' ? { kind: 'stackable', towards: text(body['stackable-towards']) } : stack === 'stand-alone' ? { kind: 'stand-alone' } : undefined,
     furtherInformation: text(body['further-information']),
+    validityMonths: num(body['validity-months']),
   };
 }
 
@@ -107,6 +109,7 @@ export function formFromDefinition(def: CredentialDefinition): Record<string, st
     stackability: s(def.stackability?.kind),
     'stackable-towards': def.stackability?.kind === 'stackable' ? s(def.stackability.towards) : '',
     'further-information': s(def.furtherInformation),
+    'validity-months': s(def.validityMonths),
   };
 }
 

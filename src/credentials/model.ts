@@ -186,6 +186,8 @@ export interface CredentialDefinition {
   stackability?: Stackability;
   /** 16 – Further information (optional). */
   furtherInformation?: string;
+  /** How long an issued credential stays valid, in months (its validUntil); absent: it does not expire. */
+  validityMonths?: number;
 
   /** How learners are assessed against the learning outcomes. */
   rubric: Rubric;

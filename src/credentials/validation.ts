@@ -307,6 +307,12 @@ export const credentialDraftSchema = z.object({
   gradeShown: z.boolean({ error: 'Say whether the grade is shown.' }).optional(),
   stackability: stackabilitySchema.optional(),
   furtherInformation: optionalText(2000, 'Keep the further information to 2000 characters or fewer.'),
+  validityMonths: z
+    .number({ error: 'Give the validity as a whole number of months.' })
+    .int('Give the validity as a whole number of months.')
+    .min(1, 'A credential that expires is valid for at least 1 month.')
+    .max(600, 'Leave the validity empty for a credential that does not expire.')
+    .optional(),
   rubric: z
     .object({
       criteria: z

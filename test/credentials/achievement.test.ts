@@ -3,7 +3,7 @@ import path from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import addFormats from 'ajv-formats';
 import {
-  ACHIEVEMENT_CREDENTIAL_CONTEXTS,
+  achievementCredentialContexts,
   buildAchievement,
   criteriaNarrative,
   toOb3Alignment,
@@ -94,7 +94,7 @@ describe('buildAchievement', () => {
     const achievement = build();
     const firstCriterion = (achievement.resultDescription as Ob3ResultDescription[])[0];
     const credential = {
-      '@context': [...ACHIEVEMENT_CREDENTIAL_CONTEXTS],
+      '@context': achievementCredentialContexts('https://microcred.example.edu'),
       id: 'https://microcred.example.edu/credentials/7f1c',
       type: ['VerifiableCredential', 'OpenBadgeCredential'],
       issuer: ISSUER_PROFILE,

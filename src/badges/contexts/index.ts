@@ -12,6 +12,7 @@ import dataIntegrityV2 from './data-integrity-v2.json';
 import didV1 from './did-v1.json';
 import ed25519Signature2020V1 from './ed25519-signature-2020-v1.json';
 import edubadgesEducredential from './edubadges-educredential.json';
+import microcredV1 from './microcred-v1.json';
 import multikeyV1 from './multikey-v1.json';
 import obContext300 from './ob-v3p0-context-3.0.0.json';
 import obContext301 from './ob-v3p0-context-3.0.1.json';
@@ -28,6 +29,15 @@ export const DID_V1_CONTEXT = 'https://www.w3.org/ns/did/v1';
 export const MULTIKEY_V1_CONTEXT = 'https://w3id.org/security/multikey/v1';
 export const EDUBADGES_CONTEXT =
   'https://raw.githubusercontent.com/educredentials/obv3-examples/refs/heads/main/contexts/educredential.json';
+
+/**
+ * microcred's own context: the edubadges terms (with upstream's "context" typo corrected to
+ * "@context", so they work in JSON-LD) and the Annex I elements edubadges has no name for.
+ * Every installation publishes it at <PUBLIC_URL>/contexts/microcred-v1.json; its content is
+ * fixed by its version, so the loader serves the bundled copy for that path on any host.
+ */
+export const MICROCRED_CONTEXT_PATH = '/contexts/microcred-v1.json';
+export const microcredContext: unknown = microcredV1;
 
 export const bundledContexts: ReadonlyMap<string, unknown> = new Map<string, unknown>([
   [VC_V2_CONTEXT, credentialsV2],

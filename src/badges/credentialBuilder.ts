@@ -1,0 +1,153 @@
+// The OpenBadgeCredential issued for an award, before it is signed. Pure: everything it
+// needs is passed in, so every kind of credential the tool makes can be built and checked
+// against the schemas in unit tests.
+import { createHash } from 'node:crypto';
+import type { IdentityRecord } from '../assessment/identity';
+import type { CriterionResult, Grade } from '../assessment/scoring';
+import { achievementCredentialContexts, buildAchievement, criterionUri, levelUri, type Ob3Profile } from '../credentials/achievement';
+import type { CredentialDefinition } from '../credentials/model';
+import { identityMethodPhrase } from '../credentials/vocabulary';
+
+export const OB3_SCHEMA_URL = 'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json';
+
+/** Where a credential's public parts live, all under the tool's PUBLIC_URL. */
+export const badgeUrls = (publicUrl: string) => ({
+  achievement: (credentialId: number, versionNo: number) => `${publicUrl}/achievements/${credentialId}/versions/${versionNo}`,
+  achievementImage: (credentialId: number, versionNo: number) => `${publicUrl}/achievements/${credentialId}/versions/${versionNo}/image.png`,
+  credential: (uuid: string) => `${publicUrl}/credentials/${uuid}`,
+  statusList: (listId: number) => `${publicUrl}/status/${listId}`,
+  evidence: (uuid: string, evidenceId: number) => `${publicUrl}/credentials/${uuid}/evidence/${evidenceId}`,
+});
+
+export interface SharedEvidence {
+  id: number;
+  kind: string;
+  title: string;
+  url?: string | null;
+  body?: string | null;
+}
+
+export interface CredentialInputs {
+  uuid: string;
+  publicUrl: string;
+  /** The issuer's OB 3.0 Profile; its id is the issuer's DID. */
+  issuer: Ob3Profile;
+  /** The institution's QA policy, embedded as a QA alignment when the credential names none. */
+  qaPolicy?: { url: string; name: string };
+  definition: CredentialDefinition;
+  credentialId: number;
+  versionNo: number;
+  awardedAt: Date;
+  rubricResults: CriterionResult[];
+  grade?: Grade;
+  identity: IdentityRecord;
+  evidenceCount: number;
+  /** Evidence the learner chose to make public. */
+  sharedEvidence: SharedEvidence[];
+  learner: { email?: string | null; ltiUserId: string };
+  /** Per-credential salt for the hashed identifiers (random, stored in the credential). */
+  salt: string;
+  status: { listId: number; index: number };
+}
+
+/** OB 3.0 IdentityHash: "sha256$" + hex(SHA-256(identity + salt)). */
+export function identityHash(identity: string, salt: string): string {
+  return `sha256$${createHash('sha256').update(identity + salt, 'utf8').digest('hex')}`;
+}
+
+function addMonths(date: Date, months: number): Date {
+  const d = new Date(date.getTime());
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d;
+}
+
+/** Seconds precision, as most verifiers and the VC-JWT claims expect. */
+const isoSeconds = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
+
+/** How identity was established, without names: e.g. "an online supervisor’s attestation, identity verified, 2 factors". */
+function identityWords(record: IdentityRecord): string {
+  const parts = [identityMethodPhrase(record.method)];
+  if (record.method !== 'lms-launch') parts.push(record.identityVerified ? 'identity verified' : 'identity not verified');
+  parts.push(`${record.factors ?? 1} authentication factor${(record.factors ?? 1) === 2 ? 's' : ''}`);
+  return parts.join(', ');
+}
+
+export function buildOpenBadgeCredential(input: CredentialInputs): Record<string, unknown> {
+  const urls = badgeUrls(input.publicUrl);
+  const def = input.definition;
+  const achievementId = urls.achievement(input.credentialId, input.versionNo);
+  const achievement = buildAchievement(def, {
+    id: achievementId,
+    version: String(input.versionNo),
+    creator: input.issuer,
+    image: { id: urls.achievementImage(input.credentialId, input.versionNo), caption: def.title },
+    criteriaUrl: achievementId,
+  });
+  // The institution's QA policy (Annex I element 11) when the credential has no policy of its own.
+  const alignment = (achievement.alignment as Record<string, unknown>[] | undefined) ?? [];
+  if (input.qaPolicy && !alignment.some((a) => a.targetType === 'ext:QualityAssurance' && a.targetUrl)) {
+    alignment.push({ type: ['Alignment'], targetType: 'ext:QualityAssurance', targetName: input.qaPolicy.name, targetUrl: input.qaPolicy.url });
+    achievement.alignment = alignment;
+  }
+
+  const result: Record<string, unknown>[] = input.rubricResults.map((r) => ({
+    type: ['Result'],
+    resultDescription: criterionUri(achievementId, r.criterionId),
+    achievedLevel: levelUri(achievementId, r.criterionId, r.levelId),
+    status: 'Completed',
+  }));
+  if (input.grade) result.push({ type: ['Result'], resultDescription: `${achievementId}#grade`, value: String(input.grade.points) });
+
+  const identifier = [
+    ...(input.learner.email ? [{ type: 'IdentityObject', hashed: true, identityHash: identityHash(input.learner.email.trim().toLowerCase(), input.salt), identityType: 'emailAddress', salt: input.salt }] : []),
+    { type: 'IdentityObject', hashed: true, identityHash: identityHash(input.learner.ltiUserId, input.salt), identityType: 'ltiUserId', salt: input.salt },
+  ];
+
+  const evidence: Record<string, unknown>[] = [
+    {
+      type: ['Evidence'],
+      name: 'Assessment',
+      narrative: [
+        `Assessed against the rubric of “${def.title ?? 'this micro-credential'}” on ${input.awardedAt.toISOString().slice(0, 10)}, from ${input.evidenceCount} piece${input.evidenceCount === 1 ? '' : 's'} of evidence.`,
+        ...input.rubricResults.map((r) => `- ${r.criterion}: ${r.level} (${r.points} of ${r.maxPoints} points)`),
+        ...(input.grade ? [`Grade: ${input.grade.text}.`] : []),
+        `Identity established by ${identityWords(input.identity)}.`,
+      ].join('\n'),
+    },
+    ...input.sharedEvidence.map((e) => ({
+      type: ['Evidence'],
+      id: e.kind === 'link' && e.url ? e.url : urls.evidence(input.uuid, e.id),
+      name: e.title,
+      genre: e.kind,
+      ...(e.kind === 'reflection' && e.body ? { narrative: e.body } : {}),
+    })),
+  ];
+
+  const validFrom = isoSeconds(input.awardedAt);
+  const credential: Record<string, unknown> = {
+    '@context': achievementCredentialContexts(input.publicUrl),
+    id: `urn:uuid:${input.uuid}`,
+    type: ['VerifiableCredential', 'OpenBadgeCredential'],
+    name: def.title ?? 'Micro-credential',
+    issuer: input.issuer,
+    validFrom,
+    ...(def.validityMonths ? { validUntil: isoSeconds(addMonths(input.awardedAt, def.validityMonths)) } : {}),
+    credentialSubject: {
+      type: ['AchievementSubject'],
+      identifier,
+      achievement,
+      result,
+      ...(def.workload?.ects !== undefined ? { creditsEarned: def.workload.ects } : {}),
+    },
+    evidence,
+    credentialStatus: {
+      id: `${urls.statusList(input.status.listId)}#${input.status.index}`,
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+      statusListIndex: String(input.status.index),
+      statusListCredential: urls.statusList(input.status.listId),
+    },
+    credentialSchema: [{ id: OB3_SCHEMA_URL, type: '1EdTechJsonSchemaValidator2019' }],
+  };
+  return credential;
+}
