@@ -4,6 +4,7 @@ import type { Provider } from 'ltijs';
 import { AdminAccounts } from './admin/accounts';
 import { DynamicRegistrations } from './admin/dynamicRegistration';
 import { IssuerProfileStore } from './admin/issuerProfile';
+import { SigningKeys } from './admin/signingKeys';
 import { createFileStorage } from './assessment/fileStorage';
 import { AssessmentStore } from './assessment/store';
 import { type AppConfig, ConfigError, loadConfig } from './config';
@@ -22,6 +23,7 @@ export interface RunningApp {
   platforms: PlatformRegistry;
   registrations: DynamicRegistrations;
   assessment: AssessmentStore;
+  signingKeys: SigningKeys;
   lti: Provider;
   stop(): Promise<void>;
 }
@@ -45,6 +47,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
   const issuer = new IssuerProfileStore(database.db);
   const registrations = new DynamicRegistrations(database.db, platforms, config.publicUrl, log, config.production);
   const assessment = new AssessmentStore(database.db, createFileStorage(config.fileStorage, config.dataDir));
+  const signingKeys = new SigningKeys(database.db, config.encryptionKey, config.publicUrl);
   const app = createApp({
     database,
     lti,
@@ -52,6 +55,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     accounts,
     issuer,
     registrations,
+    signingKeys,
     log,
     publicUrl: config.publicUrl,
     encryptionKey: config.encryptionKey,
@@ -76,6 +80,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     platforms,
     registrations,
     assessment,
+    signingKeys,
     lti,
     async stop() {
       if (stopped) return;

@@ -1,25 +1,39 @@
 // The admin console: first-run set-up, sign-in, the tool's URLs, and platforms.
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import multer from 'multer';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { type PlatformRegistry, LMS_FAMILIES, platformInputSchema } from '../lti/platforms';
 import { toolUrls } from '../lti/provider';
 import { idParam } from '../web/params';
 import { csrfToken, requireCsrf } from '../web/csrf';
-import { ForbiddenError } from '../web/errors';
+import { QUALITY_ASSURANCE_SUGGESTIONS } from '../credentials/vocabulary';
+import { AppError, ConflictError, ForbiddenError } from '../web/errors';
 import { formErrors } from '../web/forms';
 import type { AdminAccounts } from './accounts';
 import { newAdminSchema } from './accounts';
 import { canvasDeveloperKey } from './canvas';
 import { LoginThrottle } from './throttle';
 import type { DynamicRegistrations } from './dynamicRegistration';
-import { type IssuerProfileStore, issuerProfileSchema } from './issuerProfile';
+import {
+  checkLogo,
+  IDENTIFIER_TYPES,
+  identifierRowCount,
+  issuerFormInput,
+  issuerFormValues,
+  type IssuerProfileStore,
+  issuerProfileSchema,
+  type LogoChange,
+  MAX_LOGO_BYTES,
+} from './issuerProfile';
+import type { SigningKeys } from './signingKeys';
 
 export interface AdminDeps {
   accounts: AdminAccounts;
   issuer: IssuerProfileStore;
   platforms: PlatformRegistry;
   registrations: DynamicRegistrations;
+  signingKeys: SigningKeys;
   publicUrl: string;
 }
 
@@ -50,6 +64,23 @@ const safeNext = (n: unknown) => (typeof n === 'string' && /^\/admin(\/|$)/.test
 export function adminRouter(deps: AdminDeps): Router {
   const r = Router();
   r.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  // The issuer form carries a logo, so it is multipart; it is parsed before the CSRF check
+  // because the token travels in the form body. Only for a signed-in admin: nobody else can
+  // make the server read an upload (their POST fails the CSRF check with nothing parsed).
+  const logoUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_LOGO_BYTES, files: 1, fields: 150, fieldSize: 16 * 1024 } }).single('logo');
+  r.post('/issuer', (req: Request, res: Response, next: NextFunction) => {
+    if (!req.user || !req.is('multipart/form-data')) return next();
+    logoUpload(req, res, (err: unknown) => {
+      // Too large: the fields sent before the file (all of them: the file input is last) are
+      // kept, so the form can be shown again with what was typed.
+      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') {
+        res.locals.logoError = 'The logo is larger than 1 MB. Choose a smaller image.';
+        return next();
+      }
+      if (err instanceof multer.MulterError) return next(new AppError(`The form was not accepted (${err.message}).`, 400, 'UPLOAD_REFUSED', 'Reload the page and try again.'));
+      next(err as Error | undefined);
+    });
+  });
   r.use(requireCsrf);
 
   const render = (req: Request, res: Response, view: string, locals: Record<string, unknown> = {}) =>
@@ -200,12 +231,26 @@ export function adminRouter(deps: AdminDeps): Router {
   });
 
   // --- the institution's issuer profile ------------------------------------
-  const issuerPage = (req: Request, res: Response, values: Record<string, unknown>, errors: FieldErrors, status = 200) =>
-    res.status(status).render('admin/issuer', { title: 'Issuer profile', csrf: csrfToken(req), admin: req.user, values, errors, notice: req.query.notice });
+  const issuerPage = async (req: Request, res: Response, values: Record<string, unknown>, errors: FieldErrors, status = 200) => {
+    const current = await deps.issuer.get();
+    res.status(status).render('admin/issuer', {
+      title: 'Issuer profile',
+      csrf: csrfToken(req),
+      admin: req.user,
+      values,
+      errors,
+      notice: req.query.notice,
+      identifierRows: identifierRowCount(values, status !== 200),
+      identifierSuggestions: ['ext:BRIN', 'ext:KvK', 'ext:ERASMUS', 'ext:OrganisationId', 'ext:PIC', ...IDENTIFIER_TYPES],
+      qaSuggestions: QUALITY_ASSURANCE_SUGGESTIONS,
+      logo: current?.logoType ? { type: current.logoType, size: current.logoSize ?? 0 } : undefined,
+      profileUrl: deps.signingKeys.identity.profileUrl,
+    });
+  };
 
   r.get('/issuer', async (req, res, next) => {
     try {
-      issuerPage(req, res, (await deps.issuer.get()) ?? {}, {});
+      await issuerPage(req, res, issuerFormValues(await deps.issuer.get()), {});
     } catch (e) {
       next(e);
     }
@@ -213,11 +258,56 @@ export function adminRouter(deps: AdminDeps): Router {
 
   r.post('/issuer', async (req, res, next) => {
     try {
-      const parsed = issuerProfileSchema.safeParse(req.body);
-      if (!parsed.success) return issuerPage(req, res, req.body, formErrors(parsed.error), 422);
-      await deps.issuer.save(parsed.data);
+      const body = { ...(req.body ?? {}) } as Record<string, unknown>;
+      const parsed = issuerProfileSchema.safeParse(issuerFormInput(body));
+      // The logo is judged by its content; a refused logo keeps everything else that was typed.
+      let logoError = res.locals.logoError as string | undefined;
+      let logo: LogoChange;
+      if (!logoError && req.file) {
+        const checked = checkLogo(req.file.buffer);
+        if (checked.ok) logo = { bytes: req.file.buffer, type: checked.type };
+        else logoError = checked.message;
+      } else if (!req.file && body.removeLogo === 'on') {
+        logo = 'remove';
+      }
+      if (!parsed.success || logoError) {
+        const errors = parsed.success ? {} : formErrors(parsed.error);
+        if (logoError) errors.logo = logoError;
+        return await issuerPage(req, res, body, errors, res.locals.logoError ? 413 : 422);
+      }
+      await deps.issuer.save(parsed.data, logo);
       res.redirect(303, '/admin/issuer?notice=saved');
     } catch (e) {
+      next(e);
+    }
+  });
+
+  // --- signing keys ----------------------------------------------------------
+  const keysPage = async (req: Request, res: Response, error?: string, status = 200) =>
+    res.status(status).render('admin/keys', {
+      title: 'Signing keys',
+      csrf: csrfToken(req),
+      admin: req.user,
+      keys: await deps.signingKeys.list(),
+      identity: deps.signingKeys.identity,
+      notice: req.query.notice,
+      error,
+    });
+
+  r.get('/keys', async (req, res, next) => {
+    try {
+      await keysPage(req, res);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/keys', async (req, res, next) => {
+    try {
+      await deps.signingKeys.generate((req.user as { id: number }).id);
+      res.redirect(303, '/admin/keys?notice=generated');
+    } catch (e) {
+      if (e instanceof ConflictError) return keysPage(req, res, `${e.message} ${e.hint ?? ''}`, 409).catch(next);
       next(e);
     }
   });

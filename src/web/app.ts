@@ -12,7 +12,9 @@ import type { AssessmentStore } from '../assessment/store';
 import type { AdminAccounts } from '../admin/accounts';
 import type { DynamicRegistrations } from '../admin/dynamicRegistration';
 import type { IssuerProfileStore } from '../admin/issuerProfile';
+import type { SigningKeys } from '../admin/signingKeys';
 import { adminRouter, canvasConfigHandler, configurePassport } from '../admin/routes';
+import { publishingRouter } from '../badges/publishing';
 import type { Database } from '../db/database';
 import { captureLogin, completeLaunch, continueFromStorage, guardLaunch, ltijsFailure } from '../lti/launch';
 import type { PlatformRegistry } from '../lti/platforms';
@@ -30,6 +32,7 @@ export interface AppDeps {
   accounts: AdminAccounts;
   issuer: IssuerProfileStore;
   registrations: DynamicRegistrations;
+  signingKeys: SigningKeys;
   log: Logger;
   publicUrl: string;
   encryptionKey: Buffer;
@@ -70,6 +73,8 @@ export function createApp(deps: AppDeps) {
       res.status(503).json({ status: 'error', database: 'unreachable' });
     }
   });
+  // The issuer's public Profile, logo and DID document: no session, no CSRF.
+  app.use(publishingRouter({ issuer: deps.issuer, signingKeys: deps.signingKeys, publicUrl: deps.publicUrl }));
 
   const launchDeps = { db: database.db, platforms: deps.platforms, log };
   const session = sessionMiddleware(database.db);
@@ -117,7 +122,7 @@ export function createApp(deps: AppDeps) {
   app.use(passport.session());
 
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
-  app.use('/admin', adminRouter({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, publicUrl: deps.publicUrl }));
+  app.use('/admin', adminRouter({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, signingKeys: deps.signingKeys, publicUrl: deps.publicUrl }));
   app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, deps.uploads));
 
   app.use((_req, _res, next) => next(new NotFoundError()));
