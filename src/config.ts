@@ -33,6 +33,8 @@ const envSchema = z.object({
   FILE_STORAGE: z.enum(['database', 'disk'], { message: 'must be "database" or "disk"' }).default('database'),
   /** Largest evidence upload in MB; a rubric criterion can set a lower limit. */
   MAX_UPLOAD_MB: z.coerce.number().positive({ message: 'must be a positive number of megabytes' }).max(1024).default(25),
+  /** on: this process runs background jobs (badge issuance). off: another process does, or none (benchmarks). */
+  BACKGROUND_JOBS: z.enum(['on', 'off'], { message: 'must be "on" or "off"' }).default('on'),
 });
 
 export interface AppConfig {
@@ -48,6 +50,7 @@ export interface AppConfig {
   production: boolean;
   fileStorage: 'database' | 'disk';
   maxUploadBytes: number;
+  backgroundJobs: boolean;
 }
 
 function readOrCreateKey(dataDir: string): Buffer {
@@ -97,5 +100,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     production: e.NODE_ENV === 'production',
     fileStorage: e.FILE_STORAGE,
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
+    backgroundJobs: e.BACKGROUND_JOBS === 'on',
   };
 }

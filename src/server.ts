@@ -5,6 +5,9 @@ import { AdminAccounts } from './admin/accounts';
 import { DynamicRegistrations } from './admin/dynamicRegistration';
 import { IssuerProfileStore } from './admin/issuerProfile';
 import { SigningKeys } from './admin/signingKeys';
+import { BadgeIssuer } from './badges/issuance';
+import { StatusLists } from './badges/statusLists';
+import { BackgroundJobs } from './jobs/backgroundJobs';
 import { createFileStorage } from './assessment/fileStorage';
 import { AssessmentStore } from './assessment/store';
 import { type AppConfig, ConfigError, loadConfig } from './config';
@@ -24,6 +27,9 @@ export interface RunningApp {
   registrations: DynamicRegistrations;
   assessment: AssessmentStore;
   signingKeys: SigningKeys;
+  issuer: IssuerProfileStore;
+  badges: BadgeIssuer;
+  jobs: BackgroundJobs;
   lti: Provider;
   stop(): Promise<void>;
 }
@@ -48,6 +54,10 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
   const registrations = new DynamicRegistrations(database.db, platforms, config.publicUrl, log, config.production);
   const assessment = new AssessmentStore(database.db, createFileStorage(config.fileStorage, config.dataDir));
   const signingKeys = new SigningKeys(database.db, config.encryptionKey, config.publicUrl);
+  const badges = new BadgeIssuer(database.db, { publicUrl: config.publicUrl, did: signingKeys.did, keys: signingKeys, issuer, statusLists: new StatusLists(database.db) });
+  const jobs = new BackgroundJobs(database.db, database.url, log, {
+    'issue-credential': { event: 'award.created', key: (p) => `award-${String(p.awardId)}`, handler: async (p) => void (await badges.issueForAward(Number(p.awardId))) },
+  });
   const app = createApp({
     database,
     lti,
@@ -56,6 +66,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     issuer,
     registrations,
     signingKeys,
+    badges,
     log,
     publicUrl: config.publicUrl,
     encryptionKey: config.encryptionKey,
@@ -69,6 +80,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     s.once('error', reject);
   });
   const stopHousekeeping = await startHousekeeping(database.db, log);
+  if (config.backgroundJobs) await jobs.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   let stopped = false;
@@ -81,11 +93,15 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     registrations,
     assessment,
     signingKeys,
+    issuer,
+    badges,
+    jobs,
     lti,
     async stop() {
       if (stopped) return;
       stopped = true;
       stopHousekeeping();
+      await jobs.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await lti.close({ silent: true }).catch(() => undefined);
       await database.close();

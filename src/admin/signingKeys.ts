@@ -21,6 +21,8 @@ const SECRET_PURPOSE = 'signing-key';
 const LOCK = sql`SELECT pg_advisory_xact_lock(hashtextextended('microcred:signing_keys', 0))`;
 /** Other processes may rotate too; resolved documents are re-read at least this often. */
 const CACHE_MS = 60_000;
+/** How long the active key is taken from memory (see activeKeyPair). */
+const ACTIVE_CACHE_MS = 5_000;
 
 type Row = typeof signingKeys.$inferSelect;
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -120,6 +122,18 @@ export class SigningKeys {
    * simultaneous first issuances create one key, not several.
    */
   async activeKeyPair(): Promise<{ row: SigningKeyInfo; keyPair: Ed25519KeyPair }> {
+    // Issuance asks for every credential: answer from memory for a few seconds. A rotation
+    // in this process clears it at once; one in another process is seen within ACTIVE_CACHE_MS.
+    const cached = this.active;
+    if (cached && Date.now() - cached.at < ACTIVE_CACHE_MS) return cached.value;
+    const value = await this.readActiveKeyPair();
+    this.active = { at: Date.now(), value };
+    return value;
+  }
+
+  private active: { at: number; value: { row: SigningKeyInfo; keyPair: Ed25519KeyPair } } | undefined;
+
+  private async readActiveKeyPair(): Promise<{ row: SigningKeyInfo; keyPair: Ed25519KeyPair }> {
     let [row] = await this.db.select().from(signingKeys).where(eq(signingKeys.status, 'active'));
     if (!row) {
       row = await this.db.transaction(async (tx) => {
@@ -206,6 +220,7 @@ export class SigningKeys {
 
   private invalidate() {
     this.snapshot = undefined;
+    this.active = undefined;
   }
 
   private load(fresh = false): Promise<Snapshot> {

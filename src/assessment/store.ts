@@ -523,6 +523,21 @@ export class AssessmentStore {
     return row;
   }
 
+  async awardById(awardId: number): Promise<AwardRow | undefined> {
+    const [row] = await this.db.select().from(awards).where(eq(awards.id, awardId));
+    return row;
+  }
+
+  /** Lets the learner choose whether one piece of their evidence is public on their badge. */
+  async setEvidenceShared(learnerId: number, evidenceId: number, shared: boolean) {
+    const [row] = await this.db
+      .update(evidenceItems)
+      .set({ shared })
+      .where(and(eq(evidenceItems.id, evidenceId), sql`${evidenceItems.submissionId} IN (SELECT id FROM submissions WHERE learner_id = ${learnerId})`))
+      .returning({ id: evidenceItems.id });
+    if (!row) throw new NotFoundError('That evidence is not yours.');
+  }
+
   async awardsOfLearner(courseId: number, learnerId: number): Promise<AwardRow[]> {
     return this.db.select().from(awards).where(and(eq(awards.courseId, courseId), eq(awards.learnerId, learnerId)));
   }

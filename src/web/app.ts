@@ -14,6 +14,8 @@ import type { DynamicRegistrations } from '../admin/dynamicRegistration';
 import type { IssuerProfileStore } from '../admin/issuerProfile';
 import type { SigningKeys } from '../admin/signingKeys';
 import { adminRouter, canvasConfigHandler, configurePassport } from '../admin/routes';
+import type { BadgeIssuer } from '../badges/issuance';
+import { badgeRouter } from '../badges/publicPages';
 import { publishingRouter } from '../badges/publishing';
 import type { Database } from '../db/database';
 import { captureLogin, completeLaunch, continueFromStorage, guardLaunch, ltijsFailure } from '../lti/launch';
@@ -33,6 +35,7 @@ export interface AppDeps {
   issuer: IssuerProfileStore;
   registrations: DynamicRegistrations;
   signingKeys: SigningKeys;
+  badges: BadgeIssuer;
   log: Logger;
   publicUrl: string;
   encryptionKey: Buffer;
@@ -75,6 +78,8 @@ export function createApp(deps: AppDeps) {
   });
   // The issuer's public Profile, logo and DID document: no session, no CSRF.
   app.use(publishingRouter({ issuer: deps.issuer, signingKeys: deps.signingKeys, publicUrl: deps.publicUrl }));
+  // Issued credentials' public pages and files, status lists, the verification page and API.
+  app.use(badgeRouter({ db: database.db, issuer: deps.badges, assessment: deps.assessment, publicUrl: deps.publicUrl, production: deps.uploads.production, resolveKey: deps.signingKeys.resolver() }));
 
   const launchDeps = { db: database.db, platforms: deps.platforms, log };
   const session = sessionMiddleware(database.db);
@@ -123,7 +128,7 @@ export function createApp(deps: AppDeps) {
 
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
   app.use('/admin', adminRouter({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, signingKeys: deps.signingKeys, publicUrl: deps.publicUrl }));
-  app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, deps.uploads));
+  app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, deps.uploads, deps.badges));
 
   app.use((_req, _res, next) => next(new NotFoundError()));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

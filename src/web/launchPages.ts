@@ -8,6 +8,8 @@ import { courses, launchSessions, ltiUsers, platforms } from '../db/schema';
 import { assessorRouter, fileRouter } from '../assessment/assessorPages';
 import { learnerRouter } from '../assessment/learnerPages';
 import type { AssessmentStore } from '../assessment/store';
+import type { BadgeIssuer } from '../badges/issuance';
+import { badgeLaunchRouter } from '../badges/launchPages';
 import { CredentialStore } from '../credentials/store';
 import { credentialRouter } from '../credentials/credentialPages';
 import { learningOutcomeRouter } from '../credentials/learningOutcomePages';
@@ -89,12 +91,13 @@ export function loadLaunch(db: Db) {
   };
 }
 
-export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore, assessment: AssessmentStore, uploads: { maxUploadBytes: number; production: boolean }): Router {
+export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore, assessment: AssessmentStore, uploads: { maxUploadBytes: number; production: boolean }, badges: BadgeIssuer): Router {
   const r = Router({ mergeParams: true });
   r.use('/:launchId', loadLaunch(db));
   r.use('/:launchId/credentials/:credentialId/my-work', learnerRouter(db, assessment, uploads));
   r.use('/:launchId/assessments', assessorRouter(db, assessment));
   r.use('/:launchId/files', fileRouter(assessment));
+  r.use('/:launchId/badges', badgeLaunchRouter(db, badges, assessment, publicUrl));
   r.use('/:launchId/outcomes', outcomeRouter(db));
   r.use('/:launchId/credentials/:credentialId/outcomes', learningOutcomeRouter(db));
   r.use('/:launchId/credentials/:credentialId/rubric', rubricRouter(db));

@@ -1,0 +1,88 @@
+// Open Badges 3.0 issuance, measured side by side in one run on a real PostgreSQL:
+//   end to end   BadgeIssuer.issueForAward: load the award, build, check the schemas, allocate a
+//                status entry, sign (Data Integrity + VC-JWT), store;
+//   raw          @digitalbazaar/vc issue() of the same credential with the same key and loader;
+//   verify       verifyOpenBadgeCredential of an issued credential (our keys and status list).
+// Both issue runs keep the same number of operations in flight. Run: npm run bench:issue [N]
+import { loadLibraries } from '../src/badges/esm';
+import { verifyOpenBadgeCredential } from '../src/badges/verify';
+import { completeDefinition } from '../test/credentials/fixtures';
+import { startTestTool } from '../test/support/tool';
+
+const N = Number(process.argv[2] ?? 300);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+
+async function inParallel(n: number, work: (i: number) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < n) await work(next++);
+  }));
+}
+
+async function timed(label: string, n: number, work: (i: number) => Promise<unknown>) {
+  const t0 = performance.now();
+  await inParallel(n, work);
+  const secs = (performance.now() - t0) / 1000;
+  const rate = n / secs;
+  console.log(`${label.padEnd(34)} ${String(n).padStart(5)} in ${secs.toFixed(2).padStart(6)} s  ${rate.toFixed(1).padStart(7)} /s`);
+  return rate;
+}
+
+/** N awards for N learners of one published credential, inserted directly (assessment is not what is measured). */
+async function seedAwards(tool: Awaited<ReturnType<typeof startTestTool>>, n: number): Promise<number[]> {
+  const q = (text: string, params: unknown[] = []) => tool.database.pool.query(text, params).then((r) => r.rows);
+  const [platform] = await q("INSERT INTO platforms (name, issuer, client_id, auth_login_url, access_token_url, jwks_url) VALUES ('Bench', 'https://lms.bench', 'c', 'https://lms.bench/a', 'https://lms.bench/t', 'https://lms.bench/j') RETURNING id");
+  const [course] = await q("INSERT INTO courses (platform_id, deployment_id, context_id, title) VALUES ($1, 'd', 'c1', 'Bench course') RETURNING id", [platform.id]);
+  const [teacher] = await q("INSERT INTO lti_users (platform_id, sub, name) VALUES ($1, 'teacher', 'Teacher') RETURNING id", [platform.id]);
+  const [cred] = await q('INSERT INTO credentials (course_id, created_by) VALUES ($1, $2) RETURNING id', [course.id, teacher.id]);
+  const [version] = await q("INSERT INTO credential_versions (credential_id, version_no, status, definition) VALUES ($1, 1, 'published', $2) RETURNING id", [cred.id, JSON.stringify(completeDefinition())]);
+  const learners = await q("INSERT INTO lti_users (platform_id, sub, name, email) SELECT $1, 'learner-' || g, 'Learner ' || g, 'learner' || g || '@bench.example' FROM generate_series(1, $2) g RETURNING id", [platform.id, n]);
+  const ids: number[] = [];
+  const identity = JSON.stringify({ method: 'online-supervisor', identityVerified: true, attestedBy: 'Ivo', attestedAt: new Date().toISOString(), factors: 1, recordedById: teacher.id });
+  const results = JSON.stringify([
+    { criterionId: 'crit-plan', criterion: 'Data management plan', levelId: 'plan-3', level: 'Competent', points: 2, maxPoints: 3, weight: 1, passed: true },
+    { criterionId: 'crit-publish', criterion: 'FAIR publication', levelId: 'pub-2', level: 'Sufficient', points: 2, maxPoints: 4, weight: 2, passed: true },
+  ]);
+  for (const l of learners) {
+    const [sub] = await q("INSERT INTO submissions (course_id, credential_id, credential_version_id, learner_id, attempt_no, status) VALUES ($1, $2, $3, $4, 1, 'accepted') RETURNING id", [course.id, cred.id, version.id, l.id]);
+    const [a] = await q("INSERT INTO assessments (submission_id, assessor_id, role, status, decision, identity) VALUES ($1, $2, 'primary', 'completed', 'accept', $3) RETURNING id", [sub.id, teacher.id, identity]);
+    const [award] = await q('INSERT INTO awards (course_id, credential_id, credential_version_id, learner_id, submission_id, assessment_id, assessor_id, rubric_results, evidence_refs, identity, grade) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id', [course.id, cred.id, version.id, l.id, sub.id, a.id, teacher.id, results, '[]', identity, JSON.stringify({ text: '54.5%', points: 6, maxPoints: 11, percent: 54.5 })]);
+    ids.push(award.id);
+  }
+  return ids;
+}
+
+async function main() {
+  // Background jobs off: the bench calls the issuer itself, so nothing else competes for the CPU.
+  const tool = await startTestTool({ BACKGROUND_JOBS: 'off' });
+  await tool.issuer.save({ name: 'Bench University', countryCode: 'NL', url: 'https://bench.example', identifiers: [] } as never);
+  const awardIds = await seedAwards(tool, N + 20);
+  const badges = tool.badges;
+
+  // Warm up: load the libraries, sign a few, fill caches.
+  for (const id of awardIds.slice(N)) await badges.issueForAward(id);
+  const sample = (await badges.issueForAward(awardIds[N]))!.credential;
+  const { proof: _proof, ...unsigned } = sample as Record<string, unknown>;
+  const { keyPair } = await tool.signingKeys.activeKeyPair();
+  const { vc, DataIntegrityProof, cryptosuite } = await loadLibraries();
+
+  console.log(`node ${process.version}, ${CONCURRENCY} in flight, credential of ${JSON.stringify(sample).length} bytes`);
+  const raw = await timed('raw vc.issue (same credential)', N, () => vc.issue({ credential: structuredClone(unsigned), suite: new DataIntegrityProof({ signer: keyPair.multikey.signer(), cryptosuite }), documentLoader: badges.loader }));
+  const e2e = await timed('end to end (build, sign, store)', N, (i) => badges.issueForAward(awardIds[i]));
+  const raw2 = await timed('raw vc.issue again (drift check)', N, () => vc.issue({ credential: structuredClone(unsigned), suite: new DataIntegrityProof({ signer: keyPair.multikey.signer(), cryptosuite }), documentLoader: badges.loader }));
+  const issued = await tool.database.pool.query('SELECT credential FROM issued_credentials LIMIT 50');
+  const verify = await timed('verify (Data Integrity, status)', Math.min(N, 200), async (i) => {
+    const r = await verifyOpenBadgeCredential(issued.rows[i % issued.rows.length].credential, { resolveKey: tool.signingKeys.resolver(), fetchStatusList: async (url) => (await badges.statusListCredential(Number(url.split('/').pop())))?.credential });
+    if (!r.verified) throw new Error(`verification failed: ${JSON.stringify(r.checks)}`);
+  });
+  const rawMean = (raw + raw2) / 2;
+  console.log(`\nend to end / raw = ${(e2e / rawMean).toFixed(2)} (target ≥ 0.80); verification ${verify.toFixed(1)} /s`);
+  const [{ n }] = (await tool.database.pool.query('SELECT count(*)::int AS n FROM issued_credentials')).rows;
+  console.log(`issued credentials stored: ${n} (expected ${N + 20})`);
+  await tool.stop();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,216 @@
+// Issuing the Open Badges 3.0 credential for an award, and revoking it. Issuing is
+// idempotent by award: a repeated or concurrent job finds the credential already there, and
+// the unique index on issued_credentials.award_id admits one. A crash before the insert
+// leaves nothing but a spent status-list entry (harmless); the job then runs again.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { and, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import type { IdentityRecord } from '../assessment/identity';
+import type { CriterionResult, Grade } from '../assessment/scoring';
+import { audit } from '../assessment/store';
+import type { Ob3Profile } from '../credentials/achievement';
+import type { CredentialDefinition } from '../credentials/model';
+import type { Db } from '../db/database';
+import { awards, credentialVersions, issuedCredentials, ltiUsers } from '../db/schema';
+import { ConflictError, NotFoundError } from '../web/errors';
+import { conformanceProblems } from './conformance';
+import { badgeUrls, buildOpenBadgeCredential } from './credentialBuilder';
+import { createDocumentLoader, type DocumentLoader, type ExtraResolver } from './documentLoader';
+import type { Ed25519KeyPair } from './keys';
+import { signCredentialDataIntegrity, signCredentialJwt } from './sign';
+import type { StatusLists } from './statusLists';
+
+export type IssuedCredentialRow = typeof issuedCredentials.$inferSelect;
+type EvidenceRow = { id: number; kind: string; title: string; url: string | null; body: string | null; shared: boolean };
+
+/** The issuer's signing keys (src/admin/signingKeys.ts). */
+export interface IssuerKeys {
+  activeKeyPair(): Promise<{ row: { id: number }; keyPair: Ed25519KeyPair }>;
+  resolver(): ExtraResolver;
+}
+
+/** The issuer's profile for credentials (src/admin/issuerProfile.ts). */
+export interface IssuerDetails {
+  forIssuance(publicUrl: string, did: string): Promise<{ profile: Ob3Profile; qaPolicyUrl?: string; qaType?: string } | undefined>;
+}
+
+export class IssuerNotReadyError extends Error {
+  override name = 'IssuerNotReadyError';
+}
+
+export class BadgeIssuer {
+  readonly loader: DocumentLoader;
+
+  /** Prepared once: the award, its version, the learner, its evidence and any credential already issued. */
+  private readonly awardQuery;
+
+  constructor(
+    private readonly db: Db,
+    private readonly opts: { publicUrl: string; did: string; keys: IssuerKeys; issuer: IssuerDetails; statusLists: StatusLists },
+  ) {
+    this.loader = createDocumentLoader({ resolve: (url) => opts.keys.resolver()(url) });
+    this.awardQuery = db
+      .select({
+        award: awards,
+        version: credentialVersions,
+        learner: { email: ltiUsers.email, sub: ltiUsers.sub },
+        issued: issuedCredentials,
+        evidence: sql<EvidenceRow[]>`coalesce((SELECT json_agg(e ORDER BY e.position, e.id) FROM (SELECT id, kind, title, url, body, shared, position FROM evidence_items WHERE submission_id = ${awards.submissionId}) e), '[]'::json)`,
+      })
+      .from(awards)
+      .innerJoin(credentialVersions, eq(credentialVersions.id, awards.credentialVersionId))
+      .innerJoin(ltiUsers, eq(ltiUsers.id, awards.learnerId))
+      .leftJoin(issuedCredentials, eq(issuedCredentials.awardId, awards.id))
+      .where(eq(awards.id, sql.placeholder('awardId')))
+      .prepare('issue_award_facts');
+  }
+
+  async forAward(awardId: number): Promise<IssuedCredentialRow | undefined> {
+    const [row] = await this.db.select().from(issuedCredentials).where(eq(issuedCredentials.awardId, awardId));
+    return row;
+  }
+
+  /** Issues the credential for an award once; returns the one that exists if it was issued before. */
+  async issueForAward(awardId: number): Promise<IssuedCredentialRow> {
+    // One round trip for everything about the award, including a credential issued before.
+    const [row] = await this.awardQuery.execute({ awardId });
+    if (!row) throw new NotFoundError(`Award ${awardId} does not exist.`);
+    if (row.issued) return row.issued;
+    const issuer = await this.issuerDetails();
+    if (!issuer) throw new IssuerNotReadyError('The institution’s issuer profile is not set up yet: an administrator must fill it in (admin console → Issuer profile) before credentials can be issued.');
+    const { row: keyRow, keyPair } = await this.opts.keys.activeKeyPair();
+    const status = await this.allocateStatus();
+    const uuid = randomUUID();
+    const credential = buildOpenBadgeCredential({
+      uuid,
+      publicUrl: this.opts.publicUrl,
+      issuer: issuer.profile,
+      qaPolicy: issuer.qaPolicyUrl ? { url: issuer.qaPolicyUrl, name: issuer.qaType ?? 'Quality assurance policy' } : undefined,
+      definition: row.version.definition as unknown as CredentialDefinition,
+      credentialId: row.award.credentialId,
+      versionNo: row.version.versionNo,
+      awardedAt: row.award.awardedAt,
+      rubricResults: row.award.rubricResults as unknown as CriterionResult[],
+      grade: (row.award.grade ?? undefined) as Grade | undefined,
+      identity: row.award.identity as unknown as IdentityRecord,
+      evidenceCount: row.evidence.length,
+      sharedEvidence: row.evidence.filter((i) => i.shared),
+      learner: { email: row.learner.email, ltiUserId: row.learner.sub },
+      salt: randomBytes(16).toString('hex'),
+      status,
+    });
+    // A credential that fails the schemas is a bug here, not something to hand to a learner.
+    const problems = conformanceProblems(credential);
+    if (problems.length) throw new Error(`The credential for award ${awardId} does not conform: ${problems.slice(0, 5).join(' ')}`);
+    // The JWT's EdDSA signature runs on libuv's thread pool, so it overlaps the Data Integrity proof.
+    const [signed, jwt] = await Promise.all([signCredentialDataIntegrity(credential, keyPair, this.loader), signCredentialJwt(credential, keyPair)]);
+    const values = {
+      id: uuid,
+      awardId,
+      courseId: row.award.courseId,
+      credentialId: row.award.credentialId,
+      learnerId: row.award.learnerId,
+      statusListId: status.listId,
+      statusIndex: status.index,
+      signingKeyId: keyRow.id,
+      credential: signed,
+      jwt,
+      issuedAt: row.award.awardedAt,
+      validUntil: typeof credential.validUntil === 'string' ? new Date(credential.validUntil) : null,
+    };
+    // The credential and its audit entry in one statement (atomic without a transaction);
+    // a concurrent job that got there first wins, and its credential is returned.
+    const auditAfter = { credentialUuid: uuid, statusListId: status.listId, statusIndex: status.index, signingKeyId: keyRow.id };
+    const inserted = await this.db.execute<{ id: string }>(sql`
+      WITH ins AS (
+        INSERT INTO issued_credentials (id, award_id, course_id, credential_id, learner_id, status_list_id, status_index, signing_key_id, credential, jwt, issued_at, valid_until)
+        VALUES (${values.id}, ${awardId}, ${values.courseId}, ${values.credentialId}, ${values.learnerId}, ${values.statusListId}, ${values.statusIndex}, ${values.signingKeyId}, ${JSON.stringify(signed)}::jsonb, ${jwt}, ${values.issuedAt.toISOString()}::timestamptz, ${values.validUntil?.toISOString() ?? null}::timestamptz)
+        ON CONFLICT (award_id) DO NOTHING
+        RETURNING id)
+      , logged AS (
+        INSERT INTO audit_log (course_id, actor_id, action, entity_type, entity_id, after)
+        SELECT ${values.courseId}, NULL, 'credential.issued', 'award', ${awardId}, ${JSON.stringify(auditAfter)}::jsonb FROM ins)
+      SELECT id FROM ins`);
+    if (inserted.rows.length === 0) return (await this.forAward(awardId))!;
+    return { ...values, revokedAt: null, revocationReason: null, revokedBy: null };
+  }
+
+  private issuerCache?: { at: number; value: Awaited<ReturnType<IssuerDetails['forIssuance']>> };
+
+  /** The issuer profile, re-read at most every 10 s: a profile edit reaches new credentials within that. */
+  private async issuerDetails() {
+    if (!this.issuerCache || Date.now() - this.issuerCache.at > 10_000) {
+      this.issuerCache = { at: Date.now(), value: await this.opts.issuer.forIssuance(this.opts.publicUrl, this.opts.did) };
+    }
+    return this.issuerCache.value;
+  }
+
+  /**
+   * Status entries are reserved from the database in blocks, so most credentials need no
+   * round trip for one. A block left unused by a restart only leaves unused bits.
+   */
+  private reserved: { listId: number; index: number }[] = [];
+
+  private async allocateStatus(): Promise<{ listId: number; index: number }> {
+    if (this.reserved.length === 0) this.reserved = await this.opts.statusLists.allocateBlock(16);
+    return this.reserved.shift()!;
+  }
+
+  async byUuid(uuid: string): Promise<IssuedCredentialRow | undefined> {
+    if (!/^[0-9a-f-]{36}$/.test(uuid)) return undefined;
+    const [row] = await this.db.select().from(issuedCredentials).where(eq(issuedCredentials.id, uuid));
+    return row;
+  }
+
+  async forLearner(learnerId: number): Promise<IssuedCredentialRow[]> {
+    return this.db.select().from(issuedCredentials).where(eq(issuedCredentials.learnerId, learnerId)).orderBy(desc(issuedCredentials.issuedAt));
+  }
+
+  async forCourse(courseId: number): Promise<IssuedCredentialRow[]> {
+    return this.db.select().from(issuedCredentials).where(eq(issuedCredentials.courseId, courseId)).orderBy(desc(issuedCredentials.issuedAt));
+  }
+
+  async all(limit = 500): Promise<IssuedCredentialRow[]> {
+    return this.db.select().from(issuedCredentials).orderBy(desc(issuedCredentials.issuedAt)).limit(limit);
+  }
+
+  async forAwards(awardIds: number[]): Promise<IssuedCredentialRow[]> {
+    if (!awardIds.length) return [];
+    return this.db.select().from(issuedCredentials).where(inArray(issuedCredentials.awardId, awardIds));
+  }
+
+  /**
+   * Revokes (revoked = true, with a reason) or reinstates a credential: the record and its
+   * status-list bit change in one transaction, so the published list never disagrees.
+   * `courseId` limits course staff to their course; admins pass undefined.
+   */
+  async setRevoked(uuid: string, revoked: boolean, actor: { label: string; userId: number | null }, reason: string, courseId?: number): Promise<IssuedCredentialRow> {
+    return this.db.transaction(async (tx) => {
+      const scope = courseId === undefined ? eq(issuedCredentials.id, uuid) : and(eq(issuedCredentials.id, uuid), eq(issuedCredentials.courseId, courseId));
+      const [current] = await tx.select().from(issuedCredentials).where(scope).for('update');
+      if (!current) throw new NotFoundError('That credential does not exist here.');
+      if (revoked === (current.revokedAt !== null)) throw new ConflictError(revoked ? 'This credential is already revoked.' : 'This credential is not revoked.', 'STATUS_UNCHANGED', 'Reload the page to see its current status.');
+      const [updated] = await tx
+        .update(issuedCredentials)
+        .set(revoked ? { revokedAt: new Date(), revocationReason: reason, revokedBy: actor.label } : { revokedAt: null, revocationReason: null, revokedBy: null })
+        .where(and(eq(issuedCredentials.id, uuid), revoked ? isNull(issuedCredentials.revokedAt) : isNotNull(issuedCredentials.revokedAt)))
+        .returning();
+      await this.opts.statusLists.setBit(tx, current.statusListId, current.statusIndex, revoked);
+      await audit(tx, {
+        courseId: current.courseId,
+        actorId: actor.userId,
+        action: revoked ? 'credential.revoked' : 'credential.reinstated',
+        entityType: 'award',
+        entityId: current.awardId,
+        before: { revoked: current.revokedAt !== null, reason: current.revocationReason },
+        after: { revoked, reason: revoked ? reason : null, by: actor.label },
+      });
+      return updated;
+    });
+  }
+
+  /** The signed status list for /status/<id>. */
+  async statusListCredential(listId: number) {
+    const { keyPair } = await this.opts.keys.activeKeyPair();
+    return this.opts.statusLists.credential(listId, badgeUrls(this.opts.publicUrl).statusList(listId), this.opts.did, keyPair, this.loader);
+  }
+}

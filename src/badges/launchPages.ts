@@ -1,0 +1,92 @@
+// Badges inside the launch. Learners: "My badges" with downloads, the share link, LinkedIn,
+// and which evidence is public. Course staff: the course's issued credentials, revoked with
+// a reason or reinstated. /app/:launchId/badges…
+import express, { type Request, Router } from 'express';
+import { inArray } from 'drizzle-orm';
+import type { AssessmentStore } from '../assessment/store';
+import type { Db } from '../db/database';
+import { ltiUsers } from '../db/schema';
+import { requireCapability } from '../web/authz';
+import { csrfToken, requireCsrf } from '../web/csrf';
+import { AppError } from '../web/errors';
+import { idParam } from '../web/params';
+import { badgeUrls } from './credentialBuilder';
+import type { BadgeIssuer } from './issuance';
+import { credentialState, linkedInUrl } from './publicPages';
+
+export function badgeLaunchRouter(db: Db, issuer: BadgeIssuer, assessment: AssessmentStore, publicUrl: string): Router {
+  const urls = badgeUrls(publicUrl);
+  const r = Router({ mergeParams: true });
+  r.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  r.use(requireCsrf);
+  const base = (req: Request) => `/app/${req.launch!.id}`;
+
+  r.get('/', requireCapability('course:learn'), async (req, res, next) => {
+    try {
+      const learnerId = req.launch!.userId;
+      const rows = await issuer.forLearner(learnerId);
+      const awards = await assessment.awardsOfLearner(req.launch!.courseId!, learnerId);
+      const pending = awards.filter((a) => !rows.some((row) => row.awardId === a.id));
+      const badges = await Promise.all(
+        rows.map(async (row) => {
+          const c = row.credential as { name?: string; issuer?: { name?: string } };
+          const award = await assessment.awardById(row.awardId);
+          return {
+            row,
+            name: c.name ?? 'Micro-credential',
+            state: credentialState(row),
+            grade: (award?.grade as { text?: string } | null)?.text,
+            share: urls.credential(row.id),
+            linkedIn: linkedInUrl(row, c.issuer?.name ?? '', urls.credential(row.id)),
+            evidence: award ? await assessment.evidenceOf(award.submissionId) : [],
+          };
+        }),
+      );
+      res.render('badges/my-badges', { title: 'My badges', launch: req.launch, base: base(req), csrf: csrfToken(req), badges, pending: pending.length, flash: req.query.notice });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/evidence/:evidenceId', requireCapability('course:learn'), async (req, res, next) => {
+    try {
+      await assessment.setEvidenceShared(req.launch!.userId, idParam(req, 'evidenceId', 'That evidence does not exist.'), req.body.shared === 'true');
+      res.redirect(303, `${base(req)}/badges?notice=${req.body.shared === 'true' ? 'shared' : 'unshared'}`);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/issued', requireCapability('course:assess'), async (req, res, next) => {
+    try {
+      const rows = await issuer.forCourse(req.launch!.courseId!);
+      const people = rows.length ? await db.select({ id: ltiUsers.id, name: ltiUsers.name, email: ltiUsers.email }).from(ltiUsers).where(inArray(ltiUsers.id, [...new Set(rows.map((r) => r.learnerId))])) : [];
+      res.render('badges/issued', {
+        title: 'Issued badges',
+        launch: req.launch,
+        base: base(req),
+        csrf: csrfToken(req),
+        rows: rows.map((row) => ({ row, state: credentialState(row), name: (row.credential as { name?: string }).name, learner: people.find((p) => p.id === row.learnerId), share: urls.credential(row.id) })),
+        errors: {},
+        flash: req.query.notice,
+      });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/issued/:uuid/:action(revoke|reinstate)', requireCapability('course:assess'), async (req, res, next) => {
+    try {
+      const revoke = req.params.action === 'revoke';
+      const reason = typeof req.body.reason === 'string' ? req.body.reason.trim().slice(0, 500) : '';
+      if (revoke && !reason) throw new AppError('Give a reason for revoking: it is recorded in the audit log.', 422, 'REASON_REQUIRED', 'Go back, write the reason and revoke again.');
+      const launch = req.launch!;
+      await issuer.setRevoked(req.params.uuid, revoke, { label: `user:${launch.userId}`, userId: launch.userId }, reason, launch.courseId!);
+      res.redirect(303, `${base(req)}/badges/issued?notice=${revoke ? 'revoked' : 'reinstated'}`);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  return r;
+}

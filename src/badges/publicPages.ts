@@ -1,0 +1,283 @@
+// Public, no-login pages and files of issued credentials: the share page, the credential
+// in both forms, baked PNG and SVG images, evidence the learner made public, Achievements
+// and their images, the signed status lists, microcred's JSON-LD context, and the
+// verification page with its JSON API. Nothing here changes state, so there is no session.
+import express, { type Request, type Response, Router } from 'express';
+import multer from 'multer';
+import { and, eq } from 'drizzle-orm';
+import type { AssessmentStore } from '../assessment/store';
+import type { CredentialDefinition } from '../credentials/model';
+import { buildAchievement } from '../credentials/achievement';
+import type { Db } from '../db/database';
+import { credentials, credentialVersions, evidenceItems } from '../db/schema';
+import { NotFoundError } from '../web/errors';
+import { fetchStatusList } from '../assessment/priorBadge';
+import { badgePng, badgeSvg } from './badgeImage';
+import { bakePng, bakeSvg, unbake } from './baking';
+import { microcredContext } from './contexts';
+import { badgeUrls } from './credentialBuilder';
+import type { BadgeIssuer, IssuedCredentialRow } from './issuance';
+import { type VerificationReport, verifyOpenBadgeCredential } from './verify';
+
+export interface BadgePagesDeps {
+  db: Db;
+  issuer: BadgeIssuer;
+  assessment: AssessmentStore;
+  publicUrl: string;
+  production: boolean;
+  resolveKey: (url: string) => Promise<unknown> | unknown;
+}
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
+/** How a credential's state reads for people. */
+export function credentialState(row: Pick<IssuedCredentialRow, 'revokedAt' | 'validUntil'>, now = new Date()): 'revoked' | 'expired' | 'valid' {
+  if (row.revokedAt) return 'revoked';
+  if (row.validUntil && row.validUntil < now) return 'expired';
+  return 'valid';
+}
+
+/** A LinkedIn "add to profile" link for a certification (their documented URL parameters). */
+export function linkedInUrl(row: IssuedCredentialRow, issuerName: string, shareUrl: string): string {
+  const c = row.credential as { name?: string };
+  const u = new URL('https://www.linkedin.com/profile/add');
+  u.search = new URLSearchParams({
+    startTask: 'CERTIFICATION_NAME',
+    name: c.name ?? 'Micro-credential',
+    organizationName: issuerName,
+    issueYear: String(row.issuedAt.getUTCFullYear()),
+    issueMonth: String(row.issuedAt.getUTCMonth() + 1),
+    ...(row.validUntil ? { expirationYear: String(row.validUntil.getUTCFullYear()), expirationMonth: String(row.validUntil.getUTCMonth() + 1) } : {}),
+    certUrl: shareUrl,
+    certId: row.id,
+  }).toString();
+  return u.toString();
+}
+
+export function badgeRouter(deps: BadgePagesDeps): Router {
+  const { db, issuer, publicUrl } = deps;
+  const urls = badgeUrls(publicUrl);
+  const r = Router();
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 5, fieldSize: 1024 * 1024 } }).single('file');
+
+  /** Verifies with our own keys and status lists locally; other issuers' lists over the network. */
+  const verify = (input: string | Buffer | object): Promise<VerificationReport> =>
+    verifyOpenBadgeCredential(input, {
+      resolveKey: deps.resolveKey,
+      fetchStatusList: async (url) => {
+        const own = new RegExp(`^${publicUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/status/(\\d+)$`).exec(url);
+        if (own) return (await issuer.statusListCredential(Number(own[1])))?.credential;
+        return fetchStatusList(url, deps.production);
+      },
+    });
+
+  const issued = async (req: Request): Promise<IssuedCredentialRow> => {
+    const row = await issuer.byUuid(req.params.uuid);
+    if (!row) throw new NotFoundError('There is no credential at this address.', 'CREDENTIAL_NOT_FOUND', 'Check the link you were given; it must be copied in full.');
+    return row;
+  };
+  const download = (res: Response, name: string) => res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
+  const imageFor = (row: IssuedCredentialRow) => {
+    const c = row.credential as { name?: string; issuer?: { name?: string } };
+    return { title: c.name ?? 'Micro-credential', issuer: c.issuer?.name, seed: `${row.credentialId}` };
+  };
+
+  r.get('/contexts/microcred-v1.json', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.type('application/ld+json').send(JSON.stringify(microcredContext, null, 2));
+  });
+
+  r.get(`/credentials/:uuid(${UUID})`, async (req, res, next) => {
+    try {
+      const row = await issued(req);
+      const report = await verify(row.credential);
+      const award = await deps.assessment.awardById(row.awardId);
+      const shared = (await deps.assessment.evidenceOf(award!.submissionId)).filter((e) => e.shared);
+      const c = row.credential as Record<string, any>;
+      res.render('badges/share', {
+        title: `${c.name} · verified credential`,
+        c,
+        row,
+        state: credentialState(row),
+        report,
+        shared,
+        urls: { self: urls.credential(row.id), evidence: (id: number) => urls.evidence(row.id, id) },
+      });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get(`/credentials/:uuid(${UUID}).json`, async (req, res, next) => {
+    try {
+      const row = await issued(req);
+      if (req.query.download) download(res, `credential-${row.id}.json`);
+      res.type('application/vc+ld+json').send(JSON.stringify(row.credential, null, 2));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get(`/credentials/:uuid(${UUID}).jwt`, async (req, res, next) => {
+    try {
+      const row = await issued(req);
+      if (req.query.download) download(res, `credential-${row.id}.jwt`);
+      res.type('application/vc+jwt').send(row.jwt);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  // Baked images carry the signed JSON-LD credential (OB 3.0 §5.3).
+  r.get(`/credentials/:uuid(${UUID})/badge.png`, async (req, res, next) => {
+    try {
+      const row = await issued(req);
+      if (req.query.download) download(res, `badge-${row.id}.png`);
+      res.type('image/png').send(bakePng(badgePng({ seed: imageFor(row).seed }), JSON.stringify(row.credential)));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get(`/credentials/:uuid(${UUID})/badge.svg`, async (req, res, next) => {
+    try {
+      const row = await issued(req);
+      if (req.query.download) download(res, `badge-${row.id}.svg`);
+      res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+      res.type('image/svg+xml').send(bakeSvg(badgeSvg(imageFor(row)), JSON.stringify(row.credential)));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  /** Evidence the learner made public: links redirect, reflections show as text, files download. */
+  r.get(`/credentials/:uuid(${UUID})/evidence/:evidenceId(\\d+)`, async (req, res, next) => {
+    try {
+      const row = await issued(req);
+      const award = await deps.assessment.awardById(row.awardId);
+      const [item] = await db
+        .select()
+        .from(evidenceItems)
+        .where(and(eq(evidenceItems.id, Number(req.params.evidenceId)), eq(evidenceItems.submissionId, award!.submissionId), eq(evidenceItems.shared, true)));
+      if (!item) throw new NotFoundError('This evidence is not public.', 'EVIDENCE_NOT_PUBLIC', 'The learner decides which evidence is shown.');
+      res.setHeader('Cache-Control', 'no-store');
+      if (item.kind === 'link' && item.url) return res.redirect(302, item.url);
+      if (item.kind === 'file' && item.fileId) {
+        const { meta, content } = await deps.assessment.fileFor(row.courseId, { userId: row.learnerId, assessor: false }, item.fileId);
+        res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
+        res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(meta.filename)}`);
+        return res.type(meta.mimeType).send(content);
+      }
+      res.type('text/plain; charset=utf-8').send(`${item.title}\n\n${item.body ?? ''}`);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  /** The Achievement of a published (or earlier published) credential version, which issued credentials name. */
+  const publishedVersion = async (req: Request) => {
+    const [row] = await db
+      .select({ version: credentialVersions })
+      .from(credentialVersions)
+      .innerJoin(credentials, eq(credentials.id, credentialVersions.credentialId))
+      .where(and(eq(credentialVersions.credentialId, Number(req.params.credentialId)), eq(credentialVersions.versionNo, Number(req.params.versionNo))));
+    if (!row || row.version.status === 'draft') throw new NotFoundError('There is no published achievement at this address.');
+    return row.version;
+  };
+
+  r.get('/achievements/:credentialId(\\d+)/versions/:versionNo(\\d+)', async (req, res, next) => {
+    try {
+      const version = await publishedVersion(req);
+      const id = urls.achievement(version.credentialId, version.versionNo);
+      const def = version.definition as unknown as CredentialDefinition;
+      const body = def.awardingBodies?.[0];
+      const achievement = buildAchievement(def, {
+        id,
+        version: String(version.versionNo),
+        image: { id: urls.achievementImage(version.credentialId, version.versionNo), caption: def.title },
+        criteriaUrl: id,
+        creator: { id: body?.id ?? `${publicUrl}/issuer`, type: ['Profile'], name: body?.name ?? 'Issuer' },
+      });
+      res.setHeader('Cache-Control', 'public, max-age=3600');
+      res.type('application/json').send(JSON.stringify(achievement, null, 2));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/achievements/:credentialId(\\d+)/versions/:versionNo(\\d+)/image.png', async (req, res, next) => {
+    try {
+      const version = await publishedVersion(req);
+      res.setHeader('Cache-Control', 'public, max-age=86400');
+      res.type('image/png').send(badgePng({ seed: String(version.credentialId) }));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/status/:listId(\\d+)', async (req, res, next) => {
+    try {
+      const signed = await issuer.statusListCredential(Number(req.params.listId));
+      if (!signed) throw new NotFoundError('There is no status list at this address.');
+      const etag = `W/"status-${req.params.listId}-v${signed.version}"`;
+      res.setHeader('ETag', etag);
+      // Short: verifiers should see a revocation within a minute.
+      res.setHeader('Cache-Control', 'public, max-age=60, must-revalidate');
+      if (req.headers['if-none-match'] === etag) return res.status(304).end();
+      res.type('application/vc+ld+json').send(JSON.stringify(signed.credential));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  /** Reads what was pasted or uploaded: text (JSON or JWT), a JSON file, or a baked PNG/SVG. */
+  const inputOf = (req: Request): { input?: string; error?: string } => {
+    const file = req.file;
+    if (file && file.size > 0) {
+      let baked: ReturnType<typeof unbake>;
+      try {
+        baked = unbake(file.buffer);
+      } catch (e) {
+        return { error: `That image could not be read: ${(e as Error).message}` };
+      }
+      if (baked) return { input: baked.credential };
+      const text = file.buffer.toString('utf8').trim();
+      if (text.startsWith('{') || /^[\w-]+\.[\w-]+\.[\w-]*$/.test(text)) return { input: text };
+      return { error: 'That file is neither a baked badge image (PNG or SVG with a credential inside) nor a credential in JSON or JWT form.' };
+    }
+    const pasted = typeof req.body?.credential === 'string' ? req.body.credential.trim() : '';
+    if (pasted) return { input: pasted };
+    return { error: 'Paste a credential (JSON or JWT) or choose a badge image or file to check.' };
+  };
+
+  r.get('/verify', (_req, res) => res.render('badges/verify', { title: 'Verify an Open Badge', pasted: '', report: undefined, error: undefined }));
+
+  r.post('/verify', upload, express.urlencoded({ extended: false, limit: '2mb' }), async (req, res, next) => {
+    try {
+      const { input, error } = inputOf(req);
+      const pasted = typeof req.body?.credential === 'string' ? req.body.credential : '';
+      if (!input) return res.status(422).render('badges/verify', { title: 'Verify an Open Badge', pasted, report: undefined, error });
+      const report = await verify(input);
+      res.render('badges/verify', { title: report.verified ? 'Verified' : 'Not verified', pasted, report, error: undefined });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  /** JSON API: the body is the credential (JSON object or JWT text), or { "credential": … }. */
+  r.post('/api/verify', express.json({ limit: '1mb' }), express.text({ type: ['text/plain', 'application/jwt', 'application/vc+jwt'], limit: '1mb' }), async (req, res, next) => {
+    try {
+      const body = req.body as unknown;
+      const input = typeof body === 'string' ? body.trim() : body && typeof body === 'object' && 'credential' in body ? (body as { credential: unknown }).credential : body;
+      if (!input || (typeof input === 'object' && Object.keys(input as object).length === 0)) {
+        return res.status(400).json({ error: { code: 'NO_CREDENTIAL', message: 'Send the credential as the JSON body, as JWT text, or as {"credential": …}.' } });
+      }
+      const report = await verify(input as string | object);
+      res.json({ verified: report.verified, revoked: report.revoked, form: report.form, summary: report.summary, checks: report.checks });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  return r;
+}

@@ -1,0 +1,156 @@
+// Issue 5 end to end on real PostgreSQL with pg-boss: an accepted assessment's award is
+// relayed from the outbox to the issuing job; the learner sees the badge, downloads it in
+// every form and shares it; anyone verifies it (page and API, pasted or baked); the teacher
+// revokes it and verification says so; reinstating restores it. Key rotation keeps it valid.
+import { identityFromLaunch } from '../../src/assessment/identity';
+import { unbake } from '../../src/badges/baking';
+import { completeDefinition } from '../credentials/fixtures';
+import { launchAs, PDF, type Person, publishCredential, submitForm, text } from '../assessment/support';
+import { TestBrowser } from '../support/browser';
+import { PlatformSimulator } from '../support/platformSimulator';
+import { connectLms, startTestTool, type TestTool } from '../support/tool';
+
+let tool: TestTool;
+let sim: PlatformSimulator;
+let teacher: Person;
+let learner: Person;
+
+beforeAll(async () => {
+  tool = await startTestTool();
+  sim = await connectLms(tool, 'moodle');
+  teacher = await launchAs(tool, sim, 'instructor');
+  learner = await launchAs(tool, sim, 'learner');
+  await tool.issuer.save({ name: 'Example University', url: 'https://www.example.edu', email: 'badges@example.edu', countryCode: 'NL', identifiers: [{ identifierType: 'ext:BRIN', identifier: '42NB' }], qaPolicyUrl: 'https://www.example.edu/qa', qaType: 'Institutional accreditation' } as never);
+});
+afterAll(async () => {
+  await tool?.stop();
+  await sim?.stop();
+});
+
+const q = (sql: string, params: unknown[] = []) => tool.database.pool.query(sql, params).then((r) => r.rows);
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A learner's accepted submission of a fresh credential, through the store (the pages are tested in test/assessment). */
+async function award(def = completeDefinition()) {
+  const credentialId = await publishCredential(tool, teacher, { ...def, supervisionType: 'unsupervised with no identity verification' });
+  const s = tool.assessment;
+  const draft = await s.openDraft(learner.courseId, credentialId, learner.userId);
+  await s.addEvidence(learner.courseId, learner.userId, draft.id, { criterionId: 'crit-plan', kind: 'file', title: 'plan.pdf', file: { filename: 'plan.pdf', mimeType: 'application/pdf', content: PDF } });
+  await s.addEvidence(learner.courseId, learner.userId, draft.id, { criterionId: 'crit-plan', kind: 'reflection', title: 'Reflection', body: 'I learned.' });
+  await s.addEvidence(learner.courseId, learner.userId, draft.id, { criterionId: 'crit-publish', kind: 'link', title: 'Dataset', url: 'https://zenodo.org/records/1' });
+  const sub = await s.submit(learner.courseId, learner.userId, draft.id, identityFromLaunch({ platformName: 'Moodle', id: 'l' }, new Date(), learner.userId));
+  const { award } = await s.decide(learner.courseId, sub.id, teacher.userId, { decision: 'accept', levels: { 'crit-plan': 'plan-3', 'crit-publish': 'pub-2' }, criterionComments: {}, overallComment: '', identity: identityFromLaunch({ platformName: 'Moodle', id: 'l' }, new Date(), teacher.userId), lockVersion: sub.lockVersion });
+  return award!;
+}
+
+it('issues, shows, shares, verifies, revokes and reinstates a badge', async () => {
+  const a = await award();
+  // The background job issues it: the learner's page shows progress, then the badge.
+  const issued = await until('the credential to be issued', async () => (await q('SELECT id, credential, jwt FROM issued_credentials WHERE award_id = $1', [a.id]))[0]);
+  expect((await q("SELECT dispatched_at FROM outbox_events WHERE type = 'award.created' AND subject_id = $1", [a.id]))[0].dispatched_at).not.toBeNull();
+  const mine = await learner.browser.get(`${learner.base}/badges`);
+  expect(text(mine.body)).toContain('Research Data Management');
+  const share = `${tool.base}/credentials/${issued.id}`;
+  expect(mine.body).toContain(`value="${share}"`);
+  expect(mine.body).toContain('https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME');
+
+  // The credential: did:web issuer with the profile, our context, status entry served by us.
+  const c = issued.credential;
+  expect(c.issuer).toMatchObject({ id: expect.stringMatching(/^did:web:localhost%3A\d+$/), name: 'Example University', otherIdentifier: [{ identifier: '42NB', identifierType: 'ext:BRIN' }] });
+  expect(c.proof[0]).toMatchObject({ type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', verificationMethod: `${c.issuer.id}#key-1` });
+  const [header] = issued.jwt.split('.');
+  expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ alg: 'EdDSA', kid: `${c.issuer.id}#key-1`, typ: 'JWT' });
+
+  // Public share page and downloads, without any session.
+  const anon = new TestBrowser();
+  let page = await anon.get(share);
+  expect(page.status).toBe(200);
+  expect(text(page.body)).toContain('✓ This credential is valid');
+  const json = await anon.get(`${share}.json?download=1`);
+  expect(json.headers.get('content-disposition')).toContain('attachment');
+  expect(JSON.parse(json.body).id).toBe(`urn:uuid:${issued.id}`);
+  expect((await anon.get(`${share}.jwt`)).body).toBe(issued.jwt);
+  const png = Buffer.from(await (await fetch(`${share}/badge.png`)).arrayBuffer());
+  const svg = Buffer.from(await (await fetch(`${share}/badge.svg`)).arrayBuffer());
+  expect(JSON.parse(unbake(png)!.credential)).toEqual(c);
+  expect(JSON.parse(unbake(svg)!.credential)).toEqual(c);
+  const statusList = await fetch(c.credentialStatus.statusListCredential);
+  expect(statusList.headers.get('cache-control')).toContain('max-age=60');
+  expect(statusList.headers.get('etag')).toBeTruthy();
+  // The Achievement and its image resolve.
+  expect((await fetch(c.credentialSubject.achievement.id)).status).toBe(200);
+  expect((await fetch(c.credentialSubject.achievement.image.id)).headers.get('content-type')).toBe('image/png');
+
+  // The verification page: a baked PNG uploaded, and the JSON API with the JWT.
+  const uploaded = await anon.upload(`${tool.base}/verify`, {}, { filename: 'badge.png', content: png, type: 'image/png' });
+  expect(text(uploaded.body)).toContain('✓ This credential is valid');
+  const api = await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/jwt' }, body: issued.jwt });
+  const report = await api.json();
+  expect(report.verified).toBe(true);
+  expect(report.checks.map((x: { id: string; status: string }) => `${x.id}:${x.status}`)).toEqual(['format:passed', 'schema:passed', 'signature:passed', 'issuer:passed', 'status:passed', 'validity:passed']);
+
+  // The teacher revokes with a reason; the list changes at once and verification says revoked.
+  let issuedPage = await teacher.browser.get(`${teacher.base}/badges/issued`);
+  const noReason = await submitForm(tool, teacher.browser, issuedPage, /\/revoke$/, { reason: '' });
+  expect(noReason.status).toBe(422);
+  issuedPage = await submitForm(tool, teacher.browser, issuedPage, /\/revoke$/, { reason: 'Plagiarism found after award' });
+  expect(text(issuedPage.body)).toContain('Revoked: Plagiarism found after award');
+  const revoked = await (await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c) })).json();
+  expect(revoked).toMatchObject({ verified: false, revoked: true });
+  page = await anon.get(share);
+  expect(text(page.body)).toContain('✗ This credential has been revoked');
+  expect((await q("SELECT action, after FROM audit_log WHERE action = 'credential.revoked'"))[0].after).toMatchObject({ revoked: true, reason: 'Plagiarism found after award' });
+
+  // Reinstated (it was a suspension after all): valid again.
+  issuedPage = await submitForm(tool, teacher.browser, issuedPage, /\/reinstate$/);
+  expect(text(issuedPage.body)).toContain('Reinstated.');
+  expect((await (await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c) })).json()).verified).toBe(true);
+
+  // The learner makes a piece of evidence public: it shows on the share page.
+  const badges = await learner.browser.get(`${learner.base}/badges`);
+  const shared = await submitForm(tool, learner.browser, badges, /\/badges\/evidence\/\d+$/);
+  expect(text(shared.body)).toContain('That evidence is now public');
+  expect(text((await anon.get(share)).body)).toContain('Evidence shared by the learner');
+
+  // Key rotation: the new key signs new credentials; the old credential still verifies.
+  await tool.signingKeys.generate(null);
+  const later = await award({ ...completeDefinition(), title: 'Second credential' });
+  const second = await until('the second credential', async () => (await q('SELECT credential FROM issued_credentials WHERE award_id = $1', [later.id]))[0]);
+  expect(second.credential.proof[0].verificationMethod).toMatch(/#key-2$/);
+  for (const cred of [c, second.credential]) {
+    const r = await (await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cred) })).json();
+    expect(r.verified).toBe(true);
+  }
+});
+
+it('issues exactly one credential per award, however many jobs run at once or again', async () => {
+  const a = await award({ ...completeDefinition(), title: 'Idempotent' });
+  const results = await Promise.allSettled(Array.from({ length: 10 }, () => tool.badges.issueForAward(a.id)));
+  const ids = new Set(results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ id: string }>).value.id));
+  expect(ids.size).toBe(1);
+  await until('the job to settle', async () => ((await q("SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'issue-credential' AND state IN ('created', 'active', 'retry')"))[0].n === 0 ? true : undefined));
+  expect(await q('SELECT id FROM issued_credentials WHERE award_id = $1', [a.id])).toHaveLength(1);
+  // A job that runs again after success finds it and changes nothing.
+  expect((await tool.badges.issueForAward(a.id)).id).toBe([...ids][0]);
+  expect((await q("SELECT count(*)::int AS n FROM audit_log WHERE action = 'credential.issued' AND entity_id = $1", [a.id]))[0].n).toBe(1);
+});
+
+it('verification explains what is wrong with garbage, and the page keeps what was pasted', async () => {
+  const anon = new TestBrowser();
+  const res = await anon.post(`${tool.base}/verify`, { credential: '{"hello": "world"}' });
+  expect(text(res.body)).toContain('✗ This credential could not be verified');
+  expect(res.body).toContain('{&#34;hello&#34;: &#34;world&#34;}');
+  const empty = await anon.post(`${tool.base}/verify`, { credential: '' });
+  expect(empty.status).toBe(422);
+  const api = await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  expect(api.status).toBe(400);
+});

@@ -1,0 +1,86 @@
+// Issuance survives what goes wrong: an award made while the jobs are down is picked up
+// from the outbox when they start again; a job that fails (no issuer profile yet) is retried
+// by pg-boss and succeeds once the cause is fixed; status entries never collide, even when
+// a list fills up under concurrent reservations.
+import { identityFromLaunch } from '../../src/assessment/identity';
+import { StatusLists } from '../../src/badges/statusLists';
+import { completeDefinition } from '../credentials/fixtures';
+import { launchAs, PDF, type Person, publishCredential } from '../assessment/support';
+import { PlatformSimulator } from '../support/platformSimulator';
+import { connectLms, startTestTool, type TestTool } from '../support/tool';
+
+let tool: TestTool;
+let sim: PlatformSimulator;
+let teacher: Person;
+
+beforeAll(async () => {
+  tool = await startTestTool();
+  sim = await connectLms(tool, 'moodle');
+  teacher = await launchAs(tool, sim, 'instructor');
+});
+afterAll(async () => {
+  await tool?.stop();
+  await sim?.stop();
+});
+
+const q = (sql: string, params: unknown[] = []) => tool.database.pool.query(sql, params).then((r) => r.rows);
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function awardFor(who: Person, title: string) {
+  const credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), title, supervisionType: undefined });
+  const s = tool.assessment;
+  const draft = await s.openDraft(who.courseId, credentialId, who.userId);
+  await s.addEvidence(who.courseId, who.userId, draft.id, { criterionId: 'crit-plan', kind: 'file', title: 'plan.pdf', file: { filename: 'plan.pdf', mimeType: 'application/pdf', content: PDF } });
+  await s.addEvidence(who.courseId, who.userId, draft.id, { criterionId: 'crit-plan', kind: 'reflection', title: 'r', body: 'r' });
+  await s.addEvidence(who.courseId, who.userId, draft.id, { criterionId: 'crit-publish', kind: 'link', title: 'l', url: 'https://example.org' });
+  const sub = await s.submit(who.courseId, who.userId, draft.id, identityFromLaunch({ platformName: 'Moodle', id: 'l' }, new Date(), who.userId));
+  const identity = identityFromLaunch({ platformName: 'Moodle', id: 'l' }, new Date(), teacher.userId);
+  return (await s.decide(who.courseId, sub.id, teacher.userId, { decision: 'accept', levels: { 'crit-plan': 'plan-3', 'crit-publish': 'pub-2' }, criterionComments: {}, overallComment: '', identity, lockVersion: sub.lockVersion })).award!;
+}
+
+it('retries a failed issuance until its cause is fixed, and picks up awards made while jobs were down', async () => {
+  const learner = await launchAs(tool, sim, 'learner');
+  // No issuer profile yet: the job fails and pg-boss schedules a retry.
+  const first = await awardFor(learner, 'Before the profile');
+  await until('a failed attempt', async () => ((await q("SELECT retry_count FROM pgboss.job WHERE name = 'issue-credential' AND state = 'retry'")).length ? true : undefined));
+  expect(await q('SELECT id FROM issued_credentials')).toHaveLength(0);
+  await tool.issuer.save({ name: 'Example University', countryCode: 'NL', identifiers: [] } as never);
+  // pg-boss retries with exponential backoff (2 s, 4 s, 8 s …), so this can take a while.
+  await until('the retried issuance', async () => (await q('SELECT id FROM issued_credentials WHERE award_id = $1', [first.id]))[0], 45000);
+
+  // The jobs stop (as in a restart); an award made meanwhile waits in the outbox.
+  await tool.jobs.stop();
+  const other = await launchAs(tool, sim, 'learner2');
+  const second = await awardFor(other, 'During the restart');
+  await new Promise((r) => setTimeout(r, 700));
+  expect((await q("SELECT dispatched_at FROM outbox_events WHERE type = 'award.created' AND subject_id = $1", [second.id]))[0].dispatched_at).toBeNull();
+  await tool.jobs.start();
+  await until('the award from the outbox', async () => (await q('SELECT id FROM issued_credentials WHERE award_id = $1', [second.id]))[0]);
+  expect(await q('SELECT award_id FROM issued_credentials ORDER BY award_id')).toEqual([{ award_id: first.id }, { award_id: second.id }]);
+});
+
+it('hands out status entries once each, and never past the end of a list', async () => {
+  const lists = new StatusLists(tool.database.db);
+  // Every existing list full, and one new list with only 10 entries left.
+  await q('UPDATE status_lists SET allocated = size');
+  const [nearlyFull] = await q("INSERT INTO status_lists (purpose, size, bits, allocated) VALUES ('revocation', 131072, decode(repeat('00', 16384), 'hex'), 131062) RETURNING id");
+  const blocks = await Promise.all(Array.from({ length: 8 }, () => lists.allocateBlock(4)));
+  const entries = blocks.flat();
+  const keys = entries.map((e) => `${e.listId}:${e.index}`);
+  expect(new Set(keys).size).toBe(keys.length);
+  // The nearly full list gives exactly its last 10 entries; the other blocks come from a new list.
+  expect(entries.filter((e) => e.listId === nearlyFull.id)).toHaveLength(10);
+  expect(entries.filter((e) => e.listId !== nearlyFull.id).length).toBeGreaterThan(0);
+  const rows = await q('SELECT id, allocated, size FROM status_lists');
+  for (const row of rows) expect(row.allocated).toBeLessThanOrEqual(row.size);
+  expect(rows.find((r) => r.id === nearlyFull.id).allocated).toBe(131072);
+});
