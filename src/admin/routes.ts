@@ -27,6 +27,9 @@ import {
   MAX_LOGO_BYTES,
 } from './issuerProfile';
 import type { SigningKeys } from './signingKeys';
+import type { BadgeIssuer } from '../badges/issuance';
+import { credentialState } from '../badges/publicPages';
+import { badgeUrls } from '../badges/credentialBuilder';
 
 export interface AdminDeps {
   accounts: AdminAccounts;
@@ -34,6 +37,7 @@ export interface AdminDeps {
   platforms: PlatformRegistry;
   registrations: DynamicRegistrations;
   signingKeys: SigningKeys;
+  badges: BadgeIssuer;
   publicUrl: string;
 }
 
@@ -308,6 +312,33 @@ export function adminRouter(deps: AdminDeps): Router {
       res.redirect(303, '/admin/keys?notice=generated');
     } catch (e) {
       if (e instanceof ConflictError) return keysPage(req, res, `${e.message} ${e.hint ?? ''}`, 409).catch(next);
+      next(e);
+    }
+  });
+
+  // --- issued credentials: revoke and reinstate, across the institution ------
+  r.get('/credentials', async (req, res, next) => {
+    try {
+      const rows = await deps.badges.all(500);
+      render(req, res, 'credentials', {
+        title: 'Issued credentials',
+        rows: rows.map((row) => ({ row, state: credentialState(row), name: (row.credential as { name?: string }).name, share: badgeUrls(deps.publicUrl).credential(row.id) })),
+        notice: req.query.notice,
+      });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/credentials/:uuid/:action(revoke|reinstate)', async (req, res, next) => {
+    try {
+      const revoke = req.params.action === 'revoke';
+      const reason = typeof req.body.reason === 'string' ? req.body.reason.trim().slice(0, 500) : '';
+      if (revoke && !reason) throw new AppError('Give a reason for revoking: it is recorded in the audit log.', 422, 'REASON_REQUIRED', 'Go back, write the reason and revoke again.');
+      const adminId = (req.user as { id: number }).id;
+      await deps.badges.setRevoked(req.params.uuid, revoke, { label: `admin:${adminId}`, userId: null }, reason);
+      res.redirect(303, `/admin/credentials?notice=${revoke ? 'revoked' : 'reinstated'}`);
+    } catch (e) {
       next(e);
     }
   });

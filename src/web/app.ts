@@ -127,7 +127,7 @@ export function createApp(deps: AppDeps) {
   app.use(passport.session());
 
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
-  app.use('/admin', adminRouter({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, signingKeys: deps.signingKeys, publicUrl: deps.publicUrl }));
+  app.use('/admin', adminRouter({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, signingKeys: deps.signingKeys, badges: deps.badges, publicUrl: deps.publicUrl }));
   app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, deps.uploads, deps.badges));
 
   app.use((_req, _res, next) => next(new NotFoundError()));

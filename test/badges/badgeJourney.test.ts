@@ -6,7 +6,7 @@ import { identityFromLaunch } from '../../src/assessment/identity';
 import { unbake } from '../../src/badges/baking';
 import { completeDefinition } from '../credentials/fixtures';
 import { launchAs, PDF, type Person, publishCredential, submitForm, text } from '../assessment/support';
-import { TestBrowser } from '../support/browser';
+import { readForm, TestBrowser } from '../support/browser';
 import { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
@@ -153,4 +153,29 @@ it('verification explains what is wrong with garbage, and the page keeps what wa
   expect(empty.status).toBe(422);
   const api = await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   expect(api.status).toBe(400);
+});
+
+it('lets an administrator revoke and reinstate from the console; nobody else can', async () => {
+  const [row] = await q('SELECT id, credential FROM issued_credentials ORDER BY issued_at LIMIT 1');
+  const token = (await tool.accounts.issueSetupToken())!;
+  await tool.accounts.createFirstAdmin(token, 'admin@uni.example', 'correct horse battery staple');
+  const admin = new TestBrowser();
+  const login = await admin.get(`${tool.base}/admin/login`);
+  await admin.post(`${tool.base}/admin/login`, { ...readForm(login.body, '/admin/login').fields, email: 'admin@uni.example', password: 'correct horse battery staple' });
+  let page = await admin.get(`${tool.base}/admin/credentials`);
+  expect(page.body).toContain(row.id);
+  const form = readForm(page.body, `/admin/credentials/${row.id}/revoke`);
+  // No CSRF token: refused, nothing changes.
+  expect((await admin.post(`${tool.base}${form.action}`, { reason: 'x' })).status).toBe(403);
+  page = await admin.post(`${tool.base}${form.action}`, { ...form.fields, reason: 'Issued in error' });
+  expect(text(page.body)).toContain('Revoked: Issued in error');
+  const verify = async () => (await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(row.credential) })).json();
+  expect(await verify()).toMatchObject({ verified: false, revoked: true });
+  expect((await q("SELECT after FROM audit_log WHERE action = 'credential.revoked' ORDER BY id DESC LIMIT 1"))[0].after).toMatchObject({ by: expect.stringMatching(/^admin:\d+$/), reason: 'Issued in error' });
+  page = await admin.post(`${tool.base}${readForm(page.body, `/admin/credentials/${row.id}/reinstate`).action}`, readForm(page.body, `/admin/credentials/${row.id}/reinstate`).fields);
+  expect((await verify()).verified).toBe(true);
+  // An LTI learner, and the anonymous, never reach the console page; a learner cannot revoke through the course page.
+  expect((await learner.browser.get(`${tool.base}/admin/credentials`)).status).toBe(403);
+  expect((await new TestBrowser().get(`${tool.base}/admin/credentials`, false)).status).toBe(303);
+  expect((await learner.browser.get(`${learner.base}/badges/issued`)).status).toBe(403);
 });
