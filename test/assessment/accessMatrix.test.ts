@@ -6,7 +6,7 @@ import { completeDefinition } from '../credentials/fixtures';
 import { TestBrowser } from '../support/browser';
 import { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
-import { launchAs, PDF, type Person, publishCredential, submitForm, text, uploadForm } from './support';
+import { launchAs, PDF, type Person, publishCredential, submitComplete, submitForm, text, uploadForm } from './support';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
@@ -116,11 +116,7 @@ it('enforces independence: with the rule on, the course’s teacher cannot decid
 
 it('never lets staff assess their own attempt while the not-the-learner rule is on', async () => {
   const store = tool.assessment;
-  const draft = await store.openDraft(ta.courseId, credentialId, ta.userId);
-  await store.addEvidence(ta.courseId, ta.userId, draft.id, { criterionId: 'crit-plan', kind: 'file', title: 'f', file: { filename: 'f.pdf', mimeType: 'application/pdf', content: PDF } });
-  await store.addEvidence(ta.courseId, ta.userId, draft.id, { criterionId: 'crit-plan', kind: 'reflection', title: 'r', body: 'r' });
-  await store.addEvidence(ta.courseId, ta.userId, draft.id, { criterionId: 'crit-publish', kind: 'link', title: 'l', url: 'https://example.org' });
-  const sub = await store.submit(ta.courseId, ta.userId, draft.id, { method: 'lms-launch', identityVerified: false, attestedBy: 'LMS', attestedAt: new Date().toISOString(), recordedById: ta.userId });
+  const sub = await submitComplete(tool, ta, credentialId);
   await expect(
     store.decide(ta.courseId, sub.id, ta.userId, { decision: 'accept', levels: { 'crit-plan': 'plan-3', 'crit-publish': 'pub-2' }, criterionComments: {}, overallComment: '', identity: { method: 'lms-launch', identityVerified: false, attestedBy: 'LMS', attestedAt: new Date().toISOString(), recordedById: ta.userId }, lockVersion: sub.lockVersion }),
   ).rejects.toMatchObject({ code: 'ASSESSOR_NOT_INDEPENDENT' });

@@ -2,11 +2,11 @@
 // one event; two assessors deciding at once give one decision; two tabs starting a
 // draft at once give one draft. Also: the audit log and submitted evidence cannot change.
 import { completeDefinition } from '../credentials/fixtures';
-import { identityFromLaunch, type IdentityRecord } from '../../src/assessment/identity';
+import type { IdentityRecord } from '../../src/assessment/identity';
 import type { AssessmentStore } from '../../src/assessment/store';
 import { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
-import { launchAs, type Person, publishCredential } from './support';
+import { launchAs, PASSING_LEVELS, type Person, publishCredential, submitComplete } from './support';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
@@ -17,7 +17,7 @@ let store: AssessmentStore;
 let credentialId: number;
 
 const supervisor: IdentityRecord = { method: 'online-supervisor', identityVerified: true, attestedBy: 'Ivo Invigilator', attestedAt: new Date().toISOString(), factors: 1, recordedById: 0, supervisionMethod: 'video call' };
-const passing = { 'crit-plan': 'plan-3', 'crit-publish': 'pub-2' };
+const passing = PASSING_LEVELS;
 
 beforeAll(async () => {
   tool = await startTestTool();
@@ -35,17 +35,8 @@ afterAll(async () => {
 
 const q = (sql: string, params: unknown[] = []) => tool.database.pool.query(sql, params).then((r) => r.rows);
 
-/** A submitted attempt with all required evidence, through the store. */
-async function submitted(who: Person) {
-  const draft = await store.openDraft(who.courseId, credentialId, who.userId);
-  await store.addEvidence(who.courseId, who.userId, draft.id, { criterionId: 'crit-plan', kind: 'file', title: 'plan', file: { filename: 'p.pdf', mimeType: 'application/pdf', content: Buffer.from('%PDF-1.4') } });
-  await store.addEvidence(who.courseId, who.userId, draft.id, { criterionId: 'crit-plan', kind: 'reflection', title: 'r', body: 'text' });
-  await store.addEvidence(who.courseId, who.userId, draft.id, { criterionId: 'crit-publish', kind: 'link', title: 'l', url: 'https://example.org' });
-  return store.submit(who.courseId, who.userId, draft.id, identityFromLaunch({ platformName: 'Sim', id: 'x' }, new Date(), who.userId));
-}
-
 it('gives exactly one award and one event for 50 simultaneous award triggers', async () => {
-  const sub = await submitted(learner);
+  const sub = await submitComplete(tool, learner, credentialId);
   // The decision is recorded without its own award: mark it accepted directly, then fire the triggers.
   await q("INSERT INTO assessments (submission_id, assessor_id, role, status, decision, levels, identity) VALUES ($1, $2, 'primary', 'completed', 'accept', $3, $4)", [sub.id, teacher.userId, JSON.stringify(passing), JSON.stringify(supervisor)]);
   await q("UPDATE submissions SET status = 'accepted' WHERE id = $1", [sub.id]);
@@ -60,7 +51,7 @@ it('gives exactly one award and one event for 50 simultaneous award triggers', a
 
 it('lets one of two assessors deciding at the same moment win; the other gets a conflict', async () => {
   const other = await launchAs(tool, sim, 'learner2');
-  const sub = await submitted(other);
+  const sub = await submitComplete(tool, other, credentialId);
   const decide = (assessor: Person, decision: 'accept' | 'return') =>
     store.decide(other.courseId, sub.id, assessor.userId, { decision, levels: passing, criterionComments: {}, overallComment: 'x', identity: { ...supervisor, recordedById: assessor.userId }, lockVersion: sub.lockVersion });
   const outcomes = await Promise.allSettled([decide(teacher, 'accept'), decide(marker, 'return')]);

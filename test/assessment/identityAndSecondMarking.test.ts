@@ -3,10 +3,9 @@
 // but never its number). Then blind second marking and agreement per criterion.
 import { completeDefinition } from '../credentials/fixtures';
 import type { SupervisionType } from '../../src/credentials/vocabulary';
-import { identityFromLaunch } from '../../src/assessment/identity';
 import { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
-import { launchAs, PDF, type Person, publishCredential, submitForm, text } from './support';
+import { launchAs, type Person, publishCredential, submitComplete, submitForm, text } from './support';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
@@ -29,12 +28,7 @@ afterAll(async () => {
 /** A credential with this supervision type, and a complete submitted attempt at it by the learner. */
 async function submittedFor(supervisionType: SupervisionType) {
   const credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), title: `Supervision: ${supervisionType}`, supervisionType });
-  const store = tool.assessment;
-  const draft = await store.openDraft(learner.courseId, credentialId, learner.userId);
-  await store.addEvidence(learner.courseId, learner.userId, draft.id, { criterionId: 'crit-plan', kind: 'file', title: 'plan', file: { filename: 'p.pdf', mimeType: 'application/pdf', content: PDF } });
-  await store.addEvidence(learner.courseId, learner.userId, draft.id, { criterionId: 'crit-plan', kind: 'reflection', title: 'r', body: 'text' });
-  await store.addEvidence(learner.courseId, learner.userId, draft.id, { criterionId: 'crit-publish', kind: 'link', title: 'l', url: 'https://example.org' });
-  const sub = await store.submit(learner.courseId, learner.userId, draft.id, identityFromLaunch({ platformName: 'Moodle test', id: 'launch-1' }, new Date(), learner.userId));
+  const sub = await submitComplete(tool, learner, credentialId);
   return { credentialId, submissionId: sub.id };
 }
 

@@ -1,5 +1,6 @@
 // Shared set-up for assessment tests: a tool, a simulated LMS, launches for the people
 // involved, and a published credential in the course (its design is tested elsewhere).
+import { identityFromLaunch } from '../../src/assessment/identity';
 import type { CredentialDefinition } from '../../src/credentials/model';
 import { CredentialStore } from '../../src/credentials/store';
 import { readForm, type Page, type TestBrowser } from '../support/browser';
@@ -47,3 +48,35 @@ export const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\nt
 
 /** The body text without tags, for reading messages. */
 export const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;|&#x27;/g, "'").replace(/&quot;|&#34;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
+
+/** Passing levels for completeDefinition()'s rubric. */
+export const PASSING_LEVELS = { 'crit-plan': 'plan-3', 'crit-publish': 'pub-2' };
+
+/** The evidence completeDefinition() asks for (a file, a reflection, a link), submitted through the store. */
+export async function submitComplete(tool: TestTool, who: Person, credentialId: number) {
+  const s = tool.assessment;
+  const draft = await s.openDraft(who.courseId, credentialId, who.userId);
+  await s.addEvidence(who.courseId, who.userId, draft.id, { criterionId: 'crit-plan', kind: 'file', title: 'plan.pdf', file: { filename: 'plan.pdf', mimeType: 'application/pdf', content: PDF } });
+  await s.addEvidence(who.courseId, who.userId, draft.id, { criterionId: 'crit-plan', kind: 'reflection', title: 'Reflection', body: 'I learned.' });
+  await s.addEvidence(who.courseId, who.userId, draft.id, { criterionId: 'crit-publish', kind: 'link', title: 'Dataset', url: 'https://zenodo.org/records/1' });
+  return s.submit(who.courseId, who.userId, draft.id, identityFromLaunch({ platformName: 'Moodle test', id: 'launch-1' }, new Date(), who.userId));
+}
+
+/** A complete attempt accepted by `assessor` at the pass levels with the launch as identity evidence: its award. */
+export async function acceptComplete(tool: TestTool, assessor: Person, who: Person, credentialId: number) {
+  const sub = await submitComplete(tool, who, credentialId);
+  const identity = identityFromLaunch({ platformName: 'Moodle test', id: 'launch-1' }, new Date(), assessor.userId);
+  const { award } = await tool.assessment.decide(who.courseId, sub.id, assessor.userId, { decision: 'accept', levels: PASSING_LEVELS, criterionComments: {}, overallComment: '', identity, lockVersion: sub.lockVersion });
+  return award!;
+}
+
+/** Polls until `probe` gives a value (background jobs finish in their own time). */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -2,10 +2,9 @@
 // relayed from the outbox to the issuing job; the learner sees the badge, downloads it in
 // every form and shares it; anyone verifies it (page and API, pasted or baked); the teacher
 // revokes it and verification says so; reinstating restores it. Key rotation keeps it valid.
-import { identityFromLaunch } from '../../src/assessment/identity';
 import { unbake } from '../../src/badges/baking';
 import { completeDefinition } from '../credentials/fixtures';
-import { launchAs, PDF, type Person, publishCredential, submitForm, text } from '../assessment/support';
+import { acceptComplete, launchAs, type Person, publishCredential, submitForm, text, until } from '../assessment/support';
 import { readForm, TestBrowser } from '../support/browser';
 import { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
@@ -29,27 +28,10 @@ afterAll(async () => {
 
 const q = (sql: string, params: unknown[] = []) => tool.database.pool.query(sql, params).then((r) => r.rows);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** A learner's accepted submission of a fresh credential, through the store (the pages are tested in test/assessment). */
+/** A learner's accepted submission of a fresh credential (the pages are tested in test/assessment). */
 async function award(def = completeDefinition()) {
   const credentialId = await publishCredential(tool, teacher, { ...def, supervisionType: 'unsupervised with no identity verification' });
-  const s = tool.assessment;
-  const draft = await s.openDraft(learner.courseId, credentialId, learner.userId);
-  await s.addEvidence(learner.courseId, learner.userId, draft.id, { criterionId: 'crit-plan', kind: 'file', title: 'plan.pdf', file: { filename: 'plan.pdf', mimeType: 'application/pdf', content: PDF } });
-  await s.addEvidence(learner.courseId, learner.userId, draft.id, { criterionId: 'crit-plan', kind: 'reflection', title: 'Reflection', body: 'I learned.' });
-  await s.addEvidence(learner.courseId, learner.userId, draft.id, { criterionId: 'crit-publish', kind: 'link', title: 'Dataset', url: 'https://zenodo.org/records/1' });
-  const sub = await s.submit(learner.courseId, learner.userId, draft.id, identityFromLaunch({ platformName: 'Moodle', id: 'l' }, new Date(), learner.userId));
-  const { award } = await s.decide(learner.courseId, sub.id, teacher.userId, { decision: 'accept', levels: { 'crit-plan': 'plan-3', 'crit-publish': 'pub-2' }, criterionComments: {}, overallComment: '', identity: identityFromLaunch({ platformName: 'Moodle', id: 'l' }, new Date(), teacher.userId), lockVersion: sub.lockVersion });
-  return award!;
+  return acceptComplete(tool, teacher, learner, credentialId);
 }
 
 it('issues, shows, shares, verifies, revokes and reinstates a badge', async () => {

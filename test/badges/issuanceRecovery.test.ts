@@ -2,10 +2,9 @@
 // from the outbox when they start again; a job that fails (no issuer profile yet) is retried
 // by pg-boss and succeeds once the cause is fixed; status entries never collide, even when
 // a list fills up under concurrent reservations.
-import { identityFromLaunch } from '../../src/assessment/identity';
 import { StatusLists } from '../../src/badges/statusLists';
 import { completeDefinition } from '../credentials/fixtures';
-import { launchAs, PDF, type Person, publishCredential } from '../assessment/support';
+import { acceptComplete, launchAs, type Person, publishCredential, until } from '../assessment/support';
 import { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
@@ -25,26 +24,9 @@ afterAll(async () => {
 
 const q = (sql: string, params: unknown[] = []) => tool.database.pool.query(sql, params).then((r) => r.rows);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function awardFor(who: Person, title: string) {
   const credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), title, supervisionType: undefined });
-  const s = tool.assessment;
-  const draft = await s.openDraft(who.courseId, credentialId, who.userId);
-  await s.addEvidence(who.courseId, who.userId, draft.id, { criterionId: 'crit-plan', kind: 'file', title: 'plan.pdf', file: { filename: 'plan.pdf', mimeType: 'application/pdf', content: PDF } });
-  await s.addEvidence(who.courseId, who.userId, draft.id, { criterionId: 'crit-plan', kind: 'reflection', title: 'r', body: 'r' });
-  await s.addEvidence(who.courseId, who.userId, draft.id, { criterionId: 'crit-publish', kind: 'link', title: 'l', url: 'https://example.org' });
-  const sub = await s.submit(who.courseId, who.userId, draft.id, identityFromLaunch({ platformName: 'Moodle', id: 'l' }, new Date(), who.userId));
-  const identity = identityFromLaunch({ platformName: 'Moodle', id: 'l' }, new Date(), teacher.userId);
-  return (await s.decide(who.courseId, sub.id, teacher.userId, { decision: 'accept', levels: { 'crit-plan': 'plan-3', 'crit-publish': 'pub-2' }, criterionComments: {}, overallComment: '', identity, lockVersion: sub.lockVersion })).award!;
+  return acceptComplete(tool, teacher, who, credentialId);
 }
 
 it('retries a failed issuance until its cause is fixed, and picks up awards made while jobs were down', async () => {
