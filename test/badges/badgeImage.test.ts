@@ -1,6 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import { BADGE_PALETTE, badgeColor, badgePng, badgeSvg, wrapTitle } from '../../src/badges/badgeImage';
 import { bakePng, bakeSvg, unbake, unbakePng, unbakeSvg } from '../../src/badges/baking';
+import { assertWellFormed } from './xml';
 
 // ---- Independent PNG reader (bit-by-bit CRC, not the table used by the code under test) ----
 
@@ -52,25 +53,6 @@ function contrastWithWhite(hex: string): number {
   return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05);
 }
 
-/** Minimal XML well-formedness check: balanced tags, quoted attributes, no stray '<' or '&'. */
-function assertWellFormed(xml: string): void {
-  const token =
-    /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<\/([^\s>]+)\s*>|<([^\s/>!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(\/?)>|<|&(?!(?:lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);)/g;
-  const stack: string[] = [];
-  let roots = 0;
-  for (const m of xml.matchAll(token)) {
-    if (m[0] === '<' || m[0] === '&') throw new Error(`not well-formed at ${m.index}: ${xml.slice(m.index, m.index! + 40)}`);
-    if (m[1]) expect(stack.pop()).toBe(m[1]);
-    else if (m[2]) {
-      if (stack.length === 0) roots++;
-      if (!m[4]) stack.push(m[2]);
-    }
-  }
-  expect(stack).toEqual([]);
-  expect(roots).toBe(1);
-  // Characters XML 1.0 forbids outright.
-  expect(xml).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/);
-}
 
 describe('badgeColor', () => {
   it('uses only colours with at least 4.5:1 contrast against white', () => {

@@ -1,4 +1,5 @@
 import { deflateSync } from 'node:zlib';
+import { assertWellFormed } from './xml';
 import {
   bakePng,
   bakeSvg,
@@ -91,23 +92,6 @@ const JWT = 'eyJhbGciOiJFZERTQSIsInR5cCI6InZjK2p3dCJ9.eyJpc3MiOiJkaWQ6a2V5Ono2TW
 
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4"/></svg>';
 
-/** Minimal XML well-formedness check: balanced tags, quoted attributes, no stray '<' or '&'. */
-function assertWellFormed(xml: string): void {
-  const token =
-    /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>|<\/([^\s>]+)\s*>|<([^\s/>!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(\/?)>|<|&(?!(?:lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);)/g;
-  const stack: string[] = [];
-  let roots = 0;
-  for (const m of xml.replace(/^\uFEFF/, '').matchAll(token)) {
-    if (m[0] === '<' || m[0] === '&') throw new Error(`not well-formed at ${m.index}: ${xml.slice(m.index, m.index! + 40)}`);
-    if (m[1]) expect(stack.pop()).toBe(m[1]);
-    else if (m[2]) {
-      if (stack.length === 0) roots++;
-      if (!m[4]) stack.push(m[2]);
-    }
-  }
-  expect(stack).toEqual([]);
-  expect(roots).toBe(1);
-}
 
 /** Deterministic PRNG for the fuzz tests. */
 function prng(seed: number): () => number {
