@@ -35,6 +35,8 @@ const envSchema = z.object({
   MAX_UPLOAD_MB: z.coerce.number().positive({ message: 'must be a positive number of megabytes' }).max(1024).default(25),
   /** on: this process runs background jobs (badge issuance). off: another process does, or none (benchmarks). */
   BACKGROUND_JOBS: z.enum(['on', 'off'], { message: 'must be "on" or "off"' }).default('on'),
+  /** At most this many simultaneous calls to one LMS's services (grade passback, roster). */
+  LTI_SERVICE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
 });
 
 export interface AppConfig {
@@ -51,6 +53,7 @@ export interface AppConfig {
   fileStorage: 'database' | 'disk';
   maxUploadBytes: number;
   backgroundJobs: boolean;
+  serviceConcurrency: number;
 }
 
 function readOrCreateKey(dataDir: string): Buffer {
@@ -101,5 +104,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     fileStorage: e.FILE_STORAGE,
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
     backgroundJobs: e.BACKGROUND_JOBS === 'on',
+    serviceConcurrency: e.LTI_SERVICE_CONCURRENCY,
   };
 }

@@ -8,6 +8,7 @@ import { SigningKeys } from './admin/signingKeys';
 import { BadgeIssuer } from './badges/issuance';
 import { StatusLists } from './badges/statusLists';
 import { BackgroundJobs } from './jobs/backgroundJobs';
+import { LtiServiceClient } from './lti/serviceClient';
 import { createFileStorage } from './assessment/fileStorage';
 import { AssessmentStore } from './assessment/store';
 import { type AppConfig, ConfigError, loadConfig } from './config';
@@ -30,6 +31,7 @@ export interface RunningApp {
   issuer: IssuerProfileStore;
   badges: BadgeIssuer;
   jobs: BackgroundJobs;
+  services: LtiServiceClient;
   lti: Provider;
   stop(): Promise<void>;
 }
@@ -53,6 +55,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
   const issuer = new IssuerProfileStore(database.db);
   const registrations = new DynamicRegistrations(database.db, platforms, config.publicUrl, log, config.production);
   const assessment = new AssessmentStore(database.db, createFileStorage(config.fileStorage, config.dataDir));
+  const services = new LtiServiceClient(lti, { concurrency: config.serviceConcurrency, timeoutMs: 10_000 });
   const signingKeys = new SigningKeys(database.db, config.encryptionKey, config.publicUrl);
   const badges = new BadgeIssuer(database.db, { publicUrl: config.publicUrl, did: signingKeys.did, keys: signingKeys, issuer, statusLists: new StatusLists(database.db) });
   const jobs = new BackgroundJobs(database.db, database.url, log, {
@@ -96,6 +99,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     issuer,
     badges,
     jobs,
+    services,
     lti,
     async stop() {
       if (stopped) return;

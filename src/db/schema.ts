@@ -671,3 +671,74 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_course_idx').on(t.courseId, t.at), index('audit_log_entity_idx').on(t.entityType, t.entityId)],
 );
+
+// ---------------------------------------------------------------------------
+// LTI Advantage services: endpoints per course, gradebook columns, grade passback
+// ---------------------------------------------------------------------------
+
+/** The service endpoints an LMS announced for a course, kept from its latest launch. */
+export const courseServices = pgTable('course_services', {
+  courseId: integer('course_id')
+    .primaryKey()
+    .references(() => courses.id, { onDelete: 'cascade' }),
+  /** AGS line-items collection and the scopes the LMS granted. */
+  lineItemsUrl: text('line_items_url'),
+  agsScopes: text('ags_scopes').array().notNull().default(sql`'{}'::text[]`),
+  /** NRPS context memberships URL. */
+  membershipsUrl: text('memberships_url'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  lastRosterSyncAt: timestamp('last_roster_sync_at', { withTimezone: true }),
+});
+
+/**
+ * The gradebook column of a credential placed in a course: the one the LMS created through
+ * deep linking, or one found or created through the line-items service. One per credential
+ * and course, never duplicated.
+ */
+export const lineItems = pgTable(
+  'line_items',
+  {
+    id: serial('id').primaryKey(),
+    courseId: integer('course_id')
+      .notNull()
+      .references(() => courses.id, { onDelete: 'cascade' }),
+    credentialId: integer('credential_id')
+      .notNull()
+      .references(() => credentials.id, { onDelete: 'cascade' }),
+    /** The line item's URL at the LMS. */
+    url: text('url').notNull(),
+    /** deep-linking | launch | found | created */
+    source: text('source').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('line_items_course_credential_uq').on(t.courseId, t.credentialId)],
+);
+
+/**
+ * Where each learner's grade for a credential stands at the LMS. The score itself is
+ * computed from the current state when it is sent, so a retried job always sends the
+ * newest grade; `sentTimestamp` is the score timestamp the LMS last accepted.
+ */
+export const gradePassback = pgTable(
+  'grade_passback',
+  {
+    courseId: integer('course_id')
+      .notNull()
+      .references(() => courses.id, { onDelete: 'cascade' }),
+    credentialId: integer('credential_id')
+      .notNull()
+      .references(() => credentials.id, { onDelete: 'cascade' }),
+    learnerId: integer('learner_id')
+      .notNull()
+      .references(() => ltiUsers.id, { onDelete: 'cascade' }),
+    /** pending | sent | failed */
+    status: text('status').notNull().default('pending'),
+    /** The timestamp of the state that should be at the LMS (moves forward only). */
+    wantedTimestamp: timestamp('wanted_timestamp', { withTimezone: true, precision: 3 }).notNull(),
+    sentTimestamp: timestamp('sent_timestamp', { withTimezone: true, precision: 3 }),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.courseId, t.credentialId, t.learnerId] }), index('grade_passback_status_idx').on(t.courseId, t.status)],
+);

@@ -12,7 +12,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { LtiToken } from 'ltijs';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database';
-import { courseMembers, courses, launchSessions, ltiLogins, ltiUsers, pendingLaunches, resourceLinks } from '../db/schema';
+import { courseMembers, courseServices, courses, launchSessions, ltiLogins, ltiUsers, pendingLaunches, resourceLinks } from '../db/schema';
 import { LaunchRejectedError } from '../web/errors';
 import { hashSessionId as hashSid, SESSION_COOKIE, sessionCookieHeader } from '../web/session';
 import type { PlatformRegistry } from './platforms';
@@ -314,6 +314,13 @@ export function completeLaunch({ db, platforms, log }: LaunchDeps) {
               target: [courseMembers.courseId, courseMembers.userId],
               set: { appRole: roles.appRole, roles: ctx.roles ?? [], status: 'active', lastLaunchAt: now, updatedAt: now },
             });
+          // The course's AGS and NRPS endpoints, for grade passback and roster sync later.
+          const ags = ctx.endpoint as { lineitems?: string; scope?: string[] } | undefined;
+          const nrps = ctx.namesRoles as { context_memberships_url?: string } | undefined;
+          if (ags?.lineitems || nrps?.context_memberships_url) {
+            const services = { lineItemsUrl: ags?.lineitems ?? null, agsScopes: ags?.scope ?? [], membershipsUrl: nrps?.context_memberships_url ?? null, updatedAt: now };
+            await tx.insert(courseServices).values({ courseId, ...services }).onConflictDoUpdate({ target: courseServices.courseId, set: services });
+          }
           if (ctx.resource?.id) {
             const [link] = await tx
               .insert(resourceLinks)
