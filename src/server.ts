@@ -9,6 +9,7 @@ import { BadgeIssuer } from './badges/issuance';
 import { StatusLists } from './badges/statusLists';
 import { BackgroundJobs } from './jobs/backgroundJobs';
 import { LtiServiceClient } from './lti/serviceClient';
+import { GradePassback } from './grades/passback';
 import { createFileStorage } from './assessment/fileStorage';
 import { AssessmentStore } from './assessment/store';
 import { type AppConfig, ConfigError, loadConfig } from './config';
@@ -32,6 +33,7 @@ export interface RunningApp {
   badges: BadgeIssuer;
   jobs: BackgroundJobs;
   services: LtiServiceClient;
+  passback: GradePassback;
   lti: Provider;
   stop(): Promise<void>;
 }
@@ -58,8 +60,17 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
   const services = new LtiServiceClient(lti, { concurrency: config.serviceConcurrency, timeoutMs: 10_000 });
   const signingKeys = new SigningKeys(database.db, config.encryptionKey, config.publicUrl);
   const badges = new BadgeIssuer(database.db, { publicUrl: config.publicUrl, did: signingKeys.did, keys: signingKeys, issuer, statusLists: new StatusLists(database.db) });
+  const passback = new GradePassback(database.db, services, { publicUrl: config.publicUrl, log });
   const jobs = new BackgroundJobs(database.db, database.url, log, {
-    'issue-credential': { event: 'award.created', key: (p) => `award-${String(p.awardId)}`, handler: async (p) => void (await badges.issueForAward(Number(p.awardId))) },
+    'issue-credential': { events: ['award.created'], key: (p) => `award-${String(p.awardId)}`, handler: async (p) => void (await badges.issueForAward(Number(p.awardId))) },
+    // Every state change of a learner's grade; the job sends whatever is newest (src/grades/passback.ts).
+    'grade-passback': {
+      events: ['submission.submitted', 'assessment.decided', 'credential.issued', 'credential.status-changed'],
+      key: (p, e) => `${e.type}-${e.subjectId}-${String(p.at ?? '')}`,
+      handler: async (p) => void (await passback.send({ courseId: Number(p.courseId), credentialId: Number(p.credentialId), learnerId: Number(p.learnerId) })),
+      retryDelay: 1,
+      batchSize: 16,
+    },
   });
   const app = createApp({
     database,
@@ -70,6 +81,8 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     registrations,
     signingKeys,
     badges,
+    passback,
+    jobs,
     log,
     publicUrl: config.publicUrl,
     encryptionKey: config.encryptionKey,
@@ -77,6 +90,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     frameOrigins: () => origins,
     assessment,
     uploads: { maxUploadBytes: config.maxUploadBytes, production: config.production },
+    services,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, () => resolve(s));
@@ -100,6 +114,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     badges,
     jobs,
     services,
+    passback,
     lti,
     async stop() {
       if (stopped) return;

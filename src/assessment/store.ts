@@ -79,7 +79,7 @@ export async function audit(tx: Tx, entry: AuditEntry) {
 }
 
 /** Writes an outbox event once per (type, subject). */
-async function emit(tx: Tx, type: string, subjectId: number, payload: Record<string, unknown>) {
+export async function emit(tx: Tx, type: string, subjectId: number, payload: Record<string, unknown>) {
   await tx.insert(outboxEvents).values({ type, subjectId, payload }).onConflictDoNothing();
 }
 
@@ -93,14 +93,15 @@ export class AssessmentStore {
 
   // --- Settings ------------------------------------------------------------------
 
-  async settings(courseId: number): Promise<AssessmentSettings> {
-    const [row] = await this.db.select().from(courseAssessmentSettings).where(eq(courseAssessmentSettings.courseId, courseId));
+  /** `db` may be an open transaction: inside one, never take a second connection from the pool. */
+  async settings(courseId: number, db: Tx = this.db): Promise<AssessmentSettings> {
+    const [row] = await db.select().from(courseAssessmentSettings).where(eq(courseAssessmentSettings.courseId, courseId));
     return row ? { assessorNotLearner: row.assessorNotLearner, assessorNotTeacher: row.assessorNotTeacher, maxAttempts: row.maxAttempts } : { ...DEFAULT_SETTINGS };
   }
 
   async saveSettings(courseId: number, actorId: number, next: AssessmentSettings) {
     await this.db.transaction(async (tx) => {
-      const before = await this.settings(courseId);
+      const before = await this.settings(courseId, tx);
       await tx
         .insert(courseAssessmentSettings)
         .values({ courseId, ...next, updatedBy: actorId })
@@ -392,7 +393,7 @@ export class AssessmentStore {
   }
 
   private async assertMayAssess(tx: Tx, courseId: number, assessorId: number, learnerId: number) {
-    const settings = await this.settings(courseId);
+    const settings = await this.settings(courseId, tx);
     const [member] = await tx.select({ roles: courseMembers.roles, appRole: courseMembers.appRole }).from(courseMembers).where(and(eq(courseMembers.courseId, courseId), eq(courseMembers.userId, assessorId)));
     if (!member || member.appRole !== 'instructor') throw new ForbiddenError('Only the course’s staff can assess its submissions.', 'NOT_COURSE_STAFF');
     const problem = independenceProblem(settings, { id: assessorId, isCourseTeacher: isCourseTeacher(member.roles) }, learnerId);

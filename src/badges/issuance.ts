@@ -10,7 +10,7 @@ import { audit } from '../assessment/store';
 import type { Ob3Profile } from '../credentials/achievement';
 import type { CredentialDefinition } from '../credentials/model';
 import type { Db } from '../db/database';
-import { awards, credentialVersions, issuedCredentials, ltiUsers } from '../db/schema';
+import { awards, credentialVersions, issuedCredentials, ltiUsers, outboxEvents } from '../db/schema';
 import { ConflictError, NotFoundError } from '../web/errors';
 import { conformanceProblems } from './conformance';
 import { badgeUrls, buildOpenBadgeCredential } from './credentialBuilder';
@@ -129,6 +129,10 @@ export class BadgeIssuer {
       , logged AS (
         INSERT INTO audit_log (course_id, actor_id, action, entity_type, entity_id, after)
         SELECT ${values.courseId}, NULL, 'credential.issued', 'award', ${awardId}, ${JSON.stringify(auditAfter)}::jsonb FROM ins)
+      , announced AS (
+        INSERT INTO outbox_events (type, subject_id, payload)
+        SELECT 'credential.issued', ${awardId}, ${JSON.stringify({ courseId: values.courseId, credentialId: values.credentialId, learnerId: values.learnerId, awardId })}::jsonb FROM ins
+        ON CONFLICT DO NOTHING)
       SELECT id FROM ins`);
     if (inserted.rows.length === 0) return (await this.forAward(awardId))!;
     return { ...values, revokedAt: null, revocationReason: null, revokedBy: null };
@@ -195,6 +199,13 @@ export class BadgeIssuer {
         .where(and(eq(issuedCredentials.id, uuid), revoked ? isNull(issuedCredentials.revokedAt) : isNotNull(issuedCredentials.revokedAt)))
         .returning();
       await this.opts.statusLists.setBit(tx, current.statusListId, current.statusIndex, revoked);
+      // The gradebook comment mentions the badge: let grade passback send the new state.
+      // One row per award, re-armed on each change: the relay only needs to know the latest.
+      const payload = { courseId: current.courseId, credentialId: current.credentialId, learnerId: current.learnerId, revoked, at: Date.now() };
+      await tx
+        .insert(outboxEvents)
+        .values({ type: 'credential.status-changed', subjectId: current.awardId, payload })
+        .onConflictDoUpdate({ target: [outboxEvents.type, outboxEvents.subjectId], set: { payload, dispatchedAt: null, createdAt: new Date() } });
       await audit(tx, {
         courseId: current.courseId,
         actorId: actor.userId,

@@ -11,11 +11,15 @@ import { outboxEvents } from '../db/schema';
 export type JobHandler = (data: Record<string, unknown>) => Promise<void>;
 
 export interface QueueSpec {
-  /** The outbox event type that starts this job. */
-  event: string;
+  /** The outbox event types that start this job. */
+  events: string[];
   handler: JobHandler;
   /** A key that makes two sends of the same event one job, e.g. the award id. */
-  key: (payload: Record<string, unknown>) => string;
+  key: (payload: Record<string, unknown>, event: { type: string; subjectId: number }) => string;
+  /** Retry delay in seconds before backoff doubles it (default 2). */
+  retryDelay?: number;
+  /** Jobs fetched and run at once by this process (default 4). */
+  batchSize?: number;
 }
 
 export class BackgroundJobs {
@@ -37,16 +41,20 @@ export class BackgroundJobs {
     await boss.start();
     for (const [name, spec] of Object.entries(this.queues)) {
       // Backoff 2 s, 4 s, 8 s … for about a day of retries; a job that hangs is retried after 2 minutes.
-      await boss.createQueue(name, { name, retryLimit: 16, retryDelay: 2, retryBackoff: true, expireInSeconds: 120 });
-      await boss.work<Record<string, unknown>>(name, { pollingIntervalSeconds: this.opts.pollSeconds ?? 0.5, batchSize: 4 }, async (jobs) => {
-        for (const job of jobs) {
-          try {
-            await spec.handler(job.data);
-          } catch (err) {
-            this.log.warn({ err, queue: name, jobId: job.id }, 'background job failed; it will be retried');
-            throw err;
-          }
-        }
+      await boss.createQueue(name, { name, retryLimit: 16, retryDelay: spec.retryDelay ?? 2, retryBackoff: true, expireInSeconds: 120 });
+      // A batch runs concurrently; each job completes or fails on its own (pg-boss retries it).
+      await boss.work<Record<string, unknown>>(name, { pollingIntervalSeconds: this.opts.pollSeconds ?? 0.5, batchSize: spec.batchSize ?? 4, includeMetadata: true }, async (jobs) => {
+        await Promise.all(
+          jobs.map(async (job) => {
+            try {
+              await spec.handler(job.data);
+              await boss.complete(name, job.id);
+            } catch (err) {
+              this.log.warn({ err, queue: name, jobId: job.id, retry: job.retryCount }, 'background job failed; it will be retried');
+              await boss.fail(name, job.id, { message: (err as Error).message });
+            }
+          }),
+        );
       });
     }
     this.boss = boss;
@@ -61,7 +69,7 @@ export class BackgroundJobs {
     if (!this.boss || this.relaying) return 0;
     this.relaying = true;
     try {
-      const byEvent = new Map(Object.entries(this.queues).map(([name, spec]) => [spec.event, { name, spec }]));
+      const byEvent = new Map(Object.entries(this.queues).flatMap(([name, spec]) => spec.events.map((event) => [event, { name, spec }] as const)));
       const pending = await this.db
         .select()
         .from(outboxEvents)
@@ -70,13 +78,23 @@ export class BackgroundJobs {
         .limit(200);
       for (const event of pending) {
         const target = byEvent.get(event.type)!;
-        await this.boss.send(target.name, event.payload, { singletonKey: target.spec.key(event.payload) });
+        await this.boss.send(target.name, event.payload, { singletonKey: target.spec.key(event.payload, event) });
         await this.db.update(outboxEvents).set({ dispatchedAt: sql`now()` }).where(and(inArray(outboxEvents.id, [event.id]), isNull(outboxEvents.dispatchedAt)));
       }
       return pending.length;
     } finally {
       this.relaying = false;
     }
+  }
+
+  /** Queues a job directly (a person's action, e.g. "resend"), outside any transaction. */
+  async send(queue: string, data: Record<string, unknown>): Promise<void> {
+    if (!this.boss) throw new Error('Background jobs are not running in this process.');
+    await this.boss.send(queue, data);
+  }
+
+  get running(): boolean {
+    return this.boss !== undefined;
   }
 
   async stop() {

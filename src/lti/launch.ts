@@ -12,9 +12,10 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { LtiToken } from 'ltijs';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database';
-import { courseMembers, courseServices, courses, launchSessions, ltiLogins, ltiUsers, pendingLaunches, resourceLinks } from '../db/schema';
+import { courseMembers, courseServices, courses, credentials, launchSessions, lineItems, ltiLogins, ltiUsers, pendingLaunches, resourceLinks } from '../db/schema';
 import { LaunchRejectedError } from '../web/errors';
 import { hashSessionId as hashSid, SESSION_COOKIE, sessionCookieHeader } from '../web/session';
+import { placedCredentialId } from './deepLinking';
 import type { PlatformRegistry } from './platforms';
 import { summariseRoles } from './roles';
 
@@ -320,6 +321,16 @@ export function completeLaunch({ db, platforms, log }: LaunchDeps) {
           if (ags?.lineitems || nrps?.context_memberships_url) {
             const services = { lineItemsUrl: ags?.lineitems ?? null, agsScopes: ags?.scope ?? [], membershipsUrl: nrps?.context_memberships_url ?? null, updatedAt: now };
             await tx.insert(courseServices).values({ courseId, ...services }).onConflictDoUpdate({ target: courseServices.courseId, set: services });
+          }
+          // A link placed by deep linking names its credential, and the LMS sends that link's
+          // gradebook column (AGS lineitem): remember it once, for grade passback.
+          const placedId = placedCredentialId(ctx.custom);
+          const lineItemUrl = (ctx.endpoint as { lineitem?: unknown } | undefined)?.lineitem;
+          if (placedId !== undefined && typeof lineItemUrl === 'string' && lineItemUrl) {
+            const [cred] = await tx.select({ id: credentials.id }).from(credentials).where(and(eq(credentials.id, placedId), eq(credentials.courseId, courseId)));
+            if (cred) {
+              await tx.insert(lineItems).values({ courseId, credentialId: cred.id, url: lineItemUrl, source: 'launch' }).onConflictDoNothing({ target: [lineItems.courseId, lineItems.credentialId] });
+            }
           }
           if (ctx.resource?.id) {
             const [link] = await tx

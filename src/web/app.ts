@@ -15,11 +15,14 @@ import type { IssuerProfileStore } from '../admin/issuerProfile';
 import type { SigningKeys } from '../admin/signingKeys';
 import { adminRouter, canvasConfigHandler, configurePassport } from '../admin/routes';
 import type { BadgeIssuer } from '../badges/issuance';
+import type { GradePassback } from '../grades/passback';
+import type { BackgroundJobs } from '../jobs/backgroundJobs';
 import { badgeRouter } from '../badges/publicPages';
 import { publishingRouter } from '../badges/publishing';
 import type { Database } from '../db/database';
 import { captureLogin, completeLaunch, continueFromStorage, guardLaunch, ltijsFailure } from '../lti/launch';
 import type { PlatformRegistry } from '../lti/platforms';
+import type { LtiServiceClient } from '../lti/serviceClient';
 import { LTI_MOUNT, LTI_ROUTES } from '../lti/provider';
 import { AppError, NotFoundError } from './errors';
 import { launchRouter } from './launchPages';
@@ -36,6 +39,8 @@ export interface AppDeps {
   registrations: DynamicRegistrations;
   signingKeys: SigningKeys;
   badges: BadgeIssuer;
+  passback: GradePassback;
+  jobs: BackgroundJobs;
   log: Logger;
   publicUrl: string;
   encryptionKey: Buffer;
@@ -43,6 +48,7 @@ export interface AppDeps {
   frameOrigins: () => readonly string[];
   assessment: AssessmentStore;
   uploads: { maxUploadBytes: number; production: boolean };
+  services: LtiServiceClient;
 }
 
 export function createApp(deps: AppDeps) {
@@ -128,7 +134,7 @@ export function createApp(deps: AppDeps) {
 
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
   app.use('/admin', adminRouter({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, signingKeys: deps.signingKeys, badges: deps.badges, publicUrl: deps.publicUrl }));
-  app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, deps.uploads, deps.badges));
+  app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, deps.uploads, deps.badges, deps.services, { passback: deps.passback, jobs: deps.jobs }));
 
   app.use((_req, _res, next) => next(new NotFoundError()));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -15,6 +15,12 @@ import { credentialRouter } from '../credentials/credentialPages';
 import { learningOutcomeRouter } from '../credentials/learningOutcomePages';
 import { outcomeRouter } from '../credentials/outcomePages';
 import { rubricRouter } from '../credentials/rubricPages';
+import type { LtiServiceClient } from '../lti/serviceClient';
+import { deepLinkingRouter, deepLinkLanding } from '../lti/deepLinking';
+import { courseDashboardRouter, renderCourseDashboard } from './courseDashboard';
+import { gradeRouter } from '../grades/gradePages';
+import type { GradePassback } from '../grades/passback';
+import type { BackgroundJobs } from '../jobs/backgroundJobs';
 import { UnauthorizedError } from './errors';
 import { hashSessionId, SESSION_COOKIE } from './session';
 
@@ -91,7 +97,7 @@ export function loadLaunch(db: Db) {
   };
 }
 
-export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore, assessment: AssessmentStore, uploads: { maxUploadBytes: number; production: boolean }, badges: BadgeIssuer): Router {
+export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore, assessment: AssessmentStore, uploads: { maxUploadBytes: number; production: boolean }, badges: BadgeIssuer, services: LtiServiceClient, grades: { passback: GradePassback; jobs: BackgroundJobs }): Router {
   const r = Router({ mergeParams: true });
   r.use('/:launchId', loadLaunch(db));
   r.use('/:launchId/credentials/:credentialId/my-work', learnerRouter(db, assessment, uploads));
@@ -102,13 +108,19 @@ export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileSto
   r.use('/:launchId/credentials/:credentialId/outcomes', learningOutcomeRouter(db));
   r.use('/:launchId/credentials/:credentialId/rubric', rubricRouter(db));
   r.use('/:launchId/credentials', credentialRouter(db, publicUrl, issuer));
+  r.use('/:launchId/roster', courseDashboardRouter(db, services));
+  r.use('/:launchId/grades', gradeRouter(db, grades.passback, grades.jobs));
+  r.use('/:launchId/deep-linking', deepLinkingRouter(db, publicUrl));
   const credentialStore = new CredentialStore(db);
   r.get('/:launchId', async (req, res, next) => {
     try {
       const launch = req.launch!;
+      // Deep linking goes to the picker; a link placed by it opens its credential.
+      const { redirect, notice } = await deepLinkLanding(db, launch);
+      if (redirect) return res.redirect(303, redirect);
       const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;
-      const common = { launch, base: `/app/${launch.id}`, lmsAdmin: Boolean(launch.claims.lmsAdmin), locale };
-      if (launch.appRole === 'instructor') return res.render('lti/course-dashboard', { title: `${launch.courseTitle ?? 'Course'} · microcred`, ...common });
+      const common = { launch, base: `/app/${launch.id}`, lmsAdmin: Boolean(launch.claims.lmsAdmin), locale, notice };
+      if (launch.appRole === 'instructor') return await renderCourseDashboard(db, req, res, { notice });
       if (launch.appRole === 'admin') return res.render('lti/lms-admin', { title: 'microcred administration', ...common });
       if (launch.courseId === null) return res.render('lti/my-credentials', { title: 'My credentials', ...common, credentials: [] });
       // Learners: the course's credentials with where they stand on each.

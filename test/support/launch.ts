@@ -24,8 +24,8 @@ export function loginUrl(tool: TestTool, sim: PlatformSimulator, user: keyof typ
 }
 
 /** Step 1 only: the tool's answer to the login, pointing at the platform's auth endpoint. */
-export async function startLogin(browser: TestBrowser, tool: TestTool, sim: PlatformSimulator, user: keyof typeof USERS = 'learner'): Promise<LoginStart> {
-  const res = await browser.get(loginUrl(tool, sim, user), false);
+export async function startLogin(browser: TestBrowser, tool: TestTool, sim: PlatformSimulator, user: keyof typeof USERS = 'learner', extra: Record<string, string> = {}): Promise<LoginStart> {
+  const res = await browser.get(loginUrl(tool, sim, user, extra), false);
   if (res.status !== 302) throw new Error(`login answered ${res.status}: ${res.body.slice(0, 500)}`);
   const authUrl = new URL(res.headers.get('location')!);
   return { state: authUrl.searchParams.get('state')!, nonce: authUrl.searchParams.get('nonce')!, authUrl };
@@ -35,9 +35,12 @@ export async function postLaunch(browser: TestBrowser, tool: TestTool, idToken: 
   return browser.post(`${tool.base}/lti/launch`, { id_token: idToken, state });
 }
 
-/** The whole launch as a browser does it. Returns the landing page. */
-export async function launch(tool: TestTool, sim: PlatformSimulator, user: keyof typeof USERS, browser = new TestBrowser()): Promise<{ page: Page; browser: TestBrowser }> {
-  const start = await startLogin(browser, tool, sim, user);
+/**
+ * The whole launch as a browser does it. Returns the landing page. `extra` login parameters
+ * choose what is launched, e.g. { lti_message_hint: 'deep-linking' } or placedLinkHint(id).
+ */
+export async function launch(tool: TestTool, sim: PlatformSimulator, user: keyof typeof USERS, browser = new TestBrowser(), extra: Record<string, string> = {}): Promise<{ page: Page; browser: TestBrowser }> {
+  const start = await startLogin(browser, tool, sim, user, extra);
   const auth = await browser.get(start.authUrl.toString());
   if (auth.status !== 200) throw new Error(`platform auth answered ${auth.status}: ${auth.body}`);
   const form = readForm(auth.body);

@@ -33,6 +33,18 @@ export interface AuthRequest {
   user: SimUser;
 }
 
+/** A resource link the simulated LMS made from a deep-linking response, as Moodle and Canvas do. */
+export interface PlacedLink {
+  id: string;
+  title: string;
+  custom: Record<string, string>;
+  /** Its gradebook column, when the content item asked for one. */
+  lineItemId?: string;
+}
+
+/** lti_message_hint that launches a placed link (see `placedLinks`). */
+export const placedLinkHint = (linkId: string) => `link:${linkId}`;
+
 export interface Recorded {
   method: string;
   path: string;
@@ -55,14 +67,37 @@ export class PlatformSimulator {
   readonly kid = 'sim-key-' + randomUUID().slice(0, 8);
   issuer = '';
   nrpsPageSize = 10;
+  /** Fault: every Nth NRPS request answers 429, with Retry-After when retryAfterSeconds > 0. */
+  nrpsRateLimit?: { every: number; retryAfterSeconds: number };
+  /** Fault: NRPS pages from this page number on answer 500 (1: the whole roster fails). */
+  nrpsFailFromPage?: number;
+  private nrpsRequests = 0;
   /** AGS state: line items by id, and the latest score per line item and user. */
   readonly lineItems = new Map<string, Record<string, unknown> & { id: string; tag?: string; resourceId?: string }>();
   readonly scores = new Map<string, { userId: string; timestamp: string; [k: string]: unknown }>();
+  /**
+   * Injected AGS faults: a share of requests fail at random (500, or 429 with Retry-After),
+   * or every request fails (down); latency is added to every AGS answer.
+   */
+  agsFaults: { failRate: number; down: boolean; latencyMs?: number } = { failRate: 0, down: false };
+  /** AGS requests answered with a fault, and the most answered at once (for the passback benchmark). */
+  agsFailures = 0;
+  agsInFlight = 0;
+  agsPeakInFlight = 0;
+  /** Line items whose scores are refused with 400 and this message, as an LMS refuses a bad score. */
+  readonly rejectScores = new Map<string, string>();
   /** The course roster NRPS serves: the named users and a class of generated learners. */
   members = [
     ...Object.values(USERS).map((u) => ({ user_id: u.sub, name: u.name, given_name: u.given_name, family_name: u.family_name, email: u.email, roles: u.roles, status: 'Active' })),
     ...Array.from({ length: 21 }, (_, i) => ({ user_id: `u-gen-${i + 1}`, name: `Learner ${i + 1}`, given_name: 'Learner', family_name: String(i + 1), email: `learner${i + 1}@uni.example`, roles: [`${LIS}membership#Learner`], status: 'Active' })),
   ];
+
+  /** Deep-linking responses received (signature verified against the tool's JWKS), with their content items. */
+  readonly deepLinks: { payload: Record<string, unknown>; items: Record<string, unknown>[] }[] = [];
+  /** Resource links made from those responses, by id; launch one with lti_message_hint placedLinkHint(id). */
+  readonly placedLinks = new Map<string, PlacedLink>();
+  /** Merged into the deep_linking_settings of deep-linking launches (e.g. `data`, other `accept_types`). */
+  deepLinkingSettings: Record<string, unknown> = {};
 
   constructor(readonly flavour: LmsFlavour = 'moodle') {}
 
@@ -149,6 +184,7 @@ export class PlatformSimulator {
         accept_types: ['ltiResourceLink'],
         accept_presentation_document_targets: ['iframe', 'window'],
       };
+      Object.assign(claims['https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings'] as object, this.deepLinkingSettings);
     }
     if (this.flavour === 'canvas') {
       claims[`${C}custom`] = { canvas_course_id: '101', canvas_user_id: user.sub };
@@ -157,6 +193,20 @@ export class PlatformSimulator {
       claims[`${C}lis`] = { person_sourcedid: user.sub, course_section_sourcedid: '' };
       claims[`${C}ext`] = { lms: 'moodle-2' };
     }
+    return claims;
+  }
+
+  /**
+   * Launch claims for a placed link: its resource_link and custom parameters and, as
+   * platforms do for a link with a gradebook column, the AGS `lineitem` of that column.
+   */
+  placedLinkClaims(user: SimUser, nonce: string, link: PlacedLink): Record<string, unknown> {
+    const C = 'https://purl.imsglobal.org/spec/lti/claim/';
+    const AGS = 'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint';
+    const claims = this.launchClaims(user, nonce);
+    claims[`${C}resource_link`] = { id: link.id, title: link.title };
+    claims[`${C}custom`] = { ...(claims[`${C}custom`] as Record<string, string> | undefined), ...link.custom };
+    if (link.lineItemId) claims[AGS] = { ...(claims[AGS] as object), lineitem: link.lineItemId };
     return claims;
   }
 
@@ -226,7 +276,8 @@ export class PlatformSimulator {
       const user = Object.values(USERS).find((u) => u.sub === q.get('login_hint'))!;
       const hint = q.get('lti_message_hint') ?? '';
       const messageType = hint === 'deep-linking' ? 'LtiDeepLinkingRequest' : 'LtiResourceLinkRequest';
-      const idToken = await this.signIdToken(this.launchClaims(user, q.get('nonce')!, messageType));
+      const placed = hint.startsWith('link:') ? this.placedLinks.get(hint.slice('link:'.length)) : undefined;
+      const idToken = await this.signIdToken(placed ? this.placedLinkClaims(user, q.get('nonce')!, placed) : this.launchClaims(user, q.get('nonce')!, messageType));
       res.writeHead(200, { 'content-type': 'text/html' });
       return res.end(
         `<!doctype html><form id="f" method="post" action="${q.get('redirect_uri')}">` +
@@ -245,6 +296,37 @@ export class PlatformSimulator {
         return this.json(res, 401, { error: 'invalid_client', error_description: String(e) });
       }
       return this.json(res, 200, { access_token: 'sim-' + randomUUID(), token_type: 'bearer', expires_in: 3600, scope: b.scope });
+    }
+
+    if (url.pathname === '/deeplink/return' && req.method === 'POST') {
+      // Like Moodle and Canvas: verify the tool's signed response, then make a resource link
+      // of each ltiResourceLink item and, when it asks for one, its gradebook column.
+      const DL = 'https://purl.imsglobal.org/spec/lti-dl/claim/';
+      const C = 'https://purl.imsglobal.org/spec/lti/claim/';
+      let payload: Record<string, unknown>;
+      try {
+        ({ payload } = await jwtVerify(String((body as Record<string, string>).JWT ?? ''), createRemoteJWKSet(new URL(this.toolJwksUrl)), { issuer: this.clientId, audience: this.issuer }));
+      } catch (e) {
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        return res.end(`invalid deep-linking response: ${String(e)}`);
+      }
+      if (payload[`${C}message_type`] !== 'LtiDeepLinkingResponse' || payload[`${C}deployment_id`] !== this.deploymentId || payload[`${C}version`] !== '1.3.0') {
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        return res.end('not an LtiDeepLinkingResponse for this deployment');
+      }
+      const items = (payload[`${DL}content_items`] ?? []) as Record<string, unknown>[];
+      this.deepLinks.push({ payload, items });
+      for (const item of items.filter((i) => i.type === 'ltiResourceLink')) {
+        const link: PlacedLink = { id: `rl-dl-${this.placedLinks.size + 1}`, title: String(item.title ?? 'Tool link'), custom: (item.custom ?? {}) as Record<string, string> };
+        const li = item.lineItem as { label?: string; scoreMaximum?: number; resourceId?: string; tag?: string } | undefined;
+        if (li) {
+          link.lineItemId = `${this.issuer}/ags/${this.context.id}/lineitems/${this.lineItems.size + 1}`;
+          this.lineItems.set(link.lineItemId, { id: link.lineItemId, label: li.label ?? link.title, scoreMaximum: li.scoreMaximum, resourceId: li.resourceId, tag: li.tag, resourceLinkId: link.id });
+        }
+        this.placedLinks.set(link.id, link);
+      }
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end(`<!doctype html><title>Added</title><p>Added ${items.length} item(s) to the course.</p>`);
     }
 
     if (url.pathname === '/.well-known/openid-configuration') {
@@ -271,9 +353,15 @@ export class PlatformSimulator {
 
     if (url.pathname.startsWith('/nrps/')) {
       if (!String(req.headers.authorization ?? '').startsWith('Bearer sim-')) return this.json(res, 401, { error: 'no access token' });
+      this.nrpsRequests++;
+      if (this.nrpsRateLimit && this.nrpsRequests % this.nrpsRateLimit.every === 0) {
+        const wait: Record<string, string> = this.nrpsRateLimit.retryAfterSeconds > 0 ? { 'retry-after': String(this.nrpsRateLimit.retryAfterSeconds) } : {};
+        return this.json(res, 429, { error: 'rate_limited', error_description: 'Too many requests' }, wait);
+      }
       // Paged like Moodle and Canvas: `limit` per page, Link rel="next" until the end.
       const limit = Number(url.searchParams.get('limit') ?? this.nrpsPageSize);
       const page = Number(url.searchParams.get('page') ?? 1);
+      if (this.nrpsFailFromPage !== undefined && page >= this.nrpsFailFromPage) return this.json(res, 500, { error: 'server_error', error_description: 'The roster service is unavailable' });
       const slice = this.members.slice((page - 1) * limit, page * limit);
       const headers: Record<string, string> = { 'content-type': 'application/vnd.ims.lti-nrps.v2.membershipcontainer+json' };
       if (page * limit < this.members.length) {
@@ -287,6 +375,18 @@ export class PlatformSimulator {
     }
 
     if (url.pathname.startsWith('/ags/')) {
+      this.agsInFlight++;
+      this.agsPeakInFlight = Math.max(this.agsPeakInFlight, this.agsInFlight);
+      res.once('close', () => this.agsInFlight--);
+      if (this.agsFaults.latencyMs) await new Promise((r) => setTimeout(r, this.agsFaults.latencyMs));
+      if (this.agsFaults.down || Math.random() < this.agsFaults.failRate) {
+        this.agsFailures++;
+        if (!this.agsFaults.down && Math.random() < 0.3) {
+          res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' });
+          return res.end(JSON.stringify({ error: 'rate limited' }));
+        }
+        return this.json(res, this.agsFaults.down ? 503 : 500, { error: 'server_error', error_description: 'injected fault' });
+      }
       if (!String(req.headers.authorization ?? '').startsWith('Bearer sim-')) return this.json(res, 401, { error: 'no access token' });
       const parts = url.pathname.split('/'); // ['', 'ags', context, 'lineitems', id?, 'scores'?]
       const collection = `${this.issuer}/ags/${parts[2]}/lineitems`;
@@ -307,6 +407,8 @@ export class PlatformSimulator {
       const itemId = `${collection}/${parts[4]}`;
       if (!this.lineItems.has(itemId)) return this.json(res, 404, { error: 'no such line item' });
       if (parts[5] === 'scores' && req.method === 'POST') {
+        const refusal = this.rejectScores.get(itemId);
+        if (refusal) return this.json(res, 400, { error: 'invalid_score', error_description: refusal });
         const score = body as { userId: string; timestamp: string };
         // Like real platforms: an older timestamp than the one held does not replace it.
         const held = this.scores.get(`${itemId}|${score.userId}`);

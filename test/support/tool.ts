@@ -5,7 +5,7 @@ import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { loadConfig } from '../../src/config';
+import { type AppConfig, loadConfig } from '../../src/config';
 import { type RunningApp, startServer } from '../../src/server';
 import { type LmsFlavour, PlatformSimulator } from './platformSimulator';
 
@@ -25,6 +25,7 @@ export async function createTestDatabase(): Promise<string> {
 export interface TestTool extends RunningApp {
   /** Base URL the tool believes it has (its PUBLIC_URL). */
   base: string;
+  config: AppConfig;
 }
 
 export async function startTestTool(env: Record<string, string> = {}): Promise<TestTool> {
@@ -42,10 +43,10 @@ export async function startTestTool(env: Record<string, string> = {}): Promise<T
     ...env,
   });
   const running = await startServer(config);
-  return Object.assign(running, { base: config.publicUrl });
+  return Object.assign(running, { base: config.publicUrl, config });
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.listen(0, '127.0.0.1', () => {

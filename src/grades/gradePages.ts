@@ -1,0 +1,67 @@
+// Grade passback as the instructor sees it: per learner and credential, whether the LMS
+// has the grade (sent), is about to get it (pending, with the last error if a try failed)
+// or refused it (failed, with the LMS's reason); resend one or all. /app/:launchId/grades
+import express, { type Request, Router } from 'express';
+import { and, eq, ne } from 'drizzle-orm';
+import type { Db } from '../db/database';
+import { credentialVersions, ltiUsers, submissions } from '../db/schema';
+import type { BackgroundJobs } from '../jobs/backgroundJobs';
+import { requireCapability } from '../web/authz';
+import { csrfToken, requireCsrf } from '../web/csrf';
+import { AppError } from '../web/errors';
+import type { GradePassback } from './passback';
+
+export function gradeRouter(db: Db, passback: GradePassback, jobs: BackgroundJobs): Router {
+  const r = Router({ mergeParams: true });
+  r.use(requireCapability('course:assess'));
+  r.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  r.use(requireCsrf);
+  const base = (req: Request) => `/app/${req.launch!.id}`;
+
+  r.get('/', async (req, res, next) => {
+    try {
+      const courseId = req.launch!.courseId!;
+      const [states, handedIn] = await Promise.all([
+        passback.statusForCourse(courseId),
+        // Everyone with something to report, including those whose job has not run yet.
+        db
+          .selectDistinct({ credentialId: submissions.credentialId, learnerId: submissions.learnerId, learnerName: ltiUsers.name, learnerEmail: ltiUsers.email, title: credentialVersions.definition })
+          .from(submissions)
+          .innerJoin(ltiUsers, eq(ltiUsers.id, submissions.learnerId))
+          .innerJoin(credentialVersions, eq(credentialVersions.id, submissions.credentialVersionId))
+          .where(and(eq(submissions.courseId, courseId), ne(submissions.status, 'draft'))),
+      ]);
+      const rows = new Map<string, { credentialId: number; learnerId: number; learner: string; credential: string; status: string; sentAt?: Date | null; attempts: number; error?: string | null }>();
+      for (const h of handedIn) {
+        rows.set(`${h.credentialId}|${h.learnerId}`, { credentialId: h.credentialId, learnerId: h.learnerId, learner: h.learnerName ?? h.learnerEmail ?? `Learner ${h.learnerId}`, credential: (h.title as { title?: string }).title ?? 'Micro-credential', status: 'pending', attempts: 0 });
+      }
+      for (const s of states) {
+        const key = `${s.row.credentialId}|${s.row.learnerId}`;
+        const row = rows.get(key);
+        if (row) Object.assign(row, { status: s.row.status, sentAt: s.row.sentTimestamp, attempts: s.row.attempts, error: s.row.lastError });
+      }
+      const list = [...rows.values()].sort((a, b) => a.credential.localeCompare(b.credential) || a.learner.localeCompare(b.learner));
+      const counts = { sent: list.filter((x) => x.status === 'sent').length, pending: list.filter((x) => x.status === 'pending').length, failed: list.filter((x) => x.status === 'failed').length };
+      res.render('grades/passback', { title: 'Grades sent to the LMS', launch: req.launch, base: base(req), csrf: csrfToken(req), list, counts, jobsRunning: jobs.running, notice: req.query.notice });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/resend', async (req, res, next) => {
+    try {
+      const courseId = req.launch!.courseId!;
+      const credentialId = Number(req.body.credentialId);
+      const learnerId = Number(req.body.learnerId);
+      const one = Number.isInteger(credentialId) && credentialId > 0 && Number.isInteger(learnerId) && learnerId > 0;
+      if (!jobs.running) throw new AppError('Grade passback is not running in this installation right now.', 503, 'JOBS_OFF', 'Ask your administrator to start microcred with BACKGROUND_JOBS=on.');
+      const targets = await passback.forgetSent(courseId, one ? { credentialId, learnerId } : undefined);
+      for (const t of targets) await jobs.send('grade-passback', { ...t, at: Date.now() });
+      res.redirect(303, `${base(req)}/grades?notice=${targets.length === 1 ? 'resent-one' : 'resent-all'}`);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  return r;
+}

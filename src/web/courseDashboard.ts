@@ -1,0 +1,189 @@
+// The instructor's landing page inside a launch (/app/:launchId): the course's design and
+// assessment links, the roster sync from the LMS (NRPS), and where every learner stands on
+// every published credential. The grid is built from a handful of course-wide queries, never
+// one query per learner, so a class of hundreds costs the same few round trips.
+import { desc, eq } from 'drizzle-orm';
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { CredentialStore } from '../credentials/store';
+import type { Db } from '../db/database';
+import { awards, courseMembers, courseServices, issuedCredentials, ltiUsers, submissions } from '../db/schema';
+import { platformRef, RosterSync } from '../lti/roster';
+import type { LtiServiceClient } from '../lti/serviceClient';
+import { can, requireCapability } from './authz';
+import { csrfToken, requireCsrf } from './csrf';
+import { AppError } from './errors';
+
+/** Where a learner stands on one credential, from least to most advanced. */
+export type ProgressStatus = 'not-started' | 'draft' | 'submitted' | 'returned' | 'rejected' | 'accepted' | 'awarded' | 'issued' | 'revoked';
+
+export const PROGRESS_LABELS: Record<ProgressStatus, string> = {
+  'not-started': 'Not started',
+  draft: 'Draft',
+  submitted: 'Submitted',
+  returned: 'Returned',
+  rejected: 'Rejected',
+  accepted: 'Accepted',
+  awarded: 'Awarded',
+  issued: 'Badge issued',
+  revoked: 'Revoked',
+};
+
+export interface LearnerProgress {
+  userId: number;
+  name: string;
+  email: string | null;
+  /** On the roster from the LMS but has never opened microcred. */
+  neverLaunched: boolean;
+  /** One status per credential, in the order of `credentials`. */
+  cells: ProgressStatus[];
+}
+
+export interface CourseProgress {
+  credentials: { id: number; title: string; counts: Record<ProgressStatus, number>; awarded: number }[];
+  /** Active members with the learner role. */
+  learners: LearnerProgress[];
+  /** Members who left the course (inactive): learners, and anyone holding an award. */
+  leftCourse: LearnerProgress[];
+  nrpsOffered: boolean;
+  lastSyncAt: Date | null;
+}
+
+export interface SyncNotice {
+  total: number;
+  added: number;
+  updated: number;
+  deactivated: number;
+}
+
+const displayName = (u: { name: string | null; givenName: string | null; familyName: string | null; email: string | null; sub: string }) =>
+  u.name ?? ([u.givenName, u.familyName].filter(Boolean).join(' ') || u.email || `LMS user ${u.sub}`);
+
+/** The course's learners × published credentials. Five queries whatever the class size. */
+export async function courseProgress(db: Db, courseId: number): Promise<CourseProgress> {
+  const [offered, members, latest, awarded, [services]] = await Promise.all([
+    new CredentialStore(db).listForCourse(courseId, { publishedOnly: true }),
+    db
+      .select({ userId: courseMembers.userId, appRole: courseMembers.appRole, status: courseMembers.status, lastLaunchAt: courseMembers.lastLaunchAt, sub: ltiUsers.sub, name: ltiUsers.name, givenName: ltiUsers.givenName, familyName: ltiUsers.familyName, email: ltiUsers.email })
+      .from(courseMembers)
+      .innerJoin(ltiUsers, eq(ltiUsers.id, courseMembers.userId))
+      .where(eq(courseMembers.courseId, courseId)),
+    // The latest attempt per learner and credential.
+    db
+      .selectDistinctOn([submissions.learnerId, submissions.credentialId], { learnerId: submissions.learnerId, credentialId: submissions.credentialId, status: submissions.status })
+      .from(submissions)
+      .where(eq(submissions.courseId, courseId))
+      .orderBy(submissions.learnerId, submissions.credentialId, desc(submissions.attemptNo)),
+    db
+      .select({ learnerId: awards.learnerId, credentialId: awards.credentialId, issuedId: issuedCredentials.id, revokedAt: issuedCredentials.revokedAt })
+      .from(awards)
+      .leftJoin(issuedCredentials, eq(issuedCredentials.awardId, awards.id))
+      .where(eq(awards.courseId, courseId)),
+    db.select({ membershipsUrl: courseServices.membershipsUrl, lastSyncAt: courseServices.lastRosterSyncAt }).from(courseServices).where(eq(courseServices.courseId, courseId)),
+  ]);
+
+  const key = (learnerId: number, credentialId: number) => `${learnerId}:${credentialId}`;
+  const status = new Map<string, ProgressStatus>();
+  for (const s of latest) status.set(key(s.learnerId, s.credentialId), s.status as ProgressStatus);
+  // An award outranks the attempt that led to it; the issued badge and its revocation outrank the award.
+  const holders = new Set<number>();
+  for (const a of awarded) {
+    holders.add(a.learnerId);
+    status.set(key(a.learnerId, a.credentialId), a.issuedId === null ? 'awarded' : a.revokedAt ? 'revoked' : 'issued');
+  }
+
+  const credentials = offered.map((c) => ({
+    id: c.id,
+    title: (c.published!.definition as { title?: string }).title ?? 'Untitled micro-credential',
+    counts: Object.fromEntries(Object.keys(PROGRESS_LABELS).map((k) => [k, 0])) as Record<ProgressStatus, number>,
+    awarded: 0,
+  }));
+  const toRow = (m: (typeof members)[number]): LearnerProgress => ({
+    userId: m.userId,
+    name: displayName(m),
+    email: m.email,
+    neverLaunched: m.lastLaunchAt === null,
+    cells: credentials.map((c) => status.get(key(m.userId, c.id)) ?? 'not-started'),
+  });
+  // By family name, then full name; numeric so "Learner 2" comes before "Learner 10".
+  const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+  const byName = (a: (typeof members)[number], b: (typeof members)[number]) =>
+    collator.compare(a.familyName ?? displayName(a), b.familyName ?? displayName(b)) || collator.compare(displayName(a), displayName(b)) || a.userId - b.userId;
+  members.sort(byName);
+
+  const learners = members.filter((m) => m.status === 'active' && m.appRole === 'learner').map(toRow);
+  const leftCourse = members.filter((m) => m.status !== 'active' && (m.appRole === 'learner' || holders.has(m.userId))).map(toRow);
+  // Counts are over the learners in the course now; those who left are listed apart.
+  for (const l of learners) {
+    l.cells.forEach((s, i) => {
+      credentials[i].counts[s]++;
+      if (s === 'awarded' || s === 'issued') credentials[i].awarded++;
+    });
+  }
+  return { credentials, learners, leftCourse, nrpsOffered: Boolean(services?.membershipsUrl), lastSyncAt: services?.lastSyncAt ?? null };
+}
+
+function parseNotice(query: Request['query']): SyncNotice | undefined {
+  if (query.notice !== 'roster-synced') return undefined;
+  const n = (k: string) => {
+    const v = Number(query[k]);
+    return Number.isInteger(v) && v >= 0 ? v : undefined;
+  };
+  const [total, added, updated, deactivated] = [n('total'), n('added'), n('updated'), n('deactivated')];
+  if (total === undefined || added === undefined || updated === undefined || deactivated === undefined) return undefined;
+  return { total, added, updated, deactivated };
+}
+
+/**
+ * Renders the dashboard for the launch's course. `notice`: a message from the launch (e.g. a
+ * deep link that names nothing usable); `syncError` after a failed sync (the page still shows).
+ */
+export async function renderCourseDashboard(db: Db, req: Request, res: Response, opts: { status?: number; notice?: string; syncError?: { message: string; hint?: string } } = {}) {
+  const launch = req.launch!;
+  const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;
+  const progress = launch.courseId === null ? null : await courseProgress(db, launch.courseId);
+  res.status(opts.status ?? 200).render('lti/course-dashboard', {
+    title: `${launch.courseTitle ?? 'Course'} · microcred`,
+    launch,
+    base: `/app/${launch.id}`,
+    lmsAdmin: Boolean(launch.claims.lmsAdmin),
+    locale,
+    csrf: csrfToken(req),
+    progress,
+    labels: PROGRESS_LABELS,
+    notice: opts.notice,
+    syncNotice: parseNotice(req.query),
+    syncError: opts.syncError,
+  });
+}
+
+/** Course staff only: teachers (design) or assessors (assess) may refresh the roster. */
+function requireStaff(req: Request, res: Response, next: NextFunction) {
+  if (req.launch && (can(req.launch, 'course:design') || can(req.launch, 'course:assess'))) return next();
+  requireCapability('course:assess')(req, res, next);
+}
+
+/** /app/:launchId/roster: the sync button's target. */
+export function courseDashboardRouter(db: Db, services: LtiServiceClient): Router {
+  const roster = new RosterSync(db, services);
+  const r = Router({ mergeParams: true });
+  // The role check comes first, so a learner is refused for who they are, whatever they send.
+  r.post('/sync', requireStaff, express.urlencoded({ extended: false, limit: '16kb' }), requireCsrf, async (req, res, next) => {
+    const launch = req.launch!;
+    try {
+      const result = await roster.sync(launch.courseId!, await platformRef(db, launch.platformId));
+      req.log?.info({ courseId: launch.courseId, ...result }, 'roster synced');
+      const q = new URLSearchParams({ notice: 'roster-synced', total: String(result.total), added: String(result.added), updated: String(result.updated), deactivated: String(result.deactivated) });
+      res.redirect(303, `/app/${launch.id}?${q.toString()}#roster`);
+    } catch (e) {
+      if (!(e instanceof AppError)) return next(e);
+      // The LMS's refusal is shown on the dashboard itself, which still works without a fresh roster.
+      req.log?.warn({ courseId: launch.courseId, code: e.code, err: e.message }, 'roster sync failed');
+      try {
+        await renderCourseDashboard(db, req, res, { status: e.status, syncError: { message: e.message, hint: e.hint } });
+      } catch (err) {
+        next(err);
+      }
+    }
+  });
+  return r;
+}
