@@ -15,7 +15,9 @@ export interface ChildTool {
 export async function startChildTool(tool: TestTool, env: Record<string, string> = {}): Promise<ChildTool> {
   const port = await freePort();
   const root = path.resolve(__dirname, '..', '..');
-  const child: ChildProcess = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'src', 'server.ts')], {
+  // `--import tsx` (not the tsx CLI, which would run the server in a grandchild): the signal
+  // must reach the server process itself, or a "crash" would leave it running.
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'server.ts')], {
     cwd: root,
     env: {
       ...process.env,
