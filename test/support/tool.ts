@@ -1,7 +1,7 @@
 // Starts microcred for a test file on its own fresh database in the test PostgreSQL.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -46,15 +46,23 @@ export async function startTestTool(env: Record<string, string> = {}): Promise<T
   return Object.assign(running, { base: config.publicUrl, config });
 }
 
+/**
+ * A free port below Linux's ephemeral range (32768+), where outgoing connections (many, with
+ * a pool and pg-boss per test tool) take their local ports, and away from the range
+ * scripts/with-postgres.mjs uses for PostgreSQL (20000–39999): a port picked here is not
+ * taken by an outgoing connection before the server binds it.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 10000 + Math.floor(Math.random() * 9000);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '0.0.0.0', () => s.close(() => resolve(true)));
     });
-    s.once('error', reject);
-  });
+    if (free) return port;
+  }
+  throw new Error('no free port found between 10000 and 19000');
 }
 
 /** A simulated LMS, started and registered with the tool by hand, as an admin would. */
