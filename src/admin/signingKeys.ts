@@ -11,7 +11,7 @@ import { DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT } from '../badges/contexts';
 import type { ExtraResolver } from '../badges/documentLoader';
 import { issuerIdentity, type IssuerIdentity } from '../badges/issuerIdentity';
 import { generateKeyPair, importKeyPair, type Ed25519KeyPair } from '../badges/keys';
-import type { Db } from '../db/database';
+import { type Db, isUniqueViolation } from '../db/database';
 import { signingKeys } from '../db/schema';
 import { decryptSecret, encryptSecret } from '../db/secrets';
 import { ConflictError } from '../web/errors';
@@ -62,10 +62,6 @@ interface Snapshot {
   methods: Map<string, MultikeyMethod>;
 }
 
-const isUniqueViolation = (e: unknown) => {
-  const err = e as { code?: string; cause?: { code?: string } };
-  return (err.code ?? err.cause?.code) === '23505';
-};
 
 export class SigningKeys {
   readonly identity: IssuerIdentity;

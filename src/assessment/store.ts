@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { CredentialDefinition } from '../credentials/model';
 import { evaluateCompletion } from '../credentials/completion';
-import type { Db } from '../db/database';
+import { type Db, isUniqueViolation } from '../db/database';
 import {
   assessments,
   auditLog,
@@ -202,7 +202,7 @@ export class AssessmentStore {
       });
     } catch (e) {
       // Two tabs starting at once: the partial unique index let one in; use it.
-      if ((e as { code?: string }).code === '23505' || (e as { cause?: { code?: string } }).cause?.code === '23505') {
+      if (isUniqueViolation(e)) {
         const [open] = await this.db
           .select()
           .from(submissions)

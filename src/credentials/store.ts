@@ -2,17 +2,10 @@
 // by it, so an id guessed from another course finds nothing. Writes carry the
 // lockVersion the person read: a stale write is a ConflictError, never a silent overwrite.
 import { and, asc, desc, eq, inArray, isNull, max, ne, sql } from 'drizzle-orm';
-import type { Db } from '../db/database';
+import { type Db, isUniqueViolation } from '../db/database';
 import { courseMembers, courseOutcomes, courses, credentialChanges, credentials, credentialVersions } from '../db/schema';
 import { ConflictError, ForbiddenError, NotFoundError } from '../web/errors';
 
-const UNIQUE_VIOLATION = '23505';
-const isUniqueViolation = (e: unknown, constraint?: string) => {
-  const err = e as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
-  const code = err.code ?? err.cause?.code;
-  const name = err.constraint ?? err.cause?.constraint;
-  return code === UNIQUE_VIOLATION && (!constraint || name === constraint);
-};
 
 const staleMessage = (what: string) =>
   new ConflictError(

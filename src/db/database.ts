@@ -12,6 +12,17 @@ import * as schema from './schema';
 
 export type Db = NodePgDatabase<typeof schema>;
 
+/**
+ * Whether an error is PostgreSQL's unique violation (23505), optionally of one constraint.
+ * drizzle wraps the driver's error, so the code may sit on the error or on its cause.
+ */
+export function isUniqueViolation(e: unknown, constraint?: string): boolean {
+  const err = e as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
+  const code = err.code ?? err.cause?.code;
+  const name = err.constraint ?? err.cause?.constraint;
+  return code === '23505' && (!constraint || name === constraint);
+}
+
 export interface Database {
   db: Db;
   pool: pg.Pool;
