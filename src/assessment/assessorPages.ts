@@ -9,13 +9,13 @@ import { EVIDENCE_KINDS, IDENTITY_METHODS, IDENTITY_REQUIREMENTS } from '../cred
 import type { Db } from '../db/database';
 import { can, requireCapability } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
+import { fieldText } from '../web/forms';
 import { AppError, ForbiddenError } from '../web/errors';
 import { idParam } from '../web/params';
 import { describeIdentity, ID_DOCUMENT_TYPES, type IdentityRecord, identityFromForm } from './identity';
 import { compareAssessors, scoreRubric } from './scoring';
 import type { AssessmentStore } from './store';
 
-const str = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) ? String(v[v.length - 1] ?? '') : '');
 const STATUSES = ['submitted', 'returned', 'accepted', 'rejected', 'second-marking'] as const;
 
 /** Levels and comments per criterion from the scoring form (level_<id>, comment_<id>). */
@@ -23,12 +23,12 @@ function marksFromForm(def: CredentialDefinition, body: Record<string, unknown>)
   const levels: Record<string, string> = {};
   const criterionComments: Record<string, string> = {};
   for (const c of def.rubric.criteria) {
-    const level = str(body[`level_${c.id}`]);
+    const level = fieldText(body[`level_${c.id}`]);
     if (c.levels.some((l) => l.id === level)) levels[c.id] = level;
-    const comment = str(body[`comment_${c.id}`]).trim().slice(0, 5000);
+    const comment = fieldText(body[`comment_${c.id}`]).trim().slice(0, 5000);
     if (comment) criterionComments[c.id] = comment;
   }
-  return { levels, criterionComments, overallComment: str(body.overallComment).trim().slice(0, 10000) };
+  return { levels, criterionComments, overallComment: fieldText(body.overallComment).trim().slice(0, 10000) };
 }
 
 /** The identity method the credential's supervision type suggests, to preselect it. */
@@ -54,7 +54,7 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
     try {
       const status = STATUSES.find((s) => s === req.query.status) ?? (req.query.status === 'all' ? undefined : req.query.status === undefined ? 'submitted' : undefined);
       const credentialId = Number(req.query.credential) > 0 ? Number(req.query.credential) : undefined;
-      const learner = str(req.query.learner).trim().slice(0, 100);
+      const learner = fieldText(req.query.learner).trim().slice(0, 100);
       const { rows, counts } = await store.queue(courseId(req), { status, credentialId, learner: learner || undefined, assessorId: me(req) });
       const list = await credentialsStore.listForCourse(courseId(req), { publishedOnly: true });
       res.render('assessment/queue', {
@@ -82,10 +82,10 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
 
   r.post('/settings', requireCapability('course:design'), async (req, res, next) => {
     try {
-      const maxAttempts = Number(str(req.body.maxAttempts));
+      const maxAttempts = Number(fieldText(req.body.maxAttempts));
       const values = { assessorNotLearner: req.body.assessorNotLearner === 'on', assessorNotTeacher: req.body.assessorNotTeacher === 'on', maxAttempts };
       if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20) {
-        return res.status(422).render('assessment/settings', { title: 'Assessment settings', launch: req.launch, base: base(req), csrf: csrfToken(req), values: { ...values, maxAttempts: str(req.body.maxAttempts) }, errors: { maxAttempts: 'Give a whole number of attempts from 1 to 20.' }, saved: false });
+        return res.status(422).render('assessment/settings', { title: 'Assessment settings', launch: req.launch, base: base(req), csrf: csrfToken(req), values: { ...values, maxAttempts: fieldText(req.body.maxAttempts) }, errors: { maxAttempts: 'Give a whole number of attempts from 1 to 20.' }, saved: false });
       }
       await store.saveSettings(courseId(req), me(req), values);
       res.redirect(303, `${base(req)}/assessments/settings?notice=saved`);
@@ -158,7 +158,7 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
   });
 
   r.post('/:submissionId/decide', async (req, res, next) => {
-    const values = Object.fromEntries(Object.entries(req.body as Record<string, unknown>).map(([k, v]) => [k, str(v)]));
+    const values = Object.fromEntries(Object.entries(req.body as Record<string, unknown>).map(([k, v]) => [k, fieldText(v)]));
     try {
       const data = await store.forAssessor(courseId(req), submissionId(req));
       const def = data.definition;
@@ -193,7 +193,7 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
 
   r.post('/:submissionId/second-marking', async (req, res, next) => {
     try {
-      const assessorId = Number(str(req.body.assessorId));
+      const assessorId = Number(fieldText(req.body.assessorId));
       if (!Number.isInteger(assessorId) || assessorId <= 0) {
         return await scoringPage(req, res, { form: 'second', values: {}, errors: { assessorId: 'Choose who should second-mark.' } }, 422);
       }
@@ -206,7 +206,7 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
   });
 
   r.post('/:submissionId/second-marking/complete', async (req, res, next) => {
-    const values = Object.fromEntries(Object.entries(req.body as Record<string, unknown>).map(([k, v]) => [k, str(v)]));
+    const values = Object.fromEntries(Object.entries(req.body as Record<string, unknown>).map(([k, v]) => [k, fieldText(v)]));
     try {
       const data = await store.forAssessor(courseId(req), submissionId(req));
       const marks = marksFromForm(data.definition, req.body);

@@ -11,6 +11,7 @@ import type { CredentialDefinition } from '../credentials/model';
 import { EVIDENCE_KINDS, fileTypeLabel, formatBytes } from '../credentials/vocabulary';
 import { requireCapability } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
+import { fieldText } from '../web/forms';
 import { AppError } from '../web/errors';
 import { idParam } from '../web/params';
 import { typeAllowed, sniffMimeType } from './fileType';
@@ -25,7 +26,6 @@ interface Failed {
   errors: Record<string, string>;
 }
 
-const str = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) ? String(v[v.length - 1] ?? '') : '');
 
 export function learnerRouter(db: Db, store: AssessmentStore, opts: { maxUploadBytes: number; production: boolean }): Router {
   const credentialsStore = new CredentialStore(db);
@@ -117,7 +117,7 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: { maxUploadB
 
   /** Adds one piece of evidence to the learner's draft. Bad input re-renders with what was typed. */
   r.post('/:submissionId/evidence', async (req, res, next) => {
-    const values: Record<string, string> = { kind: str(req.body.kind), criterionId: str(req.body.criterionId), title: str(req.body.title), url: str(req.body.url), body: str(req.body.body), badge: str(req.body.badge) };
+    const values: Record<string, string> = { kind: fieldText(req.body.kind), criterionId: fieldText(req.body.criterionId), title: fieldText(req.body.title), url: fieldText(req.body.url), body: fieldText(req.body.body), badge: fieldText(req.body.badge) };
     const fail = (errors: Record<string, string>, status = 422) => render(req, res, { form: 'evidence', values, errors }, status);
     try {
       const submissionId = idParam(req, 'submissionId', 'That submission does not exist, or it is not yours.');

@@ -24,3 +24,6 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown): Valida
   return result.success ? { ok: true, value: result.data } : { ok: false, errors: formErrors(result.error) };
 }
 
+
+/** A form field as text: the value, the last of repeated values, or '' when absent. */
+export const fieldText = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) ? String(v[v.length - 1] ?? '') : '');
