@@ -3,7 +3,7 @@
 // the unique index on issued_credentials.award_id admits one. A crash before the insert
 // leaves nothing but a spent status-list entry (harmless); the job then runs again.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { and, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { IdentityRecord } from '../assessment/identity';
 import type { CriterionResult, Grade } from '../assessment/scoring';
 import { audit } from '../assessment/store';
@@ -11,7 +11,7 @@ import type { Ob3Profile } from '../credentials/achievement';
 import type { CredentialDefinition } from '../credentials/model';
 import type { Db } from '../db/database';
 import { awards, credentialVersions, issuedCredentials, ltiUsers, outboxEvents } from '../db/schema';
-import { ConflictError, NotFoundError } from '../web/errors';
+import { AppError, ConflictError, NotFoundError } from '../web/errors';
 import { conformanceProblems } from './conformance';
 import { badgeUrls, buildOpenBadgeCredential } from './credentialBuilder';
 import { createDocumentLoader, type DocumentLoader, type ExtraResolver } from './documentLoader';
@@ -177,17 +177,15 @@ export class BadgeIssuer {
     return this.db.select().from(issuedCredentials).orderBy(desc(issuedCredentials.issuedAt)).limit(limit);
   }
 
-  async forAwards(awardIds: number[]): Promise<IssuedCredentialRow[]> {
-    if (!awardIds.length) return [];
-    return this.db.select().from(issuedCredentials).where(inArray(issuedCredentials.awardId, awardIds));
-  }
-
   /**
    * Revokes (revoked = true, with a reason) or reinstates a credential: the record and its
    * status-list bit change in one transaction, so the published list never disagrees.
    * `courseId` limits course staff to their course; admins pass undefined.
    */
-  async setRevoked(uuid: string, revoked: boolean, actor: { label: string; userId: number | null }, reason: string, courseId?: number): Promise<IssuedCredentialRow> {
+  async setRevoked(uuid: string, revoked: boolean, actor: { label: string; userId: number | null }, reasonInput: unknown, courseId?: number): Promise<IssuedCredentialRow> {
+    // A revocation always says why (it goes into the audit log); reinstating needs no reason.
+    const reason = typeof reasonInput === 'string' ? reasonInput.trim().slice(0, 500) : '';
+    if (revoked && !reason) throw new AppError('Give a reason for revoking: it is recorded in the audit log.', 422, 'REASON_REQUIRED', 'Go back, write the reason and revoke again.');
     return this.db.transaction(async (tx) => {
       const scope = courseId === undefined ? eq(issuedCredentials.id, uuid) : and(eq(issuedCredentials.id, uuid), eq(issuedCredentials.courseId, courseId));
       const [current] = await tx.select().from(issuedCredentials).where(scope).for('update');
