@@ -1,4 +1,4 @@
-// The fault test: the LMS's AGS endpoint fails 30% of requests at random, then goes down
+// The fault test: the LMS's AGS endpoint fails 30% of requests (spread evenly, so the count is reproducible), then goes down
 // completely for a while, then comes back; the tool is restarted in the middle. Meanwhile
 // learners submit, are returned, resubmit and are decided. Afterwards every learner's
 // grade at the LMS equals their latest state in microcred: none lost, none stale.
@@ -33,7 +33,7 @@ it('loses no grade and leaves none stale through random failures, an outage and 
   const learners = await rosterLearners(tool, teacher, LEARNERS);
   const q = (sql: string, params: unknown[] = []) => tool.database.pool.query(sql, params).then((r) => r.rows);
 
-  // Phase 1: 30% of AGS requests fail (500 or 429 with Retry-After), at random.
+  // Phase 1: 30% of AGS requests fail (500, or 429 with Retry-After), spread over the sequence.
   sim.agsFaults = { failRate: 0.3, down: false };
   const firsts = await Promise.all(learners.map((l) => submitComplete(tool, l, credentialId)));
   // Half are returned, half accepted.

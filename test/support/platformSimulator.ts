@@ -76,12 +76,15 @@ export class PlatformSimulator {
   readonly lineItems = new Map<string, Record<string, unknown> & { id: string; tag?: string; resourceId?: string }>();
   readonly scores = new Map<string, { userId: string; timestamp: string; [k: string]: unknown }>();
   /**
-   * Injected AGS faults: a share of requests fail at random (500, or 429 with Retry-After),
-   * or every request fails (down); latency is added to every AGS answer.
+   * Injected AGS faults: a share of requests fail (500, or 429 with Retry-After), or every
+   * request fails (down); latency is added to every AGS answer. The failing requests are
+   * spread evenly over the request sequence, not drawn at random, so a run with N requests
+   * always has floor(N × failRate) faults and a test that counts them cannot flake.
    */
   agsFaults: { failRate: number; down: boolean; latencyMs?: number } = { failRate: 0, down: false };
   /** AGS requests answered with a fault, and the most answered at once (for the passback benchmark). */
   agsFailures = 0;
+  private agsFlakyRequests = 0;
   agsInFlight = 0;
   agsPeakInFlight = 0;
   /** Line items whose scores are refused with 400 and this message, as an LMS refuses a bad score. */
@@ -253,6 +256,13 @@ export class PlatformSimulator {
     return Buffer.concat(chunks).toString('utf8');
   }
 
+  private nextFlakyRequestFails(): boolean {
+    const rate = this.agsFaults.failRate;
+    if (rate <= 0) return false;
+    const n = this.agsFlakyRequests++;
+    return Math.floor((n + 1) * rate) > Math.floor(n * rate);
+  }
+
   private json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
@@ -379,9 +389,9 @@ export class PlatformSimulator {
       this.agsPeakInFlight = Math.max(this.agsPeakInFlight, this.agsInFlight);
       res.once('close', () => this.agsInFlight--);
       if (this.agsFaults.latencyMs) await new Promise((r) => setTimeout(r, this.agsFaults.latencyMs));
-      if (this.agsFaults.down || Math.random() < this.agsFaults.failRate) {
+      if (this.agsFaults.down || this.nextFlakyRequestFails()) {
         this.agsFailures++;
-        if (!this.agsFaults.down && Math.random() < 0.3) {
+        if (!this.agsFaults.down && this.agsFailures % 3 === 0) {
           res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' });
           return res.end(JSON.stringify({ error: 'rate limited' }));
         }
