@@ -12,6 +12,7 @@ import { LtiServiceClient } from './lti/serviceClient';
 import { GradePassback } from './grades/passback';
 import { createFileStorage } from './assessment/fileStorage';
 import { AssessmentStore } from './assessment/store';
+import { QaStore } from './qa/store';
 import { type AppConfig, ConfigError, loadConfig } from './config';
 import { type Database, openDatabase } from './db/database';
 import { startHousekeeping } from './db/housekeeping';
@@ -34,6 +35,7 @@ export interface RunningApp {
   jobs: BackgroundJobs;
   services: LtiServiceClient;
   passback: GradePassback;
+  qa: QaStore;
   lti: Provider;
   stop(): Promise<void>;
 }
@@ -60,6 +62,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
   const services = new LtiServiceClient(lti, { concurrency: config.serviceConcurrency, timeoutMs: 10_000 });
   const signingKeys = new SigningKeys(database.db, config.encryptionKey, config.publicUrl);
   const badges = new BadgeIssuer(database.db, { publicUrl: config.publicUrl, did: signingKeys.did, keys: signingKeys, issuer, statusLists: new StatusLists(database.db) });
+  const qa = new QaStore(database.db);
   const passback = new GradePassback(database.db, services, { publicUrl: config.publicUrl, log });
   const jobs = new BackgroundJobs(database.db, database.url, log, {
     'issue-credential': { events: ['award.created'], key: (p) => `award-${String(p.awardId)}`, handler: async (p) => void (await badges.issueForAward(Number(p.awardId))) },
@@ -91,6 +94,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     assessment,
     uploads: { maxUploadBytes: config.maxUploadBytes, production: config.production },
     services,
+    qa,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, () => resolve(s));
@@ -115,6 +119,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     jobs,
     services,
     passback,
+    qa,
     lti,
     async stop() {
       if (stopped) return;

@@ -83,9 +83,14 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
   r.post('/settings', requireCapability('course:design'), async (req, res, next) => {
     try {
       const maxAttempts = Number(fieldText(req.body.maxAttempts));
-      const values = { assessorNotLearner: req.body.assessorNotLearner === 'on', assessorNotTeacher: req.body.assessorNotTeacher === 'on', maxAttempts };
-      if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20) {
-        return res.status(422).render('assessment/settings', { title: 'Assessment settings', launch: req.launch, base: base(req), csrf: csrfToken(req), values: { ...values, maxAttempts: fieldText(req.body.maxAttempts) }, errors: { maxAttempts: 'Give a whole number of attempts from 1 to 20.' }, saved: false });
+      const followUpMonths = Number(fieldText(req.body.followUpMonths));
+      const values = { assessorNotLearner: req.body.assessorNotLearner === 'on', assessorNotTeacher: req.body.assessorNotTeacher === 'on', maxAttempts, followUpMonths };
+      const errors: Record<string, string> = {};
+      if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20) errors.maxAttempts = 'Give a whole number of attempts from 1 to 20.';
+      if (!Number.isInteger(followUpMonths) || followUpMonths < 1 || followUpMonths > 36) errors.followUpMonths = 'Give a whole number of months from 1 to 36.';
+      if (Object.keys(errors).length) {
+        const typed = { ...values, maxAttempts: fieldText(req.body.maxAttempts), followUpMonths: fieldText(req.body.followUpMonths) };
+        return res.status(422).render('assessment/settings', { title: 'Assessment settings', launch: req.launch, base: base(req), csrf: csrfToken(req), values: typed, errors, saved: false });
       }
       await store.saveSettings(courseId(req), me(req), values);
       res.redirect(303, `${base(req)}/assessments/settings?notice=saved`);

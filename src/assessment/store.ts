@@ -37,9 +37,11 @@ export interface AssessmentSettings {
   assessorNotLearner: boolean;
   assessorNotTeacher: boolean;
   maxAttempts: number;
+  /** Months after an award before the follow-up survey is due. */
+  followUpMonths: number;
 }
 
-export const DEFAULT_SETTINGS: AssessmentSettings = { assessorNotLearner: true, assessorNotTeacher: false, maxAttempts: 3 };
+export const DEFAULT_SETTINGS: AssessmentSettings = { assessorNotLearner: true, assessorNotTeacher: false, maxAttempts: 3, followUpMonths: 6 };
 
 export interface NewEvidence {
   criterionId: string | null;
@@ -96,7 +98,7 @@ export class AssessmentStore {
   /** `db` may be an open transaction: inside one, never take a second connection from the pool. */
   async settings(courseId: number, db: Tx = this.db): Promise<AssessmentSettings> {
     const [row] = await db.select().from(courseAssessmentSettings).where(eq(courseAssessmentSettings.courseId, courseId));
-    return row ? { assessorNotLearner: row.assessorNotLearner, assessorNotTeacher: row.assessorNotTeacher, maxAttempts: row.maxAttempts } : { ...DEFAULT_SETTINGS };
+    return row ? { assessorNotLearner: row.assessorNotLearner, assessorNotTeacher: row.assessorNotTeacher, maxAttempts: row.maxAttempts, followUpMonths: row.followUpMonths } : { ...DEFAULT_SETTINGS };
   }
 
   async saveSettings(courseId: number, actorId: number, next: AssessmentSettings) {

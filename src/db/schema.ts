@@ -350,6 +350,10 @@ export const issuerProfile = pgTable('issuer_profile', {
   qaType: text('qa_type'),
   /** The institution's QA policy page, embedded as a QA alignment in issued credentials. */
   qaPolicyUrl: text('qa_policy_url'),
+  /** The QA policy itself, when the tool publishes it (at /quality-policy) instead of linking elsewhere. */
+  qaPolicyTitle: text('qa_policy_title'),
+  qaPolicyText: text('qa_policy_text'),
+  qaPolicyUpdatedAt: timestamp('qa_policy_updated_at', { withTimezone: true }),
   description: text('description'),
   logo: bytea('logo'),
   /** image/png | image/svg+xml | image/jpeg (detected from the content). */
@@ -456,6 +460,8 @@ export const courseAssessmentSettings = pgTable('course_assessment_settings', {
   assessorNotTeacher: boolean('assessor_not_teacher').notNull().default(false),
   /** How many attempts a learner has in all (the first submission and resubmissions). */
   maxAttempts: integer('max_attempts').notNull().default(3),
+  /** How many months after an award the learner is asked the follow-up survey (did they apply it?). */
+  followUpMonths: integer('follow_up_months').notNull().default(6),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   updatedBy: integer('updated_by').references(() => ltiUsers.id, { onDelete: 'set null' }),
 });
@@ -741,4 +747,76 @@ export const gradePassback = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.courseId, t.credentialId, t.learnerId] }), index('grade_passback_status_idx').on(t.courseId, t.status)],
+);
+
+// ---------------------------------------------------------------------------
+// Quality assurance: learner surveys, annual reviews
+// ---------------------------------------------------------------------------
+
+/**
+ * Which surveys a learner has answered or declined, per award: so each is asked once.
+ * It holds no answers; those are in survey_responses, which holds no identity.
+ */
+export const surveyParticipation = pgTable(
+  'survey_participation',
+  {
+    awardId: integer('award_id')
+      .notNull()
+      .references(() => awards.id, { onDelete: 'cascade' }),
+    /** award (right after the award) | follow-up (months later: was it applied?) */
+    kind: text('kind').notNull(),
+    /** answered | declined */
+    outcome: text('outcome').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.awardId, t.kind] })],
+);
+
+/**
+ * Survey answers, kept apart from identity for reporting: no learner, no award, and only
+ * the month of answering, so a response cannot be joined back to the person who gave it.
+ */
+export const surveyResponses = pgTable(
+  'survey_responses',
+  {
+    id: serial('id').primaryKey(),
+    courseId: integer('course_id')
+      .notNull()
+      .references(() => courses.id, { onDelete: 'cascade' }),
+    credentialId: integer('credential_id')
+      .notNull()
+      .references(() => credentials.id, { onDelete: 'cascade' }),
+    /** award | follow-up */
+    kind: text('kind').notNull(),
+    /** 1–5 (award survey). */
+    satisfaction: integer('satisfaction'),
+    /** 1–5: relevance to the learner's work or studies (award survey). */
+    relevance: integer('relevance'),
+    /** 0–10: would recommend (award survey). */
+    recommend: integer('recommend'),
+    /** 1–5: how much of the learning has been applied (follow-up, Kirkpatrick level 3). */
+    applied: integer('applied'),
+    comment: text('comment').notNull().default(''),
+    /** YYYY-MM: the month the answer was given, no finer. */
+    month: text('month').notNull(),
+  },
+  (t) => [index('survey_responses_credential_idx').on(t.credentialId, t.kind)],
+);
+
+/** The annual review of a credential: what was found and what was changed. Published; append-only. */
+export const credentialReviews = pgTable(
+  'credential_reviews',
+  {
+    id: serial('id').primaryKey(),
+    credentialId: integer('credential_id')
+      .notNull()
+      .references(() => credentials.id, { onDelete: 'cascade' }),
+    /** The version that was current when reviewed. */
+    versionNo: integer('version_no').notNull(),
+    reviewerId: integer('reviewer_id').references(() => ltiUsers.id, { onDelete: 'set null' }),
+    summary: text('summary').notNull(),
+    changesMade: text('changes_made').notNull(),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('credential_reviews_credential_idx').on(t.credentialId, t.reviewedAt)],
 );

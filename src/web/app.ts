@@ -29,6 +29,7 @@ import { launchRouter } from './launchPages';
 import { securityHeaders } from './security';
 import { sessionMiddleware } from './session';
 import { useViews } from './views';
+import type { QaStore } from '../qa/store';
 
 export interface AppDeps {
   database: Database;
@@ -49,6 +50,7 @@ export interface AppDeps {
   assessment: AssessmentStore;
   uploads: { maxUploadBytes: number; production: boolean };
   services: LtiServiceClient;
+  qa: QaStore;
 }
 
 export function createApp(deps: AppDeps) {
@@ -134,7 +136,7 @@ export function createApp(deps: AppDeps) {
 
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
   app.use('/admin', adminRouter({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, signingKeys: deps.signingKeys, badges: deps.badges, publicUrl: deps.publicUrl }));
-  app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, deps.uploads, deps.badges, deps.services, { passback: deps.passback, jobs: deps.jobs }));
+  app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, deps.uploads, deps.badges, deps.services, { passback: deps.passback, jobs: deps.jobs }, deps.qa));
 
   app.use((_req, _res, next) => next(new NotFoundError()));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -21,6 +21,8 @@ import { courseDashboardRouter, renderCourseDashboard } from './courseDashboard'
 import { gradeRouter } from '../grades/gradePages';
 import type { GradePassback } from '../grades/passback';
 import type { BackgroundJobs } from '../jobs/backgroundJobs';
+import type { QaStore } from '../qa/store';
+import { qualityRouter } from '../qa/qualityPages';
 import { UnauthorizedError } from './errors';
 import { hashSessionId, SESSION_COOKIE } from './session';
 
@@ -97,7 +99,7 @@ export function loadLaunch(db: Db) {
   };
 }
 
-export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore, assessment: AssessmentStore, uploads: { maxUploadBytes: number; production: boolean }, badges: BadgeIssuer, services: LtiServiceClient, grades: { passback: GradePassback; jobs: BackgroundJobs }): Router {
+export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore, assessment: AssessmentStore, uploads: { maxUploadBytes: number; production: boolean }, badges: BadgeIssuer, services: LtiServiceClient, grades: { passback: GradePassback; jobs: BackgroundJobs }, qa: QaStore): Router {
   const r = Router({ mergeParams: true });
   r.use('/:launchId', loadLaunch(db));
   r.use('/:launchId/credentials/:credentialId/my-work', learnerRouter(db, assessment, uploads));
@@ -111,6 +113,7 @@ export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileSto
   r.use('/:launchId/roster', courseDashboardRouter(db, services));
   r.use('/:launchId/grades', gradeRouter(db, grades.passback, grades.jobs));
   r.use('/:launchId/deep-linking', deepLinkingRouter(db, publicUrl));
+  r.use('/:launchId/quality', qualityRouter(db, qa));
   const credentialStore = new CredentialStore(db);
   r.get('/:launchId', async (req, res, next) => {
     try {
