@@ -10,6 +10,8 @@
  * Nothing is saved here: the result is a preview with the valid rows and, per row,
  * what is wrong. Row numbers count records the way a spreadsheet shows them: the
  * header is row 1, the first outcome row 2.
+ *
+ * Writing CSV (the QA dashboard's exports) is here too: `formatCsv`.
  */
 import { csvRowSchema, type CourseOutcomeInput } from './validation';
 
@@ -219,4 +221,19 @@ export function parseCourseOutcomesCsv(text: string, options: ParseCourseOutcome
     preview.valid = preview.valid.filter((r) => r.row < lastRow);
   }
   return preview;
+}
+
+/**
+ * Write rows as RFC 4180 CSV (CRLF, quoted where needed). A cell that a spreadsheet would
+ * run as a formula (=, +, -, @, tab, CR at the start) is prefixed with ' so an exported
+ * title can never execute (CSV injection); numbers are written as they are.
+ */
+export function formatCsv(rows: readonly (readonly (string | number | undefined | null)[])[]): string {
+  const cell = (v: string | number | undefined | null) => {
+    if (v === undefined || v === null) return '';
+    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+    const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 }

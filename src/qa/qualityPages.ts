@@ -1,11 +1,140 @@
-// The QA dashboard inside a launch: per credential, for the course's teachers only.
-import { Router } from 'express';
+// The QA dashboard inside a launch (/app/:launchId/quality…): for the course's teachers only.
+// The course's credentials with their figures, one credential's dashboard with charts, CSV
+// exports, and the annual review (recorded here, published in the public catalogue).
+import express, { type Request, type Response, Router } from 'express';
 import type { Db } from '../db/database';
 import { requireCapability } from '../web/authz';
-import type { QaStore } from './store';
+import { csrfToken, requireCsrf } from '../web/csrf';
+import { NotFoundError } from '../web/errors';
+import { fieldText } from '../web/forms';
+import { idParam } from '../web/params';
+import { agreementCsv, figuresCsv, qualityCharts, qualityFormat } from './qualityReport';
+import { type CredentialQuality, type QaStore, REVIEW_INTERVAL_MONTHS } from './store';
 
-export function qualityRouter(_db: Db, _qa: QaStore): Router {
+/** The review form's limits; the texts are published, so they are kept to a readable size. */
+export const REVIEW_LIMITS = { summary: 4000, changesMade: 4000 };
+
+export interface ReviewInput {
+  summary: string;
+  changesMade: string;
+}
+
+/** Checks a review; each message says how to fix it. */
+export function reviewProblems(input: ReviewInput): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (input.summary.trim().length < 10) errors.summary = 'Write what the review found, in at least a sentence (10 characters or more).';
+  else if (input.summary.length > REVIEW_LIMITS.summary) errors.summary = `Keep the summary to ${REVIEW_LIMITS.summary} characters (it has ${input.summary.length}).`;
+  if (input.changesMade.trim().length < 2) errors.changesMade = 'Say what was changed as a result, or write “No changes” if none were needed.';
+  else if (input.changesMade.length > REVIEW_LIMITS.changesMade) errors.changesMade = `Keep the changes to ${REVIEW_LIMITS.changesMade} characters (it has ${input.changesMade.length}).`;
+  return errors;
+}
+
+/** Sends a CSV download with a file name that says what and when. */
+export function sendCsv(res: Response, name: string, body: string) {
+  res.set('content-type', 'text/csv; charset=utf-8');
+  res.set('content-disposition', `attachment; filename="${name}-${new Date().toISOString().slice(0, 10)}.csv"`);
+  res.set('cache-control', 'no-store');
+  res.send(body);
+}
+
+export function qualityRouter(_db: Db, qa: QaStore): Router {
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:design'));
+  r.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  r.use(requireCsrf);
+
+  const courseId = (req: Request) => req.launch!.courseId!;
+  const base = (req: Request) => `/app/${req.launch!.id}`;
+  const one = async (req: Request): Promise<CredentialQuality> => {
+    const credentialId = idParam(req, 'credentialId', 'That credential does not exist in this course.');
+    const [q] = await qa.quality({ courseId: courseId(req), credentialId });
+    if (!q) throw new NotFoundError('That credential is not published in this course, so it has no quality figures yet.', 'NOT_FOUND', 'Publish the credential first; its dashboard fills as learners submit and are assessed.');
+    return q;
+  };
+
+  const renderCredential = async (req: Request, res: Response, q: CredentialQuality, form: { values: ReviewInput; errors: Record<string, string> }, status = 200) => {
+    const [reviews, changes] = await Promise.all([qa.reviews(q.credentialId), qa.changeLog(q.credentialId)]);
+    res.status(status).render('qa/credential-quality', {
+      title: `Quality: ${q.title}`,
+      launch: req.launch,
+      base: base(req),
+      csrf: csrfToken(req),
+      q,
+      charts: qualityCharts(q),
+      fmt: qualityFormat,
+      reviews,
+      changes,
+      reviewIntervalMonths: REVIEW_INTERVAL_MONTHS,
+      values: form.values,
+      errors: form.errors,
+      saved: req.query.notice === 'reviewed',
+      csvBase: `${base(req)}/quality/${q.credentialId}`,
+    });
+  };
+
+  r.get('/', async (req, res, next) => {
+    try {
+      const rows = await qa.quality({ courseId: courseId(req) });
+      res.render('qa/course-quality', { title: 'Quality dashboard', launch: req.launch, base: base(req), rows, fmt: qualityFormat, csvBase: `${base(req)}/quality` });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/figures.csv', async (req, res, next) => {
+    try {
+      sendCsv(res, 'quality-figures', figuresCsv(await qa.quality({ courseId: courseId(req) })));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/agreement.csv', async (req, res, next) => {
+    try {
+      sendCsv(res, 'assessor-agreement', agreementCsv(await qa.quality({ courseId: courseId(req) })));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/:credentialId', async (req, res, next) => {
+    try {
+      await renderCredential(req, res, await one(req), { values: { summary: '', changesMade: '' }, errors: {} });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/:credentialId/figures.csv', async (req, res, next) => {
+    try {
+      const q = await one(req);
+      sendCsv(res, `quality-figures-${q.credentialId}`, figuresCsv([q]));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/:credentialId/agreement.csv', async (req, res, next) => {
+    try {
+      const q = await one(req);
+      sendCsv(res, `assessor-agreement-${q.credentialId}`, agreementCsv([q]));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/:credentialId/reviews', async (req, res, next) => {
+    try {
+      const q = await one(req);
+      const values = { summary: fieldText(req.body.summary), changesMade: fieldText(req.body.changesMade) };
+      const errors = reviewProblems(values);
+      if (Object.keys(errors).length) return await renderCredential(req, res, q, { values, errors }, 422);
+      await qa.recordReview(courseId(req), q.credentialId, req.launch!.userId, { summary: values.summary.trim(), changesMade: values.changesMade.trim() });
+      res.redirect(303, `${base(req)}/quality/${q.credentialId}?notice=reviewed#reviews`);
+    } catch (e) {
+      next(e);
+    }
+  });
+
   return r;
 }

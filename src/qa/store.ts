@@ -1,10 +1,25 @@
 // Database access for quality assurance: survey aggregates (never below the privacy floor),
 // annual reviews, and the figures of the QA dashboard. Everything here reads counts and
 // anonymous answers; nothing returns a learner's identity.
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { CredentialDefinition } from '../credentials/model';
 import type { Db } from '../db/database';
-import { credentialChanges, credentialReviews, credentialVersions, credentials, surveyResponses } from '../db/schema';
+import {
+  assessments,
+  awards,
+  courseMembers,
+  courses,
+  credentialChanges,
+  credentialReviews,
+  credentialVersions,
+  credentials,
+  issuedCredentials,
+  submissions,
+  surveyResponses,
+} from '../db/schema';
 import { ConflictError } from '../web/errors';
+import { type CredentialFigures, credentialFigures } from './figures';
 import { PRIVACY_FLOOR, netPromoterScore, type ScaleSummary, summariseScale } from './metrics';
 
 /** A review is due this many months after the last one (or after first publication). */
@@ -47,8 +62,89 @@ export function addMonths(date: Date, months: number): Date {
   return d;
 }
 
+/** Everything the QA dashboard shows for one published credential. */
+export interface CredentialQuality {
+  credentialId: number;
+  courseId: number;
+  courseTitle: string;
+  title: string;
+  versionNo: number;
+  figures: CredentialFigures;
+  survey: SurveySummary;
+  review: ReviewState;
+}
+
 export class QaStore {
   constructor(private readonly db: Db) {}
+
+  /**
+   * The dashboard figures of published credentials: one course's (instructors) or the whole
+   * institution's (admins). Seven queries whatever the number of credentials and learners.
+   */
+  async quality(scope: { courseId?: number; credentialId?: number } = {}): Promise<CredentialQuality[]> {
+    const where: SQL[] = [eq(credentialVersions.status, 'published')];
+    if (scope.courseId !== undefined) where.push(eq(credentials.courseId, scope.courseId));
+    if (scope.credentialId !== undefined) where.push(eq(credentials.id, scope.credentialId));
+    const offered = await this.db
+      .select({ credentialId: credentials.id, courseId: credentials.courseId, courseTitle: courses.title, courseLabel: courses.label, versionNo: credentialVersions.versionNo, definition: credentialVersions.definition })
+      .from(credentialVersions)
+      .innerJoin(credentials, eq(credentials.id, credentialVersions.credentialId))
+      .innerJoin(courses, eq(courses.id, credentials.courseId))
+      .where(and(...where))
+      .orderBy(courses.title, credentials.id);
+    if (offered.length === 0) return [];
+    const ids = offered.map((o) => o.credentialId);
+    const courseIds = [...new Set(offered.map((o) => o.courseId))];
+    const second = alias(assessments, 'second_assessment');
+    const [enrolled, attempts, awarded, revoked, pairs, surveys, reviews] = await Promise.all([
+      this.db
+        .select({ courseId: courseMembers.courseId, n: count() })
+        .from(courseMembers)
+        .where(and(inArray(courseMembers.courseId, courseIds), eq(courseMembers.appRole, 'learner'), eq(courseMembers.status, 'active')))
+        .groupBy(courseMembers.courseId),
+      this.db
+        .select({ credentialId: submissions.credentialId, learnerId: submissions.learnerId, attemptNo: submissions.attemptNo, status: submissions.status, submittedAt: submissions.submittedAt })
+        .from(submissions)
+        .where(inArray(submissions.credentialId, ids)),
+      this.db.select({ credentialId: awards.credentialId, learnerId: awards.learnerId, awardedAt: awards.awardedAt }).from(awards).where(inArray(awards.credentialId, ids)),
+      this.db
+        .select({ credentialId: issuedCredentials.credentialId, n: count() })
+        .from(issuedCredentials)
+        .where(and(inArray(issuedCredentials.credentialId, ids), isNotNull(issuedCredentials.revokedAt)))
+        .groupBy(issuedCredentials.credentialId),
+      // Second-marked attempts: the primary and the second assessor's completed scorings.
+      this.db
+        .select({ credentialId: submissions.credentialId, definition: credentialVersions.definition, primary: assessments.levels, second: second.levels })
+        .from(assessments)
+        .innerJoin(second, and(eq(second.submissionId, assessments.submissionId), eq(second.role, 'second'), eq(second.status, 'completed')))
+        .innerJoin(submissions, eq(submissions.id, assessments.submissionId))
+        .innerJoin(credentialVersions, eq(credentialVersions.id, submissions.credentialVersionId))
+        .where(and(inArray(submissions.credentialId, ids), eq(assessments.role, 'primary'), eq(assessments.status, 'completed'))),
+      this.surveySummaries(ids),
+      this.reviewStates(ids),
+    ]);
+    return offered.map((o) => {
+      const def = o.definition as unknown as CredentialDefinition;
+      const mine = <T extends { credentialId: number }>(rows: T[]) => rows.filter((r) => r.credentialId === o.credentialId);
+      const figures = credentialFigures({
+        enrolled: enrolled.find((e) => e.courseId === o.courseId)?.n ?? 0,
+        attempts: mine(attempts),
+        awards: mine(awarded),
+        revoked: mine(revoked)[0]?.n ?? 0,
+        pairs: mine(pairs).map((p) => ({ criteria: (p.definition as unknown as CredentialDefinition).rubric?.criteria ?? [], primary: p.primary, second: p.second })),
+      });
+      return {
+        credentialId: o.credentialId,
+        courseId: o.courseId,
+        courseTitle: o.courseTitle ?? o.courseLabel ?? `Course ${o.courseId}`,
+        title: def.title ?? 'Untitled micro-credential',
+        versionNo: o.versionNo,
+        figures,
+        survey: surveys.get(o.credentialId)!,
+        review: reviews.get(o.credentialId)!,
+      };
+    });
+  }
 
   /** Survey aggregates per credential. Figures below the privacy floor are left out. */
   async surveySummaries(credentialIds: number[]): Promise<Map<number, SurveySummary>> {

@@ -13,7 +13,8 @@ import type { AdminAccounts } from '../admin/accounts';
 import type { DynamicRegistrations } from '../admin/dynamicRegistration';
 import type { IssuerProfileStore } from '../admin/issuerProfile';
 import type { SigningKeys } from '../admin/signingKeys';
-import { adminRouter, canvasConfigHandler, configurePassport } from '../admin/routes';
+import { adminRouter, canvasConfigHandler, configurePassport, requireAdmin } from '../admin/routes';
+import { adminQualityRouter } from '../admin/qualityRoutes';
 import type { BadgeIssuer } from '../badges/issuance';
 import type { GradePassback } from '../grades/passback';
 import type { BackgroundJobs } from '../jobs/backgroundJobs';
@@ -135,6 +136,7 @@ export function createApp(deps: AppDeps) {
   app.use(passport.session());
 
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
+  app.use('/admin/quality', requireAdmin, adminQualityRouter(deps.qa));
   app.use('/admin', adminRouter({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, signingKeys: deps.signingKeys, badges: deps.badges, publicUrl: deps.publicUrl }));
   app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, deps.uploads, deps.badges, deps.services, { passback: deps.passback, jobs: deps.jobs }, deps.qa));
 

@@ -1,0 +1,59 @@
+// The institution's QA dashboard in the admin console (/admin/quality…): every published
+// credential in every course, with the same figures and charts the course's teachers see.
+// Mounted behind requireAdmin; read-only (reviews are recorded by the course's teachers).
+import { type Request, Router } from 'express';
+import { sendCsv } from '../qa/qualityPages';
+import { agreementCsv, figuresCsv, qualityCharts, qualityFormat } from '../qa/qualityReport';
+import type { QaStore } from '../qa/store';
+import { csrfToken } from '../web/csrf';
+import { NotFoundError } from '../web/errors';
+import { idParam } from '../web/params';
+
+export function adminQualityRouter(qa: QaStore): Router {
+  const r = Router();
+  const locals = (req: Request) => ({ csrf: csrfToken(req), admin: req.user, fmt: qualityFormat });
+
+  r.get('/', async (req, res, next) => {
+    try {
+      const rows = await qa.quality();
+      const totals = {
+        credentials: rows.length,
+        courses: new Set(rows.map((q) => q.courseId)).size,
+        awarded: rows.reduce((n, q) => n + q.figures.awarded, 0),
+        overdue: rows.filter((q) => q.review.overdue).length,
+      };
+      res.render('admin/quality', { title: 'Quality across the institution', ...locals(req), rows, totals });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/figures.csv', async (_req, res, next) => {
+    try {
+      sendCsv(res, 'institution-quality-figures', figuresCsv(await qa.quality()));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/agreement.csv', async (_req, res, next) => {
+    try {
+      sendCsv(res, 'institution-assessor-agreement', agreementCsv(await qa.quality()));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/:credentialId', async (req, res, next) => {
+    try {
+      const credentialId = idParam(req, 'credentialId', 'That credential does not exist.');
+      const [q] = await qa.quality({ credentialId });
+      if (!q) throw new NotFoundError('That credential does not exist or is not published.', 'NOT_FOUND', 'Pick a credential from the list.');
+      const [reviews, changes] = await Promise.all([qa.reviews(credentialId), qa.changeLog(credentialId)]);
+      res.render('admin/quality-credential', { title: `Quality: ${q.title}`, ...locals(req), q, charts: qualityCharts(q), reviews, changes });
+    } catch (e) {
+      next(e);
+    }
+  });
+  return r;
+}
