@@ -1,7 +1,8 @@
 // The institution's issuer profile: legal name, web address, contact, country/region,
-// description, awarding-body identifiers, quality-assurance body and logo. Credential design
-// takes its defaults from it (forCredentials); issuance takes the Open Badges 3.0 `Profile`
-// and the QA details to embed (forIssuance).
+// description, awarding-body identifiers, quality-assurance body and logo, and the QA policy
+// text microcred publishes at /quality-policy. Credential design takes its defaults from it
+// (forCredentials); issuance takes the Open Badges 3.0 `Profile` and the QA details to embed
+// (forIssuance).
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { sniffMimeType } from '../assessment/fileType';
@@ -74,6 +75,36 @@ export const issuerProfileSchema = z.object({
   qaPolicyUrl: httpUrl('Enter the full address of the QA policy, e.g. https://www.uni.example/quality'),
 });
 export type IssuerProfileInput = z.infer<typeof issuerProfileSchema>;
+
+/** The QA policy text is published as a page, so it is bounded like one. */
+export const MAX_QA_POLICY_CHARS = 20000;
+
+/** Where the tool publishes the institution's QA policy text. */
+export const QA_POLICY_PATH = '/quality-policy';
+
+/**
+ * The QA policy form. An empty text takes the page down (the external web address, if any,
+ * stays in use). Browsers send textarea line breaks as CRLF; they are counted as one
+ * character, as the person typing sees them.
+ */
+export const qaPolicySchema = z.object({
+  title: z.preprocess(
+    (v) => text(v).trim(),
+    z.string().max(200, 'Keep the title to 200 characters or fewer.'),
+  ),
+  text: z.preprocess(
+    (v) => text(v).replace(/\r\n?/g, '\n').trim(),
+    z.string().max(MAX_QA_POLICY_CHARS, `Keep the policy to ${MAX_QA_POLICY_CHARS.toLocaleString('en')} characters or fewer.`),
+  ),
+});
+export type QaPolicyInput = z.infer<typeof qaPolicySchema>;
+
+/** The published QA policy text. */
+export interface QaPolicy {
+  title: string;
+  text: string;
+  updatedAt: Date;
+}
 
 /** The stored profile, with what is known about the logo (its bytes are read only when served). */
 export type IssuerProfileRecord = IssuerProfileInput & { logoType?: string; logoSize?: number };
@@ -166,7 +197,10 @@ export type Ob3IssuerProfile = {
 export interface IssuanceIssuer {
   /** The credential's `issuer`. */
   profile: Ob3IssuerProfile;
-  /** Quality assurance (Annex I element 11), to embed as an ext:QualityAssurance alignment. */
+  /**
+   * Quality assurance (Annex I element 11), to embed as an ext:QualityAssurance alignment:
+   * the admin's external policy page, else the text published at /quality-policy.
+   */
   qaPolicyUrl?: string;
   qaBodyName?: string;
   qaBodyUrl?: string;
@@ -175,7 +209,8 @@ export interface IssuanceIssuer {
 
 const countryNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
 
-function countryName(code: string): string | undefined {
+/** The English name of an ISO 3166-1 alpha-2 code, e.g. "Netherlands" for NL; undefined if unknown. */
+export function countryName(code: string): string | undefined {
   try {
     return countryNames.of(code) ?? undefined;
   } catch {
@@ -264,13 +299,50 @@ export class IssuerProfileStore {
   async forIssuance(publicUrl: string, did: string): Promise<IssuanceIssuer | undefined> {
     const p = await this.get();
     if (!p) return undefined;
+    const qaPolicyUrl = await this.qaPolicyUrl(publicUrl, p);
     return {
       profile: toProfile(p, publicUrl, did),
-      ...(p.qaPolicyUrl ? { qaPolicyUrl: p.qaPolicyUrl } : {}),
+      ...(qaPolicyUrl ? { qaPolicyUrl } : {}),
       ...(p.qaBodyName ? { qaBodyName: p.qaBodyName } : {}),
       ...(p.qaBodyUrl ? { qaBodyUrl: p.qaBodyUrl } : {}),
       ...(p.qaType ? { qaType: p.qaType } : {}),
     };
+  }
+
+  // --- the QA policy ----------------------------------------------------------------
+
+  /** The policy text the tool publishes, if an administrator wrote one. */
+  async qaPolicy(): Promise<QaPolicy | undefined> {
+    const [row] = await this.db
+      .select({ title: issuerProfile.qaPolicyTitle, text: issuerProfile.qaPolicyText, updatedAt: issuerProfile.qaPolicyUpdatedAt })
+      .from(issuerProfile)
+      .where(eq(issuerProfile.id, 1));
+    if (!row?.text) return undefined;
+    return { title: row.title || 'Quality assurance policy', text: row.text, updatedAt: row.updatedAt ?? new Date(0) };
+  }
+
+  /**
+   * Saves the policy text (an empty text takes the page down). The policy belongs to the
+   * issuer profile, so the profile must exist first: false when it does not.
+   */
+  async saveQaPolicy(input: QaPolicyInput): Promise<boolean> {
+    const updated = await this.db
+      .update(issuerProfile)
+      .set({ qaPolicyTitle: input.title || null, qaPolicyText: input.text || null, qaPolicyUpdatedAt: new Date() })
+      .where(eq(issuerProfile.id, 1))
+      .returning({ id: issuerProfile.id });
+    return updated.length > 0;
+  }
+
+  /**
+   * The one address of the institution's QA policy, used in every link and in issued
+   * credentials: the external page the admin gave, else the text published here, else none.
+   * `profile` saves a read when the caller has it already.
+   */
+  async qaPolicyUrl(publicUrl: string, profile?: IssuerProfileRecord): Promise<string | undefined> {
+    const p = profile ?? (await this.get());
+    if (p?.qaPolicyUrl) return p.qaPolicyUrl;
+    return (await this.qaPolicy()) ? `${publicUrl}${QA_POLICY_PATH}` : undefined;
   }
 }
 

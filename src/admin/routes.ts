@@ -25,6 +25,9 @@ import {
   issuerProfileSchema,
   type LogoChange,
   MAX_LOGO_BYTES,
+  MAX_QA_POLICY_CHARS,
+  QA_POLICY_PATH,
+  qaPolicySchema,
 } from './issuerProfile';
 import type { SigningKeys } from './signingKeys';
 import type { BadgeIssuer } from '../badges/issuance';
@@ -67,6 +70,11 @@ const safeNext = (n: unknown) => (typeof n === 'string' && /^\/admin(\/|$)/.test
 
 export function adminRouter(deps: AdminDeps): Router {
   const r = Router();
+  // The QA policy text may be long (up to 20,000 characters, each up to 9 bytes URL-encoded),
+  // more than the console's 64 kB; its parser runs first, so the general one leaves it alone.
+  // Only for a signed-in admin, like the logo upload below.
+  const policyBody = express.urlencoded({ extended: false, limit: '256kb' });
+  r.post('/quality-policy', (req: Request, res: Response, next: NextFunction) => (req.user ? policyBody(req, res, next) : next()));
   r.use(express.urlencoded({ extended: false, limit: '64kb' }));
   // The issuer form carries a logo, so it is multipart; it is parsed before the CSRF check
   // because the token travels in the form body. Only for a signed-in admin: nobody else can
@@ -281,6 +289,49 @@ export function adminRouter(deps: AdminDeps): Router {
       }
       await deps.issuer.save(parsed.data, logo);
       res.redirect(303, '/admin/issuer?notice=saved');
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  // --- the institution's QA policy, published at /quality-policy -----------
+  const qaPolicyPage = async (req: Request, res: Response, values: Record<string, unknown>, errors: FieldErrors, status = 200) => {
+    const profile = await deps.issuer.get();
+    const policy = await deps.issuer.qaPolicy();
+    res.status(status).render('admin/quality-policy', {
+      title: 'Quality-assurance policy',
+      csrf: csrfToken(req),
+      admin: req.user,
+      values,
+      errors,
+      notice: req.query.notice,
+      hasProfile: Boolean(profile),
+      externalUrl: profile?.qaPolicyUrl,
+      publishedUrl: `${deps.publicUrl}${QA_POLICY_PATH}`,
+      effectiveUrl: await deps.issuer.qaPolicyUrl(deps.publicUrl, profile),
+      updatedAt: policy?.updatedAt,
+      maxChars: MAX_QA_POLICY_CHARS,
+    });
+  };
+
+  r.get('/quality-policy', async (req, res, next) => {
+    try {
+      const policy = await deps.issuer.qaPolicy();
+      await qaPolicyPage(req, res, { title: policy?.title ?? '', text: policy?.text ?? '' }, {});
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/quality-policy', async (req, res, next) => {
+    try {
+      const typed = { title: req.body.title ?? '', text: req.body.text ?? '' };
+      const parsed = qaPolicySchema.safeParse(req.body);
+      if (!parsed.success) return await qaPolicyPage(req, res, typed, formErrors(parsed.error), 422);
+      if (!(await deps.issuer.saveQaPolicy(parsed.data))) {
+        return await qaPolicyPage(req, res, typed, { _form: 'Fill in the issuer profile first: the policy is published under the institution’s name. Nothing was saved.' }, 409);
+      }
+      res.redirect(303, `/admin/quality-policy?notice=${parsed.data.text ? 'saved' : 'removed'}`);
     } catch (e) {
       next(e);
     }

@@ -20,6 +20,7 @@ import { countEvidence, credentialProgress } from './progress';
 import { scoreRubric } from './scoring';
 import type { AssessmentStore, NewEvidence } from './store';
 import { verifyPriorBadge } from './priorBadge';
+import { SurveyStore } from '../qa/surveys';
 
 interface Failed {
   values: Record<string, string>;
@@ -29,6 +30,7 @@ interface Failed {
 
 export function learnerRouter(db: Db, store: AssessmentStore, opts: { maxUploadBytes: number; production: boolean }): Router {
   const credentialsStore = new CredentialStore(db);
+  const surveys = new SurveyStore(db);
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:learn'));
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: opts.maxUploadBytes, files: 1, fields: 30, fieldSize: 1024 * 1024 } }).single('file');
@@ -64,6 +66,8 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: { maxUploadB
     });
     const settings = await store.settings(courseId(req));
     const award = await store.awardFor(courseId(req), credentialId(req), learnerId(req));
+    // The short survey right after the award, offered here too while it is unanswered.
+    const awardSurvey = award && (await surveys.pendingFor(courseId(req), learnerId(req), settings.followUpMonths)).find((s) => s.awardId === award.id && s.kind === 'award');
     res.status(status).render('assessment/my-work', {
       title: `My work · ${def.title ?? 'Micro-credential'}`,
       launch: req.launch,
@@ -89,6 +93,7 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: { maxUploadB
       attemptsLeft: Math.max(0, settings.maxAttempts - (current?.attemptNo ?? 0)),
       maxAttempts: settings.maxAttempts,
       award,
+      awardSurveyUrl: awardSurvey ? `/app/${req.launch!.id}/surveys/${awardSurvey.awardId}/award` : undefined,
       evidenceKinds: EVIDENCE_KINDS,
       fileRules: Object.fromEntries(def.rubric.criteria.map((c) => [c.id, { types: c.evidence.allowedFileTypes.map(fileTypeLabel).join(', '), max: formatBytes(Math.min(c.evidence.maxFileSizeBytes ?? opts.maxUploadBytes, opts.maxUploadBytes)) }])),
       maxUpload: formatBytes(opts.maxUploadBytes),

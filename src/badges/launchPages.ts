@@ -6,6 +6,7 @@ import { inArray } from 'drizzle-orm';
 import type { AssessmentStore } from '../assessment/store';
 import type { Db } from '../db/database';
 import { ltiUsers } from '../db/schema';
+import { holderCode } from '../qa/surveys';
 import { requireCapability } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { idParam } from '../web/params';
@@ -13,7 +14,7 @@ import { badgeUrls } from './credentialBuilder';
 import type { BadgeIssuer } from './issuance';
 import { credentialState, linkedInUrl } from './publicPages';
 
-export function badgeLaunchRouter(db: Db, issuer: BadgeIssuer, assessment: AssessmentStore, publicUrl: string): Router {
+export function badgeLaunchRouter(db: Db, issuer: BadgeIssuer, assessment: AssessmentStore, publicUrl: string, encryptionKey: Buffer): Router {
   const urls = badgeUrls(publicUrl);
   const r = Router({ mergeParams: true });
   r.use(express.urlencoded({ extended: false, limit: '64kb' }));
@@ -36,6 +37,8 @@ export function badgeLaunchRouter(db: Db, issuer: BadgeIssuer, assessment: Asses
             state: credentialState(row),
             grade: (award?.grade as { text?: string } | null)?.text,
             share: urls.credential(row.id),
+            // Proof of holding for the follow-up survey on the public page, once the learner has left the LMS.
+            holderCode: holderCode(encryptionKey, row.id),
             linkedIn: linkedInUrl(row, c.issuer?.name ?? '', urls.credential(row.id)),
             evidence: award ? await assessment.evidenceOf(award.submissionId) : [],
           };

@@ -7,10 +7,11 @@ import multer from 'multer';
 import { and, eq } from 'drizzle-orm';
 import type { AssessmentStore } from '../assessment/store';
 import type { CredentialDefinition } from '../credentials/model';
-import { buildAchievement } from '../credentials/achievement';
+import { buildAchievement, type Ob3Achievement } from '../credentials/achievement';
 import type { Db } from '../db/database';
 import { credentials, credentialVersions, evidenceItems } from '../db/schema';
 import { NotFoundError } from '../web/errors';
+import { idParam } from '../web/params';
 import { fetchStatusList } from '../assessment/priorBadge';
 import { badgePng, badgeSvg } from './badgeImage';
 import { bakePng, bakeSvg, unbake } from './baking';
@@ -26,6 +27,8 @@ export interface BadgePagesDeps {
   publicUrl: string;
   production: boolean;
   resolveKey: (url: string) => Promise<unknown> | unknown;
+  /** The institution's QA policy address (IssuerProfileStore.qaPolicyUrl), for credentials that name none. */
+  institutionQaPolicyUrl?: () => Promise<string | undefined>;
 }
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -52,6 +55,39 @@ export function linkedInUrl(row: IssuedCredentialRow, issuerName: string, shareU
     certId: row.id,
   }).toString();
   return u.toString();
+}
+
+/**
+ * The Achievement of a published credential version, as served at its URL (the id issued
+ * credentials name) and in the public catalogue feed. The awarding body stands in as its
+ * creator. The institution's QA policy becomes the quality-assurance alignment when the
+ * credential names no policy of its own, as in issued credentials.
+ */
+export function publishedAchievement(
+  publicUrl: string,
+  version: { credentialId: number; versionNo: number; definition: unknown },
+  institutionQaPolicyUrl?: string,
+): Ob3Achievement {
+  const urls = badgeUrls(publicUrl);
+  const id = urls.achievement(version.credentialId, version.versionNo);
+  const def = version.definition as CredentialDefinition;
+  const body = def.awardingBodies?.[0];
+  return buildAchievement(
+    { ...def, qaPolicyUrl: def.qaPolicyUrl || institutionQaPolicyUrl },
+    {
+      id,
+      version: String(version.versionNo),
+      image: { id: urls.achievementImage(version.credentialId, version.versionNo), caption: def.title },
+      criteriaUrl: id,
+      creator: { id: body?.id ?? `${publicUrl}/issuer`, type: ['Profile'], name: body?.name ?? 'Issuer' },
+    },
+  );
+}
+
+/** The quality-assurance policy an issued credential names (its ext:QualityAssurance alignment). */
+function qaPolicyOf(credential: Record<string, any>): string | undefined {
+  const alignments = (credential.credentialSubject?.achievement?.alignment ?? []) as { targetType?: string; targetUrl?: string }[];
+  return alignments.find((a) => a.targetType === 'ext:QualityAssurance' && a.targetUrl)?.targetUrl;
 }
 
 export function badgeRouter(deps: BadgePagesDeps): Router {
@@ -101,7 +137,9 @@ export function badgeRouter(deps: BadgePagesDeps): Router {
         state: credentialState(row),
         report,
         shared,
-        urls: { self: urls.credential(row.id), evidence: (id: number) => urls.evidence(row.id, id) },
+        // The policy the credential was issued under; for one issued before any was set, the institution's current one.
+        qaPolicyUrl: qaPolicyOf(c) ?? (await deps.institutionQaPolicyUrl?.()),
+        urls: { self: urls.credential(row.id), evidence: (id: number) => urls.evidence(row.id, id), catalogue: `${publicUrl}/catalogue` },
       });
     } catch (e) {
       next(e);
@@ -176,11 +214,13 @@ export function badgeRouter(deps: BadgePagesDeps): Router {
 
   /** The Achievement of a published (or earlier published) credential version, which issued credentials name. */
   const publishedVersion = async (req: Request) => {
+    const missing = 'There is no published achievement at this address.';
+    const [credentialId, versionNo] = [idParam(req, 'credentialId', missing), idParam(req, 'versionNo', missing)];
     const [row] = await db
       .select({ version: credentialVersions })
       .from(credentialVersions)
       .innerJoin(credentials, eq(credentials.id, credentialVersions.credentialId))
-      .where(and(eq(credentialVersions.credentialId, Number(req.params.credentialId)), eq(credentialVersions.versionNo, Number(req.params.versionNo))));
+      .where(and(eq(credentialVersions.credentialId, credentialId), eq(credentialVersions.versionNo, versionNo)));
     if (!row || row.version.status === 'draft') throw new NotFoundError('There is no published achievement at this address.');
     return row.version;
   };
@@ -188,16 +228,7 @@ export function badgeRouter(deps: BadgePagesDeps): Router {
   r.get('/achievements/:credentialId(\\d+)/versions/:versionNo(\\d+)', async (req, res, next) => {
     try {
       const version = await publishedVersion(req);
-      const id = urls.achievement(version.credentialId, version.versionNo);
-      const def = version.definition as unknown as CredentialDefinition;
-      const body = def.awardingBodies?.[0];
-      const achievement = buildAchievement(def, {
-        id,
-        version: String(version.versionNo),
-        image: { id: urls.achievementImage(version.credentialId, version.versionNo), caption: def.title },
-        criteriaUrl: id,
-        creator: { id: body?.id ?? `${publicUrl}/issuer`, type: ['Profile'], name: body?.name ?? 'Issuer' },
-      });
+      const achievement = publishedAchievement(publicUrl, version, await deps.institutionQaPolicyUrl?.());
       res.setHeader('Cache-Control', 'public, max-age=3600');
       res.type('application/json').send(JSON.stringify(achievement, null, 2));
     } catch (e) {
@@ -217,7 +248,7 @@ export function badgeRouter(deps: BadgePagesDeps): Router {
 
   r.get('/status/:listId(\\d+)', async (req, res, next) => {
     try {
-      const signed = await issuer.statusListCredential(Number(req.params.listId));
+      const signed = await issuer.statusListCredential(idParam(req, 'listId', 'There is no status list at this address.'));
       if (!signed) throw new NotFoundError('There is no status list at this address.');
       const etag = `W/"status-${req.params.listId}-v${signed.version}"`;
       res.setHeader('ETag', etag);

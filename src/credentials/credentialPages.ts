@@ -5,6 +5,7 @@ import express, { type Request, type Response, Router } from 'express';
 import type { IssuerProfileStore } from '../admin/issuerProfile';
 import type { Db } from '../db/database';
 import { can, requireCapability } from '../web/authz';
+import { annexIView } from '../qa/annexI';
 import { idParam } from '../web/params';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { AppError, NotFoundError } from '../web/errors';
@@ -83,6 +84,8 @@ export function credentialRouter(db: Db, publicUrl: string, issuer: IssuerProfil
         designer: designer(req),
         readiness: checkReadiness(def),
         rule: describeCompletionRule(def),
+        // The credential's own QA policy link, else the institution's.
+        annex: annexIView(def, await issuer.qaPolicyUrl(publicUrl)),
         changes: designer(req) ? await store.changeLog(courseId(req), id) : [],
         vocab,
         notice: req.query.notice,

@@ -20,7 +20,8 @@ export class SecretDecryptionError extends Error {
   }
 }
 
-function purposeKey(key: Buffer, purpose: string): Buffer {
+/** A key for one purpose, derived from ENCRYPTION_KEY (HKDF-SHA256, info = purpose). */
+export function purposeKey(key: Buffer, purpose: string): Buffer {
   if (!Buffer.isBuffer(key) || key.length < 32) throw new Error('The encryption key must be at least 32 bytes.');
   if (!purpose) throw new Error('A secret needs a purpose (e.g. "signing-key").');
   return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), Buffer.from(purpose, 'utf8'), 32));

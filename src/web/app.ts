@@ -19,6 +19,8 @@ import type { BadgeIssuer } from '../badges/issuance';
 import type { GradePassback } from '../grades/passback';
 import type { BackgroundJobs } from '../jobs/backgroundJobs';
 import { badgeRouter } from '../badges/publicPages';
+import { catalogueRouter } from '../qa/cataloguePages';
+import { holderSurveyRouter } from '../qa/holderSurveyPages';
 import { publishingRouter } from '../badges/publishing';
 import type { Database } from '../db/database';
 import { captureLogin, completeLaunch, continueFromStorage, guardLaunch, ltijsFailure } from '../lti/launch';
@@ -67,7 +69,7 @@ export function createApp(deps: AppDeps) {
       genReqId: (req) => (req.headers['x-request-id'] as string) || randomUUID(),
       // Tokens and cookies never reach the log.
       redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
-      serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/([?&](ltik|reg|registration_token|id_token)=)[^&]*/g, '$1[redacted]') }) },
+      serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/([?&](ltik|reg|registration_token|id_token|code)=)[^&]*/g, '$1[redacted]') }) },
       autoLogging: { ignore: (req) => req.url === '/healthz' || (req.url ?? '').startsWith('/public/') },
     }),
   );
@@ -88,7 +90,11 @@ export function createApp(deps: AppDeps) {
   // The issuer's public Profile, logo and DID document: no session, no CSRF.
   app.use(publishingRouter({ issuer: deps.issuer, signingKeys: deps.signingKeys, publicUrl: deps.publicUrl }));
   // Issued credentials' public pages and files, status lists, the verification page and API.
-  app.use(badgeRouter({ db: database.db, issuer: deps.badges, assessment: deps.assessment, publicUrl: deps.publicUrl, production: deps.uploads.production, resolveKey: deps.signingKeys.resolver() }));
+  app.use(badgeRouter({ db: database.db, issuer: deps.badges, assessment: deps.assessment, publicUrl: deps.publicUrl, production: deps.uploads.production, resolveKey: deps.signingKeys.resolver(), institutionQaPolicyUrl: () => deps.issuer.qaPolicyUrl(deps.publicUrl) }));
+  // The public catalogue of published micro-credentials, its JSON feed, and the QA policy page.
+  app.use(catalogueRouter({ db: database.db, qa: deps.qa, issuer: deps.issuer, publicUrl: deps.publicUrl }));
+  // The holder's follow-up survey, linked from the share page: the holder code is its proof.
+  app.use(holderSurveyRouter({ db: database.db, encryptionKey: deps.encryptionKey, publicUrl: deps.publicUrl }));
 
   const launchDeps = { db: database.db, platforms: deps.platforms, log };
   const session = sessionMiddleware(database.db);
@@ -138,7 +144,7 @@ export function createApp(deps: AppDeps) {
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
   app.use('/admin/quality', requireAdmin, adminQualityRouter(deps.qa));
   app.use('/admin', adminRouter({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, signingKeys: deps.signingKeys, badges: deps.badges, publicUrl: deps.publicUrl }));
-  app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, deps.uploads, deps.badges, deps.services, { passback: deps.passback, jobs: deps.jobs }, deps.qa));
+  app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, deps.uploads, deps.badges, deps.services, { passback: deps.passback, jobs: deps.jobs }, deps.qa, deps.encryptionKey));
 
   app.use((_req, _res, next) => next(new NotFoundError()));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

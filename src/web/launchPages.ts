@@ -23,6 +23,10 @@ import type { GradePassback } from '../grades/passback';
 import type { BackgroundJobs } from '../jobs/backgroundJobs';
 import type { QaStore } from '../qa/store';
 import { qualityRouter } from '../qa/qualityPages';
+import { SURVEY_NOTICES, surveyRouter } from '../qa/surveyPages';
+import { surveyPrompt } from '../qa/surveyForm';
+import { SurveyStore } from '../qa/surveys';
+import { csrfToken } from './csrf';
 import { UnauthorizedError } from './errors';
 import { hashSessionId, SESSION_COOKIE } from './session';
 
@@ -99,13 +103,13 @@ export function loadLaunch(db: Db) {
   };
 }
 
-export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore, assessment: AssessmentStore, uploads: { maxUploadBytes: number; production: boolean }, badges: BadgeIssuer, services: LtiServiceClient, grades: { passback: GradePassback; jobs: BackgroundJobs }, qa: QaStore): Router {
+export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore, assessment: AssessmentStore, uploads: { maxUploadBytes: number; production: boolean }, badges: BadgeIssuer, services: LtiServiceClient, grades: { passback: GradePassback; jobs: BackgroundJobs }, qa: QaStore, encryptionKey: Buffer): Router {
   const r = Router({ mergeParams: true });
   r.use('/:launchId', loadLaunch(db));
   r.use('/:launchId/credentials/:credentialId/my-work', learnerRouter(db, assessment, uploads));
   r.use('/:launchId/assessments', assessorRouter(db, assessment));
   r.use('/:launchId/files', fileRouter(assessment));
-  r.use('/:launchId/badges', badgeLaunchRouter(db, badges, assessment, publicUrl));
+  r.use('/:launchId/badges', badgeLaunchRouter(db, badges, assessment, publicUrl, encryptionKey));
   r.use('/:launchId/outcomes', outcomeRouter(db));
   r.use('/:launchId/credentials/:credentialId/outcomes', learningOutcomeRouter(db));
   r.use('/:launchId/credentials/:credentialId/rubric', rubricRouter(db));
@@ -114,6 +118,8 @@ export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileSto
   r.use('/:launchId/grades', gradeRouter(db, grades.passback, grades.jobs));
   r.use('/:launchId/deep-linking', deepLinkingRouter(db, publicUrl));
   r.use('/:launchId/quality', qualityRouter(db, qa));
+  const surveys = new SurveyStore(db);
+  r.use('/:launchId/surveys', surveyRouter(surveys));
   const credentialStore = new CredentialStore(db);
   r.get('/:launchId', async (req, res, next) => {
     try {
@@ -122,22 +128,26 @@ export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileSto
       const { redirect, notice } = await deepLinkLanding(db, launch);
       if (redirect) return res.redirect(303, redirect);
       const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;
-      const common = { launch, base: `/app/${launch.id}`, lmsAdmin: Boolean(launch.claims.lmsAdmin), locale, notice };
+      const surveyNotice = typeof req.query.survey === 'string' ? SURVEY_NOTICES[req.query.survey] : undefined;
+      const common = { launch, base: `/app/${launch.id}`, lmsAdmin: Boolean(launch.claims.lmsAdmin), locale, notice: notice ?? surveyNotice };
       if (launch.appRole === 'instructor') return await renderCourseDashboard(db, req, res, { notice });
       if (launch.appRole === 'admin') return res.render('lti/lms-admin', { title: 'microcred administration', ...common });
-      if (launch.courseId === null) return res.render('lti/my-credentials', { title: 'My credentials', ...common, credentials: [] });
-      // Learners: the course's credentials with where they stand on each.
-      const [offered, statuses, awarded] = await Promise.all([
+      if (launch.courseId === null) return res.render('lti/my-credentials', { title: 'My credentials', ...common, credentials: [], surveys: [] });
+      // Learners: the course's credentials with where they stand on each, and the surveys they may answer.
+      const { followUpMonths } = await assessment.settings(launch.courseId);
+      const [offered, statuses, awarded, pending] = await Promise.all([
         credentialStore.listForCourse(launch.courseId, { publishedOnly: true }),
         assessment.latestStatusByCredential(launch.courseId, launch.userId),
         assessment.awardsOfLearner(launch.courseId, launch.userId),
+        surveys.pendingFor(launch.courseId, launch.userId, followUpMonths),
       ]);
       const credentials = offered.map((c) => ({
         id: c.id,
         title: (c.published!.definition as { title?: string }).title ?? 'Untitled micro-credential',
         status: awarded.some((a) => a.credentialId === c.id) ? 'awarded' : (statuses.get(c.id) ?? 'not-started'),
       }));
-      res.render('lti/my-credentials', { title: 'My credentials', ...common, credentials });
+      const surveyLinks = pending.map((s) => ({ prompt: surveyPrompt(s.kind, s.credentialTitle, s.followUpMonths), href: `${common.base}/surveys/${s.awardId}/${s.kind}` }));
+      res.render('lti/my-credentials', { title: 'My credentials', ...common, credentials, surveys: surveyLinks, csrf: surveyLinks.length ? csrfToken(req) : undefined });
     } catch (e) {
       next(e);
     }

@@ -1,0 +1,134 @@
+// Public transparency pages, no sign-in and no session (nothing here changes state):
+//
+//   GET /catalogue                 every published micro-credential, searchable (?q= on title or code)
+//   GET /catalogue/:credentialId   one offer: Annex I, outcomes, assessment, QA, evaluation, reviews
+//   GET /catalogue.json            the same as a machine-readable feed, with each OB 3.0 Achievement
+//   GET /quality-policy            the institution's QA policy, as the administrator wrote it
+//
+// What may be shown is decided in catalogue.ts (no personal data, the privacy floor).
+import { type NextFunction, type Request, type Response, Router } from 'express';
+import type { IssuerProfileStore } from '../admin/issuerProfile';
+import { describeCompletionRule } from '../credentials/completion';
+import { ASSESSMENT_TYPES, labelOf } from '../credentials/vocabulary';
+import type { Db } from '../db/database';
+import { NotFoundError } from '../web/errors';
+import { MAX_ID } from '../web/params';
+import { Catalogue, type CatalogueOffer } from './catalogue';
+import type { QaStore } from './store';
+
+export interface CataloguePagesDeps {
+  db: Db;
+  qa: QaStore;
+  issuer: IssuerProfileStore;
+  publicUrl: string;
+}
+
+/** Longest search text taken from ?q=; more is cut off, not refused. */
+const MAX_QUERY = 100;
+
+/** Does the offer's title or code contain every word of the query (case-insensitive)? */
+export function matchesQuery(offer: Pick<CatalogueOffer, 'definition'>, query: string): boolean {
+  const haystack = `${offer.definition.title ?? ''} ${offer.definition.code ?? ''}`.toLowerCase();
+  return query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((word) => haystack.includes(word));
+}
+
+/** Plain text → paragraphs: split at blank lines; single line breaks stay inside a paragraph. */
+export function paragraphs(text: string): string[] {
+  return text
+    .split(/\n\s*\n/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+const day = (d: Date | undefined) => d?.toISOString().slice(0, 10);
+
+export function catalogueRouter(deps: CataloguePagesDeps): Router {
+  const catalogue = new Catalogue(deps.db, deps.qa, deps.issuer, deps.publicUrl);
+  const r = Router();
+
+  // Public, but not cached for long: a withdrawn credential should leave the list soon.
+  const publicPage = (res: Response) => res.setHeader('Cache-Control', 'public, max-age=60');
+
+  r.get('/catalogue', async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const q = (typeof req.query.q === 'string' ? req.query.q : '').trim().slice(0, MAX_QUERY);
+      const [institution, offers] = await Promise.all([catalogue.institution(), catalogue.offers()]);
+      const shown = q ? offers.filter((o) => matchesQuery(o, q)) : offers;
+      publicPage(res);
+      res.render('qa/catalogue', { title: institution ? `Micro-credentials from ${institution.name}` : 'Micro-credentials', institution, offers: shown, total: offers.length, q, day });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/catalogue.json', async (_req: Request, res: Response, next: NextFunction) => {
+    try {
+      const feed = await catalogue.feed();
+      res.setHeader('Cache-Control', 'public, max-age=300');
+      // Public data meant for other systems (registries, wallets, aggregators).
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.type('application/json').send(JSON.stringify(feed, null, 2));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/catalogue/:credentialId(\\d+)', async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const id = Number(req.params.credentialId);
+      // Ids are PostgreSQL integers: a longer number would be a database error, not a 404.
+      const offer = id > 0 && id <= MAX_ID ? await catalogue.detail(id) : undefined;
+      if (!offer) {
+        throw new NotFoundError(
+          'There is no published micro-credential at this address.',
+          'OFFER_NOT_FOUND',
+          'It may have been withdrawn or not yet published. The catalogue at /catalogue lists every credential on offer.',
+        );
+      }
+      const def = offer.definition;
+      publicPage(res);
+      res.render('qa/offer', {
+        title: def.title ?? 'Micro-credential',
+        institution: await catalogue.institution(),
+        offer,
+        def,
+        annex: offer.annex,
+        assessmentType: def.assessmentType ? labelOf(ASSESSMENT_TYPES, def.assessmentType) : undefined,
+        rule: describeCompletionRule(def),
+        // Each criterion with the numbers of the outcomes it assesses and its pass level.
+        criteria: def.rubric.criteria.map((c) => ({
+          title: c.title,
+          outcomes: def.learningOutcomes.flatMap((lo, i) => (c.learningOutcomeIds.includes(lo.id) ? [i + 1] : [])),
+          passLevel: c.levels.find((l) => l.id === c.passLevelId)?.title,
+          levels: c.levels.length,
+        })),
+        day,
+      });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.get('/quality-policy', async (_req: Request, res: Response, next: NextFunction) => {
+    try {
+      const [policy, institution] = await Promise.all([deps.issuer.qaPolicy(), catalogue.institution()]);
+      if (!policy || !institution) {
+        throw new NotFoundError(
+          'This institution has not published a quality-assurance policy here.',
+          'NO_QA_POLICY',
+          'An administrator can write one in the admin console under “Quality-assurance policy”. Credentials may link to a policy published elsewhere.',
+        );
+      }
+      publicPage(res);
+      res.render('qa/quality-policy', { title: policy.title, policy, paragraphs: paragraphs(policy.text), institution, day });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  return r;
+}

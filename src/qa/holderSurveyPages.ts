@@ -1,0 +1,121 @@
+// The follow-up survey for badge holders who have left the LMS: /credentials/:uuid/follow-up,
+// linked from the public share page. The share page is public, so this page asks for proof
+// of holding the badge: the holder code the learner sees on "My badges" inside the LMS.
+//
+// These routes have no session (they are mounted with the other public pages), so there is
+// no synchronizer CSRF token. The holder code in the form does that job: a cross-site form
+// cannot know it. A same-origin check on the request turns away forged posts earlier.
+import express, { type Request, type Response, Router } from 'express';
+import type { Db } from '../db/database';
+import { AppError, ForbiddenError, NotFoundError } from '../web/errors';
+import { PRIVACY_FLOOR } from './metrics';
+import { COMMENT_LABEL, COMMENT_MAX, parseSurveyForm, QUESTIONS } from './surveyForm';
+import { assertOpen, holderCodeMatches, normaliseHolderCode, type SurveyState, SurveyStore } from './surveys';
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
+export interface HolderSurveyDeps {
+  db: Db;
+  encryptionKey: Buffer;
+  publicUrl: string;
+}
+
+type HolderState = SurveyState & { learnerId: number };
+
+/**
+ * Whether a form post came from a page of this site. Browsers send Sec-Fetch-Site; Origin is
+ * "null" on our pages (Referrer-Policy: no-referrer), so only a foreign origin counts against.
+ */
+export function fromThisSite(req: Request, publicUrl: string): boolean {
+  const site = req.get('sec-fetch-site');
+  if (site && site !== 'same-origin' && site !== 'none') return false;
+  const origin = req.get('origin');
+  return !origin || origin === 'null' || origin === new URL(publicUrl).origin;
+}
+
+export function holderSurveyRouter(deps: HolderSurveyDeps): Router {
+  const surveys = new SurveyStore(deps.db);
+  const r = Router();
+  const path = `/credentials/:uuid(${UUID})/follow-up`;
+  const pageUrl = (uuid: string) => `/credentials/${uuid}/follow-up`;
+  // Found by the credential's UUID, so it has one.
+  const uuidOf = (state: HolderState) => state.credentialUuid!;
+
+  /** The follow-up of the badge at this address; a revoked badge has none. */
+  const followUp = async (req: Request): Promise<HolderState> => {
+    const state = await surveys.followUpOfCredential(req.params.uuid);
+    if (!state) throw new NotFoundError('There is no credential at this address.', 'CREDENTIAL_NOT_FOUND', 'Check the link you were given; it must be copied in full.');
+    if (state.revoked) {
+      throw new AppError('This badge has been revoked, so it has no follow-up survey.', 410, 'CREDENTIAL_REVOKED', 'If you hold this badge and think the revocation is a mistake, ask the course’s teachers.');
+    }
+    return state;
+  };
+
+  const render = (res: Response, state: HolderState, view: Record<string, unknown>, status = 200) => {
+    // The page may carry the holder code: never cached, never indexed.
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Robots-Tag', 'noindex');
+    res.status(status).render('qa/holder-follow-up', {
+      title: `Follow-up survey · ${state.credentialTitle}`,
+      survey: state,
+      shareUrl: `/credentials/${uuidOf(state)}`,
+      codeAction: pageUrl(uuidOf(state)),
+      codeError: undefined,
+      typedCode: '',
+      form: undefined,
+      thanks: false,
+      // code: ask for the holder code · form · answered · declined · not-due
+      mode: 'code',
+      ...view,
+    });
+  };
+
+  const surveyForm = (state: HolderState, code: string, form: { values: Record<string, string>; errors: Record<string, string> }) => ({
+    action: pageUrl(uuidOf(state)),
+    hidden: { code },
+    questions: QUESTIONS['follow-up'],
+    commentLabel: COMMENT_LABEL['follow-up'],
+    commentMax: COMMENT_MAX,
+    privacyFloor: PRIVACY_FLOOR,
+    values: form.values,
+    errors: form.errors,
+  });
+
+  /** Without the right code: the page asks for it (403 when a wrong one was given). */
+  const askForCode = (res: Response, state: HolderState, typed: unknown) => {
+    const given = typeof typed === 'string' && typed.trim() !== '';
+    render(res, state, { mode: 'code', typedCode: given ? String(typed).slice(0, 40) : '', codeError: given ? 'That holder code is not right for this badge. Check it on “My badges” and try again.' : undefined }, given ? 403 : 200);
+  };
+
+  r.get(path, async (req, res, next) => {
+    try {
+      const state = await followUp(req);
+      const code = req.query.code;
+      if (!holderCodeMatches(deps.encryptionKey, req.params.uuid, code)) return askForCode(res, state, code);
+      if (state.status !== 'open') return render(res, state, { mode: state.status, thanks: req.query.thanks === '1' });
+      render(res, state, { mode: 'form', form: surveyForm(state, normaliseHolderCode(code as string), { values: {}, errors: {} }) });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post(path, express.urlencoded({ extended: false, limit: '64kb' }), async (req, res, next) => {
+    try {
+      if (!fromThisSite(req, deps.publicUrl)) {
+        throw new ForbiddenError('This form did not come from this site.', 'CROSS_SITE_FORM', 'Open the survey from your badge’s page and send it again. Nothing was saved.');
+      }
+      const state = await followUp(req);
+      const code = req.body?.code;
+      if (!holderCodeMatches(deps.encryptionKey, req.params.uuid, code)) return askForCode(res, state, code);
+      assertOpen(state);
+      const parsed = parseSurveyForm('follow-up', req.body ?? {});
+      if (!parsed.ok) return render(res, state, { title: `Check your answers · ${state.credentialTitle}`, mode: 'form', form: surveyForm(state, normaliseHolderCode(code), parsed) }, 422);
+      await surveys.answer(state.courseId, state.learnerId, state.awardId, 'follow-up', parsed.answers);
+      res.redirect(303, `${pageUrl(req.params.uuid)}?code=${encodeURIComponent(normaliseHolderCode(code))}&thanks=1`);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  return r;
+}

@@ -1,0 +1,94 @@
+// The learner's surveys inside the launch: /app/:launchId/surveys/:awardId/:kind… .
+// Learners only, and only their own awards in this launch's course: the award is looked up
+// with the launch's course and user, so anyone else's survey is a 404.
+import express, { type Request, type Response, Router } from 'express';
+import { requireCapability } from '../web/authz';
+import { csrfToken, requireCsrf } from '../web/csrf';
+import { NotFoundError } from '../web/errors';
+import { idParam } from '../web/params';
+import { PRIVACY_FLOOR } from './metrics';
+import { COMMENT_LABEL, COMMENT_MAX, isSurveyKind, parseSurveyForm, QUESTIONS, type SurveyKind, surveyPrompt } from './surveyForm';
+import { assertOpen, type SurveyState, type SurveyStore } from './surveys';
+
+/** The notices the landing page shows after a survey (?survey=…): fixed texts, never echoed input. */
+export const SURVEY_NOTICES: Record<string, string> = {
+  thanks: 'Thank you for your answers. They are stored without your name and only shown in totals of five or more.',
+  declined: 'No problem: we will not ask about that again.',
+};
+
+export function surveyRouter(surveys: SurveyStore): Router {
+  const r = Router({ mergeParams: true });
+  r.use(requireCapability('course:learn'));
+  r.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  r.use(requireCsrf);
+
+  const landing = (req: Request) => `/app/${req.launch!.id}`;
+  const kindOf = (req: Request): SurveyKind => {
+    if (!isSurveyKind(req.params.kind)) throw new NotFoundError('There is no such survey.', 'SURVEY_NOT_FOUND', 'Open the survey from “My credentials” in this course.');
+    return req.params.kind;
+  };
+  /** The survey named in the address, if it is this learner's and can be answered now. */
+  const openSurvey = async (req: Request): Promise<SurveyState> => {
+    const launch = req.launch!;
+    const state = await surveys.survey(launch.courseId!, launch.userId, idParam(req, 'awardId', 'There is no such survey.'), kindOf(req));
+    assertOpen(state);
+    return state;
+  };
+
+  const render = (req: Request, res: Response, state: SurveyState, form: { values: Record<string, string>; errors: Record<string, string> }, status = 200) => {
+    const action = `${landing(req)}/surveys/${state.awardId}/${state.kind}`;
+    const heading = surveyPrompt(state.kind, state.credentialTitle, state.followUpMonths);
+    res.status(status).render('qa/survey', {
+      // A page with errors says so in its title, which screen readers announce first.
+      title: status === 422 ? `Check your answers · ${heading}` : heading,
+      launch: req.launch,
+      base: landing(req),
+      heading,
+      survey: state,
+      form: {
+        action,
+        hidden: { _csrf: csrfToken(req) },
+        declineAction: `${action}/decline`,
+        questions: QUESTIONS[state.kind],
+        commentLabel: COMMENT_LABEL[state.kind],
+        commentMax: COMMENT_MAX,
+        privacyFloor: PRIVACY_FLOOR,
+        values: form.values,
+        errors: form.errors,
+      },
+    });
+  };
+
+  r.get('/:awardId/:kind', async (req, res, next) => {
+    try {
+      render(req, res, await openSurvey(req), { values: {}, errors: {} });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  /** Bad input comes back with what was typed (422); a good answer goes to the landing page. */
+  r.post('/:awardId/:kind', async (req, res, next) => {
+    try {
+      const state = await openSurvey(req);
+      const parsed = parseSurveyForm(state.kind, req.body ?? {});
+      if (!parsed.ok) return render(req, res, state, parsed, 422);
+      await surveys.answer(state.courseId, req.launch!.userId, state.awardId, state.kind, parsed.answers);
+      res.redirect(303, `${landing(req)}?survey=thanks`);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/:awardId/:kind/decline', async (req, res, next) => {
+    try {
+      const launch = req.launch!;
+      await surveys.decline(launch.courseId!, launch.userId, idParam(req, 'awardId', 'There is no such survey.'), kindOf(req));
+      res.redirect(303, `${landing(req)}?survey=declined`);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  return r;
+}
