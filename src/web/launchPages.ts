@@ -51,7 +51,7 @@ declare module 'express-serve-static-core' {
 }
 
 export function loadLaunch(db: Db) {
-  return async (req: Request, _res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const id = req.params.launchId;
       const [row] = await db
@@ -84,7 +84,7 @@ export function loadLaunch(db: Db) {
         const relaunchUrl = fresh?.claims.relaunchUrl;
         if (typeof relaunchUrl === 'string') {
           req.log?.warn({ reason: 'COOKIES_BLOCKED' }, 'session cookie missing after launch');
-          return _res.status(401).render('lti/cookies-blocked', { title: 'Open microcred in a new window', relaunchUrl });
+          return res.status(401).render('lti/cookies-blocked', { title: 'Open microcred in a new window', relaunchUrl });
         }
       }
       if (!row || !row.platformActive) {
@@ -96,6 +96,8 @@ export function loadLaunch(db: Db) {
       }
       const { platformActive: _active, ...launch } = row;
       req.launch = launch as LaunchContext;
+      // Every page of the launch, error pages included, speaks the LMS's language.
+      res.locals.lmsLocale = (req.launch.claims.launchPresentation as { locale?: string } | undefined)?.locale ?? '';
       next();
     } catch (e) {
       next(e);

@@ -1,20 +1,38 @@
 // ejs with one layout: a view renders its body, then views/layout.ejs wraps it.
 // ejs escapes <%= %> output; views never use <%- %> for user data.
+// Every view gets `t` (the interface strings in the page's language, src/web/i18n.ts) and
+// `lang`: inside a launch the LMS's locale decides, elsewhere the browser's languages.
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Express } from 'express';
+import { DEFAULT_LOCALE, resolveLocale, translator } from './i18n';
+
+/** The page's language: the launch's LMS locale, else (outside a launch) the browser's, else English. */
+export function pageLocale(locals: { launch?: { claims?: Record<string, unknown> }; lmsLocale?: string; acceptLanguage?: string; locale?: unknown }): string {
+  if (locals.launch || typeof locals.lmsLocale === 'string') {
+    const lms = (locals.launch?.claims?.launchPresentation as { locale?: string } | undefined)?.locale ?? locals.lmsLocale;
+    return resolveLocale(lms, DEFAULT_LOCALE);
+  }
+  return resolveLocale(typeof locals.locale === 'string' ? locals.locale : undefined, locals.acceptLanguage);
+}
 
 export const VIEWS_DIR = path.resolve(__dirname, '..', '..', 'views');
 
 export function useViews(app: Express) {
   const viewsDir = findViewsDir();
+  app.use((req, res, next) => {
+    res.locals.acceptLanguage = req.get('accept-language');
+    next();
+  });
   app.set('views', viewsDir);
   app.set('view engine', 'ejs');
   app.engine('ejs', (file: string, options: object, cb: (e: unknown, html?: string) => void) => {
     const opts = { cache: app.get('env') === 'production', views: [viewsDir] };
-    ejs.renderFile(file, options as Record<string, unknown>, opts).then(
+    const lang = pageLocale(options as Parameters<typeof pageLocale>[0]);
+    const withStrings: Record<string, unknown> = { ...(options as Record<string, unknown>), lang, t: translator(lang) };
+    ejs.renderFile(file, withStrings, opts).then(
       (body) => {
-        const locals = options as Record<string, unknown>;
+        const locals = withStrings;
         if (locals.layout === false) return cb(null, body);
         ejs.renderFile(path.join(viewsDir, 'layout.ejs'), { ...locals, body }, opts).then((html) => cb(null, html), cb);
       },

@@ -1,0 +1,51 @@
+// The interface-string catalogues: every language has every English key with the same
+// placeholders, and the page language follows the LMS's locale with English as fallback.
+import { loadCatalogues, resolveLocale, translator } from '../../src/web/i18n';
+
+const catalogues = loadCatalogues();
+const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe('catalogues', () => {
+  const en = catalogues.get('en')!;
+  it('has English and at least one more language', () => {
+    expect(en.size).toBeGreaterThan(5);
+    expect(catalogues.size).toBeGreaterThanOrEqual(2);
+  });
+
+  for (const [lang, messages] of catalogues) {
+    if (lang === 'en') continue;
+    it(`${lang}: has every English string, with the same placeholders, and nothing English lacks`, () => {
+      const missing = [...en.keys()].filter((k) => !messages.has(k));
+      const extra = [...messages.keys()].filter((k) => !en.has(k));
+      const mismatched = [...en.entries()].filter(([k, v]) => messages.has(k) && placeholders(v).join() !== placeholders(messages.get(k)!).join()).map(([k]) => k);
+      const blank = [...messages.entries()].filter(([, v]) => v.trim() === '').map(([k]) => k);
+      expect({ missing, extra, mismatched, blank }).toEqual({ missing: [], extra: [], mismatched: [], blank: [] });
+    });
+  }
+});
+
+describe('resolveLocale', () => {
+  it('takes the first language we have from a tag or an Accept-Language list, else English', () => {
+    expect(resolveLocale('nl-NL')).toBe('nl');
+    expect(resolveLocale('nl_BE')).toBe('nl');
+    expect(resolveLocale('en-GB')).toBe('en');
+    expect(resolveLocale('fr-FR')).toBe('en');
+    expect(resolveLocale('fr-FR,nl;q=0.8,en;q=0.5')).toBe('nl');
+    expect(resolveLocale('de;q=0.9,en;q=0.1,nl;q=0.5')).toBe('nl');
+    expect(resolveLocale(undefined, '')).toBe('en');
+    expect(resolveLocale(undefined, 'nl')).toBe('nl');
+  });
+});
+
+describe('translator', () => {
+  it('fills placeholders and falls back to English for a language we lack', () => {
+    expect(translator('nl')('common.signOut', { email: 'a@b.nl' })).toBe('Afmelden (a@b.nl)');
+    expect(translator('fr')('common.signOut', { email: 'a@b.nl' })).toBe('Sign out (a@b.nl)');
+    expect(translator('nl').has('common.console')).toBe(true);
+    expect(translator('nl').has('common.nope')).toBe(false);
+  });
+
+  it('refuses an unknown key in tests, so a typo cannot ship', () => {
+    expect(() => translator('en')('common.doesNotExist')).toThrow(/missing interface string/);
+  });
+});
