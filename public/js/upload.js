@@ -1,7 +1,8 @@
 // Progressive enhancement for evidence uploads: send the form with XMLHttpRequest so a
 // progress bar can show how much of a large file has been sent. Without JavaScript the
 // form posts normally. The server's answer (the page, or the page with an error that
-// keeps what was typed) replaces this one.
+// keeps what was typed) replaces this one. Its messages come from the form's data-msg-*
+// attributes, in the page's language.
 (function () {
   for (const form of document.querySelectorAll('form[data-upload]')) {
     form.addEventListener('submit', function (event) {
@@ -10,6 +11,7 @@
       const bar = form.querySelector('.upload-progress');
       const status = form.querySelector('.upload-status');
       const button = form.querySelector('button[type=submit]');
+      const msg = form.dataset;
       const xhr = new XMLHttpRequest();
       xhr.open('POST', form.action);
       xhr.setRequestHeader('Accept', 'text/html');
@@ -18,7 +20,7 @@
         const percent = Math.round((e.loaded / e.total) * 100);
         bar.hidden = false;
         bar.value = percent;
-        status.textContent = percent < 100 ? 'Uploading… ' + percent + '%' : 'Checking the file…';
+        status.textContent = percent < 100 ? (msg.msgProgress || 'Uploading… {percent}%').replace('{percent}', percent) : msg.msgChecking || 'Checking the file…';
       });
       xhr.addEventListener('load', function () {
         // Redirect followed: go to the final page so the address bar is right.
@@ -28,11 +30,11 @@
         document.close();
       });
       xhr.addEventListener('error', function () {
-        status.textContent = 'The upload failed: the connection was lost. Your draft is unchanged; try again.';
+        status.textContent = msg.msgFailed || 'The upload failed: the connection was lost. Your draft is unchanged; try again.';
         button.disabled = false;
       });
       button.disabled = true;
-      status.textContent = 'Uploading…';
+      status.textContent = msg.msgUploading || 'Uploading…';
       xhr.send(new FormData(form));
     });
   }

@@ -22,7 +22,7 @@ export function adminQualityRouter(qa: QaStore): Router {
         awarded: rows.reduce((n, q) => n + q.figures.awarded, 0),
         overdue: rows.filter((q) => q.review.overdue).length,
       };
-      res.render('admin/quality', { title: 'Quality across the institution', ...locals(req), rows, totals });
+      res.render('admin/quality', { titleKey: 'admin.quality.title', ...locals(req), rows, totals });
     } catch (e) {
       next(e);
     }
@@ -50,7 +50,7 @@ export function adminQualityRouter(qa: QaStore): Router {
       const [q] = await qa.quality({ credentialId });
       if (!q) throw new NotFoundError('That credential does not exist or is not published.', 'NOT_FOUND', 'Pick a credential from the list.');
       const [reviews, changes] = await Promise.all([qa.reviews(credentialId), qa.changeLog(credentialId)]);
-      res.render('admin/quality-credential', { title: `Quality: ${q.title}`, ...locals(req), q, charts: qualityCharts(q), reviews, changes });
+      res.render('admin/quality-credential', { titleKey: 'admin.qualityCredential.title', titleParams: { title: q.title }, ...locals(req), q, charts: qualityCharts(q), reviews, changes });
     } catch (e) {
       next(e);
     }

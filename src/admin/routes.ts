@@ -107,7 +107,7 @@ export function adminRouter(deps: AdminDeps): Router {
           error: { status: 410, code: 'SETUP_LINK_USED', message: 'This set-up link was already used or has expired.', hint: 'Sign in at /admin/login. If no admin exists yet, restart microcred to print a new link.' },
         });
       }
-      render(req, res, 'setup', { title: 'Create the first administrator', token: req.params.token, values: {}, errors: {} });
+      render(req, res, 'setup', { titleKey: 'admin.setup.title', token: req.params.token, values: {}, errors: {} });
     } catch (e) {
       next(e);
     }
@@ -117,7 +117,7 @@ export function adminRouter(deps: AdminDeps): Router {
     try {
       const parsed = newAdminSchema.safeParse(req.body);
       if (!parsed.success) {
-        return res.status(422).render('admin/setup', { title: 'Create the first administrator', csrf: csrfToken(req), token: req.params.token, values: { email: req.body.email }, errors: formErrors(parsed.error) });
+        return res.status(422).render('admin/setup', { titleKey: 'admin.setup.title', csrf: csrfToken(req), token: req.params.token, values: { email: req.body.email }, errors: formErrors(parsed.error) });
       }
       const id = await deps.accounts.createFirstAdmin(req.params.token, parsed.data.email, parsed.data.password);
       if (!id) {
@@ -135,7 +135,7 @@ export function adminRouter(deps: AdminDeps): Router {
   // --- sign in / out -------------------------------------------------------
   r.get('/login', (req, res) => {
     if (req.user) return res.redirect(303, '/admin');
-    render(req, res, 'login', { title: 'Administrator sign-in', values: {}, error: undefined, next: safeNext(req.query.next) });
+    render(req, res, 'login', { titleKey: 'admin.login.title', values: {}, error: undefined, next: safeNext(req.query.next) });
   });
 
   // Five tries per account; more per address, since a campus NAT puts many people behind one.
@@ -147,7 +147,7 @@ export function adminRouter(deps: AdminDeps): Router {
     const wait = Math.max(byEmail.retryAfter(email), byAddress.retryAfter(address));
     if (wait > 0) {
       res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
-      return res.status(429).render('admin/login', { title: 'Administrator sign-in', csrf: csrfToken(req), values: { email: req.body.email }, error: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60000)} minute(s).`, next: safeNext(req.body.next) });
+      return res.status(429).render('admin/login', { titleKey: 'admin.login.title', csrf: csrfToken(req), values: { email: req.body.email }, error: { key: 'admin.login.tooMany', params: { count: Math.ceil(wait / 60000) } }, next: safeNext(req.body.next) });
     }
     passport.authenticate('local', (err: unknown, user: Express.User | false) => {
       if (err) return next(err);
@@ -156,7 +156,7 @@ export function adminRouter(deps: AdminDeps): Router {
         else t.fail(k);
       }
       if (!user) {
-        return res.status(401).render('admin/login', { title: 'Administrator sign-in', csrf: csrfToken(req), values: { email: req.body.email }, error: 'That email and password do not match an administrator account.', next: safeNext(req.body.next) });
+        return res.status(401).render('admin/login', { titleKey: 'admin.login.title', csrf: csrfToken(req), values: { email: req.body.email }, error: { key: 'admin.login.noMatch' }, next: safeNext(req.body.next) });
       }
       req.login(user, (e) => (e ? next(e) : res.redirect(303, safeNext(req.body.next))));
     })(req, res, next);
@@ -171,14 +171,14 @@ export function adminRouter(deps: AdminDeps): Router {
 
   r.get('/', async (req, res, next) => {
     try {
-      render(req, res, 'dashboard', { title: 'microcred administration', urls: toolUrls(deps.publicUrl), platforms: await deps.platforms.list(), notice: req.query.notice });
+      render(req, res, 'dashboard', { titleKey: 'admin.dashboard.pageTitle', urls: toolUrls(deps.publicUrl), platforms: await deps.platforms.list(), notice: req.query.notice });
     } catch (e) {
       next(e);
     }
   });
 
   const platformForm = (req: Request, res: Response, locals: { id?: number; values: Record<string, unknown>; errors: FieldErrors }, status = 200) =>
-    res.status(status).render('admin/platform-form', { title: locals.id ? 'Edit platform' : 'Register a platform', csrf: csrfToken(req), admin: req.user, families: LMS_FAMILIES, urls: toolUrls(deps.publicUrl), ...locals, id: locals.id ?? null });
+    res.status(status).render('admin/platform-form', { titleKey: locals.id ? 'admin.platform.editTitle' : 'admin.platform.registerTitle', csrf: csrfToken(req), admin: req.user, families: LMS_FAMILIES, urls: toolUrls(deps.publicUrl), ...locals, id: locals.id ?? null });
 
   r.get('/platforms/new', (req, res) => platformForm(req, res, { values: { lmsFamily: 'moodle' }, errors: {} }));
 
@@ -246,7 +246,7 @@ export function adminRouter(deps: AdminDeps): Router {
   const issuerPage = async (req: Request, res: Response, values: Record<string, unknown>, errors: FieldErrors, status = 200) => {
     const current = await deps.issuer.get();
     res.status(status).render('admin/issuer', {
-      title: 'Issuer profile',
+      titleKey: 'admin.issuer.title',
       csrf: csrfToken(req),
       admin: req.user,
       values,
@@ -299,7 +299,7 @@ export function adminRouter(deps: AdminDeps): Router {
     const profile = await deps.issuer.get();
     const policy = await deps.issuer.qaPolicy();
     res.status(status).render('admin/quality-policy', {
-      title: 'Quality-assurance policy',
+      titleKey: 'admin.qaPolicy.title',
       csrf: csrfToken(req),
       admin: req.user,
       values,
@@ -340,7 +340,7 @@ export function adminRouter(deps: AdminDeps): Router {
   // --- signing keys ----------------------------------------------------------
   const keysPage = async (req: Request, res: Response, error?: string, status = 200) =>
     res.status(status).render('admin/keys', {
-      title: 'Signing keys',
+      titleKey: 'admin.keys.title',
       csrf: csrfToken(req),
       admin: req.user,
       keys: await deps.signingKeys.list(),
@@ -372,7 +372,7 @@ export function adminRouter(deps: AdminDeps): Router {
     try {
       const rows = await deps.badges.all(500);
       render(req, res, 'credentials', {
-        title: 'Issued credentials',
+        titleKey: 'admin.credentials.title',
         rows: rows.map((row) => ({ row, state: credentialState(row), name: (row.credential as { name?: string }).name, share: badgeUrls(deps.publicUrl).credential(row.id) })),
         notice: req.query.notice,
       });
@@ -396,7 +396,7 @@ export function adminRouter(deps: AdminDeps): Router {
   r.post('/registrations', async (req, res, next) => {
     try {
       const link = await deps.registrations.createLink();
-      render(req, res, 'registration-link', { title: 'Dynamic registration link', link });
+      render(req, res, 'registration-link', { titleKey: 'admin.registration.title', link });
     } catch (e) {
       next(e);
     }

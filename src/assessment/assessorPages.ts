@@ -11,7 +11,9 @@ import { can, requireCapability } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { fieldText } from '../web/forms';
 import { AppError, ForbiddenError } from '../web/errors';
+import { translator } from '../web/i18n';
 import { idParam } from '../web/params';
+import { pageLocale } from '../web/views';
 import { describeIdentity, ID_DOCUMENT_TYPES, type IdentityRecord, identityFromForm } from './identity';
 import { compareAssessors, scoreRubric } from './scoring';
 import type { AssessmentStore } from './store';
@@ -58,13 +60,13 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
       const { rows, counts } = await store.queue(courseId(req), { status, credentialId, learner: learner || undefined, assessorId: me(req) });
       const list = await credentialsStore.listForCourse(courseId(req), { publishedOnly: true });
       res.render('assessment/queue', {
-        title: 'Assessment queue',
+        titleKey: 'assessment.queue.title',
         launch: req.launch,
         base: base(req),
         rows,
         counts,
         filter: { status: status ?? 'all', credentialId, learner },
-        credentials: list.map((c) => ({ id: c.id, title: (c.published!.definition as { title?: string }).title ?? 'Untitled' })),
+        credentials: list.map((c) => ({ id: c.id, title: (c.published!.definition as { title?: string }).title ?? translator(pageLocale(res.locals))('common.untitledCredential') })),
         me: me(req),
       });
     } catch (e) {
@@ -74,7 +76,7 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
 
   r.get('/settings', async (req, res, next) => {
     try {
-      res.render('assessment/settings', { title: 'Assessment settings', launch: req.launch, base: base(req), csrf: csrfToken(req), values: await store.settings(courseId(req)), errors: {}, saved: req.query.notice === 'saved' });
+      res.render('assessment/settings', { titleKey: 'assessment.settings.title', launch: req.launch, base: base(req), csrf: csrfToken(req), values: await store.settings(courseId(req)), errors: {}, saved: req.query.notice === 'saved' });
     } catch (e) {
       next(e);
     }
@@ -90,7 +92,7 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
       if (!Number.isInteger(followUpMonths) || followUpMonths < 1 || followUpMonths > 36) errors.followUpMonths = 'Give a whole number of months from 1 to 36.';
       if (Object.keys(errors).length) {
         const typed = { ...values, maxAttempts: fieldText(req.body.maxAttempts), followUpMonths: fieldText(req.body.followUpMonths) };
-        return res.status(422).render('assessment/settings', { title: 'Assessment settings', launch: req.launch, base: base(req), csrf: csrfToken(req), values: typed, errors, saved: false });
+        return res.status(422).render('assessment/settings', { titleKey: 'assessment.settings.title', launch: req.launch, base: base(req), csrf: csrfToken(req), values: typed, errors, saved: false });
       }
       await store.saveSettings(courseId(req), me(req), values);
       res.redirect(303, `${base(req)}/assessments/settings?notice=saved`);
@@ -102,7 +104,7 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
   r.get('/audit', async (req, res, next) => {
     try {
       const rows = await store.auditTrail(courseId(req), { limit: 500 });
-      res.render('assessment/audit', { title: 'Audit log', launch: req.launch, base: base(req), rows });
+      res.render('assessment/audit', { titleKey: 'assessment.audit.title', launch: req.launch, base: base(req), rows });
     } catch (e) {
       next(e);
     }
@@ -125,7 +127,8 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
       ...Object.fromEntries(Object.entries(mine?.levels ?? {}).map(([k, v]) => [`level_${k}`, v])),
     };
     res.status(status).render('assessment/score', {
-      title: `Assess: ${data.learnerName} · ${def.title ?? ''}`,
+      titleKey: 'assessment.score.title',
+      titleParams: { learner: data.learnerName, title: def.title ?? '' },
       launch: req.launch,
       base: base(req),
       csrf: csrfToken(req),

@@ -69,7 +69,7 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: { maxUploadB
     // The short survey right after the award, offered here too while it is unanswered.
     const awardSurvey = award && (await surveys.pendingFor(courseId(req), learnerId(req), settings.followUpMonths)).find((s) => s.awardId === award.id && s.kind === 'award');
     res.status(status).render('assessment/my-work', {
-      title: `My work · ${def.title ?? 'Micro-credential'}`,
+      ...(def.title ? { titleKey: 'assessment.myWork.title', titleParams: { title: def.title } } : { titleKey: 'assessment.myWork.titleUntitled' }),
       launch: req.launch,
       base: `/app/${req.launch!.id}`,
       page: pageUrl(req),

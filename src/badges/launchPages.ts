@@ -44,7 +44,7 @@ export function badgeLaunchRouter(db: Db, issuer: BadgeIssuer, assessment: Asses
           };
         }),
       );
-      res.render('badges/my-badges', { title: 'My badges', launch: req.launch, base: base(req), csrf: csrfToken(req), badges, pending: pending.length, flash: req.query.notice });
+      res.render('badges/my-badges', { titleKey: 'badges.mine.title', launch: req.launch, base: base(req), csrf: csrfToken(req), badges, pending: pending.length, flash: req.query.notice });
     } catch (e) {
       next(e);
     }
@@ -64,7 +64,7 @@ export function badgeLaunchRouter(db: Db, issuer: BadgeIssuer, assessment: Asses
       const rows = await issuer.forCourse(req.launch!.courseId!);
       const people = rows.length ? await db.select({ id: ltiUsers.id, name: ltiUsers.name, email: ltiUsers.email }).from(ltiUsers).where(inArray(ltiUsers.id, [...new Set(rows.map((r) => r.learnerId))])) : [];
       res.render('badges/issued', {
-        title: 'Issued badges',
+        titleKey: 'badges.issued.title',
         launch: req.launch,
         base: base(req),
         csrf: csrfToken(req),

@@ -11,7 +11,9 @@ import { buildAchievement, type Ob3Achievement } from '../credentials/achievemen
 import type { Db } from '../db/database';
 import { credentials, credentialVersions, evidenceItems } from '../db/schema';
 import { NotFoundError } from '../web/errors';
+import { type Translate, translator } from '../web/i18n';
 import { idParam } from '../web/params';
+import { pageLocale } from '../web/views';
 import { fetchStatusList } from '../assessment/priorBadge';
 import { badgePng, badgeSvg } from './badgeImage';
 import { bakePng, bakeSvg, unbake } from './baking';
@@ -131,7 +133,8 @@ export function badgeRouter(deps: BadgePagesDeps): Router {
       const shared = (await deps.assessment.evidenceOf(award!.submissionId)).filter((e) => e.shared);
       const c = row.credential as Record<string, any>;
       res.render('badges/share', {
-        title: `${c.name} · verified credential`,
+        titleKey: 'badges.share.title',
+        titleParams: { name: String(c.name ?? '') },
         c,
         row,
         state: credentialState(row),
@@ -262,34 +265,34 @@ export function badgeRouter(deps: BadgePagesDeps): Router {
   });
 
   /** Reads what was pasted or uploaded: text (JSON or JWT), a JSON file, or a baked PNG/SVG. */
-  const inputOf = (req: Request): { input?: string; error?: string } => {
+  const inputOf = (req: Request, t: Translate): { input?: string; error?: string } => {
     const file = req.file;
     if (file && file.size > 0) {
       let baked: ReturnType<typeof unbake>;
       try {
         baked = unbake(file.buffer);
       } catch (e) {
-        return { error: `That image could not be read: ${(e as Error).message}` };
+        return { error: t('badges.verify.errorImage', { reason: (e as Error).message }) };
       }
       if (baked) return { input: baked.credential };
       const text = file.buffer.toString('utf8').trim();
       if (text.startsWith('{') || /^[\w-]+\.[\w-]+\.[\w-]*$/.test(text)) return { input: text };
-      return { error: 'That file is neither a baked badge image (PNG or SVG with a credential inside) nor a credential in JSON or JWT form.' };
+      return { error: t('badges.verify.errorFile') };
     }
     const pasted = typeof req.body?.credential === 'string' ? req.body.credential.trim() : '';
     if (pasted) return { input: pasted };
-    return { error: 'Paste a credential (JSON or JWT) or choose a badge image or file to check.' };
+    return { error: t('badges.verify.errorNothing') };
   };
 
-  r.get('/verify', (_req, res) => res.render('badges/verify', { title: 'Verify an Open Badge', pasted: '', report: undefined, error: undefined }));
+  r.get('/verify', (_req, res) => res.render('badges/verify', { titleKey: 'badges.verify.title', pasted: '', report: undefined, error: undefined }));
 
   r.post('/verify', upload, express.urlencoded({ extended: false, limit: '2mb' }), async (req, res, next) => {
     try {
-      const { input, error } = inputOf(req);
+      const { input, error } = inputOf(req, translator(pageLocale(res.locals)));
       const pasted = typeof req.body?.credential === 'string' ? req.body.credential : '';
-      if (!input) return res.status(422).render('badges/verify', { title: 'Verify an Open Badge', pasted, report: undefined, error });
+      if (!input) return res.status(422).render('badges/verify', { titleKey: 'badges.verify.title', pasted, report: undefined, error });
       const report = await verify(input);
-      res.render('badges/verify', { title: report.verified ? 'Verified' : 'Not verified', pasted, report, error: undefined });
+      res.render('badges/verify', { titleKey: report.verified ? 'badges.verify.verified' : 'badges.verify.notVerified', pasted, report, error: undefined });
     } catch (e) {
       next(e);
     }

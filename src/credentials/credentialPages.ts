@@ -48,7 +48,7 @@ export function credentialRouter(db: Db, publicUrl: string, issuer: IssuerProfil
   r.get('/', async (req, res, next) => {
     try {
       const list = await store.listForCourse(courseId(req), { publishedOnly: !designer(req) });
-      res.render('credentials/list', { title: 'Micro-credentials', launch: req.launch, base: base(req), csrf: csrfToken(req), list, designer: designer(req) });
+      res.render('credentials/list', { titleKey: 'credentials.list.title', launch: req.launch, base: base(req), csrf: csrfToken(req), list, designer: designer(req) });
     } catch (e) {
       next(e);
     }
@@ -73,7 +73,8 @@ export function credentialRouter(db: Db, publicUrl: string, issuer: IssuerProfil
       const shown = designer(req) ? (cred.draft ?? cred.published)! : cred.published!;
       const def = definitionOf(shown);
       res.render('credentials/show', {
-        title: def.title || 'Untitled micro-credential',
+        title: def.title,
+        titleKey: def.title ? undefined : 'credentials.common.untitled',
         launch: req.launch,
         base: base(req),
         csrf: csrfToken(req),
@@ -110,7 +111,7 @@ export function credentialRouter(db: Db, publicUrl: string, issuer: IssuerProfil
   });
 
   const editPage = (req: Request, res: Response, l: { id: number; version: CredentialVersionRow; values: Record<string, string>; errors: Record<string, string> }, status = 200) =>
-    res.status(status).render('credentials/edit', { title: 'Edit micro-credential', launch: req.launch, base: base(req), csrf: csrfToken(req), vocab, ...l });
+    res.status(status).render('credentials/edit', { titleKey: 'credentials.edit.title', launch: req.launch, base: base(req), csrf: csrfToken(req), vocab, ...l });
 
   r.get('/:credentialId/edit', requireCapability('course:design'), async (req, res, next) => {
     try {

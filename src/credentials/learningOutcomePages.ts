@@ -49,7 +49,7 @@ export function learningOutcomeRouter(db: Db): Router {
     const rows = await courseOutcomes.list(courseId(req), { includeArchived: true });
     const cos: CourseOutcome[] = rows.map((o) => ({ id: o.id, code: o.code, title: o.title, description: o.description, position: o.position, archived: Boolean(o.archivedAt) }));
     res.status(status).render('credentials/learning-outcomes', {
-      title: 'Learning outcomes and mapping',
+      titleKey: 'credentials.learningOutcomes.title',
       launch: req.launch,
       base: `/app/${req.launch!.id}`,
       page: pageUrl(req),

@@ -42,7 +42,7 @@ export function outcomeRouter(db: Db): Router {
   const listPage = async (req: Request, res: Response, locals: { values?: Record<string, unknown>; errors?: Record<string, string>; notice?: string } = {}, status = 200) => {
     const outcomes = await store.list(courseId(req), { includeArchived: true });
     res.status(status).render('credentials/outcomes', {
-      title: 'Course outcomes',
+      titleKey: 'credentials.outcomes.title',
       launch: req.launch,
       base: base(req),
       csrf: csrfToken(req),
@@ -62,7 +62,7 @@ export function outcomeRouter(db: Db): Router {
   const importPage = async (req: Request, res: Response, csv: string, status = 200) => {
     const existing = (await store.list(courseId(req), { includeArchived: true })).map((o) => o.code);
     const preview = csv.trim() ? parseCourseOutcomesCsv(csv, { existingCodes: existing }) : undefined;
-    res.status(status).render('credentials/outcomes-import', { title: 'Import course outcomes', launch: req.launch, base: base(req), csrf: csrfToken(req), csv, preview });
+    res.status(status).render('credentials/outcomes-import', { titleKey: 'credentials.outcomesImport.title', launch: req.launch, base: base(req), csrf: csrfToken(req), csv, preview });
     return preview;
   };
 
@@ -101,7 +101,7 @@ export function outcomeRouter(db: Db): Router {
   r.get('/copy', async (req, res, next) => {
     try {
       const sources = await store.coursesTaughtBy(req.launch!.userId, courseId(req));
-      res.render('credentials/outcomes-copy', { title: 'Copy course outcomes', launch: req.launch, base: base(req), csrf: csrfToken(req), sources });
+      res.render('credentials/outcomes-copy', { titleKey: 'credentials.outcomesCopy.title', launch: req.launch, base: base(req), csrf: csrfToken(req), sources });
     } catch (e) {
       next(e);
     }
@@ -135,7 +135,7 @@ export function outcomeRouter(db: Db): Router {
   });
 
   const editPage = (req: Request, res: Response, locals: { outcomeId: number; values: Record<string, unknown>; errors: Record<string, string> }, status = 200) =>
-    res.status(status).render('credentials/outcome-edit', { title: 'Edit course outcome', launch: req.launch, base: base(req), csrf: csrfToken(req), ...locals });
+    res.status(status).render('credentials/outcome-edit', { titleKey: 'credentials.outcomeEdit.title', launch: req.launch, base: base(req), csrf: csrfToken(req), ...locals });
 
   r.get('/:outcomeId/edit', async (req, res, next) => {
     try {

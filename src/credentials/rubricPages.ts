@@ -210,7 +210,8 @@ export function rubricRouter(db: Db): Router {
         levels: c.levels,
         passIndex: passLevelIndex(c),
         weight: c.weight ?? 1,
-        evidence: describeEvidence(c) ?? 'No evidence needs to be handed in.',
+        // The view says so in the page's language when nothing is asked for.
+        evidence: describeEvidence(c) ?? '',
         outcomes: c.learningOutcomeIds.map((id) => def.learningOutcomes.find((lo) => lo.id === id)?.statement ?? id),
       })),
     };
@@ -222,7 +223,8 @@ export function rubricRouter(db: Db): Router {
     const def = definitionOf(version);
     const criteria = def.rubric?.criteria ?? [];
     res.status(status).render('credentials/rubric', {
-      title: `Rubric · ${def.title || 'Untitled micro-credential'}`,
+      titleKey: def.title ? 'credentials.rubric.pageTitle' : 'credentials.rubric.pageTitleUntitled',
+        titleParams: { title: def.title ?? '' },
       launch: req.launch,
       base: base(req),
       page: pageUrl(req),
@@ -329,7 +331,8 @@ export function rubricRouter(db: Db): Router {
       const version = (designer(req) ? (cred.draft ?? cred.published) : cred.published)!;
       const def = definitionOf(version);
       res.render('credentials/rubric-preview', {
-        title: `Rubric · ${def.title || 'Untitled micro-credential'}`,
+        titleKey: def.title ? 'credentials.rubric.pageTitle' : 'credentials.rubric.pageTitleUntitled',
+        titleParams: { title: def.title ?? '' },
         launch: req.launch,
         base: base(req),
         credentialId: credentialId(req),

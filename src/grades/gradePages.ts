@@ -42,7 +42,7 @@ export function gradeRouter(db: Db, passback: GradePassback, jobs: BackgroundJob
       }
       const list = [...rows.values()].sort((a, b) => a.credential.localeCompare(b.credential) || a.learner.localeCompare(b.learner));
       const counts = { sent: list.filter((x) => x.status === 'sent').length, pending: list.filter((x) => x.status === 'pending').length, failed: list.filter((x) => x.status === 'failed').length };
-      res.render('grades/passback', { title: 'Grades sent to the LMS', launch: req.launch, base: base(req), csrf: csrfToken(req), list, counts, jobsRunning: jobs.running, notice: req.query.notice });
+      res.render('grades/passback', { titleKey: 'grades.title', launch: req.launch, base: base(req), csrf: csrfToken(req), list, counts, jobsRunning: jobs.running, notice: req.query.notice });
     } catch (e) {
       next(e);
     }

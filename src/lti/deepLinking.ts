@@ -16,7 +16,9 @@ import { QF_EHEA_CYCLES } from '../credentials/vocabulary';
 import { can } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { AppError, BadRequestError, ForbiddenError, NotFoundError } from '../web/errors';
+import { translator } from '../web/i18n';
 import type { LaunchContext } from '../web/launchPages';
+import { pageLocale } from '../web/views';
 import { toolUrls } from './provider';
 import { type ServiceContext, signDeepLinkingResponse } from './services';
 
@@ -157,14 +159,15 @@ export function deepLinkingRouter(db: Db, publicUrl: string, lti: Provider = lti
       const launch = req.launch!;
       const { settings } = await deepLinkingRequest(db, launch);
       const all = await store.listForCourse(launch.courseId!);
+      const t = translator(pageLocale(res.locals));
       const credentials = all
         .filter((c) => c.published)
         .map((c) => {
           const def = c.published!.definition as unknown as CredentialDefinition;
-          return { id: c.id, title: def.title || 'Untitled micro-credential', versionNo: c.published!.versionNo, summary: credentialSummary(def) };
+          return { id: c.id, title: def.title || t('common.untitledCredential'), versionNo: c.published!.versionNo, summary: credentialSummary(def) };
         });
       res.render('lti/deep-linking', {
-        title: 'Add a micro-credential to your course',
+        titleKey: 'lti.deepLinking.title',
         launch,
         base: `/app/${launch.id}`,
         csrf: csrfToken(req),
@@ -192,13 +195,13 @@ export function deepLinkingRouter(db: Db, publicUrl: string, lti: Provider = lti
       const def = cred.published!.definition as unknown as CredentialDefinition;
       const item = contentItemFor(id, def, settings, publicUrl);
       const jwt = await signDeepLinkingResponse(lti, ctx, [item], {
-        message: `Added the micro-credential “${item.title}”.`,
+        message: translator(pageLocale(res.locals))('lti.deepLinking.added', { title: item.title }),
         log: `microcred credential ${id} version ${cred.published!.versionNo}`,
       });
       allowFormActionTo(res, settings.deep_link_return_url);
       req.log?.info({ credentialId: id }, 'deep-linking response sent');
       res.render('lti/deep-linking-return', {
-        title: 'Returning to your LMS…',
+        titleKey: 'lti.deepLinking.returnTitle',
         launch,
         base: `/app/${launch.id}`,
         returnUrl: settings.deep_link_return_url,

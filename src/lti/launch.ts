@@ -6,13 +6,13 @@
 //  - alg must be RS256/384/512 (never "none" or HMAC);
 //  - after validation the ltik is not used: the browser gets the tool's own session.
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, type SQL, sql } from 'drizzle-orm';
 import type { NextFunction, Request, Response } from 'express';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { LtiToken } from 'ltijs';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database';
-import { courseMembers, courseServices, courses, credentials, launchSessions, lineItems, ltiLogins, ltiUsers, pendingLaunches, resourceLinks } from '../db/schema';
+import { ltiLogins, pendingLaunches, platformDeployments, platforms as platformTable } from '../db/schema';
 import { LaunchRejectedError } from '../web/errors';
 import { hashSessionId as hashSid, SESSION_COOKIE, sessionCookieHeader } from '../web/session';
 import { placedCredentialId } from './deepLinking';
@@ -29,6 +29,19 @@ const stateCookieName = (state: string) => `${STATE_COOKIE_PREFIX}${state.replac
 const storageKey = (what: 'state' | 'nonce', state: string) => `microcred_${what}_${state}`;
 const hashTicket = (ticket: string) => createHash('sha256').update(ticket).digest('base64url');
 const PENDING_TTL_SECONDS = 120;
+
+/**
+ * `column = value, …` for the values given. Like drizzle's .set(), a value left out
+ * (a claim the LMS did not send) keeps what is stored.
+ */
+function assignments(values: Record<string, unknown>): SQL {
+  return sql.join(
+    Object.entries(values)
+      .filter(([, v]) => v !== undefined)
+      .map(([column, v]) => sql`${sql.identifier(column)} = ${v}`),
+    sql`, `,
+  );
+}
 
 /** The login again, top-level: where cookies work. Platform storage is not used there. */
 export function relaunchUrl(loginParams: Record<string, string>): string {
@@ -81,7 +94,7 @@ export function captureLogin({ db, log }: LaunchDeps) {
             // for browsers that allow no cookie at all here (Safari).
             res.render('lti/storage-put', {
               layout: false,
-              title: 'Signing in…',
+              titleKey: 'lti.storage.title',
               authUrl: url.toString(),
               storageTarget,
               platformOrigin: url.origin,
@@ -105,7 +118,7 @@ export function captureLogin({ db, log }: LaunchDeps) {
  * Runs before ltijs on the launch POST. Checks what ltijs does not, and consumes the
  * login row so the same state (and so the same id_token) can never launch twice.
  */
-export function guardLaunch({ db, platforms, log }: LaunchDeps) {
+export function guardLaunch({ db, log }: LaunchDeps) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const idToken = req.body?.id_token;
@@ -128,32 +141,49 @@ export function guardLaunch({ db, platforms, log }: LaunchDeps) {
         rejectLaunch(log, req, new LaunchRejectedError('ALG_NOT_ALLOWED', `The launch token is signed with "${String(header.alg)}", which is not allowed; LTI 1.3 requires RS256.`));
       }
 
-      // Consume the login exactly once, and only while it is fresh.
-      const [login] = await db
-        .update(ltiLogins)
-        .set({ consumedAt: new Date() })
-        .where(
-          and(
-            eq(ltiLogins.state, state),
-            isNull(ltiLogins.consumedAt),
-            gt(ltiLogins.createdAt, sql`now() - make_interval(secs => ${LOGIN_TTL_SECONDS})`),
-          ),
-        )
-        .returning();
-      if (!login) {
+      // Consume the login exactly once, and only while it is fresh. The same round trip finds
+      // the platform it names and whether the token's deployment is registered for it.
+      const auds = Array.isArray(claims.aud) ? claims.aud : claims.aud ? [claims.aud] : [];
+      const deploymentId = claims[`${CLAIM}deployment_id`];
+      const consumed = db.$with('consumed').as(
+        db
+          .update(ltiLogins)
+          .set({ consumedAt: new Date() })
+          .where(
+            and(
+              eq(ltiLogins.state, state),
+              isNull(ltiLogins.consumedAt),
+              gt(ltiLogins.createdAt, sql`now() - make_interval(secs => ${LOGIN_TTL_SECONDS})`),
+            ),
+          )
+          .returning(),
+      );
+      // The client ID is the login's, else the token's azp, else its first aud.
+      const tokenClientId = (typeof claims.azp === 'string' && claims.azp) || auds[0] || null;
+      const [found] = await db
+        .with(consumed)
+        .select({
+          login: { nonce: consumed.nonce, issuer: consumed.issuer, loginParams: consumed.loginParams },
+          platform: platformTable,
+          hasDeployment:
+            typeof deploymentId === 'string'
+              ? sql<boolean>`exists (select 1 from ${platformDeployments} where ${platformDeployments.platformId} = ${platformTable.id} and ${platformDeployments.deploymentId} = ${deploymentId})`
+              : sql<boolean>`false`,
+        })
+        .from(consumed)
+        .leftJoin(platformTable, and(eq(platformTable.issuer, String(claims.iss)), eq(platformTable.clientId, sql`coalesce(nullif(${consumed.clientId}, ''), ${tokenClientId})`)));
+      if (!found) {
         const [seen] = await db.select({ consumedAt: ltiLogins.consumedAt }).from(ltiLogins).where(eq(ltiLogins.state, state));
         if (seen?.consumedAt) rejectLaunch(log, req, new LaunchRejectedError('REPLAYED_LAUNCH', 'This launch was already used. Each launch works once.'));
         rejectLaunch(log, req, new LaunchRejectedError(seen ? 'LOGIN_EXPIRED' : 'UNKNOWN_STATE', seen ? 'The login took too long and expired.' : 'This launch does not belong to a login started by this tool.'));
       }
+      const { login, platform } = found;
       if (claims.nonce !== login.nonce) {
         rejectLaunch(log, req, new LaunchRejectedError('NONCE_MISMATCH', 'The launch token does not belong to the login that asked for it.'));
       }
       if (claims.iss !== login.issuer) {
         rejectLaunch(log, req, new LaunchRejectedError('ISSUER_MISMATCH', 'The launch token comes from a different LMS than the login.'));
       }
-      const auds = Array.isArray(claims.aud) ? claims.aud : claims.aud ? [claims.aud] : [];
-      const clientId = login.clientId || (typeof claims.azp === 'string' && claims.azp) || auds[0];
-      const platform = clientId ? await platforms.findByIssuerAndClient(String(claims.iss), clientId) : undefined;
       if (!platform) {
         rejectLaunch(log, req, new LaunchRejectedError('UNKNOWN_PLATFORM', 'This LMS is not registered with microcred.', 403, 'Ask your administrator to register the LMS in the microcred admin console.'));
       }
@@ -164,8 +194,7 @@ export function guardLaunch({ db, platforms, log }: LaunchDeps) {
       if (!platform.active) {
         rejectLaunch(log, req, new LaunchRejectedError('PLATFORM_DISABLED', 'This LMS has been disabled in microcred.', 403, 'Ask your microcred administrator to enable it again.'));
       }
-      const deploymentId = claims[`${CLAIM}deployment_id`];
-      if (typeof deploymentId !== 'string' || !(await platforms.hasDeployment(platform.id, deploymentId))) {
+      if (typeof deploymentId !== 'string' || !found.hasDeployment) {
         rejectLaunch(log, req, new LaunchRejectedError('UNKNOWN_DEPLOYMENT', `Deployment "${String(deploymentId ?? '(none)')}" of this LMS is not registered.`, 403, 'Ask your microcred administrator to add this deployment ID to the platform.'));
       }
 
@@ -186,7 +215,7 @@ export function guardLaunch({ db, platforms, log }: LaunchDeps) {
           log.info({ reqId: req.id }, 'LTI launch continues through platform storage');
           return res.render('lti/storage-get', {
             layout: false,
-            title: 'Signing in…',
+            titleKey: 'lti.storage.title',
             ticket,
             storageTarget: login.loginParams.lti_storage_target,
             platformOrigin: new URL(platform.authLoginUrl).origin,
@@ -197,7 +226,7 @@ export function guardLaunch({ db, platforms, log }: LaunchDeps) {
         }
         log.warn({ reason: 'COOKIES_BLOCKED', reqId: req.id }, 'LTI launch needs a new window');
         res.status(401);
-        return res.render('lti/cookies-blocked', { title: 'Open microcred in a new window', relaunchUrl: relaunchUrl(login.loginParams) });
+        return res.render('lti/cookies-blocked', { titleKey: 'lti.openInNewWindow', relaunchUrl: relaunchUrl(login.loginParams) });
       }
       res.locals.platformRow = platform;
       res.locals.loginParams = login.loginParams;
@@ -283,88 +312,71 @@ export function completeLaunch({ db, platforms, log }: LaunchDeps) {
       await new Promise<void>((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
       req.session.lti = true;
       const webSessionId = req.sessionId;
-      await db.transaction(async (tx) => {
-        const now = new Date();
-        if (previousSessionId) {
-          await tx
-            .update(launchSessions)
-            .set({ webSessionId: hashSid(webSessionId) })
-            .where(and(eq(launchSessions.webSessionId, hashSid(previousSessionId)), gt(launchSessions.expiresAt, now)));
-        }
-        const [user] = await tx
-          .insert(ltiUsers)
-          .values({ platformId: platform.id, sub: token.user, name: token.userInfo?.name, givenName: token.userInfo?.given_name, familyName: token.userInfo?.family_name, email: token.userInfo?.email })
-          .onConflictDoUpdate({
-            target: [ltiUsers.platformId, ltiUsers.sub],
-            set: { name: token.userInfo?.name, givenName: token.userInfo?.given_name, familyName: token.userInfo?.family_name, email: token.userInfo?.email, lastLaunchAt: now },
-          })
-          .returning({ id: ltiUsers.id });
-        let courseId: number | null = null;
-        let linkId: number | null = null;
-        if (ctx.context?.id) {
-          const [course] = await tx
-            .insert(courses)
-            .values({ platformId: platform.id, deploymentId: token.deploymentId, contextId: ctx.context.id, title: ctx.context.title, label: ctx.context.label })
-            .onConflictDoUpdate({ target: [courses.platformId, courses.deploymentId, courses.contextId], set: { title: ctx.context.title, label: ctx.context.label, updatedAt: now } })
-            .returning({ id: courses.id });
-          courseId = course.id;
-          await tx
-            .insert(courseMembers)
-            .values({ courseId, userId: user.id, appRole: roles.appRole, roles: ctx.roles ?? [], lastLaunchAt: now })
-            .onConflictDoUpdate({
-              target: [courseMembers.courseId, courseMembers.userId],
-              set: { appRole: roles.appRole, roles: ctx.roles ?? [], status: 'active', lastLaunchAt: now, updatedAt: now },
-            });
-          // The course's AGS and NRPS endpoints, for grade passback and roster sync later.
-          const ags = ctx.endpoint as { lineitems?: string; scope?: string[] } | undefined;
-          const nrps = ctx.namesRoles as { context_memberships_url?: string } | undefined;
-          if (ags?.lineitems || nrps?.context_memberships_url) {
-            const services = { lineItemsUrl: ags?.lineitems ?? null, agsScopes: ags?.scope ?? [], membershipsUrl: nrps?.context_memberships_url ?? null, updatedAt: now };
-            await tx.insert(courseServices).values({ courseId, ...services }).onConflictDoUpdate({ target: courseServices.courseId, set: services });
-          }
-          // A link placed by deep linking names its credential, and the LMS sends that link's
-          // gradebook column (AGS lineitem): remember it once, for grade passback.
-          const placedId = placedCredentialId(ctx.custom);
-          const lineItemUrl = (ctx.endpoint as { lineitem?: unknown } | undefined)?.lineitem;
-          if (placedId !== undefined && typeof lineItemUrl === 'string' && lineItemUrl) {
-            const [cred] = await tx.select({ id: credentials.id }).from(credentials).where(and(eq(credentials.id, placedId), eq(credentials.courseId, courseId)));
-            if (cred) {
-              await tx.insert(lineItems).values({ courseId, credentialId: cred.id, url: lineItemUrl, source: 'launch' }).onConflictDoNothing({ target: [lineItems.courseId, lineItems.credentialId] });
-            }
-          }
-          if (ctx.resource?.id) {
-            const [link] = await tx
-              .insert(resourceLinks)
-              .values({ courseId, linkId: ctx.resource.id, title: ctx.resource.title })
-              .onConflictDoUpdate({ target: [resourceLinks.courseId, resourceLinks.linkId], set: { title: ctx.resource.title } })
-              .returning({ id: resourceLinks.id });
-            linkId = link.id;
-          }
-        }
-        await tx.insert(launchSessions).values({
-          id: launchId,
-          webSessionId: hashSid(webSessionId),
-          platformId: platform.id,
-          deploymentId: token.deploymentId,
-          courseId,
-          userId: user.id,
-          resourceLinkId: linkId,
-          roles: ctx.roles ?? [],
-          appRole: roles.appRole,
-          messageType: ctx.messageType,
-          claims: {
-            custom: ctx.custom ?? {},
-            launchPresentation: ctx.launchPresentation ?? {},
-            ags: ctx.endpoint ?? null,
-            nrps: ctx.namesRoles ?? null,
-            deepLinking: ctx.deepLinkingSettings ?? null,
-            platformFamily: token.platformInfo?.product_family_code ?? null,
-            lmsAdmin: roles.lmsAdmin,
-            relaunchUrl: relaunchUrl((res.locals.loginParams ?? {}) as Record<string, string>),
-          },
-          expiresAt: new Date(Date.now() + LAUNCH_SESSION_SECONDS * 1000),
-        });
-      });
+      const now = new Date();
+      const info = token.userInfo ?? {};
+      const course = ctx.context?.id ? ctx.context : undefined;
+      // The course's AGS and NRPS endpoints, for grade passback and roster sync later.
+      const ags = ctx.endpoint as { lineitems?: string; scope?: string[]; lineitem?: unknown } | undefined;
+      const nrps = ctx.namesRoles as { context_memberships_url?: string } | undefined;
+      const services = ags?.lineitems || nrps?.context_memberships_url ? { lineItemsUrl: ags?.lineitems ?? null, agsScopes: ags?.scope ?? [], membershipsUrl: nrps?.context_memberships_url ?? null } : undefined;
+      // A link placed by deep linking names its credential, and the LMS sends that link's
+      // gradebook column (AGS lineitem): remember it once, for grade passback.
+      const placedId = placedCredentialId(ctx.custom);
+      const placedLineItem = placedId !== undefined && typeof ags?.lineitem === 'string' && ags.lineitem ? ags.lineitem : undefined;
+      const roleList = sql.param(ctx.roles ?? []);
+      const claims = {
+        custom: ctx.custom ?? {},
+        launchPresentation: ctx.launchPresentation ?? {},
+        ags: ctx.endpoint ?? null,
+        nrps: ctx.namesRoles ?? null,
+        deepLinking: ctx.deepLinkingSettings ?? null,
+        platformFamily: token.platformInfo?.product_family_code ?? null,
+        lmsAdmin: roles.lmsAdmin,
+        relaunchUrl: relaunchUrl((res.locals.loginParams ?? {}) as Record<string, string>),
+      };
+      // One statement (so one round trip, and atomic like a transaction): upsert the user,
+      // course, membership, services, placed line item and resource link, and insert the
+      // launch session. Each part below is what a separate statement did before. (In a sql``
+      // template an undefined value renders as nothing, hence the `?? null`s.)
+      const ctes = [
+        // Launches open in other tabs of this browser move along to the new session.
+        previousSessionId &&
+          sql`moved AS (UPDATE launch_sessions SET web_session_id = ${hashSid(webSessionId)} WHERE web_session_id = ${hashSid(previousSessionId)} AND expires_at > ${now})`,
+        sql`u AS (INSERT INTO lti_users (platform_id, sub, name, given_name, family_name, email)
+          VALUES (${platform.id}, ${token.user}, ${info.name ?? null}, ${info.given_name ?? null}, ${info.family_name ?? null}, ${info.email ?? null})
+          ON CONFLICT (platform_id, sub) DO UPDATE SET ${assignments({ name: info.name, given_name: info.given_name, family_name: info.family_name, email: info.email, last_launch_at: now })}
+          RETURNING id)`,
+        course &&
+          sql`c AS (INSERT INTO courses (platform_id, deployment_id, context_id, title, label)
+            VALUES (${platform.id}, ${token.deploymentId}, ${course.id}, ${course.title ?? null}, ${course.label ?? null})
+            ON CONFLICT (platform_id, deployment_id, context_id) DO UPDATE SET ${assignments({ title: course.title, label: course.label, updated_at: now })}
+            RETURNING id)`,
+        course &&
+          sql`m AS (INSERT INTO course_members (course_id, user_id, app_role, roles, last_launch_at)
+            VALUES ((SELECT id FROM c), (SELECT id FROM u), ${roles.appRole}, ${roleList}, ${now})
+            ON CONFLICT (course_id, user_id) DO UPDATE SET app_role = ${roles.appRole}, roles = ${roleList}, status = 'active', last_launch_at = ${now}, updated_at = ${now})`,
+        course &&
+          services &&
+          sql`s AS (INSERT INTO course_services (course_id, line_items_url, ags_scopes, memberships_url, updated_at)
+            VALUES ((SELECT id FROM c), ${services.lineItemsUrl}, ${sql.param(services.agsScopes)}, ${services.membershipsUrl}, ${now})
+            ON CONFLICT (course_id) DO UPDATE SET line_items_url = ${services.lineItemsUrl}, ags_scopes = ${sql.param(services.agsScopes)}, memberships_url = ${services.membershipsUrl}, updated_at = ${now})`,
+        course &&
+          placedLineItem &&
+          sql`li AS (INSERT INTO line_items (course_id, credential_id, url, source)
+            SELECT c.id, cr.id, ${placedLineItem}, 'launch' FROM c JOIN credentials cr ON cr.id = ${placedId} AND cr.course_id = c.id
+            ON CONFLICT (course_id, credential_id) DO NOTHING)`,
+        course &&
+          ctx.resource?.id &&
+          sql`l AS (INSERT INTO resource_links (course_id, link_id, title)
+            VALUES ((SELECT id FROM c), ${ctx.resource.id}, ${ctx.resource.title ?? null})
+            ON CONFLICT (course_id, link_id) DO UPDATE SET title = ${ctx.resource.title === undefined ? sql`resource_links.title` : ctx.resource.title}
+            RETURNING id)`,
+      ].filter((cte): cte is SQL => Boolean(cte));
+      await db.execute(sql`WITH ${sql.join(ctes, sql`, `)}
+        INSERT INTO launch_sessions (id, web_session_id, platform_id, deployment_id, course_id, user_id, resource_link_id, roles, app_role, message_type, claims, expires_at)
+        VALUES (${launchId}, ${hashSid(webSessionId)}, ${platform.id}, ${token.deploymentId}, ${course ? sql`(SELECT id FROM c)` : null}, (SELECT id FROM u),
+          ${course && ctx.resource?.id ? sql`(SELECT id FROM l)` : null}, ${roleList}, ${roles.appRole}, ${ctx.messageType}, ${JSON.stringify(claims)}::jsonb,
+          ${new Date(Date.now() + LAUNCH_SESSION_SECONDS * 1000)})`);
       await platforms.learnOrigins(platform.id, [ctx.launchPresentation?.return_url, (token.platformInfo as { url?: string } | undefined)?.url]);
       log.info({ reqId: req.id, platformId: platform.id, role: roles.appRole }, 'LTI launch accepted');
       // 303: the browser follows with a GET, leaving the id_token POST behind.

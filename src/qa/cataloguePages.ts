@@ -59,7 +59,7 @@ export function catalogueRouter(deps: CataloguePagesDeps): Router {
       const [institution, offers] = await Promise.all([catalogue.institution(), catalogue.offers()]);
       const shown = q ? offers.filter((o) => matchesQuery(o, q)) : offers;
       publicPage(res);
-      res.render('qa/catalogue', { title: institution ? `Micro-credentials from ${institution.name}` : 'Micro-credentials', institution, offers: shown, total: offers.length, q, day });
+      res.render('qa/catalogue', { ...(institution ? { titleKey: 'qa.catalogue.titleFrom', titleParams: { name: institution.name } } : { titleKey: 'qa.catalogue.title' }), institution, offers: shown, total: offers.length, q, day });
     } catch (e) {
       next(e);
     }
@@ -92,7 +92,7 @@ export function catalogueRouter(deps: CataloguePagesDeps): Router {
       const def = offer.definition;
       publicPage(res);
       res.render('qa/offer', {
-        title: def.title ?? 'Micro-credential',
+        ...(def.title ? { title: def.title } : { titleKey: 'common.microCredential' }),
         institution: await catalogue.institution(),
         offer,
         def,

@@ -56,7 +56,8 @@ export function holderSurveyRouter(deps: HolderSurveyDeps): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Robots-Tag', 'noindex');
     res.status(status).render('qa/holder-follow-up', {
-      title: `Follow-up survey · ${state.credentialTitle}`,
+      titleKey: 'qa.holder.title',
+      titleParams: { title: state.credentialTitle },
       survey: state,
       shareUrl: `/credentials/${uuidOf(state)}`,
       codeAction: pageUrl(uuidOf(state)),
@@ -73,6 +74,7 @@ export function holderSurveyRouter(deps: HolderSurveyDeps): Router {
   const surveyForm = (state: HolderState, code: string, form: { values: Record<string, string>; errors: Record<string, string> }) => ({
     action: pageUrl(uuidOf(state)),
     hidden: { code },
+    kind: 'follow-up',
     questions: QUESTIONS['follow-up'],
     commentLabel: COMMENT_LABEL['follow-up'],
     commentMax: COMMENT_MAX,
@@ -84,7 +86,7 @@ export function holderSurveyRouter(deps: HolderSurveyDeps): Router {
   /** Without the right code: the page asks for it (403 when a wrong one was given). */
   const askForCode = (res: Response, state: HolderState, typed: unknown) => {
     const given = typeof typed === 'string' && typed.trim() !== '';
-    render(res, state, { mode: 'code', typedCode: given ? String(typed).slice(0, 40) : '', codeError: given ? 'That holder code is not right for this badge. Check it on “My badges” and try again.' : undefined }, given ? 403 : 200);
+    render(res, state, { mode: 'code', typedCode: given ? String(typed).slice(0, 40) : '', codeError: given ? true : undefined /* the view says: qa.holder.codeWrong */ }, given ? 403 : 200);
   };
 
   r.get(path, async (req, res, next) => {
@@ -109,7 +111,7 @@ export function holderSurveyRouter(deps: HolderSurveyDeps): Router {
       if (!holderCodeMatches(deps.encryptionKey, req.params.uuid, code)) return askForCode(res, state, code);
       assertOpen(state);
       const parsed = parseSurveyForm('follow-up', req.body ?? {});
-      if (!parsed.ok) return render(res, state, { title: `Check your answers · ${state.credentialTitle}`, mode: 'form', form: surveyForm(state, normaliseHolderCode(code), parsed) }, 422);
+      if (!parsed.ok) return render(res, state, { titleKey: 'qa.survey.checkAnswers', titleParams: { heading: state.credentialTitle }, mode: 'form', form: surveyForm(state, normaliseHolderCode(code), parsed) }, 422);
       await surveys.answer(state.courseId, state.learnerId, state.awardId, 'follow-up', parsed.answers);
       res.redirect(303, `${pageUrl(req.params.uuid)}?code=${encodeURIComponent(normaliseHolderCode(code))}&thanks=1`);
     } catch (e) {

@@ -55,7 +55,8 @@ export function qualityRouter(_db: Db, qa: QaStore): Router {
   const renderCredential = async (req: Request, res: Response, q: CredentialQuality, form: { values: ReviewInput; errors: Record<string, string> }, status = 200) => {
     const [reviews, changes] = await Promise.all([qa.reviews(q.credentialId), qa.changeLog(q.credentialId)]);
     res.status(status).render('qa/credential-quality', {
-      title: `Quality: ${q.title}`,
+      titleKey: 'qa.credentialQuality.title',
+      titleParams: { title: q.title },
       launch: req.launch,
       base: base(req),
       csrf: csrfToken(req),
@@ -75,7 +76,7 @@ export function qualityRouter(_db: Db, qa: QaStore): Router {
   r.get('/', async (req, res, next) => {
     try {
       const rows = await qa.quality({ courseId: courseId(req) });
-      res.render('qa/course-quality', { title: 'Quality dashboard', launch: req.launch, base: base(req), rows, fmt: qualityFormat, csvBase: `${base(req)}/quality` });
+      res.render('qa/course-quality', { titleKey: 'qa.courseQuality.title', launch: req.launch, base: base(req), rows, fmt: qualityFormat, csvBase: `${base(req)}/quality` });
     } catch (e) {
       next(e);
     }

@@ -5,9 +5,11 @@ import express, { type Request, type Response, Router } from 'express';
 import { requireCapability } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { NotFoundError } from '../web/errors';
+import { type Translate, translator } from '../web/i18n';
 import { idParam } from '../web/params';
+import { pageLocale } from '../web/views';
 import { PRIVACY_FLOOR } from './metrics';
-import { COMMENT_LABEL, COMMENT_MAX, isSurveyKind, parseSurveyForm, QUESTIONS, type SurveyKind, surveyPrompt } from './surveyForm';
+import { COMMENT_LABEL, COMMENT_MAX, isSurveyKind, parseSurveyForm, QUESTIONS, type SurveyKind } from './surveyForm';
 import { assertOpen, type SurveyState, type SurveyStore } from './surveys';
 
 /** The notices the landing page shows after a survey (?survey=…): fixed texts, never echoed input. */
@@ -15,6 +17,13 @@ export const SURVEY_NOTICES: Record<string, string> = {
   thanks: 'Thank you for your answers. They are stored without your name and only shown in totals of five or more.',
   declined: 'No problem: we will not ask about that again.',
 };
+
+/** surveyPrompt (./surveyForm) in the page's language: "Six months on: have you used what you learned in …?". */
+export function localSurveyPrompt(t: Translate, kind: SurveyKind, credentialTitle: string, followUpMonths: number): string {
+  if (kind === 'award') return t('qa.survey.promptAward', { title: credentialTitle });
+  const n = t('qa.survey.numberWords').split('|')[followUpMonths] ?? String(followUpMonths);
+  return t('qa.survey.promptFollowUp', { title: credentialTitle, monthsOn: t('qa.survey.monthsOn', { count: followUpMonths, n }) });
+}
 
 export function surveyRouter(surveys: SurveyStore): Router {
   const r = Router({ mergeParams: true });
@@ -37,10 +46,11 @@ export function surveyRouter(surveys: SurveyStore): Router {
 
   const render = (req: Request, res: Response, state: SurveyState, form: { values: Record<string, string>; errors: Record<string, string> }, status = 200) => {
     const action = `${landing(req)}/surveys/${state.awardId}/${state.kind}`;
-    const heading = surveyPrompt(state.kind, state.credentialTitle, state.followUpMonths);
+    const t = translator(pageLocale(res.locals));
+    const heading = localSurveyPrompt(t, state.kind, state.credentialTitle, state.followUpMonths);
     res.status(status).render('qa/survey', {
       // A page with errors says so in its title, which screen readers announce first.
-      title: status === 422 ? `Check your answers · ${heading}` : heading,
+      title: status === 422 ? t('qa.survey.checkAnswers', { heading }) : heading,
       launch: req.launch,
       base: landing(req),
       heading,
@@ -48,6 +58,7 @@ export function surveyRouter(surveys: SurveyStore): Router {
       form: {
         action,
         hidden: { _csrf: csrfToken(req) },
+        kind: state.kind,
         declineAction: `${action}/decline`,
         questions: QUESTIONS[state.kind],
         commentLabel: COMMENT_LABEL[state.kind],

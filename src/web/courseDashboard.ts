@@ -142,7 +142,7 @@ export async function renderCourseDashboard(db: Db, req: Request, res: Response,
   const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;
   const progress = launch.courseId === null ? null : await courseProgress(db, launch.courseId);
   res.status(opts.status ?? 200).render('lti/course-dashboard', {
-    title: `${launch.courseTitle ?? 'Course'} · microcred`,
+    ...(launch.courseTitle ? { titleKey: 'lti.dashboard.title', titleParams: { course: launch.courseTitle } } : { titleKey: 'lti.dashboard.titleNoCourse' }),
     launch,
     base: `/app/${launch.id}`,
     lmsAdmin: Boolean(launch.claims.lmsAdmin),

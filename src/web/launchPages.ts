@@ -1,6 +1,6 @@
 // Pages inside a launch: /app/:launchId/… . The launch id alone grants nothing: it is
 // honoured only with the browser session that made it, and only until it expires.
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { IssuerProfileStore } from '../admin/issuerProfile';
 import type { Db } from '../db/database';
@@ -23,12 +23,13 @@ import type { GradePassback } from '../grades/passback';
 import type { BackgroundJobs } from '../jobs/backgroundJobs';
 import type { QaStore } from '../qa/store';
 import { qualityRouter } from '../qa/qualityPages';
-import { SURVEY_NOTICES, surveyRouter } from '../qa/surveyPages';
-import { surveyPrompt } from '../qa/surveyForm';
+import { localSurveyPrompt, SURVEY_NOTICES, surveyRouter } from '../qa/surveyPages';
 import { SurveyStore } from '../qa/surveys';
 import { csrfToken } from './csrf';
 import { UnauthorizedError } from './errors';
+import { translator } from './i18n';
 import { hashSessionId, SESSION_COOKIE } from './session';
+import { pageLocale } from './views';
 
 export interface LaunchContext {
   id: string;
@@ -51,29 +52,32 @@ declare module 'express-serve-static-core' {
 }
 
 export function loadLaunch(db: Db) {
+  // Every page inside a launch runs this: prepared once, not rebuilt each time.
+  const findLaunch = db
+    .select({
+      id: launchSessions.id,
+      platformId: launchSessions.platformId,
+      platformName: platforms.name,
+      platformActive: platforms.active,
+      deploymentId: launchSessions.deploymentId,
+      courseId: launchSessions.courseId,
+      courseTitle: courses.title,
+      userId: launchSessions.userId,
+      userName: ltiUsers.name,
+      appRole: launchSessions.appRole,
+      roles: launchSessions.roles,
+      claims: launchSessions.claims,
+    })
+    .from(launchSessions)
+    .innerJoin(platforms, eq(platforms.id, launchSessions.platformId))
+    .innerJoin(ltiUsers, eq(ltiUsers.id, launchSessions.userId))
+    .leftJoin(courses, eq(courses.id, launchSessions.courseId))
+    .where(and(eq(launchSessions.id, sql.placeholder('id')), eq(launchSessions.webSessionId, sql.placeholder('webSessionId')), gt(launchSessions.expiresAt, sql.placeholder('now'))))
+    .prepare('mc_load_launch');
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const id = req.params.launchId;
-      const [row] = await db
-        .select({
-          id: launchSessions.id,
-          platformId: launchSessions.platformId,
-          platformName: platforms.name,
-          platformActive: platforms.active,
-          deploymentId: launchSessions.deploymentId,
-          courseId: launchSessions.courseId,
-          courseTitle: courses.title,
-          userId: launchSessions.userId,
-          userName: ltiUsers.name,
-          appRole: launchSessions.appRole,
-          roles: launchSessions.roles,
-          claims: launchSessions.claims,
-        })
-        .from(launchSessions)
-        .innerJoin(platforms, eq(platforms.id, launchSessions.platformId))
-        .innerJoin(ltiUsers, eq(ltiUsers.id, launchSessions.userId))
-        .leftJoin(courses, eq(courses.id, launchSessions.courseId))
-        .where(and(eq(launchSessions.id, id), eq(launchSessions.webSessionId, hashSessionId(req.sessionId)), gt(launchSessions.expiresAt, new Date())));
+      const [row] = await findLaunch.execute({ id, webSessionId: hashSessionId(req.sessionId), now: new Date() });
       if (!row && !req.cookies?.[SESSION_COOKIE]) {
         // A launch that just happened, but the browser sent no session cookie back: it
         // blocks cookies in the LMS frame. Offer the new window instead of a dead end.
@@ -127,29 +131,32 @@ export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileSto
     try {
       const launch = req.launch!;
       // Deep linking goes to the picker; a link placed by it opens its credential.
-      const { redirect, notice } = await deepLinkLanding(db, launch);
+      const { redirect, notice: linkNotice } = await deepLinkLanding(db, launch);
       if (redirect) return res.redirect(303, redirect);
+      const t = translator(pageLocale(res.locals));
+      // deepLinkLanding has one notice: the link's credential is not published here.
+      const notice = linkNotice ? t('lti.deepLinking.notPublishedHere') : undefined;
       const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;
-      const surveyNotice = typeof req.query.survey === 'string' ? SURVEY_NOTICES[req.query.survey] : undefined;
+      const surveyNotice = typeof req.query.survey === 'string' && Object.hasOwn(SURVEY_NOTICES, req.query.survey) ? t(`qa.survey.notice.${req.query.survey}`) : undefined;
       const common = { launch, base: `/app/${launch.id}`, lmsAdmin: Boolean(launch.claims.lmsAdmin), locale, notice: notice ?? surveyNotice };
       if (launch.appRole === 'instructor') return await renderCourseDashboard(db, req, res, { notice });
-      if (launch.appRole === 'admin') return res.render('lti/lms-admin', { title: 'microcred administration', ...common });
-      if (launch.courseId === null) return res.render('lti/my-credentials', { title: 'My credentials', ...common, credentials: [], surveys: [] });
+      if (launch.appRole === 'admin') return res.render('lti/lms-admin', { titleKey: 'lti.lmsAdmin.title', ...common });
+      if (launch.courseId === null) return res.render('lti/my-credentials', { titleKey: 'lti.myCredentials.title', ...common, credentials: [], surveys: [] });
       // Learners: the course's credentials with where they stand on each, and the surveys they may answer.
-      const { followUpMonths } = await assessment.settings(launch.courseId);
+      const courseId = launch.courseId;
       const [offered, statuses, awarded, pending] = await Promise.all([
-        credentialStore.listForCourse(launch.courseId, { publishedOnly: true }),
-        assessment.latestStatusByCredential(launch.courseId, launch.userId),
-        assessment.awardsOfLearner(launch.courseId, launch.userId),
-        surveys.pendingFor(launch.courseId, launch.userId, followUpMonths),
+        credentialStore.listForCourse(courseId, { publishedOnly: true }),
+        assessment.latestStatusByCredential(courseId, launch.userId),
+        assessment.awardsOfLearner(courseId, launch.userId),
+        assessment.settings(courseId).then(({ followUpMonths }) => surveys.pendingFor(courseId, launch.userId, followUpMonths)),
       ]);
       const credentials = offered.map((c) => ({
         id: c.id,
-        title: (c.published!.definition as { title?: string }).title ?? 'Untitled micro-credential',
+        title: (c.published!.definition as { title?: string }).title ?? t('common.untitledCredential'),
         status: awarded.some((a) => a.credentialId === c.id) ? 'awarded' : (statuses.get(c.id) ?? 'not-started'),
       }));
-      const surveyLinks = pending.map((s) => ({ prompt: surveyPrompt(s.kind, s.credentialTitle, s.followUpMonths), href: `${common.base}/surveys/${s.awardId}/${s.kind}` }));
-      res.render('lti/my-credentials', { title: 'My credentials', ...common, credentials, surveys: surveyLinks, csrf: surveyLinks.length ? csrfToken(req) : undefined });
+      const surveyLinks = pending.map((s) => ({ prompt: localSurveyPrompt(t, s.kind, s.credentialTitle, s.followUpMonths), href: `${common.base}/surveys/${s.awardId}/${s.kind}` }));
+      res.render('lti/my-credentials', { titleKey: 'lti.myCredentials.title', ...common, credentials, surveys: surveyLinks, csrf: surveyLinks.length ? csrfToken(req) : undefined });
     } catch (e) {
       next(e);
     }

@@ -5,7 +5,7 @@
 // LMS iframe on another site. Browsers accept Secure cookies on http://localhost, so
 // development works without TLS; in production TLS ends at the proxy (trust proxy).
 import { createHash, randomBytes } from 'node:crypto';
-import { eq, lt } from 'drizzle-orm';
+import { eq, lt, sql } from 'drizzle-orm';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Db } from '../db/database';
 import { webSessions } from '../db/schema';
@@ -48,6 +48,8 @@ function appendSetCookie(res: Response, cookie: string) {
 
 export function sessionMiddleware(db: Db): RequestHandler {
   let lastSweep = 0;
+  // Every request with a cookie runs this: prepared once, not rebuilt each time.
+  const findSession = db.select().from(webSessions).where(eq(webSessions.sid, sql.placeholder('sid'))).prepare('mc_find_web_session');
   return async (req: Request, res: Response, next: NextFunction) => {
     if (req.session) return next(); // already loaded on this request
     try {
@@ -56,13 +58,15 @@ export function sessionMiddleware(db: Db): RequestHandler {
       let stored: SessionData = {};
       let storedExpiry = 0;
       if (sid) {
-        const [row] = await db.select().from(webSessions).where(eq(webSessions.sid, hash(sid)));
+        const [row] = await findSession.execute({ sid: hash(sid) });
         if (row && row.expiresAt > new Date()) {
           stored = row.data as SessionData;
           storedExpiry = row.expiresAt.getTime();
         } else sid = undefined;
       }
       let isNew = !sid;
+      // Whether a row for currentSid may exist in web_sessions (loaded, or written since).
+      let hasRow = !isNew;
       let currentSid = sid ?? randomBytes(32).toString('base64url');
       let destroyed = false;
       const snapshot = JSON.stringify(stored);
@@ -81,6 +85,7 @@ export function sessionMiddleware(db: Db): RequestHandler {
           .insert(webSessions)
           .values({ sid: hash(currentSid), data, expiresAt })
           .onConflictDoUpdate({ target: webSessions.sid, set: { data, expiresAt } });
+        hasRow = true;
         if (isNew || json !== snapshot) appendSetCookie(res, sessionCookieHeader(SESSION_COOKIE, currentSid, IDLE_SECONDS));
         isNew = false;
       };
@@ -92,6 +97,9 @@ export function sessionMiddleware(db: Db): RequestHandler {
           currentSid = randomBytes(32).toString('base64url');
           req.sessionId = currentSid;
           isNew = true;
+          // A session never stored has no row to delete (a first launch in this browser).
+          if (!hasRow) return void process.nextTick(cb);
+          hasRow = false;
           db.delete(webSessions)
             .where(eq(webSessions.sid, hash(old)))
             .then(() => cb(), cb);

@@ -99,6 +99,8 @@ export class PlatformSimulator {
   readonly deepLinks: { payload: Record<string, unknown>; items: Record<string, unknown>[] }[] = [];
   /** Resource links made from those responses, by id; launch one with lti_message_hint placedLinkHint(id). */
   readonly placedLinks = new Map<string, PlacedLink>();
+  /** The LMS user's language, sent as launch_presentation.locale (BCP 47, e.g. "nl-NL"). */
+  locale = 'en';
   /** Merged into the deep_linking_settings of deep-linking launches (e.g. `data`, other `accept_types`). */
   deepLinkingSettings: Record<string, unknown> = {};
 
@@ -164,7 +166,7 @@ export class PlatformSimulator {
       [`${C}context`]: this.context,
       // Hosted Canvas shows courses on the school's own domain, not on its issuer's.
       [`${C}launch_presentation`]: {
-        locale: 'en',
+        locale: this.locale,
         document_target: 'iframe',
         return_url: this.flavour === 'canvas' ? `${CANVAS_SCHOOL_ORIGIN}/courses/101/external_content/success/external_tool_redirect` : `${this.issuer}/course/view.php?id=101`,
       },
@@ -263,6 +265,11 @@ export class PlatformSimulator {
     return Math.floor((n + 1) * rate) > Math.floor(n * rate);
   }
 
+  private html(res: ServerResponse, body: string) {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(body);
+  }
+
   private json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
@@ -273,6 +280,67 @@ export class PlatformSimulator {
     const raw = req.method === 'GET' ? '' : await this.readBody(req);
     const body: unknown = raw && (req.headers['content-type'] ?? '').includes('json') ? JSON.parse(raw) : Object.fromEntries(new URLSearchParams(raw));
     this.received.push({ method: req.method ?? 'GET', path: url.pathname, headers: req.headers, body });
+
+    // --- Pages a person sees in the LMS (browser journeys) ---------------------------------
+    // The course page embeds the tool in an iframe, as Moodle and Canvas do, on this origin
+    // (127.0.0.1), another site than the tool's (localhost). It answers the LTI platform
+    // storage postMessages (lti.put_data / lti.get_data) for the frame, as an LMS that offers
+    // lti_storage_target does.
+    if (url.pathname === '/course' && req.method === 'GET') {
+      const frame = `/course/frame?${new URLSearchParams({ user: url.searchParams.get('user') ?? 'learner', hint: url.searchParams.get('hint') ?? 'resource-link' })}`;
+      return this.html(
+        res,
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(this.context.title)} · ${this.flavour}</title>` +
+          `<style>body{margin:0;font-family:sans-serif}header{padding:8px 16px;background:#f98012;color:#000}iframe{display:block;width:100%;height:calc(100vh - 48px);border:0}</style></head>` +
+          `<body><header><strong>${escapeHtml(this.context.title)}</strong> · ${this.flavour} (LMS simulator)</header>` +
+          `<iframe id="tool" name="tool" title="microcred" src="${escapeHtml(frame)}"></iframe>` +
+          `<script>(function(){var store={};window.addEventListener('message',function(e){var m=e.data||{};if(!m.subject)return;var reply=function(r){r.message_id=m.message_id;e.source.postMessage(r,e.origin)};` +
+          `if(m.subject==='lti.capabilities')reply({subject:'lti.capabilities.response',supported_messages:[{subject:'lti.put_data'},{subject:'lti.get_data'}]});` +
+          `if(m.subject==='lti.put_data'){store[e.origin+'|'+m.key]=m.value;reply({subject:'lti.put_data.response',key:m.key,value:m.value})}` +
+          `if(m.subject==='lti.get_data')reply({subject:'lti.get_data.response',key:m.key,value:store[e.origin+'|'+m.key]})})})()</script></body></html>`,
+      );
+    }
+    // Inside the iframe: the OIDC login initiation, posted to the tool as an LMS does.
+    if (url.pathname === '/course/frame' && req.method === 'GET') {
+      const user = USERS[(url.searchParams.get('user') ?? 'learner') as keyof typeof USERS] ?? USERS.learner;
+      const loginUrl = this.toolLaunchUrl.replace(/\/lti\/launch$/, '/lti/login');
+      const fields = {
+        iss: this.issuer,
+        login_hint: user.sub,
+        target_link_uri: this.toolLaunchUrl,
+        client_id: this.clientId,
+        lti_deployment_id: this.deploymentId,
+        lti_message_hint: url.searchParams.get('hint') ?? 'resource-link',
+        lti_storage_target: '_parent',
+      };
+      return this.html(
+        res,
+        `<!doctype html><html lang="en"><title>Launching</title><form id="f" method="post" action="${escapeHtml(loginUrl)}">` +
+          Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`).join('') +
+          `</form><script>document.getElementById('f').submit()</script></html>`,
+      );
+    }
+    // The LMS administrator's "add a tool by dynamic registration": paste the tool's URL, and
+    // the LMS opens it in a frame with its openid_configuration and a registration token.
+    if (url.pathname === '/admin/tool/register' && req.method === 'GET') {
+      const toolUrl = url.searchParams.get('url');
+      if (!toolUrl) {
+        return this.html(
+          res,
+          `<!doctype html><html lang="en"><title>Add an LTI tool</title><main><h1>Add an LTI Advantage tool</h1><form method="get" action="/admin/tool/register">` +
+            `<label for="url">Tool URL</label> <input id="url" name="url" type="url" size="80"> <button type="submit">Add tool</button></form></main></html>`,
+        );
+      }
+      const target = new URL(toolUrl);
+      target.searchParams.set('openid_configuration', this.urls.openidConfiguration);
+      target.searchParams.set('registration_token', 'sim-registration-token');
+      return this.html(
+        res,
+        `<!doctype html><html lang="en"><title>Registering the tool</title><main><h1>Registering the tool</h1>` +
+          `<iframe id="registration" title="Tool registration" src="${escapeHtml(target.toString())}" style="width:100%;height:400px;border:1px solid #999"></iframe>` +
+          `<p id="status">Waiting for the tool…</p></main><script>window.addEventListener('message',function(e){if(e.data&&e.data.subject==='org.imsglobal.lti.close'){document.getElementById('status').textContent='The tool is registered.'}})</script></html>`,
+      );
+    }
 
     if (url.pathname === '/jwks') return this.json(res, 200, { keys: [this.publicJwk] });
 
@@ -433,4 +501,8 @@ export class PlatformSimulator {
     res.writeHead(404);
     res.end('not found');
   }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
