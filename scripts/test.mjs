@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ensureChromium } from './ensure-chromium.mjs';
 
 const run = (cmd, args, env = process.env) => spawnSync(cmd, args, { stdio: 'inherit', env }).status ?? 1;
 const t0 = Date.now();
@@ -11,6 +12,8 @@ if (run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0) {
   console.error('\nType check failed; fix the errors above.');
   process.exit(1);
 }
+// The browser journeys need Debian's Chromium; installed here when missing (idempotent).
+if (!ensureChromium()) process.exit(1);
 const results = path.join(mkdtempSync(path.join(os.tmpdir(), 'microcred-jest-')), 'results.json');
 const status = run('node', ['scripts/with-postgres.mjs', 'npx', 'jest', '--json', `--outputFile=${results}`, ...process.argv.slice(2)], { ...process.env, NODE_ENV: 'test' });
 console.log(`npm test finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
