@@ -6,8 +6,7 @@
 // ltijs is one per process, so this runs as a child process:
 //   DATABASE_URL=… PORT=… ENCRYPTION_KEY=… BARE_PLATFORM='{"issuer":…}' node --import tsx bench/bareLtijs.ts
 import express from 'express';
-import { Provider as lti } from 'ltijs';
-import Sequelize from 'ltijs-sequelize';
+import { setupLtijs } from '../src/lti/provider';
 import pg from 'pg';
 
 export const BARE_SCHEMA = 'ltijs_bare';
@@ -39,33 +38,7 @@ async function main() {
   await client.end();
 
   // Same plugin and options as createLtiProvider, only the schema differs.
-  const u = new URL(databaseUrl);
-  const plugin = new Sequelize(decodeURIComponent(u.pathname.slice(1)), decodeURIComponent(u.username), decodeURIComponent(u.password), {
-    host: u.hostname,
-    port: Number(u.port || 5432),
-    dialect: 'postgres',
-    logging: false,
-    pool: { max: 5 },
-    dialectOptions: { options: `-c search_path=${BARE_SCHEMA}` },
-    define: { schema: BARE_SCHEMA },
-  });
-  lti.setup(key, { plugin }, {
-    appRoute: '/launch',
-    loginRoute: '/login',
-    keysetRoute: '/keys',
-    dynRegRoute: '/register',
-    cookies: { secure: true, sameSite: 'None' },
-    tokenMaxAge: 60,
-    cors: false,
-    ltiaas: true,
-  });
-  const info = console.info;
-  console.info = () => undefined;
-  try {
-    await lti.Database.setup();
-  } finally {
-    console.info = info;
-  }
+  const lti = await setupLtijs(databaseUrl, key, BARE_SCHEMA);
   await lti.registerPlatform({
     url: platform.issuer,
     name: platform.name,

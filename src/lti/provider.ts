@@ -31,17 +31,25 @@ export const LTIJS_SCHEMA = 'ltijs';
 
 export async function createLtiProvider(opts: { databaseUrl: string; encryptionKey: Buffer; pool: Pool }): Promise<Provider> {
   await opts.pool.query(`CREATE SCHEMA IF NOT EXISTS ${LTIJS_SCHEMA}`);
-  const u = new URL(opts.databaseUrl);
+  return setupLtijs(opts.databaseUrl, opts.encryptionKey.toString('base64'), LTIJS_SCHEMA);
+}
+
+/**
+ * ltijs on ltijs-sequelize in `schema` of the database, with microcred's settings. Also used
+ * by the launch benchmark's bare ltijs (bench/bareLtijs.ts), so both are configured alike.
+ */
+export async function setupLtijs(databaseUrl: string, encryptionKey: string, schema: string): Promise<Provider> {
+  const u = new URL(databaseUrl);
   const plugin = new Sequelize(decodeURIComponent(u.pathname.slice(1)), decodeURIComponent(u.username), decodeURIComponent(u.password), {
     host: u.hostname,
     port: Number(u.port || 5432),
     dialect: 'postgres',
     logging: false,
     pool: { max: 5 },
-    dialectOptions: { options: `-c search_path=${LTIJS_SCHEMA}` },
-    define: { schema: LTIJS_SCHEMA },
+    dialectOptions: { options: `-c search_path=${schema}` },
+    define: { schema },
   });
-  lti.setup(opts.encryptionKey.toString('base64'), { plugin }, {
+  lti.setup(encryptionKey, { plugin }, {
     appRoute: LTI_ROUTES.launch,
     loginRoute: LTI_ROUTES.login,
     keysetRoute: LTI_ROUTES.keys,
