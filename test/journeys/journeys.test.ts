@@ -5,6 +5,7 @@
 // answers the survey; the LMS holds the grade; the teacher revokes and verification says
 // so. Every page a journey visits is checked with axe and for fitting a 360 px frame, and a
 // screenshot of each step is saved under test-results/journeys/.
+import type { FileChooser } from 'playwright-core';
 import { PDF } from '../assessment/support';
 import { axeViolations, blockThirdPartyCookies, dropCookiesInFrames, Journey, launchChromium, toolFrame, type Browser, type Frame, type Page } from '../support/chromium';
 import { PlatformSimulator } from '../support/platformSimulator';
@@ -303,6 +304,17 @@ it('6 · the LMS holds the grade; the teacher revokes and verification says so',
     const [row] = await q('SELECT revoked_at FROM issued_credentials');
     expect(row.revoked_at).not.toBeNull();
   });
+  await journey.step('the teacher’s other pages: quality, grades, roster, settings, audit, the public catalogue', page, async () => {
+    for (const path of ['/quality', `/quality/${credentialId}`, '/grades', '/assessments/settings', '/assessments/audit', '/outcomes', `/credentials/${credentialId}/rubric`]) {
+      await frame.goto(`${tool.base}${base}${path}`);
+      expect(await visibleText(frame)).not.toMatch(/Something went wrong|HTTP [45]\d\d/);
+      await check(`teacher ${path}`, frame);
+    }
+    for (const path of ['/', '/catalogue', `/catalogue/${credentialId}`]) {
+      await page.goto(`${tool.base}${path}`);
+      await check(`public ${path}`, page);
+    }
+  });
   await journey.step('verification of the same baked PNG now reports it revoked', page, async () => {
     await page.goto(`${tool.base}/verify`);
     await submit(page, '/verify', { file: { file: bakedPng } });
@@ -393,7 +405,12 @@ describe('keyboard only', () => {
         for (let k = 0; k < 5 && (await select.inputValue()) !== criteria[i]; k++) await learnerPage2.keyboard.press('ArrowDown');
         expect(await select.inputValue()).toBe(criteria[i]);
         await tabTo(learnerPage2, frame, 'form[data-upload] input[type="file"]');
-        const [chooser] = await Promise.all([learnerPage2.waitForEvent('filechooser'), learnerPage2.keyboard.press('Space')]);
+        // Space on the focused file input opens the file chooser (again if a busy machine missed the key).
+        let chooser: FileChooser | undefined;
+        for (let attempt = 0; attempt < 3 && !chooser; attempt++) {
+          [chooser] = await Promise.all([learnerPage2.waitForEvent('filechooser', { timeout: 8000 }).catch(() => undefined), learnerPage2.keyboard.press('Space')]);
+        }
+        if (!chooser) throw new Error('Space on the file input never opened the file chooser');
         await chooser.setFiles({ name: `keyboard-${i + 1}.pdf`, mimeType: 'application/pdf', buffer: PDF });
         await tabTo(learnerPage2, frame, 'form[data-upload] button[type="submit"]');
         await pressEnterAndWait(learnerPage2, frame);
