@@ -31,7 +31,8 @@ export function loadCatalogues(dir = localesDir()): Map<string, Map<string, stri
     const folder = path.join(dir, lang);
     if (!fs.statSync(folder).isDirectory()) continue;
     const messages = new Map<string, string>();
-    for (const file of fs.readdirSync(folder).filter((f) => f.endsWith('.json')).sort()) {
+    // _messages.json is not keyed: it translates sentences the code writes (see translateMessages).
+    for (const file of fs.readdirSync(folder).filter((f) => f.endsWith('.json') && !f.startsWith('_')).sort()) {
       const namespace = file.slice(0, -'.json'.length);
       const flat = (prefix: string, value: unknown) => {
         if (typeof value === 'string') return void messages.set(prefix, value);
@@ -101,4 +102,55 @@ export function translator(locale: string): Translate {
     return interpolate(text, params);
   };
   return Object.assign(t, { has: (key: string) => lookup(key) !== undefined });
+}
+
+// --- Sentences written by the code ------------------------------------------------------
+//
+// Validation messages, readiness issues and error messages are written in English by the
+// domain modules, which stay free of any page language. locales/<lang>/_messages.json
+// (and any other _messages-<area>.json beside it) translates them where they are shown:
+// { "English sentence": "translation" }, where a
+// {name} in the English stands for any text and is carried into the translation.
+
+interface MessageTemplate {
+  pattern: RegExp;
+  names: string[];
+  translation: string;
+}
+
+const messageTables = new Map<string, { exact: Map<string, string>; templates: MessageTemplate[] }>();
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export function loadMessageTable(locale: string, dir = localesDir()): { exact: Map<string, string>; templates: MessageTemplate[] } {
+  const folder = path.join(dir, locale);
+  const files = fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => f.startsWith('_messages') && f.endsWith('.json')).sort() : [];
+  const entries: Record<string, string> = Object.assign({}, ...files.map((f) => JSON.parse(fs.readFileSync(path.join(folder, f), 'utf8'))));
+  const exact = new Map<string, string>();
+  const templates: MessageTemplate[] = [];
+  for (const [english, translation] of Object.entries(entries)) {
+    const names = [...english.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+    if (names.length === 0) exact.set(english, translation);
+    else templates.push({ names, translation, pattern: new RegExp(`^${english.split(/\{\w+\}/).map(escapeRegExp).join('(.+?)')}$`, 's') });
+  }
+  return { exact, templates };
+}
+
+/** Translates a sentence the code wrote, or returns it unchanged when the table lacks it (or for English). */
+export function messageTranslator(locale: string): (text: unknown) => string {
+  if (locale === DEFAULT_LOCALE) return (text) => (text === undefined || text === null ? '' : String(text));
+  let table = messageTables.get(locale);
+  if (!table) messageTables.set(locale, (table = loadMessageTable(locale)));
+  const { exact, templates } = table;
+  return (raw) => {
+    if (raw === undefined || raw === null) return '';
+    const text = String(raw);
+    const hit = exact.get(text);
+    if (hit !== undefined) return hit;
+    for (const { pattern, names, translation } of templates) {
+      const m = pattern.exec(text);
+      if (m) return translation.replace(/\{(\w+)\}/g, (whole, name: string) => (names.includes(name) ? m[names.indexOf(name) + 1] : whole));
+    }
+    return text;
+  };
 }

@@ -1,11 +1,11 @@
 // ejs with one layout: a view renders its body, then views/layout.ejs wraps it.
 // ejs escapes <%= %> output; views never use <%- %> for user data.
-// Every view gets `t` (the interface strings in the page's language, src/web/i18n.ts) and
-// `lang`: inside a launch the LMS's locale decides, elsewhere the browser's languages.
+// Every view gets `t` (the interface strings in the page's language, src/web/i18n.ts), `tm`
+// (the same for sentences the code wrote, e.g. validation messages) and `lang`: inside a launch the LMS's locale decides, elsewhere the browser's languages.
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Express } from 'express';
-import { DEFAULT_LOCALE, resolveLocale, translator } from './i18n';
+import { DEFAULT_LOCALE, messageTranslator, resolveLocale, translator } from './i18n';
 
 /** The page's language: the launch's LMS locale, else (outside a launch) the browser's, else English. */
 export function pageLocale(locals: { launch?: { claims?: Record<string, unknown> }; lmsLocale?: string; acceptLanguage?: string; locale?: unknown }): string {
@@ -29,7 +29,7 @@ export function useViews(app: Express) {
   app.engine('ejs', (file: string, options: object, cb: (e: unknown, html?: string) => void) => {
     const opts = { cache: app.get('env') === 'production', views: [viewsDir] };
     const lang = pageLocale(options as Parameters<typeof pageLocale>[0]);
-    const withStrings: Record<string, unknown> = { ...(options as Record<string, unknown>), lang, t: translator(lang) };
+    const withStrings: Record<string, unknown> = { ...(options as Record<string, unknown>), lang, t: translator(lang), tm: messageTranslator(lang) };
     ejs.renderFile(file, withStrings, opts).then(
       (body) => {
         const locals = withStrings;

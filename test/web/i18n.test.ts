@@ -1,6 +1,6 @@
 // The interface-string catalogues: every language has every English key with the same
 // placeholders, and the page language follows the LMS's locale with English as fallback.
-import { loadCatalogues, resolveLocale, translator } from '../../src/web/i18n';
+import { loadCatalogues, loadMessageTable, localesDir, messageTranslator, resolveLocale, translator } from '../../src/web/i18n';
 
 const catalogues = loadCatalogues();
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
@@ -48,4 +48,28 @@ describe('translator', () => {
   it('refuses an unknown key in tests, so a typo cannot ship', () => {
     expect(() => translator('en')('common.doesNotExist')).toThrow(/missing interface string/);
   });
+});
+
+describe('messageTranslator (sentences the code writes)', () => {
+  it('translates exact sentences and templates with {values}, and leaves unknown ones as they are', () => {
+    const nl = messageTranslator('nl');
+    expect(nl('Give the institution’s legal name.')).toBe('Geef de officiële naam van de instelling.');
+    expect(nl('Keep the name to 300 characters or fewer.')).toBe('Houd de naam op 300 tekens of minder.');
+    expect(nl('A sentence nobody translated.')).toBe('A sentence nobody translated.');
+    expect(nl(undefined)).toBe('');
+    expect(messageTranslator('en')('Give the institution’s legal name.')).toBe('Give the institution’s legal name.');
+  });
+
+  for (const lang of loadCatalogues().keys()) {
+    if (lang === 'en') continue;
+    it(`${lang}: every translated sentence keeps the English sentence's {placeholders}`, () => {
+      const { exact, templates } = loadMessageTable(lang);
+      const fs = require('node:fs') as typeof import('node:fs');
+      const folder = require('node:path').join(localesDir(), lang);
+      const file = Object.assign({}, ...fs.readdirSync(folder).filter((f: string) => f.startsWith('_messages')).map((f: string) => JSON.parse(fs.readFileSync(`${folder}/${f}`, 'utf8')))) as Record<string, string>;
+      const wrong = Object.entries(file).filter(([en, tr]) => placeholders(en).join() !== placeholders(tr).join() || tr.trim() === '');
+      expect(wrong).toEqual([]);
+      expect(exact.size + templates.length).toBe(Object.keys(file).length);
+    });
+  }
 });
