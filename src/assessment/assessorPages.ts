@@ -17,6 +17,7 @@ import { pageLocale } from '../web/views';
 import { describeIdentity, ID_DOCUMENT_TYPES, type IdentityRecord, identityFromForm } from './identity';
 import { compareAssessors, scoreRubric } from './scoring';
 import type { AssessmentStore } from './store';
+import { formError } from './learnerPages';
 
 const STATUSES = ['submitted', 'returned', 'accepted', 'rejected', 'second-marking'] as const;
 
@@ -185,7 +186,7 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
       await store.decide(courseId(req), data.submission.id, me(req), { decision, ...marks, identity: identity.record, lockVersion: Number(values.lockVersion) });
       res.redirect(303, `${base(req)}/assessments/${data.submission.id}?notice=decided`);
     } catch (e) {
-      if (e instanceof AppError && e.status < 500 && e.status !== 404) return scoringPage(req, res, { form: 'decide', values, errors: { _form: `${e.message} ${e.hint ?? ''}`.trim() } }, e.status).catch(next);
+      if (e instanceof AppError && e.status < 500 && e.status !== 404) return scoringPage(req, res, { form: 'decide', values, errors: formError(e) }, e.status).catch(next);
       next(e);
     }
   });
@@ -224,7 +225,7 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
       await store.completeSecondMarking(courseId(req), data.submission.id, me(req), marks);
       res.redirect(303, `${base(req)}/assessments/${data.submission.id}?notice=second-done`);
     } catch (e) {
-      if (e instanceof AppError && e.status < 500 && e.status !== 404) return scoringPage(req, res, { form: 'second', values, errors: { _form: e.message } }, e.status).catch(next);
+      if (e instanceof AppError && e.status < 500 && e.status !== 404) return scoringPage(req, res, { form: 'second', values, errors: { _form: e.message, _formCode: e.code } }, e.status).catch(next);
       next(e);
     }
   });

@@ -27,6 +27,9 @@ interface Failed {
   errors: Record<string, string>;
 }
 
+/** A refused action for the form: message, hint and code kept apart, so the view can show each in the page's language. */
+export const formError = (e: AppError): Record<string, string> => ({ _form: e.message, _formHint: e.hint ?? '', _formCode: e.code });
+
 
 export function learnerRouter(db: Db, store: AssessmentStore, opts: { maxUploadBytes: number; production: boolean }): Router {
   const credentialsStore = new CredentialStore(db);
@@ -183,7 +186,7 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: { maxUploadB
       await store.addEvidence(courseId(req), learnerId(req), submissionId, item);
       res.redirect(303, `${pageUrl(req)}?notice=added#evidence`);
     } catch (e) {
-      if (e instanceof AppError && e.status < 500) return fail({ _form: `${e.message} ${e.hint ?? ''}`.trim() }, e.status).catch(next);
+      if (e instanceof AppError && e.status < 500) return fail(formError(e), e.status).catch(next);
       next(e);
     }
   });
@@ -204,7 +207,7 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: { maxUploadB
       await store.submit(courseId(req), learnerId(req), idParam(req, 'submissionId', 'That submission does not exist.'), identity);
       res.redirect(303, `${pageUrl(req)}?notice=submitted`);
     } catch (e) {
-      if (e instanceof AppError && e.status === 422) return render(req, res, { form: 'submit', values: {}, errors: { _form: `${e.message} ${e.hint ?? ''}` } }, 422).catch(next);
+      if (e instanceof AppError && e.status === 422) return render(req, res, { form: 'submit', values: {}, errors: formError(e) }, 422).catch(next);
       next(e);
     }
   });

@@ -88,7 +88,7 @@ export function loadLaunch(db: Db) {
         const relaunchUrl = fresh?.claims.relaunchUrl;
         if (typeof relaunchUrl === 'string') {
           req.log?.warn({ reason: 'COOKIES_BLOCKED' }, 'session cookie missing after launch');
-          return res.status(401).render('lti/cookies-blocked', { title: 'Open microcred in a new window', relaunchUrl });
+          return res.status(401).render('lti/cookies-blocked', { titleKey: 'lti.openInNewWindow', relaunchUrl });
         }
       }
       if (!row || !row.platformActive) {
