@@ -2,6 +2,7 @@
 // rows. Shared by the instructor's pages (in a launch) and the admin console, so both show
 // the same figures defined the same way.
 import { formatCsv } from '../credentials/csv';
+import type { Translate } from '../web/i18n';
 import { barChart } from './charts';
 import { formatDuration } from './figures';
 import type { ScaleSummary } from './metrics';
@@ -10,20 +11,20 @@ import type { CredentialQuality } from './store';
 const pct = (v: number | undefined) => (v === undefined ? '—' : `${v}%`);
 const share = (v: number) => `${Math.round(v * 1000) / 10}%`;
 
-/** The SVG charts of one credential's dashboard (already escaped: render with <%- %>). */
-export function qualityCharts(q: CredentialQuality): Record<string, string> {
+/** The SVG charts of one credential's dashboard (already escaped: render with <%- %>), in the page's language. */
+export function qualityCharts(q: CredentialQuality, t: Translate): Record<string, string> {
   const f = q.figures;
   const id = `c${q.credentialId}`;
   const charts: Record<string, string> = {
     funnel: barChart({
       id: `${id}-funnel`,
-      title: 'Learners from enrolment to award',
+      title: t('qa.figures.charts.funnelTitle'),
       max: Math.max(f.enrolled, f.started),
       bars: [
-        { label: 'Enrolled', value: f.enrolled },
-        { label: 'Started', value: f.started },
-        { label: 'Submitted', value: f.submitted },
-        { label: 'Awarded', value: f.awarded },
+        { label: t('qa.enrolled'), value: f.enrolled },
+        { label: t('qa.figures.started'), value: f.started },
+        { label: t('qa.figures.submitted'), value: f.submitted },
+        { label: t('qa.awarded'), value: f.awarded },
       ],
     }),
   };
@@ -31,14 +32,14 @@ export function qualityCharts(q: CredentialQuality): Record<string, string> {
   if (attempts.length) {
     charts.attempts = barChart({
       id: `${id}-attempts`,
-      title: 'Attempts each awarded learner needed',
-      bars: attempts.map((n) => ({ label: `${n} attempt${n === 1 ? '' : 's'}`, value: f.attemptsToAward[n] })),
+      title: t('qa.figures.charts.attemptsTitle'),
+      bars: attempts.map((n) => ({ label: t('qa.figures.charts.attempts', { count: n }), value: f.attemptsToAward[n] })),
     });
   }
   if (f.agreement.some((a) => a.pairs > 0)) {
     charts.agreement = barChart({
       id: `${id}-agreement`,
-      title: 'Assessor agreement per criterion (exact, second marking)',
+      title: t('qa.figures.charts.agreementTitle'),
       max: 1,
       bars: f.agreement.filter((a) => a.pairs > 0).map((a) => ({ label: a.title, value: a.exact, text: share(a.exact) })),
     });
@@ -51,9 +52,9 @@ export function qualityCharts(q: CredentialQuality): Record<string, string> {
       bars: Object.entries(s.distribution).map(([v, n]) => ({ label: v, value: n })),
     });
   };
-  scale('satisfaction', 'Satisfaction (1 = very dissatisfied, 5 = very satisfied)', q.survey.satisfaction);
-  scale('relevance', 'Relevance to work or studies (1–5)', q.survey.relevance);
-  scale('applied', 'Learning applied, months later (1 = not at all, 5 = fully)', q.survey.applied);
+  scale('satisfaction', t('qa.figures.charts.satisfactionTitle'), q.survey.satisfaction);
+  scale('relevance', t('qa.figures.charts.relevanceTitle'), q.survey.relevance);
+  scale('applied', t('qa.figures.charts.appliedTitle'), q.survey.applied);
   return charts;
 }
 

@@ -225,3 +225,15 @@ describe('who may see the dashboards', () => {
     expect((await admin.get(`${tool.base}/admin/quality/999999`)).status).toBe(404);
   });
 });
+
+it('draws the charts in the page’s language', async () => {
+  sim.locale = 'nl-NL';
+  try {
+    const dutch = await launchAs(tool, sim, 'instructor');
+    const page = await dutch.browser.get(`${dutch.base}/quality/${credentialId}`);
+    expect(page.body).toMatch(/<svg [^>]*role="img"[^>]*><title id="[^"]+">Studenten van inschrijving tot toekenning<\/title>/);
+    expect(page.body).toContain('1 poging: 6');
+  } finally {
+    sim.locale = 'en';
+  }
+});
