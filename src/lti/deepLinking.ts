@@ -88,8 +88,7 @@ export function contentItemFor(credentialId: number, def: CredentialDefinition, 
  */
 export async function deepLinkLanding(db: Db, launch: LaunchContext): Promise<{ redirect?: string; notice?: string }> {
   const base = `/app/${launch.id}`;
-  const [row] = await db.select({ messageType: launchSessions.messageType }).from(launchSessions).where(eq(launchSessions.id, launch.id));
-  if (row?.messageType === DEEP_LINKING_REQUEST) return { redirect: `${base}/deep-linking` };
+  if (launch.messageType === DEEP_LINKING_REQUEST) return { redirect: `${base}/deep-linking` };
   const id = placedCredentialId(launch.claims.custom);
   if (id === undefined || launch.courseId === null) return {};
   // A link copied with its course to another one names a credential of the old course: not found here.

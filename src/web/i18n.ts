@@ -85,7 +85,17 @@ const interpolate = (text: string, params?: Params) => (params ? text.replace(/\
  * numeric `count`, a key that has plural forms ("key.one", "key.other") picks the form
  * by the language's plural rules.
  */
+const translators = new Map<string, Translate>();
+
 export function translator(locale: string): Translate {
+  // One per language we have, made once: every page render asks for it.
+  const lang = all().has(locale) ? locale : DEFAULT_LOCALE;
+  let made = translators.get(lang);
+  if (!made) translators.set(lang, (made = makeTranslator(lang)));
+  return made;
+}
+
+function makeTranslator(locale: string): Translate {
   const have = all();
   const messages = have.get(locale) ?? have.get(DEFAULT_LOCALE)!;
   const fallback = have.get(DEFAULT_LOCALE)!;

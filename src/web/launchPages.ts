@@ -42,6 +42,8 @@ export interface LaunchContext {
   userName: string | null;
   appRole: 'instructor' | 'learner' | 'admin';
   roles: string[];
+  /** LtiResourceLinkRequest | LtiDeepLinkingRequest */
+  messageType: string;
   claims: Record<string, unknown>;
 }
 
@@ -66,6 +68,7 @@ export function loadLaunch(db: Db) {
       userName: ltiUsers.name,
       appRole: launchSessions.appRole,
       roles: launchSessions.roles,
+      messageType: launchSessions.messageType,
       claims: launchSessions.claims,
     })
     .from(launchSessions)
