@@ -86,9 +86,11 @@ export function credentialFigures(input: FiguresInput): CredentialFigures {
   });
 
   const resubmitted = handedIn.filter((a) => a.attemptNo > 1);
+  const handedInBy = new Map<number, number>();
+  for (const a of handedIn) handedInBy.set(a.learnerId, (handedInBy.get(a.learnerId) ?? 0) + 1);
   const attemptsToAward: Record<number, number> = {};
   for (const w of awards) {
-    const n = handedIn.filter((a) => a.learnerId === w.learnerId).length || 1;
+    const n = handedInBy.get(w.learnerId) || 1;
     attemptsToAward[n] = (attemptsToAward[n] ?? 0) + 1;
   }
 

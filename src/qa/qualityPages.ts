@@ -2,7 +2,6 @@
 // The course's credentials with their figures, one credential's dashboard with charts, CSV
 // exports, and the annual review (recorded here, published in the public catalogue).
 import express, { type Request, type Response, Router } from 'express';
-import type { Db } from '../db/database';
 import { requireCapability } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { NotFoundError } from '../web/errors';
@@ -39,7 +38,7 @@ export function sendCsv(res: Response, name: string, body: string) {
   res.send(body);
 }
 
-export function qualityRouter(_db: Db, qa: QaStore): Router {
+export function qualityRouter(qa: QaStore): Router {
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:design'));
   r.use(express.urlencoded({ extended: false, limit: '64kb' }));

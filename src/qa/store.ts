@@ -74,6 +74,17 @@ export interface CredentialQuality {
   review: ReviewState;
 }
 
+/** Rows by their credential id. */
+function byCredential<T extends { credentialId: number }>(rows: T[]): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const row of rows) {
+    const list = out.get(row.credentialId);
+    if (list) list.push(row);
+    else out.set(row.credentialId, [row]);
+  }
+  return out;
+}
+
 export class QaStore {
   constructor(private readonly db: Db) {}
 
@@ -123,15 +134,16 @@ export class QaStore {
       this.surveySummaries(ids),
       this.reviewStates(ids),
     ]);
+    // Rows grouped by credential once, not filtered again for each credential.
+    const [attemptsBy, awardsBy, revokedBy, pairsBy] = [byCredential(attempts), byCredential(awarded), byCredential(revoked), byCredential(pairs)];
     return offered.map((o) => {
       const def = o.definition as unknown as CredentialDefinition;
-      const mine = <T extends { credentialId: number }>(rows: T[]) => rows.filter((r) => r.credentialId === o.credentialId);
       const figures = credentialFigures({
         enrolled: enrolled.find((e) => e.courseId === o.courseId)?.n ?? 0,
-        attempts: mine(attempts),
-        awards: mine(awarded),
-        revoked: mine(revoked)[0]?.n ?? 0,
-        pairs: mine(pairs).map((p) => ({ criteria: (p.definition as unknown as CredentialDefinition).rubric?.criteria ?? [], primary: p.primary, second: p.second })),
+        attempts: attemptsBy.get(o.credentialId) ?? [],
+        awards: awardsBy.get(o.credentialId) ?? [],
+        revoked: revokedBy.get(o.credentialId)?.[0]?.n ?? 0,
+        pairs: (pairsBy.get(o.credentialId) ?? []).map((p) => ({ criteria: (p.definition as unknown as CredentialDefinition).rubric?.criteria ?? [], primary: p.primary, second: p.second })),
       });
       return {
         credentialId: o.credentialId,
@@ -155,8 +167,9 @@ export class QaStore {
       .from(surveyResponses)
       .where(inArray(surveyResponses.credentialId, credentialIds))
       .orderBy(desc(surveyResponses.month), desc(surveyResponses.id));
+    const grouped = byCredential(rows);
     for (const id of credentialIds) {
-      const mine = rows.filter((r) => r.credentialId === id);
+      const mine = grouped.get(id) ?? [];
       const award = mine.filter((r) => r.kind === 'award');
       const followUp = mine.filter((r) => r.kind === 'follow-up');
       const values = (list: typeof mine, key: 'satisfaction' | 'relevance' | 'recommend' | 'applied') =>

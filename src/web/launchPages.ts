@@ -126,7 +126,7 @@ export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileSto
   r.use('/:launchId/roster', courseDashboardRouter(db, services));
   r.use('/:launchId/grades', gradeRouter(db, grades.passback, grades.jobs));
   r.use('/:launchId/deep-linking', deepLinkingRouter(db, publicUrl));
-  r.use('/:launchId/quality', qualityRouter(db, qa));
+  r.use('/:launchId/quality', qualityRouter(qa));
   const surveys = new SurveyStore(db);
   r.use('/:launchId/surveys', surveyRouter(surveys));
   const credentialStore = new CredentialStore(db);
