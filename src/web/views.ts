@@ -1,11 +1,12 @@
 // ejs with one layout: a view renders its body, then views/layout.ejs wraps it.
 // ejs escapes <%= %> output; views never use <%- %> for user data.
-// Every view gets `t` (the interface strings in the page's language, src/web/i18n.ts), `tm`
+// Every view gets `t` (the interface strings in the page's language, src/web/i18n.ts), `rich`
+// (the same with markup in placeholders), `tm`
 // (the same for sentences the code wrote, e.g. validation messages) and `lang`: inside a launch the LMS's locale decides, elsewhere the browser's languages.
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Express } from 'express';
-import { DEFAULT_LOCALE, messageTranslator, resolveLocale, translator } from './i18n';
+import { DEFAULT_LOCALE, messageTranslator, resolveLocale, type Params, type Translate, translator } from './i18n';
 
 /** The page's language: the launch's LMS locale, else (outside a launch) the browser's, else English. */
 export function pageLocale(locals: { launch?: { claims?: Record<string, unknown> }; lmsLocale?: string; acceptLanguage?: string; locale?: unknown }): string {
@@ -29,7 +30,8 @@ export function useViews(app: Express) {
   app.engine('ejs', (file: string, options: object, cb: (e: unknown, html?: string) => void) => {
     const opts = { cache: app.get('env') === 'production', views: [viewsDir] };
     const lang = pageLocale(options as Parameters<typeof pageLocale>[0]);
-    const withStrings: Record<string, unknown> = { ...(options as Record<string, unknown>), lang, t: translator(lang), tm: messageTranslator(lang) };
+    const t = translator(lang);
+    const withStrings: Record<string, unknown> = { ...(options as Record<string, unknown>), lang, t, rich: richTranslator(t), tm: messageTranslator(lang) };
     ejs.renderFile(file, withStrings, opts).then(
       (body) => {
         const locals = withStrings;
@@ -39,6 +41,15 @@ export function useViews(app: Express) {
       cb,
     );
   });
+}
+
+/**
+ * `rich(key, html, params)`: an interface string with markup in some {placeholders}, e.g. a
+ * visually hidden title inside a button. The string is escaped; the `html` values are not
+ * (the view escapes what it puts in them). Render with <%- %>.
+ */
+function richTranslator(t: Translate) {
+  return (key: string, html: Record<string, string>, params?: Params) => ejs.escapeXML(t(key, params)).replace(/\{(\w+)\}/g, (m, k: string) => (k in html ? html[k] : m));
 }
 
 /** Works from src/ (ts-jest) and from dist/src/ (compiled). */
