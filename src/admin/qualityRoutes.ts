@@ -7,9 +7,8 @@ import { agreementCsv, figuresCsv, qualityCharts, qualityFormat } from '../qa/qu
 import type { QaStore } from '../qa/store';
 import { csrfToken } from '../web/csrf';
 import { NotFoundError } from '../web/errors';
-import { translator } from '../web/i18n';
 import { idParam } from '../web/params';
-import { pageLocale } from '../web/views';
+import { pageTranslator } from '../web/views';
 
 export function adminQualityRouter(qa: QaStore): Router {
   const r = Router();
@@ -52,7 +51,7 @@ export function adminQualityRouter(qa: QaStore): Router {
       const [q] = await qa.quality({ credentialId });
       if (!q) throw new NotFoundError('That credential does not exist or is not published.', 'NOT_FOUND', 'Pick a credential from the list.');
       const [reviews, changes] = await Promise.all([qa.reviews(credentialId), qa.changeLog(credentialId)]);
-      res.render('admin/quality-credential', { titleKey: 'admin.qualityCredential.title', titleParams: { title: q.title }, ...locals(req), q, charts: qualityCharts(q, translator(pageLocale(res.locals))), reviews, changes });
+      res.render('admin/quality-credential', { titleKey: 'admin.qualityCredential.title', titleParams: { title: q.title }, ...locals(req), q, charts: qualityCharts(q, pageTranslator(res.locals)), reviews, changes });
     } catch (e) {
       next(e);
     }

@@ -11,9 +11,8 @@ import { can, requireCapability } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { fieldText } from '../web/forms';
 import { AppError, ForbiddenError } from '../web/errors';
-import { translator } from '../web/i18n';
 import { idParam } from '../web/params';
-import { pageLocale } from '../web/views';
+import { pageTranslator } from '../web/views';
 import { describeIdentity, ID_DOCUMENT_TYPES, type IdentityRecord, identityFromForm } from './identity';
 import { compareAssessors, scoreRubric } from './scoring';
 import type { AssessmentStore } from './store';
@@ -67,7 +66,7 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
         rows,
         counts,
         filter: { status: status ?? 'all', credentialId, learner },
-        credentials: list.map((c) => ({ id: c.id, title: (c.published!.definition as { title?: string }).title ?? translator(pageLocale(res.locals))('common.untitledCredential') })),
+        credentials: list.map((c) => ({ id: c.id, title: (c.published!.definition as { title?: string }).title ?? pageTranslator(res.locals)('common.untitledCredential') })),
         me: me(req),
       });
     } catch (e) {

@@ -11,9 +11,9 @@ import { buildAchievement, type Ob3Achievement } from '../credentials/achievemen
 import type { Db } from '../db/database';
 import { credentials, credentialVersions, evidenceItems } from '../db/schema';
 import { NotFoundError } from '../web/errors';
-import { type Translate, translator } from '../web/i18n';
+import type { Translate } from '../web/i18n';
 import { idParam } from '../web/params';
-import { pageLocale } from '../web/views';
+import { pageTranslator } from '../web/views';
 import { fetchStatusList } from '../assessment/priorBadge';
 import { badgePng, badgeSvg } from './badgeImage';
 import { bakePng, bakeSvg, unbake } from './baking';
@@ -288,7 +288,7 @@ export function badgeRouter(deps: BadgePagesDeps): Router {
 
   r.post('/verify', upload, express.urlencoded({ extended: false, limit: '2mb' }), async (req, res, next) => {
     try {
-      const { input, error } = inputOf(req, translator(pageLocale(res.locals)));
+      const { input, error } = inputOf(req, pageTranslator(res.locals));
       const pasted = typeof req.body?.credential === 'string' ? req.body.credential : '';
       if (!input) return res.status(422).render('badges/verify', { titleKey: 'badges.verify.title', pasted, report: undefined, error });
       const report = await verify(input);

@@ -16,9 +16,8 @@ import { QF_EHEA_CYCLES } from '../credentials/vocabulary';
 import { can } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { AppError, BadRequestError, ForbiddenError, NotFoundError } from '../web/errors';
-import { translator } from '../web/i18n';
 import type { LaunchContext } from '../web/launchPages';
-import { pageLocale } from '../web/views';
+import { pageTranslator } from '../web/views';
 import { toolUrls } from './provider';
 import { type ServiceContext, signDeepLinkingResponse } from './services';
 
@@ -158,7 +157,7 @@ export function deepLinkingRouter(db: Db, publicUrl: string, lti: Provider = lti
       const launch = req.launch!;
       const { settings } = await deepLinkingRequest(db, launch);
       const all = await store.listForCourse(launch.courseId!);
-      const t = translator(pageLocale(res.locals));
+      const t = pageTranslator(res.locals);
       const credentials = all
         .filter((c) => c.published)
         .map((c) => {
@@ -194,7 +193,7 @@ export function deepLinkingRouter(db: Db, publicUrl: string, lti: Provider = lti
       const def = cred.published!.definition as unknown as CredentialDefinition;
       const item = contentItemFor(id, def, settings, publicUrl);
       const jwt = await signDeepLinkingResponse(lti, ctx, [item], {
-        message: translator(pageLocale(res.locals))('lti.deepLinking.added', { title: item.title }),
+        message: pageTranslator(res.locals)('lti.deepLinking.added', { title: item.title }),
         log: `microcred credential ${id} version ${cred.published!.versionNo}`,
       });
       allowFormActionTo(res, settings.deep_link_return_url);

@@ -6,9 +6,8 @@ import { requireCapability } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { NotFoundError } from '../web/errors';
 import { fieldText } from '../web/forms';
-import { translator } from '../web/i18n';
 import { idParam } from '../web/params';
-import { pageLocale } from '../web/views';
+import { pageTranslator } from '../web/views';
 import { agreementCsv, figuresCsv, qualityCharts, qualityFormat } from './qualityReport';
 import { type CredentialQuality, type QaStore, REVIEW_INTERVAL_MONTHS } from './store';
 
@@ -62,7 +61,7 @@ export function qualityRouter(qa: QaStore): Router {
       base: base(req),
       csrf: csrfToken(req),
       q,
-      charts: qualityCharts(q, translator(pageLocale({ launch: req.launch }))),
+      charts: qualityCharts(q, pageTranslator(res.locals)),
       fmt: qualityFormat,
       reviews,
       changes,

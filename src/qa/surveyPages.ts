@@ -5,9 +5,9 @@ import express, { type Request, type Response, Router } from 'express';
 import { requireCapability } from '../web/authz';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { NotFoundError } from '../web/errors';
-import { type Translate, translator } from '../web/i18n';
+import type { Translate } from '../web/i18n';
 import { idParam } from '../web/params';
-import { pageLocale } from '../web/views';
+import { pageTranslator } from '../web/views';
 import { PRIVACY_FLOOR } from './metrics';
 import { COMMENT_LABEL, COMMENT_MAX, isSurveyKind, parseSurveyForm, QUESTIONS, type SurveyKind } from './surveyForm';
 import { assertOpen, type SurveyState, type SurveyStore } from './surveys';
@@ -46,7 +46,7 @@ export function surveyRouter(surveys: SurveyStore): Router {
 
   const render = (req: Request, res: Response, state: SurveyState, form: { values: Record<string, string>; errors: Record<string, string> }, status = 200) => {
     const action = `${landing(req)}/surveys/${state.awardId}/${state.kind}`;
-    const t = translator(pageLocale(res.locals));
+    const t = pageTranslator(res.locals);
     const heading = localSurveyPrompt(t, state.kind, state.credentialTitle, state.followUpMonths);
     res.status(status).render('qa/survey', {
       // A page with errors says so in its title, which screen readers announce first.

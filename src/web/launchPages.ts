@@ -27,9 +27,8 @@ import { localSurveyPrompt, SURVEY_NOTICES, surveyRouter } from '../qa/surveyPag
 import { SurveyStore } from '../qa/surveys';
 import { csrfToken } from './csrf';
 import { UnauthorizedError } from './errors';
-import { translator } from './i18n';
 import { hashSessionId, SESSION_COOKIE } from './session';
-import { pageLocale } from './views';
+import { pageTranslator } from './views';
 
 export interface LaunchContext {
   id: string;
@@ -136,7 +135,7 @@ export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileSto
       // Deep linking goes to the picker; a link placed by it opens its credential.
       const { redirect, notice: linkNotice } = await deepLinkLanding(db, launch);
       if (redirect) return res.redirect(303, redirect);
-      const t = translator(pageLocale(res.locals));
+      const t = pageTranslator(res.locals);
       // deepLinkLanding has one notice: the link's credential is not published here.
       const notice = linkNotice ? t('lti.deepLinking.notPublishedHere') : undefined;
       const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;

@@ -43,6 +43,11 @@ export function useViews(app: Express) {
   });
 }
 
+/** The interface strings of the page a route is about to render (for text a route writes itself). */
+export function pageTranslator(locals: Parameters<typeof pageLocale>[0]): Translate {
+  return translator(pageLocale(locals));
+}
+
 /**
  * `rich(key, html, params)`: an interface string with markup in some {placeholders}, e.g. a
  * visually hidden title inside a button. The string is escaped; the `html` values are not
