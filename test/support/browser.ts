@@ -116,3 +116,17 @@ export function readForm(html: string, actionIncludes?: string | RegExp): { acti
   }
   return { action: form[1].replace(/&amp;/g, '&'), fields };
 }
+
+const decodeEntities = (s: string) =>
+  s.replace(/&#39;|&#x27;/g, "'").replace(/&quot;|&#34;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+/**
+ * What a person reads on the page: its text without tags, scripts and styles, entities
+ * decoded, whitespace collapsed. With `labels`, also the labels that live in attributes
+ * (aria-label, placeholder, alt, title, confirm dialogs, script messages), as they are heard.
+ */
+export function readableText(html: string, opts: { labels?: boolean } = {}): string {
+  const text = html.replace(/<(script|style)\b[\s\S]*?<\/\1>/g, ' ').replace(/<[^>]+>/g, ' ');
+  const labels = opts.labels ? [...html.matchAll(/\s(?:aria-label|placeholder|alt|title|data-confirm|data-msg-[a-z]+)="([^"]*)"/g)].map((m) => m[1]) : [];
+  return decodeEntities([text, ...labels].join(' ')).replace(/\s+/g, ' ');
+}

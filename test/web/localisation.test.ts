@@ -8,7 +8,7 @@ import path from 'node:path';
 import { loadCatalogues } from '../../src/web/i18n';
 import { acceptComplete, launchAs, type Person, publishCredential, submitComplete, until } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
-import { type Page, readForm, TestBrowser } from '../support/browser';
+import { type Page, readableText, readForm, TestBrowser } from '../support/browser';
 import { launch } from '../support/launch';
 import type { PlatformSimulator, USERS } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
@@ -19,15 +19,8 @@ let teacher: Person;
 let credentialId: number;
 let share: string;
 
-const decode = (s: string) =>
-  s.replace(/&#39;|&#x27;/g, "'").replace(/&quot;|&#34;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-
 /** What a person reads or hears: the text, plus labels that live in attributes. */
-function visible(html: string): string {
-  const attributes = [...html.matchAll(/\s(?:aria-label|placeholder|alt|title|data-msg-[a-z]+)="([^"]*)"/g)].map((m) => m[1]);
-  const text = html.replace(/<(script|style)\b[\s\S]*?<\/\1>/g, ' ').replace(/<[^>]+>/g, ' ');
-  return decode([text, ...attributes].join(' ')).replace(/\s+/g, ' ');
-}
+const visible = (html: string) => readableText(html, { labels: true });
 
 const KEYS = [...loadCatalogues().get('en')!.keys()];
 /** Catalogue keys (or the start of one) in the text: a string that skipped t(). Audit actions such as "assessment.decided" are data, not keys. */

@@ -2,7 +2,7 @@
 // simulator: inside a launch the LMS's launch_presentation.locale picks the language of the
 // credential pages (English when the LMS sends none); the admin console, which has no launch,
 // follows the browser's Accept-Language. No page shows a raw catalogue key.
-import { type Page, readForm, TestBrowser } from '../support/browser';
+import { type Page, readableText, readForm, TestBrowser } from '../support/browser';
 import { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 import { launchAs, type Person, publishCredential } from '../assessment/support';
@@ -20,15 +20,8 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-const decode = (s: string) =>
-  s.replace(/&#39;|&#x27;/g, "'").replace(/&quot;|&#34;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-
 /** What a person reads or hears: the text, plus labels that live in attributes. */
-function visible(html: string): string {
-  const attributes = [...html.matchAll(/\s(?:aria-label|placeholder|alt|title|data-confirm)="([^"]*)"/g)].map((m) => m[1]);
-  const text = html.replace(/<(script|style)\b[\s\S]*?<\/\1>/g, ' ').replace(/<[^>]+>/g, ' ');
-  return decode([text, ...attributes].join(' ')).replace(/\s+/g, ' ');
-}
+const visible = (html: string) => readableText(html, { labels: true });
 
 const RAW_KEY = /\b(credentials|admin)\.[a-zA-Z]+\b/;
 

@@ -5,14 +5,12 @@
 // be written somewhere in src/, so a reworded message cannot leave a stale translation.
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Page, readForm, TestBrowser } from '../support/browser';
+import { type Page, readableText, readForm, TestBrowser } from '../support/browser';
 import { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 import { launchAs, type Person } from '../assessment/support';
 
-const decode = (s: string) =>
-  s.replace(/&#39;|&#x27;/g, "'").replace(/&quot;|&#34;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-const visible = (page: Page) => decode(page.body.replace(/<(script|style)\b[\s\S]*?<\/\1>/g, ' ').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
+const visible = (page: Page) => readableText(page.body);
 
 /** A browser that always sends this Accept-Language. */
 class BrowserIn extends TestBrowser {
