@@ -126,7 +126,7 @@ async function main() {
   await first.stop();
 
   // 2. Register the simulated LMS as an admin would (our tables and ltijs's keys), in-process.
-  const sim = await new PlatformSimulator('moodle').start();
+  const sim = await new PlatformSimulator('moodle-4.5').start();
   const registrar = await startServer(
     loadConfig({ ...toolEnv, NODE_ENV: 'development', PORT: String(await freePort()), LOG_LEVEL: 'silent', BACKGROUND_JOBS: 'off' }),
   );

@@ -11,7 +11,7 @@ const CALLERS = 64; // jobs in flight in the process; the service client caps ca
 
 async function main() {
   const tool = await startTestTool({ BACKGROUND_JOBS: 'off' });
-  const sim = await connectLms(tool, 'moodle');
+  const sim = await connectLms(tool, 'moodle-4.5');
   sim.agsFaults = { failRate: 0, down: false, latencyMs: 50 };
   const teacher = await launchAs(tool, sim, 'instructor');
   const credentialId = await publishCredential(tool, teacher, completeDefinition());

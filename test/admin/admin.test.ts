@@ -254,7 +254,7 @@ describe('Canvas developer-key JSON', () => {
 describe('dynamic registration', () => {
   let sim: PlatformSimulator;
   beforeAll(async () => {
-    sim = await new PlatformSimulator('moodle').start();
+    sim = await new PlatformSimulator('moodle-4.5').start();
   });
   afterAll(() => sim.stop());
 

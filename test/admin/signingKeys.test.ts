@@ -52,7 +52,7 @@ describe('signing keys', () => {
 
   beforeAll(async () => {
     tool = await startTestTool({ ENCRYPTION_KEY: ENCRYPTION_KEY.toString('base64') });
-    sim = await connectLms(tool, 'moodle');
+    sim = await connectLms(tool, 'moodle-4.5');
     keys = tool.signingKeys;
     const token = (await tool.accounts.issueSetupToken())!;
     await tool.accounts.createFirstAdmin(token, EMAIL, PASSWORD);

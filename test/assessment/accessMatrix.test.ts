@@ -22,7 +22,7 @@ let fileId: string;
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   otherSim = await connectLms(tool, 'canvas'); // another LMS, so another course
   teacher = await launchAs(tool, sim, 'instructor');
   ta = await launchAs(tool, sim, 'ta');

@@ -15,7 +15,7 @@ let credentialId: number;
 
 beforeAll(async () => {
   tool = await startTestTool({ MAX_UPLOAD_MB: '1' });
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');
   credentialId = await publishCredential(tool, teacher, completeDefinition());

@@ -21,7 +21,7 @@ const passing = PASSING_LEVELS;
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   teacher = await launchAs(tool, sim, 'instructor');
   marker = await launchAs(tool, sim, 'instructor2');
   learner = await launchAs(tool, sim, 'learner');

@@ -15,7 +15,7 @@ let learner: Person;
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   teacher = await launchAs(tool, sim, 'instructor');
   marker = await launchAs(tool, sim, 'instructor2');
   learner = await launchAs(tool, sim, 'learner');

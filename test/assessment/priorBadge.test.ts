@@ -24,7 +24,7 @@ let work: string;
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');
   const credentialId = await publishCredential(tool, teacher, completeDefinition());

@@ -14,7 +14,7 @@ let credentialUrl: string;
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   const { page, browser } = await launch(tool, sim, 'instructor');
   teacher = { browser, base: page.url };
 });

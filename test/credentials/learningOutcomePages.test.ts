@@ -11,7 +11,7 @@ let page: string;
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   const l = await launch(tool, sim, 'instructor');
   teacher = { browser: l.browser, base: l.page.url };
   // Two course outcomes, one credential.

@@ -12,7 +12,7 @@ let teacher: { browser: TestBrowser; base: string };
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   otherLms = await connectLms(tool, 'canvas');
   const { page, browser } = await launch(tool, sim, 'instructor');
   teacher = { browser, base: page.url };

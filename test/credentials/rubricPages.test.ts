@@ -38,7 +38,7 @@ const fourLevels = levelFields([
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   const l = await launch(tool, sim, 'instructor');
   teacher = { browser: l.browser, base: l.page.url };
   const creds = await teacher.browser.get(`${teacher.base}/credentials`);

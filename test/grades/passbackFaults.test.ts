@@ -26,7 +26,7 @@ const LEARNERS = 16;
 it('loses no grade and leaves none stale through random failures, an outage and a restart', async () => {
   // This process serves launches and records decisions; the worker process sends grades.
   tool = await startTestTool({ BACKGROUND_JOBS: 'off' });
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   worker = await startChildTool(tool);
   const teacher: Person = await launchAs(tool, sim, 'instructor');
   const credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), supervisionType: undefined, gradeShown: true });

@@ -23,7 +23,7 @@ const CREDENTIAL_TITLE = 'Laboratory practice';
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await new PlatformSimulator('moodle').start();
+  sim = await new PlatformSimulator('moodle-4.5').start();
   browser = await launchChromium();
 }, 60000);
 

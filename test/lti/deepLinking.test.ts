@@ -25,7 +25,7 @@ let draftOnly: number;
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   teacher = await launchAs(tool, sim, 'instructor');
   graded = await publishCredential(tool, teacher, completeDefinition());
   passFail = await publishCredential(tool, teacher, { ...completeDefinition(), title: 'Lab Safety', gradeShown: false, workload: { hours: 10 }, level: { qfEheaCycle: 'first-cycle' } });

@@ -11,7 +11,7 @@ let other: PlatformSimulator;
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   other = await connectLms(tool, 'canvas');
 });
 

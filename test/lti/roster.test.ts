@@ -20,7 +20,7 @@ let originalMembers: PlatformSimulator['members'];
 beforeAll(async () => {
   // Badges are issued by hand below, so the dashboard's states are deterministic.
   tool = await startTestTool({ BACKGROUND_JOBS: 'off' });
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   sim.nrpsPageSize = 10; // 27 members: three pages
   originalMembers = sim.members.map((m) => ({ ...m }));
   teacher = await launchAs(tool, sim, 'instructor');

@@ -11,7 +11,7 @@ let sim: PlatformSimulator;
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   await launch(tool, sim, 'instructor');
 });
 afterAll(async () => {

@@ -30,7 +30,7 @@ const policyUrl = () => `${tool.base}/quality-policy`;
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');
   // No external QA policy address: the text written in microcred is the policy.

@@ -28,7 +28,7 @@ const PUB = [[0, 0], [0, 1], [1, 1], [1, 1], [1, 1], [1, 2], [2, 2], [2, 2], [2,
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   teacher = await launchAs(tool, sim, 'instructor');
   credentialId = await publishCredential(tool, teacher, completeDefinition());
   const [version] = await q('SELECT id FROM credential_versions WHERE credential_id = $1', [credentialId]);

@@ -97,7 +97,7 @@ describe('learner surveys', () => {
 
   beforeAll(async () => {
     tool = await startTestTool();
-    sim = await connectLms(tool, 'moodle');
+    sim = await connectLms(tool, 'moodle-4.5');
     teacher = await launchAs(tool, sim, 'instructor');
     learner = await launchAs(tool, sim, 'learner');
     learner2 = await launchAs(tool, sim, 'learner2');

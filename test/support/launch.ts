@@ -17,8 +17,9 @@ export function loginUrl(tool: TestTool, sim: PlatformSimulator, user: keyof typ
     target_link_uri: `${tool.base}/lti/launch`,
     client_id: sim.clientId,
     lti_deployment_id: sim.deploymentId,
-    lti_message_hint: 'resource-link',
     ...extra,
+    // What the LMS would put in its login initiation for this launch (single-use on Moodle).
+    lti_message_hint: sim.messageHint(extra.lti_message_hint ?? 'resource-link'),
   }).toString();
   return u.toString();
 }

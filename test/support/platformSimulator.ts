@@ -5,8 +5,9 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT, type KeyLike } from 'jose';
+import { LMS_PROFILES, type LmsProfile, type LmsProfileName } from './lmsProfiles';
 
-export type LmsFlavour = 'moodle' | 'canvas';
+export type { LmsProfileName } from './lmsProfiles';
 
 export interface SimUser {
   sub: string;
@@ -104,7 +105,32 @@ export class PlatformSimulator {
   /** Merged into the deep_linking_settings of deep-linking launches (e.g. `data`, other `accept_types`). */
   deepLinkingSettings: Record<string, unknown> = {};
 
-  constructor(readonly flavour: LmsFlavour = 'moodle') {}
+  /** The LMS this simulator behaves like, with the rules it enforces (lmsProfiles.ts). */
+  readonly profile: LmsProfile;
+
+  constructor(profileName: LmsProfileName = 'generic') {
+    this.profile = LMS_PROFILES[profileName];
+    if (!this.profile) throw new Error(`unknown LMS profile "${profileName}": one of ${Object.keys(LMS_PROFILES).join(', ')}`);
+  }
+
+  /** microcred's name for the LMS family: moodle, canvas or other. */
+  get flavour() {
+    return this.profile.family;
+  }
+
+  /**
+   * The lti_message_hint the LMS puts in a login initiation for what is launched
+   * ('resource-link', 'deep-linking' or placedLinkHint(id)). A profile with single-use
+   * hints mints a new one each time, as Moodle does.
+   */
+  messageHint(what: string): string {
+    return what;
+  }
+
+  /** What a hint from an authentication request launches; undefined when it is not (or no longer) valid. */
+  protected resolveMessageHint(hint: string): string | undefined {
+    return hint;
+  }
 
   async start(): Promise<this> {
     const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
@@ -137,7 +163,7 @@ export class PlatformSimulator {
   /** What an admin types into microcred's platform form for this simulator. */
   registration() {
     return {
-      name: `Simulated ${this.flavour}`,
+      name: `Simulated ${this.profile.name}`,
       issuer: this.issuer,
       clientId: this.clientId,
       authLoginUrl: this.urls.auth,
@@ -172,7 +198,7 @@ export class PlatformSimulator {
       },
       [`${C}tool_platform`]: this.flavour === 'canvas'
         ? { guid: 'canvas-guid', name: 'Canvas Test', product_family_code: 'canvas', version: 'cloud' }
-        : { guid: '127.0.0.1', name: 'Moodle Test', product_family_code: 'moodle', version: '2024100700', url: this.issuer },
+        : { guid: '127.0.0.1', name: `${this.profile.name} test`, product_family_code: this.profile.productFamilyCode, version: this.profile.platformVersion, url: this.issuer },
       'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint': {
         scope: ['https://purl.imsglobal.org/spec/lti-ags/scope/lineitem', 'https://purl.imsglobal.org/spec/lti-ags/scope/score'],
         lineitems: `${this.issuer}/ags/${this.context.id}/lineitems`,
@@ -194,7 +220,7 @@ export class PlatformSimulator {
     if (this.flavour === 'canvas') {
       claims[`${C}custom`] = { canvas_course_id: '101', canvas_user_id: user.sub };
       claims['https://www.instructure.com/placement'] = 'course_navigation';
-    } else {
+    } else if (this.flavour === 'moodle') {
       claims[`${C}lis`] = { person_sourcedid: user.sub, course_section_sourcedid: '' };
       claims[`${C}ext`] = { lms: 'moodle-2' };
     }
@@ -226,7 +252,7 @@ export class PlatformSimulator {
       .setIssuer(opts.iss ?? this.issuer)
       .setAudience(opts.aud ?? this.clientId)
       .setIssuedAt(opts.iat ?? now)
-      .setExpirationTime(opts.exp ?? now + 300);
+      .setExpirationTime(opts.exp ?? now + this.profile.idTokenLifetimeSeconds);
     if (!opts.aud || typeof opts.aud === 'string') jwt.setSubject(String(claims.sub));
     return jwt.sign(opts.key ?? this.privateKey);
   }
@@ -310,7 +336,7 @@ export class PlatformSimulator {
         target_link_uri: this.toolLaunchUrl,
         client_id: this.clientId,
         lti_deployment_id: this.deploymentId,
-        lti_message_hint: url.searchParams.get('hint') ?? 'resource-link',
+        lti_message_hint: this.messageHint(url.searchParams.get('hint') ?? 'resource-link'),
         lti_storage_target: '_parent',
       };
       return this.html(
@@ -352,7 +378,11 @@ export class PlatformSimulator {
         return res.end(problem);
       }
       const user = Object.values(USERS).find((u) => u.sub === q.get('login_hint'))!;
-      const hint = q.get('lti_message_hint') ?? '';
+      const hint = this.resolveMessageHint(q.get('lti_message_hint') ?? '');
+      if (hint === undefined) {
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        return res.end('Invalid request');
+      }
       const messageType = hint === 'deep-linking' ? 'LtiDeepLinkingRequest' : 'LtiResourceLinkRequest';
       const placed = hint.startsWith('link:') ? this.placedLinks.get(hint.slice('link:'.length)) : undefined;
       const idToken = await this.signIdToken(placed ? this.placedLinkClaims(user, q.get('nonce')!, placed) : this.launchClaims(user, q.get('nonce')!, messageType));
@@ -417,7 +447,7 @@ export class PlatformSimulator {
         scopes_supported: ['openid'],
         response_types_supported: ['id_token'],
         id_token_signing_alg_values_supported: ['RS256'],
-        'https://purl.imsglobal.org/spec/lti-platform-configuration': { product_family_code: this.flavour, version: '4.5', messages_supported: [{ type: 'LtiResourceLinkRequest' }, { type: 'LtiDeepLinkingRequest' }] },
+        'https://purl.imsglobal.org/spec/lti-platform-configuration': { product_family_code: this.profile.productFamilyCode, version: this.profile.platformVersion, messages_supported: [{ type: 'LtiResourceLinkRequest' }, { type: 'LtiDeepLinkingRequest' }] },
       });
     }
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { type AppConfig, loadConfig } from '../../src/config';
 import { type RunningApp, startServer } from '../../src/server';
-import { type LmsFlavour, PlatformSimulator } from './platformSimulator';
+import { type LmsProfileName, PlatformSimulator } from './platformSimulator';
 
 export async function createTestDatabase(): Promise<string> {
   const adminUrl = process.env.TEST_DATABASE_URL;
@@ -66,8 +66,8 @@ export async function freePort(): Promise<number> {
 }
 
 /** A simulated LMS, started and registered with the tool by hand, as an admin would. */
-export async function connectLms(tool: TestTool, flavour: LmsFlavour = 'moodle'): Promise<PlatformSimulator> {
-  const sim = await new PlatformSimulator(flavour).start();
+export async function connectLms(tool: TestTool, profile: LmsProfileName = 'moodle-4.5'): Promise<PlatformSimulator> {
+  const sim = await new PlatformSimulator(profile).start();
   sim.toolLaunchUrl = `${tool.base}/lti/launch`;
   sim.toolJwksUrl = `${tool.base}/lti/keys`;
   await tool.platforms.create(sim.registration());

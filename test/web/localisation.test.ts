@@ -48,7 +48,7 @@ const nl = { 'accept-language': 'nl-NL,nl;q=0.9,en;q=0.5' };
 
 beforeAll(async () => {
   tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle');
+  sim = await connectLms(tool, 'moodle-4.5');
   await tool.issuer.save({ name: 'Example University', url: 'https://www.example.edu', countryCode: 'NL', identifiers: [], qaBodyName: 'NVAO', qaBodyUrl: 'https://www.nvao.net', qaType: 'Institutional accreditation' } as never);
   teacher = await launchAs(tool, sim, 'instructor');
   credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), supervisionType: 'unsupervised with no identity verification' });

@@ -86,7 +86,7 @@ describe('in Dutch, on real pages', () => {
 
   beforeAll(async () => {
     tool = await startTestTool();
-    sim = await connectLms(tool, 'moodle');
+    sim = await connectLms(tool, 'moodle-4.5');
     teacher = await launchAs(tool, sim, 'instructor');
     credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), supervisionType: 'unsupervised with no identity verification' });
   });

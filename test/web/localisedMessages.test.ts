@@ -30,7 +30,7 @@ describe('code-written messages on real pages', () => {
 
   beforeAll(async () => {
     tool = await startTestTool();
-    sim = await connectLms(tool, 'moodle');
+    sim = await connectLms(tool, 'moodle-4.5');
     sim.locale = 'nl-NL';
     try {
       nl = await launchAs(tool, sim, 'instructor');
