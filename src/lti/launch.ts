@@ -308,9 +308,12 @@ export function completeLaunch({ db, platforms, log }: LaunchDeps) {
       const launchId = randomBytes(24).toString('base64url');
       const previousSessionId = req.cookies?.[SESSION_COOKIE] ? req.sessionId : undefined;
       // A new session id on every launch (no fixation), but launches open in other tabs
-      // of this browser move along with it, so they keep working.
+      // of this browser move along with it, and so does its form token: forms open there
+      // keep working (docs/decisions/0003).
+      const formToken = req.session.csrf;
       await new Promise<void>((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
       req.session.lti = true;
+      if (formToken) req.session.csrf = formToken;
       const webSessionId = req.sessionId;
       const now = new Date();
       const info = token.userInfo ?? {};

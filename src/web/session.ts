@@ -4,16 +4,21 @@
 // The cookie is always `Secure; SameSite=None; Partitioned`: the tool lives inside an
 // LMS iframe on another site. Browsers accept Secure cookies on http://localhost, so
 // development works without TLS; in production TLS ends at the proxy (trust proxy).
+//
+// Every stored session holds its form token (`csrf`, src/web/csrf.ts) from its first write, so
+// pages loaded at once all read the same one instead of each writing its own.
 import { createHash, randomBytes } from 'node:crypto';
 import { eq, lt, sql } from 'drizzle-orm';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Db } from '../db/database';
 import { webSessions } from '../db/schema';
+import { newCsrfToken } from './csrf';
 
 export const SESSION_COOKIE = 'mc_sid';
 const IDLE_SECONDS = 8 * 60 * 60;
 
 export interface SessionData {
+  /** The form token; kept from the first write on, and carried over by a launch (src/lti/launch.ts). */
   csrf?: string;
   /** passport's slot */
   passport?: { user?: number };
@@ -62,6 +67,16 @@ export function sessionMiddleware(db: Db): RequestHandler {
         if (row && row.expiresAt > new Date()) {
           stored = row.data as SessionData;
           storedExpiry = row.expiresAt.getTime();
+          // Stored before sessions had a token from the start: give it one in the database, where
+          // concurrent requests agree on the first (a key already there wins the `||`).
+          if (typeof stored.csrf !== 'string') {
+            const [ensured] = await db
+              .update(webSessions)
+              .set({ data: sql`jsonb_build_object('csrf', ${newCsrfToken()}::text) || ${webSessions.data}` })
+              .where(eq(webSessions.sid, row.sid))
+              .returning({ data: webSessions.data });
+            if (ensured) stored = ensured.data as SessionData;
+          }
         } else sid = undefined;
       }
       let isNew = !sid;
@@ -78,6 +93,7 @@ export function sessionMiddleware(db: Db): RequestHandler {
         const json = JSON.stringify(data);
         // Untouched anonymous sessions are not stored: crawlers and health checks stay cheap.
         if (isNew && json === '{}') return;
+        if (typeof data.csrf !== 'string') data.csrf = session.csrf = newCsrfToken();
         // Unchanged and recently extended: no write on every page view.
         if (!isNew && json === snapshot && storedExpiry - Date.now() > (IDLE_SECONDS - 5 * 60) * 1000) return;
         const expiresAt = new Date(Date.now() + IDLE_SECONDS * 1000);
