@@ -58,12 +58,19 @@ export class TestBrowser {
     }
   }
 
+  /** The page this browser shows last: forms and links are sent from it (see Sec-Fetch-Site). */
+  private document?: string;
+
   async request(url: string, init: { method?: string; form?: Record<string, string>; multipart?: FormData; headers?: Record<string, string>; follow?: boolean } = {}): Promise<Page> {
     let current = url;
     let method = init.method ?? (init.form || init.multipart ? 'POST' : 'GET');
     let body: string | FormData | undefined = init.multipart ?? (init.form ? new URLSearchParams(init.form).toString() : undefined);
+    // Like browsers (Fetch Metadata), every request says where it comes from, relative to the
+    // page that sent it; across redirects the least trusted hop counts, and typed-in stays 'none'.
+    let site = fetchSite(this.document, url);
     for (let hop = 0; hop < 10; hop++) {
-      const headers: Record<string, string> = { accept: 'text/html', ...(init.headers ?? {}) };
+      if (site !== 'none') site = leastTrusted(site, fetchSite(this.document, current));
+      const headers: Record<string, string> = { accept: 'text/html', 'sec-fetch-site': site, ...(init.headers ?? {}) };
       const cookie = this.cookieHeader(current);
       if (cookie) headers.cookie = cookie;
       // FormData sets its own multipart boundary.
@@ -79,6 +86,7 @@ export class TestBrowser {
         }
         continue;
       }
+      this.document = current;
       return { status: res.status, url: current, headers: res.headers, body: await res.text() };
     }
     throw new Error(`too many redirects from ${url}`);
@@ -101,6 +109,26 @@ export class TestBrowser {
   }
 }
 
+type FetchSite = 'same-origin' | 'same-site' | 'cross-site' | 'none';
+
+/**
+ * Sec-Fetch-Site of a request from the page `from` to `to`: 'none' when no page sent it (typed
+ * in), and a site is scheme and host, ports aside (https://www.w3.org/TR/fetch-metadata/#sec-fetch-site-header;
+ * the hosts here are localhost and 127.0.0.1, so the registrable-domain step does not arise).
+ */
+function fetchSite(from: string | undefined, to: string): FetchSite {
+  if (!from) return 'none';
+  const a = new URL(from);
+  const b = new URL(to);
+  if (a.origin === b.origin) return 'same-origin';
+  return a.protocol === b.protocol && a.hostname === b.hostname ? 'same-site' : 'cross-site';
+}
+
+function leastTrusted(a: FetchSite, b: FetchSite): FetchSite {
+  const order: FetchSite[] = ['same-origin', 'same-site', 'cross-site'];
+  return order[Math.max(order.indexOf(a), order.indexOf(b))];
+}
+
 /** Reads the hidden inputs and action of the first form, or the first whose action contains (or matches) `action`. */
 export function readForm(html: string, actionIncludes?: string | RegExp): { action: string; fields: Record<string, string> } {
   const forms = [...html.matchAll(/<form\b[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)];
@@ -108,8 +136,9 @@ export function readForm(html: string, actionIncludes?: string | RegExp): { acti
   if (!form) throw new Error(`no form${actionIncludes ? ` posting to ${actionIncludes}` : ''} in page:\n${html.slice(0, 2000)}`);
   const fields: Record<string, string> = {};
   for (const m of form[2].matchAll(/<input\b[^>]*>/g)) {
-    // Like a browser: unchecked boxes and radios are not sent.
+    // Like a browser: unchecked boxes and radios are not sent, and a file input sends a file (upload()), not text.
     if (/type="(checkbox|radio)"/.test(m[0]) && !/\schecked\b/.test(m[0])) continue;
+    if (/type="file"/.test(m[0])) continue;
     const name = /name="([^"]*)"/.exec(m[0])?.[1];
     const value = /value="([^"]*)"/.exec(m[0])?.[1] ?? '';
     if (name) fields[name] = value.replace(/&amp;/g, '&').replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
