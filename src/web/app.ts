@@ -27,7 +27,9 @@ import { captureLogin, completeLaunch, continueFromStorage, guardLaunch, ltijsFa
 import type { PlatformRegistry } from '../lti/platforms';
 import type { LtiServiceClient } from '../lti/serviceClient';
 import { LTI_MOUNT, LTI_ROUTES } from '../lti/provider';
+import { csrfToken } from './csrf';
 import { AppError, NotFoundError } from './errors';
+import { recoverForm } from './formRecovery';
 import { launchRouter } from './launchPages';
 import { securityHeaders } from './security';
 import { sessionMiddleware } from './session';
@@ -160,7 +162,15 @@ export function createApp(deps: AppDeps) {
     else req.log?.info({ code: error.code }, error.message);
     res.status(error.status);
     if (req.accepts(['html', 'json']) === 'json') return res.json({ error: { code: error.code, message: error.message, hint: error.hint } });
-    res.render('error', { title: error.message, error });
+    // A form refused before anything was done comes back with what was typed (and, where it can
+    // be sent again, a fresh token): nothing typed is lost.
+    recoverForm(req, res, error.code).then(
+      (form) => res.render('error', { title: error.message, error, form: form && { ...form, csrf: form.mode === 'resend' && req.session ? csrfToken(req) : undefined } }),
+      (e: unknown) => {
+        req.log?.error({ err: e }, 'could not give the refused form back');
+        res.render('error', { title: error.message, error });
+      },
+    );
   });
   return app;
 }

@@ -3,9 +3,9 @@
 // typed and a fresh token. Real PostgreSQL, launches from the simulated Moodle over HTTP.
 // One TestBrowser is one browser (one cookie jar); its "tabs" are pages it loaded earlier.
 import { hashSessionId } from '../../src/web/session';
-import { launchAs, type Person, publishCredential, submitComplete, text } from '../assessment/support';
+import { launchAs, PDF, type Person, publishCredential, submitComplete, text } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
-import { type Page, readForm, TestBrowser } from '../support/browser';
+import { type Page, readableText, readForm, TestBrowser } from '../support/browser';
 import { launch, startLogin } from '../support/launch';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
@@ -132,6 +132,105 @@ describe('pages opened at once share one working token', () => {
   });
 });
 
+describe('a form whose token really is stale', () => {
+  let learner: Person;
+  beforeAll(async () => {
+    learner = await launchAs(tool, sim, 'learner');
+  });
+
+  // The server no longer accepts the token this page carries (as after a session the server lost).
+  const forgetToken = (b: TestBrowser) => q(`UPDATE web_sessions SET data = jsonb_set(data, '{csrf}', to_jsonb('replaced-' || md5(random()::text))) WHERE sid = $1`, [sessionHash(b)]);
+
+  it('comes back with everything typed and a fresh token; sending it again saves', async () => {
+    const form = reflectionForm(await startedAttempt(learner));
+    const before = await reflections(learner.userId);
+    await forgetToken(learner.browser);
+    const body = 'Line one with <b>markup</b> & "quotes".\r\nLine two, after a line break.';
+    const refused = await learner.browser.post(form.action, { ...form.fields, criterionId: 'crit-plan', title: 'Stale but kept', body });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('CSRF_TOKEN_INVALID');
+    const shown = readableText(refused.body);
+    expect(shown).toContain('Nothing was saved yet');
+    expect(shown).toContain('Stale but kept');
+    expect(shown).toContain('Line one with <b>markup</b> & "quotes".');
+    expect(refused.body).not.toContain('<b>markup</b>'); // shown as text, never as markup
+    expect(await reflections(learner.userId)).toEqual(before);
+
+    // The page's own form re-posts every value to the same address, with the session's token.
+    const again = readForm(refused.body, form.action.replace(tool.base, ''));
+    expect(abs(again.action)).toBe(form.action);
+    expect(again.fields).toEqual({ ...form.fields, _csrf: await storedToken(learner.browser), criterionId: 'crit-plan', title: 'Stale but kept', body });
+    // Never sent by itself: no script on the page submits it.
+    expect(refused.body).not.toMatch(/<script/);
+
+    const saved = await learner.browser.post(abs(again.action), again.fields);
+    expect(saved.status).toBe(200);
+    expect(text(saved.body)).toContain('Evidence added to your draft.');
+    expect(await reflections(learner.userId)).toEqual([...before, { title: 'Stale but kept', body }]);
+  });
+
+  it('with a file: says to choose the file again, and offers the field for it', async () => {
+    const page = await startedAttempt(learner);
+    const upload = readForm(page.body, /\/evidence$/);
+    await forgetToken(learner.browser);
+    const refused = await learner.browser.upload(abs(upload.action), { ...upload.fields, criterionId: 'crit-plan', title: 'My plan (PDF)' }, { filename: 'dmp.pdf', content: PDF, type: 'application/pdf' });
+    expect(refused.status).toBe(403);
+    const shown = text(refused.body);
+    expect(shown).toContain('My plan (PDF)');
+    expect(shown).toContain('Files are not kept on this page');
+    expect(shown).toContain('dmp.pdf');
+    expect(refused.body).toMatch(/<form method="post" action="[^"]*\/evidence" enctype="multipart\/form-data"/);
+    expect(refused.body).toMatch(/<input[^>]*type="file"[^>]*name="file"/);
+
+    const again = readForm(refused.body, /\/evidence$/);
+    expect(again.fields).toMatchObject({ kind: 'file', criterionId: 'crit-plan', title: 'My plan (PDF)', _csrf: await storedToken(learner.browser) });
+    const saved = await learner.browser.upload(abs(again.action), again.fields, { filename: 'dmp.pdf', content: PDF, type: 'application/pdf' });
+    expect(saved.status).toBe(200);
+    expect(text(saved.body)).toContain('Evidence added to your draft.');
+    expect((await q(`SELECT count(*)::int AS n FROM evidence_items e JOIN submissions s ON s.id = e.submission_id WHERE s.learner_id = $1 AND e.title = 'My plan (PDF)'`, [learner.userId]))[0].n).toBe(1);
+  });
+
+  it('sent from another site: refused, and nothing is echoed or offered to send again', async () => {
+    const form = reflectionForm(await startedAttempt(learner));
+    await forgetToken(learner.browser);
+    const forged = await learner.browser.request(form.action, { form: { ...form.fields, criterionId: 'crit-plan', title: 'Forged', body: 'Forged by another site' }, headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(forged.status).toBe(403);
+    expect(forged.body).toContain('CSRF_TOKEN_INVALID');
+    expect(forged.body).not.toContain('Forged by another site');
+    expect(forged.body).not.toMatch(/<form[^>]*\/evidence"/);
+  });
+
+  it('when the launch itself has ended: refused, with what was typed to copy', async () => {
+    const other = await launchAs(tool, sim, 'learner');
+    const form = reflectionForm(await startedAttempt(other));
+    await q(`UPDATE launch_sessions SET expires_at = now() - interval '1 minute' WHERE id = $1`, [other.base.split('/app/')[1]]);
+    const refused = await other.browser.post(form.action, { ...form.fields, criterionId: 'crit-plan', title: 'Late', body: 'An hour of careful writing.' });
+    expect(refused.status).toBe(401);
+    expect(refused.body).toContain('LAUNCH_SESSION_INVALID');
+    expect(text(refused.body)).toContain('An hour of careful writing.');
+    // The address is gone: no form sends it there again.
+    expect(refused.body).not.toMatch(/<form[^>]*\/evidence"/);
+    // An upload is read here too (the route never got to it): its fields shown, its file named.
+    const upload = await other.browser.upload(form.action, { ...form.fields, kind: 'file', criterionId: 'crit-plan', title: 'Plan, late' }, { filename: 'late-plan.pdf', content: PDF, type: 'application/pdf' });
+    expect(upload.status).toBe(401);
+    expect(readableText(upload.body)).toContain('Plan, late');
+    expect(readableText(upload.body)).toContain('Files are not kept on this page');
+    expect(readableText(upload.body)).toContain('late-plan.pdf');
+  });
+
+  it('a token from another browser is still refused', async () => {
+    const mine = reflectionForm(await startedAttempt(learner));
+    const stranger = await launchAs(tool, sim, 'learner2');
+    const theirs = tokenOf((await stranger.browser.get(myWork(stranger))).body);
+    expect(theirs).toBeTruthy();
+    const before = await reflections(learner.userId);
+    const res = await learner.browser.post(mine.action, { ...mine.fields, _csrf: theirs!, criterionId: 'crit-plan', title: 'With a foreign token', body: 'x' });
+    expect(res.status).toBe(403);
+    expect(res.body).toContain('CSRF_TOKEN_INVALID');
+    expect(await reflections(learner.userId)).toEqual(before);
+  });
+});
+
 describe('the admin console', () => {
   /** Signs in; with `follow` false, the console's first page is not loaded yet. */
   async function signIn(b: TestBrowser, follow = true) {
@@ -153,5 +252,72 @@ describe('the admin console', () => {
     const saved = await b.post(`${tool.base}/admin/quality-policy`, { ...policy.fields, _csrf: tokens[0]!, title: 'Our QA policy', text: 'Every credential is reviewed yearly.' });
     expect(saved.url).toBe(`${tool.base}/admin/quality-policy?notice=saved`);
     expect((await tool.issuer.qaPolicy())?.title).toBe('Our QA policy');
+  });
+
+  it('brings a form back after signing in again in another tab, and saves it on the click', async () => {
+    const b = new TestBrowser();
+    await signIn(b);
+    const [{ id }] = await q('SELECT id FROM platforms ORDER BY id LIMIT 1');
+    const edit = await b.get(`${tool.base}/admin/platforms/${id}/edit`);
+    const form = readForm(edit.body, `/admin/platforms/${id}`);
+    const reg = sim.registration();
+    // Tab B: signs out and in again (a new session, so a new token).
+    await b.post(`${tool.base}/admin/logout`, readForm((await b.get(`${tool.base}/admin`)).body, '/admin/logout').fields);
+    await signIn(b);
+
+    const typed = { name: 'Moodle (renamed in tab A)', lmsFamily: 'moodle', issuer: reg.issuer, clientId: reg.clientId, authLoginUrl: reg.authLoginUrl, accessTokenUrl: reg.accessTokenUrl, jwksUrl: reg.jwksUrl, deploymentIds: `${sim.deploymentId}\ndep-extra` };
+    const refused = await b.post(abs(form.action), { ...form.fields, ...typed });
+    expect(refused.status).toBe(403);
+    expect(text(refused.body)).toContain('Moodle (renamed in tab A)');
+    const again = readForm(refused.body, `/admin/platforms/${id}`);
+    expect(again.fields).toEqual({ _csrf: await storedToken(b), ...typed });
+    const saved = await b.post(abs(again.action), again.fields);
+    expect(saved.url).toBe(`${tool.base}/admin?notice=saved`);
+    expect((await q('SELECT name FROM platforms WHERE id = $1', [id]))[0].name).toBe('Moodle (renamed in tab A)');
+  });
+
+  it('keeps a form through an expired session: sent again after signing in again in another tab, it saves', async () => {
+    const b = new TestBrowser();
+    await signIn(b);
+    const [{ id }] = await q('SELECT id FROM platforms ORDER BY id LIMIT 1');
+    const path = `/admin/platforms/${id}`;
+    const form = readForm((await b.get(`${tool.base}${path}/edit`)).body, path);
+    const reg = sim.registration();
+    const typed = { name: 'Moodle (kept through sign-in)', lmsFamily: 'moodle', issuer: reg.issuer, clientId: reg.clientId, authLoginUrl: reg.authLoginUrl, accessTokenUrl: reg.accessTokenUrl, jwksUrl: reg.jwksUrl, deploymentIds: sim.deploymentId };
+    await q('DELETE FROM web_sessions WHERE sid = $1', [sessionHash(b)]);
+
+    // Each refusal gives the form back with what was typed, until it saves.
+    let res = await b.post(abs(form.action), { ...form.fields, ...typed });
+    expect(res.status).toBe(403);
+    expect(res.body).toContain('CSRF_TOKEN_INVALID');
+    res = await b.post(abs(path), readForm(res.body, path).fields);
+    expect(res.status).toBe(403);
+    expect(res.body).toContain('NOT_SIGNED_IN');
+    expect(readableText(res.body)).toContain('Sign in again in a new tab of this browser');
+    expect(readableText(res.body)).toContain('Moodle (kept through sign-in)');
+    const pending = readForm(res.body, path);
+    await signIn(b); // in another tab: a new session, so a new token
+    res = await b.post(abs(path), pending.fields);
+    expect(res.status).toBe(403);
+    expect(res.body).toContain('CSRF_TOKEN_INVALID');
+    res = await b.post(abs(path), readForm(res.body, path).fields);
+    expect(res.url).toBe(`${tool.base}/admin?notice=saved`);
+    expect((await q('SELECT name FROM platforms WHERE id = $1', [id]))[0].name).toBe('Moodle (kept through sign-in)');
+  });
+
+  it('never echoes a password: the sign-in form comes back with the email and an empty password field', async () => {
+    const b = new TestBrowser();
+    const login = await b.get(`${tool.base}/admin/login`);
+    // The session behind the page has expired.
+    await q('DELETE FROM web_sessions WHERE sid = $1', [sessionHash(b)]);
+    const refused = await b.post(`${tool.base}/admin/login`, { ...readForm(login.body, '/admin/login').fields, email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    expect(refused.status).toBe(403);
+    expect(refused.body).not.toContain(ADMIN_PASSWORD);
+    expect(text(refused.body)).toContain(ADMIN_EMAIL);
+    expect(refused.body).toMatch(/<input[^>]*type="password"[^>]*name="password"/);
+    const again = readForm(refused.body, '/admin/login');
+    expect(again.fields.password).toBe('');
+    const signedIn = await b.post(abs(again.action), { ...again.fields, password: ADMIN_PASSWORD });
+    expect(signedIn.url).toBe(`${tool.base}/admin`);
   });
 });
