@@ -29,7 +29,7 @@
     Promise.all([
       send({ subject: 'lti.put_data', key: d.stateKey, value: d.state }),
       send({ subject: 'lti.put_data', key: d.nonceKey, value: d.nonce }),
-    ]).then(function () { window.location.replace(d.next); });
+    ]).then(function () { if (d.next) window.location.replace(d.next); });
     return;
   }
 

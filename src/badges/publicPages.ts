@@ -13,6 +13,7 @@ import { credentials, credentialVersions, evidenceItems } from '../db/schema';
 import { NotFoundError } from '../web/errors';
 import type { Translate } from '../web/i18n';
 import { idParam } from '../web/params';
+import { safeUrl } from '../web/safeUrl';
 import { pageTranslator } from '../web/views';
 import { fetchStatusList } from '../assessment/priorBadge';
 import { badgePng, badgeSvg } from './badgeImage';
@@ -202,14 +203,16 @@ export function badgeRouter(deps: BadgePagesDeps): Router {
         .where(and(eq(evidenceItems.id, Number(req.params.evidenceId)), eq(evidenceItems.submissionId, award!.submissionId), eq(evidenceItems.shared, true)));
       if (!item) throw new NotFoundError('This evidence is not public.', 'EVIDENCE_NOT_PUBLIC', 'The learner decides which evidence is shown.');
       res.setHeader('Cache-Control', 'no-store');
-      if (item.kind === 'link' && item.url) return res.redirect(302, item.url);
+      // Only to a web page; any other stored address is shown as text below, never followed.
+      const link = item.kind === 'link' ? safeUrl(item.url) : undefined;
+      if (link) return res.redirect(302, link);
       if (item.kind === 'file' && item.fileId) {
         const { meta, content } = await deps.assessment.fileFor(row.courseId, { userId: row.learnerId, assessor: false }, item.fileId);
         res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
         res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(meta.filename)}`);
         return res.type(meta.mimeType).send(content);
       }
-      res.type('text/plain; charset=utf-8').send(`${item.title}\n\n${item.body ?? ''}`);
+      res.type('text/plain; charset=utf-8').send(`${item.title}\n\n${item.body ?? item.url ?? ''}`);
     } catch (e) {
       next(e);
     }

@@ -3,10 +3,13 @@
 // Every view gets `t` (the interface strings in the page's language, src/web/i18n.ts), `rich`
 // (the same with markup in placeholders), `tm`
 // (the same for sentences the code wrote, e.g. validation messages) and `lang`: inside a launch the LMS's locale decides, elsewhere the browser's languages.
+// Every view also gets `safeUrl` (src/web/safeUrl.ts): an address from stored or user-supplied
+// data goes into href/src only through it, and is shown as plain text when it is not http(s).
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Express } from 'express';
 import { DEFAULT_LOCALE, messageTranslator, resolveLocale, type Params, type Translate, translator } from './i18n';
+import { safeUrl } from './safeUrl';
 
 /** The page's language: the launch's LMS locale, else (outside a launch) the browser's, else English. */
 export function pageLocale(locals: { launch?: { claims?: Record<string, unknown> }; lmsLocale?: string; acceptLanguage?: string; locale?: unknown }): string {
@@ -31,7 +34,7 @@ export function useViews(app: Express) {
     const opts = { cache: app.get('env') === 'production', views: [viewsDir] };
     const lang = pageLocale(options as Parameters<typeof pageLocale>[0]);
     const t = translator(lang);
-    const withStrings: Record<string, unknown> = { ...(options as Record<string, unknown>), lang, t, rich: richTranslator(t), tm: messageTranslator(lang) };
+    const withStrings: Record<string, unknown> = { ...(options as Record<string, unknown>), lang, t, rich: richTranslator(t), tm: messageTranslator(lang), safeUrl };
     ejs.renderFile(file, withStrings, opts).then(
       (body) => {
         const locals = withStrings;
