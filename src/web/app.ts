@@ -75,7 +75,7 @@ export function createApp(deps: AppDeps) {
       autoLogging: { ignore: (req) => req.url === '/healthz' || (req.url ?? '').startsWith('/public/') },
     }),
   );
-  app.use(securityHeaders(deps.frameOrigins));
+  app.use(securityHeaders(deps.frameOrigins, { production: deps.uploads.production, publicUrl: deps.publicUrl }));
   // Same secret as ltijs's own cookie-parser, so our guard can read its signed state cookies.
   app.use(cookieParser(deps.encryptionKey.toString('base64')));
   app.use('/public', express.static(publicDir(), { maxAge: '1h', index: false }));

@@ -11,9 +11,21 @@ export function allowFraming(res: Response, origin: string, frameOrigins: readon
   res.setHeader('Content-Security-Policy', contentSecurityPolicy([...new Set([...frameOrigins, origin])]));
 }
 
-export function securityHeaders(frameOrigins: () => readonly string[]) {
-  return (_req: Request, res: Response, next: NextFunction) => {
+/**
+ * HSTS: a year, renewed on every response. Not includeSubDomains (nor preload): a self-hosted
+ * tool does not own its institution's domain policy, and PUBLIC_URL may be a path on a shared
+ * host (https://www.uni.example/microcred), where it would force https on every sibling
+ * service. An institution that wants that sets it at its proxy.
+ */
+export const STRICT_TRANSPORT_SECURITY = `max-age=${365 * 24 * 60 * 60}`;
+
+export function securityHeaders(frameOrigins: () => readonly string[], options: { production: boolean; publicUrl: string }) {
+  const httpsPublicUrl = options.publicUrl.startsWith('https:');
+  return (req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(frameOrigins()));
+    // Only in production: a development machine on https://localhost must not be pinned to
+    // https for a year. req.secure covers TLS ended at a trusted proxy (TRUST_PROXY).
+    if (options.production && (httpsPublicUrl || req.secure)) res.setHeader('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
     // Nothing we link to needs to know where the person came from, and launch URLs must not leak.
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Content-Type-Options', 'nosniff');
