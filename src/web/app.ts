@@ -1,6 +1,5 @@
 // Assembles the express app. Order matters: logging, headers, cookies, the LTI
 // endpoints (which must not see our session or CSRF), then session-backed pages.
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -31,6 +30,7 @@ import { csrfToken } from './csrf';
 import { AppError, NotFoundError } from './errors';
 import { recoverForm } from './formRecovery';
 import { launchRouter } from './launchPages';
+import { requestIdFrom } from './requestId';
 import { securityHeaders } from './security';
 import { sessionMiddleware } from './session';
 import { useViews } from './views';
@@ -68,7 +68,7 @@ export function createApp(deps: AppDeps) {
   app.use(
     pinoHttp({
       logger: log,
-      genReqId: (req) => (req.headers['x-request-id'] as string) || randomUUID(),
+      genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
       // Tokens and cookies never reach the log.
       redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
       serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/([?&](ltik|reg|registration_token|id_token|code)=)[^&]*/g, '$1[redacted]') }) },
