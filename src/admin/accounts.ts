@@ -5,19 +5,57 @@ import { and, count, eq, gt, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/database';
 import { adminSetupTokens, adminUsers } from '../db/schema';
+import { AppError } from '../web/errors';
+import { formErrors } from '../web/forms';
+import { judgePassword, WEAK_PASSWORD_MESSAGE } from './passwordStrength';
 
 const SETUP_TTL_MS = 24 * 60 * 60 * 1000;
 /** Arbitrary constant naming the advisory lock that serialises first-admin creation. */
 const SETUP_LOCK_KEY = 7_301_001;
 const tokenHash = (t: string) => createHash('sha256').update(t).digest('hex');
 
-export const newAdminSchema = z
+const newAdminSchema = z
   .object({
     email: z.string().trim().toLowerCase().email('Enter a valid email address'),
     password: z.string().min(12, 'Use at least 12 characters').max(1024),
     confirm: z.string(),
   })
   .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'The two passwords differ' });
+
+export type NewAdminCheck =
+  | { ok: true; value: z.output<typeof newAdminSchema> }
+  /** `passwordAdvice`: interface-string keys saying why the password is weak and what to change. */
+  | { ok: false; errors: Record<string, string>; passwordAdvice: string[] };
+
+/**
+ * The first-admin form: its fields' rules, then how guessable the password is, judged with
+ * the email typed beside it (a password built from it is refused). All problems at once.
+ */
+export function checkNewAdmin(body: Record<string, unknown>): NewAdminCheck {
+  const parsed = newAdminSchema.safeParse(body);
+  const errors = parsed.success ? {} : formErrors(parsed.error);
+  let passwordAdvice: string[] = [];
+  if (!errors.password && typeof body.password === 'string') {
+    const verdict = judgePassword(body.password, typeof body.email === 'string' ? body.email : '');
+    if (!verdict.acceptable) {
+      errors.password = WEAK_PASSWORD_MESSAGE;
+      passwordAdvice = verdict.advice;
+    }
+  }
+  if (parsed.success && Object.keys(errors).length === 0) return { ok: true, value: parsed.data };
+  return { ok: false, errors, passwordAdvice };
+}
+
+/**
+ * The one way an administrator's password is stored: whoever calls (the set-up form, a
+ * later change or reset, a script), a short or guessable one is refused.
+ */
+async function hashAdminPassword(email: string, password: string): Promise<string> {
+  if (password.length < 12 || !judgePassword(password, email).acceptable) {
+    throw new AppError(WEAK_PASSWORD_MESSAGE, 422, 'WEAK_PASSWORD', 'Use at least 12 characters: several uncommon words, not your email address.');
+  }
+  return argon2.hash(password, { type: argon2.argon2id });
+}
 
 export class AdminAccounts {
   constructor(private readonly db: Db) {}
@@ -48,7 +86,7 @@ export class AdminAccounts {
    * submitting the same link at once get one admin, and the loser a clear error.
    */
   async createFirstAdmin(token: string, email: string, password: string): Promise<number | undefined> {
-    const passwordHash = await argon2.hash(password, { type: argon2.argon2id });
+    const passwordHash = await hashAdminPassword(email, password);
     return this.db.transaction(async (tx) => {
       // One set-up at a time: two links used at once would otherwise lock each other's
       // token rows in opposite order (a deadlock, and a 500 for one of them).

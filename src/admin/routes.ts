@@ -11,7 +11,7 @@ import { QUALITY_ASSURANCE_SUGGESTIONS } from '../credentials/vocabulary';
 import { AppError, ConflictError, ForbiddenError } from '../web/errors';
 import { formErrors } from '../web/forms';
 import type { AdminAccounts } from './accounts';
-import { newAdminSchema } from './accounts';
+import { checkNewAdmin } from './accounts';
 import { canvasDeveloperKey } from './canvas';
 import { LoginThrottle } from './throttle';
 import type { DynamicRegistrations } from './dynamicRegistration';
@@ -115,18 +115,20 @@ export function adminRouter(deps: AdminDeps): Router {
 
   r.post('/setup/:token', async (req, res, next) => {
     try {
-      const parsed = newAdminSchema.safeParse(req.body);
-      if (!parsed.success) {
-        return res.status(422).render('admin/setup', { titleKey: 'admin.setup.title', csrf: csrfToken(req), token: req.params.token, values: { email: req.body.email }, errors: formErrors(parsed.error) });
+      const checked = checkNewAdmin(req.body ?? {});
+      if (!checked.ok) {
+        // The email typed is kept; the passwords never come back.
+        return res.status(422).render('admin/setup', { titleKey: 'admin.setup.title', csrf: csrfToken(req), token: req.params.token, values: { email: req.body.email }, errors: checked.errors, passwordAdvice: checked.passwordAdvice });
       }
-      const id = await deps.accounts.createFirstAdmin(req.params.token, parsed.data.email, parsed.data.password);
+      const { email, password } = checked.value;
+      const id = await deps.accounts.createFirstAdmin(req.params.token, email, password);
       if (!id) {
         return res.status(410).render('error', {
           title: 'Set-up link no longer valid',
           error: { status: 410, code: 'SETUP_LINK_USED', message: 'This set-up link was already used or has expired, so no account was created.', hint: 'Sign in at /admin/login with the account that was created.' },
         });
       }
-      req.login({ id, email: parsed.data.email }, (err) => (err ? next(err) : res.redirect(303, '/admin')));
+      req.login({ id, email }, (err) => (err ? next(err) : res.redirect(303, '/admin')));
     } catch (e) {
       next(e);
     }
