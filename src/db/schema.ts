@@ -173,6 +173,8 @@ export const launchSessions = pgTable(
     claims: jsonb('claims').$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /** The first GET of /app/<launch>: only that one may send a placed link's launch on to its credential. */
+    landedAt: timestamp('landed_at', { withTimezone: true }),
   },
   (t) => [index('launch_sessions_web_session_idx').on(t.webSessionId)],
 );

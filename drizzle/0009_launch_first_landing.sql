@@ -1,0 +1,1 @@
+ALTER TABLE "launch_sessions" ADD COLUMN "landed_at" timestamp with time zone;
