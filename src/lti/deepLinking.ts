@@ -3,7 +3,7 @@
 // sends it to the picker here; the chosen credential goes back as ONE ltiResourceLink
 // content item (with a gradebook column) in a signed LtiDeepLinkingResponse. Launches of
 // the link the LMS makes from it carry custom.microcred_credential and open that
-// credential directly (deepLinkLanding); completeLaunch remembers its line item.
+// credential on their first landing (deepLinkLanding); completeLaunch remembers its line item.
 import { eq } from 'drizzle-orm';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { Provider as ltijsProvider, type Provider } from 'ltijs';
@@ -81,11 +81,12 @@ export function contentItemFor(credentialId: number, def: CredentialDefinition, 
 }
 
 /**
- * Where /app/<launchId> should send this launch instead of its landing page: a deep-linking
- * launch to the picker; a launch of a placed link to its credential (teachers to its page,
- * learners to their work on it, once published). A notice when the link names nothing usable.
+ * Where /app/<launchId> should send this launch instead of its dashboard: a deep-linking
+ * launch to the picker, every time (choosing is what it is for); a launch of a placed link to
+ * its credential (teachers to its page, learners to their work on it, once published), on its
+ * first landing only, so the dashboard stays reachable. A notice when the link names nothing usable.
  */
-export async function deepLinkLanding(db: Db, launch: LaunchContext): Promise<{ redirect?: string; notice?: string }> {
+export async function deepLinkLanding(db: Db, launch: LaunchContext): Promise<{ redirect?: string; firstLandingOnly?: boolean; notice?: string }> {
   const base = `/app/${launch.id}`;
   if (launch.messageType === DEEP_LINKING_REQUEST) return { redirect: `${base}/deep-linking` };
   const id = placedCredentialId(launch.claims.custom);
@@ -98,8 +99,8 @@ export async function deepLinkLanding(db: Db, launch: LaunchContext): Promise<{ 
   const notice = 'The micro-credential this link points to is not published in this course.';
   if (!cred) return { notice };
   // Teachers see drafts too, so the credential's own page is useful to them either way.
-  if (launch.appRole === 'instructor') return { redirect: `${base}/credentials/${id}` };
-  if (launch.appRole === 'learner' && cred.published) return { redirect: `${base}/credentials/${id}/my-work` };
+  if (launch.appRole === 'instructor') return { redirect: `${base}/credentials/${id}`, firstLandingOnly: true };
+  if (launch.appRole === 'learner' && cred.published) return { redirect: `${base}/credentials/${id}/my-work`, firstLandingOnly: true };
   return { notice };
 }
 

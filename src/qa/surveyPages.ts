@@ -3,6 +3,7 @@
 // with the launch's course and user, so anyone else's survey is a 404.
 import express, { type Request, type Response, Router } from 'express';
 import { requireCapability } from '../web/authz';
+import { dashboardPath } from '../web/courseDashboard';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { NotFoundError } from '../web/errors';
 import type { Translate } from '../web/i18n';
@@ -12,7 +13,7 @@ import { PRIVACY_FLOOR } from './metrics';
 import { COMMENT_LABEL, COMMENT_MAX, isSurveyKind, parseSurveyForm, QUESTIONS, type SurveyKind } from './surveyForm';
 import { assertOpen, type SurveyState, type SurveyStore } from './surveys';
 
-/** The notices the landing page shows after a survey (?survey=…): fixed texts, never echoed input. */
+/** The notices "My credentials" shows after a survey (?survey=…): fixed texts, never echoed input. */
 export const SURVEY_NOTICES: Record<string, string> = {
   thanks: 'Thank you for your answers. They are stored without your name and only shown in totals of five or more.',
   declined: 'No problem: we will not ask about that again.',
@@ -31,7 +32,9 @@ export function surveyRouter(surveys: SurveyStore): Router {
   r.use(express.urlencoded({ extended: false, limit: '64kb' }));
   r.use(requireCsrf);
 
-  const landing = (req: Request) => `/app/${req.launch!.id}`;
+  const base = (req: Request) => `/app/${req.launch!.id}`;
+  /** Where the learner answered from, and sees the thanks: "My credentials". */
+  const home = (req: Request) => dashboardPath(req.launch!);
   const kindOf = (req: Request): SurveyKind => {
     if (!isSurveyKind(req.params.kind)) throw new NotFoundError('There is no such survey.', 'SURVEY_NOT_FOUND', 'Open the survey from “My credentials” in this course.');
     return req.params.kind;
@@ -45,14 +48,14 @@ export function surveyRouter(surveys: SurveyStore): Router {
   };
 
   const render = (req: Request, res: Response, state: SurveyState, form: { values: Record<string, string>; errors: Record<string, string> }, status = 200) => {
-    const action = `${landing(req)}/surveys/${state.awardId}/${state.kind}`;
+    const action = `${base(req)}/surveys/${state.awardId}/${state.kind}`;
     const t = pageTranslator(res.locals);
     const heading = localSurveyPrompt(t, state.kind, state.credentialTitle, state.followUpMonths);
     res.status(status).render('qa/survey', {
       // A page with errors says so in its title, which screen readers announce first.
       title: status === 422 ? t('qa.survey.checkAnswers', { heading }) : heading,
       launch: req.launch,
-      base: landing(req),
+      base: base(req),
       heading,
       survey: state,
       form: {
@@ -78,14 +81,14 @@ export function surveyRouter(surveys: SurveyStore): Router {
     }
   });
 
-  /** Bad input comes back with what was typed (422); a good answer goes to the landing page. */
+  /** Bad input comes back with what was typed (422); a good answer goes to "My credentials". */
   r.post('/:awardId/:kind', async (req, res, next) => {
     try {
       const state = await openSurvey(req);
       const parsed = parseSurveyForm(state.kind, req.body ?? {});
       if (!parsed.ok) return render(req, res, state, parsed, 422);
       await surveys.answer(state.courseId, req.launch!.userId, state.awardId, state.kind, parsed.answers);
-      res.redirect(303, `${landing(req)}?survey=thanks`);
+      res.redirect(303, `${home(req)}?survey=thanks`);
     } catch (e) {
       next(e);
     }
@@ -95,7 +98,7 @@ export function surveyRouter(surveys: SurveyStore): Router {
     try {
       const launch = req.launch!;
       await surveys.decline(launch.courseId!, launch.userId, idParam(req, 'awardId', 'There is no such survey.'), kindOf(req));
-      res.redirect(303, `${landing(req)}?survey=declined`);
+      res.redirect(303, `${home(req)}?survey=declined`);
     } catch (e) {
       next(e);
     }

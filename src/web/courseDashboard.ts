@@ -1,4 +1,4 @@
-// The instructor's landing page inside a launch (/app/:launchId): the course's design and
+// The instructor's dashboard inside a launch (/app/:launchId/dashboard): the course's design and
 // assessment links, the roster sync from the LMS (NRPS), and where every learner stands on
 // every published credential. The grid is built from a handful of course-wide queries, never
 // one query per learner, so a class of hundreds costs the same few round trips.
@@ -122,6 +122,13 @@ export async function courseProgress(db: Db, courseId: number): Promise<CoursePr
   return { credentials, learners, leftCourse, nrpsOffered: Boolean(services?.membershipsUrl), lastSyncAt: services?.lastSyncAt ?? null };
 }
 
+/**
+ * The address of the launch's dashboard: the course dashboard for its teachers, "My credentials"
+ * for learners, the admin console's link for LMS administrators. Never redirects elsewhere, so
+ * "back" links and the notices after an action land there, however the launch began.
+ */
+export const dashboardPath = (launch: { id: string }) => `/app/${launch.id}/dashboard`;
+
 function parseNotice(query: Request['query']): SyncNotice | undefined {
   if (query.notice !== 'roster-synced') return undefined;
   const n = (k: string) => {
@@ -173,7 +180,7 @@ export function courseDashboardRouter(db: Db, services: LtiServiceClient): Route
       const result = await roster.sync(launch.courseId!, await platformRef(db, launch.platformId));
       req.log?.info({ courseId: launch.courseId, ...result }, 'roster synced');
       const q = new URLSearchParams({ notice: 'roster-synced', total: String(result.total), added: String(result.added), updated: String(result.updated), deactivated: String(result.deactivated) });
-      res.redirect(303, `/app/${launch.id}?${q.toString()}#roster`);
+      res.redirect(303, `${dashboardPath(launch)}?${q.toString()}#roster`);
     } catch (e) {
       if (!(e instanceof AppError)) return next(e);
       // The LMS's refusal is shown on the dashboard itself, which still works without a fresh roster.

@@ -1,6 +1,6 @@
 // Pages inside a launch: /app/:launchId/… . The launch id alone grants nothing: it is
 // honoured only with the browser session that made it, and only until it expires.
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { IssuerProfileStore } from '../admin/issuerProfile';
 import type { Db } from '../db/database';
@@ -111,6 +111,19 @@ export function loadLaunch(db: Db) {
   };
 }
 
+/**
+ * True for exactly one request: the launch's first landing. Recorded in the database, so two
+ * tabs, a reload or two server processes agree on which one it was.
+ */
+async function claimFirstLanding(db: Db, launchId: string): Promise<boolean> {
+  const claimed = await db
+    .update(launchSessions)
+    .set({ landedAt: sql`now()` })
+    .where(and(eq(launchSessions.id, launchId), isNull(launchSessions.landedAt)))
+    .returning({ id: launchSessions.id });
+  return claimed.length === 1;
+}
+
 export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore, assessment: AssessmentStore, uploads: { maxUploadBytes: number; production: boolean }, badges: BadgeIssuer, services: LtiServiceClient, grades: { passback: GradePassback; jobs: BackgroundJobs }, qa: QaStore, encryptionKey: Buffer): Router {
   const r = Router({ mergeParams: true });
   r.use('/:launchId', loadLaunch(db));
@@ -129,36 +142,53 @@ export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileSto
   const surveys = new SurveyStore(db);
   r.use('/:launchId/surveys', surveyRouter(surveys));
   const credentialStore = new CredentialStore(db);
+  /** The launch's dashboard for its role; `notice`: what the landing has to say about the link. */
+  const renderDashboard = async (req: Request, res: Response, linkNotice?: string) => {
+    const launch = req.launch!;
+    const t = pageTranslator(res.locals);
+    const notice = linkNotice ? t(linkNotice) : undefined;
+    const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;
+    const surveyNotice = typeof req.query.survey === 'string' && Object.hasOwn(SURVEY_NOTICES, req.query.survey) ? t(`qa.survey.notice.${req.query.survey}`) : undefined;
+    const common = { launch, base: `/app/${launch.id}`, lmsAdmin: Boolean(launch.claims.lmsAdmin), locale, notice: notice ?? surveyNotice };
+    if (launch.appRole === 'instructor') return await renderCourseDashboard(db, req, res, { notice });
+    if (launch.appRole === 'admin') return res.render('lti/lms-admin', { titleKey: 'lti.lmsAdmin.title', ...common });
+    if (launch.courseId === null) return res.render('lti/my-credentials', { titleKey: 'lti.myCredentials.title', ...common, credentials: [], surveys: [] });
+    // Learners: the course's credentials with where they stand on each, and the surveys they may answer.
+    const courseId = launch.courseId;
+    const [offered, statuses, awarded, pending] = await Promise.all([
+      credentialStore.listForCourse(courseId, { publishedOnly: true }),
+      assessment.latestStatusByCredential(courseId, launch.userId),
+      assessment.awardsOfLearner(courseId, launch.userId),
+      assessment.settings(courseId).then(({ followUpMonths }) => surveys.pendingFor(courseId, launch.userId, followUpMonths)),
+    ]);
+    const credentials = offered.map((c) => ({
+      id: c.id,
+      title: (c.published!.definition as { title?: string }).title ?? t('common.untitledCredential'),
+      status: awarded.some((a) => a.credentialId === c.id) ? 'awarded' : (statuses.get(c.id) ?? 'not-started'),
+    }));
+    const surveyLinks = pending.map((s) => ({ prompt: localSurveyPrompt(t, s.kind, s.credentialTitle, s.followUpMonths), href: `${common.base}/surveys/${s.awardId}/${s.kind}` }));
+    res.render('lti/my-credentials', { titleKey: 'lti.myCredentials.title', ...common, credentials, surveys: surveyLinks, csrf: surveyLinks.length ? csrfToken(req) : undefined });
+  };
+
+  r.get('/:launchId/dashboard', async (req, res, next) => {
+    try {
+      await renderDashboard(req, res);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  // Where the launch lands. Deep linking goes to the picker; a placed link opens its credential,
+  // on the first landing only: afterwards (a reload, another tab) this is the dashboard.
   r.get('/:launchId', async (req, res, next) => {
     try {
       const launch = req.launch!;
-      // Deep linking goes to the picker; a link placed by it opens its credential.
-      const { redirect, notice: linkNotice } = await deepLinkLanding(db, launch);
-      if (redirect) return res.redirect(303, redirect);
-      const t = pageTranslator(res.locals);
+      const landing = await deepLinkLanding(db, launch);
+      // Claimed only once the destination is known, so a failure before it leaves the first landing to the retry.
+      const first = await claimFirstLanding(db, launch.id);
+      if (landing.redirect && (first || !landing.firstLandingOnly)) return res.redirect(303, landing.redirect);
       // deepLinkLanding has one notice: the link's credential is not published here.
-      const notice = linkNotice ? t('lti.deepLinking.notPublishedHere') : undefined;
-      const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;
-      const surveyNotice = typeof req.query.survey === 'string' && Object.hasOwn(SURVEY_NOTICES, req.query.survey) ? t(`qa.survey.notice.${req.query.survey}`) : undefined;
-      const common = { launch, base: `/app/${launch.id}`, lmsAdmin: Boolean(launch.claims.lmsAdmin), locale, notice: notice ?? surveyNotice };
-      if (launch.appRole === 'instructor') return await renderCourseDashboard(db, req, res, { notice });
-      if (launch.appRole === 'admin') return res.render('lti/lms-admin', { titleKey: 'lti.lmsAdmin.title', ...common });
-      if (launch.courseId === null) return res.render('lti/my-credentials', { titleKey: 'lti.myCredentials.title', ...common, credentials: [], surveys: [] });
-      // Learners: the course's credentials with where they stand on each, and the surveys they may answer.
-      const courseId = launch.courseId;
-      const [offered, statuses, awarded, pending] = await Promise.all([
-        credentialStore.listForCourse(courseId, { publishedOnly: true }),
-        assessment.latestStatusByCredential(courseId, launch.userId),
-        assessment.awardsOfLearner(courseId, launch.userId),
-        assessment.settings(courseId).then(({ followUpMonths }) => surveys.pendingFor(courseId, launch.userId, followUpMonths)),
-      ]);
-      const credentials = offered.map((c) => ({
-        id: c.id,
-        title: (c.published!.definition as { title?: string }).title ?? t('common.untitledCredential'),
-        status: awarded.some((a) => a.credentialId === c.id) ? 'awarded' : (statuses.get(c.id) ?? 'not-started'),
-      }));
-      const surveyLinks = pending.map((s) => ({ prompt: localSurveyPrompt(t, s.kind, s.credentialTitle, s.followUpMonths), href: `${common.base}/surveys/${s.awardId}/${s.kind}` }));
-      res.render('lti/my-credentials', { titleKey: 'lti.myCredentials.title', ...common, credentials, surveys: surveyLinks, csrf: surveyLinks.length ? csrfToken(req) : undefined });
+      await renderDashboard(req, res, landing.notice ? 'lti.deepLinking.notPublishedHere' : undefined);
     } catch (e) {
       next(e);
     }

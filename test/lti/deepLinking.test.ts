@@ -6,10 +6,10 @@ import { decodeJwt } from 'jose';
 import { scoreMaximum } from '../../src/grades/gradebook';
 import { contentItemFor } from '../../src/lti/deepLinking';
 import { CredentialStore } from '../../src/credentials/store';
-import { launchAs, type Person, publishCredential, text } from '../assessment/support';
+import { launchAs, type Person, publishCredential, submitForm, text } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
-import { readForm, type Page, type TestBrowser } from '../support/browser';
-import { launch } from '../support/launch';
+import { readForm, type Page, TestBrowser } from '../support/browser';
+import { launch, startLogin } from '../support/launch';
 import { placedLinkHint, PlatformSimulator, type USERS } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
@@ -215,4 +215,68 @@ it('builds the content item from the settings: presentation only where accepted,
   expect(item.text.length).toBeLessThanOrEqual(280);
   expect(scoreMaximum({ ...def, gradeShown: false })).toBe(1);
   expect(scoreMaximum({ ...def, rubric: { criteria: [] } })).toBe(1);
+});
+
+describe('from a deep-linked activity (Moodle 4.5), the course dashboard stays reachable', () => {
+  let activity: string;
+  beforeAll(async () => {
+    // The teacher places the activity through deep linking, as in Moodle's activity chooser.
+    const { page: picker, browser } = await deepLinkLaunch();
+    const form = readForm((await pick(browser, picker, graded)).body, '/deeplink/return');
+    expect((await browser.post(form.action, form.fields)).status).toBe(200);
+    activity = [...sim.placedLinks.values()].at(-1)!.id;
+  });
+
+  it('the teacher lands on the credential once; the dashboard has its own address, with the roster sync and its confirmation', async () => {
+    expect(sim.profile.name).toBe('moodle-4.5');
+    const { page: first, browser } = await launchPlaced('instructor', activity);
+    expect(first.status).toBe(200);
+    expect(first.url).toMatch(new RegExp(`/app/[^/]+/credentials/${graded}$`));
+    const launchPath = new URL(first.url).pathname.replace(/\/credentials\/.*$/, '');
+    const dashboardPath = `${launchPath}/dashboard`;
+
+    const dashboard = await browser.get(`${tool.base}${dashboardPath}`);
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.url).toBe(`${tool.base}${dashboardPath}`);
+    expect(text(dashboard.body)).toContain('Micro-credentials in this course');
+    const synced = await submitForm(tool, browser, dashboard, '/roster/sync');
+    expect(synced.status).toBe(200);
+    expect(new URL(synced.url).pathname).toBe(dashboardPath);
+    expect(text(synced.body)).toMatch(/Roster synced from the LMS: \d+ people in the course/);
+
+    // The launch's own address no longer sends the teacher back to the credential.
+    const again = await browser.get(`${tool.base}${launchPath}`, false);
+    expect(again.status).toBe(200);
+    expect(text(again.body)).toContain('Micro-credentials in this course');
+  });
+
+  it('a learner lands on their work once; "My credentials" has its own address', async () => {
+    const { page: first, browser } = await launchPlaced('learner', activity);
+    expect(first.url).toMatch(new RegExp(`/app/[^/]+/credentials/${graded}/my-work$`));
+    const launchPath = new URL(first.url).pathname.replace(/\/credentials\/.*$/, '');
+    const mine = await browser.get(`${tool.base}${launchPath}/dashboard`);
+    expect(mine.status).toBe(200);
+    expect(mine.body).toContain('<h1>My credentials</h1>');
+    expect(text(mine.body)).toContain('Research Data Management');
+    const again = await browser.get(`${tool.base}${launchPath}`, false);
+    expect(again.status).toBe(200);
+    expect(again.body).toContain('<h1>My credentials</h1>');
+  });
+
+  it('two first requests of the landing at once (two tabs, two processes) redirect exactly once', async () => {
+    const browser = new TestBrowser();
+    const start = await startLogin(browser, tool, sim, 'instructor', { lti_message_hint: placedLinkHint(activity) });
+    const form = readForm((await browser.get(start.authUrl.toString())).body);
+    const launched = await browser.post(form.action, form.fields, false);
+    expect(launched.status).toBe(303);
+    const landing = new URL(launched.headers.get('location')!, tool.base).toString();
+    const both = await Promise.all([browser.get(landing, false), browser.get(landing, false)]);
+    const [redirected, rendered] = [...both].sort((a, b) => b.status - a.status);
+    expect([redirected.status, rendered.status]).toEqual([303, 200]);
+    expect(redirected.headers.get('location')).toMatch(new RegExp(`/credentials/${graded}$`));
+    expect(text(rendered.body)).toContain('Micro-credentials in this course');
+    // Reloading the credential page the first landing opened shows it again; the landing stays the dashboard.
+    expect((await browser.get(new URL(redirected.headers.get('location')!, tool.base).toString(), false)).status).toBe(200);
+    expect((await browser.get(landing, false)).status).toBe(200);
+  });
 });

@@ -141,7 +141,7 @@ describe('learner surveys', () => {
     expect(form.body).toContain('name="_csrf"');
 
     landing = await answer(learner, form, award.id, 'award', { satisfaction: '4', relevance: '5', recommend: '9', comment: 'Clear rubric.' });
-    expect(landing.url).toBe(`${learner.base}?survey=thanks`);
+    expect(landing.url).toBe(`${learner.base}/dashboard?survey=thanks`);
     expect(text(landing.body)).toContain('Thank you for your answers.');
     expect(text(landing.body)).not.toContain('Tell us about Data Stewardship');
     expect((await learner.browser.get(`${learner.base}/credentials/${credentialId}/my-work`)).body).not.toContain(`/surveys/${award.id}/award"`);
@@ -216,7 +216,7 @@ describe('learner surveys', () => {
     let landing = await learner.browser.get(learner.base);
     expect(text(landing.body)).toContain('Tell us about Declined Survey');
     landing = await submitForm(tool, learner.browser, landing, `/surveys/${award.id}/award/decline`);
-    expect(landing.url).toBe(`${learner.base}?survey=declined`);
+    expect(landing.url).toBe(`${learner.base}/dashboard?survey=declined`);
     expect(text(landing.body)).toContain('we will not ask about that again');
     expect(text(landing.body)).not.toContain('Tell us about Declined Survey');
     expect(await q('SELECT kind, outcome FROM survey_participation WHERE award_id = $1', [award.id])).toEqual([{ kind: 'award', outcome: 'declined' }]);
