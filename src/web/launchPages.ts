@@ -16,8 +16,9 @@ import { learningOutcomeRouter } from '../credentials/learningOutcomePages';
 import { outcomeRouter } from '../credentials/outcomePages';
 import { rubricRouter } from '../credentials/rubricPages';
 import type { LtiServiceClient } from '../lti/serviceClient';
-import { deepLinkingRouter, deepLinkLanding } from '../lti/deepLinking';
-import { courseDashboardRouter, renderCourseDashboard } from './courseDashboard';
+import { DEEP_LINKING_REQUEST, deepLinkingRouter, deepLinkLanding } from '../lti/deepLinking';
+import { can } from './authz';
+import { courseDashboardRouter, dashboardPath, renderCourseDashboard } from './courseDashboard';
 import { gradeRouter } from '../grades/gradePages';
 import type { GradePassback } from '../grades/passback';
 import type { BackgroundJobs } from '../jobs/backgroundJobs';
@@ -112,6 +113,36 @@ export function loadLaunch(db: Db) {
 }
 
 /**
+ * What the header calls each role's dashboard, and the "back" link to it on the pages under it
+ * (views/partials/back-to-dashboard.ejs; LMS administrators have no such pages).
+ */
+const DASHBOARD_LABELS: Record<LaunchContext['appRole'], { labelKey: string; backKey?: string }> = {
+  instructor: { labelKey: 'common.launchNav.courseDashboard', backKey: 'common.backToCourse' },
+  learner: { labelKey: 'lti.myCredentials.title', backKey: 'common.backToMyCredentials' },
+  admin: { labelKey: 'lti.lmsAdmin.title' },
+};
+
+/**
+ * For every page of the launch, error pages included: the dashboard's address and the header's
+ * links (views/layout.ejs). A deep-linking launch also gets its picker, to come back to after
+ * creating a credential.
+ */
+function launchNavigation(req: Request, res: Response, next: NextFunction) {
+  const launch = req.launch!;
+  const base = `/app/${launch.id}`;
+  const dashboard = { href: dashboardPath(launch), ...DASHBOARD_LABELS[launch.appRole] };
+  const path = req.originalUrl.split(/[?#]/)[0].replace(/\/+$/, '');
+  const links = [
+    ...(launch.messageType === DEEP_LINKING_REQUEST && can(launch, 'course:design') ? [{ href: `${base}/deep-linking`, labelKey: 'common.launchNav.addToCourse' }] : []),
+    { href: dashboard.href, labelKey: dashboard.labelKey },
+  ];
+  res.locals.dashboard = dashboard;
+  // The launch's own address shows the dashboard too, once it has landed.
+  res.locals.launchNav = links.map((l) => ({ ...l, current: l.href === path || (l.href === dashboard.href && path === base) }));
+  next();
+}
+
+/**
  * True for exactly one request: the launch's first landing. Recorded in the database, so two
  * tabs, a reload or two server processes agree on which one it was.
  */
@@ -126,7 +157,7 @@ async function claimFirstLanding(db: Db, launchId: string): Promise<boolean> {
 
 export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore, assessment: AssessmentStore, uploads: { maxUploadBytes: number; production: boolean }, badges: BadgeIssuer, services: LtiServiceClient, grades: { passback: GradePassback; jobs: BackgroundJobs }, qa: QaStore, encryptionKey: Buffer): Router {
   const r = Router({ mergeParams: true });
-  r.use('/:launchId', loadLaunch(db));
+  r.use('/:launchId', loadLaunch(db), launchNavigation);
   r.use('/:launchId/credentials/:credentialId/my-work', learnerRouter(db, assessment, uploads));
   r.use('/:launchId/assessments', assessorRouter(db, assessment));
   r.use('/:launchId/files', fileRouter(assessment));

@@ -8,7 +8,7 @@ import { contentItemFor } from '../../src/lti/deepLinking';
 import { CredentialStore } from '../../src/credentials/store';
 import { launchAs, type Person, publishCredential, submitForm, text } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
-import { readForm, type Page, TestBrowser } from '../support/browser';
+import { readableText, readForm, type Page, TestBrowser } from '../support/browser';
 import { launch, startLogin } from '../support/launch';
 import { placedLinkHint, PlatformSimulator, type USERS } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
@@ -41,6 +41,19 @@ afterEach(() => {
 });
 
 const q = (sql: string, params: unknown[] = []) => tool.database.pool.query(sql, params).then((r) => r.rows);
+
+/** The links in the page header's navigation, with aria-current="page" as `current`. */
+function headerLinks(html: string): { href: string; label: string; current?: true }[] {
+  const header = /<header class="top">([\s\S]*?)<\/header>/.exec(html)?.[1] ?? '';
+  const nav = /<nav\b[^>]*>([\s\S]*?)<\/nav>/.exec(header)?.[1] ?? '';
+  return [...nav.matchAll(/<a href="([^"]+)"([^>]*)>([\s\S]*?)<\/a>/g)].map((m) => ({ href: m[1], label: text(m[3]).trim(), ...(/aria-current="page"/.test(m[2]) ? { current: true as const } : {}) }));
+}
+
+/** The "← …" link at the top of a page's content, back to where the person started. */
+function backLink(html: string): string | undefined {
+  const main = html.split('<main id="main">')[1] ?? '';
+  return /<a href="([^"]+)">←/.exec(main)?.[1];
+}
 
 async function deepLinkLaunch(who: keyof typeof USERS = 'instructor'): Promise<{ page: Page; browser: TestBrowser }> {
   return launch(tool, sim, who, undefined, DEEP_LINKING);
@@ -182,9 +195,19 @@ it('"Create a new micro-credential" starts a draft through the usual credential 
   const created = await browser.post(new URL(form.action, tool.base).toString(), form.fields);
   expect(created.status).toBe(200);
   expect(created.url).toMatch(/\/credentials\/\d+\/edit$/);
-  // Back to the picker from the page header (the launch's base address).
-  const back = await browser.get(created.url.replace(/\/credentials\/.*$/, ''));
-  expect(back.url).toMatch(/\/deep-linking$/);
+  // Back to the picker from the page header, however often: it is what this launch is for.
+  const launchPath = new URL(created.url).pathname.replace(/\/credentials\/.*$/, '');
+  expect(headerLinks(created.body)).toEqual([
+    { href: `${launchPath}/deep-linking`, label: 'Add to the course' },
+    { href: `${launchPath}/dashboard`, label: 'Course dashboard' },
+  ]);
+  for (let i = 0; i < 2; i++) expect((await browser.get(`${tool.base}${launchPath}`)).url).toMatch(/\/deep-linking$/);
+  const picker2 = await browser.get(`${tool.base}${launchPath}/deep-linking`);
+  expect(headerLinks(picker2.body)[0]).toEqual({ href: `${launchPath}/deep-linking`, label: 'Add to the course', current: true });
+  // And the course dashboard has its own address, for the roster and the rest.
+  const dashboard = await browser.get(`${tool.base}${launchPath}/dashboard`);
+  expect(dashboard.status).toBe(200);
+  expect(text(dashboard.body)).toContain('Learners and their progress');
 });
 
 it('a link to a credential that is not published, or not of this course, shows the normal landing page', async () => {
@@ -227,22 +250,36 @@ describe('from a deep-linked activity (Moodle 4.5), the course dashboard stays r
     activity = [...sim.placedLinks.values()].at(-1)!.id;
   });
 
-  it('the teacher lands on the credential once; the dashboard has its own address, with the roster sync and its confirmation', async () => {
+  it('the teacher lands on the credential, then the header reaches the dashboard: roster sync with its confirmation, grades, quality, and back', async () => {
     expect(sim.profile.name).toBe('moodle-4.5');
     const { page: first, browser } = await launchPlaced('instructor', activity);
     expect(first.status).toBe(200);
     expect(first.url).toMatch(new RegExp(`/app/[^/]+/credentials/${graded}$`));
     const launchPath = new URL(first.url).pathname.replace(/\/credentials\/.*$/, '');
     const dashboardPath = `${launchPath}/dashboard`;
+    expect(headerLinks(first.body)).toEqual([{ href: dashboardPath, label: 'Course dashboard' }]);
 
     const dashboard = await browser.get(`${tool.base}${dashboardPath}`);
     expect(dashboard.status).toBe(200);
     expect(dashboard.url).toBe(`${tool.base}${dashboardPath}`);
     expect(text(dashboard.body)).toContain('Micro-credentials in this course');
+    expect(headerLinks(dashboard.body)).toEqual([{ href: dashboardPath, label: 'Course dashboard', current: true }]);
+
+    // The roster sync from there, and its confirmation on the dashboard.
     const synced = await submitForm(tool, browser, dashboard, '/roster/sync');
     expect(synced.status).toBe(200);
     expect(new URL(synced.url).pathname).toBe(dashboardPath);
     expect(text(synced.body)).toMatch(/Roster synced from the LMS: \d+ people in the course/);
+
+    // Every page the dashboard links to is reachable, and its "back" link returns to the dashboard.
+    for (const [page, back] of [['/grades', 'Course dashboard'], ['/quality', 'Course dashboard'], ['/credentials', 'Course dashboard'], ['/outcomes', 'Course dashboard'], ['/assessments', 'Course dashboard'], ['/badges/issued', 'Course dashboard']]) {
+      expect(dashboard.body).toContain(`href="${launchPath}${page}"`);
+      const res = await browser.get(`${tool.base}${launchPath}${page}`);
+      expect({ page, status: res.status, url: res.url }).toEqual({ page, status: 200, url: `${tool.base}${launchPath}${page}` });
+      expect({ page, back: backLink(res.body) }).toEqual({ page, back: dashboardPath });
+      expect(readableText(res.body)).toContain(`← ${back}`);
+      expect(res.body).not.toContain(`href="${launchPath}"`);
+    }
 
     // The launch's own address no longer sends the teacher back to the credential.
     const again = await browser.get(`${tool.base}${launchPath}`, false);
@@ -250,14 +287,17 @@ describe('from a deep-linked activity (Moodle 4.5), the course dashboard stays r
     expect(text(again.body)).toContain('Micro-credentials in this course');
   });
 
-  it('a learner lands on their work once; "My credentials" has its own address', async () => {
+  it('a learner lands on their work, then the header’s "My credentials" is their dashboard', async () => {
     const { page: first, browser } = await launchPlaced('learner', activity);
     expect(first.url).toMatch(new RegExp(`/app/[^/]+/credentials/${graded}/my-work$`));
     const launchPath = new URL(first.url).pathname.replace(/\/credentials\/.*$/, '');
+    expect(headerLinks(first.body)).toEqual([{ href: `${launchPath}/dashboard`, label: 'My credentials' }]);
     const mine = await browser.get(`${tool.base}${launchPath}/dashboard`);
     expect(mine.status).toBe(200);
     expect(mine.body).toContain('<h1>My credentials</h1>');
     expect(text(mine.body)).toContain('Research Data Management');
+    const badges = await browser.get(`${tool.base}${launchPath}/badges`);
+    expect(backLink(badges.body)).toBe(`${launchPath}/dashboard`);
     const again = await browser.get(`${tool.base}${launchPath}`, false);
     expect(again.status).toBe(200);
     expect(again.body).toContain('<h1>My credentials</h1>');
