@@ -8,7 +8,7 @@
 import type { FileChooser } from 'playwright-core';
 import { PDF } from '../assessment/support';
 import { axeViolations, blockThirdPartyCookies, dropCookiesInFrames, Journey, launchChromium, toolFrame, type Browser, type Frame, type Page } from '../support/chromium';
-import { PlatformSimulator } from '../support/platformSimulator';
+import { placedLinkHint, PlatformSimulator } from '../support/platformSimulator';
 import { startTestTool, type TestTool } from '../support/tool';
 import { fill, follow, submit, toggle, visibleText } from './support';
 
@@ -169,6 +169,20 @@ it('2 · the teacher designs, publishes and places a micro-credential inside the
     expect(frame.url()).toBe(`${sim.issuer}/deeplink/return`);
     expect(await visibleText(frame)).toContain('Added 1 item(s) to the course.');
     expect([...sim.placedLinks.values()].map((l) => l.title)).toContain(CREDENTIAL_TITLE);
+  });
+  await journey.step('the placed activity opens its credential; the header leads to the dashboard and its roster sync', page, async () => {
+    const activity = [...sim.placedLinks.values()].find((l) => l.title === CREDENTIAL_TITLE)!;
+    frame = await openCourse(page, 'instructor', placedLinkHint(activity.id));
+    expect(new URL(frame.url()).pathname).toMatch(new RegExp(`${credentialPath.replace(/^\/app\/[^/]+/, '')}$`));
+    await check('credential page from the placed activity', frame);
+    await follow(frame, frame.locator('header nav a', { hasText: 'Course dashboard' }));
+    expect(new URL(frame.url()).pathname).toMatch(/^\/app\/[^/]+\/dashboard$/);
+    await submit(frame, '/roster/sync');
+    expect(await visibleText(frame)).toMatch(/Roster synced from the LMS: \d+ people in the course/);
+    await check('course dashboard after a roster sync', frame);
+    await follow(frame, frame.locator('a', { hasText: 'Grades sent to the LMS' }));
+    await follow(frame, frame.locator('main a', { hasText: '← Course dashboard' }));
+    expect(new URL(frame.url()).pathname).toMatch(/\/dashboard$/);
   });
 }, 180000);
 
