@@ -16,6 +16,7 @@ import { ltiLogins, pendingLaunches, platformDeployments, platforms as platformT
 import { LaunchRejectedError } from '../web/errors';
 import { hashSessionId as hashSid, SESSION_COOKIE, sessionCookieHeader } from '../web/session';
 import { placedCredentialId } from './deepLinking';
+import { type NewWindow, newWindowFallback } from './newWindow';
 import type { PlatformRegistry } from './platforms';
 import { summariseRoles } from './roles';
 
@@ -43,11 +44,21 @@ function assignments(values: Record<string, unknown>): SQL {
   );
 }
 
-/** The login again, top-level: where cookies work. Platform storage is not used there. */
-export function relaunchUrl(loginParams: Record<string, string>): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(loginParams)) if (k !== 'lti_storage_target') q.set(k, v);
-  return `/lti/login?${q.toString()}`;
+/**
+ * How this launch continues in a window of its own if the frame keeps no cookie: a fresh
+ * launch through the LMS (src/lti/newWindow.ts). The claims are the id_token's, read before
+ * ltijs has validated it: they only choose which way the page offers, never grant anything.
+ */
+function newWindowFor(platform: { lmsFamily: string; issuer: string }, loginParams: Record<string, string>, claims: Record<string, unknown>): NewWindow {
+  const placement = claims['https://www.instructure.com/placement'];
+  const messageType = claims[`${CLAIM}message_type`];
+  return newWindowFallback({
+    lmsFamily: platform.lmsFamily,
+    issuer: platform.issuer,
+    loginParams,
+    messageType: typeof messageType === 'string' ? messageType : undefined,
+    placement: typeof placement === 'string' ? placement : undefined,
+  });
 }
 
 export interface LaunchDeps {
@@ -198,6 +209,7 @@ export function guardLaunch({ db, log }: LaunchDeps) {
         rejectLaunch(log, req, new LaunchRejectedError('UNKNOWN_DEPLOYMENT', `Deployment "${String(deploymentId ?? '(none)')}" of this LMS is not registered.`, 403, 'Ask your microcred administrator to add this deployment ID to the platform.'));
       }
 
+      const newWindow = newWindowFor(platform, login.loginParams, claims);
       // The state must come back to the browser that started the login: ltijs checks its
       // signed state cookie; our partitioned one stands in where only that one survived.
       const signed = (req.signedCookies ?? {}) as Record<string, unknown>;
@@ -221,15 +233,15 @@ export function guardLaunch({ db, log }: LaunchDeps) {
             platformOrigin: new URL(platform.authLoginUrl).origin,
             stateKey: storageKey('state', state),
             nonceKey: storageKey('nonce', state),
-            relaunchUrl: relaunchUrl(login.loginParams),
+            newWindow,
           });
         }
-        log.warn({ reason: 'COOKIES_BLOCKED', reqId: req.id }, 'LTI launch needs a new window');
-        res.status(401);
-        return res.render('lti/cookies-blocked', { titleKey: 'lti.openInNewWindow', relaunchUrl: relaunchUrl(login.loginParams) });
+        log.warn({ reason: 'COOKIES_BLOCKED', reqId: req.id, fallback: newWindow.kind }, 'LTI launch needs a new window');
+        return renderCookiesBlocked(res, newWindow, (claims[`${CLAIM}launch_presentation`] as { locale?: unknown } | undefined)?.locale);
       }
       res.locals.platformRow = platform;
       res.locals.loginParams = login.loginParams;
+      res.locals.newWindow = newWindow;
       next();
     } catch (err) {
       next(err);
@@ -263,6 +275,13 @@ export function continueFromStorage({ db, platforms, log }: LaunchDeps) {
       (req.signedCookies as Record<string, unknown>)[`state${pending.state}`] = login.issuer;
       res.locals.platformRow = platform;
       res.locals.loginParams = login.loginParams;
+      let claims: Record<string, unknown> = {};
+      try {
+        claims = decodeJwt(pending.idToken);
+      } catch {
+        // ltijs refuses it next, with its reason.
+      }
+      res.locals.newWindow = newWindowFor(platform, login.loginParams, claims);
       next();
     } catch (err) {
       next(err);
@@ -270,11 +289,20 @@ export function continueFromStorage({ db, platforms, log }: LaunchDeps) {
   };
 }
 
+/**
+ * The page for a browser that keeps no cookie in the LMS frame: a fresh launch in a new
+ * window, or what to set in the LMS. In the LMS's language (launch_presentation.locale).
+ */
+export function renderCookiesBlocked(res: Response, newWindow: NewWindow, lmsLocale: unknown) {
+  if (typeof lmsLocale === 'string') res.locals.lmsLocale = lmsLocale;
+  res.status(401).render('lti/cookies-blocked', { titleKey: newWindow.kind === 'instructions' ? 'lti.cookiesBlocked.noWindowTitle' : 'lti.openInNewWindow', newWindow });
+}
+
 /** Maps ltijs's error messages to reason codes people and logs can use. */
 export function ltijsFailure(log: Logger) {
   return (req: Request, res: Response) => {
     const detail = String((res.locals.err as { details?: { message?: string } })?.details?.message ?? 'UNKNOWN');
-    const map: Record<string, [string, string]> = {
+    const map: Record<string, [string, string, string?]> = {
       'invalid signature': ['BAD_SIGNATURE', 'The launch token signature does not match the LMS keys.'],
       'jwt expired': ['TOKEN_EXPIRED', 'The launch token has expired.'],
       TOKEN_TOO_OLD: ['TOKEN_TOO_OLD', 'The launch token is too old.'],
@@ -285,7 +313,7 @@ export function ltijsFailure(log: Logger) {
       ISS_CLAIM_DOES_NOT_MATCH: ['ISSUER_MISMATCH', 'The launch token comes from a different LMS than the login.'],
       INVALID_JWT_RECEIVED: ['MALFORMED_ID_TOKEN', 'The launch message from the LMS is not a valid signed token.'],
     };
-    const [code, message] =
+    const [code, message, hint] =
       map[detail] ??
       (/^NO_[A-Z_]+_CLAIM$/.test(detail)
         ? ['MISSING_CLAIMS', `The launch token is missing required LTI information (${detail}).`]
@@ -293,7 +321,7 @@ export function ltijsFailure(log: Logger) {
           ? ['INVALID_CLAIMS', `The launch token carries invalid LTI information (${detail}).`]
           : ['INVALID_LAUNCH', `The launch could not be validated (${detail}).`]);
     log.warn({ reason: code, detail, reqId: req.id }, 'LTI launch rejected');
-    const err = new LaunchRejectedError(code, message);
+    const err = new LaunchRejectedError(code, message, 401, hint);
     res.status(err.status).render('error', { title: 'Launch refused', error: err });
   };
 }
@@ -335,7 +363,7 @@ export function completeLaunch({ db, platforms, log }: LaunchDeps) {
         deepLinking: ctx.deepLinkingSettings ?? null,
         platformFamily: token.platformInfo?.product_family_code ?? null,
         lmsAdmin: roles.lmsAdmin,
-        relaunchUrl: relaunchUrl((res.locals.loginParams ?? {}) as Record<string, string>),
+        newWindow: (res.locals.newWindow as NewWindow | undefined) ?? null,
       };
       // One statement (so one round trip, and atomic like a transaction): upsert the user,
       // course, membership, services, placed line item and resource link, and insert the

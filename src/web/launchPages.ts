@@ -15,6 +15,8 @@ import { credentialRouter } from '../credentials/credentialPages';
 import { learningOutcomeRouter } from '../credentials/learningOutcomePages';
 import { outcomeRouter } from '../credentials/outcomePages';
 import { rubricRouter } from '../credentials/rubricPages';
+import { renderCookiesBlocked } from '../lti/launch';
+import type { NewWindow } from '../lti/newWindow';
 import type { LtiServiceClient } from '../lti/serviceClient';
 import { DEEP_LINKING_REQUEST, deepLinkingRouter, deepLinkLanding } from '../lti/deepLinking';
 import { can } from './authz';
@@ -83,15 +85,16 @@ export function loadLaunch(db: Db) {
       const [row] = await findLaunch.execute({ id, webSessionId: hashSessionId(req.sessionId), now: new Date() });
       if (!row && !req.cookies?.[SESSION_COOKIE]) {
         // A launch that just happened, but the browser sent no session cookie back: it
-        // blocks cookies in the LMS frame. Offer the new window instead of a dead end.
+        // blocks cookies in the LMS frame. Offer a fresh launch in a new window (or say what
+        // to set in the LMS) instead of a dead end.
         const [fresh] = await db
           .select({ claims: launchSessions.claims })
           .from(launchSessions)
           .where(and(eq(launchSessions.id, id), gt(launchSessions.createdAt, new Date(Date.now() - 2 * 60 * 1000))));
-        const relaunchUrl = fresh?.claims.relaunchUrl;
-        if (typeof relaunchUrl === 'string') {
-          req.log?.warn({ reason: 'COOKIES_BLOCKED' }, 'session cookie missing after launch');
-          return res.status(401).render('lti/cookies-blocked', { titleKey: 'lti.openInNewWindow', relaunchUrl });
+        if (fresh) {
+          const newWindow = (fresh.claims.newWindow as NewWindow | null | undefined) ?? { kind: 'instructions', lms: 'other', deepLinking: false };
+          req.log?.warn({ reason: 'COOKIES_BLOCKED', fallback: newWindow.kind }, 'session cookie missing after launch');
+          return renderCookiesBlocked(res, newWindow, (fresh.claims.launchPresentation as { locale?: unknown } | undefined)?.locale);
         }
       }
       if (!row || !row.platformActive) {

@@ -1,8 +1,8 @@
 // Full launches against the platform simulator, and every forged launch we know of.
 import { generateKeyPair } from 'jose';
-import { readForm, TestBrowser } from '../support/browser';
-import { launch, loginUrl, postLaunch, startLogin } from '../support/launch';
-import { CANVAS_SCHOOL_ORIGIN, PlatformSimulator, USERS } from '../support/platformSimulator';
+import { readableText, readForm, TestBrowser } from '../support/browser';
+import { launch, launchFromLmsPage, loginUrl, platformStorageOf, postLaunch, signInToLms, startLogin } from '../support/launch';
+import { CANVAS_SCHOOL_ORIGIN, PlatformSimulator, placedLinkHint, USERS } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 let tool: TestTool;
@@ -157,7 +157,7 @@ describe('forged and broken launches are refused with a clear 4xx page', () => {
 
   it('token issued too long ago (beyond 60 s), even if not expired', async () => {
     const iat = Math.floor(Date.now() / 1000) - 120;
-    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce), { iat })), 'TOKEN_TOO_OLD');
+    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce), { iat, exp: iat + 3600 })), 'TOKEN_TOO_OLD');
   });
 
   it('tolerates 30 s of clock skew', async () => {
@@ -274,27 +274,132 @@ describe('forged and broken launches are refused with a clear 4xx page', () => {
   });
 });
 
-describe('iframe without third-party cookies', () => {
-  it('offers to finish the launch in a new window, and that link completes it', async () => {
+describe("the LMS's own rules for hints and id_tokens", () => {
+  /** The LMS's auth endpoint's answer to the authentication request the tool redirected to. */
+  const authAnswer = (browser: TestBrowser, start: { authUrl: URL }) => browser.get(start.authUrl.toString());
+
+  it('Moodle 4.5 takes each lti_message_hint once: the same authentication request again is "Invalid request"', async () => {
     const browser = new TestBrowser();
-    browser.blockCookies = true;
     const start = await startLogin(browser, tool, sim, 'learner');
+    expect((await authAnswer(browser, start)).status).toBe(200);
+    const again = await authAnswer(browser, start);
+    expect(again.status).toBe(400);
+    expect(again.body).toBe('Invalid request');
+  });
+
+  it('Canvas takes each lti_message_hint once: the second use comes back to the tool as "launch_no_longer_valid"', async () => {
+    const browser = new TestBrowser();
+    const start = await startLogin(browser, tool, other, 'learner');
+    const first = readForm((await authAnswer(browser, start)).body);
+    expect(first.fields.id_token).toBeTruthy();
+    const second = readForm((await authAnswer(browser, start)).body);
+    expect(second.fields).toEqual({ error: 'launch_no_longer_valid', error_description: 'The launch has either expired or already been consumed', state: start.state });
+    const page = await browser.post(second.action, second.fields);
+    expect(page.status).toBe(400);
+    expect(readableText(page.body)).toContain('The LMS refused the login: The launch has either expired or already been consumed.');
+  });
+
+  it("Canvas's hint expires after 5 minutes: an older one is refused at Canvas", async () => {
+    const browser = new TestBrowser();
+    try {
+      other.clockOffsetSeconds = -301; // the hint was made 301 s ago
+      const start = await startLogin(browser, tool, other, 'learner');
+      other.clockOffsetSeconds = 0;
+      const answer = await authAnswer(browser, start);
+      expect(answer.status).toBe(400);
+      expect(answer.body).toBe('Invalid lti_message_hint');
+    } finally {
+      other.clockOffsetSeconds = 0;
+    }
+  });
+
+  it("Canvas's id_token lives an hour (exp − iat), Moodle's a minute", async () => {
+    for (const [lms, seconds] of [[sim, 60], [other, 3600]] as const) {
+      const browser = new TestBrowser();
+      const start = await startLogin(browser, tool, lms, 'learner');
+      const { fields } = readForm((await browser.get(start.authUrl.toString())).body);
+      const { iat, exp } = JSON.parse(Buffer.from(fields.id_token.split('.')[1], 'base64url').toString());
+      expect(exp - iat).toBe(seconds);
+    }
+  });
+});
+
+describe('iframe without any cookie (Safari), Moodle 4.5: a fresh launch through Moodle in a new window', () => {
+  it("links to Moodle's own launch address for the activity, whose fresh launch completes in the new window; the old hint is spent", async () => {
+    const browser = new TestBrowser();
+    await signInToLms(browser, sim, 'learner');
+    browser.cookiePolicy = 'none'; // the tool's cookies, inside Moodle's frame
+    const start = await startLogin(browser, tool, sim, 'learner');
+    // Moodle's hint names the course module (lti_build_login_request).
+    const hint = JSON.parse(new URL(start.authUrl).searchParams.get('lti_message_hint')!);
+    expect(hint).toEqual({ cmid: sim.courseModuleOf('resource-link'), launchid: expect.stringMatching(/^ltilaunch\d+_\d+$/) });
     const auth = await browser.get(start.authUrl.toString());
     const form = readForm(auth.body);
     const page = await browser.post(form.action, form.fields);
     expect(page.status).toBe(401);
     expect(page.body).toContain('Open microcred in a new window');
-    const link = /href="(\/lti\/login\?[^"]*)"/.exec(page.body)![1].replace(/&amp;/g, '&');
+    const link = /<a class="button" href="([^"]*)" target="_blank"/.exec(page.body)![1].replace(/&amp;/g, '&');
+    expect(link).toBe(sim.moodleLaunchUrl('resource-link'));
 
-    // The new window is a first-party context, where cookies work.
-    browser.blockCookies = false;
-    const relaunch = await browser.get(`${tool.base}${link}`, false);
-    expect(relaunch.status).toBe(302);
-    const auth2 = await browser.get(relaunch.headers.get('location')!);
-    const form2 = readForm(auth2.body);
-    const landing = await browser.post(form2.action, form2.fields);
+    // Moodle took the hint once: the same authentication request again is refused.
+    const again = await browser.get(start.authUrl.toString());
+    expect(again.status).toBe(400);
+    expect(again.body).toBe('Invalid request');
+
+    // The new window is a first-party context, where cookies work: Moodle starts a new login.
+    browser.cookiePolicy = 'all';
+    const moodlePage = await browser.get(link);
+    expect(moodlePage.status).toBe(200);
+    expect(readForm(moodlePage.body).fields.lti_message_hint).not.toBe(new URL(start.authUrl).searchParams.get('lti_message_hint'));
+    const landing = await launchFromLmsPage(browser, tool, moodlePage);
     expect(landing.status).toBe(200);
+    expect(landing.url).toMatch(/\/app\/[A-Za-z0-9_-]{32}$/);
     expect(landing.body).toContain('My credentials');
+  });
+
+  it('a placed (deep-linked) activity opens at its own course module', async () => {
+    const linkHint = placedLinkHint('rl-dl-x');
+    const browser = new TestBrowser();
+    browser.blockCookies = true;
+    const start = await startLogin(browser, tool, sim, 'learner', { lti_message_hint: linkHint });
+    const form = readForm((await browser.get(start.authUrl.toString())).body);
+    const page = await browser.post(form.action, form.fields);
+    expect(page.body).toContain(`href="${sim.moodleLaunchUrl(linkHint)}"`);
+    expect(sim.courseModuleOf(linkHint)).not.toBe(sim.courseModuleOf('resource-link'));
+  });
+
+  it('a deep-linking launch (no course module yet) says what to do instead of offering a window', async () => {
+    const browser = new TestBrowser();
+    browser.blockCookies = true;
+    const start = await startLogin(browser, tool, sim, 'instructor', { lti_message_hint: 'deep-linking' });
+    expect(JSON.parse(start.authUrl.searchParams.get('lti_message_hint')!)).not.toHaveProperty('cmid');
+    const form = readForm((await browser.get(start.authUrl.toString())).body);
+    const page = await browser.post(form.action, form.fields);
+    expect(page.status).toBe(401);
+    const text = readableText(page.body);
+    expect(text).toContain('microcred cannot open inside this page');
+    expect(text).toContain('Adding microcred content to a course always opens microcred inside the LMS page');
+    expect(page.body).not.toContain('/mod/lti/launch.php');
+    expect(page.body).not.toContain('/lti/login?');
+  });
+
+  it('a platform registered with an unknown LMS family gets the "New window" instructions, in the LMS’s language', async () => {
+    const unknown = await new PlatformSimulator('moodle-4.5').start();
+    try {
+      unknown.toolLaunchUrl = `${tool.base}/lti/launch`;
+      unknown.locale = 'nl-NL';
+      await tool.platforms.create({ ...unknown.registration(), lmsFamily: 'other' });
+      const browser = new TestBrowser();
+      browser.blockCookies = true;
+      const { page } = await launch(tool, unknown, 'learner', browser);
+      expect(page.status).toBe(401);
+      const text = readableText(page.body);
+      expect(text).toContain('microcred kan niet binnen deze pagina openen');
+      expect(text).toContain('„Nieuw venster”');
+      expect(page.body).not.toMatch(/href="[^"]*(launch\.php|\/lti\/login)/);
+    } finally {
+      await unknown.stop();
+    }
   });
 });
 
@@ -309,58 +414,100 @@ describe('browsers that block third-party cookies', () => {
     expect(browser.cookies.some((c) => c.name.startsWith('state'))).toBe(false);
   });
 
-  describe('Safari-like (no cookies) with LTI platform storage', () => {
-    /** Plays the LMS frame's side of lti.put_data / lti.get_data. */
-    const platformStorage = new Map<string, string>();
+  describe('Safari-like (no cookies) on Canvas: platform storage through its post_message_forwarding frame', () => {
     const attr = (html: string, name: string) => new RegExp(`${name}="([^"]*)"`).exec(html)![1].replace(/&amp;/g, '&');
 
+    /** A Canvas launch in a frame that keeps no cookie, up to the page that reads the state back. */
     async function storageLaunch() {
       const browser = new TestBrowser();
+      await signInToLms(browser, other, 'learner');
       browser.cookiePolicy = 'none';
-      const login = await browser.get(`${loginUrlFor('learner')}&lti_storage_target=_parent`);
+      const login = await browser.get(loginUrl(tool, other, 'learner'), false);
+      // Canvas names its forwarding frame; its origin is Canvas's auth domain, not the issuer.
       expect(login.status).toBe(200);
-      expect(attr(login.body, 'data-target')).toBe('_parent');
-      expect(attr(login.body, 'data-origin')).toBe(sim.issuer);
-      platformStorage.set(attr(login.body, 'data-state-key'), attr(login.body, 'data-state'));
-      platformStorage.set(attr(login.body, 'data-nonce-key'), attr(login.body, 'data-nonce'));
+      expect(attr(login.body, 'data-target')).toBe('post_message_forwarding');
+      expect(attr(login.body, 'data-origin')).toBe(other.authOrigin);
+      expect(other.authOrigin).not.toBe(other.issuer);
+      const held = platformStorageOf(browser);
+      held.set(attr(login.body, 'data-state-key'), attr(login.body, 'data-state'));
+      held.set(attr(login.body, 'data-nonce-key'), attr(login.body, 'data-nonce'));
       const auth = await browser.get(attr(login.body, 'data-next'));
       const form = readForm(auth.body);
+      expect(form.fields.lti_storage_target).toBe('post_message_forwarding');
       const check = await browser.post(form.action, form.fields);
       expect(check.status).toBe(200);
       expect(check.body).toContain('/public/js/lti-storage.js');
-      return { browser, check };
+      expect(attr(check.body, 'data-target')).toBe('post_message_forwarding');
+      expect(attr(check.body, 'data-origin')).toBe(other.authOrigin);
+      return { browser, check, held };
     }
 
-    it('confirms state and nonce from the LMS frame, completes the launch, then offers a new window', async () => {
-      const { browser, check } = await storageLaunch();
+    it('confirms state and nonce from Canvas, completes the launch, then asks Canvas for a fresh launch in a new window', async () => {
+      const { browser, check, held } = await storageLaunch();
       const ticket = readForm(check.body, '/lti/launch/storage').fields.ticket;
       const done = await browser.post(`${tool.base}/lti/launch/storage`, {
         ticket,
-        state: platformStorage.get(attr(check.body, 'data-state-key'))!,
-        nonce: platformStorage.get(attr(check.body, 'data-nonce-key'))!,
+        state: held.get(attr(check.body, 'data-state-key'))!,
+        nonce: held.get(attr(check.body, 'data-nonce-key'))!,
       });
       // The launch was accepted, but this browser will not keep a session cookie in the
-      // frame, so the landing page offers the new window instead of a dead end.
+      // frame: the landing page offers Canvas's own way to a new window.
       expect(done.status).toBe(401);
       expect(done.url).toMatch(/\/app\/[A-Za-z0-9_-]{32}$/);
-      expect(done.body).toContain('Open microcred in a new window');
+      expect(done.body).toContain('/public/js/lti-new-window.js');
       const { rows } = await tool.database.pool.query('SELECT count(*)::int AS n FROM launch_sessions WHERE id = $1', [done.url.split('/').pop()]);
       expect(rows[0].n).toBe(1);
       // The ticket works once.
       const again = await browser.post(`${tool.base}/lti/launch/storage`, { ticket, state: 'x', nonce: 'y' });
       expect(again.body).toContain('UNKNOWN_TICKET');
+
+      // The button's requestFullWindowLaunch, as Canvas's page answers it: a new window on
+      // Canvas's retrieve address, which starts a fresh launch (with a new hint).
+      const url = attr(done.body, 'data-url');
+      const placement = attr(done.body, 'data-placement');
+      expect(url).toBe(`${tool.base}/lti/launch`);
+      expect(placement).toBe('course_navigation');
+      browser.cookiePolicy = 'all';
+      const canvasPage = await browser.get(`${other.issuer}/courses/101/external_tools/retrieve?display=borderless&url=${encodeURIComponent(`${url}?full_win_launch_requested=1`)}&placement=${placement}`);
+      expect(canvasPage.status).toBe(200);
+      const landing = await launchFromLmsPage(browser, tool, canvasPage);
+      expect(landing.status).toBe(200);
+      expect(landing.body).toContain('My credentials');
     });
 
     it('refuses values the LMS frame did not hold', async () => {
-      const { browser, check } = await storageLaunch();
+      const { browser, check, held } = await storageLaunch();
       const ticket = readForm(check.body, '/lti/launch/storage').fields.ticket;
-      const res = await browser.post(`${tool.base}/lti/launch/storage`, { ticket, state: platformStorage.get(attr(check.body, 'data-state-key'))!, nonce: 'forged' });
+      const res = await browser.post(`${tool.base}/lti/launch/storage`, { ticket, state: held.get(attr(check.body, 'data-state-key'))!, nonce: 'forged' });
       expect(res.status).toBe(401);
       expect(res.body).toContain('STORAGE_MISMATCH');
     });
+
+    it('offers the same new window when Canvas could not confirm the sign-in in the frame', async () => {
+      const { check } = await storageLaunch();
+      // Shown by lti-storage.js when lti.get_data brings nothing back.
+      const fallback = /<div id="lti-storage-fallback" hidden>([\s\S]*?)<\/div>/.exec(check.body)![1];
+      expect(fallback).toContain('id="lti-full-window"');
+      expect(fallback).toContain(`data-url="${tool.base}/lti/launch"`);
+      expect(fallback).not.toContain('/lti/login?');
+    });
+  });
+
+  it('a platform with platform storage but no way to relaunch (generic): storage completes the launch, then the "New window" instructions', async () => {
+    const generic = await connectLms(tool, 'generic');
+    try {
+      const browser = new TestBrowser();
+      browser.blockCookies = true;
+      const { page } = await launch(tool, generic, 'learner', browser);
+      expect(page.status).toBe(401);
+      expect(page.url).toMatch(/\/app\/[A-Za-z0-9_-]{32}$/);
+      const text = readableText(page.body);
+      expect(text).toContain('microcred cannot open inside this page');
+      expect(text).toContain('ask your LMS administrator to set microcred’s launch container (or display) to “New window”');
+      expect(page.body).not.toMatch(/href="[^"]*\/lti\/login/);
+    } finally {
+      await generic.stop();
+    }
   });
 });
 
-function loginUrlFor(user: keyof typeof USERS) {
-  return loginUrl(tool, sim, user);
-}

@@ -17,8 +17,31 @@ export interface LmsProfile {
   idTokenLifetimeSeconds: number;
   /** Each lti_message_hint works for one authentication request, then it is gone. */
   singleUseMessageHint: boolean;
-  /** The LMS frame answers LTI platform storage messages (lti.put_data / lti.get_data). */
-  platformStorage: boolean;
+  /**
+   * What the LMS puts in lti_message_hint: Moodle's JSON naming the course module and a
+   * launch id kept in the LMS session, Canvas's signed JWT pointing at a cached launch, or
+   * just the name of what is launched.
+   */
+  messageHintFormat: 'moodle-json' | 'canvas-jwt' | 'opaque';
+  /** Seconds an unused lti_message_hint stays valid; null: as long as the LMS session. */
+  messageHintLifetimeSeconds: number | null;
+  /**
+   * LTI platform storage: the lti_storage_target the LMS sends in its login initiation (its
+   * page then answers lti.put_data / lti.get_data), or false when it offers none.
+   */
+  platformStorage: false | { target: '_parent' | 'post_message_forwarding' };
+  /**
+   * Where the OIDC authorization endpoint lives: on the issuer's origin, or on an origin of
+   * its own (hosted Canvas: sso.canvaslms.com), which is also the origin platform storage
+   * messages are addressed to.
+   */
+  authEndpointOrigin: 'issuer' | 'own';
+  /**
+   * How a person opens the tool afresh in a window of its own: Moodle's launch address for
+   * the activity (mod/lti/launch.php?id=<cmid>), Canvas's requestFullWindowLaunch message,
+   * or no way the tool could know of.
+   */
+  freshLaunch: 'moodle-launch-php' | 'canvas-full-window' | 'none';
 }
 
 export const LMS_PROFILES: Record<LmsProfileName, LmsProfile> = {
@@ -28,18 +51,56 @@ export const LMS_PROFILES: Record<LmsProfileName, LmsProfile> = {
     productFamilyCode: 'moodle',
     // Moodle 4.5 (Build 20241205): $version in version.php.
     platformVersion: '2024100705',
-    idTokenLifetimeSeconds: 300,
-    singleUseMessageHint: false,
-    platformStorage: true,
+    // moodle/moodle mod/lti/locallib.php lti_sign_jwt(): 'iat' => $now, 'exp' => $now + 60.
+    idTokenLifetimeSeconds: 60,
+    // mod/lti/locallib.php lti_build_login_request() keeps "courseid,typeid,cmid,…" in
+    // $SESSION->$launchid and sends json_encode(['cmid' => $cmid, 'launchid' => $launchid])
+    // (no cmid for a deep-linking request); mod/lti/auth.php reads $SESSION->$launchid and
+    // unset()s it, so a second use finds no tool config and throws
+    // moodle_exception('invalidrequest'): "Invalid request".
+    singleUseMessageHint: true,
+    messageHintFormat: 'moodle-json',
+    messageHintLifetimeSeconds: null,
+    // lti_build_login_request() sends iss, target_link_uri, login_hint, lti_message_hint,
+    // client_id, lti_deployment_id: no lti_storage_target, and Moodle 4.5's pages answer no
+    // lti.* postMessages.
+    platformStorage: false,
+    // The issuer is $CFG->wwwroot (lti_build_login_request, get_tool_type_config), and so is
+    // the auth endpoint's origin: <wwwroot>/mod/lti/auth.php.
+    authEndpointOrigin: 'issuer',
+    // mod/lti/launch.php?id=<cmid>: required_param('id') is the course module; for an LTI 1.3
+    // tool it echoes lti_initiate_login(), a fresh login initiation with a new launch id.
+    freshLaunch: 'moodle-launch-php',
   },
   canvas: {
     name: 'canvas',
     family: 'canvas',
     productFamilyCode: 'canvas',
     platformVersion: 'cloud',
-    idTokenLifetimeSeconds: 300,
-    singleUseMessageHint: false,
-    platformStorage: true,
+    // instructure/canvas-lms app/models/lti/messages/jwt_message.rb add_security_claims!:
+    // exp = 1.hour.from_now.
+    idTokenLifetimeSeconds: 3600,
+    // app/models/lti/lti_advantage_adapter.rb cache_payload: the hint is a Canvas-signed JWT
+    // { verifier, canvas_domain, context_type, context_id, … } expiring after
+    // MESSAGE_HINT_LIFESPAN (5 minutes); app/models/lti/redis_message_client.rb keeps the
+    // launch for TTL = 5 minutes and fetch_and_delete_launch() removes it on first use;
+    // app/controllers/lti/ims/authentication_controller.rb then answers the tool's
+    // redirect_uri with error "launch_no_longer_valid" ("The launch has either expired or
+    // already been consumed"), and a hint that does not decode with 400 "Invalid lti_message_hint".
+    singleUseMessageHint: true,
+    messageHintFormat: 'canvas-jwt',
+    messageHintLifetimeSeconds: 300,
+    // doc/api/lti_window_post_message.md (developerdocs …/file.lti_window_post_message):
+    // lti_storage_target names the sibling frame "post_message_forwarding", at the OIDC auth
+    // origin, which relays to Canvas (ui/features/post_message_forwarding/index.ts,
+    // app/controllers/lti/platform_storage_controller.rb).
+    platformStorage: { target: 'post_message_forwarding' },
+    // doc/api/lti_dev_key_config.md Step 2: iss https://canvas.instructure.com, auth endpoint
+    // https://sso.canvaslms.com/api/lti/authorize_redirect.
+    authEndpointOrigin: 'own',
+    // ui/shared/lti/jquery/subjects/requestFullWindowLaunch.ts: Canvas opens
+    // /courses/<id>/external_tools/retrieve?display=borderless&url=… in a new window.
+    freshLaunch: 'canvas-full-window',
   },
   generic: {
     name: 'generic',
@@ -48,6 +109,12 @@ export const LMS_PROFILES: Record<LmsProfileName, LmsProfile> = {
     platformVersion: '1.0',
     idTokenLifetimeSeconds: 300,
     singleUseMessageHint: false,
-    platformStorage: true,
+    messageHintFormat: 'opaque',
+    messageHintLifetimeSeconds: null,
+    // 1EdTech LTI Client Side postMessages (https://www.imsglobal.org/spec/lti-cs-pm/v0p1):
+    // "_parent" addresses the window that frames the tool.
+    platformStorage: { target: '_parent' },
+    authEndpointOrigin: 'issuer',
+    freshLaunch: 'none',
   },
 };

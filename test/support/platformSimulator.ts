@@ -1,7 +1,7 @@
 // An LTI 1.3 platform that runs in the test process: real RSA keys, a real JWKS over
 // HTTP, an OIDC auth endpoint that signs id_tokens, a token endpoint, AGS and NRPS
 // endpoints that record what they receive, and the platform side of dynamic registration.
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT, type KeyLike } from 'jose';
@@ -45,6 +45,12 @@ export interface PlacedLink {
 
 /** lti_message_hint that launches a placed link (see `placedLinks`). */
 export const placedLinkHint = (linkId: string) => `link:${linkId}`;
+
+/** The simulated LMS's own session cookie: who is signed in to the LMS in this browser. */
+export const LMS_SESSION_COOKIE = 'lms_session';
+
+/** What an authentication request's lti_message_hint turned out to be. */
+export type HintResolution = { what: string } | { refused: 'invalid' | 'used-or-expired' };
 
 export interface Recorded {
   method: string;
@@ -107,6 +113,17 @@ export class PlatformSimulator {
 
   /** The LMS this simulator behaves like, with the rules it enforces (lmsProfiles.ts). */
   readonly profile: LmsProfile;
+  /** How far the LMS server's clock is off (seconds, negative: behind), for clock-skew tests. */
+  clockOffsetSeconds = 0;
+  /** Hints handed out and not yet used, by Moodle launch id or Canvas verifier. */
+  private readonly pendingHints = new Map<string, { what: string; expiresAt: number | null }>();
+  /** Canvas signs its hints with a secret of its own (Canvas::Security.create_jwt, HS256). */
+  private readonly hintSecret = randomBytes(32);
+  /** Moodle course modules of the LTI activities, by what they launch (resource link, placed link). */
+  private readonly courseModules = new Map<string, number>();
+  /** The origin of the OIDC auth endpoint when the profile keeps it apart from the issuer (Canvas's sso domain). */
+  private authServer?: http.Server;
+  authOrigin = '';
 
   constructor(profileName: LmsProfileName = 'generic') {
     this.profile = LMS_PROFILES[profileName];
@@ -124,12 +141,94 @@ export class PlatformSimulator {
    * hints mints a new one each time, as Moodle does.
    */
   messageHint(what: string): string {
-    return what;
+    const lifetime = this.profile.messageHintLifetimeSeconds;
+    const expiresAt = lifetime === null ? null : this.now() + lifetime;
+    switch (this.profile.messageHintFormat) {
+      case 'opaque':
+        return what;
+      case 'moodle-json': {
+        // lti_build_login_request(): 'ltilaunch<instance id>_<rand>' for an activity (with its
+        // cmid), 'ltilaunch_<message type><rand>' for a deep-linking request (no cmid).
+        const cmid = this.courseModuleOf(what);
+        const rand = randomBytes(4).readUInt32BE();
+        const launchid = cmid === undefined ? `ltilaunch_ContentItemSelectionRequest${rand}` : `ltilaunch${cmid - 6}_${rand}`;
+        this.pendingHints.set(launchid, { what, expiresAt });
+        return JSON.stringify(cmid === undefined ? { launchid } : { cmid, launchid });
+      }
+      case 'canvas-jwt': {
+        // lti_advantage_adapter.rb cache_payload: the launch is cached under a random verifier.
+        const verifier = randomBytes(64).toString('hex');
+        this.pendingHints.set(verifier, { what, expiresAt });
+        return this.hs256({ verifier, canvas_domain: new URL(this.issuer).host, context_type: 'Course', context_id: 101, canvas_locale: this.locale, include_storage_target: Boolean(this.profile.platformStorage), exp: expiresAt });
+      }
+    }
   }
 
-  /** What a hint from an authentication request launches; undefined when it is not (or no longer) valid. */
-  protected resolveMessageHint(hint: string): string | undefined {
-    return hint;
+  /** What a hint from an authentication request launches, or why the LMS refuses it. */
+  resolveMessageHint(hint: string): HintResolution {
+    let key: string | undefined;
+    switch (this.profile.messageHintFormat) {
+      case 'opaque':
+        return { what: hint };
+      case 'moodle-json':
+        try {
+          key = (JSON.parse(hint) as { launchid?: unknown }).launchid as string | undefined;
+        } catch {
+          key = undefined;
+        }
+        if (typeof key !== 'string') return { refused: 'invalid' };
+        break;
+      case 'canvas-jwt': {
+        const payload = this.verifyHs256(hint);
+        if (!payload || typeof payload.exp !== 'number' || payload.exp <= this.now()) return { refused: 'invalid' };
+        key = String(payload.verifier);
+        break;
+      }
+    }
+    const pending = this.pendingHints.get(key);
+    if (this.profile.singleUseMessageHint) this.pendingHints.delete(key);
+    if (!pending || (pending.expiresAt !== null && pending.expiresAt <= this.now())) return { refused: 'used-or-expired' };
+    return { what: pending.what };
+  }
+
+  /** Moodle's course module id of the activity that launches `what`; none for deep linking. */
+  courseModuleOf(what: string): number | undefined {
+    if (what === 'deep-linking') return undefined;
+    let cmid = this.courseModules.get(what);
+    if (cmid === undefined) {
+      cmid = 7 + this.courseModules.size;
+      this.courseModules.set(what, cmid);
+    }
+    return cmid;
+  }
+
+  /** Moodle's launch address for an activity (mod/lti/launch.php?id=<cmid>). */
+  moodleLaunchUrl(what = 'resource-link'): string {
+    return `${this.issuer}/mod/lti/launch.php?id=${this.courseModuleOf(what)}`;
+  }
+
+  /** The LMS server's clock, in seconds. */
+  now(): number {
+    return Math.floor(Date.now() / 1000) + this.clockOffsetSeconds;
+  }
+
+  private hs256(payload: Record<string, unknown>): string {
+    const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const body = `${enc({ typ: 'JWT', alg: 'HS256' })}.${enc(payload)}`;
+    return `${body}.${createHmac('sha256', this.hintSecret).update(body).digest('base64url')}`;
+  }
+
+  private verifyHs256(jwt: string): Record<string, unknown> | undefined {
+    const [h, p, sig] = jwt.split('.');
+    if (!h || !p || !sig) return undefined;
+    const expected = createHmac('sha256', this.hintSecret).update(`${h}.${p}`).digest();
+    const given = Buffer.from(sig, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    try {
+      return JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
   }
 
   async start(): Promise<this> {
@@ -144,16 +243,28 @@ export class PlatformSimulator {
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     this.issuer = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.authOrigin = this.issuer;
+    if (this.profile.authEndpointOrigin === 'own') {
+      // Another origin (another port) standing in for Canvas's sso domain, served by the same LMS.
+      this.authServer = http.createServer((req, res) => {
+        this.handle(req, res).catch((err) => {
+          res.statusCode = 500;
+          res.end(String(err));
+        });
+      });
+      await new Promise<void>((r) => this.authServer!.listen(0, '127.0.0.1', r));
+      this.authOrigin = `http://127.0.0.1:${(this.authServer.address() as AddressInfo).port}`;
+    }
     return this;
   }
 
   async stop() {
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    for (const server of [this.server, this.authServer]) await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
   }
 
   get urls() {
     return {
-      auth: `${this.issuer}/auth`,
+      auth: this.profile.authEndpointOrigin === 'own' ? `${this.authOrigin}/api/lti/authorize_redirect` : `${this.issuer}/auth`,
       token: `${this.issuer}/token`,
       jwks: `${this.issuer}/jwks`,
       openidConfiguration: `${this.issuer}/.well-known/openid-configuration`,
@@ -246,13 +357,14 @@ export class PlatformSimulator {
     claims: Record<string, unknown>,
     opts: { key?: KeyLike; kid?: string; alg?: string; iss?: string; aud?: string | string[]; iat?: number; exp?: number } = {},
   ): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
+    // Signed by the LMS's clock, valid for the profile's lifetime from then.
+    const iat = opts.iat ?? this.now();
     const jwt = new SignJWT(claims)
       .setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: opts.kid ?? this.kid, typ: 'JWT' })
       .setIssuer(opts.iss ?? this.issuer)
       .setAudience(opts.aud ?? this.clientId)
-      .setIssuedAt(opts.iat ?? now)
-      .setExpirationTime(opts.exp ?? now + this.profile.idTokenLifetimeSeconds);
+      .setIssuedAt(iat)
+      .setExpirationTime(opts.exp ?? iat + this.profile.idTokenLifetimeSeconds);
     if (!opts.aud || typeof opts.aud === 'string') jwt.setSubject(String(claims.sub));
     return jwt.sign(opts.key ?? this.privateKey);
   }
@@ -296,6 +408,71 @@ export class PlatformSimulator {
     res.end(body);
   }
 
+  private text(res: ServerResponse, status: number, body: string) {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(body);
+  }
+
+  /** Who is signed in to the LMS in this browser (its session cookie), if anyone. */
+  private sessionUser(req: IncomingMessage): SimUser | undefined {
+    const name = /(?:^|;\s*)lms_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+    return name ? USERS[name as keyof typeof USERS] : undefined;
+  }
+
+  /**
+   * The LMS's OIDC login initiation for `what`, auto-posted to the tool's login URL: the
+   * parameters its LMS sends (Moodle: lti_build_login_request(); Canvas: doc/api/
+   * lti_dev_key_config.md Step 1) and a fresh lti_message_hint.
+   */
+  loginInitiationPage(user: SimUser, what: string, targetLinkUri = this.toolLaunchUrl): string {
+    const loginUrl = this.toolLaunchUrl.replace(/\/lti\/launch$/, '/lti/login');
+    return (
+      `<!doctype html><html lang="en"><title>Launching</title><form id="f" method="post" action="${escapeHtml(loginUrl)}">` +
+      Object.entries(this.loginInitiation(user, what, targetLinkUri)).map(([k, v]) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`).join('') +
+      `</form><script>document.getElementById('f').submit()</script></html>`
+    );
+  }
+
+  /** The login initiation parameters this LMS sends to launch `what` for `user`, with a fresh lti_message_hint. */
+  loginInitiation(user: SimUser, what: string, targetLinkUri = this.toolLaunchUrl): Record<string, string> {
+    const fields: Record<string, string> = {
+      iss: this.issuer,
+      login_hint: user.sub,
+      target_link_uri: targetLinkUri,
+      client_id: this.clientId,
+      lti_deployment_id: this.deploymentId,
+      lti_message_hint: this.messageHint(what),
+    };
+    if (this.profile.messageHintFormat === 'canvas-jwt') Object.assign(fields, { canvas_environment: 'prod', canvas_region: 'not_configured' });
+    if (this.profile.platformStorage) fields.lti_storage_target = this.profile.platformStorage.target;
+    return fields;
+  }
+
+  /**
+   * The course page's script: LTI platform storage (lti.capabilities, lti.put_data,
+   * lti.get_data), kept per tool origin as Canvas keeps it per tool (platform_storage.ts), and
+   * for Canvas requestFullWindowLaunch. Canvas's messages come relayed by its forwarding frame
+   * (with sourceToolInfo) and its answers go back through it.
+   */
+  private coursePageScript(): string {
+    const storage = this.profile.platformStorage;
+    const frame = storage && storage.target !== '_parent' ? storage.target : undefined;
+    const retrieve = `/courses/101/external_tools/retrieve?display=borderless`;
+    return `(function(){var store={};var FORWARDER=${JSON.stringify(frame ? this.authOrigin : null)};var FRAME=${JSON.stringify(frame ?? null)};
+window.addEventListener('message',function(e){var m=e.data||{};if(!m.subject)return;
+var relayed=FORWARDER&&e.origin===FORWARDER&&m.sourceToolInfo;var tool=relayed?m.sourceToolInfo.origin:e.origin;
+var reply=function(r){r.message_id=m.message_id;if(relayed)r.sourceToolInfo=m.sourceToolInfo;e.source.postMessage(r,e.origin)};
+var k='lti|platform_storage|'+tool+'|'+m.key;
+if(m.subject==='lti.capabilities')reply({subject:'lti.capabilities.response',supported_messages:[{subject:'lti.put_data',frame:FRAME||undefined},{subject:'lti.get_data',frame:FRAME||undefined}]});
+if(m.subject==='lti.put_data'){store[k]=m.value;reply({subject:'lti.put_data.response',key:m.key,value:m.value})}
+if(m.subject==='lti.get_data')reply({subject:'lti.get_data.response',key:m.key,value:Object.prototype.hasOwnProperty.call(store,k)?store[k]:null});
+if(m.subject==='requestFullWindowLaunch'&&${JSON.stringify(this.profile.freshLaunch === 'canvas-full-window')}){var d=typeof m.data==='string'?{url:m.data}:(m.data||{});if(!d.url)return;
+var u=new URL(d.url);u.searchParams.append('platform_redirect_url',location.href);u.searchParams.append('full_win_launch_requested','1');
+var to=${JSON.stringify(retrieve)}+'&url='+encodeURIComponent(u.toString())+(d.placement?'&placement='+encodeURIComponent(d.placement):'');
+if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launchType==='popup')window.open(to,'popupLaunch','width=800,height=600');else location.assign(to)}
+})})()`;
+  }
+
   private json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
@@ -309,42 +486,56 @@ export class PlatformSimulator {
 
     // --- Pages a person sees in the LMS (browser journeys) ---------------------------------
     // The course page embeds the tool in an iframe, as Moodle and Canvas do, on this origin
-    // (127.0.0.1), another site than the tool's (localhost). It answers the LTI platform
-    // storage postMessages (lti.put_data / lti.get_data) for the frame, as an LMS that offers
-    // lti_storage_target does.
+    // (127.0.0.1), another site than the tool's (localhost). Visiting it signs the person in to
+    // the LMS (its own first-party session cookie), as being in a course page implies.
+    // With platform storage it answers lti.put_data / lti.get_data as the profile's LMS does:
+    // Canvas through its post_message_forwarding frame, a generic platform directly; Moodle
+    // 4.5 answers none.
     if (url.pathname === '/course' && req.method === 'GET') {
-      const frame = `/course/frame?${new URLSearchParams({ user: url.searchParams.get('user') ?? 'learner', hint: url.searchParams.get('hint') ?? 'resource-link' })}`;
-      return this.html(
-        res,
+      const user = USERS[(url.searchParams.get('user') ?? 'learner') as keyof typeof USERS] ? (url.searchParams.get('user') ?? 'learner') : 'learner';
+      const frame = `/course/frame?${new URLSearchParams({ user, hint: url.searchParams.get('hint') ?? 'resource-link' })}`;
+      const storage = this.profile.platformStorage;
+      const forwarding =
+        storage && storage.target === 'post_message_forwarding'
+          ? // app/views/…: Canvas renders this hidden sibling frame next to the tool's, on the OIDC auth domain.
+            `<iframe id="post_message_forwarding" name="post_message_forwarding" title="post_message_forwarding" src="${escapeHtml(this.authOrigin)}/post_message_forwarding" hidden></iframe>`
+          : '';
+      const script = storage ? `<script>${this.coursePageScript()}</script>` : '';
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'set-cookie': `${LMS_SESSION_COOKIE}=${user}; Path=/; HttpOnly; SameSite=Lax` });
+      return res.end(
         `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(this.context.title)} · ${this.flavour}</title>` +
-          `<style>body{margin:0;font-family:sans-serif}header{padding:8px 16px;background:#f98012;color:#000}iframe{display:block;width:100%;height:calc(100vh - 48px);border:0}</style></head>` +
+          `<style>body{margin:0;font-family:sans-serif}header{padding:8px 16px;background:#f98012;color:#000}iframe#tool{display:block;width:100%;height:calc(100vh - 48px);border:0}</style></head>` +
           `<body><header><strong>${escapeHtml(this.context.title)}</strong> · ${this.flavour} (LMS simulator)</header>` +
-          `<iframe id="tool" name="tool" title="microcred" src="${escapeHtml(frame)}"></iframe>` +
-          `<script>(function(){var store={};window.addEventListener('message',function(e){var m=e.data||{};if(!m.subject)return;var reply=function(r){r.message_id=m.message_id;e.source.postMessage(r,e.origin)};` +
-          `if(m.subject==='lti.capabilities')reply({subject:'lti.capabilities.response',supported_messages:[{subject:'lti.put_data'},{subject:'lti.get_data'}]});` +
-          `if(m.subject==='lti.put_data'){store[e.origin+'|'+m.key]=m.value;reply({subject:'lti.put_data.response',key:m.key,value:m.value})}` +
-          `if(m.subject==='lti.get_data')reply({subject:'lti.get_data.response',key:m.key,value:store[e.origin+'|'+m.key]})})})()</script></body></html>`,
+          `<iframe id="tool" name="tool" title="microcred" src="${escapeHtml(frame)}"></iframe>${forwarding}${script}</body></html>`,
       );
     }
     // Inside the iframe: the OIDC login initiation, posted to the tool as an LMS does.
     if (url.pathname === '/course/frame' && req.method === 'GET') {
       const user = USERS[(url.searchParams.get('user') ?? 'learner') as keyof typeof USERS] ?? USERS.learner;
-      const loginUrl = this.toolLaunchUrl.replace(/\/lti\/launch$/, '/lti/login');
-      const fields = {
-        iss: this.issuer,
-        login_hint: user.sub,
-        target_link_uri: this.toolLaunchUrl,
-        client_id: this.clientId,
-        lti_deployment_id: this.deploymentId,
-        lti_message_hint: this.messageHint(url.searchParams.get('hint') ?? 'resource-link'),
-        lti_storage_target: '_parent',
-      };
-      return this.html(
-        res,
-        `<!doctype html><html lang="en"><title>Launching</title><form id="f" method="post" action="${escapeHtml(loginUrl)}">` +
-          Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`).join('') +
-          `</form><script>document.getElementById('f').submit()</script></html>`,
-      );
+      return this.html(res, this.loginInitiationPage(user, url.searchParams.get('hint') ?? 'resource-link'));
+    }
+    // Moodle's launch address for an activity, as its "New window" launch container and its
+    // own pages open it: a fresh login initiation with a new single-use hint, for the person
+    // signed in to Moodle (require_login).
+    if (url.pathname === '/mod/lti/launch.php' && req.method === 'GET' && this.profile.freshLaunch === 'moodle-launch-php') {
+      const what = [...this.courseModules].find(([, cmid]) => String(cmid) === url.searchParams.get('id'))?.[0];
+      if (!what) return this.text(res, 404, "Can't find data record in database table course_modules.");
+      const user = this.sessionUser(req);
+      if (!user) return this.text(res, 401, 'You are not logged in.');
+      return this.html(res, this.loginInitiationPage(user, what));
+    }
+    // Canvas's answer to requestFullWindowLaunch (requestFullWindowLaunch.ts buildLaunchUrl):
+    // the tool launched afresh at `url`, here a new login initiation with a new hint.
+    if (/^\/courses\/[^/]+\/external_tools\/retrieve$/.test(url.pathname) && req.method === 'GET' && this.profile.freshLaunch === 'canvas-full-window') {
+      const user = this.sessionUser(req);
+      if (!user) return this.text(res, 401, 'You are not logged in.');
+      const target = url.searchParams.get('url') ?? '';
+      if (!target.startsWith(this.toolLaunchUrl)) return this.text(res, 404, 'The requested tool was not found.');
+      return this.html(res, this.loginInitiationPage(user, 'resource-link', target));
+    }
+    // Canvas's forwarding frame (ui/features/post_message_forwarding/index.ts), on the auth origin.
+    if (url.pathname === '/post_message_forwarding' && req.method === 'GET' && this.profile.platformStorage && this.profile.platformStorage.target === 'post_message_forwarding') {
+      return this.html(res, `<!doctype html><html lang="en"><title>post_message_forwarding</title><script>${forwardingFrameScript(this.issuer)}</script></html>`);
     }
     // The LMS administrator's "add a tool by dynamic registration": paste the tool's URL, and
     // the LMS opens it in a frame with its openid_configuration and a registration token.
@@ -370,28 +561,34 @@ export class PlatformSimulator {
 
     if (url.pathname === '/jwks') return this.json(res, 200, { keys: [this.publicJwk] });
 
-    if (url.pathname === '/auth') {
+    if (url.pathname === '/auth' || url.pathname === '/api/lti/authorize_redirect') {
       const q = url.searchParams;
       const problem = this.checkAuthRequest(q);
-      if (problem) {
-        res.writeHead(400, { 'content-type': 'text/plain' });
-        return res.end(problem);
-      }
+      if (problem) return this.text(res, 400, problem);
       const user = Object.values(USERS).find((u) => u.sub === q.get('login_hint'))!;
       const hint = this.resolveMessageHint(q.get('lti_message_hint') ?? '');
-      if (hint === undefined) {
-        res.writeHead(400, { 'content-type': 'text/plain' });
-        return res.end('Invalid request');
+      const post = (fields: Record<string, string>) =>
+        this.html(
+          res,
+          `<!doctype html><form id="f" method="post" action="${escapeHtml(q.get('redirect_uri')!)}">` +
+            Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`).join('') +
+            `</form><script>document.getElementById('f').submit()</script>`,
+        );
+      if ('refused' in hint) {
+        // Canvas (authentication_controller.rb): a hint that does not decode is a 400; a launch
+        // used or expired goes back to the tool as an OIDC error. Moodle (auth.php): "Invalid request".
+        if (this.profile.messageHintFormat === 'canvas-jwt') {
+          if (hint.refused === 'invalid') return this.text(res, 400, 'Invalid lti_message_hint');
+          return post({ error: 'launch_no_longer_valid', error_description: 'The launch has either expired or already been consumed', state: q.get('state') ?? '' });
+        }
+        return this.text(res, 400, 'Invalid request');
       }
-      const messageType = hint === 'deep-linking' ? 'LtiDeepLinkingRequest' : 'LtiResourceLinkRequest';
-      const placed = hint.startsWith('link:') ? this.placedLinks.get(hint.slice('link:'.length)) : undefined;
+      const messageType = hint.what === 'deep-linking' ? 'LtiDeepLinkingRequest' : 'LtiResourceLinkRequest';
+      const placed = hint.what.startsWith('link:') ? this.placedLinks.get(hint.what.slice('link:'.length)) : undefined;
       const idToken = await this.signIdToken(placed ? this.placedLinkClaims(user, q.get('nonce')!, placed) : this.launchClaims(user, q.get('nonce')!, messageType));
-      res.writeHead(200, { 'content-type': 'text/html' });
-      return res.end(
-        `<!doctype html><form id="f" method="post" action="${q.get('redirect_uri')}">` +
-          `<input type="hidden" name="id_token" value="${idToken}"><input type="hidden" name="state" value="${q.get('state')}"></form>` +
-          `<script>document.getElementById('f').submit()</script>`,
-      );
+      // Canvas repeats lti_storage_target in the launch (authentication_controller.rb launch_parameters).
+      const storage: Record<string, string> = this.profile.platformStorage && this.profile.messageHintFormat === 'canvas-jwt' ? { lti_storage_target: this.profile.platformStorage.target } : {};
+      return post({ id_token: idToken, state: q.get('state') ?? '', ...storage });
     }
 
     if (url.pathname === '/token' && req.method === 'POST') {
@@ -535,4 +732,17 @@ export class PlatformSimulator {
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/**
+ * Canvas's post_message_forwarding page (ui/features/post_message_forwarding/index.ts): relays
+ * a tool's messages to Canvas's window with the tool's origin and a window id, and Canvas's
+ * answers back to that window, addressed to that origin only.
+ */
+function forwardingFrameScript(parentOrigin: string): string {
+  return `(function(){var windows=[];var PARENT=${JSON.stringify(parentOrigin)};
+window.addEventListener('message',function(e){var m=e.data;if(typeof m==='string'){try{m=JSON.parse(m)}catch(x){return}}if(!m)return;
+if(e.origin===PARENT){var info=m.sourceToolInfo;if(!info)return;var out={};for(var k in m)if(k!=='sourceToolInfo')out[k]=m[k];var w=windows[info.windowId];if(w)w.postMessage(out,info.origin);return}
+var id=windows.indexOf(e.source);if(id===-1){windows.push(e.source);id=windows.length-1}
+var fwd={};for(var j in m)fwd[j]=m[j];fwd.sourceToolInfo={origin:e.origin,windowId:id};window.top.postMessage(fwd,PARENT)})})()`;
 }
