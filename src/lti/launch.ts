@@ -302,10 +302,14 @@ export function renderCookiesBlocked(res: Response, newWindow: NewWindow, lmsLoc
 export function ltijsFailure(log: Logger) {
   return (req: Request, res: Response) => {
     const detail = String((res.locals.err as { details?: { message?: string } })?.details?.message ?? 'UNKNOWN');
+    // A launch is good for a minute: Moodle signs id_tokens for 60 s (lti_sign_jwt) and ltijs
+    // refuses one issued more than tokenMaxAge (60 s) ago, both checked without leeway, so a
+    // server clock that is off shortens that minute or breaks every launch.
+    const tooLate = 'Open microcred again from your course: a launch is only valid for a minute after you open it. If this happens every time, the clock of the LMS server or of the microcred server is wrong; ask your administrator to check that both keep the right time.';
     const map: Record<string, [string, string, string?]> = {
       'invalid signature': ['BAD_SIGNATURE', 'The launch token signature does not match the LMS keys.'],
-      'jwt expired': ['TOKEN_EXPIRED', 'The launch token has expired.'],
-      TOKEN_TOO_OLD: ['TOKEN_TOO_OLD', 'The launch token is too old.'],
+      'jwt expired': ['TOKEN_EXPIRED', 'The launch from the LMS expired before it reached microcred.', tooLate],
+      TOKEN_TOO_OLD: ['TOKEN_TOO_OLD', 'The launch from the LMS was issued more than a minute ago.', tooLate],
       AUD_DOES_NOT_CONTAIN_CLIENTID: ['WRONG_AUDIENCE', 'The launch token was issued for another tool.'],
       NONCE_ALREADY_RECEIVED: ['REPLAYED_NONCE', 'The launch token was already used.'],
       KEY_NOT_FOUND: ['UNKNOWN_KEY', "The launch token was signed with a key the LMS does not publish."],

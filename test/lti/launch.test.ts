@@ -287,6 +287,23 @@ describe("the LMS's own rules for hints and id_tokens", () => {
     expect(again.body).toBe('Invalid request');
   });
 
+  it("Moodle 4.5's id_token lives 60 s: one that expired on the way is refused with a clear message, 30 s of skew still works", async () => {
+    try {
+      // Moodle's clock 61 s behind ours: its token expired (exp = iat + 60) before it arrived.
+      sim.clockOffsetSeconds = -61;
+      const { page } = await launch(tool, sim, 'learner');
+      expect(page.status).toBe(401);
+      const text = readableText(page.body);
+      expect(text).toContain('The launch from the LMS expired before it reached microcred.');
+      expect(text).toContain('the clock of the LMS server or of the microcred server is wrong');
+      expect(text).toContain('TOKEN_EXPIRED');
+      sim.clockOffsetSeconds = -30;
+      expect((await launch(tool, sim, 'learner')).page.status).toBe(200);
+    } finally {
+      sim.clockOffsetSeconds = 0;
+    }
+  });
+
   it('Canvas takes each lti_message_hint once: the second use comes back to the tool as "launch_no_longer_valid"', async () => {
     const browser = new TestBrowser();
     const start = await startLogin(browser, tool, other, 'learner');
