@@ -26,6 +26,9 @@
   }
 
   if (d.mode === 'put') {
+    // Opened in a window of its own (an LMS's new-window launch): no LMS page to keep the state,
+    // and none is needed, since a top-level window keeps the tool's cookies.
+    if (window.parent === window) { window.location.replace(d.next); return; }
     Promise.all([
       send({ subject: 'lti.put_data', key: d.stateKey, value: d.state }),
       send({ subject: 'lti.put_data', key: d.nonceKey, value: d.nonce }),
