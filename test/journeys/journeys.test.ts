@@ -9,7 +9,7 @@ import type { FileChooser } from 'playwright-core';
 import { PDF } from '../assessment/support';
 import { axeViolations, blockThirdPartyCookies, dropCookiesInFrames, Journey, launchChromium, toolFrame, type Browser, type Frame, type Page } from '../support/chromium';
 import { placedLinkHint, PlatformSimulator } from '../support/platformSimulator';
-import { startTestTool, type TestTool } from '../support/tool';
+import { connectLms, startTestTool, type TestTool } from '../support/tool';
 import { fill, follow, submit, toggle, visibleText } from './support';
 
 let tool: TestTool;
@@ -359,28 +359,53 @@ describe('7 · third-party cookies blocked: the launch in the LMS frame still co
     await context.close();
   }, 60000);
 
-  it('with no cookie kept in the frame at all (as Safari): platform storage, then a new window', async () => {
+  /**
+   * Safari's policy: no cookie at all for the tool inside the LMS's frame. The LMS's own way
+   * to a fresh launch in a window of its own must end in the tool, signed in: Moodle 4.5 has
+   * no platform storage, so the launch stops at the id_token and the page links to Moodle's
+   * launch address for the activity; Canvas keeps the login's state in its
+   * post_message_forwarding frame, the launch completes, and Canvas opens the new window
+   * when asked (requestFullWindowLaunch).
+   */
+  async function noFrameCookies(lms: PlatformSimulator, expected: string) {
     const context = await browser.newContext();
     const page = await context.newPage();
     await blockThirdPartyCookies(context, page);
     await dropCookiesInFrames(context, tool.base);
     const paths: string[] = [];
-    page.on('request', (r) => paths.push(new URL(r.url()).pathname));
-    await journey.step('learner launch, no cookies in the frame: platform storage and the new-window fallback', page, async () => {
-      await page.goto(`${sim.issuer}/course?user=learner`);
+    context.on('request', (r) => paths.push(new URL(r.url()).pathname));
+    await journey.step(`learner launch on ${lms.profile.name}, no cookies in the frame: a fresh launch in a new window`, page, async () => {
+      await page.goto(`${lms.issuer}/course?user=learner`);
       const frame = await toolFrame(page);
-      const open = frame.locator('a.button[target="_blank"]');
+      const open = frame.locator('a.button[target="_blank"], button#lti-full-window').first();
       await open.waitFor({ timeout: 15000 });
-      // The login's state came back from the LMS's page (platform storage), so the id_token
-      // was accepted; only the session cannot be kept in the frame.
-      expect(paths).toContain('/lti/launch/storage');
+      // With platform storage the login's state came back from the LMS's page, so the
+      // id_token was accepted and only the session cannot be kept in the frame; without it the
+      // launch stops at the id_token.
+      expect(paths.includes('/lti/launch/storage')).toBe(Boolean(lms.profile.platformStorage));
       expect(await context.cookies(tool.base)).toEqual([]);
-      await check('cookies blocked', frame);
+      expect(await frame.locator('a[href*="/lti/login?"]').count()).toBe(0);
+      await check(`cookies blocked (${lms.profile.name})`, frame);
       const [popup] = await Promise.all([context.waitForEvent('page'), open.press('Enter')]);
-      await popup.waitForURL(/\/app\/[^/]+$/, { timeout: 15000 });
-      expect(await visibleText(popup)).toContain(CREDENTIAL_TITLE);
+      await popup.waitForURL(/\/app\/[^/]+$/, { timeout: 20000 });
+      expect(await visibleText(popup)).toContain(expected);
+      // It came through the LMS, with a new hint: Moodle's launch address or Canvas's retrieve.
+      expect(paths.some((p) => p === '/mod/lti/launch.php' || /\/external_tools\/retrieve$/.test(p))).toBe(true);
     });
     await context.close();
+  }
+
+  it('with no cookie kept in the frame at all (as Safari), on Moodle 4.5: Moodle\'s launch address in a new window', async () => {
+    await noFrameCookies(sim, CREDENTIAL_TITLE);
+  }, 60000);
+
+  it('with no cookie kept in the frame at all (as Safari), on Canvas: platform storage through its forwarding frame, then its new window', async () => {
+    const canvas = await connectLms(tool, 'canvas');
+    try {
+      await noFrameCookies(canvas, 'My credentials');
+    } finally {
+      await canvas.stop();
+    }
   }, 60000);
 });
 
