@@ -1,6 +1,6 @@
 // The admin console through real HTTP: first-run set-up, sign-in, CSRF, platforms,
 // Canvas JSON and dynamic registration against the platform simulator.
-import { readForm, TestBrowser } from '../support/browser';
+import { readableText, readForm, TestBrowser } from '../support/browser';
 import { launch } from '../support/launch';
 import { PlatformSimulator } from '../support/platformSimulator';
 import { startTestTool, type TestTool } from '../support/tool';
@@ -251,7 +251,30 @@ describe('Canvas developer-key JSON', () => {
   });
 });
 
-describe('dynamic registration', () => {
+let consoleAdmin: TestBrowser | undefined;
+/** A one-time registration link from the console, as the microcred admin creates it. */
+async function registrationLink(): Promise<string> {
+  const admin = (consoleAdmin ??= await signedIn());
+  const dash = await admin.get(`${tool.base}/admin`);
+  const created = await admin.post(`${tool.base}/admin/registrations`, readForm(dash.body, '/admin/registrations').fields);
+  return /value="([^"]*\/lti\/register\?reg=[^"]*)"/.exec(created.body)![1];
+}
+
+/** POSTs a registration request to the simulated LMS, as a tool would. */
+async function postRegistration(sim: PlatformSimulator, body: unknown, token?: string) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(sim.urls.registration, { method: 'POST', headers, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.text() };
+}
+
+/** A fresh registration token from the simulated LMS (what it puts in the tool's registration URL). */
+const freshToken = async (sim: PlatformSimulator) => new URL(await sim.registrationStart(`${tool.base}/lti/register`)).searchParams.get('registration_token')!;
+
+const TOOL_CONFIGURATION = 'https://purl.imsglobal.org/spec/lti-tool-configuration';
+const CANVAS_EXT = 'https://canvas.instructure.com/lti/';
+
+describe('dynamic registration with Moodle 4.5', () => {
   let sim: PlatformSimulator;
   beforeAll(async () => {
     sim = await new PlatformSimulator('moodle-4.5').start();
@@ -259,31 +282,30 @@ describe('dynamic registration', () => {
   afterAll(() => sim.stop());
 
   it('refuses without a one-time link from the console', async () => {
-    const res = await new TestBrowser().get(`${tool.base}/lti/register?openid_configuration=${encodeURIComponent(sim.urls.openidConfiguration)}&registration_token=sim-registration-token`);
+    const res = await new TestBrowser().get(await sim.registrationStart(`${tool.base}/lti/register`));
     expect(res.status).toBe(403);
     expect(res.body).toContain('DYNREG_LINK_INVALID');
   });
 
-  it('registers the platform, lists it, and its launches work; the link then dies', async () => {
-    const admin = await signedIn();
-    const dash = await admin.get(`${tool.base}/admin`);
-    const created = await admin.post(`${tool.base}/admin/registrations`, readForm(dash.body, '/admin/registrations').fields);
-    const link = /value="([^"]*\/lti\/register\?reg=[^"]*)"/.exec(created.body)![1];
-
+  it('registers as Moodle validates it; launches work; the link then dies', async () => {
+    const link = await registrationLink();
     const lmsAdmin = new TestBrowser();
-    const url = `${link}&openid_configuration=${encodeURIComponent(sim.urls.openidConfiguration)}&registration_token=sim-registration-token`;
+    const url = await sim.registrationStart(link);
     const res = await lmsAdmin.get(url);
     expect(res.status).toBe(200);
     expect(res.body).toContain('microcred is registered');
     expect(res.body).toContain(sim.clientId);
-    expect(res.body).toContain('/public/js/lti-close.js');
     // The LMS shows this page in its own frame before it is registered: it may frame it.
     expect(res.headers.get('content-security-policy')).toMatch(new RegExp(`frame-ancestors 'self'[^;]* ${sim.issuer}`));
 
-    const registration = sim.received.find((r) => r.path === '/register')!.body as Record<string, unknown>;
-    expect(registration.initiate_login_uri).toBe(`${tool.base}/lti/login`);
-    expect(registration.jwks_uri).toBe(`${tool.base}/lti/keys`);
+    // A plain IMS request, which Moodle accepted: the tool waits in Moodle as pending.
+    const request = sim.dynamicRegistration!.request;
+    expect(request.initiate_login_uri).toBe(`${tool.base}/lti/login`);
+    expect(request.jwks_uri).toBe(`${tool.base}/lti/keys`);
+    expect(Object.keys(request[TOOL_CONFIGURATION] as object).filter((k) => k.startsWith(CANVAS_EXT))).toEqual([]);
+    expect(sim.dynamicRegistration!.state).toBe('pending');
 
+    const admin = await signedIn();
     const list = await admin.get(`${tool.base}/admin`);
     expect(list.body).toContain(sim.issuer);
     expect(list.body).toContain('dynamic');
@@ -294,5 +316,74 @@ describe('dynamic registration', () => {
 
     const reuse = await lmsAdmin.get(url);
     expect(reuse.status).toBe(403);
+  });
+
+  it("refuses what Moodle's registration_helper refuses, with Moodle's status and message", async () => {
+    const moodle = await new PlatformSimulator('moodle-4.5').start();
+    try {
+      const good = () => JSON.parse(JSON.stringify({
+        application_type: 'web', response_types: ['id_token'], grant_types: ['implicit', 'client_credentials'], initiate_login_uri: 'https://tool.example/login',
+        redirect_uris: ['https://tool.example/launch'], client_name: 'Tool', jwks_uri: 'https://tool.example/keys', token_endpoint_auth_method: 'private_key_jwt',
+        scope: 'https://purl.imsglobal.org/spec/lti-ags/scope/score', [TOOL_CONFIGURATION]: { domain: 'tool.example', target_link_uri: 'https://tool.example/launch', claims: ['sub'] },
+      })) as Record<string, any>;
+      expect(await postRegistration(moodle, good())).toEqual({ status: 401, body: 'missing_registration_token' });
+      const noName = good();
+      delete noName.client_name;
+      expect(await postRegistration(moodle, noName, await freshToken(moodle))).toEqual({ status: 400, body: 'missing required attribute client_name' });
+      const noDomain = good();
+      delete noDomain[TOOL_CONFIGURATION].domain;
+      expect(await postRegistration(moodle, noDomain, await freshToken(moodle))).toEqual({ status: 400, body: 'missing_domain' });
+      const otherDomain = good();
+      otherDomain[TOOL_CONFIGURATION].target_link_uri = 'https://elsewhere.example/launch';
+      expect(await postRegistration(moodle, otherDomain, await freshToken(moodle))).toEqual({ status: 400, body: 'domain_targetlinkuri_mismatch' });
+      expect(await postRegistration(moodle, { ...good(), token_endpoint_auth_method: 'client_secret_basic' }, await freshToken(moodle))).toEqual({ status: 400, body: 'invalid_token_endpoint_auth_method' });
+      const accepted = await postRegistration(moodle, good(), await freshToken(moodle));
+      expect(accepted.status).toBe(200);
+      // Moodle's answer: the deployment inside the tool configuration, the scope it granted.
+      const answer = JSON.parse(accepted.body);
+      expect(answer[TOOL_CONFIGURATION].deployment_id).toBe(moodle.deploymentId);
+      expect(answer.scope.split(' ')).toContain('https://purl.imsglobal.org/spec/lti-ags/scope/score');
+      // The token's client ID is now taken.
+      expect(await postRegistration(moodle, good(), await freshToken(moodle))).toEqual({ status: 401, body: 'token_already_used' });
+    } finally {
+      await moodle.stop();
+    }
+  });
+
+});
+
+describe('dynamic registration with Canvas', () => {
+  let sim: PlatformSimulator;
+  beforeAll(async () => {
+    sim = await new PlatformSimulator('canvas').start();
+  });
+  afterAll(() => sim.stop());
+
+  it('refuses a registration without what Canvas requires, as its schemas do', async () => {
+    const noToken = await fetch(sim.urls.openidConfiguration);
+    expect(noToken.status).toBe(401);
+    expect((await noToken.json()).error).toContain('registration_token');
+    const res = await postRegistration(sim, { client_name: 'Tool', initiate_login_uri: 'https://tool.example/login', jwks_uri: 'https://tool.example/keys', redirect_uris: ['https://tool.example/launch'], [TOOL_CONFIGURATION]: { domain: 'https://tool.example', messages: [{ type: 'LtiResourceLinkRequest', placements: ['nowhere'] }] } }, await freshToken(sim));
+    expect(res.status).toBe(422);
+    const errors = JSON.parse(res.body).errors.join('\n');
+    for (const missing of ['application_type', 'grant_types', 'response_types', 'token_endpoint_auth_method', 'claims']) expect(errors).toContain(missing);
+    expect(errors).toMatch(/domain` does not match pattern/);
+    expect(errors).toMatch(/placements` has a placement Canvas does not know/);
+    expect(sim.dynamicRegistration).toBeUndefined();
+  });
+
+});
+
+describe('dynamic registration with a plain LTI platform', () => {
+  it('sends the plain IMS request and reads the deployment from the tool configuration', async () => {
+    const generic = await new PlatformSimulator('generic').start();
+    try {
+      const res = await new TestBrowser().get(await generic.registrationStart(await registrationLink()));
+      expect(res.status).toBe(200);
+      expect(readableText(res.body)).toContain(generic.deploymentId);
+      expect(Object.keys(generic.dynamicRegistration!.request[TOOL_CONFIGURATION] as object).filter((k) => k.startsWith(CANVAS_EXT))).toEqual([]);
+    } finally {
+      await generic.stop();
+    }
   });
 });

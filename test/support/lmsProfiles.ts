@@ -42,6 +42,31 @@ export interface LmsProfile {
    * or no way the tool could know of.
    */
   freshLaunch: 'moodle-launch-php' | 'canvas-full-window' | 'none';
+  /** The LMS side of LTI Dynamic Registration (its rules are in platformSimulator.ts, "Dynamic registration"). */
+  dynamicRegistration: DynamicRegistrationRules;
+}
+
+/** How an LMS runs LTI Dynamic Registration: its addresses, token, validation, answer and admin page. */
+export interface DynamicRegistrationRules {
+  /** Where the LMS serves its openid-configuration and takes registrations (paths on the issuer's site). */
+  openidConfigurationPath: string;
+  registrationPath: string;
+  /** The platform configuration's `version`. */
+  configurationVersion: string;
+  /** The registration token the LMS mints and checks: Moodle's and Canvas's signed JWTs, or an opaque one. */
+  registrationToken: 'moodle' | 'canvas' | 'opaque';
+  /** The openid-configuration answers only with ?registration_token= in its address. */
+  openidConfigurationNeedsToken: boolean;
+  /** The checks on the registration request, and the status with which a refused one is answered. */
+  validation: 'moodle' | 'canvas' | 'spec';
+  /** Where the answer carries the deployment ID. */
+  deploymentIdIn: 'tool-configuration' | 'top-level';
+  /** The admin page accepts org.imsglobal.lti.close from any origin, or only from the tool's. */
+  closeMessageFrom: 'any-origin' | 'tool-origin';
+  /** What the admin page does on that message. */
+  afterClose: 'tool-list' | 'review-and-install' | 'done';
+  /** Launches are refused until the admin finishes the installation in the LMS after the close message. */
+  launchesNeedInstall: boolean;
 }
 
 export const LMS_PROFILES: Record<LmsProfileName, LmsProfile> = {
@@ -71,6 +96,29 @@ export const LMS_PROFILES: Record<LmsProfileName, LmsProfile> = {
     // mod/lti/launch.php?id=<cmid>: required_param('id') is the course module; for an LTI 1.3
     // tool it echoes lti_initiate_login(), a fresh login initiation with a new launch id.
     freshLaunch: 'moodle-launch-php',
+    dynamicRegistration: {
+      // moodle/moodle mod/lti/openid-configuration.php and mod/lti/openid-registration.php.
+      openidConfigurationPath: '/mod/lti/openid-configuration.php',
+      registrationPath: '/mod/lti/openid-registration.php',
+      // openid-configuration.php: 'version' => $CFG->release.
+      configurationVersion: '4.5+ (Build: 20241205)',
+      // mod/lti/startltiadvregistration.php mints an RS256 JWT {sub: new client ID, scope: 'reg',
+      // exp: now + HOURSECS}; registration_helper::validate_registration_token() checks it.
+      registrationToken: 'moodle',
+      // openid-configuration.php is public (NO_MOODLE_COOKIES, no token check).
+      openidConfigurationNeedsToken: false,
+      // registration_helper::registration_to_config(): required attributes and its checks, 400.
+      validation: 'moodle',
+      // registration_helper::config_to_registration(): deployment_id = the tool type id, inside
+      // https://purl.imsglobal.org/spec/lti-tool-configuration.
+      deploymentIdIn: 'tool-configuration',
+      // mod/lti/amd/src/tool_configure_controller.js closeLTIAdvRegistration(): checks e.data.subject
+      // only, empties the frame's container and reloads the tool list (the new tool is pending:
+      // openid-registration.php adds it with LTI_TOOL_STATE_PENDING).
+      closeMessageFrom: 'any-origin',
+      afterClose: 'tool-list',
+      launchesNeedInstall: false,
+    },
   },
   canvas: {
     name: 'canvas',
@@ -101,6 +149,36 @@ export const LMS_PROFILES: Record<LmsProfileName, LmsProfile> = {
     // ui/shared/lti/jquery/subjects/requestFullWindowLaunch.ts: Canvas opens
     // /courses/<id>/external_tools/retrieve?display=borderless&url=… in a new window.
     freshLaunch: 'canvas-full-window',
+    dynamicRegistration: {
+      // instructure/canvas-lms config/routes.rb via app/controllers/security_controller.rb
+      // #openid_configuration and app/controllers/lti/ims/dynamic_registration_controller.rb #create.
+      openidConfigurationPath: '/api/lti/security/openid-configuration',
+      registrationPath: '/api/lti/registrations',
+      // doc/api/registration.md example ("vCloud"); open-source Canvas says "OpenSource".
+      configurationVersion: 'vCloud',
+      // DynamicRegistrationController#registration_token: a JWT {uuid, initiated_at, user_id,
+      // root_account_global_id, root_account_domain, registration_url} valid 1 hour; #create
+      // answers 401 "JWT did not include expected contents" when a claim is missing.
+      registrationToken: 'canvas',
+      // SecurityController#openid_configuration reads params[:registration_token]; without it
+      // 401 "Access token missing (You must include the registration_token parameter)."
+      openidConfigurationNeedsToken: true,
+      // lib/schemas/lti/ims/oidc_registration.rb and lti_tool_configuration.rb; #create answers
+      // 422 {errors} when Schemas::Lti::IMS::OidcRegistration.to_model_attrs finds errors.
+      validation: 'canvas',
+      // #render_registration: `deployment_id` at the top level of the answer (the root account's
+      // deployment, made when lti_registrations_next is on), never in the tool configuration.
+      deploymentIdIn: 'top-level',
+      // ui/features/lti_registrations/manage/dynamic_registration_wizard/DynamicRegistrationWizardState.ts:
+      // the listener requires message.origin === the tool's registration URL's origin, then
+      // shows the review (permissions, privacy, placements, naming, icons) and "Install App",
+      // whose enableAndClose() turns the developer key on.
+      closeMessageFrom: 'tool-origin',
+      afterClose: 'review-and-install',
+      // app/controllers/lti/ims/authentication_controller.rb validate_client_id!: a developer key
+      // whose account binding is not "on" gets the OIDC error unauthorized_client.
+      launchesNeedInstall: true,
+    },
   },
   generic: {
     name: 'generic',
@@ -116,5 +194,18 @@ export const LMS_PROFILES: Record<LmsProfileName, LmsProfile> = {
     platformStorage: { target: '_parent' },
     authEndpointOrigin: 'issuer',
     freshLaunch: 'none',
+    // The LTI Dynamic Registration 1.0 spec (https://www.imsglobal.org/spec/lti-dr/v1p0) and no more.
+    dynamicRegistration: {
+      openidConfigurationPath: '/.well-known/openid-configuration',
+      registrationPath: '/register',
+      configurationVersion: '1.0',
+      registrationToken: 'opaque',
+      openidConfigurationNeedsToken: false,
+      validation: 'spec',
+      deploymentIdIn: 'tool-configuration',
+      closeMessageFrom: 'any-origin',
+      afterClose: 'done',
+      launchesNeedInstall: false,
+    },
   },
 };

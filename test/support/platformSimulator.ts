@@ -70,6 +70,7 @@ export class PlatformSimulator {
   toolJwksUrl = '';
   private server?: http.Server;
   private privateKey!: KeyLike;
+  private publicKey!: KeyLike;
   publicJwk!: JWK;
   readonly kid = 'sim-key-' + randomUUID().slice(0, 8);
   issuer = '';
@@ -235,6 +236,7 @@ export class PlatformSimulator {
     const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
     this.privateKey = privateKey;
     this.publicJwk = { ...(await exportJWK(publicKey)), kid: this.kid, alg: 'RS256', use: 'sig' };
+    this.publicKey = publicKey;
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err) => {
         res.statusCode = 500;
@@ -267,7 +269,8 @@ export class PlatformSimulator {
       auth: this.profile.authEndpointOrigin === 'own' ? `${this.authOrigin}/api/lti/authorize_redirect` : `${this.issuer}/auth`,
       token: `${this.issuer}/token`,
       jwks: `${this.issuer}/jwks`,
-      openidConfiguration: `${this.issuer}/.well-known/openid-configuration`,
+      openidConfiguration: `${this.issuer}${this.profile.dynamicRegistration.openidConfigurationPath}`,
+      registration: `${this.issuer}${this.profile.dynamicRegistration.registrationPath}`,
     };
   }
 
@@ -537,27 +540,8 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
     if (url.pathname === '/post_message_forwarding' && req.method === 'GET' && this.profile.platformStorage && this.profile.platformStorage.target === 'post_message_forwarding') {
       return this.html(res, `<!doctype html><html lang="en"><title>post_message_forwarding</title><script>${forwardingFrameScript(this.issuer)}</script></html>`);
     }
-    // The LMS administrator's "add a tool by dynamic registration": paste the tool's URL, and
-    // the LMS opens it in a frame with its openid_configuration and a registration token.
-    if (url.pathname === '/admin/tool/register' && req.method === 'GET') {
-      const toolUrl = url.searchParams.get('url');
-      if (!toolUrl) {
-        return this.html(
-          res,
-          `<!doctype html><html lang="en"><title>Add an LTI tool</title><main><h1>Add an LTI Advantage tool</h1><form method="get" action="/admin/tool/register">` +
-            `<label for="url">Tool URL</label> <input id="url" name="url" type="url" size="80"> <button type="submit">Add tool</button></form></main></html>`,
-        );
-      }
-      const target = new URL(toolUrl);
-      target.searchParams.set('openid_configuration', this.urls.openidConfiguration);
-      target.searchParams.set('registration_token', 'sim-registration-token');
-      return this.html(
-        res,
-        `<!doctype html><html lang="en"><title>Registering the tool</title><main><h1>Registering the tool</h1>` +
-          `<iframe id="registration" title="Tool registration" src="${escapeHtml(target.toString())}" style="width:100%;height:400px;border:1px solid #999"></iframe>` +
-          `<p id="status">Waiting for the tool…</p></main><script>window.addEventListener('message',function(e){if(e.data&&e.data.subject==='org.imsglobal.lti.close'){document.getElementById('status').textContent='The tool is registered.'}})</script></html>`,
-      );
-    }
+    // The LMS administrator's pages for adding a tool by dynamic registration.
+    if (await this.handleDynamicRegistration(req, res, url, body)) return;
 
     if (url.pathname === '/jwks') return this.json(res, 200, { keys: [this.publicJwk] });
 
@@ -566,6 +550,10 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
       const problem = this.checkAuthRequest(q);
       if (problem) return this.text(res, 400, problem);
       const user = Object.values(USERS).find((u) => u.sub === q.get('login_hint'))!;
+      if (this.profile.dynamicRegistration.launchesNeedInstall && this.dynamicRegistration?.state === 'pending') {
+        // Canvas renders its authorize page posting the OIDC error to the tool instead of an id_token.
+        return this.html(res, autoPost(q.get('redirect_uri')!, { error: 'unauthorized_client', error_description: 'Client not authorized in requested context', state: q.get('state') ?? '' }));
+      }
       const hint = this.resolveMessageHint(q.get('lti_message_hint') ?? '');
       const post = (fields: Record<string, string>) =>
         this.html(
@@ -632,28 +620,6 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
       }
       res.writeHead(200, { 'content-type': 'text/html' });
       return res.end(`<!doctype html><title>Added</title><p>Added ${items.length} item(s) to the course.</p>`);
-    }
-
-    if (url.pathname === '/.well-known/openid-configuration') {
-      return this.json(res, 200, {
-        issuer: this.issuer,
-        authorization_endpoint: this.urls.auth,
-        token_endpoint: this.urls.token,
-        jwks_uri: this.urls.jwks,
-        registration_endpoint: `${this.issuer}/register`,
-        scopes_supported: ['openid'],
-        response_types_supported: ['id_token'],
-        id_token_signing_alg_values_supported: ['RS256'],
-        'https://purl.imsglobal.org/spec/lti-platform-configuration': { product_family_code: this.profile.productFamilyCode, version: this.profile.platformVersion, messages_supported: [{ type: 'LtiResourceLinkRequest' }, { type: 'LtiDeepLinkingRequest' }] },
-      });
-    }
-
-    if (url.pathname === '/register' && req.method === 'POST') {
-      if (req.headers.authorization !== 'Bearer sim-registration-token') return this.json(res, 401, { error: 'invalid registration token' });
-      const reg = body as Record<string, unknown>;
-      this.toolLaunchUrl = (reg.redirect_uris as string[])[0];
-      this.toolJwksUrl = String(reg.jwks_uri);
-      return this.json(res, 200, { ...reg, client_id: this.clientId, 'https://purl.imsglobal.org/spec/lti-tool-configuration': { ...(reg['https://purl.imsglobal.org/spec/lti-tool-configuration'] as object), deployment_id: this.deploymentId } });
     }
 
     if (url.pathname.startsWith('/nrps/')) {
@@ -728,6 +694,333 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
     res.writeHead(404);
     res.end('not found');
   }
+
+  // --- Dynamic registration -----------------------------------------------------------------
+  // The LMS side of LTI Dynamic Registration as each profile's LMS runs it: its openid-
+  // configuration, the registration token it mints and checks, the checks on the tool's
+  // registration request with the LMS's own refusals, the answer's shape, and the admin page
+  // that frames the tool and what it does on org.imsglobal.lti.close. The rules and where they
+  // were found are in lmsProfiles.ts (dynamicRegistration); the details are cited here.
+
+  /** What the tool asked for at dynamic registration, the LMS's answer, and the tool's state in the LMS. */
+  dynamicRegistration?: { request: Record<string, unknown>; answer: Record<string, unknown>; state: 'pending' | 'active' };
+  /** Fault: answer a registration with no deployment ID (Canvas without lti_registrations_next does). */
+  registrationWithoutDeployment = false;
+
+  /**
+   * The address at which the LMS opens the tool's registration URL: the URL with the LMS's
+   * openid_configuration and a fresh registration token, as the admin page frames it.
+   */
+  async registrationStart(toolUrl: string): Promise<string> {
+    const token = await this.mintRegistrationToken(toolUrl);
+    const config = new URL(this.urls.openidConfiguration);
+    // Canvas puts the token in the configuration's address (DynamicRegistrationController#oidc_configuration_url).
+    if (this.profile.dynamicRegistration.openidConfigurationNeedsToken) config.searchParams.set('registration_token', token);
+    const target = new URL(toolUrl);
+    target.searchParams.set('openid_configuration', config.toString());
+    target.searchParams.set('registration_token', token);
+    return target.toString();
+  }
+
+  private async mintRegistrationToken(toolUrl: string): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: this.kid }).setIssuedAt(now).setExpirationTime(now + 3600).sign(this.privateKey);
+    switch (this.profile.dynamicRegistration.registrationToken) {
+      // mod/lti/startltiadvregistration.php: sub is the client ID the tool will get (one per simulator here).
+      case 'moodle':
+        return sign({ sub: this.clientId, scope: 'reg' });
+      // DynamicRegistrationController#registration_token.
+      case 'canvas':
+        return sign({ uuid: randomUUID(), initiated_at: new Date().toISOString(), user_id: 1, root_account_global_id: 10000000000001, root_account_domain: new URL(this.issuer).host, registration_url: toolUrl });
+      default:
+        return 'sim-registration-token';
+    }
+  }
+
+  /** The LMS's refusal of a registration token, or undefined when the token is good. */
+  private async registrationTokenRefusal(authorization: string): Promise<Refusal | undefined> {
+    const kind = this.profile.dynamicRegistration.registrationToken;
+    const token = authorization.startsWith('Bearer ') ? authorization.slice(7).trim() : '';
+    if (kind === 'opaque') return token === 'sim-registration-token' ? undefined : { status: 401, json: { error: 'invalid registration token' } };
+    if (kind === 'moodle') {
+      // mod/lti/openid-registration.php: no "Bearer " header → 401 missing_registration_token.
+      if (!token) return { status: 401, text: 'missing_registration_token' };
+      let claims: Record<string, unknown>;
+      try {
+        ({ payload: claims } = await jwtVerify(token, this.publicKey));
+      } catch (e) {
+        // JWT::decode throws outside the registration_exception catch: Moodle's generic error.
+        return { status: 500, text: `Exception - ${(e as Error).message}` };
+      }
+      // registration_helper::validate_registration_token().
+      if (claims.scope !== 'reg') return { status: 403, text: 'Incorrect scope' };
+      if (this.dynamicRegistration && this.dynamicRegistration.answer.client_id === claims.sub) return { status: 401, text: 'token_already_used' };
+      return undefined;
+    }
+    // Canvas DynamicRegistrationController#create; an undecodable or expired token is refused too.
+    try {
+      const { payload } = await jwtVerify(token, this.publicKey);
+      const required = ['user_id', 'initiated_at', 'root_account_global_id', 'root_account_domain', 'exp', 'uuid', 'registration_url'];
+      if (!required.every((k) => k in payload)) return { status: 401, json: { errorMessage: 'JWT did not include expected contents' } };
+      return undefined;
+    } catch {
+      return { status: 401, json: { errorMessage: 'Invalid registration token' } };
+    }
+  }
+
+  /** The platform's openid-configuration, as each LMS publishes it. */
+  private openidConfiguration(): Record<string, unknown> {
+    const rules = this.profile.dynamicRegistration;
+    const common = {
+      issuer: this.issuer,
+      authorization_endpoint: this.urls.auth,
+      token_endpoint: this.urls.token,
+      jwks_uri: this.urls.jwks,
+      registration_endpoint: this.urls.registration,
+      token_endpoint_auth_methods_supported: ['private_key_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: ['RS256'],
+      response_types_supported: ['id_token'],
+      id_token_signing_alg_values_supported: ['RS256'],
+    };
+    if (this.flavour === 'moodle') {
+      // mod/lti/openid-configuration.php.
+      return {
+        ...common,
+        scopes_supported: [...MOODLE_SERVICE_SCOPES, 'openid'],
+        subject_types_supported: ['public', 'pairwise'],
+        claims_supported: ['sub', 'iss', 'name', 'given_name', 'family_name', 'email'],
+        [PLATFORM_CONFIG]: {
+          product_family_code: 'moodle',
+          version: rules.configurationVersion,
+          // As in moodle/moodle@2d00328 (plain strings, not the spec's objects); a tool must read both.
+          messages_supported: ['LtiResourceLinkRequest', 'LtiDeepLinkingRequest'],
+          placements: ['AddContentMenu'],
+          // array_keys(lti_get_capabilities()), a part of them.
+          variables: ['basic-lti-launch-request', 'ContentItemSelectionRequest', 'Context.id', 'Context.title', 'Context.label', 'CourseSection.sourcedId', 'ResourceLink.id', 'ResourceLink.title', 'User.id', 'User.username', 'Person.name.full', 'Person.name.given', 'Person.name.family', 'Person.email.primary', 'Person.sourcedId', 'Membership.role', 'Moodle.Person.userGroupIds'],
+        },
+      };
+    }
+    if (this.flavour === 'canvas') {
+      // app/controllers/security_controller.rb #openid_configuration and #lti_platform_configuration.
+      return {
+        ...common,
+        scopes_supported: CANVAS_LTI_SCOPES,
+        claims_supported: ['sub', 'picture', 'email', 'name', 'given_name', 'family_name', 'locale'],
+        subject_types_supported: ['public'],
+        authorization_server: new URL(this.issuer).host,
+        [PLATFORM_CONFIG]: {
+          product_family_code: 'canvas',
+          version: rules.configurationVersion,
+          messages_supported: Object.entries(CANVAS_PLACEMENTS_BY_MESSAGE_TYPE).map(([type, placements]) => ({ type, placements: placements.filter((p) => p !== 'resource_selection') })),
+          variables: ['ResourceLink.id', 'Context.id', 'Canvas.course.id', 'Canvas.user.id', 'Canvas.environment.test'],
+          'https://canvas.instructure.com/lti/account_name': CANVAS_ACCOUNT_NAME,
+          'https://canvas.instructure.com/lti/account_lti_guid': 'pNu5F9EoIATW6XqZ33C5tiqomb7bFJ4IGWFoCFy6:canvas-lms',
+        },
+      };
+    }
+    return {
+      ...common,
+      scopes_supported: ['openid', ...LTI_SERVICE_SCOPES],
+      subject_types_supported: ['public'],
+      claims_supported: ['sub', 'iss', 'name', 'given_name', 'family_name', 'email'],
+      [PLATFORM_CONFIG]: { product_family_code: this.profile.productFamilyCode, version: rules.configurationVersion, messages_supported: [{ type: 'LtiResourceLinkRequest' }, { type: 'LtiDeepLinkingRequest' }] },
+    };
+  }
+
+  /** The LMS's answer to an accepted registration. */
+  private registrationAnswer(reg: Record<string, unknown>): Record<string, unknown> {
+    const tc = (reg[TOOL_CONFIG] ?? {}) as Record<string, unknown>;
+    const requested = String(reg.scope ?? '').split(/\s+/).filter(Boolean);
+    const deployment = this.registrationWithoutDeployment ? {} : { deployment_id: this.deploymentId };
+    if (this.flavour === 'moodle') {
+      // registration_helper::config_to_registration(). Its scope list is built from the services
+      // registration_to_config() switched on; `?? 0 == 2` binds as `?? (0 == 2)`, so any AGS scope
+      // grants all four AGS scopes. Moodle's deployment_id is the tool type id (here the simulator's).
+      const ags = requested.some((s) => s.startsWith('https://purl.imsglobal.org/spec/lti-ags/scope/'));
+      const scope = [...(ags ? [AGS_SCORE, AGS_RESULT, AGS_LINEITEM_RO, AGS_LINEITEM] : []), ...(requested.includes(NRPS_SCOPE) ? [NRPS_SCOPE] : [])];
+      const dl = ((tc.messages ?? []) as { type?: string; target_link_uri?: string }[]).find((m) => m.type === 'LtiDeepLinkingRequest');
+      return {
+        client_id: this.clientId,
+        response_types: ['id_token'],
+        jwks_uri: reg.jwks_uri,
+        initiate_login_uri: reg.initiate_login_uri,
+        grant_types: ['client_credentials', 'implicit'],
+        redirect_uris: reg.redirect_uris,
+        application_type: 'web',
+        token_endpoint_auth_method: 'private_key_jwt',
+        client_name: reg.client_name,
+        logo_uri: reg.logo_uri ?? '',
+        scope: scope.join(' '),
+        [TOOL_CONFIG]: {
+          version: '1.3.0',
+          ...deployment,
+          target_link_uri: tc.target_link_uri,
+          domain: tc.domain,
+          description: tc.description ?? '',
+          ...(dl ? { messages: [{ type: 'LtiDeepLinkingRequest', target_link_uri: dl.target_link_uri }] } : {}),
+          claims: ['sub', 'iss', 'name', 'family_name', 'given_name', 'email'],
+        },
+      };
+    }
+    if (this.flavour === 'canvas') {
+      // DynamicRegistrationController#render_registration.
+      return {
+        client_id: this.clientId,
+        application_type: 'web',
+        grant_types: ['client_credentials', 'implicit'],
+        initiate_login_uri: reg.initiate_login_uri,
+        redirect_uris: reg.redirect_uris,
+        response_types: ['id_token'],
+        client_name: reg.client_name,
+        jwks_uri: reg.jwks_uri,
+        logo_uri: reg.logo_uri,
+        token_endpoint_auth_method: 'private_key_jwt',
+        scope: [...requested.filter((s) => s !== 'openid'), 'openid'].join(' '),
+        [TOOL_CONFIG]: { ...tc, 'https://canvas.instructure.com/lti/registration_config_url': `${this.issuer}/api/lti/registrations/1/view` },
+        registration_client_uri: `${this.issuer}/api/lti/registrations/1`,
+        ...deployment,
+      };
+    }
+    return { ...reg, client_id: this.clientId, [TOOL_CONFIG]: { ...tc, ...deployment } };
+  }
+
+  /** Serves the dynamic-registration addresses and the admin's pages; false when the request is for something else. */
+  private async handleDynamicRegistration(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown): Promise<boolean> {
+    const rules = this.profile.dynamicRegistration;
+
+    if (url.pathname === rules.openidConfigurationPath && req.method === 'GET') {
+      if (rules.openidConfigurationNeedsToken) {
+        const token = url.searchParams.get('registration_token');
+        if (!token) {
+          this.json(res, 401, { error: 'Access token missing (You must include the registration_token parameter).' });
+          return true;
+        }
+        try {
+          await jwtVerify(token, this.publicKey);
+        } catch {
+          this.json(res, 401, { error: 'Invalid registration_token' });
+          return true;
+        }
+      }
+      this.json(res, 200, this.openidConfiguration());
+      return true;
+    }
+
+    if (url.pathname === rules.registrationPath && req.method === 'POST') {
+      const refusal = (await this.registrationTokenRefusal(String(req.headers.authorization ?? ''))) ?? this.registrationRefusal((body ?? {}) as Record<string, unknown>);
+      if (refusal) {
+        if (refusal.json) this.json(res, refusal.status, refusal.json);
+        else {
+          res.writeHead(refusal.status, { 'content-type': 'text/html; charset=utf-8' });
+          res.end(refusal.text);
+        }
+        return true;
+      }
+      const reg = body as Record<string, unknown>;
+      this.toolLaunchUrl = (reg.redirect_uris as string[])[0];
+      this.toolJwksUrl = String(reg.jwks_uri);
+      const answer = this.registrationAnswer(reg);
+      this.dynamicRegistration = { request: reg, answer, state: rules.afterClose === 'done' ? 'active' : 'pending' };
+      this.json(res, 200, answer);
+      return true;
+    }
+
+    // Moodle frames this page, which sends the browser on to the tool (startltiadvregistration.php).
+    if (url.pathname === '/mod/lti/startltiadvregistration.php' && req.method === 'GET' && this.flavour === 'moodle') {
+      res.writeHead(302, { location: await this.registrationStart(url.searchParams.get('url') ?? '') });
+      res.end();
+      return true;
+    }
+
+    if (url.pathname === '/admin/tool/register' && req.method === 'GET') {
+      const toolUrl = url.searchParams.get('url');
+      if (!toolUrl) {
+        this.html(res, this.adminToolsPage());
+        return true;
+      }
+      // Moodle frames its own start page; Canvas and the spec's platform frame the tool directly.
+      const frameSrc = this.flavour === 'moodle' ? `/mod/lti/startltiadvregistration.php?${new URLSearchParams({ url: toolUrl })}` : await this.registrationStart(toolUrl);
+      const fromTool = rules.closeMessageFrom === 'tool-origin' ? `&&e.origin===${JSON.stringify(new URL(toolUrl).origin)}` : '';
+      const onClose = { 'tool-list': `location.href='/admin/tool/register'`, 'review-and-install': `location.href='/admin/tool/register/review'`, done: `document.getElementById('status').textContent='The tool is registered.'` }[rules.afterClose];
+      this.html(
+        res,
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Registering the tool</title></head><body><main><h1>Registering the tool</h1>` +
+          `<iframe id="registration" title="Tool registration" src="${escapeHtml(frameSrc)}" style="width:100%;height:600px;border:1px solid #999"></iframe>` +
+          `<p id="status">Waiting for the tool…</p></main>` +
+          // Every message is kept in lmsMessages, so a test can see what the tool sent and when.
+          `<script>window.lmsMessages=[];window.addEventListener('message',function(e){window.lmsMessages.push({data:e.data,origin:e.origin});` +
+          `if(e.data&&e.data.subject==='org.imsglobal.lti.close'${fromTool}){var f=document.getElementById('registration');f.parentNode.removeChild(f);${onClose}}})</script></body></html>`,
+      );
+      return true;
+    }
+
+    // Canvas, after the close message: the review of what the tool asked for, then "Install App".
+    if (url.pathname === '/admin/tool/register/review' && req.method === 'GET' && this.dynamicRegistration) {
+      const { request, answer } = this.dynamicRegistration;
+      const tc = (request[TOOL_CONFIG] ?? {}) as Record<string, unknown>;
+      const placements = ((tc.messages ?? []) as { type: string; placements?: string[] }[]).flatMap((m) => (m.placements?.length ? m.placements : ['link_selection']).map((p) => `${p} (${m.type})`));
+      const item = (t: string) => `<li>${escapeHtml(t)}</li>`;
+      this.html(
+        res,
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Install App</title></head><body><main><h1>Install App: ${escapeHtml(String(answer.client_name))}</h1>` +
+          `<h2>Permissions</h2><ul id="permissions">${String(answer.scope).split(' ').filter((s) => s !== 'openid').map(item).join('')}</ul>` +
+          `<h2>Data sharing</h2><p id="privacy-level">${escapeHtml(String(tc['https://canvas.instructure.com/lti/privacy_level'] ?? 'inferred from the claims'))}</p>` +
+          `<h2>Placements</h2><ul id="placements">${placements.map(item).join('')}</ul>` +
+          `<form method="post" action="/admin/tool/install"><button type="submit">Install App</button></form></main></body></html>`,
+      );
+      return true;
+    }
+
+    // Moodle's "Activate" of a pending tool; Canvas's "Install App" (the developer key turned on).
+    if (url.pathname === '/admin/tool/install' && req.method === 'POST' && this.dynamicRegistration) {
+      this.dynamicRegistration.state = 'active';
+      res.writeHead(303, { location: '/admin/tool/register' });
+      res.end();
+      return true;
+    }
+    return false;
+  }
+
+  /** The admin's tool page: where to paste a registration URL, and the tool registered so far. */
+  private adminToolsPage(): string {
+    const reg = this.dynamicRegistration;
+    const moodle = this.flavour === 'moodle';
+    let tools = '';
+    if (reg) {
+      const name = escapeHtml(String(reg.answer.client_name));
+      tools = moodle
+        ? // The tool card: pending until activated; registration_to_config() sets coursevisible to
+          // LTI_COURSEVISIBLE_PRECONFIGURED, so it is not in the activity chooser.
+          `<section id="tools"><h2>Tools</h2><article><h3>${name}</h3><p id="tool-state">${reg.state === 'pending' ? 'Pending' : 'Active'}</p>` +
+          `<p>Tool configuration usage: Show as preconfigured tool when adding an external tool (not in the activity chooser)</p>` +
+          (reg.state === 'pending' ? `<form method="post" action="/admin/tool/install"><button type="submit">Activate</button></form>` : '') +
+          `</article></section>`
+        : `<section id="tools"><h2>Apps</h2><p id="tool-state">${name}: ${reg.state === 'pending' ? 'Not installed yet' : 'Installed'}</p></section>`;
+    }
+    const label = moodle ? 'Tool URL' : this.flavour === 'canvas' ? 'Dynamic Registration URL' : 'Tool URL';
+    const button = moodle ? 'Add LTI Advantage' : 'Continue';
+    return (
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${moodle ? 'Manage tools' : 'Add an LTI tool'}</title></head><body><main><h1>${moodle ? 'Manage tools' : 'Add an LTI Advantage tool'}</h1>` +
+      `<form method="get" action="/admin/tool/register"><label for="url">${label}</label> <input id="url" name="url" type="url" size="80"> <button type="submit">${button}</button></form>${tools}</main></body></html>`
+    );
+  }
+
+  /** The LMS's refusal of a registration request, or undefined when it accepts it. */
+  private registrationRefusal(reg: Record<string, unknown>): Refusal | undefined {
+    const rules = this.profile.dynamicRegistration;
+    if (rules.validation === 'moodle') {
+      const problem = moodleRegistrationProblem(reg);
+      return problem ? { status: 400, text: problem } : undefined;
+    }
+    if (rules.validation === 'canvas') {
+      const errors = canvasRegistrationErrors(reg);
+      return errors.length ? { status: 422, json: { errors } } : undefined;
+    }
+    // The spec's minimum (LTI DR 1.0 §3.5.2): the fields a registration cannot do without.
+    for (const k of ['redirect_uris', 'initiate_login_uri', 'jwks_uri', TOOL_CONFIG]) if (!reg[k]) return { status: 400, json: { error: 'invalid_client_metadata', error_description: `missing ${k}` } };
+    return undefined;
+  }
 }
 
 function escapeHtml(text: string): string {
@@ -745,4 +1038,115 @@ window.addEventListener('message',function(e){var m=e.data;if(typeof m==='string
 if(e.origin===PARENT){var info=m.sourceToolInfo;if(!info)return;var out={};for(var k in m)if(k!=='sourceToolInfo')out[k]=m[k];var w=windows[info.windowId];if(w)w.postMessage(out,info.origin);return}
 var id=windows.indexOf(e.source);if(id===-1){windows.push(e.source);id=windows.length-1}
 var fwd={};for(var j in m)fwd[j]=m[j];fwd.sourceToolInfo={origin:e.origin,windowId:id};window.top.postMessage(fwd,PARENT)})})()`;
+}
+
+/** An auto-submitting form posting `fields` to `action`, as an LMS's authorize page does. */
+function autoPost(action: string, fields: Record<string, string>): string {
+  return (
+    `<!doctype html><form id="f" method="post" action="${escapeHtml(action)}">` +
+    Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('') +
+    `</form><script>document.getElementById('f').submit()</script>`
+  );
+}
+
+// --- Dynamic registration: the LMSs' rules ------------------------------------------------------
+
+interface Refusal {
+  status: number;
+  json?: unknown;
+  text?: string;
+}
+
+const TOOL_CONFIG = 'https://purl.imsglobal.org/spec/lti-tool-configuration';
+const PLATFORM_CONFIG = 'https://purl.imsglobal.org/spec/lti-platform-configuration';
+const AGS_SCORE = 'https://purl.imsglobal.org/spec/lti-ags/scope/score';
+const AGS_RESULT = 'https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly';
+const AGS_LINEITEM_RO = 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly';
+const AGS_LINEITEM = 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem';
+const NRPS_SCOPE = 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly';
+const LTI_SERVICE_SCOPES = [AGS_LINEITEM, AGS_LINEITEM_RO, AGS_RESULT, AGS_SCORE, NRPS_SCOPE];
+/** Moodle: registration_helper::lti_get_service_scopes(), the scopes of its installed services. */
+const MOODLE_SERVICE_SCOPES = ['https://purl.imsglobal.org/spec/lti-bo/scope/basicoutcome', AGS_SCORE, AGS_RESULT, AGS_LINEITEM_RO, AGS_LINEITEM, NRPS_SCOPE, 'https://purl.imsglobal.org/spec/lti-ts/scope/toolsetting'];
+/** Canvas: TokenScopes::LTI_SCOPES, as in doc/api/registration.md's example. */
+const CANVAS_LTI_SCOPES = [...LTI_SERVICE_SCOPES, 'https://canvas.instructure.com/lti/public_jwk/scope/update', 'https://canvas.instructure.com/lti/account_lookup/scope/show', 'https://canvas.instructure.com/lti-ags/progress/scope/show'];
+/** The Canvas account the simulated registration is for (platform configuration's account_name). */
+export const CANVAS_ACCOUNT_NAME = 'Test University';
+/** Canvas: app/models/lti/resource_placement.rb PLACEMENTS_BY_MESSAGE_TYPE. */
+const CANVAS_PLACEMENTS_BY_MESSAGE_TYPE: Record<string, string[]> = {
+  LtiResourceLinkRequest: ['account_navigation', 'assignment_edit', 'assignment_group_menu', 'assignment_index_menu', 'assignment_menu', 'assignment_selection', 'assignment_view', 'collaboration', 'conference_selection', 'course_assignments_menu', 'course_home_sub_navigation', 'course_navigation', 'course_settings_sub_navigation', 'discussion_topic_index_menu', 'discussion_topic_menu', 'file_index_menu', 'file_menu', 'global_navigation', 'homework_submission', 'link_selection', 'migration_selection', 'module_group_menu', 'module_index_menu', 'module_index_menu_modal', 'module_menu_modal', 'module_menu', 'post_grades', 'quiz_index_menu', 'quiz_menu', 'resource_selection', 'similarity_detection', 'student_context_card', 'submission_type_selection', 'tool_configuration', 'user_navigation', 'wiki_index_menu', 'wiki_page_menu'],
+  LtiDeepLinkingRequest: ['assignment_selection', 'collaboration', 'conference_selection', 'course_assignments_menu', 'editor_button', 'homework_submission', 'link_selection', 'migration_selection', 'module_index_menu_modal', 'module_menu_modal', 'resource_selection', 'submission_type_selection'],
+};
+const CANVAS_EXTENSION_PREFIX = 'https://canvas.instructure.com/lti/';
+
+/**
+ * Moodle 4.5: registration_helper::registration_to_config(), whose registration_exception
+ * becomes the 400 answer's plain-text body (openid-registration.php). The first problem wins,
+ * as the first exception does.
+ */
+function moodleRegistrationProblem(reg: Record<string, unknown>): string | undefined {
+  // get_parameter(): PHP's empty() counts as missing.
+  const empty = (v: unknown) => v === undefined || v === null || v === '' || v === '0' || v === 0 || v === false || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
+  for (const k of ['response_types', 'initiate_login_uri', 'redirect_uris', 'client_name', 'jwks_uri', 'token_endpoint_auth_method', TOOL_CONFIG]) {
+    if (empty(reg[k])) return `missing required attribute ${k}`;
+  }
+  const tc = reg[TOOL_CONFIG] as Record<string, unknown>;
+  if (empty(tc.domain)) return 'missing_domain';
+  // lti_get_domain_from_url(): host[:port], without scheme, a leading "www." or the path.
+  const domainOf = (u: string) => /^(?:https?:\/\/)?(?:www\.)?([^/]+)(?:\/|$)/i.exec(u)?.[1];
+  const target = typeof tc.target_link_uri === 'string' && tc.target_link_uri ? tc.target_link_uri : `https://${String(tc.domain)}`;
+  if (domainOf(String(tc.domain)) !== domainOf(target)) return 'domain_targetlinkuri_mismatch';
+  if (!Array.isArray(reg.response_types) || !reg.response_types.includes('id_token')) return 'invalid_response_types';
+  if (!Array.isArray(reg.redirect_uris)) return 'invalid_redirect_uris';
+  if (reg.token_endpoint_auth_method !== 'private_key_jwt') return 'invalid_token_endpoint_auth_method';
+  if (!empty(reg.application_type) && reg.application_type !== 'web') return 'invalid_application_type';
+  return undefined;
+}
+
+/**
+ * Canvas: the JSON schemas of lib/schemas/lti/ims/oidc_registration.rb and
+ * lti_tool_configuration.rb (all errors at once, worded like JSONSchemer's).
+ */
+function canvasRegistrationErrors(reg: Record<string, unknown>): string[] {
+  const errors: string[] = [];
+  const isUri = (v: unknown) => typeof v === 'string' && /^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(v);
+  const required = ['application_type', 'grant_types', 'response_types', 'redirect_uris', 'initiate_login_uri', 'client_name', 'jwks_uri', 'token_endpoint_auth_method', TOOL_CONFIG];
+  const missing = required.filter((k) => reg[k] === undefined);
+  if (missing.length) errors.push(`object at root is missing required properties: ${missing.join(', ')}`);
+  if (reg.application_type !== undefined && reg.application_type !== 'web') errors.push('value at `/application_type` does not match const: "web"');
+  if (reg.grant_types !== undefined && !(Array.isArray(reg.grant_types) && ['client_credentials', 'implicit'].every((g) => (reg.grant_types as unknown[]).includes(g)))) errors.push('array at `/grant_types` does not contain "client_credentials" and "implicit"');
+  if (reg.response_types !== undefined && !(Array.isArray(reg.response_types) && reg.response_types.includes('id_token'))) errors.push('array at `/response_types` does not contain "id_token"');
+  if (reg.redirect_uris !== undefined && !(Array.isArray(reg.redirect_uris) && reg.redirect_uris.length > 0 && reg.redirect_uris.every(isUri))) errors.push('value at `/redirect_uris` is not an array of at least one uri');
+  for (const k of ['initiate_login_uri', 'jwks_uri']) if (reg[k] !== undefined && !isUri(reg[k])) errors.push(`value at \`/${k}\` does not match format: uri`);
+  if (reg.client_name !== undefined && !(typeof reg.client_name === 'string' && reg.client_name.length > 0)) errors.push('value at `/client_name` is not a string of at least 1 character');
+  if (reg.token_endpoint_auth_method !== undefined && reg.token_endpoint_auth_method !== 'private_key_jwt') errors.push('value at `/token_endpoint_auth_method` does not match const: "private_key_jwt"');
+  if (reg.scope !== undefined && reg.scope !== null && typeof reg.scope !== 'string') errors.push('value at `/scope` is not one of the types: ["string", "null"]');
+  const tc = reg[TOOL_CONFIG];
+  if (tc === undefined) return errors;
+  const at = '/https:~1~1purl.imsglobal.org~1spec~1lti-tool-configuration';
+  if (typeof tc !== 'object' || tc === null || Array.isArray(tc)) return [...errors, `value at \`${at}\` is not an object`];
+  const c = tc as Record<string, unknown>;
+  const tcMissing = ['domain', 'messages', 'claims'].filter((k) => c[k] === undefined);
+  if (tcMissing.length) errors.push(`object at \`${at}\` is missing required properties: ${tcMissing.join(', ')}`);
+  // A host name with an optional port: no scheme, no path.
+  const domainPattern = /^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])(:[0-9]{1,5})?$/;
+  if (c.domain !== undefined && !(typeof c.domain === 'string' && domainPattern.test(c.domain))) errors.push(`string at \`${at}/domain\` does not match pattern`);
+  if (c.claims !== undefined && !(Array.isArray(c.claims) && c.claims.every((x) => typeof x === 'string'))) errors.push(`value at \`${at}/claims\` is not an array of strings`);
+  const privacy = c[`${CANVAS_EXTENSION_PREFIX}privacy_level`];
+  if (privacy !== undefined && privacy !== null && !['public', 'name_only', 'email_only', 'anonymous'].includes(String(privacy))) errors.push(`value at \`${at}/https:~1~1canvas.instructure.com~1lti~1privacy_level\` is not one of: public, name_only, email_only, anonymous`);
+  const toolId = c[`${CANVAS_EXTENSION_PREFIX}tool_id`];
+  if (toolId !== undefined && toolId !== null && typeof toolId !== 'string') errors.push(`value at \`${at}/https:~1~1canvas.instructure.com~1lti~1tool_id\` is not a string`);
+  if (c.messages !== undefined) {
+    if (!Array.isArray(c.messages)) errors.push(`value at \`${at}/messages\` is not an array`);
+    else {
+      const allPlacements = new Set(Object.values(CANVAS_PLACEMENTS_BY_MESSAGE_TYPE).flat());
+      const validPlacement = (p: unknown) => typeof p === 'string' && (allPlacements.has(p) || allPlacements.has(p.replace(CANVAS_EXTENSION_PREFIX, '')) || p === 'ContentArea' || p === 'RichTextEditor');
+      c.messages.forEach((m: unknown, i) => {
+        const msg = (m ?? {}) as Record<string, unknown>;
+        if (!(String(msg.type) in CANVAS_PLACEMENTS_BY_MESSAGE_TYPE)) errors.push(`value at \`${at}/messages/${i}/type\` is not one of: ${Object.keys(CANVAS_PLACEMENTS_BY_MESSAGE_TYPE).join(', ')}`);
+        if (msg.target_link_uri !== undefined && msg.target_link_uri !== null && !isUri(msg.target_link_uri)) errors.push(`value at \`${at}/messages/${i}/target_link_uri\` does not match format: uri`);
+        if (msg.placements !== undefined && !(Array.isArray(msg.placements) && msg.placements.every(validPlacement))) errors.push(`value at \`${at}/messages/${i}/placements\` has a placement Canvas does not know`);
+      });
+    }
+  }
+  return errors;
 }
