@@ -1,39 +1,37 @@
-// The Canvas developer-key JSON ("Enter URL" / "Paste JSON" in Canvas's key editor). Pure.
+// The Canvas developer-key JSON ("Enter URL" / "Paste JSON" in Canvas's key editor), for admins
+// who prefer a developer key to dynamic registration. Built from the same tool description as
+// the dynamic registration request (src/lti/toolDescription.ts). Pure.
 import { toolUrls } from '../lti/provider';
+import { CANVAS_CUSTOM_FIELDS, CANVAS_PLACEMENTS, CANVAS_PRIVACY_LEVEL, TOOL_DESCRIPTION, TOOL_NAME, TOOL_SCOPES } from '../lti/toolDescription';
 
 export function canvasDeveloperKey(publicUrl: string) {
   const urls = toolUrls(publicUrl);
   const domain = new URL(publicUrl).host;
   return {
-    title: 'microcred',
-    description: 'EU micro-credentials with rubrics, assessed in the course, issued as Open Badges 3.0.',
+    title: TOOL_NAME,
+    description: TOOL_DESCRIPTION,
     oidc_initiation_url: urls.login,
     target_link_uri: urls.launch,
     public_jwk_url: urls.jwks,
-    scopes: [
-      'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem',
-      'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly',
-      'https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly',
-      'https://purl.imsglobal.org/spec/lti-ags/scope/score',
-      'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly',
-    ],
+    scopes: TOOL_SCOPES,
     extensions: [
       {
         domain,
-        tool_id: 'microcred',
+        tool_id: TOOL_NAME,
         platform: 'canvas.instructure.com',
-        // Names and emails: the credential identifies the learner (Annex I element 1).
-        privacy_level: 'public',
+        privacy_level: CANVAS_PRIVACY_LEVEL,
         settings: {
-          text: 'microcred',
-          placements: [
-            { placement: 'course_navigation', message_type: 'LtiResourceLinkRequest', target_link_uri: urls.launch, text: 'Micro-credentials', default: 'enabled' },
-            { placement: 'assignment_selection', message_type: 'LtiDeepLinkingRequest', target_link_uri: urls.launch, text: 'Micro-credential' },
-            { placement: 'link_selection', message_type: 'LtiDeepLinkingRequest', target_link_uri: urls.launch, text: 'Micro-credential' },
-          ],
+          text: TOOL_NAME,
+          placements: CANVAS_PLACEMENTS.map((p) => ({
+            placement: p.placement,
+            message_type: p.messageType,
+            target_link_uri: urls.launch,
+            text: p.label,
+            ...(p.placement === 'course_navigation' ? { default: 'enabled' } : {}),
+          })),
         },
       },
     ],
-    custom_fields: { canvas_course_id: '$Canvas.course.id', canvas_user_id: '$Canvas.user.id' },
+    custom_fields: CANVAS_CUSTOM_FIELDS,
   };
 }
