@@ -1,6 +1,8 @@
-// LTI Dynamic Registration (what Moodle 4.x's "LTI Advantage" tool type uses).
-// The admin creates a one-time link in the console and pastes it into the LMS; the
-// LMS opens it with openid_configuration and registration_token, and we register.
+// LTI Dynamic Registration (what Moodle's "Add LTI Advantage" and Canvas's dynamic registration
+// use). The admin creates a one-time link in the console and pastes it into the LMS; the LMS
+// opens it in its own frame with openid_configuration and registration_token; we register and
+// show what was registered and what to do next in that LMS, and the admin's "Close" sends the
+// LMS org.imsglobal.lti.close. The protocol's pure part is in registrationProtocol.ts.
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { Request, Response } from 'express';
@@ -11,61 +13,10 @@ import type { PlatformRegistry } from '../lti/platforms';
 import { toolUrls } from '../lti/provider';
 import { AppError, BadRequestError, ForbiddenError } from '../web/errors';
 import { allowFraming } from '../web/security';
+import { familyOf, lmsName, lmsOrigins, missingConfigurationField, type PlatformConfiguration, platformName, readAnswer, registrationRequest, serviceKey } from './registrationProtocol';
 
 const LINK_TTL_MS = 60 * 60 * 1000;
 const hash = (t: string) => createHash('sha256').update(t).digest('hex');
-const TOOL_CONFIG = 'https://purl.imsglobal.org/spec/lti-tool-configuration';
-const PLATFORM_CONFIG = 'https://purl.imsglobal.org/spec/lti-platform-configuration';
-export const TOOL_SCOPES = [
-  'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem',
-  'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly',
-  'https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly',
-  'https://purl.imsglobal.org/spec/lti-ags/scope/score',
-  'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly',
-];
-
-interface OpenIdConfiguration {
-  issuer: string;
-  authorization_endpoint: string;
-  token_endpoint: string;
-  jwks_uri: string;
-  registration_endpoint: string;
-  [PLATFORM_CONFIG]?: { product_family_code?: string; version?: string };
-}
-
-export function registrationRequest(publicUrl: string) {
-  const urls = toolUrls(publicUrl);
-  return {
-    application_type: 'web',
-    response_types: ['id_token'],
-    grant_types: ['implicit', 'client_credentials'],
-    initiate_login_uri: urls.login,
-    redirect_uris: [urls.launch],
-    client_name: 'microcred',
-    jwks_uri: urls.jwks,
-    logo_uri: `${publicUrl}/public/logo.svg`,
-    token_endpoint_auth_method: 'private_key_jwt',
-    scope: TOOL_SCOPES.join(' '),
-    [TOOL_CONFIG]: {
-      domain: new URL(publicUrl).host,
-      target_link_uri: urls.launch,
-      description: 'EU micro-credentials with rubrics, issued as Open Badges 3.0',
-      claims: ['iss', 'sub', 'name', 'given_name', 'family_name', 'email'],
-      messages: [
-        { type: 'LtiResourceLinkRequest', target_link_uri: urls.launch, label: 'Micro-credentials' },
-        { type: 'LtiDeepLinkingRequest', target_link_uri: urls.launch, label: 'Micro-credential', placements: ['ContentArea'] },
-      ],
-    },
-  };
-}
-
-function familyOf(code: string | undefined): 'moodle' | 'canvas' | 'brightspace' | 'other' {
-  const c = (code ?? '').toLowerCase();
-  if (c.includes('moodle')) return 'moodle';
-  if (c.includes('canvas')) return 'canvas';
-  if (c.includes('desire2learn') || c.includes('brightspace') || c === 'd2l') return 'brightspace';
-  return 'other';
-}
 
 export class DynamicRegistrations {
   constructor(
@@ -84,6 +35,18 @@ export class DynamicRegistrations {
     return { url: `${toolUrls(this.publicUrl).dynamicRegistration}?reg=${token}`, expiresAt };
   }
 
+  /** An address the LMS may use: https, or plain http on loopback outside production. */
+  private allowedUrl = (u: URL) => u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname) && !this.production);
+
+  private originOf(raw: unknown): string | undefined {
+    try {
+      const u = new URL(String(raw));
+      return this.allowedUrl(u) ? u.origin : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   private checkUrl(raw: unknown, what: string): URL {
     let u: URL;
     try {
@@ -91,10 +54,7 @@ export class DynamicRegistrations {
     } catch {
       throw new BadRequestError(`The LMS sent an invalid ${what}.`, 'DYNREG_BAD_URL');
     }
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
-    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback && !this.production)) {
-      throw new BadRequestError(`The LMS's ${what} must use https.`, 'DYNREG_NOT_HTTPS');
-    }
+    if (!this.allowedUrl(u)) throw new BadRequestError(`The LMS's ${what} must use https.`, 'DYNREG_NOT_HTTPS');
     return u;
   }
 
@@ -116,74 +76,123 @@ export class DynamicRegistrations {
     }
   }
 
+  /**
+   * Takes the one-time link for this registration, atomically: of two tabs opening the same
+   * link at once, one registers and the other is told the link is used.
+   */
+  private async claimLink(reg: string): Promise<boolean> {
+    if (!reg) return false;
+    const claimed = await this.db
+      .update(registrationLinks)
+      .set({ usedAt: new Date() })
+      .where(and(eq(registrationLinks.tokenHash, hash(reg)), isNull(registrationLinks.usedAt), gt(registrationLinks.expiresAt, new Date())))
+      .returning({ tokenHash: registrationLinks.tokenHash });
+    return claimed.length > 0;
+  }
+
+  /** Gives a claimed link back when the registration failed, so the admin can start again with it. */
+  private async releaseLink(reg: string) {
+    await this.db
+      .update(registrationLinks)
+      .set({ usedAt: null })
+      .where(and(eq(registrationLinks.tokenHash, hash(reg)), isNull(registrationLinks.platformId)));
+  }
+
   /** GET /lti/register?reg=…&openid_configuration=…&registration_token=… */
   handler() {
     return async (req: Request, res: Response, next: (e?: unknown) => void) => {
+      const reg = String(req.query.reg ?? '');
+      // Even a refusal shows in the LMS's frame, where the admin is looking.
+      const configOrigin = this.originOf(req.query.openid_configuration);
+      if (configOrigin) allowFraming(res, [configOrigin], await this.platforms.frameOrigins().catch(() => []));
+      let claimed: boolean;
       try {
-        const reg = String(req.query.reg ?? '');
-        const [link] = reg
-          ? await this.db
-              .select()
-              .from(registrationLinks)
-              .where(and(eq(registrationLinks.tokenHash, hash(reg)), isNull(registrationLinks.usedAt), gt(registrationLinks.expiresAt, new Date())))
-          : [];
-        if (!link) {
-          throw new ForbiddenError(
+        claimed = await this.claimLink(reg);
+      } catch (e) {
+        return next(e);
+      }
+      if (!claimed) {
+        return next(
+          new ForbiddenError(
             'This registration link is missing, already used or expired.',
             'DYNREG_LINK_INVALID',
             'In the microcred admin console, choose "Create a dynamic registration link" and paste the new link into the LMS.',
-          );
-        }
-        if (!req.query.openid_configuration) {
-          throw new BadRequestError('Paste this link into your LMS as the tool URL for dynamic registration; it cannot be opened directly.', 'DYNREG_NO_CONFIG');
-        }
-        const configUrl = this.checkUrl(req.query.openid_configuration, 'configuration URL');
-        // The LMS shows this page in its own frame, before it is a registered platform.
-        allowFraming(res, configUrl.origin, await this.platforms.frameOrigins());
-        const config = (await this.fetchJson(configUrl.toString(), { headers: { accept: 'application/json' } }, 'platform configuration')) as unknown as OpenIdConfiguration;
-        for (const k of ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri', 'registration_endpoint'] as const) {
-          if (typeof config[k] !== 'string') throw new BadRequestError(`The LMS configuration has no ${k}.`, 'DYNREG_BAD_CONFIG');
-        }
-        // The configuration must come from the issuer it names (LTI DR §3.5.1).
-        if (!configUrl.toString().startsWith(config.issuer.replace(/\/+$/, ''))) {
-          throw new BadRequestError('The LMS configuration names an issuer other than the site it came from.', 'DYNREG_ISSUER_MISMATCH');
-        }
-        const regEndpoint = this.checkUrl(config.registration_endpoint, 'registration endpoint');
-        const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-        if (req.query.registration_token) headers.authorization = `Bearer ${String(req.query.registration_token)}`;
-        const registered = await this.fetchJson(regEndpoint.toString(), { method: 'POST', headers, body: JSON.stringify(registrationRequest(this.publicUrl)) }, 'registration');
-        const clientId = registered.client_id;
-        const deploymentId = (registered[TOOL_CONFIG] as { deployment_id?: string } | undefined)?.deployment_id;
-        if (typeof clientId !== 'string' || !clientId) throw new AppError('The LMS did not return a client ID.', 502, 'DYNREG_NO_CLIENT_ID');
-        if (typeof deploymentId !== 'string' || !deploymentId) throw new AppError('The LMS did not return a deployment ID.', 502, 'DYNREG_NO_DEPLOYMENT', 'Register the platform by hand in the admin console instead.');
-
-        const family = familyOf(config[PLATFORM_CONFIG]?.product_family_code);
-        const existing = await this.platforms.findByIssuerAndClient(config.issuer, clientId);
-        let platformId: number;
-        if (existing) {
-          platformId = existing.id;
-          await this.db.insert(platformDeployments).values({ platformId, deploymentId }).onConflictDoNothing();
-        } else {
-          platformId = await this.platforms.create(
-            {
-              name: `${family === 'other' ? 'LMS' : family[0].toUpperCase() + family.slice(1)} (${new URL(config.issuer).host})`,
-              issuer: config.issuer,
-              clientId,
-              authLoginUrl: config.authorization_endpoint,
-              accessTokenUrl: config.token_endpoint,
-              jwksUrl: config.jwks_uri,
-              lmsFamily: family,
-              deploymentIds: [deploymentId],
-            },
-            'dynamic',
-          );
-        }
-        await this.db.update(registrationLinks).set({ usedAt: new Date(), platformId }).where(eq(registrationLinks.tokenHash, hash(reg)));
-        this.log.info({ platformId, issuer: config.issuer }, 'platform registered dynamically');
-        res.render('lti/registered', { title: 'microcred is registered', issuer: config.issuer, clientId, deploymentId, family });
+          ),
+        );
+      }
+      try {
+        await this.register(req, res, reg);
       } catch (e) {
+        await this.releaseLink(reg).catch((err: unknown) => this.log.error({ err }, 'could not release a registration link'));
         next(e);
       }
     };
+  }
+
+  private async register(req: Request, res: Response, reg: string) {
+    if (!req.query.openid_configuration) {
+      throw new BadRequestError('Paste this link into your LMS as the tool URL for dynamic registration; it cannot be opened directly.', 'DYNREG_NO_CONFIG');
+    }
+    const configUrl = this.checkUrl(req.query.openid_configuration, 'configuration URL');
+    const frameOrigins = await this.platforms.frameOrigins();
+    const registrationToken = req.query.registration_token ? String(req.query.registration_token) : undefined;
+    const bearer: Record<string, string> = registrationToken ? { authorization: `Bearer ${registrationToken}` } : {};
+    // Canvas asks for the token on this request too (doc/api/registration.md); others ignore it.
+    const config = (await this.fetchJson(configUrl.toString(), { headers: { accept: 'application/json', ...bearer } }, 'platform configuration')) as unknown as PlatformConfiguration;
+    const missing = missingConfigurationField(config as unknown as Record<string, unknown>);
+    if (missing) throw new BadRequestError(`The LMS configuration has no ${missing}.`, 'DYNREG_BAD_CONFIG');
+    // The configuration must come from the issuer it names (LTI DR §3.5.1).
+    if (!configUrl.toString().startsWith(config.issuer.replace(/\/+$/, ''))) {
+      throw new BadRequestError('The LMS configuration names an issuer other than the site it came from.', 'DYNREG_ISSUER_MISMATCH');
+    }
+    // The LMS shows this page in its own frame, before it is a registered platform.
+    const origins = lmsOrigins(configUrl, config, this.allowedUrl);
+    allowFraming(res, origins, frameOrigins);
+    const regEndpoint = this.checkUrl(config.registration_endpoint, 'registration endpoint');
+    const registered = await this.fetchJson(
+      regEndpoint.toString(),
+      { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...bearer }, body: JSON.stringify(registrationRequest(this.publicUrl, config)) },
+      'registration',
+    );
+    const answer = readAnswer(registered);
+    if (!answer) throw new AppError('The LMS did not return a client ID.', 502, 'DYNREG_NO_CLIENT_ID');
+
+    const family = familyOf(config);
+    const deploymentIds = answer.deploymentId ? [answer.deploymentId] : [];
+    const existing = await this.platforms.findByIssuerAndClient(config.issuer, answer.clientId);
+    let platformId: number;
+    if (existing) {
+      platformId = existing.id;
+      if (answer.deploymentId) await this.db.insert(platformDeployments).values({ platformId, deploymentId: answer.deploymentId }).onConflictDoNothing();
+    } else {
+      platformId = await this.platforms.create(
+        {
+          name: platformName(config),
+          issuer: config.issuer,
+          clientId: answer.clientId,
+          authLoginUrl: config.authorization_endpoint,
+          accessTokenUrl: config.token_endpoint,
+          jwksUrl: config.jwks_uri,
+          lmsFamily: family,
+          deploymentIds,
+        },
+        'dynamic',
+      );
+    }
+    await this.db.update(registrationLinks).set({ platformId }).where(eq(registrationLinks.tokenHash, hash(reg)));
+    this.log.info({ platformId, issuer: config.issuer, deployment: answer.deploymentId ?? null }, 'platform registered dynamically');
+    res.render('lti/registered', {
+      titleKey: 'lti.registered.heading',
+      family,
+      platformId,
+      lmsName: lmsName(config),
+      platformName: existing?.name ?? platformName(config),
+      issuer: config.issuer,
+      clientId: answer.clientId,
+      deploymentId: answer.deploymentId,
+      granted: answer.granted.map((scope) => ({ scope, key: serviceKey(scope) })),
+      notGranted: answer.notGranted.map((scope) => ({ scope, key: serviceKey(scope) })),
+      lmsOrigins: origins,
+    });
   }
 }

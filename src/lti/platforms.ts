@@ -101,7 +101,8 @@ export class PlatformRegistry {
           'Edit the existing platform instead, e.g. to add a deployment ID.',
         );
       }
-      await tx.insert(platformDeployments).values(input.deploymentIds.map((deploymentId) => ({ platformId: row.id, deploymentId })));
+      // None yet when the LMS gives its deployment ID only once the tool is installed there (Canvas).
+      if (input.deploymentIds.length) await tx.insert(platformDeployments).values(input.deploymentIds.map((deploymentId) => ({ platformId: row.id, deploymentId })));
       await this.syncLtijs(input);
       return row.id;
     });

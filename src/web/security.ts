@@ -6,9 +6,9 @@ function contentSecurityPolicy(origins: readonly string[]): string {
   return `default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self' ${list}; frame-ancestors 'self' ${list}; base-uri 'none'; object-src 'none'`;
 }
 
-/** Lets one more origin frame this response, e.g. an LMS that is registering itself right now. */
-export function allowFraming(res: Response, origin: string, frameOrigins: readonly string[]) {
-  res.setHeader('Content-Security-Policy', contentSecurityPolicy([...new Set([...frameOrigins, origin])]));
+/** Lets more origins frame this response, e.g. an LMS that is registering itself right now. */
+export function allowFraming(res: Response, origins: readonly string[], frameOrigins: readonly string[]) {
+  res.setHeader('Content-Security-Policy', contentSecurityPolicy([...new Set([...frameOrigins, ...origins])]));
 }
 
 /**

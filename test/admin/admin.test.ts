@@ -2,7 +2,7 @@
 // Canvas JSON and dynamic registration against the platform simulator.
 import { readableText, readForm, TestBrowser } from '../support/browser';
 import { launch } from '../support/launch';
-import { PlatformSimulator } from '../support/platformSimulator';
+import { CANVAS_ACCOUNT_NAME, PlatformSimulator } from '../support/platformSimulator';
 import { startTestTool, type TestTool } from '../support/tool';
 
 let tool: TestTool;
@@ -287,14 +287,28 @@ describe('dynamic registration with Moodle 4.5', () => {
     expect(res.body).toContain('DYNREG_LINK_INVALID');
   });
 
-  it('registers as Moodle validates it; launches work; the link then dies', async () => {
+  it('registers as Moodle validates it and shows the admin what was registered and what to do next in Moodle; launches work; the link then dies', async () => {
     const link = await registrationLink();
     const lmsAdmin = new TestBrowser();
     const url = await sim.registrationStart(link);
     const res = await lmsAdmin.get(url);
     expect(res.status).toBe(200);
-    expect(res.body).toContain('microcred is registered');
-    expect(res.body).toContain(sim.clientId);
+    const text = readableText(res.body);
+    expect(text).toContain('microcred is registered');
+    // The LMS, issuer, client ID and deployment ID Moodle gave.
+    expect(text).toContain('Moodle 4.5+ (Build: 20241205)');
+    expect(text).toContain(sim.issuer);
+    expect(text).toContain(sim.clientId);
+    expect(text).toContain(sim.deploymentId);
+    // The services Moodle granted (its answer's scope).
+    for (const service of ['Send grades', 'Read grades', 'Create and manage gradebook columns', 'Read the course roster']) expect(text).toContain(service);
+    // What to do next in Moodle: activate the pending tool, and put it in the activity chooser.
+    expect(text).toContain('Activate');
+    expect(text).toContain('LTI External tools');
+    expect(text).toContain('Show in activity chooser');
+    // Closing is the admin's choice: a button that posts the close message to Moodle's origin
+    // only (public/js/lti-close.js; the browser journey presses it in Chromium).
+    expect(res.body).toMatch(new RegExp(`<button[^>]*id="close-registration"[^>]*data-lms-origins="[^"]*${sim.issuer.replace(/[.:/]/g, '\\$&')}`));
     // The LMS shows this page in its own frame before it is registered: it may frame it.
     expect(res.headers.get('content-security-policy')).toMatch(new RegExp(`frame-ancestors 'self'[^;]* ${sim.issuer}`));
 
@@ -350,7 +364,40 @@ describe('dynamic registration with Moodle 4.5', () => {
     }
   });
 
+  it("shows Moodle's refusal, and the same link works again for a retry", async () => {
+    const link = await registrationLink();
+    const moodle = await new PlatformSimulator('moodle-4.5').start();
+    try {
+      // This Moodle's client ID is taken already (its token was used), so it refuses.
+      await postRegistration(moodle, { ...(await sampleRequest()) }, await freshToken(moodle));
+      const refused = await new TestBrowser().get(await moodle.registrationStart(link));
+      expect(refused.status).toBe(502);
+      expect(readableText(refused.body)).toContain('The LMS refused the registration (HTTP 401): token_already_used');
+    } finally {
+      await moodle.stop();
+    }
+    const other = await new PlatformSimulator('moodle-4.5').start();
+    try {
+      const retry = await new TestBrowser().get(await other.registrationStart(link));
+      expect(retry.status).toBe(200);
+      expect(retry.body).toContain(other.clientId);
+    } finally {
+      await other.stop();
+    }
+  });
 });
+
+/** A registration request the tool would send (taken from a generic LMS, which echoes it). */
+async function sampleRequest(): Promise<Record<string, unknown>> {
+  const generic = await new PlatformSimulator('generic').start();
+  try {
+    const res = await new TestBrowser().get(await generic.registrationStart(await registrationLink()));
+    expect(res.status).toBe(200);
+    return generic.dynamicRegistration!.request;
+  } finally {
+    await generic.stop();
+  }
+}
 
 describe('dynamic registration with Canvas', () => {
   let sim: PlatformSimulator;
@@ -372,9 +419,67 @@ describe('dynamic registration with Canvas', () => {
     expect(sim.dynamicRegistration).toBeUndefined();
   });
 
+  it("registers with Canvas's extensions, takes the deployment ID from Canvas's answer, and says to install the app in Canvas", async () => {
+    const res = await new TestBrowser().get(await sim.registrationStart(await registrationLink()));
+    expect(res.status).toBe(200);
+    const tc = sim.dynamicRegistration!.request[TOOL_CONFIGURATION] as Record<string, any>;
+    expect(tc[`${CANVAS_EXT}privacy_level`]).toBe('public');
+    expect(tc[`${CANVAS_EXT}tool_id`]).toBe('microcred');
+    const placements = Object.fromEntries((tc.messages as { type: string; placements: string[] }[]).map((m) => [m.type, m.placements]));
+    expect(placements.LtiResourceLinkRequest).toEqual(['course_navigation']);
+    expect(placements.LtiDeepLinkingRequest).toEqual(expect.arrayContaining(['assignment_selection', 'link_selection']));
+    const text = readableText(res.body);
+    expect(text).toContain(`Canvas (${CANVAS_ACCOUNT_NAME})`);
+    expect(text).toContain(sim.clientId);
+    expect(text).toContain(sim.deploymentId);
+    expect(text).toContain('Install App');
+    expect(text).toContain('Read the course roster');
+    const [platform] = (await tool.platforms.list()).filter((p) => p.issuer === sim.issuer);
+    expect(platform).toMatchObject({ lmsFamily: 'canvas', clientId: sim.clientId, deploymentIds: [sim.deploymentId], registeredVia: 'dynamic' });
+  });
+
+  it('launches fail until the admin installs the app in Canvas, then work', async () => {
+    const before = await launch(tool, sim, 'instructor');
+    expect(before.page.status).toBe(400);
+    expect(readableText(before.page.body)).toContain('The LMS refused the login: Client not authorized in requested context');
+    const installed = await new TestBrowser().post(`${sim.issuer}/admin/tool/install`, {});
+    expect(installed.status).toBe(200);
+    expect(sim.dynamicRegistration!.state).toBe('active');
+    const { page } = await launch(tool, sim, 'instructor');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Micro-credentials in this course');
+  });
+
+  it('registers without a deployment ID when Canvas gives none, and says how to add one', async () => {
+    const older = await new PlatformSimulator('canvas').start();
+    older.registrationWithoutDeployment = true;
+    try {
+      const res = await new TestBrowser().get(await older.registrationStart(await registrationLink()));
+      expect(res.status).toBe(200);
+      const text = readableText(res.body);
+      expect(text).toContain('By Client ID');
+      expect(text).toContain('Deployment Id');
+      const [platform] = (await tool.platforms.list()).filter((p) => p.issuer === older.issuer);
+      expect(platform.deploymentIds).toEqual([]);
+    } finally {
+      await older.stop();
+    }
+  });
 });
 
 describe('dynamic registration with a plain LTI platform', () => {
+  it('registers once when two tabs open the same link at the same moment', async () => {
+    const generic = await new PlatformSimulator('generic').start();
+    try {
+      const url = await generic.registrationStart(await registrationLink());
+      const [a, b] = await Promise.all([new TestBrowser().get(url), new TestBrowser().get(url)]);
+      expect([a.status, b.status].sort()).toEqual([200, 403]);
+      expect(generic.received.filter((r) => r.path === new URL(generic.urls.registration).pathname)).toHaveLength(1);
+    } finally {
+      await generic.stop();
+    }
+  });
+
   it('sends the plain IMS request and reads the deployment from the tool configuration', async () => {
     const generic = await new PlatformSimulator('generic').start();
     try {

@@ -10,7 +10,7 @@ import { PDF } from '../assessment/support';
 import { axeViolations, blockThirdPartyCookies, dropCookiesInFrames, Journey, launchChromium, toolFrame, type Browser, type Frame, type Page } from '../support/chromium';
 import { placedLinkHint, PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
-import { fill, follow, submit, toggle, visibleText } from './support';
+import { fill, follow, lmsMessagesSoFar, navigation, registrationFrame, submit, toggle, visibleText } from './support';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
@@ -83,11 +83,24 @@ it('1 · the administrator sets up the tool and registers the LMS by dynamic reg
     link = await page.locator('#reg-link').inputValue();
     expect(link).toContain('/lti/register?reg=');
   });
-  await journey.step('the LMS administrator pastes it into the LMS, which registers the tool', page, async () => {
+  let registration: Frame;
+  await journey.step('the LMS administrator pastes it into Moodle, which frames microcred: it shows what was registered', page, async () => {
     await page.goto(`${sim.issuer}/admin/tool/register`);
     await submit(page, '/admin/tool/register', { url: link });
-    // Moodle takes the close message, drops the frame and lists the new tool as pending.
-    await page.locator('#tool-state', { hasText: 'Pending' }).waitFor({ timeout: 15000 });
+    registration = await registrationFrame(page);
+    const text = await visibleText(registration);
+    for (const item of ['microcred is registered', 'Moodle 4.5+ (Build: 20241205)', sim.issuer, sim.clientId, sim.deploymentId, 'Send grades', 'Read the course roster', 'Activate', 'LTI External tools', 'Show in activity chooser']) expect(text).toContain(item);
+    await check('registration result', registration);
+    // Moodle drops the frame on org.imsglobal.lti.close: microcred must not send it by itself.
+    expect(await lmsMessagesSoFar(page, registration)).toEqual([]);
+  });
+  await journey.step("the admin's Close sends org.imsglobal.lti.close; Moodle lists the tool as pending; the admin activates it", page, async () => {
+    // Moodle's page takes the message, drops the frame and reloads its tool list.
+    await navigation(page, () => registration.locator('#close-registration').press('Enter'));
+    expect(await page.locator('iframe#registration').count()).toBe(0);
+    await page.locator('#tool-state', { hasText: 'Pending' }).waitFor();
+    await submit(page, '/admin/tool/install');
+    await page.locator('#tool-state', { hasText: 'Active' }).waitFor();
   });
   await journey.step('the console lists the LMS', page, async () => {
     await page.goto(`${tool.base}/admin`);

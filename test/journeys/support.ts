@@ -69,3 +69,25 @@ export async function submit(target: Target, action: string, values: Record<stri
 export async function visibleText(target: Target): Promise<string> {
   return (await target.locator('body').innerText()).replace(/\s+/g, ' ');
 }
+
+/** The tool's page in the LMS admin's registration frame (the simulator's iframe#registration), once it has loaded. */
+export async function registrationFrame(page: Page): Promise<Frame> {
+  const handle = await page.waitForSelector('iframe#registration');
+  const frame = await handle.contentFrame();
+  if (!frame) throw new Error('the LMS page has no registration frame');
+  await frame.waitForURL(/\/lti\/register/, { timeout: 15000 });
+  await frame.waitForLoadState('load');
+  return frame;
+}
+
+/**
+ * The subjects of the messages the LMS page has received from the frame so far. A marker is
+ * posted from the frame and awaited: messages from one frame arrive in order, so everything
+ * the frame's page sent before now has arrived before the marker (no waiting on a clock).
+ */
+export async function lmsMessagesSoFar(page: Page, frame: Frame): Promise<string[]> {
+  const marker = `marker-${Date.now()}-${Math.random()}`;
+  await frame.evaluate((m) => window.parent.postMessage({ subject: m }, '*'), marker);
+  await page.waitForFunction((m) => (window as unknown as { lmsMessages: { data?: { subject?: string } }[] }).lmsMessages.some((x) => x.data?.subject === m), marker);
+  return page.evaluate((m) => (window as unknown as { lmsMessages: { data?: { subject?: string } }[] }).lmsMessages.map((x) => String(x.data?.subject)).filter((s) => !s.startsWith('marker-')), marker);
+}
