@@ -398,7 +398,7 @@ export function adminRouter(deps: AdminDeps): Router {
   r.post('/registrations', async (req, res, next) => {
     try {
       const link = await deps.registrations.createLink();
-      render(req, res, 'registration-link', { titleKey: 'admin.registration.title', link });
+      render(req, res, 'registration-link', { titleKey: 'admin.registration.title', link, canvasJsonUrl: toolUrls(deps.publicUrl).canvasConfig });
     } catch (e) {
       next(e);
     }

@@ -257,6 +257,8 @@ async function registrationLink(): Promise<string> {
   const admin = (consoleAdmin ??= await signedIn());
   const dash = await admin.get(`${tool.base}/admin`);
   const created = await admin.post(`${tool.base}/admin/registrations`, readForm(dash.body, '/admin/registrations').fields);
+  // The page says where to paste it in Moodle and in Canvas, and offers Canvas's JSON instead.
+  for (const step of ['Add LTI Advantage', 'LTI Registration', 'Install App', `${tool.base}/lti/canvas.json`]) expect(readableText(created.body)).toContain(step);
   return /value="([^"]*\/lti\/register\?reg=[^"]*)"/.exec(created.body)![1];
 }
 
