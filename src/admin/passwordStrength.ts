@@ -3,9 +3,7 @@
 // cracking tools try first, and what the person typed elsewhere on the form. Pure: no
 // express, no SQL. The advice comes back as zxcvbn's keys; locales/<lang>/admin.json
 // ("password.warning.*", "password.suggestion.*") words it in each language.
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
-import * as en from '@zxcvbn-ts/language-en';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
 
 /** zxcvbn's 0–4 scale; 3 is "safely unguessable" against an offline attack on a slow hash. */
 export const MIN_PASSWORD_SCORE = 3;
@@ -24,15 +22,19 @@ export interface PasswordVerdict {
 let checker: ZxcvbnFactory | undefined;
 
 /**
- * One instance for the process, built on first use: loading and ranking the dictionaries
- * takes a few hundred milliseconds, a check a few. No translations are given, so zxcvbn's
- * feedback is its keys (its default), which our catalogues translate.
+ * One instance for the process, built on first use: loading the dictionaries (5 MB of word
+ * lists) and ranking them takes about a second, a check a few milliseconds. Required here,
+ * not imported at the top, so that every start of the server does not pay for them.
+ * No translations are given, so zxcvbn's feedback is its keys (its default), which our
+ * catalogues translate.
  */
 function zxcvbn(): ZxcvbnFactory {
-  checker ??= new ZxcvbnFactory({
-    dictionary: { ...common.dictionary, ...en.dictionary },
-    graphs: common.adjacencyGraphs,
-  });
+  if (!checker) {
+    const { ZxcvbnFactory: Factory } = require('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core');
+    const common = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+    const en = require('@zxcvbn-ts/language-en') as typeof import('@zxcvbn-ts/language-en');
+    checker = new Factory({ dictionary: { ...common.dictionary, ...en.dictionary }, graphs: common.adjacencyGraphs });
+  }
   return checker;
 }
 
