@@ -155,20 +155,34 @@ export class LtiServiceClient {
    * become a ServiceError that says whether a retry can help (429, 5xx, timeouts) or not.
    */
   async call(platform: PlatformRef, scopes: string[], url: string, init: RequestInit = {}): Promise<Response> {
-    return this.limiter(platform.id).run(async () => {
-      for (let attempt = 0; ; attempt++) {
-        const token = await this.token(platform, scopes);
-        const res = await this.fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
-        if (res.status === 401 && attempt === 0) {
-          this.invalidate(platform, scopes, token);
-          continue;
-        }
-        if (!res.ok) throw await errorOf(res, 'The LMS refused the request');
-        return res;
+    return this.limiter(platform.id).run(() => this.callInSlot(platform, scopes, url, init));
+  }
+
+  /**
+   * Runs `work` holding one of the platform's call slots; the calls it makes through the
+   * given function use that slot. For a caller that must not hold a database connection (or
+   * lock) while it queues for a slot: it takes the slot first.
+   */
+  async withSlot<T>(platform: PlatformRef, work: (call: ServiceCall) => Promise<T>): Promise<T> {
+    return this.limiter(platform.id).run(() => work((scopes, url, init = {}) => this.callInSlot(platform, scopes, url, init)));
+  }
+
+  private async callInSlot(platform: PlatformRef, scopes: string[], url: string, init: RequestInit): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.token(platform, scopes);
+      const res = await this.fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
+      if (res.status === 401 && attempt === 0) {
+        this.invalidate(platform, scopes, token);
+        continue;
       }
-    });
+      if (!res.ok) throw await errorOf(res, 'The LMS refused the request');
+      return res;
+    }
   }
 }
+
+/** A service call made inside a slot already held (LtiServiceClient.withSlot). */
+export type ServiceCall = (scopes: string[], url: string, init?: RequestInit) => Promise<Response>;
 
 /** A ServiceError from an LMS answer, with the LMS's own message where it gave one. */
 async function errorOf(res: Response, what: string): Promise<ServiceError> {
@@ -176,14 +190,18 @@ async function errorOf(res: Response, what: string): Promise<ServiceError> {
   try {
     const text = (await res.text()).slice(0, 500);
     try {
-      const j = JSON.parse(text) as { error?: string; error_description?: string; message?: string; reason?: string };
-      detail = j.error_description ?? j.message ?? j.reason ?? j.error ?? text;
+      // Canvas: {"errors":{"type","message"}} (lti/ims/concerns/lti_services.rb render_error).
+      const j = JSON.parse(text) as { error?: string; error_description?: string; message?: string; reason?: string; errors?: { message?: string } };
+      detail = j.error_description ?? j.message ?? j.reason ?? j.errors?.message ?? j.error ?? text;
     } catch {
       detail = text;
     }
   } catch {
     /* no body */
   }
+  // Moodle puts its reason in the status line and answers a refused score with the body "[]"
+  // (mod/lti/classes/local/ltiservice/response.php send(); gradebookservices scores.php).
+  if (!/[\p{L}\p{N}]/u.test(detail) && res.statusText) detail = res.statusText;
   const retryAfter = Number(res.headers.get('retry-after'));
   const retriable = res.status === 429 || res.status >= 500 || res.status === 401 || res.status === 408;
   return new ServiceError(`${what} (HTTP ${res.status}${detail ? `: ${detail}` : ''}).`, res.status, retriable, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
