@@ -725,7 +725,9 @@ export const lineItems = pgTable(
 /**
  * Where each learner's grade for a credential stands at the LMS. The score itself is
  * computed from the current state when it is sent, so a retried job always sends the
- * newest grade; `sentTimestamp` is the score timestamp the LMS last accepted.
+ * newest grade. Two clocks: `wantedTimestamp`/`sentTimestamp` order the learner's *states*
+ * (internal: which is newest, whether the LMS has it); `lastSendTimestamp` is the timestamp
+ * put on the last score sent to the column, which only increases (LMSs refuse older ones).
  */
 export const gradePassback = pgTable(
   'grade_passback',
@@ -743,7 +745,12 @@ export const gradePassback = pgTable(
     status: text('status').notNull().default('pending'),
     /** The timestamp of the state that should be at the LMS (moves forward only). */
     wantedTimestamp: timestamp('wanted_timestamp', { withTimezone: true, precision: 3 }).notNull(),
+    /** The timestamp of the state the LMS last accepted. */
     sentTimestamp: timestamp('sent_timestamp', { withTimezone: true, precision: 3 }),
+    /** The score timestamp last sent to this column for the learner, in whole seconds; each send is later. */
+    lastSendTimestamp: timestamp('last_send_timestamp', { withTimezone: true, precision: 0 }),
+    /** "Resend" was asked: send the current state again although the LMS has it. */
+    resendRequested: boolean('resend_requested').notNull().default(false),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

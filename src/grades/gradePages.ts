@@ -55,9 +55,9 @@ export function gradeRouter(db: Db, passback: GradePassback, jobs: BackgroundJob
       const learnerId = Number(req.body.learnerId);
       const one = Number.isInteger(credentialId) && credentialId > 0 && Number.isInteger(learnerId) && learnerId > 0;
       if (!jobs.running) throw new AppError('Grade passback is not running in this installation right now.', 503, 'JOBS_OFF', 'Ask your administrator to start microcred with BACKGROUND_JOBS=on.');
-      const targets = await passback.forgetSent(courseId, one ? { credentialId, learnerId } : undefined);
+      const targets = await passback.requestResend(courseId, one ? { credentialId, learnerId } : undefined);
       for (const t of targets) await jobs.send('grade-passback', { ...t, at: Date.now() });
-      res.redirect(303, `${base(req)}/grades?notice=${targets.length === 1 ? 'resent-one' : 'resent-all'}`);
+      res.redirect(303, `${base(req)}/grades?notice=${one ? 'resent-one' : 'resent-all'}`);
     } catch (e) {
       next(e);
     }

@@ -54,11 +54,13 @@ it('loses no grade and leaves none stale through random failures, an outage and 
   sim.agsFaults = { failRate: 0.3, down: false };
   worker = await startChildTool(tool);
   const expected = async () => Promise.all(learners.map(async (l) => ({ l, want: await tool.passback.scoreFor({ courseId: l.courseId, credentialId, learnerId: l.userId }) })));
+  // The LMS holds the learner's latest state when it holds that score (its timestamp is the send's, not the state's).
+  const same = (held: Record<string, unknown> | undefined, want: Record<string, unknown>) => !!held && ['scoreGiven', 'scoreMaximum', 'activityProgress', 'gradingProgress', 'comment'].every((k) => held[k] === want[k]);
   const settled = async () => {
     for (const { l, want } of await expected()) {
       const [sub] = await q('SELECT sub FROM lti_users WHERE id = $1', [l.userId]);
       const held = [...sim.scores.values()].find((s) => s.userId === sub.sub);
-      if (!held || held.timestamp !== want!.score.timestamp) return undefined;
+      if (!same(held, want!.score)) return undefined;
     }
     return true;
   };
@@ -72,7 +74,7 @@ it('loses no grade and leaves none stale through random failures, an outage and 
     const [sub] = await q('SELECT sub FROM lti_users WHERE id = $1', [l.userId]);
     const held = [...sim.scores.values()].find((s) => s.userId === sub.sub) as Record<string, unknown> | undefined;
     if (!held) lost++;
-    else if (held.timestamp !== want!.score.timestamp || held.scoreGiven !== want!.score.scoreGiven || held.activityProgress !== want!.score.activityProgress) stale++;
+    else if (!same(held, want!.score)) stale++;
   }
   expect({ lost, stale }).toEqual({ lost: 0, stale: 0 });
   // The faults were real: requests failed and were retried.

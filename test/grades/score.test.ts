@@ -1,5 +1,5 @@
 // The score sent to the LMS, from the state of a learner's work: pure.
-import { buildScore, scoresUrl } from '../../src/grades/passback';
+import { buildScore, notGradable, scoresUrl } from '../../src/grades/passback';
 import { completeDefinition } from '../credentials/fixtures';
 
 const submittedAt = new Date('2026-11-20T10:00:00.000Z');
@@ -41,4 +41,11 @@ it('adds Canvas’s submission extension on Canvas only', () => {
 it('has nothing to send for a draft, and puts /scores before a query string', () => {
   expect(buildScore({ ...base, latest: { status: 'draft', submittedAt: null, decidedAt: null } })).toBeUndefined();
   expect(scoresUrl('https://lms.example/ags/lineitems/7?type_id=3')).toBe('https://lms.example/ags/lineitems/7/scores?type_id=3');
+});
+
+it('sends scores only for the course’s learners (LMSs refuse the rest), and leaves people it does not know to the LMS', () => {
+  expect(notGradable({ role: 'learner', status: 'active' })).toBeUndefined();
+  expect(notGradable(undefined)).toBeUndefined();
+  expect(notGradable({ role: 'instructor', status: 'active' })).toMatch(/^Not sent: in the LMS this person is no longer a learner/);
+  expect(notGradable({ role: 'learner', status: 'inactive' })).toMatch(/^Not sent: this person has left the course/);
 });

@@ -1,0 +1,2 @@
+ALTER TABLE "grade_passback" ADD COLUMN "last_send_timestamp" timestamp (0) with time zone;--> statement-breakpoint
+ALTER TABLE "grade_passback" ADD COLUMN "resend_requested" boolean DEFAULT false NOT NULL;
