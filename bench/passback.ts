@@ -18,7 +18,9 @@ async function main() {
   const q = (text: string, params: unknown[] = []) => tool.database.pool.query(text, params).then((r) => r.rows);
   const [course] = await q('SELECT platform_id FROM courses WHERE id = $1', [teacher.courseId]);
   const [version] = await q("SELECT id FROM credential_versions WHERE credential_id = $1 AND status = 'published'", [credentialId]);
-  const learners = await q("INSERT INTO lti_users (platform_id, sub, name) SELECT $1, 'bench-' || g, 'Learner ' || g FROM generate_series(1, $2) g RETURNING id", [course.platform_id, N]);
+  const learners = await q("INSERT INTO lti_users (platform_id, sub, name) SELECT $1, 'bench-' || g, 'Learner ' || g FROM generate_series(1, $2) g RETURNING id, sub", [course.platform_id, N]);
+  // Moodle takes scores only for the course's students: they are on its roster.
+  sim.members.push(...learners.map((l) => ({ user_id: l.sub, name: l.sub, given_name: 'Learner', family_name: l.sub, email: `${l.sub}@uni.example`, roles: ['http://purl.imsglobal.org/vocab/lis/v2/membership#Learner'], status: 'Active' })));
   await q("INSERT INTO submissions (course_id, credential_id, credential_version_id, learner_id, attempt_no, status, submitted_at) SELECT $1, $2, $3, u, 1, 'submitted', now() FROM unnest($4::int[]) u", [teacher.courseId, credentialId, version.id, learners.map((l) => l.id)]);
 
   let next = 0;

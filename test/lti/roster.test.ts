@@ -2,7 +2,7 @@
 // a real PostgreSQL: every page of the roster is read (several pages, one cached token),
 // applied all-or-nothing, rate limits are waited out, failures change nothing, and the
 // dashboard shows every learner (launched or not) against every published credential.
-import { nextLink, parseLinkHeader, platformRef, RosterSync, RosterSyncError } from '../../src/lti/roster';
+import { nextLink, parseLinkHeader, platformRef, RosterSync, RosterSyncError, toMember } from '../../src/lti/roster';
 import { acceptComplete, launchAs, type Person, publishCredential, submitComplete, submitForm, text } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
 import type { Page } from '../support/browser';
@@ -16,12 +16,15 @@ let learner: Person;
 let learner2: Person;
 let awardId: number;
 let originalMembers: PlatformSimulator['members'];
+const PAGE_SIZE = 10;
 
 beforeAll(async () => {
   // Badges are issued by hand below, so the dashboard's states are deterministic.
   tool = await startTestTool({ BACKGROUND_JOBS: 'off' });
   sim = await connectLms(tool, 'moodle-4.5');
-  sim.nrpsPageSize = 10; // 27 members: three pages
+  // Moodle pages only when asked to (memberships.php); here the roster comes in pages of 10,
+  // so that 27 members take three.
+  sim.nrpsPageSize = PAGE_SIZE;
   originalMembers = sim.members.map((m) => ({ ...m }));
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');
@@ -72,6 +75,15 @@ describe('Link header', () => {
   });
 });
 
+describe('NRPS member', () => {
+  it('takes the spec’s Inactive and Deleted statuses as having left (LMSs other than Moodle and Canvas send them)', () => {
+    expect(toMember({ user_id: 'a', roles: [], status: 'Inactive' })?.status).toBe('inactive');
+    expect(toMember({ user_id: 'b', roles: [], status: 'Deleted' })?.status).toBe('inactive');
+    expect(toMember({ user_id: 7, roles: [] })).toMatchObject({ sub: '7', status: 'active' });
+    expect(toMember({ name: 'No id' })).toBeUndefined();
+  });
+});
+
 describe('roster sync and the course dashboard', () => {
   it('before any sync, lists those who launched, keeps every link and offers the sync', async () => {
     const page = await dashboard();
@@ -96,7 +108,7 @@ describe('roster sync and the course dashboard', () => {
     expect(page.url).toMatch(new RegExp(`^${teacher.base}/dashboard\\?notice=roster-synced&.*#roster$`));
     // 27 in the LMS; the teacher and two learners were already known from their launches.
     expect(text(page.body)).toContain('Roster synced from the LMS: 27 people in the course; 24 added, 0 updated, 0 marked as having left.');
-    expect(nrpsRequests() - requests).toBe(Math.ceil(sim.members.length / sim.nrpsPageSize));
+    expect(nrpsRequests() - requests).toBe(Math.ceil(sim.members.length / PAGE_SIZE));
     expect(tool.services.tokenRequests - tokens).toBeLessThanOrEqual(1);
     const nrps = sim.received.filter((r) => r.path.startsWith('/nrps/')).at(-1)!;
     expect(nrps.headers.accept).toBe('application/vnd.ims.lti-nrps.v2.membershipcontainer+json');
@@ -150,11 +162,12 @@ describe('roster sync and the course dashboard', () => {
     expect(row((await dashboard()).body, 'Lena Learner')).toContain('Badge issued');
   });
 
-  it('marks members the LMS no longer lists, or lists as inactive, as having left; their award stays; a relaunch brings them back', async () => {
+  it('marks members the LMS no longer lists (gone, or suspended) as having left; their award stays; a relaunch brings them back', async () => {
     sim.members = sim.members.filter((m) => m.user_id !== USERS.learner.sub);
+    // A suspended enrolment: Moodle leaves it out of NRPS (it never says "Inactive").
     sim.members.find((m) => m.user_id === 'u-gen-3')!.status = 'Inactive';
     const page = await sync();
-    expect(text(page.body)).toContain('26 people in the course; 0 added, 0 updated, 2 marked as having left.');
+    expect(text(page.body)).toContain('25 people in the course; 0 added, 0 updated, 2 marked as having left.');
     const [lena] = await q('SELECT status FROM course_members WHERE course_id = $1 AND user_id = $2', [teacher.courseId, learner.userId]);
     expect(lena.status).toBe('inactive');
     expect(await q('SELECT id FROM awards WHERE id = $1', [awardId])).toHaveLength(1);

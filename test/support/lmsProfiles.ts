@@ -44,6 +44,31 @@ export interface LmsProfile {
   freshLaunch: 'moodle-launch-php' | 'canvas-full-window' | 'none';
   /** The LMS side of LTI Dynamic Registration (its rules are in platformSimulator.ts, "Dynamic registration"). */
   dynamicRegistration: DynamicRegistrationRules;
+
+  // --- Grade passback (AGS) and the roster (NRPS) -------------------------------------------
+  /** Whose URLs, JSON and error answers the AGS endpoints imitate. */
+  agsDialect: 'moodle' | 'canvas' | 'generic';
+  /**
+   * How a score's timestamp is checked against the score held for that learner and column:
+   * - 'moodle-seconds': 409 with body `[]` unless strictly later, in whole seconds, than the
+   *   grade's timemodified, which Moodle sets to the second it processed the score;
+   * - 'canvas-updated-at': 400 when earlier than the result's updated_at (the last accepted
+   *   score's own timestamp, to the millisecond); an equal one is accepted;
+   * - 'lenient': an older score is acknowledged and ignored (today's generic platform).
+   */
+  agsScoreTimestamps: 'moodle-seconds' | 'canvas-updated-at' | 'lenient';
+  /** Scores only for enrolled students: one for a teacher (or anyone else) is refused. */
+  agsStudentsOnly: boolean;
+  /** Score and line-item bodies are checked as the LMS checks them (required fields, numbers). */
+  agsValidatesBodies: boolean;
+  /** NRPS page size when the tool asks for none (undefined: the whole roster in one answer). */
+  nrpsDefaultPageSize: number | undefined;
+  /** The most members per NRPS page, whatever `limit` the tool asks for. */
+  nrpsMaxPageSize: number | undefined;
+  /** How NRPS next links page: Moodle's limit/from, Canvas's page/per_page, or page/limit. */
+  nrpsPaging: 'limit-from' | 'page-per_page' | 'page-limit';
+  /** NRPS lists active enrolments only: a suspended member is left out, never "Inactive". */
+  nrpsActiveOnly: boolean;
 }
 
 /** How an LMS runs LTI Dynamic Registration: its addresses, token, validation, answer and admin page. */
@@ -119,6 +144,33 @@ export const LMS_PROFILES: Record<LmsProfileName, LmsProfile> = {
       afterClose: 'tool-list',
       launchesNeedInstall: false,
     },
+    // moodle/moodle mod/lti/service/gradebookservices/classes/local/service/gradebookservices.php,
+    // item_for_json(): line items are …/lineitems/<id>/lineitem?type_id=<tool type>, with
+    // resourceId and tag ('' when unset) and resourceLinkId/ltiLinkId when bound to an activity.
+    agsDialect: 'moodle',
+    // …/gradebookservices/classes/local/resources/scores.php, get_json_for_post_request():
+    // `if ($grade->timemodified >= strtotime($score->timestamp))` throws 409 ("Refusing score with
+    // an earlier timestamp…"), and execute() answers with its initial body '[]'. timemodified is
+    // whole seconds: lib/grade/grade_item.php update_raw_grade() sets it to time() when the grade
+    // or feedback changes (coupled items); update_final_grade() to the score's strtotime() or
+    // time() (items the tool created).
+    agsScoreTimestamps: 'moodle-seconds',
+    // scores.php: `!gradebookservices::is_user_gradable_in_course($contextid, $score->userId)` →
+    // 400 "Incorrect score received"; is_user_gradable_in_course() wants an enrolment with one of
+    // $CFG->gradebookroles (student by default), so a teacher's score is refused.
+    agsStudentsOnly: true,
+    // scores.php: userId, timestamp (ISO 8601), gradingProgress, activityProgress required,
+    // scoreGiven/scoreMaximum numeric, else 400; lineitems.php get_json_for_post_request():
+    // 'No label or Score Maximum' (400), scoreMaximum numeric (400).
+    agsValidatesBodies: true,
+    // …/service/memberships/classes/local/service/memberships.php users_to_json(): pages only
+    // when the tool sends `limit`; the next page is Link: <…?limit=N&from=M>; rel="next".
+    nrpsDefaultPageSize: undefined,
+    nrpsMaxPageSize: undefined,
+    nrpsPaging: 'limit-from',
+    // memberships.php get_members_json(): get_enrolled_users(…, $onlyactive = true); every
+    // member it lists has status 'Active'.
+    nrpsActiveOnly: true,
   },
   canvas: {
     name: 'canvas',
@@ -179,6 +231,30 @@ export const LMS_PROFILES: Record<LmsProfileName, LmsProfile> = {
       // whose account binding is not "on" gets the OIDC error unauthorized_client.
       launchesNeedInstall: true,
     },
+    // instructure/canvas-lms app/controllers/lti/ims/line_items_controller.rb and its spec:
+    // {id: …/line_items/<id>, scoreMaximum, label, resourceId, tag, resourceLinkId}, nils left out;
+    // errors are {"errors":{"type","message"}} (concerns/lti_services.rb render_error).
+    agsDialect: 'canvas',
+    // app/controllers/lti/ims/scores_controller.rb verify_valid_timestamp: `result.updated_at >
+    // timestamp` → 400 "Provided timestamp of … before last updated timestamp of …";
+    // update_or_create_result stores updated_at: timestamp (doc/api/assignment_tools.md, errors).
+    agsScoreTimestamps: 'canvas-updated-at',
+    // concerns/gradebook_services.rb verify_user_in_context: `context.user_is_student?(user)` else
+    // 422 "User not found in course or is not a student".
+    agsStudentsOnly: true,
+    // scores_controller.rb: REQUIRED_PARAMS userId, activityProgress, gradingProgress, timestamp
+    // (400); scoreMaximum with scoreGiven, >= 0 (422); submitted_at of the submission extension
+    // valid and at most a minute ahead (400). app/models/lti/line_item.rb: score_maximum and label
+    // present, score_maximum numeric.
+    agsValidatesBodies: true,
+    // app/controllers/lti/ims/providers/memberships_provider.rb: MAX_PAGE_SIZE 50 is both the
+    // default and the cap of `limit`; Api.jsonapi_paginate writes Link …?page=N&per_page=M.
+    nrpsDefaultPageSize: 50,
+    nrpsMaxPageSize: 50,
+    nrpsPaging: 'page-per_page',
+    // providers/course_memberships_provider.rb base_users_scope: context.active_users;
+    // app/serializers/lti/ims/names_and_roles_serializer.rb: status is always 'Active'.
+    nrpsActiveOnly: true,
   },
   generic: {
     name: 'generic',
@@ -207,5 +283,14 @@ export const LMS_PROFILES: Record<LmsProfileName, LmsProfile> = {
       afterClose: 'done',
       launchesNeedInstall: false,
     },
+    // The LTI AGS 2.0 and NRPS 2.0 specifications' minimum, and no more.
+    agsDialect: 'generic',
+    agsScoreTimestamps: 'lenient',
+    agsStudentsOnly: false,
+    agsValidatesBodies: false,
+    nrpsDefaultPageSize: 10,
+    nrpsMaxPageSize: undefined,
+    nrpsPaging: 'page-limit',
+    nrpsActiveOnly: false,
   },
 };

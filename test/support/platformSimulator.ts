@@ -20,6 +20,11 @@ export interface SimUser {
 
 const LIS = 'http://purl.imsglobal.org/vocab/lis/v2/';
 export const CANVAS_SCHOOL_ORIGIN = 'https://school.instructure.example';
+/** The tool type id a Moodle puts in its service URLs (…?type_id=1). */
+const MOODLE_TYPE_ID = '1';
+const CANVAS_SUBMISSION = 'https://canvas.instructure.com/lti/submission';
+/** An ISO 8601 date-time, as Moodle's validate_iso8601_date() and Canvas's Time.zone.iso8601 want it. */
+const ISO_8601 = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/;
 export const USERS: Record<string, SimUser> = {
   instructor: { sub: 'u-teacher-1', name: 'Ada Teacher', given_name: 'Ada', family_name: 'Teacher', email: 'ada@uni.example', roles: [`${LIS}membership#Instructor`, `${LIS}institution/person#Faculty`] },
   ta: { sub: 'u-ta-1', name: 'Tom Assistant', given_name: 'Tom', family_name: 'Assistant', email: 'tom@uni.example', roles: [`${LIS}membership/Instructor#TeachingAssistant`] },
@@ -74,7 +79,12 @@ export class PlatformSimulator {
   publicJwk!: JWK;
   readonly kid = 'sim-key-' + randomUUID().slice(0, 8);
   issuer = '';
-  nrpsPageSize = 10;
+  /**
+   * Knob: the NRPS page size when the tool asks for none, instead of the profile's own
+   * (nrpsDefaultPageSize; Moodle's is none: the whole roster at once). Tests set it to read a
+   * small roster over several pages.
+   */
+  nrpsPageSize: number | undefined;
   /** Fault: every Nth NRPS request answers 429, with Retry-After when retryAfterSeconds > 0. */
   nrpsRateLimit?: { every: number; retryAfterSeconds: number };
   /** Fault: NRPS pages from this page number on answer 500 (1: the whole roster fails). */
@@ -97,6 +107,22 @@ export class PlatformSimulator {
   agsPeakInFlight = 0;
   /** Line items whose scores are refused with 400 and this message, as an LMS refuses a bad score. */
   readonly rejectScores = new Map<string, string>();
+  /** Every score POST the LMS answered, in the order it answered, with its HTTP status. */
+  readonly scoreLog: { lineItem: string; userId: string; timestamp: string; status: number; score: Record<string, unknown> }[] = [];
+  /**
+   * Fault (Moodle): a grade for these users is saved in the LMS (by another writer, or with the
+   * LMS's clock a second ahead) in the very second the tool's next score arrives, so that score
+   * is not later than the grade's timemodified and Moodle answers 409.
+   */
+  readonly gradeSavedInLmsAtNextScore = new Set<string>();
+  /** Line items the LMS made for a placed activity (deep linking): Moodle's "coupled" grade items. */
+  private readonly coupledLineItems = new Set<string>();
+  /** Moodle's grade_grades row per line item and user: final grade, feedback, timemodified (s). */
+  private readonly moodleGrades = new Map<string, { grade: number | null; feedback: string | null; timemodified: number | null }>();
+  /** Canvas's Lti::Result updated_at per line item and user: the accepted score's own timestamp (ms). */
+  private readonly canvasResults = new Map<string, number>();
+  /** Score POSTs held back by holdScores(), to be answered in an order the test chooses. */
+  private heldScores?: { arrived: { go: () => void; done: Promise<void> }[] };
   /** The course roster NRPS serves: the named users and a class of generated learners. */
   members = [
     ...Object.values(USERS).map((u) => ({ user_id: u.sub, name: u.name, given_name: u.given_name, family_name: u.family_name, email: u.email, roles: u.roles, status: 'Active' })),
@@ -129,6 +155,7 @@ export class PlatformSimulator {
   constructor(profileName: LmsProfileName = 'generic') {
     this.profile = LMS_PROFILES[profileName];
     if (!this.profile) throw new Error(`unknown LMS profile "${profileName}": one of ${Object.keys(LMS_PROFILES).join(', ')}`);
+    this.nrpsPageSize = this.profile.nrpsDefaultPageSize;
   }
 
   /** microcred's name for the LMS family: moodle, canvas or other. */
@@ -315,7 +342,7 @@ export class PlatformSimulator {
         : { guid: '127.0.0.1', name: `${this.profile.name} test`, product_family_code: this.profile.productFamilyCode, version: this.profile.platformVersion, url: this.issuer },
       'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint': {
         scope: ['https://purl.imsglobal.org/spec/lti-ags/scope/lineitem', 'https://purl.imsglobal.org/spec/lti-ags/scope/score'],
-        lineitems: `${this.issuer}/ags/${this.context.id}/lineitems`,
+        lineitems: this.lineItemsUrl,
       },
       'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
         context_memberships_url: `${this.issuer}/nrps/${this.context.id}/memberships`,
@@ -613,7 +640,8 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
         const link: PlacedLink = { id: `rl-dl-${this.placedLinks.size + 1}`, title: String(item.title ?? 'Tool link'), custom: (item.custom ?? {}) as Record<string, string> };
         const li = item.lineItem as { label?: string; scoreMaximum?: number; resourceId?: string; tag?: string } | undefined;
         if (li) {
-          link.lineItemId = `${this.issuer}/ags/${this.context.id}/lineitems/${this.lineItems.size + 1}`;
+          link.lineItemId = this.lineItemUrl(this.lineItems.size + 1);
+          this.coupledLineItems.add(link.lineItemId);
           this.lineItems.set(link.lineItemId, { id: link.lineItemId, label: li.label ?? link.title, scoreMaximum: li.scoreMaximum, resourceId: li.resourceId, tag: li.tag, resourceLinkId: link.id });
         }
         this.placedLinks.set(link.id, link);
@@ -622,75 +650,8 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
       return res.end(`<!doctype html><title>Added</title><p>Added ${items.length} item(s) to the course.</p>`);
     }
 
-    if (url.pathname.startsWith('/nrps/')) {
-      if (!String(req.headers.authorization ?? '').startsWith('Bearer sim-')) return this.json(res, 401, { error: 'no access token' });
-      this.nrpsRequests++;
-      if (this.nrpsRateLimit && this.nrpsRequests % this.nrpsRateLimit.every === 0) {
-        const wait: Record<string, string> = this.nrpsRateLimit.retryAfterSeconds > 0 ? { 'retry-after': String(this.nrpsRateLimit.retryAfterSeconds) } : {};
-        return this.json(res, 429, { error: 'rate_limited', error_description: 'Too many requests' }, wait);
-      }
-      // Paged like Moodle and Canvas: `limit` per page, Link rel="next" until the end.
-      const limit = Number(url.searchParams.get('limit') ?? this.nrpsPageSize);
-      const page = Number(url.searchParams.get('page') ?? 1);
-      if (this.nrpsFailFromPage !== undefined && page >= this.nrpsFailFromPage) return this.json(res, 500, { error: 'server_error', error_description: 'The roster service is unavailable' });
-      const slice = this.members.slice((page - 1) * limit, page * limit);
-      const headers: Record<string, string> = { 'content-type': 'application/vnd.ims.lti-nrps.v2.membershipcontainer+json' };
-      if (page * limit < this.members.length) {
-        const next = new URL(url.toString());
-        next.searchParams.set('page', String(page + 1));
-        next.searchParams.set('limit', String(limit));
-        headers.link = `<${next.toString()}>; rel="next"`;
-      }
-      res.writeHead(200, headers);
-      return res.end(JSON.stringify({ id: url.toString(), context: this.context, members: slice }));
-    }
-
-    if (url.pathname.startsWith('/ags/')) {
-      this.agsInFlight++;
-      this.agsPeakInFlight = Math.max(this.agsPeakInFlight, this.agsInFlight);
-      res.once('close', () => this.agsInFlight--);
-      if (this.agsFaults.latencyMs) await new Promise((r) => setTimeout(r, this.agsFaults.latencyMs));
-      if (this.agsFaults.down || this.nextFlakyRequestFails()) {
-        this.agsFailures++;
-        if (!this.agsFaults.down && this.agsFailures % 3 === 0) {
-          res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' });
-          return res.end(JSON.stringify({ error: 'rate limited' }));
-        }
-        return this.json(res, this.agsFaults.down ? 503 : 500, { error: 'server_error', error_description: 'injected fault' });
-      }
-      if (!String(req.headers.authorization ?? '').startsWith('Bearer sim-')) return this.json(res, 401, { error: 'no access token' });
-      const parts = url.pathname.split('/'); // ['', 'ags', context, 'lineitems', id?, 'scores'?]
-      const collection = `${this.issuer}/ags/${parts[2]}/lineitems`;
-      if (parts.length === 4 && req.method === 'GET') {
-        const tag = url.searchParams.get('tag');
-        const resourceId = url.searchParams.get('resource_id');
-        const items = [...this.lineItems.values()].filter((li) => (!tag || li.tag === tag) && (!resourceId || li.resourceId === resourceId));
-        res.writeHead(200, { 'content-type': 'application/vnd.ims.lis.v2.lineitemcontainer+json' });
-        return res.end(JSON.stringify(items));
-      }
-      if (parts.length === 4 && req.method === 'POST') {
-        const id = `${collection}/${this.lineItems.size + 1}`;
-        const item = { ...(body as Record<string, unknown>), id };
-        this.lineItems.set(id, item);
-        res.writeHead(201, { 'content-type': 'application/vnd.ims.lis.v2.lineitem+json' });
-        return res.end(JSON.stringify(item));
-      }
-      const itemId = `${collection}/${parts[4]}`;
-      if (!this.lineItems.has(itemId)) return this.json(res, 404, { error: 'no such line item' });
-      if (parts[5] === 'scores' && req.method === 'POST') {
-        const refusal = this.rejectScores.get(itemId);
-        if (refusal) return this.json(res, 400, { error: 'invalid_score', error_description: refusal });
-        const score = body as { userId: string; timestamp: string };
-        // Like real platforms: an older timestamp than the one held does not replace it.
-        const held = this.scores.get(`${itemId}|${score.userId}`);
-        if (!held || held.timestamp <= score.timestamp) this.scores.set(`${itemId}|${score.userId}`, score);
-        res.writeHead(200);
-        return res.end();
-      }
-      if (parts.length === 5 && req.method === 'GET') return this.json(res, 200, this.lineItems.get(itemId));
-      return this.json(res, 405, { error: 'method not allowed' });
-    }
-
+    if (url.pathname.startsWith('/nrps/')) return this.handleNrps(req, res, url);
+    if (url.pathname.startsWith('/ags/')) return this.handleAgs(req, res, url, body);
     res.writeHead(404);
     res.end('not found');
   }
@@ -1020,6 +981,360 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
     // The spec's minimum (LTI DR 1.0 §3.5.2): the fields a registration cannot do without.
     for (const k of ['redirect_uris', 'initiate_login_uri', 'jwks_uri', TOOL_CONFIG]) if (!reg[k]) return { status: 400, json: { error: 'invalid_client_metadata', error_description: `missing ${k}` } };
     return undefined;
+  }
+
+  // --- AGS and NRPS, answered as the profile's LMS answers them (lmsProfiles.ts: ags*, nrps*) ---
+
+  /** The course's line-items collection, as the launch claim names it (Moodle adds its tool type). */
+  get lineItemsUrl(): string {
+    const base = `${this.issuer}/ags/${this.context.id}/lineitems`;
+    return this.profile.agsDialect === 'moodle' ? `${base}?type_id=${MOODLE_TYPE_ID}` : base;
+  }
+
+  /** The URL (its id) of line item `n`: Moodle's …/lineitems/<n>/lineitem?type_id=…, else …/lineitems/<n>. */
+  lineItemUrl(n: number | string): string {
+    const base = `${this.issuer}/ags/${this.context.id}/lineitems/${n}`;
+    return this.profile.agsDialect === 'moodle' ? `${base}/lineitem?type_id=${MOODLE_TYPE_ID}` : base;
+  }
+
+  /**
+   * Holds every score POST until released, as a network may deliver two requests in either
+   * order. `release('newest-first')` answers them last-arrived first, one after the other.
+   */
+  holdScores() {
+    const held = (this.heldScores = { arrived: [] as { go: () => void; done: Promise<void> }[] });
+    return {
+      count: () => held.arrived.length,
+      release: async (order: 'newest-first' | 'oldest-first' = 'oldest-first') => {
+        if (this.heldScores === held) this.heldScores = undefined;
+        const queue = order === 'newest-first' ? [...held.arrived].reverse() : [...held.arrived];
+        for (const r of queue) {
+          r.go();
+          await r.done;
+        }
+      },
+    };
+  }
+
+  /** Whether the LMS grades this user: an enrolled student (Canvas: an active enrolment). */
+  private isStudent(userId: string): boolean {
+    const m = this.members.find((x) => x.user_id === userId);
+    if (!m || !m.roles.some((r) => r.endsWith('/membership#Learner'))) return false;
+    // Moodle's is_enrolled(…, $onlyactive = false) counts a suspended enrolment too.
+    return this.profile.agsDialect !== 'canvas' || m.status === 'Active';
+  }
+
+  /**
+   * Moodle's error answers (mod/lti/classes/local/ltiservice/response.php send()): the reason
+   * goes in the status line; a body already set (scores.php's '[]') is sent as it is, else a
+   * JSON {status, reason, request}.
+   */
+  private moodleError(res: ServerResponse, req: IncomingMessage, status: number, reason: string, body?: string) {
+    if (body !== undefined) {
+      res.writeHead(status, reason);
+      return res.end(body);
+    }
+    res.writeHead(status, reason, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ status, reason, request: { method: req.method, url: req.url } }));
+  }
+
+  /** Canvas's error answers (app/controllers/lti/ims/concerns/lti_services.rb render_error). */
+  private canvasError(res: ServerResponse, status: number, message: string) {
+    const type = ({ 400: 'bad_request', 404: 'not_found', 412: 'precondition_failed', 422: 'unprocessable_entity' } as Record<number, string>)[status] ?? String(status);
+    this.json(res, status, { errors: { type, message } });
+  }
+
+  /** A line item as the LMS shows it (its stored record stays as it was made). */
+  private lineItemJson(li: Record<string, unknown> & { id: string }): Record<string, unknown> {
+    const text = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : String(v));
+    switch (this.profile.agsDialect) {
+      case 'moodle': {
+        // gradebookservices.php item_for_json(): resourceId and tag are '' when unset.
+        const out: Record<string, unknown> = { id: li.id, label: li.label, scoreMaximum: Number(li.scoreMaximum), resourceId: text(li.resourceId) ?? '', tag: text(li.tag) ?? '' };
+        if (text(li.resourceLinkId)) Object.assign(out, { resourceLinkId: text(li.resourceLinkId), ltiLinkId: text(li.resourceLinkId) });
+        return out;
+      }
+      case 'canvas': {
+        // LineItemsSerializer: nils left out (line_items_controller_spec "properly formats the response").
+        const out: Record<string, unknown> = { id: li.id, scoreMaximum: Number(li.scoreMaximum), label: li.label, resourceId: text(li.resourceId), tag: text(li.tag), resourceLinkId: text(li.resourceLinkId) };
+        for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+        return out;
+      }
+      default:
+        return li;
+    }
+  }
+
+  private async handleNrps(req: IncomingMessage, res: ServerResponse, url: URL) {
+    if (!String(req.headers.authorization ?? '').startsWith('Bearer sim-')) return this.json(res, 401, { error: 'no access token' });
+    this.nrpsRequests++;
+    if (this.nrpsRateLimit && this.nrpsRequests % this.nrpsRateLimit.every === 0) {
+      const wait: Record<string, string> = this.nrpsRateLimit.retryAfterSeconds > 0 ? { 'retry-after': String(this.nrpsRateLimit.retryAfterSeconds) } : {};
+      return this.json(res, 429, { error: 'rate_limited', error_description: 'Too many requests' }, wait);
+    }
+    const p = this.profile;
+    const asked = Number(url.searchParams.get('limit') ?? url.searchParams.get('per_page'));
+    let size = asked > 0 ? Math.floor(asked) : this.nrpsPageSize;
+    if (size !== undefined && p.nrpsMaxPageSize !== undefined) size = Math.min(size, p.nrpsMaxPageSize);
+    const listed = p.nrpsActiveOnly ? this.members.filter((m) => m.status === 'Active') : this.members;
+    const offset = size === undefined ? 0 : p.nrpsPaging === 'limit-from' ? Math.max(0, Number(url.searchParams.get('from') ?? 0)) : (Math.max(1, Number(url.searchParams.get('page') ?? 1)) - 1) * size;
+    const page = size === undefined ? 1 : Math.floor(offset / size) + 1;
+    if (this.nrpsFailFromPage !== undefined && page >= this.nrpsFailFromPage) return this.json(res, 500, { error: 'server_error', error_description: 'The roster service is unavailable' });
+    const slice = size === undefined ? listed : listed.slice(offset, offset + size);
+    const endpoint = `${url.origin}${url.pathname}`;
+    const headers: Record<string, string> = { 'content-type': 'application/vnd.ims.lti-nrps.v2.membershipcontainer+json' };
+    if (size !== undefined && offset + size < listed.length) {
+      if (p.nrpsPaging === 'limit-from') {
+        // memberships.php users_to_json(): "{endpoint}?limit={limit}&from={next}" (other parameters dropped).
+        headers.link = `<${endpoint}?limit=${size}&from=${offset + size}>; rel="next"`;
+      } else if (p.nrpsPaging === 'page-per_page') {
+        // Api.jsonapi_paginate: current, next, first and last, paged by page and per_page.
+        const at = (n: number) => {
+          const u = new URL(url.toString());
+          u.searchParams.delete('limit');
+          u.searchParams.set('page', String(n));
+          u.searchParams.set('per_page', String(size));
+          return u.toString();
+        };
+        headers.link = [`<${at(page)}>; rel="current"`, `<${at(page + 1)}>; rel="next"`, `<${at(1)}>; rel="first"`, `<${at(Math.ceil(listed.length / size))}>; rel="last"`].join(',');
+      } else {
+        const next = new URL(url.toString());
+        next.searchParams.set('page', String(page + 1));
+        next.searchParams.set('limit', String(size));
+        headers.link = `<${next.toString()}>; rel="next"`;
+      }
+    }
+    const members = slice.map((m): Record<string, unknown> => {
+      const pick = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+      const x = m as typeof m & { lis_person_sourcedid?: string; picture?: string };
+      if (p.agsDialect === 'moodle') {
+        // memberships.php users_to_json(): status 'Active', roles, user_id and lis_person_sourcedid
+        // (idnumber, '' when none) always; names and email when the tool may have them.
+        return pick({ status: 'Active', roles: x.roles, user_id: x.user_id, lis_person_sourcedid: x.lis_person_sourcedid ?? '', name: x.name, given_name: x.given_name, family_name: x.family_name, email: x.email });
+      }
+      if (p.agsDialect === 'canvas') {
+        // names_and_roles_serializer.rb member(): status always 'Active'; nils left out.
+        return pick({ status: 'Active', name: x.name, picture: x.picture, given_name: x.given_name, family_name: x.family_name, email: x.email, lis_person_sourcedid: x.lis_person_sourcedid, user_id: x.user_id, lti11_legacy_user_id: `legacy-${x.user_id}`, roles: x.roles });
+      }
+      return x;
+    });
+    res.writeHead(200, headers);
+    // Moodle's container id is the endpoint (resource->get_endpoint()); Canvas's the request URL.
+    return res.end(JSON.stringify({ id: p.agsDialect === 'moodle' ? endpoint : url.toString(), context: { id: this.context.id, label: this.context.label, title: this.context.title }, members }));
+  }
+
+  private async handleAgs(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) {
+    this.agsInFlight++;
+    this.agsPeakInFlight = Math.max(this.agsPeakInFlight, this.agsInFlight);
+    res.once('close', () => this.agsInFlight--);
+    if (this.agsFaults.latencyMs) await new Promise((r) => setTimeout(r, this.agsFaults.latencyMs));
+    if (this.agsFaults.down || this.nextFlakyRequestFails()) {
+      this.agsFailures++;
+      if (!this.agsFaults.down && this.agsFailures % 3 === 0) {
+        res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ error: 'rate limited' }));
+      }
+      return this.json(res, this.agsFaults.down ? 503 : 500, { error: 'server_error', error_description: 'injected fault' });
+    }
+    if (!String(req.headers.authorization ?? '').startsWith('Bearer sim-')) return this.json(res, 401, { error: 'no access token' });
+    const dialect = this.profile.agsDialect;
+    // /ags/<context>/lineitems[/<id>[/lineitem][/scores]]
+    const route = /^\/ags\/([^/]+)\/lineitems(?:\/([^/]+)(\/lineitem)?(?:\/(scores))?)?\/?$/.exec(url.pathname);
+    if (!route) return this.json(res, 404, { error: 'not found' });
+    const [, , itemPart, , sub] = route;
+    // Moodle: an LTI 1.3 service URL carries the tool type; without it the request is taken for
+    // LTI 2 and refused (lineitems.php: check_tool → 401; scores.php: check_tool_proxy → 403).
+    if (dialect === 'moodle' && !url.searchParams.get('type_id')) return this.moodleError(res, req, itemPart ? 403 : 401, itemPart ? 'Forbidden' : 'Unauthorized');
+
+    if (!itemPart) {
+      if (req.method === 'GET') return this.listLineItems(res, url);
+      if (req.method === 'POST') return this.createLineItem(req, res, body as Record<string, unknown>);
+      return this.json(res, 405, { error: 'method not allowed' });
+    }
+    const itemPath = url.pathname.replace(/\/scores\/?$/, '');
+    const item = [...this.lineItems.values()].find((li) => new URL(li.id).pathname === itemPath);
+    if (!item) {
+      if (dialect === 'moodle') return this.moodleError(res, req, 404, `Not Found: Grade item ${itemPart} doesn't exist.`);
+      if (dialect === 'canvas') return this.canvasError(res, 404, 'The specified resource does not exist.');
+      return this.json(res, 404, { error: 'no such line item' });
+    }
+    if (sub === 'scores' && req.method === 'POST') return this.receiveScore(req, res, item.id, body as Record<string, unknown>);
+    if (!sub && req.method === 'GET') return this.json(res, 200, this.lineItemJson(item));
+    return this.json(res, 405, { error: 'method not allowed' });
+  }
+
+  private listLineItems(res: ServerResponse, url: URL) {
+    const dialect = this.profile.agsDialect;
+    const q = (k: string) => url.searchParams.get(k) ?? undefined;
+    const tag = q('tag');
+    const resourceId = q('resource_id');
+    // Moodle also takes the LTI 1.3 draft's lti_link_id (lineitems.php execute()).
+    const linkId = dialect === 'generic' ? undefined : (q('resource_link_id') ?? (dialect === 'moodle' ? q('lti_link_id') : undefined));
+    let items = [...this.lineItems.values()].filter((li) => (!tag || li.tag === tag) && (!resourceId || li.resourceId === resourceId) && (!linkId || li.resourceLinkId === linkId));
+    const headers: Record<string, string> = { 'content-type': 'application/vnd.ims.lis.v2.lineitemcontainer+json' };
+    const limit = Number(q('limit'));
+    if (dialect === 'moodle' && limit > 0) {
+      // lineitems.php get_json_for_get_request(): paged only with `limit`, from `from`; its Link
+      // header really quotes rel with “curly” quotes.
+      const from = Math.max(0, Number(q('from') ?? 0));
+      const total = items.length;
+      items = items.slice(from, from + limit);
+      if (from + limit <= total - 1) {
+        const next = new URL(url.toString());
+        next.searchParams.set('from', String(from + limit));
+        headers.link = `<${next.toString()}>; rel=“next”`;
+      }
+    } else if (dialect === 'canvas') {
+      // Api.paginate: 10 per page unless `limit` says otherwise (at most 50).
+      const perPage = Math.min(limit > 0 ? limit : 10, 50);
+      const page = Math.max(1, Number(q('page') ?? 1));
+      const total = items.length;
+      items = items.slice((page - 1) * perPage, page * perPage);
+      if (page * perPage < total) {
+        const next = new URL(url.toString());
+        next.searchParams.delete('limit');
+        next.searchParams.set('page', String(page + 1));
+        next.searchParams.set('per_page', String(perPage));
+        headers.link = `<${next.toString()}>; rel="next"`;
+      }
+    }
+    res.writeHead(200, headers);
+    return res.end(JSON.stringify(items.map((li) => this.lineItemJson(li))));
+  }
+
+  private createLineItem(req: IncomingMessage, res: ServerResponse, posted: Record<string, unknown>) {
+    const dialect = this.profile.agsDialect;
+    const b = posted && typeof posted === 'object' ? posted : {};
+    const numeric = (v: unknown) => v !== undefined && v !== null && v !== '' && Number.isFinite(Number(v));
+    const linkId = b.resourceLinkId === undefined || b.resourceLinkId === null ? undefined : String(b.resourceLinkId);
+    if (this.profile.agsValidatesBodies) {
+      if (dialect === 'moodle') {
+        if (b.label === undefined || b.label === null || b.scoreMaximum === undefined || b.scoreMaximum === null) return this.moodleError(res, req, 400, 'No label or Score Maximum');
+        if (!numeric(b.scoreMaximum)) return this.moodleError(res, req, 400, 'Bad Request');
+        // lineitems.php: a resourceLinkId must be an activity of this tool in the course (check_lti_1x_id → 403).
+        if (linkId && !this.placedLinks.has(linkId)) return this.moodleError(res, req, 403, 'Forbidden');
+      } else if (dialect === 'canvas') {
+        // Lti::LineItem validates score_maximum and label presence and score_maximum numericality.
+        if (b.label === undefined || b.label === null || String(b.label).trim() === '') return this.canvasError(res, 422, "Label can't be blank");
+        if (!numeric(b.scoreMaximum)) return this.canvasError(res, 422, 'Score maximum is not a number');
+        // line_items_controller.rb verify_valid_resource_link: an unknown resourceLinkId → 404.
+        if (linkId && !this.placedLinks.has(linkId)) return this.canvasError(res, 404, 'The specified resource does not exist.');
+      }
+    }
+    const id = this.lineItemUrl(this.lineItems.size + 1);
+    const item = { ...b, id };
+    this.lineItems.set(id, item);
+    res.writeHead(201, { 'content-type': 'application/vnd.ims.lis.v2.lineitem+json' });
+    // Moodle answers with the posted JSON and its id (lineitems.php); Canvas with its serializer.
+    return res.end(JSON.stringify(dialect === 'canvas' ? this.lineItemJson(item) : item));
+  }
+
+  private async receiveScore(req: IncomingMessage, res: ServerResponse, itemId: string, posted: Record<string, unknown>) {
+    const hold = this.heldScores;
+    let done: () => void = () => undefined;
+    if (hold) {
+      let go!: () => void;
+      const released = new Promise<void>((r) => (go = r));
+      hold.arrived.push({ go, done: new Promise<void>((r) => (done = r)) });
+      await released;
+    }
+    try {
+      const score = posted && typeof posted === 'object' ? posted : {};
+      const answer = (status: number) => this.scoreLog.push({ lineItem: itemId, userId: String(score.userId), timestamp: String(score.timestamp), status, score });
+      const refusal = this.rejectScores.get(itemId);
+      if (refusal) {
+        answer(400);
+        return this.json(res, 400, { error: 'invalid_score', error_description: refusal });
+      }
+      const key = `${itemId}|${String(score.userId)}`;
+      const accept = (status = 200) => {
+        answer(status);
+        this.scores.set(key, score as { userId: string; timestamp: string });
+      };
+      switch (this.profile.agsDialect) {
+        case 'moodle':
+          return this.moodleScore(req, res, itemId, key, score, accept, answer);
+        case 'canvas':
+          return this.canvasScore(res, itemId, key, score, accept, answer);
+        default: {
+          // Like the spec asks: an older timestamp than the one held does not replace it.
+          const held = this.scores.get(key);
+          if (!held || held.timestamp <= String(score.timestamp)) accept();
+          else answer(200);
+          res.writeHead(200);
+          return res.end();
+        }
+      }
+    } finally {
+      done();
+    }
+  }
+
+  /** mod/lti/service/gradebookservices/classes/local/resources/scores.php, in Moodle 4.5. */
+  private moodleScore(req: IncomingMessage, res: ServerResponse, itemId: string, key: string, s: Record<string, unknown>, accept: () => void, answer: (status: number) => void) {
+    const numeric = (v: unknown) => v === undefined || v === null || (typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)));
+    const stamp = typeof s.timestamp === 'string' && ISO_8601.test(s.timestamp) ? Date.parse(s.timestamp) : NaN;
+    const refuse = (status: number, reason: string) => {
+      answer(status);
+      return this.moodleError(res, req, status, reason, '[]');
+    };
+    if (s.userId === undefined || !s.gradingProgress || !s.activityProgress || Number.isNaN(stamp) || !numeric(s.scoreGiven) || !numeric(s.scoreMaximum) || (this.profile.agsStudentsOnly && !this.isStudent(String(s.userId)))) {
+      return refuse(400, 'Incorrect score received');
+    }
+    const seconds = Math.floor(stamp / 1000); // PHP strtotime(): whole seconds
+    if (this.gradeSavedInLmsAtNextScore.delete(String(s.userId))) {
+      const held = this.moodleGrades.get(key) ?? { grade: null, feedback: null };
+      this.moodleGrades.set(key, { ...held, timemodified: seconds });
+    }
+    const held = this.moodleGrades.get(key);
+    if (held?.timemodified && held.timemodified >= seconds) return refuse(409, `Refusing score with an earlier timestamp for item ${itemId} and user ${String(s.userId)}`);
+    // A score not FullyGraded has its scoreGiven dropped; comment is the feedback.
+    const grade = s.gradingProgress === 'FullyGraded' && s.scoreGiven !== undefined && s.scoreGiven !== null ? Number(s.scoreGiven) : null;
+    const feedback = s.comment ? String(s.comment) : null;
+    const now = Math.floor(Date.now() / 1000);
+    const changed = !held || held.grade !== grade || held.feedback !== feedback;
+    let timemodified = held?.timemodified ?? null;
+    if (this.coupledLineItems.has(itemId)) {
+      // grade_item::update_raw_grade(): no grade and no feedback → null; a change → time().
+      if (grade === null && feedback === null) timemodified = null;
+      else if (changed) timemodified = now;
+    } else if (changed) {
+      // grade_item::update_final_grade(…, $timemodified): the score's time when it has a grade, else time().
+      timemodified = grade !== null ? seconds : now;
+    }
+    this.moodleGrades.set(key, { grade, feedback, timemodified });
+    accept();
+    res.writeHead(200, { 'content-type': 'application/vnd.ims.lis.v1.score+json; charset=utf-8' });
+    return res.end();
+  }
+
+  /** app/controllers/lti/ims/scores_controller.rb, before_actions in their order. */
+  private canvasScore(res: ServerResponse, itemId: string, key: string, s: Record<string, unknown>, accept: () => void, answer: (status: number) => void) {
+    const refuse = (status: number, message: string) => {
+      answer(status);
+      return this.canvasError(res, status, message);
+    };
+    if (this.profile.agsStudentsOnly && !this.isStudent(String(s.userId))) return refuse(422, 'User not found in course or is not a student');
+    for (const param of ['userId', 'activityProgress', 'gradingProgress', 'timestamp']) {
+      if (s[param] === undefined || s[param] === null || s[param] === '') return refuse(400, `param is missing or the value is empty: ${param}`);
+    }
+    const stamp = typeof s.timestamp === 'string' && ISO_8601.test(s.timestamp) ? Date.parse(s.timestamp) : NaN;
+    if (Number.isNaN(stamp)) return refuse(400, `Provided timestamp of ${String(s.timestamp)} not a valid timestamp`);
+    const updatedAt = this.canvasResults.get(key);
+    if (updatedAt !== undefined && updatedAt > stamp) return refuse(400, `Provided timestamp of ${String(s.timestamp)} before last updated timestamp of ${new Date(updatedAt).toISOString()}`);
+    const scored = ['FullyGraded', 'PendingManual'].includes(String(s.gradingProgress)) && s.scoreGiven !== undefined && s.scoreGiven !== null;
+    if (scored && (s.scoreMaximum === undefined || s.scoreMaximum === null)) return refuse(422, 'ScoreMaximum not supplied when ScoreGiven present.');
+    if (scored && !(Number(s.scoreMaximum) >= 0)) return refuse(422, 'ScoreMaximum must be greater than or equal to 0');
+    const submittedAt = (s[CANVAS_SUBMISSION] as { submitted_at?: unknown } | undefined)?.submitted_at;
+    if (submittedAt !== undefined && submittedAt !== null && submittedAt !== '') {
+      const at = typeof submittedAt === 'string' && ISO_8601.test(submittedAt) ? Date.parse(submittedAt) : NaN;
+      if (Number.isNaN(at)) return refuse(400, `Provided submitted_at timestamp of ${String(submittedAt)} not a valid timestamp`);
+      // Setting ags_submitted_at_future_buffer: one minute.
+      if (at > Date.now() + 60_000) return refuse(400, `Provided submitted_at timestamp of ${String(submittedAt)} in the future`);
+    }
+    this.canvasResults.set(key, stamp);
+    accept();
+    return this.json(res, 200, { resultUrl: `${itemId}/results/${this.canvasResults.size}` });
   }
 }
 
