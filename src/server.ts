@@ -146,9 +146,12 @@ async function main() {
   }
   const log = createLogger(config.logLevel);
   const t0 = performance.now();
-  const running = await startServer(config).catch((err: Error) => {
-    log.fatal({ err }, `microcred could not start: ${err.message}`);
-    process.exit(1);
+  const running = await startServer(config).catch((err: unknown) => {
+    const message = err instanceof Error ? err.message : `an unexpected ${String(err)} was thrown`;
+    log.fatal({ err }, `microcred could not start: ${message}`);
+    // Printed plainly as well: the log may be silent or JSON, and this is what to act on.
+    console.error(`\nmicrocred could not start: ${message}\n`);
+    process.exit(err instanceof ConfigError ? 78 : 1);
   });
   const token = await running.accounts.issueSetupToken();
   log.info({ url: config.publicUrl, readyMs: Math.round(performance.now() - t0), database: config.databaseUrl ? 'DATABASE_URL' : 'embedded' }, 'microcred is ready');

@@ -2,12 +2,30 @@
 // starts under DATA_DIR; the console prints the set-up link; SIGTERM stops everything.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { type EmbeddedToolProcess, startEmbeddedTool } from './support/childTool';
 import { freePort } from './support/tool';
 
 const root = path.resolve(__dirname, '..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+
+/** A fresh DATA_DIR the `postgres` user (which runs the embedded server when we are root) can reach. */
+function freshDataDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'microcred-start-'));
+  fs.chmodSync(dir, 0o755);
+  return dir;
+}
+
+const running = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return fs.existsSync(`/proc/${pid}`) ? !/^\S+ \(.*\) [ZX]/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')) : true;
+  } catch {
+    return false;
+  }
+};
 
 function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let out = '';
@@ -55,4 +73,55 @@ describe('starting microcred', () => {
     expect(await app.exited).toBe(78);
     expect(app.output()).toContain('PORT');
   }, 30_000);
+
+  it('starts again after kill -9 left its PostgreSQL running, and refuses a second process on the same DATA_DIR', async () => {
+    const dataDir = freshDataDir();
+    const ports = { port: await freePort(), pgPort: await freePort() };
+    const first = await startEmbeddedTool({ dataDir, ...ports });
+    let again: EmbeddedToolProcess | undefined;
+    const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+    const postmaster = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    try {
+      // A second process on the same data is refused, saying which one holds it; the first is unharmed.
+      const second = start({ PORT: String(await freePort()), DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(ports.pgPort), LOG_LEVEL: 'silent' });
+      expect(await second.exited).toBe(78);
+      expect(second.output()).toMatch(/Another microcred process \(PID \d+\) is already running on DATA_DIR/);
+      expect((await fetch(`${first.url}/healthz`)).ok).toBe(true);
+
+      // kill -9 of the server alone: its PostgreSQL is orphaned and keeps running.
+      await first.crash('node');
+      expect(running(postmaster)).toBe(true);
+      // The next start stops that leftover server, says so, and runs its own.
+      again = await startEmbeddedTool({ dataDir, ...ports, env: { LOG_LEVEL: 'info' } });
+      expect(running(postmaster)).toBe(false);
+      expect(again.output()).toContain('the PostgreSQL server of a previous run is still running');
+      expect(Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0])).not.toBe(postmaster);
+      expect(await (await fetch(`${again.url}/healthz`)).json()).toEqual({ status: 'ok', database: 'ok' });
+      // And SIGTERM still stops everything cleanly: PostgreSQL removes its lock file only then.
+      // (/healthz answers as soon as it listens; background jobs start after that.)
+      const started = again;
+      await waitFor(() => started.output().includes('microcred is ready'), 60_000, 'the second start to finish', started.output);
+      expect(await again.stop()).toBe(0);
+      expect(fs.existsSync(pidFile)).toBe(false);
+    } finally {
+      await first.stop();
+      await again?.stop();
+      if (running(postmaster)) process.kill(postmaster, 'SIGINT');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('says so when EMBEDDED_PG_PORT is taken by another program', async () => {
+    const pgPort = await freePort();
+    const other = net.createServer();
+    await new Promise<void>((resolve) => other.listen(pgPort, '127.0.0.1', resolve));
+    try {
+      const app = start({ PORT: String(await freePort()), DATA_DIR: freshDataDir(), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'silent' });
+      expect(await app.exited).toBe(78);
+      expect(app.output()).toContain(`EMBEDDED_PG_PORT: port ${pgPort} on 127.0.0.1 is already in use by another program`);
+      expect(app.output()).not.toContain('TypeError');
+    } finally {
+      other.close();
+    }
+  }, 60_000);
 });

@@ -1,9 +1,49 @@
 // A second microcred process on the same database, for tests that need a real process to
 // crash and restart (ltijs is one per process, so the test process cannot restart its own).
 // It runs `src/server.ts` with tsx, exactly as `npm start` runs the compiled server.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { freePort, type TestTool } from './tool';
+
+const root = path.resolve(__dirname, '..', '..');
+
+/**
+ * Spawns the server entry. `--import tsx` (not the tsx CLI, which would run the server in a
+ * grandchild): a signal must reach the server process itself, or a "crash" would leave it running.
+ */
+function spawnServer(env: NodeJS.ProcessEnv, opts: { detached?: boolean; output: 'inherit' | 'pipe' }): ChildProcess {
+  const stdio = opts.output === 'pipe' ? (['ignore', 'pipe', 'pipe'] as const) : (['ignore', 'ignore', 'inherit'] as const);
+  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'server.ts')], { cwd: root, env, stdio: [...stdio], detached: opts.detached });
+}
+
+/** Resolves when `url` answers /healthz; throws (with `output`) if the process exits first or after 60 s. */
+async function waitHealthy(child: ChildProcess, url: string, output: () => string = () => ''): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the child tool exited with ${child.exitCode}${output() ? `:\n${output()}` : ''}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the child tool did not become healthy within 60 s${output() ? `:\n${output()}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The process and every process under it (a postmaster's children included), by walking `ps`. */
+export function processTree(pid: number): number[] {
+  const parentOf = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number));
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) for (const [child, parent] of parentOf) if (parent === tree[i]) tree.push(child);
+  return tree;
+}
 
 export interface ChildTool {
   url: string;
@@ -14,12 +54,8 @@ export interface ChildTool {
 /** Starts a process sharing the test tool's database, data folder and keys; resolves when it is healthy. */
 export async function startChildTool(tool: TestTool, env: Record<string, string> = {}): Promise<ChildTool> {
   const port = await freePort();
-  const root = path.resolve(__dirname, '..', '..');
-  // `--import tsx` (not the tsx CLI, which would run the server in a grandchild): the signal
-  // must reach the server process itself, or a "crash" would leave it running.
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'server.ts')], {
-    cwd: root,
-    env: {
+  const child = spawnServer(
+    {
       ...process.env,
       NODE_ENV: 'test',
       PORT: String(port),
@@ -30,29 +66,84 @@ export async function startChildTool(tool: TestTool, env: Record<string, string>
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+    { output: 'inherit' },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the child tool exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('the child tool did not become healthy within 60 s');
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitHealthy(child, url);
   return {
     url,
     async kill(signal) {
       if (child.exitCode === null) child.kill(signal);
       await exited;
+    },
+  };
+}
+
+function killAll(pids: number[]) {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+export interface EmbeddedToolProcess {
+  url: string;
+  /** What the process wrote so far (logs at LOG_LEVEL, start-up failures, test hooks). */
+  output(): string;
+  /**
+   * A crash. `node`: SIGKILL of the server process only, as `kill -9 <pid>` does: its PostgreSQL
+   * is orphaned and keeps running. `tree`: SIGKILL of the server, its PostgreSQL and all of
+   * PostgreSQL's processes at once, as a power cut or the OOM killer taking the group would.
+   */
+  crash(how: 'node' | 'tree'): Promise<void>;
+  /** A normal stop (SIGTERM); resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Runs the server entry as `npm start` does on a fresh machine: no DATABASE_URL, so it starts
+ * its own embedded PostgreSQL under `dataDir` (listening on `pgPort`). Resolves when healthy.
+ */
+export async function startEmbeddedTool(opts: { dataDir: string; port: number; pgPort: number; env?: Record<string, string> }): Promise<EmbeddedToolProcess> {
+  const { DATABASE_URL: _ignored, ...inherited } = process.env;
+  const child = spawnServer(
+    {
+      ...inherited,
+      NODE_ENV: 'test',
+      PORT: String(opts.port),
+      DATA_DIR: opts.dataDir,
+      EMBEDDED_PG_PORT: String(opts.pgPort),
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...opts.env,
+    },
+    // Its own process group, like a service started from a shell, so a test can take down the group.
+    { detached: true, output: 'pipe' },
+  );
+  let output = '';
+  child.stdout!.on('data', (d) => (output += String(d)));
+  child.stderr!.on('data', (d) => (output += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${opts.port}`;
+  await waitHealthy(child, url, () => output);
+  return {
+    url,
+    output: () => output,
+    async crash(how) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error('the tool is not running');
+      killAll(how === 'node' ? [child.pid!] : processTree(child.pid!));
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      // A stop that hangs must not leave the test's processes behind.
+      const hung = setTimeout(() => killAll(processTree(child.pid!)), 30_000);
+      const code = await exited;
+      clearTimeout(hung);
+      return code;
     },
   };
 }
