@@ -44,6 +44,10 @@ export async function openDatabase(opts: {
     if (err.code === '57P01') opts.log.info('PostgreSQL is shutting down');
     else opts.log.error({ err }, 'idle PostgreSQL client error');
   });
+  // pg-pool listens for errors only on idle clients and inside pool.query(): a client checked
+  // out for a transaction whose server goes away (a crash, a restart, pg_terminate_backend)
+  // would emit an unhandled 'error' and end the whole process. Its queries fail on their own.
+  pool.on('connect', (client) => client.on('error', (err) => opts.log.debug({ err }, 'PostgreSQL connection ended')));
   const db = drizzle(pool, { schema });
   try {
     await migrate(db, { migrationsFolder: resolveMigrationsDir() });
