@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { type AllowEntry, parseAllowList } from './net/addresses';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -37,6 +38,12 @@ const envSchema = z.object({
   BACKGROUND_JOBS: z.enum(['on', 'off'], { message: 'must be "on" or "off"' }).default('on'),
   /** At most this many simultaneous calls to one LMS's services (grade passback, roster). */
   LTI_SERVICE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /**
+   * Internal hosts microcred may fetch status lists (and an LMS configuration) from, besides
+   * those allowed in the admin console: host names, *.domains, IP addresses or CIDR ranges,
+   * separated by commas or spaces.
+   */
+  OUTBOUND_ALLOWLIST: z.string().default(''),
 });
 
 export interface AppConfig {
@@ -54,6 +61,8 @@ export interface AppConfig {
   maxUploadBytes: number;
   backgroundJobs: boolean;
   serviceConcurrency: number;
+  /** OUTBOUND_ALLOWLIST, parsed. */
+  outboundAllowList: AllowEntry[];
 }
 
 function readOrCreateKey(dataDir: string): Buffer {
@@ -90,6 +99,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (encryptionKey.length < 32) {
     throw new ConfigError('ENCRYPTION_KEY: decodes to fewer than 32 bytes; generate one with: openssl rand -base64 32');
   }
+  const allowList = parseAllowList(e.OUTBOUND_ALLOWLIST);
+  if (allowList.problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${allowList.problems.map((p) => `  OUTBOUND_ALLOWLIST: ${p}`).join('\n')}`);
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     port: e.PORT,
@@ -105,5 +118,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
     backgroundJobs: e.BACKGROUND_JOBS === 'on',
     serviceConcurrency: e.LTI_SERVICE_CONCURRENCY,
+    outboundAllowList: allowList.entries,
   };
 }

@@ -4,6 +4,7 @@ import type { Provider } from 'ltijs';
 import { AdminAccounts } from './admin/accounts';
 import { DynamicRegistrations } from './admin/dynamicRegistration';
 import { IssuerProfileStore } from './admin/issuerProfile';
+import { OutboundAllowListStore } from './admin/outboundAllowList';
 import { SigningKeys } from './admin/signingKeys';
 import { BadgeIssuer } from './badges/issuance';
 import { StatusLists } from './badges/statusLists';
@@ -28,6 +29,7 @@ export interface RunningApp {
   accounts: AdminAccounts;
   platforms: PlatformRegistry;
   registrations: DynamicRegistrations;
+  allowList: OutboundAllowListStore;
   assessment: AssessmentStore;
   signingKeys: SigningKeys;
   issuer: IssuerProfileStore;
@@ -57,6 +59,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
   origins = await platforms.frameOrigins();
   const accounts = new AdminAccounts(database.db);
   const issuer = new IssuerProfileStore(database.db);
+  const allowList = new OutboundAllowListStore(database.db, config.outboundAllowList);
   const registrations = new DynamicRegistrations(database.db, platforms, config.publicUrl, log, config.production);
   const assessment = new AssessmentStore(database.db, createFileStorage(config.fileStorage, config.dataDir));
   const services = new LtiServiceClient(lti, { concurrency: config.serviceConcurrency, timeoutMs: 10_000 });
@@ -93,6 +96,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     frameOrigins: () => origins,
     assessment,
     uploads: { maxUploadBytes: config.maxUploadBytes, production: config.production },
+    allowList,
     services,
     qa,
   });
@@ -112,6 +116,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     accounts,
     platforms,
     registrations,
+    allowList,
     assessment,
     signingKeys,
     issuer,

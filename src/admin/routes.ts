@@ -9,7 +9,7 @@ import { idParam } from '../web/params';
 import { csrfToken, requireCsrf } from '../web/csrf';
 import { QUALITY_ASSURANCE_SUGGESTIONS } from '../credentials/vocabulary';
 import { AppError, ConflictError, ForbiddenError } from '../web/errors';
-import { formErrors } from '../web/forms';
+import { fieldText, formErrors } from '../web/forms';
 import type { AdminAccounts } from './accounts';
 import { checkNewAdmin } from './accounts';
 import { canvasDeveloperKey } from './canvas';
@@ -30,6 +30,7 @@ import {
   qaPolicySchema,
 } from './issuerProfile';
 import type { SigningKeys } from './signingKeys';
+import { allowEntryFormSchema, MAX_NOTE_CHARS, type OutboundAllowListStore } from './outboundAllowList';
 import type { BadgeIssuer } from '../badges/issuance';
 import { credentialState } from '../badges/publicPages';
 import { badgeUrls } from '../badges/credentialBuilder';
@@ -41,6 +42,7 @@ export interface AdminDeps {
   registrations: DynamicRegistrations;
   signingKeys: SigningKeys;
   badges: BadgeIssuer;
+  allowList: OutboundAllowListStore;
   publicUrl: string;
 }
 
@@ -389,6 +391,51 @@ export function adminRouter(deps: AdminDeps): Router {
       const adminId = (req.user as { id: number }).id;
       await deps.badges.setRevoked(req.params.uuid, revoke, { label: `admin:${adminId}`, userId: null }, req.body.reason);
       res.redirect(303, `/admin/credentials?notice=${revoke ? 'revoked' : 'reinstated'}`);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  // --- internal hosts outbound fetches may reach -----------------------------
+  const outboundPage = async (req: Request, res: Response, values: Record<string, unknown>, errors: FieldErrors, status = 200) =>
+    res.status(status).render('admin/outbound', {
+      titleKey: 'admin.outbound.title',
+      csrf: csrfToken(req),
+      admin: req.user,
+      rows: await deps.allowList.list(),
+      configured: deps.allowList.configured.map((e) => e.text),
+      values,
+      errors,
+      notice: req.query.notice,
+      maxNote: MAX_NOTE_CHARS,
+    });
+
+  r.get('/outbound', async (req, res, next) => {
+    try {
+      await outboundPage(req, res, {}, {});
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/outbound', async (req, res, next) => {
+    try {
+      const typed = { entry: fieldText(req.body.entry), note: fieldText(req.body.note) };
+      const parsed = allowEntryFormSchema.safeParse(typed);
+      if (!parsed.success) return await outboundPage(req, res, typed, formErrors(parsed.error), 422);
+      if (!(await deps.allowList.add(parsed.data.entry, parsed.data.note, (req.user as { id: number }).id))) {
+        return await outboundPage(req, res, typed, { entry: `${parsed.data.entry.text} is on the list already.` }, 409);
+      }
+      res.redirect(303, '/admin/outbound?notice=added');
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  r.post('/outbound/:id/delete', async (req, res, next) => {
+    try {
+      const removed = await deps.allowList.remove(idParam(req, 'id', 'That entry is not on the list.'), (req.user as { id: number }).id);
+      res.redirect(303, `/admin/outbound?notice=${removed ? 'removed' : 'gone'}`);
     } catch (e) {
       next(e);
     }

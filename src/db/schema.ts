@@ -192,6 +192,21 @@ export const registrationLinks = pgTable('registration_links', {
 });
 
 /**
+ * Internal hosts an administrator allows microcred to fetch from (status lists of an
+ * institution that issues from its own network; an LMS on the campus network during
+ * dynamic registration). Each entry is a host name, *.domain, an IP address or a CIDR
+ * range, stored in its canonical form (src/net/addresses.ts parseAllowEntry).
+ */
+export const outboundAllowList = pgTable('outbound_allow_list', {
+  id: serial('id').primaryKey(),
+  entry: text('entry').notNull().unique(),
+  /** Why it is allowed, for the next administrator. */
+  note: text('note').notNull().default(''),
+  createdBy: integer('created_by').references(() => adminUsers.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+});
+
+/**
  * A launch whose state could not be checked by cookie, waiting for the page to read
  * the state from LTI platform storage (postMessage lti.get_data). Used once, briefly.
  */

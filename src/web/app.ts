@@ -11,6 +11,7 @@ import type { AssessmentStore } from '../assessment/store';
 import type { AdminAccounts } from '../admin/accounts';
 import type { DynamicRegistrations } from '../admin/dynamicRegistration';
 import type { IssuerProfileStore } from '../admin/issuerProfile';
+import type { OutboundAllowListStore } from '../admin/outboundAllowList';
 import type { SigningKeys } from '../admin/signingKeys';
 import { adminRouter, canvasConfigHandler, configurePassport, requireAdmin } from '../admin/routes';
 import { adminQualityRouter } from '../admin/qualityRoutes';
@@ -54,6 +55,7 @@ export interface AppDeps {
   frameOrigins: () => readonly string[];
   assessment: AssessmentStore;
   uploads: { maxUploadBytes: number; production: boolean };
+  allowList: OutboundAllowListStore;
   services: LtiServiceClient;
   qa: QaStore;
 }
@@ -145,7 +147,7 @@ export function createApp(deps: AppDeps) {
 
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
   app.use('/admin/quality', requireAdmin, adminQualityRouter(deps.qa));
-  app.use('/admin', adminRouter({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, signingKeys: deps.signingKeys, badges: deps.badges, publicUrl: deps.publicUrl }));
+  app.use('/admin', adminRouter({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, signingKeys: deps.signingKeys, badges: deps.badges, allowList: deps.allowList, publicUrl: deps.publicUrl }));
   app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, deps.uploads, deps.badges, deps.services, { passback: deps.passback, jobs: deps.jobs }, deps.qa, deps.encryptionKey));
 
   app.use((_req, _res, next) => next(new NotFoundError()));

@@ -154,15 +154,17 @@ describe('CSRF protection on every admin form', () => {
     ['/admin/registrations', {}],
     ['/admin/issuer', { name: 'x', countryCode: 'NL' }],
     ['/admin/setup/whatever', { email: EMAIL }],
+    ['/admin/outbound', { entry: '10.1.2.3' }],
+    ['/admin/outbound/1/delete', {}],
   ])('POST %s without a token is refused', async (path, form) => {
     const b = await signedIn();
-    const before = await tool.database.pool.query('SELECT count(*)::int AS n FROM platforms');
+    const before = await tool.database.pool.query('SELECT (SELECT count(*) FROM platforms) + (SELECT count(*) FROM outbound_allow_list) AS n');
     const res = await b.post(`${tool.base}${path}`, form);
     expect(res.status).toBe(403);
     expect(res.body).toContain('CSRF_TOKEN_INVALID');
     const withWrong = await b.post(`${tool.base}${path}`, { ...form, _csrf: 'x'.repeat(32) });
     expect(withWrong.status).toBe(403);
-    const after = await tool.database.pool.query('SELECT count(*)::int AS n FROM platforms');
+    const after = await tool.database.pool.query('SELECT (SELECT count(*) FROM platforms) + (SELECT count(*) FROM outbound_allow_list) AS n');
     expect(after.rows[0].n).toBe(before.rows[0].n);
     // Still signed in: the refused logout did not log out.
     expect((await b.get(`${tool.base}/admin`)).status).toBe(200);
@@ -492,5 +494,67 @@ describe('dynamic registration with a plain LTI platform', () => {
     } finally {
       await generic.stop();
     }
+  });
+});
+
+describe('allowed internal hosts', () => {
+  const PAGE = () => `${tool.base}/admin/outbound`;
+
+  it('keeps what was typed and explains a bad entry', async () => {
+    const b = await signedIn();
+    const count = async () => (await tool.database.pool.query('SELECT count(*)::int AS n FROM outbound_allow_list')).rows[0].n;
+    const before = await count();
+    for (const [entry, message] of [
+      ['https://badges.uni.example/status', 'Give only the host name, without “https://” or a path'],
+      ['0.0.0.0/0', '“0.0.0.0/0” is too wide'],
+      ['169.254.169.254', '“169.254.169.254” is a cloud metadata service, which microcred never fetches from.'],
+      ['*.edu', 'would allow a whole top-level domain'],
+    ]) {
+      const form = await formOn(b, PAGE(), '/admin/outbound');
+      const res = await b.post(PAGE(), { ...form.fields, entry, note: 'the faculty badge server' });
+      expect(res.status).toBe(422);
+      expect(readableText(res.body)).toContain(message);
+      expect(res.body).toContain(`value="${entry.replace(/&/g, '&amp;')}"`);
+      expect(res.body).toContain('value="the faculty badge server"');
+    }
+    expect(await count()).toBe(before);
+  });
+
+  it('adds an entry in its canonical form once, audits it, and removes it', async () => {
+    const b = await signedIn();
+    let form = await formOn(b, PAGE(), '/admin/outbound');
+    let res = await b.post(PAGE(), { ...form.fields, entry: ' 10.20.30.40/16 ', note: 'Faculty of Science badges' });
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('<code>10.20.0.0/16</code>');
+    expect(res.body).toContain('Faculty of Science badges');
+    form = await formOn(b, PAGE(), '/admin/outbound');
+    res = await b.post(PAGE(), { ...form.fields, entry: '10.20.0.0/16' });
+    expect(res.status).toBe(409);
+    expect(readableText(res.body)).toContain('10.20.0.0/16 is on the list already.');
+    expect((await tool.allowList.current()).allowsHost('10.20.99.1')).toBe(true);
+
+    const [row] = (await tool.database.pool.query("SELECT id FROM outbound_allow_list WHERE entry = '10.20.0.0/16'")).rows;
+    const page = await b.get(PAGE());
+    const remove = readForm(page.body, `/admin/outbound/${row.id}/delete`).fields;
+    res = await b.post(`${tool.base}/admin/outbound/${row.id}/delete`, remove);
+    expect(res.body).toContain('Removed. microcred no longer fetches from it.');
+    // The same form from a second tab: already gone, said plainly.
+    res = await b.post(`${tool.base}/admin/outbound/${row.id}/delete`, remove);
+    expect(res.body).toContain('That entry was already removed.');
+    expect((await tool.allowList.current()).allowsHost('10.20.99.1')).toBe(false);
+    const audit = await tool.database.pool.query("SELECT action, before, after FROM audit_log WHERE entity_type = 'outbound_allow_list' AND entity_id = $1 ORDER BY id", [row.id]);
+    expect(audit.rows.map((r) => r.action)).toEqual(['outbound-allow.added', 'outbound-allow.removed']);
+    expect(audit.rows[0].after).toMatchObject({ entry: '10.20.0.0/16', note: 'Faculty of Science badges' });
+  });
+
+  it('is for administrators only, and reads in Dutch', async () => {
+    const anonymous = await new TestBrowser().get(PAGE());
+    expect(anonymous.url).toContain('/admin/login');
+    const b = await signedIn();
+    const nl = await b.request(PAGE(), { headers: { 'accept-language': 'nl' } });
+    expect(readableText(nl.body)).toContain('Toegestane interne hosts');
+    const form = readForm(nl.body, '/admin/outbound').fields;
+    const res = await b.request(PAGE(), { method: 'POST', form: { ...form, entry: '*.edu' }, headers: { 'accept-language': 'nl' } });
+    expect(readableText(res.body)).toContain('“*.edu” zou een heel topleveldomein toestaan.');
   });
 });
