@@ -20,6 +20,7 @@ import { startHousekeeping } from './db/housekeeping';
 import { createLogger } from './logger';
 import { PlatformRegistry } from './lti/platforms';
 import { createLtiProvider } from './lti/provider';
+import { OutboundFetcher } from './net/outboundFetch';
 import { createApp } from './web/app';
 
 export interface RunningApp {
@@ -30,6 +31,7 @@ export interface RunningApp {
   platforms: PlatformRegistry;
   registrations: DynamicRegistrations;
   allowList: OutboundAllowListStore;
+  outbound: OutboundFetcher;
   assessment: AssessmentStore;
   signingKeys: SigningKeys;
   issuer: IssuerProfileStore;
@@ -60,7 +62,8 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
   const accounts = new AdminAccounts(database.db);
   const issuer = new IssuerProfileStore(database.db);
   const allowList = new OutboundAllowListStore(database.db, config.outboundAllowList);
-  const registrations = new DynamicRegistrations(database.db, platforms, config.publicUrl, log, config.production);
+  const outbound = new OutboundFetcher({ production: config.production, allowList: () => allowList.current(), log });
+  const registrations = new DynamicRegistrations(database.db, platforms, config.publicUrl, log, outbound, config.production);
   const assessment = new AssessmentStore(database.db, createFileStorage(config.fileStorage, config.dataDir));
   const services = new LtiServiceClient(lti, { concurrency: config.serviceConcurrency, timeoutMs: 10_000 });
   const signingKeys = new SigningKeys(database.db, config.encryptionKey, config.publicUrl);
@@ -96,6 +99,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     frameOrigins: () => origins,
     assessment,
     uploads: { maxUploadBytes: config.maxUploadBytes, production: config.production },
+    outbound,
     allowList,
     services,
     qa,
@@ -117,6 +121,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     platforms,
     registrations,
     allowList,
+    outbound,
     assessment,
     signingKeys,
     issuer,

@@ -11,11 +11,14 @@ import type { Db } from '../db/database';
 import { platformDeployments, registrationLinks } from '../db/schema';
 import type { PlatformRegistry } from '../lti/platforms';
 import { toolUrls } from '../lti/provider';
+import { OutboundFetchError, type OutboundFetcher, type OutboundRequest, type OutboundResponse } from '../net/outboundFetch';
 import { AppError, BadRequestError, ForbiddenError } from '../web/errors';
 import { allowFraming } from '../web/security';
 import { familyOf, lmsName, lmsOrigins, missingConfigurationField, type PlatformConfiguration, platformName, readAnswer, registrationRequest, serviceKey } from './registrationProtocol';
 
 const LINK_TTL_MS = 60 * 60 * 1000;
+/** An OpenID configuration or a registration answer is a few kilobytes. */
+const MAX_ANSWER_BYTES = 256 * 1024;
 const hash = (t: string) => createHash('sha256').update(t).digest('hex');
 
 export class DynamicRegistrations {
@@ -24,6 +27,12 @@ export class DynamicRegistrations {
     private readonly platforms: PlatformRegistry,
     private readonly publicUrl: string,
     private readonly log: Logger,
+    /**
+     * The URLs come from whoever opens the one-time link, so they go through the same guard as
+     * any other outside URL: an LMS on the institution's own network must be allowed by an
+     * administrator (Allowed internal hosts), and plain http is for allowed hosts outside production.
+     */
+    private readonly outbound: OutboundFetcher,
     /** Plain http is accepted only for loopback platforms outside production (the test simulator). */
     private readonly production: boolean,
   ) {}
@@ -58,15 +67,19 @@ export class DynamicRegistrations {
     return u;
   }
 
-  private async fetchJson(url: string, init: RequestInit, what: string): Promise<Record<string, unknown>> {
-    let res: globalThis.Response;
+  private async fetchJson(url: string, init: OutboundRequest, what: string): Promise<Record<string, unknown>> {
+    let res: OutboundResponse;
     try {
-      res = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
+      res = await this.outbound.fetch(url, { ...init, timeoutMs: 15_000, maxBytes: MAX_ANSWER_BYTES });
     } catch (e) {
-      throw new AppError(`Could not reach the LMS for the ${what}: ${(e as Error).message}.`, 502, 'DYNREG_UNREACHABLE', 'Check that microcred can reach the LMS over the network, then start the registration again.');
+      if (!(e instanceof OutboundFetchError)) throw e;
+      if (e.refused) {
+        throw new AppError(e.message, 400, 'DYNREG_FETCH_REFUSED', 'If the LMS is on the institution’s own network, a microcred administrator can allow its host under “Allowed internal hosts” in the admin console. Then start the registration again.');
+      }
+      throw new AppError(e.message, 502, 'DYNREG_UNREACHABLE', 'Check that microcred can reach the LMS over the network, then start the registration again.');
     }
-    const text = await res.text();
-    if (!res.ok) {
+    const text = res.body.toString('utf8');
+    if (res.status < 200 || res.status > 299) {
       throw new AppError(`The LMS refused the ${what} (HTTP ${res.status}): ${text.slice(0, 300)}`, 502, 'DYNREG_REFUSED', 'Start the registration again from the LMS; the registration token may have expired.');
     }
     try {

@@ -31,7 +31,13 @@ interface Failed {
 export const formError = (e: AppError): Record<string, string> => ({ _form: e.message, _formHint: e.hint ?? '', _formCode: e.code });
 
 
-export function learnerRouter(db: Db, store: AssessmentStore, opts: { maxUploadBytes: number; production: boolean }): Router {
+export interface LearnerOptions {
+  maxUploadBytes: number;
+  /** Status lists of prior-learning badges (src/badges/statusListSource.ts). */
+  fetchStatusList: (url: string) => Promise<unknown>;
+}
+
+export function learnerRouter(db: Db, store: AssessmentStore, opts: LearnerOptions): Router {
   const credentialsStore = new CredentialStore(db);
   const surveys = new SurveyStore(db);
   const r = Router({ mergeParams: true });
@@ -175,7 +181,7 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: { maxUploadB
         const text = req.file ? req.file.buffer.toString('utf8') : values.badge.trim();
         if (!text) errors.badge = 'Paste the credential (JSON or JWT) or upload its .json file.';
         else {
-          const report = await verifyPriorBadge(text, { production: opts.production });
+          const report = await verifyPriorBadge(text, { fetchStatusList: opts.fetchStatusList });
           if (!report.verified) errors.badge = `This Open Badge could not be accepted: ${report.problems.join(' ')}`;
           item.body = text;
           item.verification = report as unknown as Record<string, unknown>;

@@ -15,12 +15,12 @@ import type { Translate } from '../web/i18n';
 import { idParam } from '../web/params';
 import { safeUrl } from '../web/safeUrl';
 import { pageTranslator } from '../web/views';
-import { fetchStatusList } from '../assessment/priorBadge';
 import { badgePng, badgeSvg } from './badgeImage';
 import { bakePng, bakeSvg, unbake } from './baking';
 import { microcredContext } from './contexts';
 import { badgeUrls } from './credentialBuilder';
 import type { BadgeIssuer, IssuedCredentialRow } from './issuance';
+import type { StatusListSource } from './statusListSource';
 import { type VerificationReport, verifyOpenBadgeCredential } from './verify';
 
 export interface BadgePagesDeps {
@@ -28,7 +28,8 @@ export interface BadgePagesDeps {
   issuer: BadgeIssuer;
   assessment: AssessmentStore;
   publicUrl: string;
-  production: boolean;
+  /** Status lists: ours from the database, others' through the outbound-fetch guard. */
+  statusLists: StatusListSource;
   resolveKey: (url: string) => Promise<unknown> | unknown;
   /** The institution's QA policy address (IssuerProfileStore.qaPolicyUrl), for credentials that name none. */
   institutionQaPolicyUrl?: () => Promise<string | undefined>;
@@ -100,15 +101,7 @@ export function badgeRouter(deps: BadgePagesDeps): Router {
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 5, fieldSize: 1024 * 1024 } }).single('file');
 
   /** Verifies with our own keys and status lists locally; other issuers' lists over the network. */
-  const verify = (input: string | Buffer | object): Promise<VerificationReport> =>
-    verifyOpenBadgeCredential(input, {
-      resolveKey: deps.resolveKey,
-      fetchStatusList: async (url) => {
-        const own = new RegExp(`^${publicUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/status/(\\d+)$`).exec(url);
-        if (own) return (await issuer.statusListCredential(Number(own[1])))?.credential;
-        return fetchStatusList(url, deps.production);
-      },
-    });
+  const verify = (input: string | Buffer | object): Promise<VerificationReport> => verifyOpenBadgeCredential(input, { resolveKey: deps.resolveKey, fetchStatusList: deps.statusLists });
 
   const issued = async (req: Request): Promise<IssuedCredentialRow> => {
     const row = await issuer.byUuid(req.params.uuid);

@@ -12,6 +12,7 @@ import { VC_V1_CONTEXT, VC_V2_CONTEXT } from './contexts';
 import { createDocumentLoader, resolveDidKey, type ExtraResolver } from './documentLoader';
 import { loadLibraries, type DocumentLoader, type JsonObject, type VcVerifyResult } from './esm';
 import { jwkFromPublicKeyMultibase } from './keys';
+import { OutboundFetchError } from '../net/outboundFetch';
 import { explainJsonLdError, issuerIdOf, subjectOf } from './sign';
 import { decodeStatusList, readStatusValue } from './statusList';
 
@@ -49,6 +50,7 @@ export interface VerifyOptions {
   /**
    * Fetches a status list credential (JSON object, JSON text or VC-JWT) by URL, or returns
    * undefined when it cannot. Without it, revocation is reported as "could not be checked".
+   * An OutboundFetchError it throws (refused or failed fetch) is shown as it says.
    */
   fetchStatusList?: (url: string) => Promise<unknown | undefined>;
   /** Resolves keys, key ids and controller documents the offline loader does not know (did:web, https). */
@@ -60,6 +62,8 @@ export const MAX_INPUT_BYTES = 1024 * 1024;
 /** Clocks differ between servers; this much leeway applies to validFrom and validUntil. */
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 const STATUS_LIST_TIMEOUT_MS = 15_000;
+/** Each entry costs a fetch: a credential cannot make one check fetch without end. */
+const MAX_STATUS_ENTRIES = 4;
 
 const LABELS: Record<CheckId, string> = {
   format: 'Credential type',
@@ -686,6 +690,9 @@ async function checkStatus(credential: JsonObject, options: VerifyOptions, loade
   if (entries.length === 0) {
     return { status: 'skipped', message: 'The issuer offers no way to revoke this credential, so there is nothing to check.', revoked: false };
   }
+  if (entries.length > MAX_STATUS_ENTRIES) {
+    return { status: 'warning', message: `Whether the issuer has revoked this credential could not be checked: it names ${entries.length} status lists, and at most ${MAX_STATUS_ENTRIES} are checked.`, revoked: false };
+  }
   const results: StatusResult[] = [];
   for (const entry of entries) results.push(await checkStatusEntry(entry, credential, options, loader, now));
   // The worst outcome decides; revocation wins over everything.
@@ -720,7 +727,9 @@ async function checkStatusEntry(
   let fetched: unknown;
   try {
     fetched = await withTimeout(options.fetchStatusList(listUrl), STATUS_LIST_TIMEOUT_MS);
-  } catch {
+  } catch (error) {
+    // The fetch guard says what it refused and why (an internal address, too large, …).
+    if (error instanceof OutboundFetchError) return cannot(error.message);
     fetched = undefined;
   }
   if (fetched === undefined || fetched === null) return cannot(`the issuer’s revocation list (${listUrl}) could not be reached.`);

@@ -76,27 +76,27 @@ export function describeProblem(url: string, problem: OutboundProblem): string {
   const u = displayUrl(url);
   switch (problem.code) {
     case 'invalid-url':
-      return `microcred did not fetch “${u}”: it is not a web address.`;
+      return `microcred did not fetch “${u}”, because it is not a web address.`;
     case 'scheme':
-      return problem.production ? `microcred did not fetch ${u}: only https addresses are fetched.` : `microcred did not fetch ${u}: plain http is fetched only from hosts an administrator allowed.`;
+      return problem.production ? `microcred did not fetch ${u}, because only https addresses are fetched.` : `microcred did not fetch ${u}, because plain http is fetched only from hosts an administrator allowed.`;
     case 'credentials-in-url':
-      return `microcred did not fetch ${u}: addresses with a user name or password are not fetched.`;
+      return `microcred did not fetch ${u}, because addresses with a user name or password are not fetched.`;
     case 'address':
-      return `microcred did not fetch ${u}: it leads to ${problem.target}, ${KIND_PHRASES[problem.kind]}.`;
+      return `microcred did not fetch ${u}, because it leads to ${problem.target}, ${KIND_PHRASES[problem.kind]}.`;
     case 'unresolvable':
-      return `microcred could not fetch ${u}: the name ${problem.host} was not found.`;
+      return `microcred could not fetch ${u}, because the name ${problem.host} was not found.`;
     case 'too-large':
-      return `microcred stopped reading ${u}: it is larger than ${megabytes(problem.limit)}.`;
+      return `microcred stopped reading ${u}, because it is larger than ${megabytes(problem.limit)}.`;
     case 'timeout':
-      return `microcred could not fetch ${u}: it did not answer within ${problem.seconds} seconds.`;
+      return `microcred could not fetch ${u}, because it did not answer within ${problem.seconds} seconds.`;
     case 'redirect':
-      return `microcred could not fetch ${u}: it answered with a redirect, and redirects are not followed.`;
+      return `microcred could not fetch ${u}, because it answered with a redirect, and redirects are not followed.`;
     case 'http-status':
-      return `microcred could not fetch ${u}: it answered with HTTP status ${problem.status}.`;
+      return `microcred could not fetch ${u}, because it answered with HTTP status ${problem.status}.`;
     case 'unreachable':
-      return `microcred could not fetch ${u}: it could not be reached (${problem.detail}).`;
+      return `microcred could not fetch ${u}, because it could not be reached (${problem.detail}).`;
     case 'busy':
-      return `microcred did not fetch ${u}: too many outside addresses are being fetched at the moment. Try again in a minute.`;
+      return `microcred did not fetch ${u}, because too many outside addresses are being fetched at the moment. Try again in a minute.`;
   }
 }
 

@@ -120,7 +120,8 @@ function makeTranslator(locale: string): Translate {
 // domain modules, which stay free of any page language. locales/<lang>/_messages.json
 // (and any other _messages-<area>.json beside it) translates them where they are shown:
 // { "English sentence": "translation" }, where a
-// {name} in the English stands for any text and is carried into the translation.
+// {name} in the English stands for any text and is carried into the translation, itself
+// translated when the table has it (a reason inside a sentence: "… could not be checked: {why}").
 
 interface MessageTemplate {
   pattern: RegExp;
@@ -152,15 +153,16 @@ export function messageTranslator(locale: string): (text: unknown) => string {
   let table = messageTables.get(locale);
   if (!table) messageTables.set(locale, (table = loadMessageTable(locale)));
   const { exact, templates } = table;
-  return (raw) => {
-    if (raw === undefined || raw === null) return '';
-    const text = String(raw);
+  const translate = (text: string, depth: number): string => {
     const hit = exact.get(text);
     if (hit !== undefined) return hit;
     for (const { pattern, names, translation } of templates) {
       const m = pattern.exec(text);
-      if (m) return translation.replace(/\{(\w+)\}/g, (whole, name: string) => (names.includes(name) ? m[names.indexOf(name) + 1] : whole));
+      if (!m) continue;
+      const value = (name: string) => m[names.indexOf(name) + 1];
+      return translation.replace(/\{(\w+)\}/g, (whole, name: string) => (names.includes(name) ? (depth < 3 ? translate(value(name), depth + 1) : value(name)) : whole));
     }
     return text;
   };
+  return (raw) => (raw === undefined || raw === null ? '' : translate(String(raw), 0));
 }

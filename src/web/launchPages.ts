@@ -6,7 +6,7 @@ import type { IssuerProfileStore } from '../admin/issuerProfile';
 import type { Db } from '../db/database';
 import { courses, launchSessions, ltiUsers, platforms } from '../db/schema';
 import { assessorRouter, fileRouter } from '../assessment/assessorPages';
-import { learnerRouter } from '../assessment/learnerPages';
+import { type LearnerOptions, learnerRouter } from '../assessment/learnerPages';
 import type { AssessmentStore } from '../assessment/store';
 import type { BadgeIssuer } from '../badges/issuance';
 import { badgeLaunchRouter } from '../badges/launchPages';
@@ -158,10 +158,10 @@ async function claimFirstLanding(db: Db, launchId: string): Promise<boolean> {
   return claimed.length === 1;
 }
 
-export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore, assessment: AssessmentStore, uploads: { maxUploadBytes: number; production: boolean }, badges: BadgeIssuer, services: LtiServiceClient, grades: { passback: GradePassback; jobs: BackgroundJobs }, qa: QaStore, encryptionKey: Buffer): Router {
+export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore, assessment: AssessmentStore, learner: LearnerOptions, badges: BadgeIssuer, services: LtiServiceClient, grades: { passback: GradePassback; jobs: BackgroundJobs }, qa: QaStore, encryptionKey: Buffer): Router {
   const r = Router({ mergeParams: true });
   r.use('/:launchId', loadLaunch(db), launchNavigation);
-  r.use('/:launchId/credentials/:credentialId/my-work', learnerRouter(db, assessment, uploads));
+  r.use('/:launchId/credentials/:credentialId/my-work', learnerRouter(db, assessment, learner));
   r.use('/:launchId/assessments', assessorRouter(db, assessment));
   r.use('/:launchId/files', fileRouter(assessment));
   r.use('/:launchId/badges', badgeLaunchRouter(db, badges, assessment, publicUrl, encryptionKey));

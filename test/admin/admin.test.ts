@@ -295,6 +295,17 @@ describe('dynamic registration with Moodle 4.5', () => {
     const link = await registrationLink();
     const lmsAdmin = new TestBrowser();
     const url = await sim.registrationStart(link);
+    // The simulated LMS is on loopback: an internal host, refused until an administrator allows it.
+    const refused = await lmsAdmin.get(url);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('DYNREG_FETCH_REFUSED');
+    expect(readableText(refused.body)).toContain(`microcred did not fetch ${sim.urls.openidConfiguration}, because it leads to 127.0.0.1, a loopback address (this server itself).`);
+    expect(readableText(refused.body)).toContain('“Allowed internal hosts”');
+    expect(sim.received).toEqual([]);
+    const allowPage = await consoleAdmin!.get(`${tool.base}/admin/outbound`);
+    const allowed = await consoleAdmin!.post(`${tool.base}/admin/outbound`, { ...readForm(allowPage.body, '/admin/outbound').fields, entry: '127.0.0.1', note: 'LMS simulator' });
+    expect(allowed.body).toContain('Added. microcred may now fetch from it.');
+
     const res = await lmsAdmin.get(url);
     expect(res.status).toBe(200);
     const text = readableText(res.body);

@@ -23,7 +23,8 @@ let statusList: Record<string, unknown>;
 let work: string;
 
 beforeAll(async () => {
-  tool = await startTestTool();
+  // The issuer's status server below is on loopback, which the fetch guard refuses unless allowed.
+  tool = await startTestTool({ OUTBOUND_ALLOWLIST: '127.0.0.1' });
   sim = await connectLms(tool, 'moodle-4.5');
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');

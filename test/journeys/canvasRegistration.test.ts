@@ -13,7 +13,9 @@ let browser: Browser;
 const journey = new Journey('canvas-registration');
 
 beforeAll(async () => {
-  tool = await startTestTool();
+  // The simulated LMS runs on loopback, an internal address the fetch guard refuses unless
+  // allowed: as for an institution whose LMS is on its own network.
+  tool = await startTestTool({ OUTBOUND_ALLOWLIST: '127.0.0.1' });
   sim = await new PlatformSimulator('canvas').start();
   browser = await launchChromium();
 }, 60000);

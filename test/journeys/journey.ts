@@ -27,7 +27,9 @@ export function defineJourney(profileName: Extract<LmsProfileName, 'moodle-4.5' 
   const q = (sql: string, params: unknown[] = []) => tool.database.pool.query(sql, params).then((r) => r.rows);
 
   beforeAll(async () => {
-    tool = await startTestTool();
+    // The simulated LMS runs on loopback, an internal address the fetch guard refuses unless
+    // allowed: as for an institution whose LMS is on its own network.
+    tool = await startTestTool({ OUTBOUND_ALLOWLIST: '127.0.0.1' });
     sim = await new PlatformSimulator(profileName).start();
     browser = await launchChromium();
   }, 60000);

@@ -96,7 +96,7 @@ describe('refusals before connecting', () => {
 
   it('says what was refused and why, in a sentence', async () => {
     const error = await fetcher().get(`http://2130706433:${server.port}/status/1`).catch((e: OutboundFetchError) => e);
-    expect((error as OutboundFetchError).message).toBe(`microcred did not fetch http://127.0.0.1:${server.port}/status/1: it leads to 127.0.0.1, a loopback address (this server itself).`);
+    expect((error as OutboundFetchError).message).toBe(`microcred did not fetch http://127.0.0.1:${server.port}/status/1, because it leads to 127.0.0.1, a loopback address (this server itself).`);
     expect((error as OutboundFetchError).refused).toBe(true);
   });
 

@@ -60,6 +60,19 @@ describe('messageTranslator (sentences the code writes)', () => {
     expect(messageTranslator('en')('Give the institution’s legal name.')).toBe('Give the institution’s legal name.');
   });
 
+  it('translates a sentence inside a sentence: a {value} the table knows is translated too', () => {
+    const nl = messageTranslator('nl');
+    expect(nl('This Open Badge could not be accepted: The issuer has revoked this credential. It is no longer valid.')).toBe(
+      'Deze Open Badge kon niet worden geaccepteerd: De uitgever heeft deze credential ingetrokken. Hij is niet meer geldig.',
+    );
+    // Three levels: the check, the fetch guard's reason, the kind of address.
+    expect(nl('Whether the issuer has revoked this credential could not be checked: microcred did not fetch http://127.0.0.1:8080/status/1, because it leads to 127.0.0.1, a loopback address (this server itself).')).toBe(
+      'Of de uitgever deze credential heeft ingetrokken, kon niet worden gecontroleerd: microcred heeft http://127.0.0.1:8080/status/1 niet opgehaald, omdat het naar 127.0.0.1 leidt, een loopbackadres (deze server zelf).',
+    );
+    // Values the table does not know (names, addresses) stay as they are.
+    expect(nl('This Open Badge could not be accepted: Something only this test says.')).toBe('Deze Open Badge kon niet worden geaccepteerd: Something only this test says.');
+  });
+
   for (const lang of loadCatalogues().keys()) {
     if (lang === 'en') continue;
     it(`${lang}: every translated sentence keeps the English sentence's {placeholders}`, () => {
