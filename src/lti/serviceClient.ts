@@ -5,6 +5,7 @@
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Provider } from 'ltijs';
+import { readCapped } from '../net/outboundFetch';
 
 export interface PlatformRef {
   id: number;
@@ -47,6 +48,11 @@ class Limiter {
 }
 
 const TOKEN_MARGIN_MS = 60_000;
+/**
+ * The largest answer read from an LMS. A roster page of every member of a large course is a
+ * few megabytes (NRPS without a limit answers all members at once); nothing legitimate is near this.
+ */
+export const MAX_LMS_ANSWER_BYTES = 32 * 1024 * 1024;
 
 export class LtiServiceClient {
   private readonly tokens = new Map<string, Promise<{ token: string; expiresAt: number }>>();
@@ -57,7 +63,7 @@ export class LtiServiceClient {
 
   constructor(
     private readonly lti: Provider,
-    private readonly opts: { concurrency: number; timeoutMs: number },
+    private readonly opts: { concurrency: number; timeoutMs: number; /** Defaults to MAX_LMS_ANSWER_BYTES. */ maxAnswerBytes?: number },
   ) {}
 
   /** The highest number of simultaneous calls seen to one platform. */
@@ -141,10 +147,16 @@ export class LtiServiceClient {
     return { token: body.access_token, expiresAt: Date.now() + Math.max(lifetime - TOKEN_MARGIN_MS, lifetime / 2) };
   }
 
+  /** One request; the answer is read here, to its end or to the cap, within the timeout. */
   private async fetch(url: string, init: RequestInit): Promise<Response> {
     try {
-      return await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(this.opts.timeoutMs) });
+      const res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(this.opts.timeoutMs) });
+      const body = await readCapped(res.body, this.opts.maxAnswerBytes ?? MAX_LMS_ANSWER_BYTES);
+      if (!body) throw new ServiceError(`The LMS’s answer was larger than ${Math.round((this.opts.maxAnswerBytes ?? MAX_LMS_ANSWER_BYTES) / 1024 / 1024)} MB, so microcred stopped reading it.`, res.status, false);
+      const empty = body.length === 0 && (res.status === 204 || res.status === 304 || res.status < 200);
+      return new Response(empty ? null : new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.length), { status: res.status, statusText: res.statusText, headers: res.headers });
     } catch (e) {
+      if (e instanceof ServiceError) throw e;
       const timeout = (e as Error).name === 'TimeoutError';
       throw new ServiceError(timeout ? `The LMS did not answer within ${this.opts.timeoutMs / 1000} s.` : `The LMS could not be reached (${(e as Error).message}).`, undefined, true);
     }

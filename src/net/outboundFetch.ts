@@ -353,6 +353,28 @@ export class OutboundFetcher {
   }
 }
 
+/**
+ * Reads a fetch Response's body to the end, or stops and cancels it past `maxBytes`
+ * (undefined then): for answers from services microcred trusts (an LMS) that still must
+ * not be read without limit.
+ */
+export async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Buffer | undefined> {
+  if (!body) return Buffer.alloc(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks, size);
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+}
+
 async function abortable<T>(work: Promise<T>, signal: AbortSignal, onAbort: () => Error): Promise<T> {
   if (signal.aborted) throw onAbort();
   let listener: (() => void) | undefined;
