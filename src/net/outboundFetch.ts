@@ -18,6 +18,7 @@ import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
 import type { Logger } from 'pino';
+import { Slots } from '../concurrency';
 import { ALWAYS_REFUSED, type AddressKind, AllowList, classifyHostName, classifyIp, KIND_PHRASES, normalHost, parseIp } from './addresses';
 
 export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
@@ -386,46 +387,6 @@ async function abortable<T>(work: Promise<T>, signal: AbortSignal, onAbort: () =
     return await Promise.race([work, aborted]);
   } finally {
     signal.removeEventListener('abort', listener!);
-  }
-}
-
-/** A counting semaphore with a bounded queue. */
-class Slots {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  peak = 0;
-  constructor(
-    private readonly limit: number,
-    private readonly queueLimit: number,
-  ) {}
-
-  async acquire(signal: AbortSignal): Promise<() => void> {
-    if (this.active >= this.limit) {
-      if (this.waiting.length >= this.queueLimit) throw new Error('busy');
-      await new Promise<void>((resolve, reject) => {
-        const turn = () => {
-          signal.removeEventListener('abort', giveUp);
-          resolve();
-        };
-        const giveUp = () => {
-          const i = this.waiting.indexOf(turn);
-          if (i >= 0) this.waiting.splice(i, 1);
-          reject(new Error('timed out waiting'));
-        };
-        if (signal.aborted) return giveUp();
-        signal.addEventListener('abort', giveUp, { once: true });
-        this.waiting.push(turn);
-      });
-    }
-    this.active++;
-    this.peak = Math.max(this.peak, this.active);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.active--;
-      this.waiting.shift()?.();
-    };
   }
 }
 
