@@ -20,6 +20,7 @@ import { countEvidence, credentialProgress } from './progress';
 import { scoreRubric } from './scoring';
 import type { AssessmentStore, NewEvidence } from './store';
 import { verifyPriorBadge } from './priorBadge';
+import type { VerificationReport } from '../badges/verify';
 import { SurveyStore } from '../qa/surveys';
 
 interface Failed {
@@ -33,8 +34,8 @@ export const formError = (e: AppError): Record<string, string> => ({ _form: e.me
 
 export interface LearnerOptions {
   maxUploadBytes: number;
-  /** Status lists of prior-learning badges (src/badges/statusListSource.ts). */
-  fetchStatusList: (url: string) => Promise<unknown>;
+  /** Verifies a prior-learning badge (src/badges/verifier.ts): its URLs come from the learner. */
+  verify: (input: string) => Promise<VerificationReport>;
 }
 
 export function learnerRouter(db: Db, store: AssessmentStore, opts: LearnerOptions): Router {
@@ -181,7 +182,7 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: LearnerOptio
         const text = req.file ? req.file.buffer.toString('utf8') : values.badge.trim();
         if (!text) errors.badge = 'Paste the credential (JSON or JWT) or upload its .json file.';
         else {
-          const report = await verifyPriorBadge(text, { fetchStatusList: opts.fetchStatusList });
+          const report = await verifyPriorBadge(text, opts.verify);
           if (!report.verified) errors.badge = `This Open Badge could not be accepted: ${report.problems.join(' ')}`;
           item.body = text;
           item.verification = report as unknown as Record<string, unknown>;

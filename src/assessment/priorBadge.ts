@@ -1,6 +1,6 @@
 // An existing Open Badges 3.0 credential handed in as prior-learning evidence: verified
 // when it is added (signature, status, validity dates), and the report kept with it.
-import { verifyOpenBadgeCredential, type VerificationReport } from '../badges/verify';
+import type { VerificationReport } from '../badges/verify';
 
 export interface PriorBadgeReport {
   verified: boolean;
@@ -12,9 +12,9 @@ export interface PriorBadgeReport {
   checkedAt: string;
 }
 
-/** `fetchStatusList` is the app's status list source (src/badges/statusListSource.ts): URLs come from the learner. */
-export async function verifyPriorBadge(input: string, opts: { fetchStatusList: (url: string) => Promise<unknown>; now?: Date }): Promise<PriorBadgeReport> {
-  const report = await verifyOpenBadgeCredential(input, { now: opts.now, fetchStatusList: opts.fetchStatusList });
+/** `verify` is the app's verifier (src/badges/verifier.ts): the badge and the URLs in it come from the learner. */
+export async function verifyPriorBadge(input: string, verify: (input: string) => Promise<VerificationReport>): Promise<PriorBadgeReport> {
+  const report = await verify(input);
   return {
     verified: report.verified,
     revoked: report.revoked,

@@ -20,17 +20,16 @@ import { bakePng, bakeSvg, unbake } from './baking';
 import { microcredContext } from './contexts';
 import { badgeUrls } from './credentialBuilder';
 import type { BadgeIssuer, IssuedCredentialRow } from './issuance';
-import type { StatusListSource } from './statusListSource';
-import { type VerificationReport, verifyOpenBadgeCredential } from './verify';
+import type { Verifier } from './verifier';
+import type { VerificationReport } from './verify';
 
 export interface BadgePagesDeps {
   db: Db;
   issuer: BadgeIssuer;
   assessment: AssessmentStore;
   publicUrl: string;
-  /** Status lists: ours from the database, others' through the outbound-fetch guard. */
-  statusLists: StatusListSource;
-  resolveKey: (url: string) => Promise<unknown> | unknown;
+  /** Verifies with our own keys and status lists locally, other issuers' lists through the fetch guard. */
+  verifier: Verifier;
   /** The institution's QA policy address (IssuerProfileStore.qaPolicyUrl), for credentials that name none. */
   institutionQaPolicyUrl?: () => Promise<string | undefined>;
 }
@@ -100,8 +99,7 @@ export function badgeRouter(deps: BadgePagesDeps): Router {
   const r = Router();
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 5, fieldSize: 1024 * 1024 } }).single('file');
 
-  /** Verifies with our own keys and status lists locally; other issuers' lists over the network. */
-  const verify = (input: string | Buffer | object): Promise<VerificationReport> => verifyOpenBadgeCredential(input, { resolveKey: deps.resolveKey, fetchStatusList: deps.statusLists });
+  const verify = (input: string | Buffer | object): Promise<VerificationReport> => deps.verifier.verify(input);
 
   const issued = async (req: Request): Promise<IssuedCredentialRow> => {
     const row = await issuer.byUuid(req.params.uuid);

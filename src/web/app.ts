@@ -20,6 +20,7 @@ import type { GradePassback } from '../grades/passback';
 import type { BackgroundJobs } from '../jobs/backgroundJobs';
 import { badgeRouter } from '../badges/publicPages';
 import { statusListSource } from '../badges/statusListSource';
+import { Verifier } from '../badges/verifier';
 import type { OutboundFetcher } from '../net/outboundFetch';
 import { catalogueRouter } from '../qa/cataloguePages';
 import { holderSurveyRouter } from '../qa/holderSurveyPages';
@@ -98,8 +99,9 @@ export function createApp(deps: AppDeps) {
   // The issuer's public Profile, logo and DID document: no session, no CSRF.
   app.use(publishingRouter({ issuer: deps.issuer, signingKeys: deps.signingKeys, publicUrl: deps.publicUrl }));
   // Issued credentials' public pages and files, status lists, the verification page and API.
-  const statusLists = statusListSource({ publicUrl: deps.publicUrl, issuer: deps.badges, outbound: deps.outbound });
-  app.use(badgeRouter({ db: database.db, issuer: deps.badges, assessment: deps.assessment, publicUrl: deps.publicUrl, statusLists, resolveKey: deps.signingKeys.resolver(), institutionQaPolicyUrl: () => deps.issuer.qaPolicyUrl(deps.publicUrl) }));
+  // One verifier for every credential someone hands in: the public pages and prior learning.
+  const verifier = new Verifier({ resolveKey: deps.signingKeys.resolver(), fetchStatusList: statusListSource({ publicUrl: deps.publicUrl, issuer: deps.badges, outbound: deps.outbound }) });
+  app.use(badgeRouter({ db: database.db, issuer: deps.badges, assessment: deps.assessment, publicUrl: deps.publicUrl, verifier, institutionQaPolicyUrl: () => deps.issuer.qaPolicyUrl(deps.publicUrl) }));
   // The public catalogue of published micro-credentials, its JSON feed, and the QA policy page.
   app.use(catalogueRouter({ db: database.db, qa: deps.qa, issuer: deps.issuer, publicUrl: deps.publicUrl }));
   // The holder's follow-up survey, linked from the share page: the holder code is its proof.
@@ -153,7 +155,7 @@ export function createApp(deps: AppDeps) {
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
   app.use('/admin/quality', requireAdmin, adminQualityRouter(deps.qa));
   app.use('/admin', adminRouter({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, signingKeys: deps.signingKeys, badges: deps.badges, allowList: deps.allowList, publicUrl: deps.publicUrl }));
-  app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, { maxUploadBytes: deps.uploads.maxUploadBytes, fetchStatusList: statusLists }, deps.badges, deps.services, { passback: deps.passback, jobs: deps.jobs }, deps.qa, deps.encryptionKey));
+  app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, { maxUploadBytes: deps.uploads.maxUploadBytes, verify: (input) => verifier.verify(input) }, deps.badges, deps.services, { passback: deps.passback, jobs: deps.jobs }, deps.qa, deps.encryptionKey));
 
   app.use((_req, _res, next) => next(new NotFoundError()));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

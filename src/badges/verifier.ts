@@ -1,0 +1,47 @@
+// The app's one way to verify a credential someone hands in (/verify, POST /api/verify, the
+// share page, prior-learning evidence): our own keys and status lists locally, other
+// issuers' status lists through the outbound-fetch guard, and a limit on how many
+// verifications run at once. Verifying is CPU work (JSON-LD canonicalization) that takes
+// tens of megabytes while it runs; running many at once on one event loop is no faster,
+// but anonymous callers could otherwise make the process hold all of them in memory.
+import { Slots } from '../concurrency';
+import { AppError } from '../web/errors';
+import type { ExtraResolver } from './documentLoader';
+import type { StatusListSource } from './statusListSource';
+import { type VerificationReport, verifyOpenBadgeCredential } from './verify';
+
+export interface VerifierOptions {
+  resolveKey?: ExtraResolver;
+  fetchStatusList: StatusListSource;
+  /** Verifications at once in this process. */
+  concurrency?: number;
+  /** Verifications waiting for a turn; beyond that, refused. */
+  queue?: number;
+  /** Longest wait for a turn. */
+  waitMs?: number;
+}
+
+export class Verifier {
+  readonly slots: Slots;
+  private readonly waitMs: number;
+
+  constructor(private readonly opts: VerifierOptions) {
+    this.slots = new Slots(opts.concurrency ?? 2, opts.queue ?? 32);
+    this.waitMs = opts.waitMs ?? 30_000;
+  }
+
+  async verify(input: string | Buffer | object, now?: Date): Promise<VerificationReport> {
+    let release: () => void;
+    try {
+      release = await this.slots.acquire(AbortSignal.timeout(this.waitMs));
+    } catch {
+      // The queue is full, or the wait too long: either way, later will work.
+      throw new AppError('Too many credentials are being checked at the moment.', 503, 'VERIFY_BUSY', 'Try again in a minute.');
+    }
+    try {
+      return await verifyOpenBadgeCredential(input, { now, resolveKey: this.opts.resolveKey, fetchStatusList: this.opts.fetchStatusList });
+    } finally {
+      release();
+    }
+  }
+}
