@@ -159,9 +159,7 @@ export function createApp(deps: AppDeps) {
 
   app.use((_req, _res, next) => next(new NotFoundError()));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const known = err instanceof AppError ? err : undefined;
-    const parserError = (err as { type?: string; status?: number })?.type === 'entity.too.large';
-    const error = known ?? (parserError ? new AppError('What you sent is larger than allowed.', 413, 'TOO_LARGE', 'Shorten it and try again.') : undefined);
+    const error = err instanceof AppError ? err : bodyError(err);
     if (!error) {
       req.log?.error({ err }, 'unhandled error');
       res.status(500);
@@ -182,6 +180,24 @@ export function createApp(deps: AppDeps) {
     );
   });
   return app;
+}
+
+/**
+ * What express's body parsers refuse (body-parser errors), as a 4xx for people: too large,
+ * an encoding or charset it does not read, or a body it cannot parse (malformed JSON, a
+ * broken gzip stream). Anything else is not a body error.
+ */
+function bodyError(err: unknown): AppError | undefined {
+  const e = err as { type?: string; status?: number; expose?: boolean } | undefined;
+  if (e?.type === 'entity.too.large' || e?.type === 'parameters.too.many') return new AppError('What you sent is larger than allowed.', 413, 'TOO_LARGE', 'Shorten it and try again.');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    return new AppError('What you sent uses an encoding this site does not read.', 415, 'BODY_ENCODING', 'Send it as UTF-8 text, without compression other than gzip or deflate.');
+  }
+  // entity.parse.failed, entity.verify.failed, request.aborted, request.size.invalid, and inflate errors (no type).
+  if (e?.expose === true && e.status === 400) {
+    return new AppError('What you sent could not be read.', 400, 'BODY_UNREADABLE', 'Check that it is complete and well-formed (JSON must be valid JSON), then send it again.');
+  }
+  return undefined;
 }
 
 function publicDir(): string {
