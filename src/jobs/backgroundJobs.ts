@@ -2,7 +2,13 @@
 // the transaction that caused them (decision 0005); a relay moves them to pg-boss queues,
 // whose jobs retry with exponential backoff and survive restarts. Everything a job does is
 // idempotent, so a job that runs twice (a crash after the work, before pg-boss heard) is safe.
+//
+// A job whose process was killed stays "active" in pg-boss until it expires (minutes). So
+// each running job is claimed with a session advisory lock on one connection of its process;
+// the lock goes when the process (or its connection) dies, and any process running jobs then
+// hands the unclaimed job back to pg-boss for a retry within seconds.
 import { and, asc, inArray, isNull, sql } from 'drizzle-orm';
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database';
@@ -22,10 +28,20 @@ export interface QueueSpec {
   batchSize?: number;
 }
 
+/** The advisory lock (bigint form) that claims the job whose id is the SQL expression `jobId`. */
+const claimKey = (jobId: string) => `hashtextextended('microcred-job:' || ${jobId}, 0)`;
+
+/** A job started this long ago and claimed by nobody is an orphan (its claim is written just after pg-boss hands it out). */
+const CLAIM_GRACE_SECONDS = 5;
+
 export class BackgroundJobs {
   private boss?: PgBoss;
   private timer?: NodeJS.Timeout;
+  private sweepTimer?: NodeJS.Timeout;
   private relaying = false;
+  private stopping = false;
+  /** The connection whose session holds the claims of this process's running jobs. */
+  private claims?: Promise<pg.Client>;
 
   constructor(
     private readonly db: Db,
@@ -36,6 +52,7 @@ export class BackgroundJobs {
   ) {}
 
   async start() {
+    this.stopping = false;
     const boss = new PgBoss({ connectionString: this.databaseUrl, schema: 'pgboss', max: 4, migrate: true });
     boss.on('error', (err) => this.log.error({ err }, 'background jobs error'));
     await boss.start();
@@ -44,6 +61,7 @@ export class BackgroundJobs {
       await boss.createQueue(name, { name, retryLimit: 16, retryDelay: spec.retryDelay ?? 2, retryBackoff: true, expireInSeconds: 120 });
       // A batch runs concurrently; each job completes or fails on its own (pg-boss retries it).
       await boss.work<Record<string, unknown>>(name, { pollingIntervalSeconds: this.opts.pollSeconds ?? 0.5, batchSize: spec.batchSize ?? 4, includeMetadata: true }, async (jobs) => {
+        const claimed = await this.claim(jobs.map((job) => job.id));
         await Promise.all(
           jobs.map(async (job) => {
             try {
@@ -55,13 +73,83 @@ export class BackgroundJobs {
             }
           }),
         );
+        await this.release(claimed);
       });
     }
     this.boss = boss;
+    await this.retryOrphans();
+    this.sweepTimer = setInterval(() => void this.retryOrphans().catch((err) => this.log.error({ err }, 'retrying orphaned jobs failed')), CLAIM_GRACE_SECONDS * 1000);
+    this.sweepTimer.unref();
     // The relay picks up events left undispatched by a crash as well as new ones.
     this.timer = setInterval(() => void this.relayOnce().catch((err) => this.log.error({ err }, 'outbox relay failed')), (this.opts.pollSeconds ?? 0.5) * 1000);
     this.timer.unref();
     await this.relayOnce();
+  }
+
+  /** One connection, even when batches of two queues ask for it at once. */
+  private claimConnection(): Promise<pg.Client> {
+    if (this.claims) return this.claims;
+    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: `microcred-jobs:${process.pid}` });
+    const connecting = client.connect().then(() => client);
+    const lost = (err?: Error) => {
+      if (this.claims !== connecting) return;
+      this.claims = undefined;
+      // Its claims went with it: other processes may retry those jobs (safe: jobs are idempotent).
+      if (err) this.log.warn({ err }, 'lost the connection that claims running jobs; reconnecting for the next jobs');
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    connecting.catch(() => lost());
+    this.claims = connecting;
+    return connecting;
+  }
+
+  /** Claims jobs for this process; returns the ids it holds (a job claimed elsewhere runs anyway: it is idempotent). */
+  private async claim(ids: string[]): Promise<string[]> {
+    // Stopping: no new connection that nothing would close.
+    if (this.stopping) return [];
+    try {
+      const client = await this.claimConnection();
+      const { rows } = await client.query<{ id: string; got: boolean }>(`SELECT id, pg_try_advisory_lock(${claimKey('id')}) AS got FROM unnest($1::text[]) AS id`, [ids]);
+      return rows.filter((r) => r.got).map((r) => r.id);
+    } catch (err) {
+      this.log.warn({ err }, 'could not claim jobs; they run unclaimed (another process may retry them)');
+      return [];
+    }
+  }
+
+  private async release(ids: string[]): Promise<void> {
+    if (!ids.length || !this.claims) return;
+    await this.claims
+      .then((client) => client.query(`SELECT pg_advisory_unlock(${claimKey('id')}) FROM unnest($1::text[]) AS id`, [ids]))
+      .catch((err) => this.log.warn({ err }, 'could not release job claims'));
+  }
+
+  /**
+   * Hands back to pg-boss, for a retry now, every active job of our queues that no live process
+   * claims: its process was killed or lost its database connection while running it.
+   */
+  async retryOrphans(): Promise<number> {
+    const boss = this.boss;
+    if (!boss) return 0;
+    const names = Object.keys(this.queues);
+    // A bigint advisory lock appears in pg_locks as classid (high 32 bits) and objid (low 32 bits), objsubid 1.
+    const orphans = await this.db.execute<{ name: string; id: string }>(sql`
+      SELECT j.name, j.id::text AS id FROM pgboss.job j
+       WHERE j.state = 'active' AND j.name IN (${sql.join(names.map((n) => sql`${n}`), sql`, `)})
+         AND j.started_on < now() - make_interval(secs => ${CLAIM_GRACE_SECONDS})
+         AND NOT EXISTS (
+           SELECT 1 FROM pg_locks l
+            WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND ((l.classid::bigint << 32) | l.objid::bigint) = ${sql.raw(claimKey('j.id::text'))})`);
+    const byQueue = new Map<string, string[]>();
+    for (const row of orphans.rows) byQueue.set(row.name, [...(byQueue.get(row.name) ?? []), row.id]);
+    for (const [name, ids] of byQueue) {
+      this.log.warn({ queue: name, jobs: ids.length }, 'retrying jobs left running by a process that stopped (crash or kill -9)');
+      for (const id of ids) await boss.fail(name, id, { message: 'its process stopped while running it; retried' });
+    }
+    return orphans.rows.length;
   }
 
   /** Moves pending outbox events of the known types to their queues and marks them dispatched. */
@@ -98,8 +186,13 @@ export class BackgroundJobs {
   }
 
   async stop() {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.boss?.stop({ graceful: true, timeout: 5000, wait: true }).catch((err) => this.log.warn({ err }, 'stopping background jobs'));
     this.boss = undefined;
+    const claims = this.claims;
+    this.claims = undefined;
+    await claims?.then((client) => client.end()).catch(() => undefined);
   }
 }

@@ -1,7 +1,10 @@
 // Issuance survives what goes wrong: an award made while the jobs are down is picked up
 // from the outbox when they start again; a job that fails (no issuer profile yet) is retried
-// by pg-boss and succeeds once the cause is fixed; status entries never collide, even when
-// a list fills up under concurrent reservations.
+// by pg-boss and succeeds once the cause is fixed; a job left running by a process that died
+// is retried at once, one still claimed by a live process is not; status entries never
+// collide, even when a list fills up under concurrent reservations.
+import pg from 'pg';
+import PgBoss from 'pg-boss';
 import { StatusLists } from '../../src/badges/statusLists';
 import { completeDefinition } from '../credentials/fixtures';
 import { acceptComplete, launchAs, type Person, publishCredential, until } from '../assessment/support';
@@ -48,6 +51,37 @@ it('retries a failed issuance until its cause is fixed, and picks up awards made
   await tool.jobs.start();
   await until('the award from the outbox', async () => (await q('SELECT id FROM issued_credentials WHERE award_id = $1', [second.id]))[0]);
   expect(await q('SELECT award_id FROM issued_credentials ORDER BY award_id')).toEqual([{ award_id: first.id }, { award_id: second.id }]);
+});
+
+it('retries a job left running by a process that died, and not one a live process still runs', async () => {
+  const learner = await launchAs(tool, sim, 'learner');
+  await tool.jobs.stop();
+  const award = await awardFor(learner, 'Signed when the process died');
+  // Another worker process takes the award's job from pg-boss, then dies before finishing it.
+  const other = new PgBoss({ connectionString: tool.database.url, schema: 'pgboss' });
+  await other.start();
+  const jobId = await other.send('issue-credential', { awardId: award.id });
+  await q("UPDATE outbox_events SET dispatched_at = now() WHERE type = 'award.created' AND subject_id = $1", [award.id]);
+  const [taken] = await other.fetch('issue-credential');
+  expect(taken.id).toBe(jobId);
+  await other.stop({ graceful: false });
+  // pg-boss would leave it active until it expires (minutes); started a while ago, as after a restart.
+  await q("UPDATE pgboss.job SET started_on = now() - interval '1 minute' WHERE id = $1", [jobId]);
+  const state = async () => (await q('SELECT state FROM pgboss.job WHERE id = $1', [jobId]))[0].state;
+
+  // While a live process claims it (its session holds the job's lock), it is left alone.
+  const live = new pg.Client({ connectionString: tool.database.url });
+  await live.connect();
+  await live.query("SELECT pg_advisory_lock(hashtextextended('microcred-job:' || $1, 0))", [jobId]);
+  await tool.jobs.start();
+  expect(await tool.jobs.retryOrphans()).toBe(0);
+  expect(await state()).toBe('active');
+
+  // That process dies too: its claim goes with its connection, and the job is retried and done.
+  await live.end();
+  expect(await tool.jobs.retryOrphans()).toBe(1);
+  await until('the orphaned job, retried', async () => (await q('SELECT id FROM issued_credentials WHERE award_id = $1', [award.id]))[0]);
+  await until('the job completed', async () => ((await state()) === 'completed' ? true : undefined));
 });
 
 it('hands out status entries once each, and never past the end of a list', async () => {
