@@ -44,6 +44,8 @@ const envSchema = z.object({
    * separated by commas or spaces.
    */
   OUTBOUND_ALLOWLIST: z.string().default(''),
+  /** Test mode only: let this many issuances through, then hold each further one after signing (a crash test kills the process there). */
+  TEST_HOLD_ISSUANCE_AFTER: z.coerce.number().int().min(0).optional(),
 });
 
 export interface AppConfig {
@@ -63,6 +65,8 @@ export interface AppConfig {
   serviceConcurrency: number;
   /** OUTBOUND_ALLOWLIST, parsed. */
   outboundAllowList: AllowEntry[];
+  /** See TEST_HOLD_ISSUANCE_AFTER; undefined outside crash tests. */
+  testHoldIssuanceAfter: number | undefined;
 }
 
 function readOrCreateKey(dataDir: string): Buffer {
@@ -103,6 +107,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (allowList.problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${allowList.problems.map((p) => `  OUTBOUND_ALLOWLIST: ${p}`).join('\n')}`);
   }
+  if (e.TEST_HOLD_ISSUANCE_AFTER !== undefined && e.NODE_ENV !== 'test') {
+    throw new ConfigError('TEST_HOLD_ISSUANCE_AFTER: only for tests (NODE_ENV=test); it stops badge issuance. Remove it.');
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     port: e.PORT,
@@ -119,5 +126,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     backgroundJobs: e.BACKGROUND_JOBS === 'on',
     serviceConcurrency: e.LTI_SERVICE_CONCURRENCY,
     outboundAllowList: allowList.entries,
+    testHoldIssuanceAfter: e.TEST_HOLD_ISSUANCE_AFTER,
   };
 }

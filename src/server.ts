@@ -6,7 +6,7 @@ import { DynamicRegistrations } from './admin/dynamicRegistration';
 import { IssuerProfileStore } from './admin/issuerProfile';
 import { OutboundAllowListStore } from './admin/outboundAllowList';
 import { SigningKeys } from './admin/signingKeys';
-import { BadgeIssuer } from './badges/issuance';
+import { BadgeIssuer, holdIssuanceAfter } from './badges/issuance';
 import { StatusLists } from './badges/statusLists';
 import { BackgroundJobs } from './jobs/backgroundJobs';
 import { LtiServiceClient } from './lti/serviceClient';
@@ -67,7 +67,14 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
   const assessment = new AssessmentStore(database.db, createFileStorage(config.fileStorage, config.dataDir));
   const services = new LtiServiceClient(lti, { concurrency: config.serviceConcurrency, timeoutMs: 10_000 });
   const signingKeys = new SigningKeys(database.db, config.encryptionKey, config.publicUrl);
-  const badges = new BadgeIssuer(database.db, { publicUrl: config.publicUrl, did: signingKeys.did, keys: signingKeys, issuer, statusLists: new StatusLists(database.db) });
+  const badges = new BadgeIssuer(database.db, {
+    publicUrl: config.publicUrl,
+    did: signingKeys.did,
+    keys: signingKeys,
+    issuer,
+    statusLists: new StatusLists(database.db),
+    afterSigning: config.testHoldIssuanceAfter === undefined ? undefined : holdIssuanceAfter(config.testHoldIssuanceAfter),
+  });
   const qa = new QaStore(database.db);
   const passback = new GradePassback(database.db, services, { publicUrl: config.publicUrl, log });
   const jobs = new BackgroundJobs(database.db, database.url, log, {

@@ -33,6 +33,23 @@ export interface IssuerDetails {
   forIssuance(publicUrl: string, did: string): Promise<{ profile: Ob3Profile; qaPolicyUrl?: string; qaType?: string } | undefined>;
 }
 
+/**
+ * Test hook (TEST_HOLD_ISSUANCE_AFTER, test mode only): lets `n` issuances through, then holds
+ * every further one after its credential is signed and before it is stored, announcing it on
+ * stderr, so a crash test can kill the process inside issuance rather than between jobs.
+ */
+export function holdIssuanceAfter(n: number): (awardId: number) => Promise<void> {
+  let passed = 0;
+  return (awardId) => {
+    if (passed < n) {
+      passed++;
+      return Promise.resolve();
+    }
+    console.error(`test hook: issuance of award ${awardId} held after signing`);
+    return new Promise<void>(() => undefined);
+  };
+}
+
 export class IssuerNotReadyError extends Error {
   override name = 'IssuerNotReadyError';
 }
@@ -45,7 +62,7 @@ export class BadgeIssuer {
 
   constructor(
     private readonly db: Db,
-    private readonly opts: { publicUrl: string; did: string; keys: IssuerKeys; issuer: IssuerDetails; statusLists: StatusLists },
+    private readonly opts: { publicUrl: string; did: string; keys: IssuerKeys; issuer: IssuerDetails; statusLists: StatusLists; afterSigning?: (awardId: number) => Promise<void> },
   ) {
     this.loader = createDocumentLoader({ resolve: (url) => opts.keys.resolver()(url) });
     this.awardQuery = db
@@ -103,6 +120,7 @@ export class BadgeIssuer {
     if (problems.length) throw new Error(`The credential for award ${awardId} does not conform: ${problems.slice(0, 5).join(' ')}`);
     // The JWT's EdDSA signature runs on libuv's thread pool, so it overlaps the Data Integrity proof.
     const [signed, jwt] = await Promise.all([signCredentialDataIntegrity(credential, keyPair, this.loader), signCredentialJwt(credential, keyPair)]);
+    await this.opts.afterSigning?.(awardId);
     const values = {
       id: uuid,
       awardId,
