@@ -169,8 +169,8 @@ async function checkOwner(found: PostmasterPid, password: string, databaseDir: s
 
 /**
  * Makes DATA_DIR/postgres ready for our own server: a server left running by a killed microcred
- * is stopped; a stale postmaster.pid whose PID now belongs to another program is removed (one
- * whose process is gone PostgreSQL replaces itself, then recovers from its write-ahead log).
+ * is stopped; a stale postmaster.pid (its process gone, or its PID now another program's) is
+ * removed. PostgreSQL then recovers from its write-ahead log as it starts.
  */
 async function clearLeftovers(databaseDir: string, password: string, log: Logger): Promise<void> {
   const pidFile = path.join(databaseDir, 'postmaster.pid');
@@ -188,7 +188,11 @@ async function clearLeftovers(databaseDir: string, password: string, log: Logger
     }
     const proc = inspectProcess(found.pid);
     if (!proc.alive) {
+      // PostgreSQL replaces a lock file whose PID is gone, but not one naming a killed server
+      // that nobody has reaped yet (a zombie still "exists" for its kill(pid, 0) check), so we
+      // remove it. Its shared memory check still refuses to start while old processes remain.
       log.warn({ postgresPid: found.pid }, 'PostgreSQL was not shut down cleanly last time (the process or the machine stopped abruptly); it recovers from its write-ahead log as it starts');
+      fs.rmSync(pidFile, { force: true });
       return;
     }
     const kind = postmasterOf(proc, databaseDir);
@@ -282,7 +286,9 @@ export async function startEmbedded(dataDir: string, port: number, log: Logger):
     persistent: true,
     // PostgreSQL refuses to run as root; as root the package creates a `postgres` user to run it.
     createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    // TCP on loopback only; no Unix socket, whose lock file in /tmp would be one more thing a
+    // crash leaves behind (and one shared with any other PostgreSQL on this port).
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog: (m: unknown) => {
       output.push(String(m));
       log.debug({ pg: String(m).trim() }, 'embedded postgres');
