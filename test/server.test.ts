@@ -115,13 +115,15 @@ describe('starting microcred', () => {
     const pgPort = await freePort();
     const other = net.createServer();
     await new Promise<void>((resolve) => other.listen(pgPort, '127.0.0.1', resolve));
+    const dataDir = freshDataDir();
     try {
-      const app = start({ PORT: String(await freePort()), DATA_DIR: freshDataDir(), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'silent' });
+      const app = start({ PORT: String(await freePort()), DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'silent' });
       expect(await app.exited).toBe(78);
       expect(app.output()).toContain(`EMBEDDED_PG_PORT: port ${pgPort} on 127.0.0.1 is already in use by another program`);
       expect(app.output()).not.toContain('TypeError');
     } finally {
       other.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
 });
