@@ -1,19 +1,36 @@
 // A second microcred process on the same database, for tests that need a real process to
 // crash and restart (ltijs is one per process, so the test process cannot restart its own).
-// It runs `src/server.ts` with tsx, exactly as `npm start` runs the compiled server.
+// It runs what `npm start` runs: `npm run build`, then `node dist/server.js`.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, type TestTool } from './tool';
 
 const root = path.resolve(__dirname, '..', '..');
 
+let built = false;
+
 /**
- * Spawns the server entry. `--import tsx` (not the tsx CLI, which would run the server in a
- * grandchild): a signal must reach the server process itself, or a "crash" would leave it running.
+ * `npm start`'s build step, once per test worker. Under a lock, because workers build into the
+ * same `dist/`; the build is incremental, so a second worker finds nothing to write.
+ */
+function buildAsNpmStartDoes() {
+  if (built) return;
+  // If `npm start` ever runs something else, these tests must follow it.
+  const start = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start;
+  if (start !== 'npm run build --silent && node dist/server.js') throw new Error(`npm start now runs "${start}": update test/support/childTool.ts to run the same`);
+  execFileSync('flock', [path.join(root, 'dist.lock'), 'npm', 'run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  built = true;
+}
+
+/**
+ * Spawns `npm start`'s server entry, `node dist/server.js`, itself rather than through npm, so
+ * a signal reaches the server process (a "crash" must not leave it running under a dead npm).
  */
 function spawnServer(env: NodeJS.ProcessEnv, opts: { detached?: boolean; output: 'inherit' | 'pipe' }): ChildProcess {
+  buildAsNpmStartDoes();
   const stdio = opts.output === 'pipe' ? (['ignore', 'pipe', 'pipe'] as const) : (['ignore', 'ignore', 'inherit'] as const);
-  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'server.ts')], { cwd: root, env, stdio: [...stdio], detached: opts.detached });
+  return spawn(process.execPath, [path.join(root, 'dist', 'server.js')], { cwd: root, env, stdio: [...stdio], detached: opts.detached });
 }
 
 /** Resolves when `url` answers /healthz; throws (with `output`) if the process exits first or after 60 s. */
