@@ -1,15 +1,12 @@
 // `npm start` as a newcomer runs it: no DATABASE_URL, so a real embedded PostgreSQL
 // starts under DATA_DIR; the console prints the set-up link; SIGTERM stops everything.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { type EmbeddedToolProcess, startEmbeddedTool } from './support/childTool';
+import { type EmbeddedToolProcess, spawnServer, startEmbeddedTool } from './support/childTool';
 import { freePort } from './support/tool';
-
-const root = path.resolve(__dirname, '..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 
 /** A fresh DATA_DIR the `postgres` user (which runs the embedded server when we are root) can reach. */
 function freshDataDir(): string {
@@ -29,7 +26,7 @@ const running = (pid: number) => {
 
 function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let out = '';
-  const child = spawn(tsx, ['src/server.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env } });
+  const child = spawnServer({ PATH: process.env.PATH ?? '', ...env }, { output: 'pipe' });
   child.stdout!.on('data', (d) => (out += String(d)));
   child.stderr!.on('data', (d) => (out += String(d)));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

@@ -27,7 +27,7 @@ function buildAsNpmStartDoes() {
  * Spawns `npm start`'s server entry, `node dist/server.js`, itself rather than through npm, so
  * a signal reaches the server process (a "crash" must not leave it running under a dead npm).
  */
-function spawnServer(env: NodeJS.ProcessEnv, opts: { detached?: boolean; output: 'inherit' | 'pipe' }): ChildProcess {
+export function spawnServer(env: NodeJS.ProcessEnv, opts: { detached?: boolean; output: 'inherit' | 'pipe' }): ChildProcess {
   buildAsNpmStartDoes();
   const stdio = opts.output === 'pipe' ? (['ignore', 'pipe', 'pipe'] as const) : (['ignore', 'ignore', 'inherit'] as const);
   return spawn(process.execPath, [path.join(root, 'dist', 'server.js')], { cwd: root, env, stdio: [...stdio], detached: opts.detached });
