@@ -17,10 +17,14 @@ import { LaunchRejectedError } from '../web/errors';
 import { hashSessionId as hashSid, SESSION_COOKIE, sessionCookieHeader } from '../web/session';
 import { placedCredentialId } from './deepLinking';
 import { type NewWindow, newWindowFallback } from './newWindow';
+import { ID_TOKEN_CLOCK_SKEW_SECONDS } from './provider';
 import type { PlatformRegistry } from './platforms';
 import { summariseRoles } from './roles';
 
 export const LOGIN_TTL_SECONDS = 10 * 60;
+/** What to do about a token whose times do not fit our clock. */
+const CLOCK_HINT =
+  'Open microcred again from your course: a launch is only valid for a minute after you open it. If this happens every time, the clock of the LMS server or of the microcred server is wrong; ask your administrator to check that both keep the right time.';
 export const LAUNCH_SESSION_SECONDS = 8 * 60 * 60;
 const ALLOWED_ALGS = new Set(['RS256', 'RS384', 'RS512']);
 const CLAIM = 'https://purl.imsglobal.org/spec/lti/claim/';
@@ -150,6 +154,14 @@ export function guardLaunch({ db, log }: LaunchDeps) {
       }
       if (!header.alg || !ALLOWED_ALGS.has(header.alg)) {
         rejectLaunch(log, req, new LaunchRejectedError('ALG_NOT_ALLOWED', `The launch token is signed with "${String(header.alg)}", which is not allowed; LTI 1.3 requires RS256.`));
+      }
+      // ltijs bounds a token's age by iat (tokenMaxAge) but lets one without iat through, and one
+      // dated in the future stays "fresh" until then. The same allowance for clocks either way.
+      if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) {
+        rejectLaunch(log, req, new LaunchRejectedError('MISSING_CLAIMS', 'The launch token is missing required LTI information (NO_IAT_CLAIM).'));
+      }
+      if (claims.iat > Date.now() / 1000 + ID_TOKEN_CLOCK_SKEW_SECONDS) {
+        rejectLaunch(log, req, new LaunchRejectedError('TOKEN_ISSUED_IN_FUTURE', 'The launch from the LMS is dated in the future.', 401, CLOCK_HINT));
       }
 
       // Consume the login exactly once, and only while it is fresh. The same round trip finds
@@ -305,11 +317,10 @@ export function ltijsFailure(log: Logger) {
     // A launch is good for a minute: Moodle signs id_tokens for 60 s (lti_sign_jwt) and ltijs
     // refuses one issued more than tokenMaxAge (60 s) ago, both checked without leeway, so a
     // server clock that is off shortens that minute or breaks every launch.
-    const tooLate = 'Open microcred again from your course: a launch is only valid for a minute after you open it. If this happens every time, the clock of the LMS server or of the microcred server is wrong; ask your administrator to check that both keep the right time.';
     const map: Record<string, [string, string, string?]> = {
       'invalid signature': ['BAD_SIGNATURE', 'The launch token signature does not match the LMS keys.'],
-      'jwt expired': ['TOKEN_EXPIRED', 'The launch from the LMS expired before it reached microcred.', tooLate],
-      TOKEN_TOO_OLD: ['TOKEN_TOO_OLD', 'The launch from the LMS was issued more than a minute ago.', tooLate],
+      'jwt expired': ['TOKEN_EXPIRED', 'The launch from the LMS expired before it reached microcred.', CLOCK_HINT],
+      TOKEN_TOO_OLD: ['TOKEN_TOO_OLD', 'The launch from the LMS was issued more than a minute ago.', CLOCK_HINT],
       AUD_DOES_NOT_CONTAIN_CLIENTID: ['WRONG_AUDIENCE', 'The launch token was issued for another tool.'],
       NONCE_ALREADY_RECEIVED: ['REPLAYED_NONCE', 'The launch token was already used.'],
       KEY_NOT_FOUND: ['UNKNOWN_KEY', "The launch token was signed with a key the LMS does not publish."],

@@ -1,6 +1,6 @@
 // Sets ltijs up in serverless mode on our database, mounted under /lti.
 // Configured around its defaults (docs/decisions/0002-ltijs-hardening.md):
-// tokenMaxAge 60 s, CORS off, no platform cookie or ltik redirect (ltiaas mode),
+// tokenMaxAge 60 s (ID_TOKEN_CLOCK_SKEW_SECONDS), CORS off, no platform cookie or ltik redirect (ltiaas mode),
 // and no deploy(): it calls process.exit() on a database error.
 import { Provider as lti, type Provider } from 'ltijs';
 import Sequelize from 'ltijs-sequelize';
@@ -25,6 +25,14 @@ export function toolUrls(publicUrl: string) {
     canvasConfig: `${publicUrl}/lti/canvas.json`,
   };
 }
+
+/**
+ * How far an LMS's clock may be from ours, either way, as seen in an id_token's `iat`. ltijs
+ * refuses a token issued longer ago than this (tokenMaxAge; `exp` it checks with no leeway at
+ * all: jsonwebtoken without clockTolerance, Utils/Auth.js verifyToken); guardLaunch
+ * (src/lti/launch.ts) refuses one issued further in the future. One number for both ways.
+ */
+export const ID_TOKEN_CLOCK_SKEW_SECONDS = 60;
 
 /** ltijs's tables live in their own schema: its `platforms` would collide with ours. */
 export const LTIJS_SCHEMA = 'ltijs';
@@ -55,7 +63,7 @@ export async function setupLtijs(databaseUrl: string, encryptionKey: string, sch
     keysetRoute: LTI_ROUTES.keys,
     dynRegRoute: LTI_ROUTES.register,
     cookies: { secure: true, sameSite: 'None' },
-    tokenMaxAge: 60,
+    tokenMaxAge: ID_TOKEN_CLOCK_SKEW_SECONDS,
     cors: false,
     ltiaas: true,
     // No dynReg: our own handler (src/admin/dynamicRegistration.ts) serves /lti/register.

@@ -4,6 +4,7 @@ import { readableText, readForm, TestBrowser } from '../support/browser';
 import { launch, launchFromLmsPage, loginUrl, platformStorageOf, postLaunch, signInToLms, startLogin } from '../support/launch';
 import { CANVAS_SCHOOL_ORIGIN, PlatformSimulator, placedLinkHint, USERS } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
+import { ID_TOKEN_CLOCK_SKEW_SECONDS } from '../../src/lti/provider';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
@@ -164,6 +165,32 @@ describe('forged and broken launches are refused with a clear 4xx page', () => {
     const iat = Math.floor(Date.now() / 1000) - 30;
     const page = await forged(({ nonce }) => sim.signIdToken(claims(nonce), { iat }));
     expect(page.status).toBe(200);
+  });
+
+  it('token issued in the future: an hour ahead is refused, within the clock skew allowed for age it is accepted', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    // Issued "in an hour" it would pass the age check (tokenMaxAge) for the next hour.
+    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce), { iat: now + 3600 })), 'TOKEN_ISSUED_IN_FUTURE');
+    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce), { iat: now + ID_TOKEN_CLOCK_SKEW_SECONDS + 10 })), 'TOKEN_ISSUED_IN_FUTURE');
+    const within = await forged(({ nonce }) => sim.signIdToken(claims(nonce), { iat: now + ID_TOKEN_CLOCK_SKEW_SECONDS - 1 }));
+    expect(within.status).toBe(200);
+  });
+
+  it('token without iat (its age cannot be checked)', async () => {
+    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce), { iat: null, exp: Math.floor(Date.now() / 1000) + 3600 })), 'MISSING_CLAIMS');
+  });
+
+  it('a Moodle whose clock runs an hour ahead: refused with the clock message; half a minute ahead still works', async () => {
+    try {
+      sim.clockOffsetSeconds = 3600;
+      const { page } = await launch(tool, sim, 'learner');
+      expectRefused(page, 'TOKEN_ISSUED_IN_FUTURE');
+      expect(readableText(page.body)).toContain('the clock of the LMS server or of the microcred server is wrong');
+      sim.clockOffsetSeconds = 30;
+      expect((await launch(tool, sim, 'learner')).page.status).toBe(200);
+    } finally {
+      sim.clockOffsetSeconds = 0;
+    }
   });
 
   it('replayed launch (same state and nonce again)', async () => {

@@ -385,7 +385,8 @@ export class PlatformSimulator {
   /** Signs an id_token. Tests use the options to forge bad ones. */
   async signIdToken(
     claims: Record<string, unknown>,
-    opts: { key?: KeyLike; kid?: string; alg?: string; iss?: string; aud?: string | string[]; iat?: number; exp?: number } = {},
+    /** `iat: null` leaves the claim out (a forged token; every LMS sets it). */
+    opts: { key?: KeyLike; kid?: string; alg?: string; iss?: string; aud?: string | string[]; iat?: number | null; exp?: number } = {},
   ): Promise<string> {
     // Signed by the LMS's clock, valid for the profile's lifetime from then.
     const iat = opts.iat ?? this.now();
@@ -393,8 +394,8 @@ export class PlatformSimulator {
       .setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: opts.kid ?? this.kid, typ: 'JWT' })
       .setIssuer(opts.iss ?? this.issuer)
       .setAudience(opts.aud ?? this.clientId)
-      .setIssuedAt(iat)
       .setExpirationTime(opts.exp ?? iat + this.profile.idTokenLifetimeSeconds);
+    if (opts.iat !== null) jwt.setIssuedAt(iat);
     if (!opts.aud || typeof opts.aud === 'string') jwt.setSubject(String(claims.sub));
     return jwt.sign(opts.key ?? this.privateKey);
   }
