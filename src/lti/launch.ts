@@ -17,7 +17,7 @@ import { LaunchRejectedError } from '../web/errors';
 import { hashSessionId as hashSid, SESSION_COOKIE, sessionCookieHeader } from '../web/session';
 import { placedCredentialId } from './deepLinking';
 import { type NewWindow, newWindowFallback } from './newWindow';
-import { ID_TOKEN_CLOCK_SKEW_SECONDS } from './provider';
+import { ID_TOKEN_CLOCK_SKEW_SECONDS, isToolLaunchUrl } from './provider';
 import type { PlatformRegistry } from './platforms';
 import { summariseRoles } from './roles';
 
@@ -69,6 +69,8 @@ export interface LaunchDeps {
   db: Db;
   platforms: PlatformRegistry;
   log: Logger;
+  /** The tool's public origin (PUBLIC_URL): its launch URL is the only target a login may name. */
+  publicUrl: string;
 }
 
 /** A rejection goes to the log with its reason code, then to the person as a 4xx page. */
@@ -81,9 +83,14 @@ export function rejectLaunch(log: Logger, req: Request, err: LaunchRejectedError
  * Wraps ltijs's login route: ltijs answers with a redirect to the platform; we swap
  * its Math.random nonce for a crypto-random one and remember it with the state.
  */
-export function captureLogin({ db, log }: LaunchDeps) {
+export function captureLogin({ db, log, publicUrl }: LaunchDeps) {
   return (req: Request, res: Response, next: NextFunction) => {
     const params = { ...(req.query as Record<string, string>), ...(req.body as Record<string, string>) };
+    // ltijs makes target_link_uri the redirect_uri: any other address would have the LMS post
+    // the id_token there (and it crashes on a repeated parameter).
+    if (!isToolLaunchUrl(publicUrl, params.target_link_uri)) {
+      rejectLaunch(log, req, new LaunchRejectedError('TARGET_NOT_THIS_TOOL', "The LMS asked to open an address that is not microcred's launch address.", 400, "Ask your LMS administrator to check microcred's launch URL (target link URI) in the LMS: it must be the one shown in microcred's admin console."));
+    }
     const originalRedirect = res.redirect.bind(res) as (url: string) => void;
     (res as unknown as { redirect: (u: string) => void }).redirect = (target: string) => {
       const url = new URL(target);

@@ -27,6 +27,16 @@ export function toolUrls(publicUrl: string) {
 }
 
 /**
+ * Whether a login initiation's target_link_uri is the tool's own launch URL, the only one it
+ * registers (dynamic registration, the Canvas JSON) and places (deep-linked links). ltijs
+ * sends it on to the LMS as redirect_uri with its query cut off (Canvas's full-window launch
+ * adds one), so that part must be the launch URL exactly; the LMS posts the id_token there.
+ */
+export function isToolLaunchUrl(publicUrl: string, target: unknown): boolean {
+  return typeof target === 'string' && target.split('?')[0] === toolUrls(publicUrl).launch;
+}
+
+/**
  * How far an LMS's clock may be from ours, either way, as seen in an id_token's `iat`. ltijs
  * refuses a token issued longer ago than this (tokenMaxAge; `exp` it checks with no leeway at
  * all: jsonwebtoken without clockTolerance, Utils/Auth.js verifyToken); guardLaunch

@@ -293,6 +293,34 @@ describe('forged and broken launches are refused with a clear 4xx page', () => {
     expect(res.status).toBe(404);
   });
 
+  describe("the login sends the id_token only to the tool's own launch URL (target_link_uri becomes redirect_uri)", () => {
+    const launchUrl = () => `${tool.base}/lti/launch`;
+    it.each<[string, () => string | undefined]>([
+      ['another site', () => 'https://evil.example/lti/launch'],
+      ['another path on the tool', () => `${tool.base}/app/steal`],
+      ['the launch path under another scheme', () => launchUrl().replace(/^http:/, 'https:')],
+      ['user info before the tool’s host', () => launchUrl().replace('//', '//attacker.example@')],
+      ['the launch URL with a fragment', () => `${launchUrl()}#x`],
+      ['the launch URL with a trailing slash', () => `${launchUrl()}/`],
+      ['none at all', () => undefined],
+    ])('%s is refused with a 400 page, before anything goes to the LMS', async (_name, target) => {
+      const u = new URL(loginUrl(tool, sim, 'learner'));
+      const t = target();
+      if (t === undefined) u.searchParams.delete('target_link_uri');
+      else u.searchParams.set('target_link_uri', t);
+      const res = await new TestBrowser().get(u.toString(), false);
+      expect(res.status).toBe(400);
+      expectRefused(res, 'TARGET_NOT_THIS_TOOL');
+      expect(res.headers.get('location')).toBeNull();
+      expect(res.headers.get('set-cookie') ?? '').not.toMatch(/state/);
+    });
+
+    it("the launch URL with a query (Canvas's full-window launch adds one) is accepted, and the LMS gets the bare launch URL", async () => {
+      const start = await startLogin(new TestBrowser(), tool, sim, 'learner', { target_link_uri: `${launchUrl()}?full_win_launch_requested=1&platform_redirect_url=${encodeURIComponent(sim.issuer)}` });
+      expect(start.authUrl.searchParams.get('redirect_uri')).toBe(launchUrl());
+    });
+  });
+
   it('does not answer cross-origin requests with credentials (no CORS)', async () => {
     const res = await fetch(`${tool.base}/lti/keys`, { headers: { origin: 'https://evil.example' } });
     expect(res.status).toBe(200);
