@@ -5,13 +5,14 @@
 //  - the deployment id must be one the admin registered;
 //  - alg must be RS256/384/512 (never "none" or HMAC);
 //  - after validation the ltik is not used: the browser gets the tool's own session.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, gt, isNull, type SQL, sql } from 'drizzle-orm';
 import type { NextFunction, Request, Response } from 'express';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { LtiToken } from 'ltijs';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database';
+import { purposeKey } from '../db/secrets';
 import { ltiLogins, pendingLaunches, platformDeployments, platforms as platformTable } from '../db/schema';
 import { LaunchRejectedError } from '../web/errors';
 import { hashSessionId as hashSid, SESSION_COOKIE, sessionCookieHeader } from '../web/session';
@@ -29,8 +30,28 @@ export const LAUNCH_SESSION_SECONDS = 8 * 60 * 60;
 const ALLOWED_ALGS = new Set(['RS256', 'RS384', 'RS512']);
 const CLAIM = 'https://purl.imsglobal.org/spec/lti/claim/';
 
-const STATE_COOKIE_PREFIX = 'mc_state_';
+/**
+ * The login's state cookie. `__Host-`: no other host (a sibling subdomain) can set a cookie
+ * of that name (RFC 6265bis 4.1.3.2), and its value is an HMAC of the state under a key of the
+ * tool's, so only a cookie the tool set for this very login vouches for it.
+ */
+const STATE_COOKIE_PREFIX = '__Host-mc_state_';
 const stateCookieName = (state: string) => `${STATE_COOKIE_PREFIX}${state.replace(/[^A-Za-z0-9]/g, '')}`;
+function stateCookies(encryptionKey: Buffer) {
+  const key = purposeKey(encryptionKey, 'lti-state-cookie');
+  const value = (state: string) => createHmac('sha256', key).update(state).digest('base64url');
+  return {
+    header: (state: string) => sessionCookieHeader(stateCookieName(state), value(state), LOGIN_TTL_SECONDS),
+    /** Whether the request carries this login's own state cookie (compared in constant time). */
+    vouches(req: Request, state: string): boolean {
+      const sent = (req.cookies as Record<string, unknown> | undefined)?.[stateCookieName(state)];
+      if (typeof sent !== 'string') return false;
+      const given = Buffer.from(sent);
+      const expected = Buffer.from(value(state));
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    },
+  };
+}
 const storageKey = (what: 'state' | 'nonce', state: string) => `microcred_${what}_${state}`;
 const hashTicket = (ticket: string) => createHash('sha256').update(ticket).digest('base64url');
 const PENDING_TTL_SECONDS = 120;
@@ -71,6 +92,8 @@ export interface LaunchDeps {
   log: Logger;
   /** The tool's public origin (PUBLIC_URL): its launch URL is the only target a login may name. */
   publicUrl: string;
+  /** ENCRYPTION_KEY, from which the state cookie's key is derived. */
+  encryptionKey: Buffer;
 }
 
 /** A rejection goes to the log with its reason code, then to the person as a 4xx page. */
@@ -83,7 +106,8 @@ export function rejectLaunch(log: Logger, req: Request, err: LaunchRejectedError
  * Wraps ltijs's login route: ltijs answers with a redirect to the platform; we swap
  * its Math.random nonce for a crypto-random one and remember it with the state.
  */
-export function captureLogin({ db, log, publicUrl }: LaunchDeps) {
+export function captureLogin({ db, log, publicUrl, encryptionKey }: LaunchDeps) {
+  const cookies = stateCookies(encryptionKey);
   return (req: Request, res: Response, next: NextFunction) => {
     const params = { ...(req.query as Record<string, string>), ...(req.body as Record<string, string>) };
     // ltijs makes target_link_uri the redirect_uri: any other address would have the LMS post
@@ -109,7 +133,7 @@ export function captureLogin({ db, log, publicUrl }: LaunchDeps) {
           () => {
             // ltijs's state cookie is not Partitioned, so browsers that block third-party
             // cookies drop it in the LMS iframe; this one (CHIPS) survives in Chrome.
-            res.append('Set-Cookie', sessionCookieHeader(stateCookieName(plainState), '1', LOGIN_TTL_SECONDS));
+            res.append('Set-Cookie', cookies.header(plainState));
             const storageTarget = loginParams.lti_storage_target;
             if (!storageTarget) return originalRedirect(url.toString());
             // LTI platform storage: keep state and nonce in the LMS's own frame as well,
@@ -140,7 +164,8 @@ export function captureLogin({ db, log, publicUrl }: LaunchDeps) {
  * Runs before ltijs on the launch POST. Checks what ltijs does not, and consumes the
  * login row so the same state (and so the same id_token) can never launch twice.
  */
-export function guardLaunch({ db, log }: LaunchDeps) {
+export function guardLaunch({ db, log, encryptionKey }: LaunchDeps) {
+  const cookies = stateCookies(encryptionKey);
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const idToken = req.body?.id_token;
@@ -229,12 +254,14 @@ export function guardLaunch({ db, log }: LaunchDeps) {
       }
 
       const newWindow = newWindowFor(platform, login.loginParams, claims);
-      // The state must come back to the browser that started the login: ltijs checks its
-      // signed state cookie; our partitioned one stands in where only that one survived.
+      // The state must come back to the browser that started the login, and only our own state
+      // cookie says so: ltijs's (signed, but any host of the site can set one under its name)
+      // counts for nothing on its own. ltijs then finds ours in place of its own.
       const signed = (req.signedCookies ?? {}) as Record<string, unknown>;
-      if (!signed[`state${state}`] && req.cookies?.[stateCookieName(state)]) signed[`state${state}`] = login.issuer;
+      const otherLogins = Object.keys(signed).some((k) => k.startsWith('state')) || Object.keys(req.cookies ?? {}).some((k) => k.startsWith(STATE_COOKIE_PREFIX));
+      if (cookies.vouches(req, state)) signed[`state${state}`] = login.issuer;
+      else delete signed[`state${state}`];
       if (!signed[`state${state}`]) {
-        const otherLogins = Object.keys(signed).some((k) => k.startsWith('state')) || Object.keys(req.cookies ?? {}).some((k) => k.startsWith(STATE_COOKIE_PREFIX));
         if (otherLogins) {
           rejectLaunch(log, req, new LaunchRejectedError('STATE_COOKIE_MISMATCH', 'This launch was started in another browser window or by another site.'));
         }

@@ -107,7 +107,7 @@ export function createApp(deps: AppDeps) {
   // The holder's follow-up survey, linked from the share page: the holder code is its proof.
   app.use(holderSurveyRouter({ db: database.db, encryptionKey: deps.encryptionKey, publicUrl: deps.publicUrl }));
 
-  const launchDeps = { db: database.db, platforms: deps.platforms, log, publicUrl: deps.publicUrl };
+  const launchDeps = { db: database.db, platforms: deps.platforms, log, publicUrl: deps.publicUrl, encryptionKey: deps.encryptionKey };
   const session = sessionMiddleware(database.db);
   const body = express.urlencoded({ extended: false, limit: '256kb' });
   app.get(`${LTI_MOUNT}/canvas.json`, canvasConfigHandler(deps.publicUrl));

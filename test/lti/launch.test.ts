@@ -260,6 +260,53 @@ describe('forged and broken launches are refused with a clear 4xx page', () => {
     expectRefused(await postLaunch(victim, tool, token, attackerLogin.state), 'STATE_COOKIE_MISMATCH');
   });
 
+  describe('the state cookie is the tool’s own, for this login (someone who can set cookies on the tool’s site cannot forge it)', () => {
+    /** The attacker's login and id_token, and the name of the state cookie the tool set for it. */
+    async function attackersLogin() {
+      const attacker = new TestBrowser();
+      const login = await startLogin(attacker, tool, sim, 'learner');
+      const ours = attacker.cookies.find((c) => c.name.endsWith(`mc_state_${login.state}`))!;
+      return { attacker, login, ours, token: await sim.signIdToken(claims(login.nonce)) };
+    }
+    const plant = (browser: TestBrowser, name: string, value: string) => browser.cookies.push({ name, value, host: new URL(tool.base).host, attributes: '' });
+
+    it('is a __Host- cookie: no other host (a sibling subdomain) can set it (RFC 6265bis 4.1.3.2)', async () => {
+      const { ours } = await attackersLogin();
+      expect(ours.name).toMatch(/^__Host-/);
+      expect(ours.attributes).toMatch(/;\s*Secure/i);
+      expect(ours.attributes).toMatch(/(^|;)\s*Path=\/(;|$)/i);
+      expect(ours.attributes).not.toMatch(/Domain=/i);
+    });
+
+    it('a forged value ("1") under its name is refused', async () => {
+      const { login, ours, token } = await attackersLogin();
+      const victim = new TestBrowser();
+      plant(victim, ours.name, '1');
+      expectRefused(await postLaunch(victim, tool, token, login.state), 'STATE_COOKIE_MISMATCH');
+      expect(victim.cookie('mc_sid')).toBeUndefined();
+    });
+
+    it("a genuine cookie of another login, renamed to this login's state, is refused", async () => {
+      const { login, ours, token } = await attackersLogin();
+      const victim = new TestBrowser();
+      const victimsLogin = await startLogin(victim, tool, sim, 'learner');
+      const genuine = victim.cookies.find((c) => c.name.endsWith(`mc_state_${victimsLogin.state}`))!;
+      plant(victim, ours.name, genuine.value);
+      expectRefused(await postLaunch(victim, tool, token, login.state), 'STATE_COOKIE_MISMATCH');
+    });
+
+    it("ltijs's own state cookie alone (no prefix, so a sibling could set it) does not do", async () => {
+      const { attacker, login, ours, token } = await attackersLogin();
+      const ltijsCookie = attacker.cookies.find((c) => c.name === `state${login.state}`)!;
+      expect(ltijsCookie).toBeDefined();
+      const victim = new TestBrowser();
+      plant(victim, ltijsCookie.name, ltijsCookie.value);
+      expect(victim.cookie(ours.name)).toBeUndefined();
+      expectRefused(await postLaunch(victim, tool, token, login.state), 'STATE_COOKIE_MISMATCH');
+      expect(victim.cookie('mc_sid')).toBeUndefined();
+    });
+  });
+
   it('a state this tool never issued', async () => {
     const browser = new TestBrowser();
     const start = await startLogin(browser, tool, sim, 'learner');

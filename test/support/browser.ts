@@ -51,6 +51,11 @@ export class TestBrowser {
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
       const attributes = attrs.join(';');
+      // Cookie name prefixes, as browsers enforce them (RFC 6265bis, 4.1.3): __Secure- needs
+      // Secure; __Host- also Path=/ and no Domain, so no other host can set one.
+      const attr = (re: RegExp) => attrs.some((a) => re.test(a.trim()));
+      if (/^__(Secure|Host)-/i.test(name) && !attr(/^Secure$/i)) continue;
+      if (/^__Host-/i.test(name) && (attr(/^Domain=/i) || !attr(/^Path=\/$/i))) continue;
       const idx = this.cookies.findIndex((c) => c.name === name && c.host === host);
       if (idx >= 0) this.cookies.splice(idx, 1);
       const expired = /max-age=0\b/i.test(attributes) || /expires=Thu, 01 Jan 1970/i.test(attributes);
