@@ -299,10 +299,26 @@ export function guardLaunch({ db, log, encryptionKey }: LaunchDeps) {
  * POST /lti/launch/storage: the page read state and nonce back from platform storage.
  * With matching values and an unused ticket, the launch goes on to ltijs as if the
  * state cookie had been there.
+ *
+ * The ticket, state and nonce are no secret from whoever started the login: a page on their
+ * site could post their own to /lti/launch/storage from someone else's browser and sign that
+ * browser in as them. What binds the ticket to the browser that started the login is where
+ * the values come from: only our storage page (a same-origin post) may redeem it, and that
+ * page sends only what this browser's LMS page holds for our origin (lti.get_data, answered
+ * by the LMS's origin alone), which is this browser's own login. Fetch Metadata says which
+ * page posted; no cookie is needed, as none survives here. A browser that does not send it
+ * (before Safari 16.4) is refused too: it would not tell the attacker's page from ours.
  */
 export function continueFromStorage({ db, platforms, log }: LaunchDeps) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
+      if (req.get('sec-fetch-site') !== 'same-origin') {
+        rejectLaunch(
+          log,
+          req,
+          new LaunchRejectedError('STORAGE_TICKET_NOT_FROM_FRAME', "This sign-in step can only be completed by microcred's own page, in the browser that started it.", 403, 'Go back to your course in the LMS and open microcred again. If it keeps happening, update your browser, or ask your LMS administrator to open microcred in a new window.'),
+        );
+      }
       const ticket = typeof req.body?.ticket === 'string' ? req.body.ticket : '';
       const [pending] = ticket
         ? await db

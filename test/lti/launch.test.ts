@@ -594,6 +594,32 @@ describe('browsers that block third-party cookies', () => {
       expect(landing.body).toContain('My credentials');
     });
 
+    it("refuses the ticket posted from another browser (login CSRF: the attacker's own ticket, state and nonce), which keeps no session; the browser that started the login still launches", async () => {
+      // The attacker's own launch: they see their ticket and the values they put in their LMS page.
+      const { browser: attackers, check, held } = await storageLaunch();
+      const stolen = {
+        ticket: readForm(check.body, '/lti/launch/storage').fields.ticket,
+        state: held.get(attr(check.body, 'data-state-key'))!,
+        nonce: held.get(attr(check.body, 'data-nonce-key'))!,
+      };
+      const launchSessions = async () => (await tool.database.pool.query('SELECT count(*)::int AS n FROM launch_sessions')).rows[0].n as number;
+      const before = await launchSessions();
+      // Their page on another site auto-posts it from the victim's browser (which allows cookies).
+      const victim = new TestBrowser();
+      const forged = await victim.request(`${tool.base}/lti/launch/storage`, { form: stolen, headers: { 'sec-fetch-site': 'cross-site' } });
+      expect(forged.status).toBe(403);
+      expect(forged.body).toContain('STORAGE_TICKET_NOT_FROM_FRAME');
+      expect(victim.cookie('mc_sid')).toBeUndefined();
+      // Same from a browser (or script) that says nothing of where the post comes from.
+      const bare = await fetch(`${tool.base}/lti/launch/storage`, { method: 'POST', body: new URLSearchParams(stolen), redirect: 'manual' });
+      expect(bare.status).toBe(403);
+      expect(bare.headers.getSetCookie().some((c) => c.startsWith('mc_sid='))).toBe(false);
+      expect(await launchSessions()).toBe(before);
+      // The refusals did not spend the ticket: the page in the attacker's own frame still completes.
+      const done = await attackers.post(`${tool.base}/lti/launch/storage`, stolen);
+      expect(done.url).toMatch(/\/app\/[A-Za-z0-9_-]{32}$/);
+    });
+
     it('refuses values the LMS frame did not hold', async () => {
       const { browser, check, held } = await storageLaunch();
       const ticket = readForm(check.body, '/lti/launch/storage').fields.ticket;

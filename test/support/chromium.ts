@@ -3,7 +3,7 @@
 // every page a journey visits, and a check that the page fits a 360 px wide frame.
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Frame, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Frame, type Page, type Request as PwRequest } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const RESULTS_DIR = path.resolve(__dirname, '..', '..', 'test-results', 'journeys');
@@ -51,7 +51,10 @@ export async function dropCookiesInFrames(context: BrowserContext, toolOrigin: s
     } catch {
       inFrame = false; // a new window's first request, before its frame exists: top level
     }
-    const response = await route.fetch({ maxRedirects: 0 });
+    // route.fetch() sends the request again from Playwright's own HTTP client, without the
+    // Fetch Metadata Chromium would have sent; the tool relies on Sec-Fetch-Site.
+    const request = route.request();
+    const response = await route.fetch({ maxRedirects: 0, headers: { ...request.headers(), 'sec-fetch-site': fetchSiteOf(request) } });
     const headers = { ...response.headers() };
     if (inFrame) {
       delete headers['set-cookie'];
@@ -60,6 +63,35 @@ export async function dropCookiesInFrames(context: BrowserContext, toolOrigin: s
     }
     await route.fulfill({ response, headers });
   });
+}
+
+type FetchSite = 'same-origin' | 'same-site' | 'cross-site' | 'none';
+
+/**
+ * Sec-Fetch-Site as Chromium computes it (https://www.w3.org/TR/fetch-metadata/#sec-fetch-site-header):
+ * relative to the document that sent the request (the requesting frame's, or its parent's for
+ * the frame's first load), the least trusted hop across redirects, 'none' for an address typed
+ * in. Where that document is not known (a new window's first request), the least trusted value.
+ */
+function fetchSiteOf(request: PwRequest): FetchSite {
+  let initiator: string | undefined;
+  try {
+    const frame = request.frame();
+    initiator = /^https?:/.test(frame.url()) ? frame.url() : frame.parentFrame()?.url();
+  } catch {
+    return 'cross-site';
+  }
+  if (!initiator || !/^https?:/.test(initiator)) return 'none';
+  const order: FetchSite[] = ['same-origin', 'same-site', 'cross-site'];
+  const relation = (to: string): FetchSite => {
+    const a = new URL(initiator!);
+    const b = new URL(to);
+    if (a.origin === b.origin) return 'same-origin';
+    return a.protocol === b.protocol && a.hostname === b.hostname ? 'same-site' : 'cross-site';
+  };
+  let site = relation(request.url());
+  for (let hop = request.redirectedFrom(); hop; hop = hop.redirectedFrom()) site = order[Math.max(order.indexOf(site), order.indexOf(relation(hop.url())))];
+  return site;
 }
 
 export interface AxeViolation {
