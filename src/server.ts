@@ -1,5 +1,6 @@
 // Starts microcred: config → database (embedded or DATABASE_URL) → ltijs → express.
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import type { Provider } from 'ltijs';
 import { AdminAccounts } from './admin/accounts';
 import { DynamicRegistrations } from './admin/dynamicRegistration';
@@ -25,6 +26,8 @@ import { createApp } from './web/app';
 
 export interface RunningApp {
   server: Server;
+  /** The express app the server runs (tests read its route table). */
+  app: Express;
   url: string;
   database: Database;
   accounts: AdminAccounts;
@@ -122,6 +125,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
   let stopped = false;
   return {
     server,
+    app,
     url: `http://localhost:${port}`,
     database,
     accounts,
