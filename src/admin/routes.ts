@@ -6,7 +6,7 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import { type PlatformRegistry, LMS_FAMILIES, platformInputSchema } from '../lti/platforms';
 import { toolUrls } from '../lti/provider';
 import { idParam } from '../web/params';
-import { csrfToken, requireCsrf } from '../web/csrf';
+import { csrfToken } from '../web/csrf';
 import { QUALITY_ASSURANCE_SUGGESTIONS } from '../credentials/vocabulary';
 import { AppError, ConflictError, ForbiddenError } from '../web/errors';
 import { fieldText, formErrors } from '../web/forms';
@@ -78,9 +78,9 @@ export function adminRouter(deps: AdminDeps): Router {
   const policyBody = express.urlencoded({ extended: false, limit: '256kb' });
   r.post('/quality-policy', (req: Request, res: Response, next: NextFunction) => (req.user ? policyBody(req, res, next) : next()));
   r.use(express.urlencoded({ extended: false, limit: '64kb' }));
-  // The issuer form carries a logo, so it is multipart; it is parsed before the CSRF check
-  // because the token travels in the form body. Only for a signed-in admin: nobody else can
-  // make the server read an upload (their POST fails the CSRF check with nothing parsed).
+  // The issuer form carries a logo, so it is multipart (its token was checked before any of
+  // it was read: src/web/csrf.ts). Only for a signed-in admin: nobody else can make the
+  // server read an upload.
   const logoUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_LOGO_BYTES, files: 1, fields: 150, fieldSize: 16 * 1024 } }).single('logo');
   r.post('/issuer', (req: Request, res: Response, next: NextFunction) => {
     if (!req.user || !req.is('multipart/form-data')) return next();
@@ -95,7 +95,6 @@ export function adminRouter(deps: AdminDeps): Router {
       next(err as Error | undefined);
     });
   });
-  r.use(requireCsrf);
 
   const render = (req: Request, res: Response, view: string, locals: Record<string, unknown> = {}) =>
     res.render(`admin/${view}`, { csrf: csrfToken(req), admin: req.user, ...locals });

@@ -8,7 +8,7 @@ import type { Db } from '../db/database';
 import { ltiUsers } from '../db/schema';
 import { holderCode } from '../qa/surveys';
 import { requireCapability } from '../web/authz';
-import { csrfToken, requireCsrf } from '../web/csrf';
+import { csrfToken } from '../web/csrf';
 import { idParam } from '../web/params';
 import { badgeUrls } from './credentialBuilder';
 import type { BadgeIssuer } from './issuance';
@@ -18,7 +18,6 @@ export function badgeLaunchRouter(db: Db, issuer: BadgeIssuer, assessment: Asses
   const urls = badgeUrls(publicUrl);
   const r = Router({ mergeParams: true });
   r.use(express.urlencoded({ extended: false, limit: '64kb' }));
-  r.use(requireCsrf);
   const base = (req: Request) => `/app/${req.launch!.id}`;
 
   r.get('/', requireCapability('course:learn'), async (req, res, next) => {

@@ -4,10 +4,11 @@
 //
 // These routes have no session (they are mounted with the other public pages), so there is
 // no synchronizer CSRF token. The holder code in the form does that job: a cross-site form
-// cannot know it. A same-origin check on the request turns away forged posts earlier.
+// cannot know it. The app's CSRF check lists the survey as an exemption for that reason, and
+// still turns away a post another site sent (src/web/csrf.ts, CSRF_EXEMPTIONS).
 import express, { type Request, type Response, Router } from 'express';
 import type { Db } from '../db/database';
-import { AppError, ForbiddenError, NotFoundError } from '../web/errors';
+import { AppError, NotFoundError } from '../web/errors';
 import { PRIVACY_FLOOR } from './metrics';
 import { COMMENT_LABEL, COMMENT_MAX, parseSurveyForm, QUESTIONS } from './surveyForm';
 import { assertOpen, holderCodeMatches, normaliseHolderCode, type SurveyState, SurveyStore } from './surveys';
@@ -17,21 +18,9 @@ const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 export interface HolderSurveyDeps {
   db: Db;
   encryptionKey: Buffer;
-  publicUrl: string;
 }
 
 type HolderState = SurveyState & { learnerId: number };
-
-/**
- * Whether a form post came from a page of this site. Browsers send Sec-Fetch-Site; Origin is
- * "null" on our pages (Referrer-Policy: no-referrer), so only a foreign origin counts against.
- */
-export function fromThisSite(req: Request, publicUrl: string): boolean {
-  const site = req.get('sec-fetch-site');
-  if (site && site !== 'same-origin' && site !== 'none') return false;
-  const origin = req.get('origin');
-  return !origin || origin === 'null' || origin === new URL(publicUrl).origin;
-}
 
 export function holderSurveyRouter(deps: HolderSurveyDeps): Router {
   const surveys = new SurveyStore(deps.db);
@@ -103,9 +92,6 @@ export function holderSurveyRouter(deps: HolderSurveyDeps): Router {
 
   r.post(path, express.urlencoded({ extended: false, limit: '64kb' }), async (req, res, next) => {
     try {
-      if (!fromThisSite(req, deps.publicUrl)) {
-        throw new ForbiddenError('This form did not come from this site.', 'CROSS_SITE_FORM', 'Open the survey from your badge’s page and send it again. Nothing was saved.');
-      }
       const state = await followUp(req);
       const code = req.body?.code;
       if (!holderCodeMatches(deps.encryptionKey, req.params.uuid, code)) return askForCode(res, state, code);

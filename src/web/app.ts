@@ -1,5 +1,6 @@
-// Assembles the express app. Order matters: logging, headers, cookies, the LTI
-// endpoints (which must not see our session or CSRF), then session-backed pages.
+// Assembles the express app. Order matters: logging, headers, cookies, the one CSRF check
+// (src/web/csrf.ts: before every route, so no route decides for itself), the LTI endpoints
+// (exempt from it: the id_token is their proof), then session-backed pages.
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -30,7 +31,7 @@ import { captureLogin, completeLaunch, continueFromStorage, guardLaunch, ltijsFa
 import type { PlatformRegistry } from '../lti/platforms';
 import type { LtiServiceClient } from '../lti/serviceClient';
 import { LTI_MOUNT, LTI_ROUTES } from '../lti/provider';
-import { csrfToken } from './csrf';
+import { csrfProtection, csrfToken } from './csrf';
 import { AppError, NotFoundError } from './errors';
 import { recoverForm } from './formRecovery';
 import { launchRouter } from './launchPages';
@@ -85,6 +86,9 @@ export function createApp(deps: AppDeps) {
   app.use(securityHeaders(deps.frameOrigins, { production: deps.uploads.production, publicUrl: deps.publicUrl }));
   // Same secret as ltijs's own cookie-parser, so our guard can read its signed state cookies.
   app.use(cookieParser(deps.encryptionKey.toString('base64')));
+  const session = sessionMiddleware(database.db);
+  // Every request but GET, HEAD and OPTIONS, whatever its body, before any route or body parser sees it.
+  app.use(csrfProtection({ session, publicUrl: deps.publicUrl }));
   app.use('/public', express.static(publicDir(), { maxAge: '1h', index: false }));
 
   app.get('/healthz', async (_req, res) => {
@@ -105,15 +109,14 @@ export function createApp(deps: AppDeps) {
   // The public catalogue of published micro-credentials, its JSON feed, and the QA policy page.
   app.use(catalogueRouter({ db: database.db, qa: deps.qa, issuer: deps.issuer, publicUrl: deps.publicUrl }));
   // The holder's follow-up survey, linked from the share page: the holder code is its proof.
-  app.use(holderSurveyRouter({ db: database.db, encryptionKey: deps.encryptionKey, publicUrl: deps.publicUrl }));
+  app.use(holderSurveyRouter({ db: database.db, encryptionKey: deps.encryptionKey }));
 
   const launchDeps = { db: database.db, platforms: deps.platforms, log, publicUrl: deps.publicUrl, encryptionKey: deps.encryptionKey };
-  const session = sessionMiddleware(database.db);
   const body = express.urlencoded({ extended: false, limit: '256kb' });
   app.get(`${LTI_MOUNT}/canvas.json`, canvasConfigHandler(deps.publicUrl));
   app.all(`${LTI_MOUNT}${LTI_ROUTES.login}`, body, captureLogin(launchDeps));
   app.get(`${LTI_MOUNT}${LTI_ROUTES.register}`, session, deps.registrations.handler());
-  // The launch needs our session (to open one) but never CSRF: the id_token is its proof.
+  // The launch needs our session (to open one) but no CSRF token: the id_token is its proof.
   app.post(`${LTI_MOUNT}${LTI_ROUTES.launch}`, body, session, guardLaunch(launchDeps));
   // The platform-storage continuation re-enters ltijs's launch handler with the saved id_token.
   app.post(`${LTI_MOUNT}${LTI_ROUTES.launch}/storage`, body, session, continueFromStorage(launchDeps), (req, res, next) => {

@@ -3,6 +3,7 @@
 // applied all-or-nothing, rate limits are waited out, failures change nothing, and the
 // dashboard shows every learner (launched or not) against every published credential.
 import { nextLink, parseLinkHeader, platformRef, RosterSync, RosterSyncError, toMember } from '../../src/lti/roster';
+import { hashSessionId } from '../../src/web/session';
 import { acceptComplete, launchAs, type Person, publishCredential, submitComplete, submitForm, text } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
 import type { Page } from '../support/browser';
@@ -249,7 +250,9 @@ describe('roster sync and the course dashboard', () => {
 
   it('refuses the sync to learners, and without a valid CSRF token', async () => {
     const requests = nrpsRequests();
-    const byLearner = await learner.browser.post(`${learner.base}/roster/sync`, { _csrf: 'anything' });
+    // With the learner's own valid token: the role, not the token, refuses it.
+    const [{ csrf: learnerToken }] = await q(`SELECT data->>'csrf' AS csrf FROM web_sessions WHERE sid = $1`, [hashSessionId(learner.browser.cookie('mc_sid')!.value)]);
+    const byLearner = await learner.browser.post(`${learner.base}/roster/sync`, { _csrf: learnerToken });
     expect(byLearner.status).toBe(403);
     expect(byLearner.body).toContain('ROLE_NOT_ALLOWED');
     const noToken = await teacher.browser.post(`${teacher.base}/roster/sync`, {});

@@ -532,6 +532,10 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
             `<iframe id="post_message_forwarding" name="post_message_forwarding" title="post_message_forwarding" src="${escapeHtml(this.authOrigin)}/post_message_forwarding" hidden></iframe>`
           : '';
       const script = storage ? `<script>${this.coursePageScript()}</script>` : '';
+      // The tool's frame has no `sandbox`, as in both LMSs (moodle/moodle mod/lti/view.php: id,
+      // height, width, src, allow, allowfullscreen; instructure/canvas-lms
+      // app/views/lti/_launch_iframe.html.erb: name, id, class, title, style, allow, data): the
+      // tool's pages keep their own origin, so their forms post same-origin (src/web/csrf.ts).
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'set-cookie': `${LMS_SESSION_COOKIE}=${user}; Path=/; HttpOnly; SameSite=Lax` });
       return res.end(
         `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(this.context.title)} · ${this.flavour}</title>` +
