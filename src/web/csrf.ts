@@ -62,8 +62,10 @@ export const CSRF_EXEMPTIONS: readonly CsrfExemption[] = [
   {
     method: 'POST',
     path: '/lti/launch/storage',
-    sameOriginOnly: true,
-    reason: 'The platform-storage continuation, for a frame that keeps no cookies: there is no session to hold a token. The one-time ticket from the login, with the state and nonce read back from the LMS page, is the proof.',
+    // Not refused here: continueFromStorage (src/lti/launch.ts) is stricter still and says why,
+    // redeeming a ticket only when the browser marks the post same-origin.
+    sameOriginOnly: false,
+    reason: 'The platform-storage continuation, for a frame that keeps no cookies: there is no session to hold a token. The one-time ticket from the login, with the state and nonce read back from the LMS page, is the proof, and only our own page may post it (Sec-Fetch-Site: same-origin).',
   },
   {
     method: 'POST',
