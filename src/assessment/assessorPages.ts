@@ -9,9 +9,9 @@ import { EVIDENCE_KINDS, IDENTITY_METHODS, IDENTITY_REQUIREMENTS } from '../cred
 import type { Db } from '../db/database';
 import { can, requireCapability } from '../web/authz';
 import { csrfToken } from '../web/csrf';
-import { fieldText } from '../web/forms';
+import { fieldText, formVersionMissing } from '../web/forms';
 import { AppError, ForbiddenError } from '../web/errors';
-import { idParam } from '../web/params';
+import { idParam, parseId } from '../web/params';
 import { pageTranslator } from '../web/views';
 import { describeIdentity, ID_DOCUMENT_TYPES, type IdentityRecord, identityFromForm } from './identity';
 import { compareAssessors, scoreRubric } from './scoring';
@@ -54,7 +54,7 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
   r.get('/', async (req, res, next) => {
     try {
       const status = STATUSES.find((s) => s === req.query.status) ?? (req.query.status === 'all' ? undefined : req.query.status === undefined ? 'submitted' : undefined);
-      const credentialId = Number(req.query.credential) > 0 ? Number(req.query.credential) : undefined;
+      const credentialId = parseId(req.query.credential);
       const learner = fieldText(req.query.learner).trim().slice(0, 100);
       const { rows, counts } = await store.queue(courseId(req), { status, credentialId, learner: learner || undefined, assessorId: me(req) });
       const list = await credentialsStore.listForCourse(courseId(req), { publishedOnly: true });
@@ -181,7 +181,9 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
       );
       if (!identity.ok) Object.assign(errors, identity.errors);
       if (Object.keys(errors).length || !identity.ok || !decision) return await scoringPage(req, res, { form: 'decide', values, errors }, 422);
-      await store.decide(courseId(req), data.submission.id, me(req), { decision, ...marks, identity: identity.record, lockVersion: Number(values.lockVersion) });
+      const lockVersion = parseId(values.lockVersion);
+      if (lockVersion === undefined) throw formVersionMissing();
+      await store.decide(courseId(req), data.submission.id, me(req), { decision, ...marks, identity: identity.record, lockVersion });
       res.redirect(303, `${base(req)}/assessments/${data.submission.id}?notice=decided`);
     } catch (e) {
       if (e instanceof AppError && e.status < 500 && e.status !== 404) return scoringPage(req, res, { form: 'decide', values, errors: formError(e) }, e.status).catch(next);
@@ -200,8 +202,8 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
 
   r.post('/:submissionId/second-marking', async (req, res, next) => {
     try {
-      const assessorId = Number(fieldText(req.body.assessorId));
-      if (!Number.isInteger(assessorId) || assessorId <= 0) {
+      const assessorId = parseId(req.body.assessorId);
+      if (assessorId === undefined) {
         return await scoringPage(req, res, { form: 'second', values: {}, errors: { assessorId: 'Choose who should second-mark.' } }, 422);
       }
       await store.requestSecondMarking(courseId(req), submissionId(req), me(req), assessorId);

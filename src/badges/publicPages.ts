@@ -191,7 +191,7 @@ export function badgeRouter(deps: BadgePagesDeps): Router {
       const [item] = await db
         .select()
         .from(evidenceItems)
-        .where(and(eq(evidenceItems.id, Number(req.params.evidenceId)), eq(evidenceItems.submissionId, award!.submissionId), eq(evidenceItems.shared, true)));
+        .where(and(eq(evidenceItems.id, idParam(req, 'evidenceId', 'This evidence is not public.')), eq(evidenceItems.submissionId, award!.submissionId), eq(evidenceItems.shared, true)));
       if (!item) throw new NotFoundError('This evidence is not public.', 'EVIDENCE_NOT_PUBLIC', 'The learner decides which evidence is shown.');
       res.setHeader('Cache-Control', 'no-store');
       // Only to a web page; any other stored address is shown as text below, never followed.

@@ -16,7 +16,7 @@ import { definitionFromForm, errorsForForm, formFromDefinition } from './definit
 import type { CredentialDefinition } from './model';
 import { checkReadiness } from './readiness';
 import { type CredentialVersionRow, CredentialStore } from './store';
-import { parseDraft, versionLockSchema } from './validation';
+import { parseDraft, versionLockOf } from './validation';
 import { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLES, QUALITY_ASSURANCE_SUGGESTIONS, STACKABILITY_OPTIONS, SUPERVISION_TYPES } from './vocabulary';
 
 const vocab = { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLES, QUALITY_ASSURANCE_SUGGESTIONS, STACKABILITY_OPTIONS, SUPERVISION_TYPES };
@@ -126,7 +126,7 @@ export function credentialRouter(db: Db, publicUrl: string, issuer: IssuerProfil
   r.post('/:credentialId', requireCapability('course:design'), async (req, res, next) => {
     try {
       const id = credId(req);
-      const lock = versionLockSchema.parse(req.body);
+      const lock = versionLockOf(req.body);
       const cred = await store.get(courseId(req), id);
       const edited = cred.versions.find((v) => v.id === lock.versionId);
       if (!edited) throw new NotFoundError('That version of the credential does not exist.');
@@ -147,7 +147,7 @@ export function credentialRouter(db: Db, publicUrl: string, issuer: IssuerProfil
   r.post('/:credentialId/publish', requireCapability('course:design'), async (req, res, next) => {
     try {
       const id = credId(req);
-      const lock = versionLockSchema.parse(req.body);
+      const lock = versionLockOf(req.body);
       await store.publish(courseId(req), id, lock, req.launch!.userId, (definition) => {
         const report = checkReadiness(definition as unknown as CredentialDefinition);
         if (!report.ready) {

@@ -4,7 +4,7 @@
 import { AppError, NotFoundError } from '../web/errors';
 import type { CredentialDefinition } from './model';
 import type { CredentialStore } from './store';
-import { parseDraft, versionLockSchema } from './validation';
+import { parseDraft, versionLockOf } from './validation';
 
 export type DraftEditResult =
   | { ok: true }
@@ -20,16 +20,15 @@ export async function editDraft(
   change: (definition: CredentialDefinition) => CredentialDefinition,
   summary: string,
 ): Promise<DraftEditResult> {
-  const lock = versionLockSchema.safeParse(body);
-  if (!lock.success) throw new AppError('The form is missing its version. Reload the page and try again.', 400, 'BAD_REQUEST');
+  const lock = versionLockOf(body);
   const cred = await store.get(where.courseId, where.credentialId);
-  const edited = cred.versions.find((v) => v.id === lock.data.versionId);
+  const edited = cred.versions.find((v) => v.id === lock.versionId);
   if (!edited) throw new NotFoundError('That version of the credential does not exist.');
   const changed = change(structuredClone(edited.definition as unknown as CredentialDefinition));
   const parsed = parseDraft(changed);
   if (!parsed.ok) return { ok: false, status: 422, errors: parsed.errors, changed };
   try {
-    await store.saveDraft(where.courseId, where.credentialId, lock.data, parsed.value as unknown as Record<string, unknown>, where.actorId, summary);
+    await store.saveDraft(where.courseId, where.credentialId, lock, parsed.value as unknown as Record<string, unknown>, where.actorId, summary);
   } catch (e) {
     if (e instanceof AppError && e.status === 409) return { ok: false, status: 409, message: `${e.message} ${e.hint ?? ''}`.trim() };
     throw e;

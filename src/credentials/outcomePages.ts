@@ -2,17 +2,16 @@
 // /app/:launchId/outcomes… Every route needs the course:design capability.
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import multer from 'multer';
-import { z } from 'zod';
 import type { Db } from '../db/database';
 import { requireCapability } from '../web/authz';
-import { idParam } from '../web/params';
+import { formVersionMissing } from '../web/forms';
+import { idField, idParam, parseId } from '../web/params';
 import { csrfToken } from '../web/csrf';
 import { AppError, BadRequestError, NotFoundError } from '../web/errors';
 import { parseCourseOutcomesCsv } from './csv';
 import { CourseOutcomeStore } from './store';
 import { courseOutcomeInputSchema, formErrors } from './validation';
 
-const lockSchema = z.coerce.number().int().positive();
 const MAX_CSV_BYTES = 1024 * 1024;
 
 /** A CSV file upload (multipart) or a pasted text field; the file wins when both are sent. */
@@ -49,8 +48,8 @@ export function outcomeRouter(db: Db): Router {
       values: locals.values ?? {},
       errors: locals.errors ?? {},
       notice: locals.notice ?? req.query.notice,
-      copied: Number(req.query.copied ?? 0),
-      skipped: Number(req.query.skipped ?? 0),
+      copied: parseId(req.query.copied) ?? 0,
+      skipped: parseId(req.query.skipped) ?? 0,
     });
   };
 
@@ -107,8 +106,7 @@ export function outcomeRouter(db: Db): Router {
 
   r.post('/copy', async (req, res, next) => {
     try {
-      const source = Number(req.body.sourceCourseId);
-      if (!Number.isInteger(source) || source <= 0) throw new BadRequestError('Choose the course to copy from.', 'NO_SOURCE_COURSE');
+      const source = idField(req.body, 'sourceCourseId', 'Choose the course to copy from.', 'NO_SOURCE_COURSE');
       const { copied, skipped } = await store.copyFromCourse(courseId(req), source, req.launch!.userId);
       res.redirect(303, `${base(req)}/outcomes?notice=copied&copied=${copied}&skipped=${skipped.length}`);
     } catch (e) {
@@ -148,12 +146,12 @@ export function outcomeRouter(db: Db): Router {
     try {
       const outcomeId = id(req);
       const parsed = courseOutcomeInputSchema.safeParse(req.body);
-      const lock = lockSchema.safeParse(req.body.lockVersion);
-      if (!parsed.success || !lock.success) {
+      const lock = parseId(req.body.lockVersion);
+      if (!parsed.success || lock === undefined) {
         return editPage(req, res, { outcomeId, values: req.body, errors: parsed.success ? { _form: 'The form is missing its version; reload the page.' } : formErrors(parsed.error) }, 422);
       }
       try {
-        await store.update(courseId(req), outcomeId, lock.data, parsed.data);
+        await store.update(courseId(req), outcomeId, lock, parsed.data);
       } catch (e) {
         if (e instanceof AppError && e.status === 409) {
           return editPage(req, res, { outcomeId, values: req.body, errors: e.code === 'OUTCOME_CODE_TAKEN' ? { code: e.message } : { _form: `${e.message} ${e.hint ?? ''}` } }, 409);
@@ -168,7 +166,8 @@ export function outcomeRouter(db: Db): Router {
 
   r.post('/:outcomeId/archive', async (req, res, next) => {
     try {
-      const lock = lockSchema.parse(req.body.lockVersion);
+      const lock = parseId(req.body.lockVersion);
+      if (lock === undefined) throw formVersionMissing();
       const archive = req.body.archived === 'true';
       await store.setArchived(courseId(req), id(req), lock, archive);
       res.redirect(303, `${base(req)}/outcomes?notice=${archive ? 'archived' : 'restored'}`);

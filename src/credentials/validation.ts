@@ -12,7 +12,8 @@
 import { z } from 'zod';
 import type { CredentialDefinition } from './model';
 import { criterionProblems } from './rubric';
-import { formErrors, validate, type Validated } from '../web/forms';
+import { formErrors, formVersionMissing, validate, type Validated } from '../web/forms';
+import { idSchema } from '../web/params';
 import {
   ASSESSMENT_TYPE_VALUES,
   ESCO_URI_PATTERN,
@@ -333,9 +334,16 @@ export { formErrors, validate, type Validated };
 
 /** The version a form was built from, sent back with every write (optimistic locking). */
 export const versionLockSchema = z.object({
-  versionId: z.coerce.number().int().positive(),
-  lockVersion: z.coerce.number().int().positive(),
+  versionId: idSchema('The form is missing its version.'),
+  lockVersion: idSchema('The form is missing its version.'),
 });
+
+/** The version a form was built from; a 400 (with what was typed given back) when it has none. */
+export function versionLockOf(body: unknown): z.output<typeof versionLockSchema> {
+  const lock = versionLockSchema.safeParse(body);
+  if (!lock.success) throw formVersionMissing();
+  return lock.data;
+}
 
 /**
  * Validate a draft definition. The parsed value is typed as the domain's

@@ -10,6 +10,7 @@ import { requireCapability } from '../web/authz';
 import { csrfToken } from '../web/csrf';
 import { AppError } from '../web/errors';
 import type { GradePassback } from './passback';
+import { parseId } from '../web/params';
 
 export function gradeRouter(db: Db, passback: GradePassback, jobs: BackgroundJobs): Router {
   const r = Router({ mergeParams: true });
@@ -50,9 +51,10 @@ export function gradeRouter(db: Db, passback: GradePassback, jobs: BackgroundJob
   r.post('/resend', async (req, res, next) => {
     try {
       const courseId = req.launch!.courseId!;
-      const credentialId = Number(req.body.credentialId);
-      const learnerId = Number(req.body.learnerId);
-      const one = Number.isInteger(credentialId) && credentialId > 0 && Number.isInteger(learnerId) && learnerId > 0;
+      // One learner's grade when the form names one; every grade of the course otherwise.
+      const credentialId = parseId(req.body.credentialId);
+      const learnerId = parseId(req.body.learnerId);
+      const one = credentialId !== undefined && learnerId !== undefined;
       if (!jobs.running) throw new AppError('Grade passback is not running in this installation right now.', 503, 'JOBS_OFF', 'Ask your administrator to start microcred with BACKGROUND_JOBS=on.');
       const targets = await passback.requestResend(courseId, one ? { credentialId, learnerId } : undefined);
       for (const t of targets) await jobs.send('grade-passback', { ...t, at: Date.now() });

@@ -12,7 +12,7 @@ import { describeCompletionRule } from '../credentials/completion';
 import { ASSESSMENT_TYPES, labelOf } from '../credentials/vocabulary';
 import type { Db } from '../db/database';
 import { NotFoundError } from '../web/errors';
-import { MAX_ID } from '../web/params';
+import { parseId } from '../web/params';
 import { Catalogue, type CatalogueOffer } from './catalogue';
 import type { QaStore } from './store';
 
@@ -79,9 +79,8 @@ export function catalogueRouter(deps: CataloguePagesDeps): Router {
 
   r.get('/catalogue/:credentialId(\\d+)', async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const id = Number(req.params.credentialId);
-      // Ids are PostgreSQL integers: a longer number would be a database error, not a 404.
-      const offer = id > 0 && id <= MAX_ID ? await catalogue.detail(id) : undefined;
+      const id = parseId(req.params.credentialId);
+      const offer = id === undefined ? undefined : await catalogue.detail(id);
       if (!offer) {
         throw new NotFoundError(
           'There is no published micro-credential at this address.',

@@ -1,6 +1,7 @@
 // Turning zod results into what a form shows: one message per field, next to it.
 // Pure (no express), shared by every form in the app.
 import type { z } from 'zod';
+import { BadRequestError } from './errors';
 
 /**
  * The first message per field, keyed by the dotted path of the input
@@ -27,3 +28,10 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown): Valida
 
 /** A form field as text: the value, the last of repeated values, or '' when absent. */
 export const fieldText = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) ? String(v[v.length - 1] ?? '') : '');
+
+/**
+ * A form without a usable copy of the version it was built from (hand-made, cut short, or its
+ * hidden fields emptied): nothing is saved. The error page gives back what was typed
+ * (src/web/formRecovery.ts), so reloading the page loses nothing.
+ */
+export const formVersionMissing = () => new BadRequestError('The form is missing its version.', 'FORM_VERSION_MISSING', 'Nothing was saved. Reload the page and try again.');

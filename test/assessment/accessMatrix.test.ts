@@ -103,7 +103,9 @@ it('enforces independence: with the rule on, the course’s teacher cannot decid
   const scoring = await teacher.browser.get(`${teacher.base}/assessments/${submissionId}`);
   expect(text(scoring.body)).toContain('its own teachers cannot assess');
   const csrf = /name="_csrf" value="([^"]+)"/.exec(scoring.body)![1];
-  const refused = await teacher.browser.post(`${teacher.base}/assessments/${submissionId}/decide`, { _csrf: csrf, lockVersion: '0', 'level_crit-plan': 'plan-3', 'level_crit-publish': 'pub-2', identityMethod: 'lms-launch', decision: 'accept' });
+  // A complete decision with the submission's current version: only independence can refuse it.
+  const [current] = (await tool.database.pool.query('SELECT lock_version FROM submissions WHERE id = $1', [submissionId])).rows;
+  const refused = await teacher.browser.post(`${teacher.base}/assessments/${submissionId}/decide`, { _csrf: csrf, lockVersion: String(current.lock_version), 'level_crit-plan': 'plan-3', 'level_crit-publish': 'pub-2', identityMethod: 'lms-launch', decision: 'accept' });
   expect(refused.status).toBe(403);
 
   const taPage = await ta.browser.get(`${ta.base}/assessments/${submissionId}`);
