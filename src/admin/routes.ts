@@ -1,5 +1,5 @@
 // The admin console: first-run set-up, sign-in, the tool's URLs, and platforms.
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { type NextFunction, type Request, type Response, Router } from 'express';
 import multer from 'multer';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
@@ -34,6 +34,7 @@ import { allowEntryFormSchema, MAX_NOTE_CHARS, type OutboundAllowListStore } fro
 import type { BadgeIssuer } from '../badges/issuance';
 import { credentialState } from '../badges/publicPages';
 import { badgeUrls } from '../badges/credentialBuilder';
+import { formBody } from '../web/input';
 
 export interface AdminDeps {
   accounts: AdminAccounts;
@@ -75,9 +76,9 @@ export function adminRouter(deps: AdminDeps): Router {
   // The QA policy text may be long (up to 20,000 characters, each up to 9 bytes URL-encoded),
   // more than the console's 64 kB; its parser runs first, so the general one leaves it alone.
   // Only for a signed-in admin, like the logo upload below.
-  const policyBody = express.urlencoded({ extended: false, limit: '256kb' });
+  const policyBody = formBody('256kb');
   r.post('/quality-policy', (req: Request, res: Response, next: NextFunction) => (req.user ? policyBody(req, res, next) : next()));
-  r.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  r.use(formBody('64kb'));
   // The issuer form carries a logo, so it is multipart (its token was checked before any of
   // it was read: src/web/csrf.ts). Only for a signed-in admin: nobody else can make the
   // server read an upload.

@@ -2,7 +2,7 @@
 // filters and counts, the scoring page (rubric levels beside the evidence, comments,
 // identity verification, decision), blind second marking with agreement per criterion,
 // the course's assessment settings and its audit log. Also the evidence file route.
-import express, { type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { CredentialStore } from '../credentials/store';
 import type { CredentialDefinition } from '../credentials/model';
 import { EVIDENCE_KINDS, IDENTITY_METHODS, IDENTITY_REQUIREMENTS } from '../credentials/vocabulary';
@@ -17,6 +17,7 @@ import { describeIdentity, ID_DOCUMENT_TYPES, type IdentityRecord, identityFromF
 import { compareAssessors, scoreRubric } from './scoring';
 import type { AssessmentStore } from './store';
 import { formError } from './learnerPages';
+import { formBody } from '../web/input';
 
 const STATUSES = ['submitted', 'returned', 'accepted', 'rejected', 'second-marking'] as const;
 
@@ -44,7 +45,7 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
   const credentialsStore = new CredentialStore(db);
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:assess'));
-  r.use(express.urlencoded({ extended: false, limit: '512kb' }));
+  r.use(formBody('512kb'));
 
   const courseId = (req: Request) => req.launch!.courseId!;
   const me = (req: Request) => req.launch!.userId;

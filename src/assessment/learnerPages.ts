@@ -3,7 +3,7 @@
 // criterion, the evidence still needed, the identity notice, the draft with its evidence
 // (files, links, reflections, existing Open Badges), submitting, and the feedback.
 // Learners only ever reach their own attempts: every query filters by the launch's user.
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { type NextFunction, type Request, type Response, Router } from 'express';
 import multer from 'multer';
 import type { Db } from '../db/database';
 import { CredentialStore } from '../credentials/store';
@@ -22,6 +22,7 @@ import type { AssessmentStore, NewEvidence } from './store';
 import { verifyPriorBadge } from './priorBadge';
 import type { VerificationReport } from '../badges/verify';
 import { SurveyStore } from '../qa/surveys';
+import { formBody, refuseUnstorableBody } from '../web/input';
 
 interface Failed {
   values: Record<string, string>;
@@ -44,7 +45,7 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: LearnerOptio
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:learn'));
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: opts.maxUploadBytes, files: 1, fields: 30, fieldSize: 1024 * 1024 } }).single('file');
-  r.use(express.urlencoded({ extended: false, limit: '1mb' }));
+  r.use(formBody('1mb'));
   r.use((req: Request, res: Response, next: NextFunction) =>
     upload(req, res, (err: unknown) => {
       if (err instanceof multer.MulterError) {
@@ -54,6 +55,7 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: LearnerOptio
       next(err as Error | undefined);
     }),
   );
+  r.use(refuseUnstorableBody);
 
   const courseId = (req: Request) => req.launch!.courseId!;
   const learnerId = (req: Request) => req.launch!.userId;

@@ -1,7 +1,7 @@
 // Badges inside the launch. Learners: "My badges" with downloads, the share link, LinkedIn,
 // and which evidence is public. Course staff: the course's issued credentials, revoked with
 // a reason or reinstated. /app/:launchId/badges…
-import express, { type Request, Router } from 'express';
+import { type Request, Router } from 'express';
 import { inArray } from 'drizzle-orm';
 import type { AssessmentStore } from '../assessment/store';
 import type { Db } from '../db/database';
@@ -13,11 +13,12 @@ import { idParam } from '../web/params';
 import { badgeUrls } from './credentialBuilder';
 import type { BadgeIssuer } from './issuance';
 import { credentialState, linkedInUrl } from './publicPages';
+import { formBody } from '../web/input';
 
 export function badgeLaunchRouter(db: Db, issuer: BadgeIssuer, assessment: AssessmentStore, publicUrl: string, encryptionKey: Buffer): Router {
   const urls = badgeUrls(publicUrl);
   const r = Router({ mergeParams: true });
-  r.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  r.use(formBody('64kb'));
   const base = (req: Request) => `/app/${req.launch!.id}`;
 
   r.get('/', requireCapability('course:learn'), async (req, res, next) => {

@@ -2,7 +2,7 @@
 // in both forms, baked PNG and SVG images, evidence the learner made public, Achievements
 // and their images, the signed status lists, microcred's JSON-LD context, and the
 // verification page with its JSON API. Nothing here changes state, so there is no session.
-import express, { type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import multer from 'multer';
 import { and, eq } from 'drizzle-orm';
 import type { AssessmentStore } from '../assessment/store';
@@ -22,6 +22,7 @@ import { badgeUrls } from './credentialBuilder';
 import type { BadgeIssuer, IssuedCredentialRow } from './issuance';
 import type { Verifier } from './verifier';
 import type { VerificationReport } from './verify';
+import { formBody, jsonBody, textBody } from '../web/input';
 
 export interface BadgePagesDeps {
   db: Db;
@@ -280,7 +281,7 @@ export function badgeRouter(deps: BadgePagesDeps): Router {
 
   r.get('/verify', (_req, res) => res.render('badges/verify', { titleKey: 'badges.verify.title', pasted: '', report: undefined, error: undefined }));
 
-  r.post('/verify', upload, express.urlencoded({ extended: false, limit: '2mb' }), async (req, res, next) => {
+  r.post('/verify', upload, formBody('2mb'), async (req, res, next) => {
     try {
       const { input, error } = inputOf(req, pageTranslator(res.locals));
       const pasted = typeof req.body?.credential === 'string' ? req.body.credential : '';
@@ -293,7 +294,7 @@ export function badgeRouter(deps: BadgePagesDeps): Router {
   });
 
   /** JSON API: the body is the credential (JSON object or JWT text), or { "credential": … }. */
-  r.post('/api/verify', express.json({ limit: '1mb' }), express.text({ type: ['text/plain', 'application/jwt', 'application/vc+jwt'], limit: '1mb' }), async (req, res, next) => {
+  r.post('/api/verify', jsonBody('1mb'), textBody(['text/plain', 'application/jwt', 'application/vc+jwt'], '1mb'), async (req, res, next) => {
     try {
       const body = req.body as unknown;
       const input = typeof body === 'string' ? body.trim() : body && typeof body === 'object' && 'credential' in body ? (body as { credential: unknown }).credential : body;

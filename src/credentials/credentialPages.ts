@@ -1,7 +1,7 @@
 // Pages for micro-credentials inside a launch: /app/:launchId/credentials…
 // Course staff create and edit drafts, see the readiness panel and publish; learners
 // see published versions only. Learning outcomes and the rubric have their own pages.
-import express, { type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { IssuerProfileStore } from '../admin/issuerProfile';
 import type { Db } from '../db/database';
 import { can, requireCapability } from '../web/authz';
@@ -18,6 +18,7 @@ import { checkReadiness } from './readiness';
 import { type CredentialVersionRow, CredentialStore } from './store';
 import { parseDraft, versionLockOf } from './validation';
 import { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLES, QUALITY_ASSURANCE_SUGGESTIONS, STACKABILITY_OPTIONS, SUPERVISION_TYPES } from './vocabulary';
+import { formBody } from '../web/input';
 
 const vocab = { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLES, QUALITY_ASSURANCE_SUGGESTIONS, STACKABILITY_OPTIONS, SUPERVISION_TYPES };
 
@@ -27,7 +28,7 @@ export function credentialRouter(db: Db, publicUrl: string, issuer: IssuerProfil
   const store = new CredentialStore(db);
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:read'));
-  r.use(express.urlencoded({ extended: false, limit: '256kb' }));
+  r.use(formBody('256kb'));
 
   const courseId = (req: Request) => req.launch!.courseId!;
   const base = (req: Request) => `/app/${req.launch!.id}`;

@@ -1,7 +1,7 @@
 // The credential's learning outcomes, their alignments, and the mapping matrix to
 // course outcomes: /app/:launchId/credentials/:credentialId/outcomes… (course staff).
 import { randomUUID } from 'node:crypto';
-import express, { type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { Db } from '../db/database';
 import { requireCapability } from '../web/authz';
 import { idParam } from '../web/params';
@@ -13,6 +13,7 @@ import type { CourseOutcome, CredentialDefinition, LearningOutcome } from './mod
 import { CourseOutcomeStore, CredentialStore, type CredentialVersionRow } from './store';
 import { alignmentSchema, formErrors, learningOutcomeSchema } from './validation';
 import { ALIGNMENT_KINDS } from './vocabulary';
+import { formBody } from '../web/input';
 
 
 /** What the page shows again after a failed write: which form, what was typed, what is wrong. */
@@ -30,7 +31,7 @@ export function learningOutcomeRouter(db: Db): Router {
   const courseOutcomes = new CourseOutcomeStore(db);
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:design'));
-  r.use(express.urlencoded({ extended: false, limit: '256kb' }));
+  r.use(formBody('256kb'));
 
   const courseId = (req: Request) => req.launch!.courseId!;
   const credentialId = (req: Request) => idParam(req, 'credentialId', 'That credential does not exist in this course.');

@@ -1,6 +1,6 @@
 // Pages where course staff manage the course's outcomes, inside a launch:
 // /app/:launchId/outcomes… Every route needs the course:design capability.
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { type NextFunction, type Request, type Response, Router } from 'express';
 import multer from 'multer';
 import type { Db } from '../db/database';
 import { requireCapability } from '../web/authz';
@@ -11,6 +11,7 @@ import { AppError, BadRequestError, NotFoundError } from '../web/errors';
 import { parseCourseOutcomesCsv } from './csv';
 import { CourseOutcomeStore } from './store';
 import { courseOutcomeInputSchema, formErrors } from './validation';
+import { formBody, refuseUnstorableBody } from '../web/input';
 
 const MAX_CSV_BYTES = 1024 * 1024;
 
@@ -30,7 +31,7 @@ export function outcomeRouter(db: Db): Router {
   const store = new CourseOutcomeStore(db);
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:design'));
-  r.use(express.urlencoded({ extended: false, limit: '2mb' }));
+  r.use(formBody('2mb'));
 
   const courseId = (req: Request) => req.launch!.courseId!;
   const base = (req: Request) => `/app/${req.launch!.id}`;
@@ -65,7 +66,7 @@ export function outcomeRouter(db: Db): Router {
 
   r.get('/import', (req, res, next) => importPage(req, res, '').catch(next));
 
-  r.post('/import/preview', readCsvUpload, async (req, res, next) => {
+  r.post('/import/preview', readCsvUpload, refuseUnstorableBody, async (req, res, next) => {
     try {
       const csv = req.file ? req.file.buffer.toString('utf8') : String(req.body.csv ?? '');
       if (!csv.trim()) return importPage(req, res, '', 422);

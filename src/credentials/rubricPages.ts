@@ -3,7 +3,7 @@
 // levels, pass level, weight, learning outcomes and evidence); learners see the preview of
 // the published version only.
 import { randomUUID } from 'node:crypto';
-import express, { type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { Db } from '../db/database';
 import { can, requireCapability } from '../web/authz';
 import { idParam } from '../web/params';
@@ -16,6 +16,7 @@ import { criterionProblems, passLevelIndex } from './rubric';
 import { type CredentialVersionRow, CredentialStore } from './store';
 import { formErrors, rubricCriterionSchema, versionLockSchema } from './validation';
 import { EVIDENCE_KINDS, fileTypeLabel } from './vocabulary';
+import { formBody } from '../web/input';
 
 
 /** Rows of level inputs the form always shows; blank rows are ignored. */
@@ -187,7 +188,7 @@ export function rubricRouter(db: Db): Router {
   const store = new CredentialStore(db);
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:read'));
-  r.use(express.urlencoded({ extended: false, limit: '256kb' }));
+  r.use(formBody('256kb'));
 
   const courseId = (req: Request) => req.launch!.courseId!;
   const designer = (req: Request) => can(req.launch!, 'course:design');

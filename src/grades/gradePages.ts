@@ -1,7 +1,7 @@
 // Grade passback as the instructor sees it: per learner and credential, whether the LMS
 // has the grade (sent), is about to get it (pending, with the last error if a try failed)
 // or refused it (failed, with the LMS's reason); resend one or all. /app/:launchId/grades
-import express, { type Request, Router } from 'express';
+import { type Request, Router } from 'express';
 import { and, eq, ne } from 'drizzle-orm';
 import type { Db } from '../db/database';
 import { credentialVersions, ltiUsers, submissions } from '../db/schema';
@@ -10,12 +10,13 @@ import { requireCapability } from '../web/authz';
 import { csrfToken } from '../web/csrf';
 import { AppError } from '../web/errors';
 import type { GradePassback } from './passback';
+import { formBody } from '../web/input';
 import { parseId } from '../web/params';
 
 export function gradeRouter(db: Db, passback: GradePassback, jobs: BackgroundJobs): Router {
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:assess'));
-  r.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  r.use(formBody('16kb'));
   const base = (req: Request) => `/app/${req.launch!.id}`;
 
   r.get('/', async (req, res, next) => {

@@ -5,7 +5,7 @@
 // the link the LMS makes from it carry custom.microcred_credential and open that
 // credential on their first landing (deepLinkLanding); completeLaunch remembers its line item.
 import { eq } from 'drizzle-orm';
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { type NextFunction, type Request, type Response, Router } from 'express';
 import { Provider as ltijsProvider, type Provider } from 'ltijs';
 import type { Db } from '../db/database';
 import { launchSessions, ltiUsers, platforms } from '../db/schema';
@@ -20,6 +20,7 @@ import type { LaunchContext } from '../web/launchPages';
 import { pageTranslator } from '../web/views';
 import { toolUrls } from './provider';
 import { type ServiceContext, signDeepLinkingResponse } from './services';
+import { formBody } from '../web/input';
 
 export const DEEP_LINKING_REQUEST = 'LtiDeepLinkingRequest';
 /** The custom parameter a placed link carries: the credential it stands for. */
@@ -150,7 +151,7 @@ export function deepLinkingRouter(db: Db, publicUrl: string, lti: Provider = lti
   const store = new CredentialStore(db);
   const r = Router({ mergeParams: true });
   r.use(onlyTeachers);
-  r.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  r.use(formBody('16kb'));
 
   r.get('/', async (req, res, next) => {
     try {

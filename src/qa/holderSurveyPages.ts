@@ -6,12 +6,13 @@
 // no synchronizer CSRF token. The holder code in the form does that job: a cross-site form
 // cannot know it. The app's CSRF check lists the survey as an exemption for that reason, and
 // still turns away a post another site sent (src/web/csrf.ts, CSRF_EXEMPTIONS).
-import express, { type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { Db } from '../db/database';
 import { AppError, NotFoundError } from '../web/errors';
 import { PRIVACY_FLOOR } from './metrics';
 import { COMMENT_LABEL, COMMENT_MAX, parseSurveyForm, QUESTIONS } from './surveyForm';
 import { assertOpen, holderCodeMatches, normaliseHolderCode, type SurveyState, SurveyStore } from './surveys';
+import { formBody } from '../web/input';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
@@ -90,7 +91,7 @@ export function holderSurveyRouter(deps: HolderSurveyDeps): Router {
     }
   });
 
-  r.post(path, express.urlencoded({ extended: false, limit: '64kb' }), async (req, res, next) => {
+  r.post(path, formBody('64kb'), async (req, res, next) => {
     try {
       const state = await followUp(req);
       const code = req.body?.code;

@@ -1,7 +1,7 @@
 // The QA dashboard inside a launch (/app/:launchId/quality…): for the course's teachers only.
 // The course's credentials with their figures, one credential's dashboard with charts, CSV
 // exports, and the annual review (recorded here, published in the public catalogue).
-import express, { type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { requireCapability } from '../web/authz';
 import { csrfToken } from '../web/csrf';
 import { NotFoundError } from '../web/errors';
@@ -10,6 +10,7 @@ import { idParam } from '../web/params';
 import { pageTranslator } from '../web/views';
 import { agreementCsv, figuresCsv, qualityCharts, qualityFormat } from './qualityReport';
 import { type CredentialQuality, type QaStore, REVIEW_INTERVAL_MONTHS } from './store';
+import { formBody } from '../web/input';
 
 /** The review form's limits; the texts are published, so they are kept to a readable size. */
 export const REVIEW_LIMITS = { summary: 4000, changesMade: 4000 };
@@ -40,7 +41,7 @@ export function sendCsv(res: Response, name: string, body: string) {
 export function qualityRouter(qa: QaStore): Router {
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:design'));
-  r.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  r.use(formBody('64kb'));
 
   const courseId = (req: Request) => req.launch!.courseId!;
   const base = (req: Request) => `/app/${req.launch!.id}`;

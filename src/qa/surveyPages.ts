@@ -1,7 +1,7 @@
 // The learner's surveys inside the launch: /app/:launchId/surveys/:awardId/:kind… .
 // Learners only, and only their own awards in this launch's course: the award is looked up
 // with the launch's course and user, so anyone else's survey is a 404.
-import express, { type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { requireCapability } from '../web/authz';
 import { dashboardPath } from '../web/courseDashboard';
 import { csrfToken } from '../web/csrf';
@@ -12,6 +12,7 @@ import { pageTranslator } from '../web/views';
 import { PRIVACY_FLOOR } from './metrics';
 import { COMMENT_LABEL, COMMENT_MAX, isSurveyKind, parseSurveyForm, QUESTIONS, type SurveyKind } from './surveyForm';
 import { assertOpen, type SurveyState, type SurveyStore } from './surveys';
+import { formBody } from '../web/input';
 
 /** The notices "My credentials" shows after a survey (?survey=…): fixed texts, never echoed input. */
 export const SURVEY_NOTICES: Record<string, string> = {
@@ -29,7 +30,7 @@ export function localSurveyPrompt(t: Translate, kind: SurveyKind, credentialTitl
 export function surveyRouter(surveys: SurveyStore): Router {
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:learn'));
-  r.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  r.use(formBody('64kb'));
 
   const base = (req: Request) => `/app/${req.launch!.id}`;
   /** Where the learner answered from, and sees the thanks: "My credentials". */

@@ -40,6 +40,7 @@ import { securityHeaders } from './security';
 import { sessionMiddleware } from './session';
 import { useViews } from './views';
 import type { QaStore } from '../qa/store';
+import { formBody, refuseUnstorableAddress } from './input';
 
 export interface AppDeps {
   database: Database;
@@ -89,6 +90,8 @@ export function createApp(deps: AppDeps) {
   const session = sessionMiddleware(database.db);
   // Every request but GET, HEAD and OPTIONS, whatever its body, before any route or body parser sees it.
   app.use(csrfProtection({ session, publicUrl: deps.publicUrl }));
+  // Every address and query, before any route reads it: text PostgreSQL cannot store is a 400.
+  app.use(refuseUnstorableAddress);
   app.use('/public', express.static(publicDir(), { maxAge: '1h', index: false }));
 
   app.get('/healthz', async (_req, res) => {
@@ -112,7 +115,7 @@ export function createApp(deps: AppDeps) {
   app.use(holderSurveyRouter({ db: database.db, encryptionKey: deps.encryptionKey }));
 
   const launchDeps = { db: database.db, platforms: deps.platforms, log, publicUrl: deps.publicUrl, encryptionKey: deps.encryptionKey };
-  const body = express.urlencoded({ extended: false, limit: '256kb' });
+  const body = formBody('256kb');
   app.get(`${LTI_MOUNT}/canvas.json`, canvasConfigHandler(deps.publicUrl));
   app.all(`${LTI_MOUNT}${LTI_ROUTES.login}`, body, captureLogin(launchDeps));
   app.get(`${LTI_MOUNT}${LTI_ROUTES.register}`, session, deps.registrations.handler());

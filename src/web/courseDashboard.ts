@@ -3,7 +3,7 @@
 // every published credential. The grid is built from a handful of course-wide queries, never
 // one query per learner, so a class of hundreds costs the same few round trips.
 import { desc, eq } from 'drizzle-orm';
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { type NextFunction, type Request, type Response, Router } from 'express';
 import { CredentialStore } from '../credentials/store';
 import type { Db } from '../db/database';
 import { awards, courseMembers, courseServices, issuedCredentials, ltiUsers, submissions } from '../db/schema';
@@ -12,6 +12,7 @@ import type { LtiServiceClient } from '../lti/serviceClient';
 import { can, requireCapability } from './authz';
 import { csrfToken } from './csrf';
 import { AppError } from './errors';
+import { formBody } from './input';
 
 /** Where a learner stands on one credential, from least to most advanced. */
 export type ProgressStatus = 'not-started' | 'draft' | 'submitted' | 'returned' | 'rejected' | 'accepted' | 'awarded' | 'issued' | 'revoked';
@@ -174,7 +175,7 @@ export function courseDashboardRouter(db: Db, services: LtiServiceClient): Route
   const roster = new RosterSync(db, services);
   const r = Router({ mergeParams: true });
   // The role check comes first, so a learner is refused for who they are, whatever they send.
-  r.post('/sync', requireStaff, express.urlencoded({ extended: false, limit: '16kb' }), async (req, res, next) => {
+  r.post('/sync', requireStaff, formBody('16kb'), async (req, res, next) => {
     const launch = req.launch!;
     try {
       const result = await roster.sync(launch.courseId!, await platformRef(db, launch.platformId));

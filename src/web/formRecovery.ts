@@ -1,6 +1,6 @@
 // A form refused before anything was done, for a reason that is not what was typed (its token
 // is stale, the admin was signed out, the launch ended), or for input no route can act on (a
-// hidden field emptied), loses nothing: the error page gives
+// hidden field emptied, a character that cannot be stored), loses nothing: the error page gives
 // back everything the form sent, and where sending it again can work, a form that re-posts it
 // to the same address with a fresh token, on the person's click. One mechanism for every form
 // route, launch pages and admin console alike (docs/decisions/0003).
@@ -32,9 +32,10 @@ const RECOVERABLE: Record<string, { mode: RecoveredForm['mode']; intro: string }
   CSRF_TOKEN_INVALID: { mode: 'resend', intro: 'resend' },
   NOT_SIGNED_IN: { mode: 'resend', intro: 'signInFirst' },
   LAUNCH_SESSION_INVALID: { mode: 'copy', intro: 'copy' },
-  // Input no route could act on (src/web/forms.ts): sent again unchanged it would be refused
-  // again, so the page shows it to copy.
+  // Input no route could act on (src/web/input.ts, src/web/params.ts, src/web/forms.ts): sent
+  // again unchanged it would be refused again, so the page shows it to copy.
   FORM_VERSION_MISSING: { mode: 'copy', intro: 'fix' },
+  TEXT_UNSTORABLE: { mode: 'copy', intro: 'fix' },
 };
 
 /** Field names that hold secrets; the admin console's password and its confirmation. */

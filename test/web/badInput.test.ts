@@ -15,6 +15,8 @@ let teacher: Person;
 let learner: Person;
 const admin = new TestBrowser();
 let credentialId: number;
+/** A second credential the learner has not started: its page has a form (and the token). */
+let openCredentialId: number;
 let submissionId: number;
 let outcomeId: number;
 
@@ -24,6 +26,7 @@ beforeAll(async () => {
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');
   credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), supervisionType: 'unsupervised with no identity verification' });
+  openCredentialId = await publishCredential(tool, teacher, { ...completeDefinition(), title: 'Open', supervisionType: 'unsupervised with no identity verification' });
   await launchAs(tool, sim, 'ta'); // someone who may second-mark
   submissionId = (await submitComplete(tool, learner, credentialId)).id;
   outcomeId = (await new CourseOutcomeStore(tool.database.db).create(teacher.courseId, { code: 'CO1', title: 'Planning', description: '' })).id;
@@ -42,6 +45,12 @@ const codeOf = (page: Page) => /<code>([A-Z_]+)<\/code>/.exec(page.body)?.[1] ??
 
 /** The session's form token, from a page with a form. */
 const csrfOn = async (browser: TestBrowser, url: string) => /name="_csrf" value="([^"]+)"/.exec((await browser.get(url)).body)![1];
+
+/** A raw request from `browser` (its cookies, same-origin like its own pages): for bodies a form cannot send. */
+async function raw(browser: TestBrowser, url: string, body: string | Buffer | undefined, contentType?: string, accept = 'text/html'): Promise<Page> {
+  const res = await fetch(url, { method: body === undefined ? 'GET' : 'POST', headers: { cookie: browser.cookieHeader(url), 'sec-fetch-site': 'same-origin', accept, ...(contentType ? { 'content-type': contentType } : {}) }, body: Buffer.isBuffer(body) ? new Uint8Array(body) : body });
+  return { status: res.status, url, headers: res.headers, body: await res.text() };
+}
 
 describe('a form without a usable version', () => {
   it('is a 400 that says so, and gives back what was typed on the credential form', async () => {
@@ -71,6 +80,49 @@ describe('a form without a usable version', () => {
     const res = await teacher.browser.post(`${teacher.base}/credentials/${credentialId}/publish`, { _csrf: csrf });
     expect(res.status).toBe(400);
     expect(codeOf(res)).toBe('FORM_VERSION_MISSING');
+  });
+});
+
+describe('text PostgreSQL cannot store (NUL, a lone surrogate)', () => {
+  it('is a 400 naming the form field, and the course outcome form gives back what was typed', async () => {
+    const list = await teacher.browser.get(`${teacher.base}/outcomes`);
+    const form = readForm(list.body, /\/outcomes$/);
+    const res = await teacher.browser.post(`${tool.base}${form.action}`, { ...form.fields, code: 'CO9', title: 'Null\u0000byte', description: 'Kept description' });
+    expect(res.status).toBe(400);
+    expect(codeOf(res)).toBe('TEXT_UNSTORABLE');
+    expect(text(res.body)).toContain('“title” contains a character that cannot be stored');
+    expect(text(res.body)).toContain('Kept description');
+  });
+
+  it('is a 400 for the admin’s QA policy text', async () => {
+    const page = await admin.get(`${tool.base}/admin/quality-policy`);
+    const form = readForm(page.body, '/admin/quality-policy');
+    const res = await admin.post(`${tool.base}${form.action}`, { ...form.fields, title: 'Policy', text: 'Line one\u0000line two' });
+    expect(res.status).toBe(400);
+    expect(text(res.body)).toContain('“text” contains a character that cannot be stored');
+  });
+
+  it('is a 400 in a path or query parameter', async () => {
+    expect((await raw(teacher.browser, `${tool.base}/app/%00`, undefined)).status).toBe(400);
+    expect((await raw(teacher.browser, `${teacher.base}/credentials/1%00`, undefined)).status).toBe(400);
+    const query = await raw(teacher.browser, `${teacher.base}/assessments?learner=a%00b`, undefined);
+    expect(query.status).toBe(400);
+    expect(text(query.body)).toContain('“learner” contains a character that cannot be stored');
+    // Percent-encoding that is not UTF-8 (a lone surrogate's bytes) cannot be read at all.
+    expect(codeOf(await raw(teacher.browser, `${tool.base}/app/%ED%A0%80/dashboard`, undefined))).toBe('ADDRESS_UNREADABLE');
+  });
+
+  it('is a 400 in a multipart field and in JSON, lone surrogates too', async () => {
+    const csrf = await csrfOn(learner.browser, `${learner.base}/credentials/${openCredentialId}/my-work`);
+    const form = new FormData();
+    form.append('_csrf', csrf);
+    form.append('title', 'a\u0000b');
+    const multipart = await learner.browser.request(`${learner.base}/credentials/${openCredentialId}/my-work/start`, { multipart: form });
+    expect(multipart.status).toBe(400);
+    expect(codeOf(multipart)).toBe('TEXT_UNSTORABLE');
+    const json = await raw(new TestBrowser(), `${tool.base}/api/verify`, '{"credential": {"name": "half \\ud83d emoji"}}', 'application/json', 'application/json');
+    expect(json.status).toBe(400);
+    expect(JSON.parse(json.body).error).toMatchObject({ code: 'TEXT_UNSTORABLE', message: expect.stringContaining('“credential.name”') });
   });
 });
 
