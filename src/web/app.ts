@@ -4,6 +4,8 @@
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import multer from 'multer';
+import { ZodError } from 'zod';
 import type { Provider } from 'ltijs';
 import passport from 'passport';
 import type { Logger } from 'pino';
@@ -32,7 +34,7 @@ import type { PlatformRegistry } from '../lti/platforms';
 import type { LtiServiceClient } from '../lti/serviceClient';
 import { LTI_MOUNT, LTI_ROUTES } from '../lti/provider';
 import { csrfProtection, csrfToken } from './csrf';
-import { AppError, NotFoundError } from './errors';
+import { AppError, BadRequestError, NotFoundError } from './errors';
 import { recoverForm } from './formRecovery';
 import { launchRouter } from './launchPages';
 import { requestIdFrom } from './requestId';
@@ -40,7 +42,7 @@ import { securityHeaders } from './security';
 import { sessionMiddleware } from './session';
 import { useViews } from './views';
 import type { QaStore } from '../qa/store';
-import { formBody, refuseUnstorableAddress } from './input';
+import { formBody, refuseUnstorableAddress, unreadableAddress } from './input';
 
 export interface AppDeps {
   database: Database;
@@ -189,22 +191,39 @@ export function createApp(deps: AppDeps) {
 }
 
 /**
- * What express's body parsers refuse (body-parser errors), as a 4xx for people: too large,
- * an encoding or charset it does not read, or a body it cannot parse (malformed JSON, a
- * broken gzip stream). Anything else is not a body error.
+ * Multipart bodies busboy (under multer) cannot read: plain Errors, told apart by their
+ * messages (busboy 1.6 lib/index.js and lib/types/multipart.js; multer 2 lib/make-middleware.js
+ * for a request that ends or breaks mid-body).
+ */
+const UNREADABLE_MULTIPART = /^(Unexpected end of (form|file)|Malformed part header|Multipart: Boundary not found|Malformed content type|Malformed urlencoded form|Unsupported content type|Missing Content-Type|Request (aborted|closed|error))/;
+
+/**
+ * What the request's own input makes fail before a handler could act, as a 4xx for people:
+ * what express's body parsers refuse (body-parser errors: too large, an encoding or charset
+ * they do not read, malformed JSON, a broken gzip stream), a multipart body multer or busboy
+ * cannot read or refuses, an address express cannot decode, and a zod schema a route parsed
+ * without catching (a form it cannot read). Anything else is not the sender's error.
  */
 function bodyError(err: unknown): AppError | undefined {
+  if (err instanceof multer.MulterError) {
+    if (err.code === 'LIMIT_FILE_SIZE') return new AppError('The file is larger than this form accepts.', 413, 'FILE_TOO_LARGE', 'Choose a smaller file, or share it as a link instead.');
+    return new AppError(`The form was not accepted (${err.message}).`, 400, 'UPLOAD_REFUSED', 'Reload the page and try again.');
+  }
+  if (err instanceof Error && UNREADABLE_MULTIPART.test(err.message) && !(err instanceof AppError)) return unreadableBody();
+  // express's decoding of a route parameter ("%E0%A4%A"): refuseUnstorableAddress answers first, this is the backstop.
+  if (err instanceof URIError && (err as { status?: number }).status === 400) return unreadableAddress();
+  if (err instanceof ZodError) return new BadRequestError(`This form has fields that could not be read: ${[...new Set(err.issues.map((i) => i.path.join('.') || '(the form)'))].join(', ')}.`, 'FORM_INVALID', 'Nothing was saved. Reload the page and try again.');
   const e = err as { type?: string; status?: number; expose?: boolean } | undefined;
   if (e?.type === 'entity.too.large' || e?.type === 'parameters.too.many') return new AppError('What you sent is larger than allowed.', 413, 'TOO_LARGE', 'Shorten it and try again.');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return new AppError('What you sent uses an encoding this site does not read.', 415, 'BODY_ENCODING', 'Send it as UTF-8 text, without compression other than gzip or deflate.');
   }
   // entity.parse.failed, entity.verify.failed, request.aborted, request.size.invalid, and inflate errors (no type).
-  if (e?.expose === true && e.status === 400) {
-    return new AppError('What you sent could not be read.', 400, 'BODY_UNREADABLE', 'Check that it is complete and well-formed (JSON must be valid JSON), then send it again.');
-  }
+  if (e?.expose === true && e.status === 400) return unreadableBody();
   return undefined;
 }
+
+const unreadableBody = () => new AppError('What you sent could not be read.', 400, 'BODY_UNREADABLE', 'Check that it is complete and well-formed (JSON must be valid JSON), then send it again.');
 
 function publicDir(): string {
   const fs = require('node:fs') as typeof import('node:fs');

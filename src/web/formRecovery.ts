@@ -36,6 +36,7 @@ const RECOVERABLE: Record<string, { mode: RecoveredForm['mode']; intro: string }
   // again unchanged it would be refused again, so the page shows it to copy.
   FORM_VERSION_MISSING: { mode: 'copy', intro: 'fix' },
   TEXT_UNSTORABLE: { mode: 'copy', intro: 'fix' },
+  FORM_INVALID: { mode: 'copy', intro: 'fix' },
 };
 
 /** Field names that hold secrets; the admin console's password and its confirmation. */

@@ -149,3 +149,31 @@ describe('ids beyond PostgreSQL’s integer columns', () => {
     expect(text(res.body)).toContain('Choose the course to copy from.');
   });
 });
+
+describe('broken bodies', () => {
+  const boundary = 'brokenboundary';
+  const cutShort = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nhalf a for`);
+
+  it('a multipart body cut short or without a boundary is a 400 on my-work, the issuer form and /verify', async () => {
+    const cases: [TestBrowser, string][] = [
+      [learner.browser, `${learner.base}/credentials/${credentialId}/my-work/${submissionId}/evidence`],
+      [admin, `${tool.base}/admin/issuer`],
+      [new TestBrowser(), `${tool.base}/verify`],
+    ];
+    for (const [browser, url] of cases) {
+      for (const contentType of [`multipart/form-data; boundary=${boundary}`, 'multipart/form-data']) {
+        const res = await raw(browser, url, cutShort, contentType);
+        expect({ url, contentType, status: res.status }).toEqual({ url, contentType, status: 400 });
+        expect(codeOf(res)).toBe('BODY_UNREADABLE');
+      }
+    }
+  });
+
+  it('malformed JSON is a 400 in JSON for the API', async () => {
+    for (const body of ['{"credential": {"broken', '[1,', '{"a":1}}']) {
+      const res = await raw(new TestBrowser(), `${tool.base}/api/verify`, body, 'application/json', 'application/json');
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.body).error.code).toBe('BODY_UNREADABLE');
+    }
+  });
+});
