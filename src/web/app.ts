@@ -42,6 +42,7 @@ import { securityHeaders } from './security';
 import { sessionMiddleware } from './session';
 import { useViews } from './views';
 import type { QaStore } from '../qa/store';
+import { forwardAsyncRejections } from './asyncHandlers';
 import { formBody, refuseUnstorableAddress, unreadableAddress } from './input';
 
 export interface AppDeps {
@@ -71,6 +72,8 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps) {
   const { database, lti, log } = deps;
+  // Before any route: a handler's rejected promise is its error page, never a hung request or a crash.
+  forwardAsyncRejections();
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
@@ -166,7 +169,12 @@ export function createApp(deps: AppDeps) {
   app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, { maxUploadBytes: deps.uploads.maxUploadBytes, verify: (input) => verifier.verify(input) }, deps.badges, deps.services, { passback: deps.passback, jobs: deps.jobs }, deps.qa, deps.encryptionKey));
 
   app.use((_req, _res, next) => next(new NotFoundError()));
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    // Failed after its answer began (a handler's late rejection): log it; express ends the response.
+    if (res.headersSent) {
+      req.log?.error({ err }, 'error after the response began');
+      return next(err);
+    }
     const error = err instanceof AppError ? err : bodyError(err);
     if (!error) {
       req.log?.error({ err }, 'unhandled error');

@@ -177,3 +177,23 @@ describe('broken bodies', () => {
     }
   });
 });
+
+describe('a handler whose promise fails outside its own try', () => {
+  // `return render(…)` without await: the learning-outcome form of a credential id that does not
+  // exist rejects after the handler's try/catch. express 4 ignores the promise, so the request
+  // went unanswered and Node, on the unhandled rejection, would end the server process.
+  it('is answered with its error page, and the server keeps running', async () => {
+    const csrf = await csrfOn(teacher.browser, `${teacher.base}/outcomes`);
+    for (const id of ['2147483648', 'abc']) {
+      const res = await fetch(`${teacher.base}/credentials/${id}/outcomes/lo-plan`, {
+        method: 'POST',
+        headers: { cookie: teacher.browser.cookieHeader(tool.base), 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        body: new URLSearchParams({ _csrf: csrf, statement: '' }).toString(),
+        signal: AbortSignal.timeout(5000),
+      });
+      expect(res.status).toBe(404);
+      expect(await res.text()).toContain('That credential does not exist in this course.');
+    }
+    expect((await fetch(`${tool.base}/healthz`)).status).toBe(200);
+  });
+});
