@@ -5,7 +5,7 @@ import { and, count, eq, gt, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/database';
 import { adminSetupTokens, adminUsers } from '../db/schema';
-import { AppError } from '../web/errors';
+import { AppError } from '../errors';
 import { formErrors } from '../web/forms';
 import { judgePassword, WEAK_PASSWORD_MESSAGE } from './passwordStrength';
 

@@ -12,7 +12,7 @@ import { platformDeployments, registrationLinks } from '../db/schema';
 import type { PlatformRegistry } from '../lti/platforms';
 import { toolUrls } from '../lti/provider';
 import { OutboundFetchError, type OutboundFetcher, type OutboundRequest, type OutboundResponse } from '../net/outboundFetch';
-import { AppError, BadRequestError, ForbiddenError } from '../web/errors';
+import { AppError, BadRequestError, ForbiddenError } from '../errors';
 import { allowFraming } from '../web/security';
 import { familyOf, lmsName, lmsOrigins, missingConfigurationField, type PlatformConfiguration, platformName, readAnswer, registrationRequest, serviceKey } from './registrationProtocol';
 

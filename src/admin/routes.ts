@@ -8,7 +8,7 @@ import { toolUrls } from '../lti/provider';
 import { idParam } from '../web/params';
 import { csrfToken } from '../web/csrf';
 import { QUALITY_ASSURANCE_SUGGESTIONS } from '../credentials/vocabulary';
-import { AppError, ConflictError, ForbiddenError } from '../web/errors';
+import { AppError, ConflictError, ForbiddenError } from '../errors';
 import { fieldText, formErrors } from '../web/forms';
 import type { AdminAccounts } from './accounts';
 import { checkNewAdmin } from './accounts';
@@ -28,11 +28,11 @@ import {
   MAX_QA_POLICY_CHARS,
   QA_POLICY_PATH,
   qaPolicySchema,
-} from './issuerProfile';
-import type { SigningKeys } from './signingKeys';
+} from '../issuer/issuerProfile';
+import type { SigningKeys } from '../issuer/signingKeys';
 import { allowEntryFormSchema, MAX_NOTE_CHARS, type OutboundAllowListStore } from './outboundAllowList';
 import type { BadgeIssuer } from '../badges/issuance';
-import { credentialState } from '../badges/publicPages';
+import { credentialState } from '../badges/credentialState';
 import { badgeUrls } from '../badges/credentialBuilder';
 import { formBody } from '../web/input';
 

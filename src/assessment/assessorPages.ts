@@ -10,7 +10,7 @@ import type { Db } from '../db/database';
 import { can, requireCapability } from '../web/authz';
 import { csrfToken } from '../web/csrf';
 import { fieldText, formVersionMissing } from '../web/forms';
-import { AppError, ForbiddenError } from '../web/errors';
+import { AppError, ForbiddenError } from '../errors';
 import { idParam, parseId } from '../web/params';
 import { pageTranslator } from '../web/views';
 import { describeIdentity, ID_DOCUMENT_TYPES, type IdentityRecord, identityFromForm } from './identity';

@@ -5,11 +5,8 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
-import type { Db } from '../db/database';
+import type { Db, Tx } from '../db/database';
 import { fileBlobs } from '../db/schema';
-
-/** A database handle or an open transaction: both run the same queries. */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db;
 
 export interface FileStorage {
   readonly kind: 'database' | 'disk';

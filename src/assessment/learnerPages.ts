@@ -12,7 +12,7 @@ import { EVIDENCE_KINDS, fileTypeLabel, formatBytes } from '../credentials/vocab
 import { requireCapability } from '../web/authz';
 import { csrfToken } from '../web/csrf';
 import { fieldText } from '../web/forms';
-import { AppError } from '../web/errors';
+import { AppError } from '../errors';
 import { idParam } from '../web/params';
 import { typeAllowed, sniffMimeType } from './fileType';
 import { describeIdentity, identityFromLaunch, identityNotice, type IdentityRecord } from './identity';

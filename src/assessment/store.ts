@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { CredentialDefinition } from '../credentials/model';
 import { evaluateCompletion } from '../credentials/completion';
-import { type Db, isUniqueViolation } from '../db/database';
+import { type Db, isUniqueViolation, type Tx } from '../db/database';
 import {
   assessments,
   auditLog,
@@ -22,8 +22,8 @@ import {
   submissions,
 } from '../db/schema';
 import { isCourseTeacher } from '../lti/roles';
-import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../web/errors';
-import type { FileStorage, Tx } from './fileStorage';
+import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import type { FileStorage } from './fileStorage';
 import { type IdentityRecord, independenceProblem } from './identity';
 import { countEvidence } from './progress';
 import { gradeOf, scoreRubric } from './scoring';

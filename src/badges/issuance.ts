@@ -11,7 +11,7 @@ import type { Ob3Profile } from '../credentials/achievement';
 import type { CredentialDefinition } from '../credentials/model';
 import type { Db } from '../db/database';
 import { awards, credentialVersions, issuedCredentials, ltiUsers, outboxEvents } from '../db/schema';
-import { AppError, ConflictError, NotFoundError } from '../web/errors';
+import { AppError, ConflictError, NotFoundError } from '../errors';
 import { conformanceProblems } from './conformance';
 import { badgeUrls, buildOpenBadgeCredential } from './credentialBuilder';
 import { createDocumentLoader, type DocumentLoader, type ExtraResolver } from './documentLoader';
@@ -22,13 +22,13 @@ import type { StatusLists } from './statusLists';
 export type IssuedCredentialRow = typeof issuedCredentials.$inferSelect;
 type EvidenceRow = { id: number; kind: string; title: string; url: string | null; body: string | null; shared: boolean };
 
-/** The issuer's signing keys (src/admin/signingKeys.ts). */
+/** The issuer's signing keys (src/issuer/signingKeys.ts). */
 export interface IssuerKeys {
   activeKeyPair(): Promise<{ row: { id: number }; keyPair: Ed25519KeyPair }>;
   resolver(): ExtraResolver;
 }
 
-/** The issuer's profile for credentials (src/admin/issuerProfile.ts). */
+/** The issuer's profile for credentials (src/issuer/issuerProfile.ts). */
 export interface IssuerDetails {
   forIssuance(publicUrl: string, did: string): Promise<{ profile: Ob3Profile; qaPolicyUrl?: string; qaType?: string } | undefined>;
 }

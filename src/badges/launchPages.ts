@@ -12,7 +12,8 @@ import { csrfToken } from '../web/csrf';
 import { idParam } from '../web/params';
 import { badgeUrls } from './credentialBuilder';
 import type { BadgeIssuer } from './issuance';
-import { credentialState, linkedInUrl } from './publicPages';
+import { credentialState } from './credentialState';
+import { linkedInUrl } from './publicPages';
 import { formBody } from '../web/input';
 
 export function badgeLaunchRouter(db: Db, issuer: BadgeIssuer, assessment: AssessmentStore, publicUrl: string, encryptionKey: Buffer): Router {

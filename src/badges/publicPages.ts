@@ -10,13 +10,14 @@ import type { CredentialDefinition } from '../credentials/model';
 import { buildAchievement, type Ob3Achievement } from '../credentials/achievement';
 import type { Db } from '../db/database';
 import { credentials, credentialVersions, evidenceItems } from '../db/schema';
-import { NotFoundError } from '../web/errors';
+import { NotFoundError } from '../errors';
 import type { Translate } from '../web/i18n';
 import { idParam } from '../web/params';
 import { safeUrl } from '../web/safeUrl';
 import { pageTranslator } from '../web/views';
 import { badgePng, badgeSvg } from './badgeImage';
 import { bakePng, bakeSvg, unbake } from './baking';
+import { credentialState } from './credentialState';
 import { microcredContext } from './contexts';
 import { badgeUrls } from './credentialBuilder';
 import type { BadgeIssuer, IssuedCredentialRow } from './issuance';
@@ -37,12 +38,6 @@ export interface BadgePagesDeps {
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
-/** How a credential's state reads for people. */
-export function credentialState(row: Pick<IssuedCredentialRow, 'revokedAt' | 'validUntil'>, now = new Date()): 'revoked' | 'expired' | 'valid' {
-  if (row.revokedAt) return 'revoked';
-  if (row.validUntil && row.validUntil < now) return 'expired';
-  return 'valid';
-}
 
 /** A LinkedIn "add to profile" link for a certification (their documented URL parameters). */
 export function linkedInUrl(row: IssuedCredentialRow, issuerName: string, shareUrl: string): string {

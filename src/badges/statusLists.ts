@@ -2,9 +2,8 @@
 // revocation bits flipped in SQL in the same transaction as the revocation record, and
 // the signed list credential published at /status/<id>, re-signed only when it changed.
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/database';
+import type { Db, Tx } from '../db/database';
 import { statusLists } from '../db/schema';
-import type { Tx } from '../assessment/fileStorage';
 import type { Ed25519KeyPair } from './keys';
 import { signCredentialDataIntegrity } from './sign';
 import { encodeStatusList, MIN_STATUS_LIST_LENGTH } from './statusList';

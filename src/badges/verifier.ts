@@ -5,7 +5,7 @@
 // tens of megabytes while it runs; running many at once on one event loop is no faster,
 // but anonymous callers could otherwise make the process hold all of them in memory.
 import { Slots } from '../concurrency';
-import { AppError } from '../web/errors';
+import { AppError } from '../errors';
 import type { ExtraResolver } from './documentLoader';
 import type { StatusListSource } from './statusListSource';
 import { type VerificationReport, verifyOpenBadgeCredential } from './verify';

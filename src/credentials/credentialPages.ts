@@ -2,13 +2,13 @@
 // Course staff create and edit drafts, see the readiness panel and publish; learners
 // see published versions only. Learning outcomes and the rubric have their own pages.
 import { type Request, type Response, Router } from 'express';
-import type { IssuerProfileStore } from '../admin/issuerProfile';
+import type { IssuerProfileStore } from '../issuer/issuerProfile';
 import type { Db } from '../db/database';
 import { can, requireCapability } from '../web/authz';
 import { annexIView } from '../qa/annexI';
 import { idParam } from '../web/params';
 import { csrfToken } from '../web/csrf';
-import { AppError, NotFoundError } from '../web/errors';
+import { AppError, NotFoundError } from '../errors';
 import { buildAchievement, validateAchievement } from './achievement';
 import { describeCompletionRule } from './completion';
 import { emptyDefinition, withIssuerDefaults } from './defaults';

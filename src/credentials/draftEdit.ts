@@ -1,7 +1,7 @@
 // The one way a page changes a credential's definition: take the version the form was
 // built from, apply the change, validate the whole draft, save with optimistic locking.
 // Pages decide how to show the outcome (errors next to fields, a conflict, a redirect).
-import { AppError, NotFoundError } from '../web/errors';
+import { AppError, NotFoundError } from '../errors';
 import type { CredentialDefinition } from './model';
 import type { CredentialStore } from './store';
 import { parseDraft, versionLockOf } from './validation';

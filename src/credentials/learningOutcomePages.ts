@@ -6,7 +6,7 @@ import type { Db } from '../db/database';
 import { requireCapability } from '../web/authz';
 import { idParam } from '../web/params';
 import { csrfToken } from '../web/csrf';
-import { NotFoundError } from '../web/errors';
+import { NotFoundError } from '../errors';
 import { editDraft } from './draftEdit';
 import { buildMappingMatrix } from './mapping';
 import type { CourseOutcome, CredentialDefinition, LearningOutcome } from './model';

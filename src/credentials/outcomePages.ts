@@ -7,7 +7,7 @@ import { requireCapability } from '../web/authz';
 import { formVersionMissing } from '../web/forms';
 import { idField, idParam, parseId } from '../web/params';
 import { csrfToken } from '../web/csrf';
-import { AppError, BadRequestError, NotFoundError } from '../web/errors';
+import { AppError, BadRequestError, NotFoundError } from '../errors';
 import { parseCourseOutcomesCsv } from './csv';
 import { CourseOutcomeStore } from './store';
 import { courseOutcomeInputSchema, formErrors } from './validation';

@@ -8,7 +8,7 @@ import type { Db } from '../db/database';
 import { can, requireCapability } from '../web/authz';
 import { idParam } from '../web/params';
 import { csrfToken } from '../web/csrf';
-import { NotFoundError } from '../web/errors';
+import { NotFoundError } from '../errors';
 import { describeEvidence } from './completion';
 import { MAX_LEVELS, MIN_LEVELS, type CredentialDefinition, type EvidenceRequirement, type RubricCriterion } from './model';
 import { editDraft } from './draftEdit';

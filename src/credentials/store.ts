@@ -4,7 +4,7 @@
 import { and, asc, desc, eq, inArray, isNull, max, ne, sql } from 'drizzle-orm';
 import { type Db, isUniqueViolation } from '../db/database';
 import { courseMembers, courseOutcomes, courses, credentialChanges, credentials, credentialVersions } from '../db/schema';
-import { ConflictError, ForbiddenError, NotFoundError } from '../web/errors';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
 
 
 const staleMessage = (what: string) =>

@@ -10,6 +10,8 @@ import { startEmbedded } from './embeddedPostgres';
 import * as schema from './schema';
 
 export type Db = NodePgDatabase<typeof schema>;
+/** A database handle or an open transaction: both run the same queries. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db;
 
 /**
  * Whether an error is PostgreSQL's unique violation (23505), optionally of one constraint.

@@ -8,7 +8,7 @@ import { credentialVersions, ltiUsers, submissions } from '../db/schema';
 import type { BackgroundJobs } from '../jobs/backgroundJobs';
 import { requireCapability } from '../web/authz';
 import { csrfToken } from '../web/csrf';
-import { AppError } from '../web/errors';
+import { AppError } from '../errors';
 import type { GradePassback } from './passback';
 import { formBody } from '../web/input';
 import { parseId } from '../web/params';

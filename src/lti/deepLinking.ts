@@ -15,7 +15,7 @@ import { CredentialStore } from '../credentials/store';
 import { QF_EHEA_CYCLES } from '../credentials/vocabulary';
 import { can } from '../web/authz';
 import { csrfToken } from '../web/csrf';
-import { AppError, BadRequestError, ForbiddenError, NotFoundError } from '../web/errors';
+import { AppError, BadRequestError, ForbiddenError, NotFoundError } from '../errors';
 import type { LaunchContext } from '../web/launchPages';
 import { pageTranslator } from '../web/views';
 import { toolUrls } from './provider';

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/database';
 import { purposeKey } from '../db/secrets';
 import { ltiLogins, pendingLaunches, platformDeployments, platforms as platformTable } from '../db/schema';
-import { LaunchRejectedError } from '../web/errors';
+import { LaunchRejectedError } from '../errors';
 import { hashSessionId as hashSid, SESSION_COOKIE, sessionCookieHeader } from '../web/session';
 import { placedCredentialId } from './deepLinking';
 import { type NewWindow, newWindowFallback } from './newWindow';

@@ -6,7 +6,7 @@ import type { Provider } from 'ltijs';
 import { z } from 'zod';
 import type { Db } from '../db/database';
 import { platformDeployments, platformOrigins, platforms } from '../db/schema';
-import { ConflictError, NotFoundError } from '../web/errors';
+import { ConflictError, NotFoundError } from '../errors';
 
 export const LMS_FAMILIES = ['moodle', 'canvas', 'brightspace', 'other'] as const;
 

@@ -5,7 +5,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/database';
 import { courseMembers, courseServices, courses, ltiUsers, platforms } from '../db/schema';
-import { AppError, NotFoundError } from '../web/errors';
+import { AppError, NotFoundError } from '../errors';
 import { summariseRoles } from './roles';
 import { type LtiServiceClient, type PlatformRef, ServiceError } from './serviceClient';
 

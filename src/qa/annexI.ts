@@ -3,7 +3,7 @@
 // (views/partials/annex-elements.ejs, used by the credential page in the LMS and by the public
 // catalogue). Pure. Elements 1 (the learner) and 5 (date of issuing) belong to an issued
 // credential, not to a definition, so they are not here.
-import { countryName } from '../admin/issuerProfile';
+import { countryName } from '../issuer/country';
 import { type Ob3Alignment, toOb3Alignment } from '../credentials/achievement';
 import { ANNEX_I_ELEMENTS, type AnnexIElement, type CredentialDefinition, type NqfLevel } from '../credentials/model';
 import {

@@ -8,8 +8,8 @@
 // of people below the privacy floor (a small count can point at a person): the survey store
 // already withholds aggregates below it, and counts are turned into "fewer than 5" here.
 import { and, count, eq, inArray } from 'drizzle-orm';
-import type { IssuerProfileStore } from '../admin/issuerProfile';
-import { countryName } from '../admin/issuerProfile';
+import type { IssuerProfileStore } from '../issuer/issuerProfile';
+import { countryName } from '../issuer/country';
 import { publishedAchievement } from '../badges/publicPages';
 import type { Ob3Achievement } from '../credentials/achievement';
 import type { CredentialDefinition } from '../credentials/model';

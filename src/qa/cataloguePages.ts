@@ -7,11 +7,11 @@
 //
 // What may be shown is decided in catalogue.ts (no personal data, the privacy floor).
 import { type NextFunction, type Request, type Response, Router } from 'express';
-import type { IssuerProfileStore } from '../admin/issuerProfile';
+import type { IssuerProfileStore } from '../issuer/issuerProfile';
 import { describeCompletionRule } from '../credentials/completion';
 import { ASSESSMENT_TYPES, labelOf } from '../credentials/vocabulary';
 import type { Db } from '../db/database';
-import { NotFoundError } from '../web/errors';
+import { NotFoundError } from '../errors';
 import { parseId } from '../web/params';
 import { Catalogue, type CatalogueOffer } from './catalogue';
 import type { QaStore } from './store';

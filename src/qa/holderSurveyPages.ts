@@ -8,7 +8,7 @@
 // still turns away a post another site sent (src/web/csrf.ts, CSRF_EXEMPTIONS).
 import { type Request, type Response, Router } from 'express';
 import type { Db } from '../db/database';
-import { AppError, NotFoundError } from '../web/errors';
+import { AppError, NotFoundError } from '../errors';
 import { PRIVACY_FLOOR } from './metrics';
 import { COMMENT_LABEL, COMMENT_MAX, parseSurveyForm, QUESTIONS } from './surveyForm';
 import { assertOpen, holderCodeMatches, normaliseHolderCode, type SurveyState, SurveyStore } from './surveys';

@@ -4,7 +4,8 @@
 import { type Request, type Response, Router } from 'express';
 import { requireCapability } from '../web/authz';
 import { csrfToken } from '../web/csrf';
-import { NotFoundError } from '../web/errors';
+import { sendCsv } from '../web/download';
+import { NotFoundError } from '../errors';
 import { fieldText } from '../web/forms';
 import { idParam } from '../web/params';
 import { pageTranslator } from '../web/views';
@@ -30,13 +31,6 @@ export function reviewProblems(input: ReviewInput): Record<string, string> {
   return errors;
 }
 
-/** Sends a CSV download with a file name that says what and when. */
-export function sendCsv(res: Response, name: string, body: string) {
-  res.set('content-type', 'text/csv; charset=utf-8');
-  res.set('content-disposition', `attachment; filename="${name}-${new Date().toISOString().slice(0, 10)}.csv"`);
-  res.set('cache-control', 'no-store');
-  res.send(body);
-}
 
 export function qualityRouter(qa: QaStore): Router {
   const r = Router({ mergeParams: true });

@@ -18,7 +18,7 @@ import {
   submissions,
   surveyResponses,
 } from '../db/schema';
-import { ConflictError } from '../web/errors';
+import { ConflictError } from '../errors';
 import { type CredentialFigures, credentialFigures } from './figures';
 import { PRIVACY_FLOOR, netPromoterScore, type ScaleSummary, summariseScale } from './metrics';
 

@@ -5,7 +5,7 @@ import { type Request, type Response, Router } from 'express';
 import { requireCapability } from '../web/authz';
 import { dashboardPath } from '../web/courseDashboard';
 import { csrfToken } from '../web/csrf';
-import { NotFoundError } from '../web/errors';
+import { NotFoundError } from '../errors';
 import type { Translate } from '../web/i18n';
 import { idParam } from '../web/params';
 import { pageTranslator } from '../web/views';

@@ -7,12 +7,11 @@
 // and the participation row's primary key is what makes a second answer impossible.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
-import type { Tx } from '../assessment/fileStorage';
 import { DEFAULT_SETTINGS } from '../assessment/store';
-import { type Db, isUniqueViolation } from '../db/database';
+import { type Db, isUniqueViolation, type Tx } from '../db/database';
 import { purposeKey } from '../db/secrets';
 import { awards, courseAssessmentSettings, credentialVersions, issuedCredentials, surveyParticipation, surveyResponses } from '../db/schema';
-import { ConflictError, NotFoundError } from '../web/errors';
+import { ConflictError, NotFoundError } from '../errors';
 import { addMonths } from './store';
 import type { SurveyAnswers, SurveyKind } from './surveyForm';
 

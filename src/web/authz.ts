@@ -2,7 +2,7 @@
 // from their role in *this* launch's course; the course comes from the launch, never
 // from the request, so another course's data is unreachable by construction.
 import type { NextFunction, Request, Response } from 'express';
-import { ForbiddenError } from './errors';
+import { ForbiddenError } from '../errors';
 import type { LaunchContext } from './launchPages';
 
 export type Capability =

@@ -11,7 +11,7 @@ import { platformRef, RosterSync } from '../lti/roster';
 import type { LtiServiceClient } from '../lti/serviceClient';
 import { can, requireCapability } from './authz';
 import { csrfToken } from './csrf';
-import { AppError } from './errors';
+import { AppError } from '../errors';
 import { formBody } from './input';
 
 /** Where a learner stands on one credential, from least to most advanced. */

@@ -23,7 +23,7 @@
 // app/views/lti/_launch_iframe.html.erb), so the browser says `same-origin`.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { type Request, type RequestHandler, type Response, Router } from 'express';
-import { ForbiddenError } from './errors';
+import { ForbiddenError } from '../errors';
 
 export const CSRF_FIELD = '_csrf';
 export const CSRF_HEADER = 'X-CSRF-Token';

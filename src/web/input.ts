@@ -8,7 +8,7 @@
 // parsed), with a 400 that names the field, instead of a database error (a 500) deep inside a
 // handler. The error page gives back what was typed (src/web/formRecovery.ts).
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { AppError, BadRequestError } from './errors';
+import { AppError, BadRequestError } from '../errors';
 
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 

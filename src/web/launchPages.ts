@@ -2,7 +2,7 @@
 // honoured only with the browser session that made it, and only until it expires.
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { type NextFunction, type Request, type Response, Router } from 'express';
-import type { IssuerProfileStore } from '../admin/issuerProfile';
+import type { IssuerProfileStore } from '../issuer/issuerProfile';
 import type { Db } from '../db/database';
 import { courses, launchSessions, ltiUsers, platforms } from '../db/schema';
 import { assessorRouter, fileRouter } from '../assessment/assessorPages';
@@ -29,7 +29,7 @@ import { qualityRouter } from '../qa/qualityPages';
 import { localSurveyPrompt, SURVEY_NOTICES, surveyRouter } from '../qa/surveyPages';
 import { SurveyStore } from '../qa/surveys';
 import { csrfToken } from './csrf';
-import { UnauthorizedError } from './errors';
+import { UnauthorizedError } from '../errors';
 import { hashSessionId, SESSION_COOKIE } from './session';
 import { pageTranslator } from './views';
 

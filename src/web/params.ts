@@ -5,7 +5,7 @@
 // 4xx that says so, never a database error (a 500).
 import type { Request } from 'express';
 import { z } from 'zod';
-import { BadRequestError, NotFoundError } from './errors';
+import { BadRequestError, NotFoundError } from '../errors';
 
 /** The largest value of a PostgreSQL integer (serial) column. */
 export const MAX_ID = 2_147_483_647;

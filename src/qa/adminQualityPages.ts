@@ -2,11 +2,11 @@
 // credential in every course, with the same figures and charts the course's teachers see.
 // Mounted behind requireAdmin; read-only (reviews are recorded by the course's teachers).
 import { type Request, Router } from 'express';
-import { sendCsv } from '../qa/qualityPages';
-import { agreementCsv, figuresCsv, qualityCharts, qualityFormat } from '../qa/qualityReport';
-import type { QaStore } from '../qa/store';
+import { sendCsv } from '../web/download';
+import { agreementCsv, figuresCsv, qualityCharts, qualityFormat } from './qualityReport';
+import type { QaStore } from './store';
 import { csrfToken } from '../web/csrf';
-import { NotFoundError } from '../web/errors';
+import { NotFoundError } from '../errors';
 import { idParam } from '../web/params';
 import { pageTranslator } from '../web/views';
 

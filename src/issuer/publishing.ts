@@ -11,9 +11,9 @@
  * and it is cached briefly so a rotated key reaches verifiers within a minute or so.
  */
 import { type NextFunction, type Request, type Response, Router } from 'express';
-import type { IssuerProfileStore } from '../admin/issuerProfile';
-import type { SigningKeys } from '../admin/signingKeys';
-import { OB_V3_CONTEXT, VC_V2_CONTEXT } from './contexts';
+import type { IssuerProfileStore } from './issuerProfile';
+import type { SigningKeys } from './signingKeys';
+import { OB_V3_CONTEXT, VC_V2_CONTEXT } from '../badges/contexts';
 
 export interface PublishingDeps {
   issuer: IssuerProfileStore;

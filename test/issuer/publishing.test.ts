@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import Ajv2019 from 'ajv/dist/2019';
 import addFormats from 'ajv-formats';
 import express from 'express';
-import { IssuerProfileStore } from '../../src/admin/issuerProfile';
-import { SigningKeys } from '../../src/admin/signingKeys';
+import { IssuerProfileStore } from '../../src/issuer/issuerProfile';
+import { SigningKeys } from '../../src/issuer/signingKeys';
 import { didDocumentPath, didDocumentUrl, didForPublicUrl, issuerIdentity, keyIdFor, profileUrl } from '../../src/badges/issuerIdentity';
-import { publishingRouter } from '../../src/badges/publishing';
+import { publishingRouter } from '../../src/issuer/publishing';
 import ob3Schema from '../../src/credentials/schemas/ob_v3p0_achievementcredential_schema.json';
 import { startTestTool, type TestTool } from '../support/tool';
 

@@ -11,10 +11,10 @@ import { DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT } from '../badges/contexts';
 import type { ExtraResolver } from '../badges/documentLoader';
 import { issuerIdentity, type IssuerIdentity } from '../badges/issuerIdentity';
 import { generateKeyPair, importKeyPair, type Ed25519KeyPair } from '../badges/keys';
-import { type Db, isUniqueViolation } from '../db/database';
+import { type Db, isUniqueViolation, type Tx } from '../db/database';
 import { signingKeys } from '../db/schema';
 import { decryptSecret, encryptSecret } from '../db/secrets';
-import { ConflictError } from '../web/errors';
+import { ConflictError } from '../errors';
 
 const SECRET_PURPOSE = 'signing-key';
 /** Serialises every change to signing_keys across processes (a transaction-scoped advisory lock). */
@@ -25,7 +25,6 @@ const CACHE_MS = 60_000;
 const ACTIVE_CACHE_MS = 5_000;
 
 type Row = typeof signingKeys.$inferSelect;
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export interface SigningKeyInfo {
   /** The row id (issued credentials reference it). */

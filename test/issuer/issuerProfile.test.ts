@@ -1,7 +1,7 @@
 // The institution's issuer profile, and how new credentials take their defaults from it.
 import Ajv2019 from 'ajv/dist/2019';
 import addFormats from 'ajv-formats';
-import { IssuerProfileStore } from '../../src/admin/issuerProfile';
+import { IssuerProfileStore } from '../../src/issuer/issuerProfile';
 import { signCredentialDataIntegrity } from '../../src/badges/sign';
 import { verifyOpenBadgeCredential } from '../../src/badges/verify';
 import ob3Schema from '../../src/credentials/schemas/ob_v3p0_achievementcredential_schema.json';

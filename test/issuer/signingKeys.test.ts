@@ -2,7 +2,7 @@
 // from the console (old keys stay published and keep verifying), concurrency, and access.
 import { randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import { SigningKeys } from '../../src/admin/signingKeys';
+import { SigningKeys } from '../../src/issuer/signingKeys';
 import { importKeyPair, type Ed25519KeyPair } from '../../src/badges/keys';
 import { signCredentialDataIntegrity, signCredentialJwt } from '../../src/badges/sign';
 import { verifyOpenBadgeCredential } from '../../src/badges/verify';

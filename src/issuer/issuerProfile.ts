@@ -9,6 +9,7 @@ import { sniffMimeType } from '../assessment/fileType';
 import type { InstitutionIssuerProfile } from '../credentials/model';
 import ob3Schema from '../credentials/schemas/ob_v3p0_achievementcredential_schema.json';
 import type { Db } from '../db/database';
+import { countryName } from './country';
 import { issuerProfile } from '../db/schema';
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -205,17 +206,6 @@ export interface IssuanceIssuer {
   qaBodyName?: string;
   qaBodyUrl?: string;
   qaType?: string;
-}
-
-const countryNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
-
-/** The English name of an ISO 3166-1 alpha-2 code, e.g. "Netherlands" for NL; undefined if unknown. */
-export function countryName(code: string): string | undefined {
-  try {
-    return countryNames.of(code) ?? undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export class IssuerProfileStore {
