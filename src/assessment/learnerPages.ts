@@ -23,6 +23,7 @@ import { verifyPriorBadge } from './priorBadge';
 import type { VerificationReport } from '../badges/verify';
 import { SurveyStore } from '../qa/surveys';
 import { formBody, refuseUnstorableBody } from '../web/input';
+import { courseOf, launchBase, launchOf } from '../web/launchContext';
 
 interface Failed {
   values: Record<string, string>;
@@ -57,14 +58,13 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: LearnerOptio
   );
   r.use(refuseUnstorableBody);
 
-  const courseId = (req: Request) => req.launch!.courseId!;
-  const learnerId = (req: Request) => req.launch!.userId;
+  const learnerId = (req: Request) => launchOf(req).userId;
   const credentialId = (req: Request) => idParam(req, 'credentialId', 'That credential does not exist in this course.');
-  const pageUrl = (req: Request) => `/app/${req.launch!.id}/credentials/${credentialId(req)}/my-work`;
+  const pageUrl = (req: Request) => `${launchBase(req)}/credentials/${credentialId(req)}/my-work`;
 
   const render = async (req: Request, res: Response, failed?: Failed & { form: string }, status = 200) => {
-    const cred = await credentialsStore.get(courseId(req), credentialId(req), { publishedOnly: true });
-    const attempts = await store.attempts(courseId(req), credentialId(req), learnerId(req));
+    const cred = await credentialsStore.get(courseOf(req), credentialId(req), { publishedOnly: true });
+    const attempts = await store.attempts(courseOf(req), credentialId(req), learnerId(req));
     const current = attempts[0];
     const def: CredentialDefinition = current ? await store.definitionOfVersion(current.credentialVersionId) : (cred.published!.definition as unknown as CredentialDefinition);
     const evidence = current ? await store.evidenceOf(current.id) : [];
@@ -74,14 +74,14 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: LearnerOptio
       assessedLevels: lastDecision?.assessment.levels ?? {},
       evidence: countEvidence(evidence),
     });
-    const settings = await store.settings(courseId(req));
-    const award = await store.awardFor(courseId(req), credentialId(req), learnerId(req));
+    const settings = await store.settings(courseOf(req));
+    const award = await store.awardFor(courseOf(req), credentialId(req), learnerId(req));
     // The short survey right after the award, offered here too while it is unanswered.
-    const awardSurvey = award && (await surveys.pendingFor(courseId(req), learnerId(req), settings.followUpMonths)).find((s) => s.awardId === award.id && s.kind === 'award');
+    const awardSurvey = award && (await surveys.pendingFor(courseOf(req), learnerId(req), settings.followUpMonths)).find((s) => s.awardId === award.id && s.kind === 'award');
     res.status(status).render('assessment/my-work', {
       ...(def.title ? { titleKey: 'assessment.myWork.title', titleParams: { title: def.title } } : { titleKey: 'assessment.myWork.titleUntitled' }),
       launch: req.launch,
-      base: `/app/${req.launch!.id}`,
+      base: launchBase(req),
       page: pageUrl(req),
       csrf: csrfToken(req),
       credentialId: credentialId(req),
@@ -103,7 +103,7 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: LearnerOptio
       attemptsLeft: Math.max(0, settings.maxAttempts - (current?.attemptNo ?? 0)),
       maxAttempts: settings.maxAttempts,
       award,
-      awardSurveyUrl: awardSurvey ? `/app/${req.launch!.id}/surveys/${awardSurvey.awardId}/award` : undefined,
+      awardSurveyUrl: awardSurvey ? `${launchBase(req)}/surveys/${awardSurvey.awardId}/award` : undefined,
       evidenceKinds: EVIDENCE_KINDS,
       fileRules: Object.fromEntries(def.rubric.criteria.map((c) => [c.id, { types: c.evidence.allowedFileTypes.map(fileTypeLabel).join(', '), max: formatBytes(Math.min(c.evidence.maxFileSizeBytes ?? opts.maxUploadBytes, opts.maxUploadBytes)) }])),
       maxUpload: formatBytes(opts.maxUploadBytes),
@@ -112,22 +112,14 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: LearnerOptio
     });
   };
 
-  r.get('/', async (req, res, next) => {
-    try {
-      await render(req, res);
-    } catch (e) {
-      next(e);
-    }
+  r.get('/', async (req, res) => {
+    await render(req, res);
   });
 
   /** Starts the first attempt, or a resubmission after a returned one. */
-  r.post('/start', async (req, res, next) => {
-    try {
-      await store.openDraft(courseId(req), credentialId(req), learnerId(req));
-      res.redirect(303, `${pageUrl(req)}#evidence`);
-    } catch (e) {
-      next(e);
-    }
+  r.post('/start', async (req, res) => {
+    await store.openDraft(courseOf(req), credentialId(req), learnerId(req));
+    res.redirect(303, `${pageUrl(req)}#evidence`);
   });
 
   /** Adds one piece of evidence to the learner's draft. Bad input re-renders with what was typed. */
@@ -136,7 +128,7 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: LearnerOptio
     const fail = (errors: Record<string, string>, status = 422) => render(req, res, { form: 'evidence', values, errors }, status);
     try {
       const submissionId = idParam(req, 'submissionId', 'That submission does not exist, or it is not yours.');
-      const draft = await store.ownSubmission(courseId(req), learnerId(req), submissionId);
+      const draft = await store.ownSubmission(courseOf(req), learnerId(req), submissionId);
       const def = await store.definitionOfVersion(draft.credentialVersionId);
       const criterion = def.rubric.criteria.find((c) => c.id === values.criterionId);
       const errors: Record<string, string> = {};
@@ -190,7 +182,7 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: LearnerOptio
         }
       }
       if (Object.keys(errors).length) return await fail(errors);
-      await store.addEvidence(courseId(req), learnerId(req), submissionId, item);
+      await store.addEvidence(courseOf(req), learnerId(req), submissionId, item);
       res.redirect(303, `${pageUrl(req)}?notice=added#evidence`);
     } catch (e) {
       if (e instanceof AppError && e.status < 500) return fail(formError(e), e.status).catch(next);
@@ -198,20 +190,16 @@ export function learnerRouter(db: Db, store: AssessmentStore, opts: LearnerOptio
     }
   });
 
-  r.post('/:submissionId/evidence/:evidenceId/delete', async (req, res, next) => {
-    try {
-      await store.removeEvidence(courseId(req), learnerId(req), idParam(req, 'submissionId', 'That submission does not exist.'), idParam(req, 'evidenceId', 'That evidence does not exist.'));
-      res.redirect(303, `${pageUrl(req)}?notice=removed#evidence`);
-    } catch (e) {
-      next(e);
-    }
+  r.post('/:submissionId/evidence/:evidenceId/delete', async (req, res) => {
+    await store.removeEvidence(courseOf(req), learnerId(req), idParam(req, 'submissionId', 'That submission does not exist.'), idParam(req, 'evidenceId', 'That evidence does not exist.'));
+    res.redirect(303, `${pageUrl(req)}?notice=removed#evidence`);
   });
 
   r.post('/:submissionId/submit', async (req, res, next) => {
     try {
-      const launch = req.launch!;
+      const launch = launchOf(req);
       const identity = identityFromLaunch({ platformName: launch.platformName, id: launch.id }, new Date(), launch.userId);
-      await store.submit(courseId(req), learnerId(req), idParam(req, 'submissionId', 'That submission does not exist.'), identity);
+      await store.submit(courseOf(req), learnerId(req), idParam(req, 'submissionId', 'That submission does not exist.'), identity);
       res.redirect(303, `${pageUrl(req)}?notice=submitted`);
     } catch (e) {
       if (e instanceof AppError && e.status === 422) return render(req, res, { form: 'submit', values: {}, errors: formError(e) }, 422).catch(next);

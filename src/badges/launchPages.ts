@@ -1,7 +1,7 @@
 // Badges inside the launch. Learners: "My badges" with downloads, the share link, LinkedIn,
 // and which evidence is public. Course staff: the course's issued credentials, revoked with
 // a reason or reinstated. /app/:launchId/badges…
-import { type Request, Router } from 'express';
+import { Router } from 'express';
 import { inArray } from 'drizzle-orm';
 import type { AssessmentStore } from '../assessment/store';
 import type { Db } from '../db/database';
@@ -15,78 +15,62 @@ import type { BadgeIssuer } from './issuance';
 import { credentialState } from './credentialState';
 import { linkedInUrl } from './publicPages';
 import { formBody } from '../web/input';
+import { courseOf, launchBase, launchOf } from '../web/launchContext';
 
 export function badgeLaunchRouter(db: Db, issuer: BadgeIssuer, assessment: AssessmentStore, publicUrl: string, encryptionKey: Buffer): Router {
   const urls = badgeUrls(publicUrl);
   const r = Router({ mergeParams: true });
   r.use(formBody('64kb'));
-  const base = (req: Request) => `/app/${req.launch!.id}`;
 
-  r.get('/', requireCapability('course:learn'), async (req, res, next) => {
-    try {
-      const learnerId = req.launch!.userId;
-      const rows = await issuer.forLearner(learnerId);
-      const awards = await assessment.awardsOfLearner(req.launch!.courseId!, learnerId);
-      const pending = awards.filter((a) => !rows.some((row) => row.awardId === a.id));
-      const badges = await Promise.all(
-        rows.map(async (row) => {
-          const c = row.credential as { name?: string; issuer?: { name?: string } };
-          const award = await assessment.awardById(row.awardId);
-          return {
-            row,
-            name: c.name ?? 'Micro-credential',
-            state: credentialState(row),
-            grade: (award?.grade as { text?: string } | null)?.text,
-            share: urls.credential(row.id),
-            // Proof of holding for the follow-up survey on the public page, once the learner has left the LMS.
-            holderCode: holderCode(encryptionKey, row.id),
-            linkedIn: linkedInUrl(row, c.issuer?.name ?? '', urls.credential(row.id)),
-            evidence: award ? await assessment.evidenceOf(award.submissionId) : [],
-          };
-        }),
-      );
-      res.render('badges/my-badges', { titleKey: 'badges.mine.title', launch: req.launch, base: base(req), csrf: csrfToken(req), badges, pending: pending.length, flash: req.query.notice });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/', requireCapability('course:learn'), async (req, res) => {
+    const learnerId = launchOf(req).userId;
+    const rows = await issuer.forLearner(learnerId);
+    const awards = await assessment.awardsOfLearner(courseOf(req), learnerId);
+    const pending = awards.filter((a) => !rows.some((row) => row.awardId === a.id));
+    const badges = await Promise.all(
+      rows.map(async (row) => {
+        const c = row.credential as { name?: string; issuer?: { name?: string } };
+        const award = await assessment.awardById(row.awardId);
+        return {
+          row,
+          name: c.name ?? 'Micro-credential',
+          state: credentialState(row),
+          grade: (award?.grade as { text?: string } | null)?.text,
+          share: urls.credential(row.id),
+          // Proof of holding for the follow-up survey on the public page, once the learner has left the LMS.
+          holderCode: holderCode(encryptionKey, row.id),
+          linkedIn: linkedInUrl(row, c.issuer?.name ?? '', urls.credential(row.id)),
+          evidence: award ? await assessment.evidenceOf(award.submissionId) : [],
+        };
+      }),
+    );
+    res.render('badges/my-badges', { titleKey: 'badges.mine.title', launch: req.launch, base: launchBase(req), csrf: csrfToken(req), badges, pending: pending.length, flash: req.query.notice });
   });
 
-  r.post('/evidence/:evidenceId', requireCapability('course:learn'), async (req, res, next) => {
-    try {
-      await assessment.setEvidenceShared(req.launch!.userId, idParam(req, 'evidenceId', 'That evidence does not exist.'), req.body.shared === 'true');
-      res.redirect(303, `${base(req)}/badges?notice=${req.body.shared === 'true' ? 'shared' : 'unshared'}`);
-    } catch (e) {
-      next(e);
-    }
+  r.post('/evidence/:evidenceId', requireCapability('course:learn'), async (req, res) => {
+    await assessment.setEvidenceShared(launchOf(req).userId, idParam(req, 'evidenceId', 'That evidence does not exist.'), req.body.shared === 'true');
+    res.redirect(303, `${launchBase(req)}/badges?notice=${req.body.shared === 'true' ? 'shared' : 'unshared'}`);
   });
 
-  r.get('/issued', requireCapability('course:assess'), async (req, res, next) => {
-    try {
-      const rows = await issuer.forCourse(req.launch!.courseId!);
-      const people = rows.length ? await db.select({ id: ltiUsers.id, name: ltiUsers.name, email: ltiUsers.email }).from(ltiUsers).where(inArray(ltiUsers.id, [...new Set(rows.map((r) => r.learnerId))])) : [];
-      res.render('badges/issued', {
-        titleKey: 'badges.issued.title',
-        launch: req.launch,
-        base: base(req),
-        csrf: csrfToken(req),
-        rows: rows.map((row) => ({ row, state: credentialState(row), name: (row.credential as { name?: string }).name, learner: people.find((p) => p.id === row.learnerId), share: urls.credential(row.id) })),
-        errors: {},
-        flash: req.query.notice,
-      });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/issued', requireCapability('course:assess'), async (req, res) => {
+    const rows = await issuer.forCourse(courseOf(req));
+    const people = rows.length ? await db.select({ id: ltiUsers.id, name: ltiUsers.name, email: ltiUsers.email }).from(ltiUsers).where(inArray(ltiUsers.id, [...new Set(rows.map((r) => r.learnerId))])) : [];
+    res.render('badges/issued', {
+      titleKey: 'badges.issued.title',
+      launch: req.launch,
+      base: launchBase(req),
+      csrf: csrfToken(req),
+      rows: rows.map((row) => ({ row, state: credentialState(row), name: (row.credential as { name?: string }).name, learner: people.find((p) => p.id === row.learnerId), share: urls.credential(row.id) })),
+      errors: {},
+      flash: req.query.notice,
+    });
   });
 
-  r.post('/issued/:uuid/:action(revoke|reinstate)', requireCapability('course:assess'), async (req, res, next) => {
-    try {
-      const revoke = req.params.action === 'revoke';
-      const launch = req.launch!;
-      await issuer.setRevoked(req.params.uuid, revoke, { label: `user:${launch.userId}`, userId: launch.userId }, req.body.reason, launch.courseId!);
-      res.redirect(303, `${base(req)}/badges/issued?notice=${revoke ? 'revoked' : 'reinstated'}`);
-    } catch (e) {
-      next(e);
-    }
+  r.post('/issued/:uuid/:action(revoke|reinstate)', requireCapability('course:assess'), async (req, res) => {
+    const revoke = req.params.action === 'revoke';
+    const launch = launchOf(req);
+    await issuer.setRevoked(req.params.uuid, revoke, { label: `user:${launch.userId}`, userId: launch.userId }, req.body.reason, launch.courseId!);
+    res.redirect(303, `${launchBase(req)}/badges/issued?notice=${revoke ? 'revoked' : 'reinstated'}`);
   });
 
   return r;

@@ -19,6 +19,7 @@ import { type CredentialVersionRow, CredentialStore } from './store';
 import { parseDraft, versionLockOf } from './validation';
 import { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLES, QUALITY_ASSURANCE_SUGGESTIONS, STACKABILITY_OPTIONS, SUPERVISION_TYPES } from './vocabulary';
 import { formBody } from '../web/input';
+import { courseOf, launchBase, launchOf } from '../web/launchContext';
 
 const vocab = { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLES, QUALITY_ASSURANCE_SUGGESTIONS, STACKABILITY_OPTIONS, SUPERVISION_TYPES };
 
@@ -30,9 +31,7 @@ export function credentialRouter(db: Db, publicUrl: string, issuer: IssuerProfil
   r.use(requireCapability('course:read'));
   r.use(formBody('256kb'));
 
-  const courseId = (req: Request) => req.launch!.courseId!;
-  const base = (req: Request) => `/app/${req.launch!.id}`;
-  const designer = (req: Request) => can(req.launch!, 'course:design');
+  const designer = (req: Request) => can(launchOf(req), 'course:design');
   const credId = (req: Request) => idParam(req, 'credentialId', 'That credential does not exist in this course.');
   const achievementFor = (req: Request, id: number, version: CredentialVersionRow) => {
     const def = definitionOf(version);
@@ -45,120 +44,92 @@ export function credentialRouter(db: Db, publicUrl: string, issuer: IssuerProfil
     });
   };
 
-  r.get('/', async (req, res, next) => {
-    try {
-      const list = await store.listForCourse(courseId(req), { publishedOnly: !designer(req) });
-      res.render('credentials/list', { titleKey: 'credentials.list.title', launch: req.launch, base: base(req), csrf: csrfToken(req), list, designer: designer(req) });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/', async (req, res) => {
+    const list = await store.listForCourse(courseOf(req), { publishedOnly: !designer(req) });
+    res.render('credentials/list', { titleKey: 'credentials.list.title', launch: req.launch, base: launchBase(req), csrf: csrfToken(req), list, designer: designer(req) });
   });
 
-  r.post('/', requireCapability('course:design'), async (req, res, next) => {
-    try {
-      // Issuer country/region and awarding body start from the institution's issuer profile.
-      const profile = await issuer.forCredentials(publicUrl);
-      const definition = profile ? withIssuerDefaults(emptyDefinition(), profile) : emptyDefinition();
-      const { credentialId } = await store.create(courseId(req), req.launch!.userId, definition as unknown as Record<string, unknown>);
-      res.redirect(303, `${base(req)}/credentials/${credentialId}/edit`);
-    } catch (e) {
-      next(e);
-    }
+  r.post('/', requireCapability('course:design'), async (req, res) => {
+    // Issuer country/region and awarding body start from the institution's issuer profile.
+    const profile = await issuer.forCredentials(publicUrl);
+    const definition = profile ? withIssuerDefaults(emptyDefinition(), profile) : emptyDefinition();
+    const { credentialId } = await store.create(courseOf(req), launchOf(req).userId, definition as unknown as Record<string, unknown>);
+    res.redirect(303, `${launchBase(req)}/credentials/${credentialId}/edit`);
   });
 
-  r.get('/:credentialId', async (req, res, next) => {
-    try {
-      const id = credId(req);
-      const cred = await store.get(courseId(req), id, { publishedOnly: !designer(req) });
-      const shown = designer(req) ? (cred.draft ?? cred.published)! : cred.published!;
-      const def = definitionOf(shown);
-      res.render('credentials/show', {
-        title: def.title,
-        titleKey: def.title ? undefined : 'credentials.common.untitled',
-        launch: req.launch,
-        base: base(req),
-        csrf: csrfToken(req),
-        id,
-        version: shown,
-        cred,
-        def,
-        designer: designer(req),
-        readiness: checkReadiness(def),
-        rule: describeCompletionRule(def),
-        // The credential's own QA policy link, else the institution's.
-        annex: annexIView(def, await issuer.qaPolicyUrl(publicUrl)),
-        changes: designer(req) ? await store.changeLog(courseId(req), id) : [],
-        vocab,
-        notice: req.query.notice,
-      });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/:credentialId', async (req, res) => {
+    const id = credId(req);
+    const cred = await store.get(courseOf(req), id, { publishedOnly: !designer(req) });
+    const shown = designer(req) ? (cred.draft ?? cred.published)! : cred.published!;
+    const def = definitionOf(shown);
+    res.render('credentials/show', {
+      title: def.title,
+      titleKey: def.title ? undefined : 'credentials.common.untitled',
+      launch: req.launch,
+      base: launchBase(req),
+      csrf: csrfToken(req),
+      id,
+      version: shown,
+      cred,
+      def,
+      designer: designer(req),
+      readiness: checkReadiness(def),
+      rule: describeCompletionRule(def),
+      // The credential's own QA policy link, else the institution's.
+      annex: annexIView(def, await issuer.qaPolicyUrl(publicUrl)),
+      changes: designer(req) ? await store.changeLog(courseOf(req), id) : [],
+      vocab,
+      notice: req.query.notice,
+    });
   });
 
   /** The OB 3.0 Achievement that issued credentials of this version will carry. */
-  r.get('/:credentialId/achievement.json', async (req, res, next) => {
-    try {
-      const id = credId(req);
-      const cred = await store.get(courseId(req), id, { publishedOnly: !designer(req) });
-      const shown = designer(req) ? (cred.draft ?? cred.published)! : cred.published!;
-      const achievement = achievementFor(req, id, shown);
-      res.setHeader('X-Schema-Valid', String(validateAchievement(achievement).valid));
-      res.type('application/json').send(JSON.stringify(achievement, null, 2));
-    } catch (e) {
-      next(e);
-    }
+  r.get('/:credentialId/achievement.json', async (req, res) => {
+    const id = credId(req);
+    const cred = await store.get(courseOf(req), id, { publishedOnly: !designer(req) });
+    const shown = designer(req) ? (cred.draft ?? cred.published)! : cred.published!;
+    const achievement = achievementFor(req, id, shown);
+    res.setHeader('X-Schema-Valid', String(validateAchievement(achievement).valid));
+    res.type('application/json').send(JSON.stringify(achievement, null, 2));
   });
 
   const editPage = (req: Request, res: Response, l: { id: number; version: CredentialVersionRow; values: Record<string, string>; errors: Record<string, string> }, status = 200) =>
-    res.status(status).render('credentials/edit', { titleKey: 'credentials.edit.title', launch: req.launch, base: base(req), csrf: csrfToken(req), vocab, ...l });
+    res.status(status).render('credentials/edit', { titleKey: 'credentials.edit.title', launch: req.launch, base: launchBase(req), csrf: csrfToken(req), vocab, ...l });
 
-  r.get('/:credentialId/edit', requireCapability('course:design'), async (req, res, next) => {
-    try {
-      const id = credId(req);
-      const cred = await store.get(courseId(req), id);
-      const version = (cred.draft ?? cred.published)!;
-      editPage(req, res, { id, version, values: formFromDefinition(definitionOf(version)), errors: {} });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/:credentialId/edit', requireCapability('course:design'), async (req, res) => {
+    const id = credId(req);
+    const cred = await store.get(courseOf(req), id);
+    const version = (cred.draft ?? cred.published)!;
+    editPage(req, res, { id, version, values: formFromDefinition(definitionOf(version)), errors: {} });
   });
 
-  r.post('/:credentialId', requireCapability('course:design'), async (req, res, next) => {
+  r.post('/:credentialId', requireCapability('course:design'), async (req, res) => {
+    const id = credId(req);
+    const lock = versionLockOf(req.body);
+    const cred = await store.get(courseOf(req), id);
+    const edited = cred.versions.find((v) => v.id === lock.versionId);
+    if (!edited) throw new NotFoundError('That version of the credential does not exist.');
+    const parsed = parseDraft(definitionFromForm(req.body, definitionOf(edited)));
+    if (!parsed.ok) return editPage(req, res, { id, version: edited, values: req.body, errors: errorsForForm(parsed.errors) }, 422);
     try {
-      const id = credId(req);
-      const lock = versionLockOf(req.body);
-      const cred = await store.get(courseId(req), id);
-      const edited = cred.versions.find((v) => v.id === lock.versionId);
-      if (!edited) throw new NotFoundError('That version of the credential does not exist.');
-      const parsed = parseDraft(definitionFromForm(req.body, definitionOf(edited)));
-      if (!parsed.ok) return editPage(req, res, { id, version: edited, values: req.body, errors: errorsForForm(parsed.errors) }, 422);
-      try {
-        await store.saveDraft(courseId(req), id, lock, parsed.value as unknown as Record<string, unknown>, req.launch!.userId);
-      } catch (e) {
-        if (e instanceof AppError && e.status === 409) return editPage(req, res, { id, version: edited, values: req.body, errors: { _form: `${e.message} ${e.hint ?? ''}` } }, 409);
-        throw e;
+      await store.saveDraft(courseOf(req), id, lock, parsed.value as unknown as Record<string, unknown>, launchOf(req).userId);
+    } catch (e) {
+      if (e instanceof AppError && e.status === 409) return editPage(req, res, { id, version: edited, values: req.body, errors: { _form: `${e.message} ${e.hint ?? ''}` } }, 409);
+      throw e;
+    }
+    res.redirect(303, `${launchBase(req)}/credentials/${id}?notice=saved`);
+  });
+
+  r.post('/:credentialId/publish', requireCapability('course:design'), async (req, res) => {
+    const id = credId(req);
+    const lock = versionLockOf(req.body);
+    await store.publish(courseOf(req), id, lock, launchOf(req).userId, (definition) => {
+      const report = checkReadiness(definition as unknown as CredentialDefinition);
+      if (!report.ready) {
+        throw new AppError(`This credential cannot be published yet: ${report.issues.length} thing(s) are missing.`, 422, 'NOT_READY', 'The readiness panel lists each one with a link to its field.');
       }
-      res.redirect(303, `${base(req)}/credentials/${id}?notice=saved`);
-    } catch (e) {
-      next(e);
-    }
-  });
-
-  r.post('/:credentialId/publish', requireCapability('course:design'), async (req, res, next) => {
-    try {
-      const id = credId(req);
-      const lock = versionLockOf(req.body);
-      await store.publish(courseId(req), id, lock, req.launch!.userId, (definition) => {
-        const report = checkReadiness(definition as unknown as CredentialDefinition);
-        if (!report.ready) {
-          throw new AppError(`This credential cannot be published yet: ${report.issues.length} thing(s) are missing.`, 422, 'NOT_READY', 'The readiness panel lists each one with a link to its field.');
-        }
-      });
-      res.redirect(303, `${base(req)}/credentials/${id}?notice=published`);
-    } catch (e) {
-      next(e);
-    }
+    });
+    res.redirect(303, `${launchBase(req)}/credentials/${id}?notice=published`);
   });
 
   return r;

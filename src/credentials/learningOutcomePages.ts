@@ -14,6 +14,7 @@ import { CourseOutcomeStore, CredentialStore, type CredentialVersionRow } from '
 import { alignmentSchema, formErrors, learningOutcomeSchema } from './validation';
 import { ALIGNMENT_KINDS } from './vocabulary';
 import { formBody } from '../web/input';
+import { courseOf, launchBase, launchOf } from '../web/launchContext';
 
 
 /** What the page shows again after a failed write: which form, what was typed, what is wrong. */
@@ -33,25 +34,24 @@ export function learningOutcomeRouter(db: Db): Router {
   r.use(requireCapability('course:design'));
   r.use(formBody('256kb'));
 
-  const courseId = (req: Request) => req.launch!.courseId!;
   const credentialId = (req: Request) => idParam(req, 'credentialId', 'That credential does not exist in this course.');
-  const pageUrl = (req: Request) => `/app/${req.launch!.id}/credentials/${credentialId(req)}/outcomes`;
+  const pageUrl = (req: Request) => `${launchBase(req)}/credentials/${credentialId(req)}/outcomes`;
 
   /** The version being edited: the draft, or the published one (saving then starts a draft). */
   const editable = async (req: Request): Promise<CredentialVersionRow> => {
-    const cred = await credentials.get(courseId(req), credentialId(req));
+    const cred = await credentials.get(courseOf(req), credentialId(req));
     return (cred.draft ?? cred.published)!;
   };
 
   const render = async (req: Request, res: Response, failed?: Failed, status = 200) => {
     const version = await editable(req);
     const def = version.definition as unknown as CredentialDefinition;
-    const rows = await courseOutcomes.list(courseId(req), { includeArchived: true });
+    const rows = await courseOutcomes.list(courseOf(req), { includeArchived: true });
     const cos: CourseOutcome[] = rows.map((o) => ({ id: o.id, code: o.code, title: o.title, description: o.description, position: o.position, archived: Boolean(o.archivedAt) }));
     res.status(status).render('credentials/learning-outcomes', {
       titleKey: 'credentials.learningOutcomes.title',
       launch: req.launch,
-      base: `/app/${req.launch!.id}`,
+      base: launchBase(req),
       page: pageUrl(req),
       csrf: csrfToken(req),
       credentialId: credentialId(req),
@@ -67,7 +67,7 @@ export function learningOutcomeRouter(db: Db): Router {
 
   /** Applies a change to the edited version's outcomes and saves the draft (editDraft). */
   const save = async (req: Request, res: Response, form: string, change: (los: LearningOutcome[]) => LearningOutcome[], summary: string, notice: string) => {
-    const result = await editDraft(credentials, { courseId: courseId(req), credentialId: credentialId(req), actorId: req.launch!.userId }, req.body, (def) => ({ ...def, learningOutcomes: change(def.learningOutcomes) }), summary);
+    const result = await editDraft(credentials, { courseId: courseOf(req), credentialId: credentialId(req), actorId: launchOf(req).userId }, req.body, (def) => ({ ...def, learningOutcomes: change(def.learningOutcomes) }), summary);
     if (!result.ok) return render(req, res, { form, values: req.body, errors: result.status === 409 ? { _form: result.message } : result.errors }, result.status);
     res.redirect(303, `${pageUrl(req)}?notice=${notice}`);
   };
@@ -75,28 +75,20 @@ export function learningOutcomeRouter(db: Db): Router {
   const outcomeInput = (req: Request, id: string) =>
     learningOutcomeSchema.safeParse({ id, statement: req.body.statement, alignments: [], mappedCourseOutcomeIds: asList(req.body.courseOutcomeIds).map(Number) });
 
-  r.get('/', (req, res, next) => render(req, res).catch(next));
+  r.get('/', (req, res) => render(req, res));
 
-  r.post('/', async (req, res, next) => {
-    try {
-      const id = `lo-${randomUUID().slice(0, 8)}`;
-      const input = outcomeInput(req, id);
-      if (!input.success) return render(req, res, { form: 'add', values: req.body, errors: formErrors(input.error) }, 422);
-      await save(req, res, 'add', (los) => [...los, input.data as LearningOutcome], 'Learning outcome added', 'added');
-    } catch (e) {
-      next(e);
-    }
+  r.post('/', async (req, res) => {
+    const id = `lo-${randomUUID().slice(0, 8)}`;
+    const input = outcomeInput(req, id);
+    if (!input.success) return render(req, res, { form: 'add', values: req.body, errors: formErrors(input.error) }, 422);
+    await save(req, res, 'add', (los) => [...los, input.data as LearningOutcome], 'Learning outcome added', 'added');
   });
 
-  r.post('/mapping', async (req, res, next) => {
-    try {
-      // Checkboxes are named m|<courseOutcomeId>|<learningOutcomeId>; only checked ones are sent.
-      const checked = Object.keys(req.body).filter((k) => k.startsWith('m|')).map((k) => k.split('|'));
-      const mappedTo = (loId: string) => checked.filter(([, , lo]) => lo === loId).map(([, co]) => Number(co));
-      await save(req, res, 'mapping', (los) => los.map((lo) => ({ ...lo, mappedCourseOutcomeIds: mappedTo(lo.id) })), 'Mapping to course outcomes changed', 'mapped');
-    } catch (e) {
-      next(e);
-    }
+  r.post('/mapping', async (req, res) => {
+    // Checkboxes are named m|<courseOutcomeId>|<learningOutcomeId>; only checked ones are sent.
+    const checked = Object.keys(req.body).filter((k) => k.startsWith('m|')).map((k) => k.split('|'));
+    const mappedTo = (loId: string) => checked.filter(([, , lo]) => lo === loId).map(([, co]) => Number(co));
+    await save(req, res, 'mapping', (los) => los.map((lo) => ({ ...lo, mappedCourseOutcomeIds: mappedTo(lo.id) })), 'Mapping to course outcomes changed', 'mapped');
   });
 
   const findOutcome = (los: LearningOutcome[], id: string) => {
@@ -105,63 +97,47 @@ export function learningOutcomeRouter(db: Db): Router {
     return lo;
   };
 
-  r.post('/:loId', async (req, res, next) => {
-    try {
-      const input = outcomeInput(req, req.params.loId);
-      if (!input.success) return render(req, res, { form: `edit:${req.params.loId}`, values: req.body, errors: formErrors(input.error) }, 422);
-      await save(req, res, `edit:${req.params.loId}`, (los) => {
-        const lo = findOutcome(los, req.params.loId);
-        return los.map((l) => (l === lo ? { ...lo, statement: input.data.statement, mappedCourseOutcomeIds: input.data.mappedCourseOutcomeIds } : l));
-      }, 'Learning outcome edited', 'saved');
-    } catch (e) {
-      next(e);
-    }
+  r.post('/:loId', async (req, res) => {
+    const input = outcomeInput(req, req.params.loId);
+    if (!input.success) return render(req, res, { form: `edit:${req.params.loId}`, values: req.body, errors: formErrors(input.error) }, 422);
+    await save(req, res, `edit:${req.params.loId}`, (los) => {
+      const lo = findOutcome(los, req.params.loId);
+      return los.map((l) => (l === lo ? { ...lo, statement: input.data.statement, mappedCourseOutcomeIds: input.data.mappedCourseOutcomeIds } : l));
+    }, 'Learning outcome edited', 'saved');
   });
 
-  r.post('/:loId/delete', async (req, res, next) => {
-    try {
-      const version = await editable(req);
-      const def = version.definition as unknown as CredentialDefinition;
-      const usedBy = def.rubric.criteria.filter((c) => c.learningOutcomeIds.includes(req.params.loId));
-      if (usedBy.length) {
-        return render(req, res, { form: `edit:${req.params.loId}`, values: {}, errors: { _form: `This outcome is assessed by rubric criterion “${usedBy[0].title}”. Unlink it there first.` } }, 409);
-      }
-      await save(req, res, `edit:${req.params.loId}`, (los) => los.filter((l) => l !== findOutcome(los, req.params.loId)), 'Learning outcome removed', 'removed');
-    } catch (e) {
-      next(e);
+  r.post('/:loId/delete', async (req, res) => {
+    const version = await editable(req);
+    const def = version.definition as unknown as CredentialDefinition;
+    const usedBy = def.rubric.criteria.filter((c) => c.learningOutcomeIds.includes(req.params.loId));
+    if (usedBy.length) {
+      return render(req, res, { form: `edit:${req.params.loId}`, values: {}, errors: { _form: `This outcome is assessed by rubric criterion “${usedBy[0].title}”. Unlink it there first.` } }, 409);
     }
+    await save(req, res, `edit:${req.params.loId}`, (los) => los.filter((l) => l !== findOutcome(los, req.params.loId)), 'Learning outcome removed', 'removed');
   });
 
-  r.post('/:loId/alignments', async (req, res, next) => {
-    try {
-      const form = `align:${req.params.loId}`;
-      const input = alignmentSchema.safeParse({
-        kind: req.body.kind,
-        targetName: req.body.targetName,
-        targetUrl: blank(req.body.targetUrl),
-        targetCode: blank(req.body.targetCode),
-        targetFramework: blank(req.body.targetFramework),
-      });
-      if (!input.success) return render(req, res, { form, values: req.body, errors: formErrors(input.error) }, 422);
-      await save(req, res, form, (los) => {
-        const lo = findOutcome(los, req.params.loId);
-        return los.map((l) => (l === lo ? { ...lo, alignments: [...lo.alignments, input.data] } : l));
-      }, 'Alignment added', 'aligned');
-    } catch (e) {
-      next(e);
-    }
+  r.post('/:loId/alignments', async (req, res) => {
+    const form = `align:${req.params.loId}`;
+    const input = alignmentSchema.safeParse({
+      kind: req.body.kind,
+      targetName: req.body.targetName,
+      targetUrl: blank(req.body.targetUrl),
+      targetCode: blank(req.body.targetCode),
+      targetFramework: blank(req.body.targetFramework),
+    });
+    if (!input.success) return render(req, res, { form, values: req.body, errors: formErrors(input.error) }, 422);
+    await save(req, res, form, (los) => {
+      const lo = findOutcome(los, req.params.loId);
+      return los.map((l) => (l === lo ? { ...lo, alignments: [...lo.alignments, input.data] } : l));
+    }, 'Alignment added', 'aligned');
   });
 
-  r.post('/:loId/alignments/:index/delete', async (req, res, next) => {
-    try {
-      const index = Number(req.params.index);
-      await save(req, res, `align:${req.params.loId}`, (los) => {
-        const lo = findOutcome(los, req.params.loId);
-        return los.map((l) => (l === lo ? { ...lo, alignments: lo.alignments.filter((_, i) => i !== index) } : l));
-      }, 'Alignment removed', 'saved');
-    } catch (e) {
-      next(e);
-    }
+  r.post('/:loId/alignments/:index/delete', async (req, res) => {
+    const index = Number(req.params.index);
+    await save(req, res, `align:${req.params.loId}`, (los) => {
+      const lo = findOutcome(los, req.params.loId);
+      return los.map((l) => (l === lo ? { ...lo, alignments: lo.alignments.filter((_, i) => i !== index) } : l));
+    }, 'Alignment removed', 'saved');
   });
 
   return r;

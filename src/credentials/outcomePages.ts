@@ -12,6 +12,7 @@ import { parseCourseOutcomesCsv } from './csv';
 import { CourseOutcomeStore } from './store';
 import { courseOutcomeInputSchema, formErrors } from './validation';
 import { formBody, refuseUnstorableBody } from '../web/input';
+import { courseOf, launchBase, launchOf } from '../web/launchContext';
 
 const MAX_CSV_BYTES = 1024 * 1024;
 
@@ -33,16 +34,14 @@ export function outcomeRouter(db: Db): Router {
   r.use(requireCapability('course:design'));
   r.use(formBody('2mb'));
 
-  const courseId = (req: Request) => req.launch!.courseId!;
-  const base = (req: Request) => `/app/${req.launch!.id}`;
   const id = (req: Request) => idParam(req, 'outcomeId', 'That course outcome does not exist in this course.');
 
   const listPage = async (req: Request, res: Response, locals: { values?: Record<string, unknown>; errors?: Record<string, string>; notice?: string } = {}, status = 200) => {
-    const outcomes = await store.list(courseId(req), { includeArchived: true });
+    const outcomes = await store.list(courseOf(req), { includeArchived: true });
     res.status(status).render('credentials/outcomes', {
       titleKey: 'credentials.outcomes.title',
       launch: req.launch,
-      base: base(req),
+      base: launchBase(req),
       csrf: csrfToken(req),
       active: outcomes.filter((o) => !o.archivedAt),
       archived: outcomes.filter((o) => o.archivedAt),
@@ -54,144 +53,108 @@ export function outcomeRouter(db: Db): Router {
     });
   };
 
-  r.get('/', (req, res, next) => listPage(req, res).catch(next));
+  r.get('/', (req, res) => listPage(req, res));
 
   // --- CSV import: preview first, nothing saved until the person confirms -------------
   const importPage = async (req: Request, res: Response, csv: string, status = 200) => {
-    const existing = (await store.list(courseId(req), { includeArchived: true })).map((o) => o.code);
+    const existing = (await store.list(courseOf(req), { includeArchived: true })).map((o) => o.code);
     const preview = csv.trim() ? parseCourseOutcomesCsv(csv, { existingCodes: existing }) : undefined;
-    res.status(status).render('credentials/outcomes-import', { titleKey: 'credentials.outcomesImport.title', launch: req.launch, base: base(req), csrf: csrfToken(req), csv, preview });
+    res.status(status).render('credentials/outcomes-import', { titleKey: 'credentials.outcomesImport.title', launch: req.launch, base: launchBase(req), csrf: csrfToken(req), csv, preview });
     return preview;
   };
 
-  r.get('/import', (req, res, next) => importPage(req, res, '').catch(next));
+  r.get('/import', (req, res) => importPage(req, res, ''));
 
-  r.post('/import/preview', readCsvUpload, refuseUnstorableBody, async (req, res, next) => {
-    try {
-      const csv = req.file ? req.file.buffer.toString('utf8') : String(req.body.csv ?? '');
-      if (!csv.trim()) return importPage(req, res, '', 422);
-      await importPage(req, res, csv);
-    } catch (e) {
-      next(e);
-    }
+  r.post('/import/preview', readCsvUpload, refuseUnstorableBody, async (req, res) => {
+    const csv = req.file ? req.file.buffer.toString('utf8') : String(req.body.csv ?? '');
+    if (!csv.trim()) return importPage(req, res, '', 422);
+    await importPage(req, res, csv);
   });
 
-  r.post('/import', async (req, res, next) => {
+  r.post('/import', async (req, res) => {
+    // Parse again: what is saved is what the server checks now, not what a page showed.
+    const csv = String(req.body.csv ?? '');
+    const existing = (await store.list(courseOf(req), { includeArchived: true })).map((o) => o.code);
+    const preview = parseCourseOutcomesCsv(csv, { existingCodes: existing });
+    if (preview.errors.length > 0 || preview.valid.length === 0) return importPage(req, res, csv, 422);
     try {
-      // Parse again: what is saved is what the server checks now, not what a page showed.
-      const csv = String(req.body.csv ?? '');
-      const existing = (await store.list(courseId(req), { includeArchived: true })).map((o) => o.code);
-      const preview = parseCourseOutcomesCsv(csv, { existingCodes: existing });
-      if (preview.errors.length > 0 || preview.valid.length === 0) return importPage(req, res, csv, 422);
-      try {
-        await store.createMany(courseId(req), preview.valid.map(({ code, title, description }) => ({ code, title, description })));
-      } catch (e) {
-        if (e instanceof AppError && e.status === 409) return importPage(req, res, csv, 409);
-        throw e;
-      }
-      res.redirect(303, `${base(req)}/outcomes?notice=imported`);
+      await store.createMany(courseOf(req), preview.valid.map(({ code, title, description }) => ({ code, title, description })));
     } catch (e) {
-      next(e);
+      if (e instanceof AppError && e.status === 409) return importPage(req, res, csv, 409);
+      throw e;
     }
+    res.redirect(303, `${launchBase(req)}/outcomes?notice=imported`);
   });
 
   // --- Copy from another course the same person teaches -------------------------------
-  r.get('/copy', async (req, res, next) => {
-    try {
-      const sources = await store.coursesTaughtBy(req.launch!.userId, courseId(req));
-      res.render('credentials/outcomes-copy', { titleKey: 'credentials.outcomesCopy.title', launch: req.launch, base: base(req), csrf: csrfToken(req), sources });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/copy', async (req, res) => {
+    const sources = await store.coursesTaughtBy(launchOf(req).userId, courseOf(req));
+    res.render('credentials/outcomes-copy', { titleKey: 'credentials.outcomesCopy.title', launch: req.launch, base: launchBase(req), csrf: csrfToken(req), sources });
   });
 
-  r.post('/copy', async (req, res, next) => {
-    try {
-      const source = idField(req.body, 'sourceCourseId', 'Choose the course to copy from.', 'NO_SOURCE_COURSE');
-      const { copied, skipped } = await store.copyFromCourse(courseId(req), source, req.launch!.userId);
-      res.redirect(303, `${base(req)}/outcomes?notice=copied&copied=${copied}&skipped=${skipped.length}`);
-    } catch (e) {
-      next(e);
-    }
+  r.post('/copy', async (req, res) => {
+    const source = idField(req.body, 'sourceCourseId', 'Choose the course to copy from.', 'NO_SOURCE_COURSE');
+    const { copied, skipped } = await store.copyFromCourse(courseOf(req), source, launchOf(req).userId);
+    res.redirect(303, `${launchBase(req)}/outcomes?notice=copied&copied=${copied}&skipped=${skipped.length}`);
   });
 
-  r.post('/', async (req, res, next) => {
+  r.post('/', async (req, res) => {
+    const parsed = courseOutcomeInputSchema.safeParse(req.body);
+    if (!parsed.success) return listPage(req, res, { values: req.body, errors: formErrors(parsed.error) }, 422);
     try {
-      const parsed = courseOutcomeInputSchema.safeParse(req.body);
-      if (!parsed.success) return listPage(req, res, { values: req.body, errors: formErrors(parsed.error) }, 422);
-      try {
-        await store.create(courseId(req), parsed.data);
-      } catch (e) {
-        if (e instanceof AppError && e.status === 409) return listPage(req, res, { values: req.body, errors: { code: e.message } }, 409);
-        throw e;
-      }
-      res.redirect(303, `${base(req)}/outcomes?notice=added`);
+      await store.create(courseOf(req), parsed.data);
     } catch (e) {
-      next(e);
+      if (e instanceof AppError && e.status === 409) return listPage(req, res, { values: req.body, errors: { code: e.message } }, 409);
+      throw e;
     }
+    res.redirect(303, `${launchBase(req)}/outcomes?notice=added`);
   });
 
   const editPage = (req: Request, res: Response, locals: { outcomeId: number; values: Record<string, unknown>; errors: Record<string, string> }, status = 200) =>
-    res.status(status).render('credentials/outcome-edit', { titleKey: 'credentials.outcomeEdit.title', launch: req.launch, base: base(req), csrf: csrfToken(req), ...locals });
+    res.status(status).render('credentials/outcome-edit', { titleKey: 'credentials.outcomeEdit.title', launch: req.launch, base: launchBase(req), csrf: csrfToken(req), ...locals });
 
-  r.get('/:outcomeId/edit', async (req, res, next) => {
-    try {
-      const o = await store.get(courseId(req), id(req));
-      editPage(req, res, { outcomeId: o.id, values: { code: o.code, title: o.title, description: o.description, lockVersion: o.lockVersion }, errors: {} });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/:outcomeId/edit', async (req, res) => {
+    const o = await store.get(courseOf(req), id(req));
+    editPage(req, res, { outcomeId: o.id, values: { code: o.code, title: o.title, description: o.description, lockVersion: o.lockVersion }, errors: {} });
   });
 
-  r.post('/:outcomeId', async (req, res, next) => {
-    try {
-      const outcomeId = id(req);
-      const parsed = courseOutcomeInputSchema.safeParse(req.body);
-      const lock = parseId(req.body.lockVersion);
-      if (!parsed.success || lock === undefined) {
-        return editPage(req, res, { outcomeId, values: req.body, errors: parsed.success ? { _form: 'The form is missing its version; reload the page.' } : formErrors(parsed.error) }, 422);
-      }
-      try {
-        await store.update(courseId(req), outcomeId, lock, parsed.data);
-      } catch (e) {
-        if (e instanceof AppError && e.status === 409) {
-          return editPage(req, res, { outcomeId, values: req.body, errors: e.code === 'OUTCOME_CODE_TAKEN' ? { code: e.message } : { _form: `${e.message} ${e.hint ?? ''}` } }, 409);
-        }
-        throw e;
-      }
-      res.redirect(303, `${base(req)}/outcomes?notice=saved`);
-    } catch (e) {
-      next(e);
+  r.post('/:outcomeId', async (req, res) => {
+    const outcomeId = id(req);
+    const parsed = courseOutcomeInputSchema.safeParse(req.body);
+    const lock = parseId(req.body.lockVersion);
+    if (!parsed.success || lock === undefined) {
+      return editPage(req, res, { outcomeId, values: req.body, errors: parsed.success ? { _form: 'The form is missing its version; reload the page.' } : formErrors(parsed.error) }, 422);
     }
+    try {
+      await store.update(courseOf(req), outcomeId, lock, parsed.data);
+    } catch (e) {
+      if (e instanceof AppError && e.status === 409) {
+        return editPage(req, res, { outcomeId, values: req.body, errors: e.code === 'OUTCOME_CODE_TAKEN' ? { code: e.message } : { _form: `${e.message} ${e.hint ?? ''}` } }, 409);
+      }
+      throw e;
+    }
+    res.redirect(303, `${launchBase(req)}/outcomes?notice=saved`);
   });
 
-  r.post('/:outcomeId/archive', async (req, res, next) => {
-    try {
-      const lock = parseId(req.body.lockVersion);
-      if (lock === undefined) throw formVersionMissing();
-      const archive = req.body.archived === 'true';
-      await store.setArchived(courseId(req), id(req), lock, archive);
-      res.redirect(303, `${base(req)}/outcomes?notice=${archive ? 'archived' : 'restored'}`);
-    } catch (e) {
-      next(e);
-    }
+  r.post('/:outcomeId/archive', async (req, res) => {
+    const lock = parseId(req.body.lockVersion);
+    if (lock === undefined) throw formVersionMissing();
+    const archive = req.body.archived === 'true';
+    await store.setArchived(courseOf(req), id(req), lock, archive);
+    res.redirect(303, `${launchBase(req)}/outcomes?notice=${archive ? 'archived' : 'restored'}`);
   });
 
-  r.post('/:outcomeId/move', async (req, res, next) => {
-    try {
-      const outcomeId = id(req);
-      const ids = (await store.list(courseId(req))).map((o) => o.id);
-      const at = ids.indexOf(outcomeId);
-      if (at < 0) throw new NotFoundError('That course outcome does not exist in this course.');
-      const to = req.body.direction === 'up' ? at - 1 : at + 1;
-      if (to >= 0 && to < ids.length) {
-        [ids[at], ids[to]] = [ids[to], ids[at]];
-        await store.reorder(courseId(req), ids);
-      }
-      res.redirect(303, `${base(req)}/outcomes?notice=moved#outcome-${outcomeId}`);
-    } catch (e) {
-      next(e);
+  r.post('/:outcomeId/move', async (req, res) => {
+    const outcomeId = id(req);
+    const ids = (await store.list(courseOf(req))).map((o) => o.id);
+    const at = ids.indexOf(outcomeId);
+    if (at < 0) throw new NotFoundError('That course outcome does not exist in this course.');
+    const to = req.body.direction === 'up' ? at - 1 : at + 1;
+    if (to >= 0 && to < ids.length) {
+      [ids[at], ids[to]] = [ids[to], ids[at]];
+      await store.reorder(courseOf(req), ids);
     }
+    res.redirect(303, `${launchBase(req)}/outcomes?notice=moved#outcome-${outcomeId}`);
   });
 
   return r;

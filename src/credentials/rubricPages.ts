@@ -17,6 +17,7 @@ import { type CredentialVersionRow, CredentialStore } from './store';
 import { formErrors, rubricCriterionSchema, versionLockSchema } from './validation';
 import { EVIDENCE_KINDS, fileTypeLabel } from './vocabulary';
 import { formBody } from '../web/input';
+import { courseOf, launchBase, launchOf } from '../web/launchContext';
 
 
 /** Rows of level inputs the form always shows; blank rows are ignored. */
@@ -190,11 +191,9 @@ export function rubricRouter(db: Db): Router {
   r.use(requireCapability('course:read'));
   r.use(formBody('256kb'));
 
-  const courseId = (req: Request) => req.launch!.courseId!;
-  const designer = (req: Request) => can(req.launch!, 'course:design');
+  const designer = (req: Request) => can(launchOf(req), 'course:design');
   const credentialId = (req: Request) => idParam(req, 'credentialId', 'That credential does not exist in this course.');
-  const base = (req: Request) => `/app/${req.launch!.id}`;
-  const pageUrl = (req: Request) => `${base(req)}/credentials/${credentialId(req)}/rubric`;
+  const pageUrl = (req: Request) => `${launchBase(req)}/credentials/${credentialId(req)}/rubric`;
   const definitionOf = (v: CredentialVersionRow) => v.definition as unknown as CredentialDefinition;
 
   /** Everything the table partial needs, computed here so the view stays simple. */
@@ -218,7 +217,7 @@ export function rubricRouter(db: Db): Router {
   };
 
   const render = async (req: Request, res: Response, failed?: Failed, status = 200) => {
-    const cred = await store.get(courseId(req), credentialId(req));
+    const cred = await store.get(courseOf(req), credentialId(req));
     const version = (cred.draft ?? cred.published)!;
     const def = definitionOf(version);
     const criteria = def.rubric?.criteria ?? [];
@@ -226,7 +225,7 @@ export function rubricRouter(db: Db): Router {
       titleKey: def.title ? 'credentials.rubric.pageTitle' : 'credentials.rubric.pageTitleUntitled',
         titleParams: { title: def.title ?? '' },
       launch: req.launch,
-      base: base(req),
+      base: launchBase(req),
       page: pageUrl(req),
       csrf: csrfToken(req),
       credentialId: credentialId(req),
@@ -263,7 +262,7 @@ export function rubricRouter(db: Db): Router {
     let criteria: RubricCriterion[] = [];
     const result = await editDraft(
       store,
-      { courseId: courseId(req), credentialId: credentialId(req), actorId: req.launch!.userId },
+      { courseId: courseOf(req), credentialId: credentialId(req), actorId: launchOf(req).userId },
       req.body,
       (def) => {
         criteria = change(def.rubric?.criteria ?? [], def);
@@ -290,7 +289,7 @@ export function rubricRouter(db: Db): Router {
 
   /** Shared by add and edit: parse the form, check the one criterion, then save the whole draft. */
   const saveCriterion = async (req: Request, res: Response, form: string, id: string, isNew: boolean) => {
-    const cred = await store.get(courseId(req), credentialId(req));
+    const cred = await store.get(courseOf(req), credentialId(req));
     const lock = versionLockSchema.safeParse(req.body);
     const edited = lock.success ? cred.versions.find((v) => v.id === lock.data.versionId) : undefined;
     const known = edited ? definitionOf(edited).learningOutcomes.map((lo) => lo.id) : [];
@@ -323,36 +322,32 @@ export function rubricRouter(db: Db): Router {
     return index;
   };
 
-  r.get('/', requireCapability('course:design'), (req, res, next) => render(req, res).catch(next));
+  r.get('/', requireCapability('course:design'), (req, res) => render(req, res));
 
-  r.get('/preview', async (req, res, next) => {
-    try {
-      const cred = await store.get(courseId(req), credentialId(req), { publishedOnly: !designer(req) });
-      const version = (designer(req) ? (cred.draft ?? cred.published) : cred.published)!;
-      const def = definitionOf(version);
-      res.render('credentials/rubric-preview', {
-        titleKey: def.title ? 'credentials.rubric.pageTitle' : 'credentials.rubric.pageTitleUntitled',
-        titleParams: { title: def.title ?? '' },
-        launch: req.launch,
-        base: base(req),
-        credentialId: credentialId(req),
-        designer: designer(req),
-        version,
-        def,
-        table: tableOf(def),
-      });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/preview', async (req, res) => {
+    const cred = await store.get(courseOf(req), credentialId(req), { publishedOnly: !designer(req) });
+    const version = (designer(req) ? (cred.draft ?? cred.published) : cred.published)!;
+    const def = definitionOf(version);
+    res.render('credentials/rubric-preview', {
+      titleKey: def.title ? 'credentials.rubric.pageTitle' : 'credentials.rubric.pageTitleUntitled',
+      titleParams: { title: def.title ?? '' },
+      launch: req.launch,
+      base: launchBase(req),
+      credentialId: credentialId(req),
+      designer: designer(req),
+      version,
+      def,
+      table: tableOf(def),
+    });
   });
 
-  r.post('/criteria', requireCapability('course:design'), (req, res, next) => saveCriterion(req, res, 'add', shortId('c'), true).catch(next));
+  r.post('/criteria', requireCapability('course:design'), (req, res) => saveCriterion(req, res, 'add', shortId('c'), true));
 
-  r.post('/criteria/:criterionId', requireCapability('course:design'), (req, res, next) =>
-    saveCriterion(req, res, `edit:${req.params.criterionId}`, req.params.criterionId, false).catch(next),
+  r.post('/criteria/:criterionId', requireCapability('course:design'), (req, res) =>
+    saveCriterion(req, res, `edit:${req.params.criterionId}`, req.params.criterionId, false),
   );
 
-  r.post('/criteria/:criterionId/delete', requireCapability('course:design'), (req, res, next) =>
+  r.post('/criteria/:criterionId/delete', requireCapability('course:design'), (req, res) =>
     save(
       req,
       res,
@@ -363,10 +358,10 @@ export function rubricRouter(db: Db): Router {
       },
       'Rubric criterion removed',
       'removed',
-    ).catch(next),
+    ),
   );
 
-  r.post('/criteria/:criterionId/move', requireCapability('course:design'), (req, res, next) =>
+  r.post('/criteria/:criterionId/move', requireCapability('course:design'), (req, res) =>
     save(
       req,
       res,
@@ -381,7 +376,7 @@ export function rubricRouter(db: Db): Router {
       },
       'Rubric criteria reordered',
       'moved',
-    ).catch(next),
+    ),
   );
 
   return r;

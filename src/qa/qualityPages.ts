@@ -12,6 +12,7 @@ import { pageTranslator } from '../web/views';
 import { agreementCsv, figuresCsv, qualityCharts, qualityFormat } from './qualityReport';
 import { type CredentialQuality, type QaStore, REVIEW_INTERVAL_MONTHS } from './store';
 import { formBody } from '../web/input';
+import { courseOf, launchBase, launchOf } from '../web/launchContext';
 
 /** The review form's limits; the texts are published, so they are kept to a readable size. */
 export const REVIEW_LIMITS = { summary: 4000, changesMade: 4000 };
@@ -37,11 +38,9 @@ export function qualityRouter(qa: QaStore): Router {
   r.use(requireCapability('course:design'));
   r.use(formBody('64kb'));
 
-  const courseId = (req: Request) => req.launch!.courseId!;
-  const base = (req: Request) => `/app/${req.launch!.id}`;
   const one = async (req: Request): Promise<CredentialQuality> => {
     const credentialId = idParam(req, 'credentialId', 'That credential does not exist in this course.');
-    const [q] = await qa.quality({ courseId: courseId(req), credentialId });
+    const [q] = await qa.quality({ courseId: courseOf(req), credentialId });
     if (!q) throw new NotFoundError('That credential is not published in this course, so it has no quality figures yet.', 'NOT_FOUND', 'Publish the credential first; its dashboard fills as learners submit and are assessed.');
     return q;
   };
@@ -52,7 +51,7 @@ export function qualityRouter(qa: QaStore): Router {
       titleKey: 'qa.credentialQuality.title',
       titleParams: { title: q.title },
       launch: req.launch,
-      base: base(req),
+      base: launchBase(req),
       csrf: csrfToken(req),
       q,
       charts: qualityCharts(q, pageTranslator(res.locals)),
@@ -63,72 +62,44 @@ export function qualityRouter(qa: QaStore): Router {
       values: form.values,
       errors: form.errors,
       saved: req.query.notice === 'reviewed',
-      csvBase: `${base(req)}/quality/${q.credentialId}`,
+      csvBase: `${launchBase(req)}/quality/${q.credentialId}`,
     });
   };
 
-  r.get('/', async (req, res, next) => {
-    try {
-      const rows = await qa.quality({ courseId: courseId(req) });
-      res.render('qa/course-quality', { titleKey: 'qa.courseQuality.title', launch: req.launch, base: base(req), rows, fmt: qualityFormat, csvBase: `${base(req)}/quality` });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/', async (req, res) => {
+    const rows = await qa.quality({ courseId: courseOf(req) });
+    res.render('qa/course-quality', { titleKey: 'qa.courseQuality.title', launch: req.launch, base: launchBase(req), rows, fmt: qualityFormat, csvBase: `${launchBase(req)}/quality` });
   });
 
-  r.get('/figures.csv', async (req, res, next) => {
-    try {
-      sendCsv(res, 'quality-figures', figuresCsv(await qa.quality({ courseId: courseId(req) })));
-    } catch (e) {
-      next(e);
-    }
+  r.get('/figures.csv', async (req, res) => {
+    sendCsv(res, 'quality-figures', figuresCsv(await qa.quality({ courseId: courseOf(req) })));
   });
 
-  r.get('/agreement.csv', async (req, res, next) => {
-    try {
-      sendCsv(res, 'assessor-agreement', agreementCsv(await qa.quality({ courseId: courseId(req) })));
-    } catch (e) {
-      next(e);
-    }
+  r.get('/agreement.csv', async (req, res) => {
+    sendCsv(res, 'assessor-agreement', agreementCsv(await qa.quality({ courseId: courseOf(req) })));
   });
 
-  r.get('/:credentialId', async (req, res, next) => {
-    try {
-      await renderCredential(req, res, await one(req), { values: { summary: '', changesMade: '' }, errors: {} });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/:credentialId', async (req, res) => {
+    await renderCredential(req, res, await one(req), { values: { summary: '', changesMade: '' }, errors: {} });
   });
 
-  r.get('/:credentialId/figures.csv', async (req, res, next) => {
-    try {
-      const q = await one(req);
-      sendCsv(res, `quality-figures-${q.credentialId}`, figuresCsv([q]));
-    } catch (e) {
-      next(e);
-    }
+  r.get('/:credentialId/figures.csv', async (req, res) => {
+    const q = await one(req);
+    sendCsv(res, `quality-figures-${q.credentialId}`, figuresCsv([q]));
   });
 
-  r.get('/:credentialId/agreement.csv', async (req, res, next) => {
-    try {
-      const q = await one(req);
-      sendCsv(res, `assessor-agreement-${q.credentialId}`, agreementCsv([q]));
-    } catch (e) {
-      next(e);
-    }
+  r.get('/:credentialId/agreement.csv', async (req, res) => {
+    const q = await one(req);
+    sendCsv(res, `assessor-agreement-${q.credentialId}`, agreementCsv([q]));
   });
 
-  r.post('/:credentialId/reviews', async (req, res, next) => {
-    try {
-      const q = await one(req);
-      const values = { summary: fieldText(req.body.summary), changesMade: fieldText(req.body.changesMade) };
-      const errors = reviewProblems(values);
-      if (Object.keys(errors).length) return await renderCredential(req, res, q, { values, errors }, 422);
-      await qa.recordReview(courseId(req), q.credentialId, req.launch!.userId, { summary: values.summary.trim(), changesMade: values.changesMade.trim() });
-      res.redirect(303, `${base(req)}/quality/${q.credentialId}?notice=reviewed#reviews`);
-    } catch (e) {
-      next(e);
-    }
+  r.post('/:credentialId/reviews', async (req, res) => {
+    const q = await one(req);
+    const values = { summary: fieldText(req.body.summary), changesMade: fieldText(req.body.changesMade) };
+    const errors = reviewProblems(values);
+    if (Object.keys(errors).length) return await renderCredential(req, res, q, { values, errors }, 422);
+    await qa.recordReview(courseOf(req), q.credentialId, launchOf(req).userId, { summary: values.summary.trim(), changesMade: values.changesMade.trim() });
+    res.redirect(303, `${launchBase(req)}/quality/${q.credentialId}?notice=reviewed#reviews`);
   });
 
   return r;

@@ -13,6 +13,7 @@ import { PRIVACY_FLOOR } from './metrics';
 import { COMMENT_LABEL, COMMENT_MAX, isSurveyKind, parseSurveyForm, QUESTIONS, type SurveyKind } from './surveyForm';
 import { assertOpen, type SurveyState, type SurveyStore } from './surveys';
 import { formBody } from '../web/input';
+import { launchBase, launchOf } from '../web/launchContext';
 
 /** The notices "My credentials" shows after a survey (?survey=…): fixed texts, never echoed input. */
 export const SURVEY_NOTICES: Record<string, string> = {
@@ -32,30 +33,29 @@ export function surveyRouter(surveys: SurveyStore): Router {
   r.use(requireCapability('course:learn'));
   r.use(formBody('64kb'));
 
-  const base = (req: Request) => `/app/${req.launch!.id}`;
   /** Where the learner answered from, and sees the thanks: "My credentials". */
-  const home = (req: Request) => dashboardPath(req.launch!);
+  const home = (req: Request) => dashboardPath(launchOf(req));
   const kindOf = (req: Request): SurveyKind => {
     if (!isSurveyKind(req.params.kind)) throw new NotFoundError('There is no such survey.', 'SURVEY_NOT_FOUND', 'Open the survey from “My credentials” in this course.');
     return req.params.kind;
   };
   /** The survey named in the address, if it is this learner's and can be answered now. */
   const openSurvey = async (req: Request): Promise<SurveyState> => {
-    const launch = req.launch!;
+    const launch = launchOf(req);
     const state = await surveys.survey(launch.courseId!, launch.userId, idParam(req, 'awardId', 'There is no such survey.'), kindOf(req));
     assertOpen(state);
     return state;
   };
 
   const render = (req: Request, res: Response, state: SurveyState, form: { values: Record<string, string>; errors: Record<string, string> }, status = 200) => {
-    const action = `${base(req)}/surveys/${state.awardId}/${state.kind}`;
+    const action = `${launchBase(req)}/surveys/${state.awardId}/${state.kind}`;
     const t = pageTranslator(res.locals);
     const heading = localSurveyPrompt(t, state.kind, state.credentialTitle, state.followUpMonths);
     res.status(status).render('qa/survey', {
       // A page with errors says so in its title, which screen readers announce first.
       title: status === 422 ? t('qa.survey.checkAnswers', { heading }) : heading,
       launch: req.launch,
-      base: base(req),
+      base: launchBase(req),
       heading,
       survey: state,
       form: {
@@ -73,35 +73,23 @@ export function surveyRouter(surveys: SurveyStore): Router {
     });
   };
 
-  r.get('/:awardId/:kind', async (req, res, next) => {
-    try {
-      render(req, res, await openSurvey(req), { values: {}, errors: {} });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/:awardId/:kind', async (req, res) => {
+    render(req, res, await openSurvey(req), { values: {}, errors: {} });
   });
 
   /** Bad input comes back with what was typed (422); a good answer goes to "My credentials". */
-  r.post('/:awardId/:kind', async (req, res, next) => {
-    try {
-      const state = await openSurvey(req);
-      const parsed = parseSurveyForm(state.kind, req.body ?? {});
-      if (!parsed.ok) return render(req, res, state, parsed, 422);
-      await surveys.answer(state.courseId, req.launch!.userId, state.awardId, state.kind, parsed.answers);
-      res.redirect(303, `${home(req)}?survey=thanks`);
-    } catch (e) {
-      next(e);
-    }
+  r.post('/:awardId/:kind', async (req, res) => {
+    const state = await openSurvey(req);
+    const parsed = parseSurveyForm(state.kind, req.body ?? {});
+    if (!parsed.ok) return render(req, res, state, parsed, 422);
+    await surveys.answer(state.courseId, launchOf(req).userId, state.awardId, state.kind, parsed.answers);
+    res.redirect(303, `${home(req)}?survey=thanks`);
   });
 
-  r.post('/:awardId/:kind/decline', async (req, res, next) => {
-    try {
-      const launch = req.launch!;
-      await surveys.decline(launch.courseId!, launch.userId, idParam(req, 'awardId', 'There is no such survey.'), kindOf(req));
-      res.redirect(303, `${home(req)}?survey=declined`);
-    } catch (e) {
-      next(e);
-    }
+  r.post('/:awardId/:kind/decline', async (req, res) => {
+    const launch = launchOf(req);
+    await surveys.decline(launch.courseId!, launch.userId, idParam(req, 'awardId', 'There is no such survey.'), kindOf(req));
+    res.redirect(303, `${home(req)}?survey=declined`);
   });
 
   return r;

@@ -36,7 +36,7 @@ import { LTI_MOUNT, LTI_ROUTES } from '../lti/provider';
 import { csrfProtection, csrfToken } from './csrf';
 import { AppError, BadRequestError, NotFoundError } from '../errors';
 import { recoverForm } from './formRecovery';
-import { launchRouter } from './launchPages';
+import { launchPages } from './launchPages';
 import { requestIdFrom } from './requestId';
 import { securityHeaders } from './security';
 import { sessionMiddleware } from './session';
@@ -166,7 +166,23 @@ export function createApp(deps: AppDeps) {
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
   app.use('/admin/quality', requireAdmin, adminQualityRouter(deps.qa));
   app.use('/admin', adminRouter({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, signingKeys: deps.signingKeys, badges: deps.badges, allowList: deps.allowList, publicUrl: deps.publicUrl }));
-  app.use('/app', launchRouter(database.db, deps.publicUrl, deps.issuer, deps.assessment, { maxUploadBytes: deps.uploads.maxUploadBytes, verify: (input) => verifier.verify(input) }, deps.badges, deps.services, { passback: deps.passback, jobs: deps.jobs }, deps.qa, deps.encryptionKey));
+  app.use(
+    '/app',
+    launchPages({
+      db: database.db,
+      publicUrl: deps.publicUrl,
+      issuer: deps.issuer,
+      assessment: deps.assessment,
+      learner: { maxUploadBytes: deps.uploads.maxUploadBytes, verify: (input) => verifier.verify(input) },
+      badges: deps.badges,
+      services: deps.services,
+      passback: deps.passback,
+      jobs: deps.jobs,
+      qa: deps.qa,
+      encryptionKey: deps.encryptionKey,
+      lti,
+    }),
+  );
 
   app.use((_req, _res, next) => next(new NotFoundError()));
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

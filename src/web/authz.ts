@@ -3,7 +3,7 @@
 // from the request, so another course's data is unreachable by construction.
 import type { NextFunction, Request, Response } from 'express';
 import { ForbiddenError } from '../errors';
-import type { LaunchContext } from './launchPages';
+import type { LaunchContext } from './launchContext';
 
 export type Capability =
   /** See the course's published credentials. */

@@ -13,6 +13,7 @@ import { can, requireCapability } from './authz';
 import { csrfToken } from './csrf';
 import { AppError } from '../errors';
 import { formBody } from './input';
+import { launchOf } from './launchContext';
 
 /** Where a learner stands on one credential, from least to most advanced. */
 export type ProgressStatus = 'not-started' | 'draft' | 'submitted' | 'returned' | 'rejected' | 'accepted' | 'awarded' | 'issued' | 'revoked';
@@ -146,7 +147,7 @@ function parseNotice(query: Request['query']): SyncNotice | undefined {
  * deep link that names nothing usable); `syncError` after a failed sync (the page still shows).
  */
 export async function renderCourseDashboard(db: Db, req: Request, res: Response, opts: { status?: number; notice?: string; syncError?: { message: string; hint?: string } } = {}) {
-  const launch = req.launch!;
+  const launch = launchOf(req);
   const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;
   const progress = launch.courseId === null ? null : await courseProgress(db, launch.courseId);
   res.status(opts.status ?? 200).render('lti/course-dashboard', {
@@ -176,7 +177,7 @@ export function courseDashboardRouter(db: Db, services: LtiServiceClient): Route
   const r = Router({ mergeParams: true });
   // The role check comes first, so a learner is refused for who they are, whatever they send.
   r.post('/sync', requireStaff, formBody('16kb'), async (req, res, next) => {
-    const launch = req.launch!;
+    const launch = launchOf(req);
     try {
       const result = await roster.sync(launch.courseId!, await platformRef(db, launch.platformId));
       req.log?.info({ courseId: launch.courseId, ...result }, 'roster synced');

@@ -1,10 +1,10 @@
 // Pages inside a launch: /app/:launchId/… . The launch id alone grants nothing: it is
 // honoured only with the browser session that made it, and only until it expires.
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { IssuerProfileStore } from '../issuer/issuerProfile';
 import type { Db } from '../db/database';
-import { courses, launchSessions, ltiUsers, platforms } from '../db/schema';
+import { launchSessions } from '../db/schema';
 import { assessorRouter, fileRouter } from '../assessment/assessorPages';
 import { type LearnerOptions, learnerRouter } from '../assessment/learnerPages';
 import type { AssessmentStore } from '../assessment/store';
@@ -15,10 +15,10 @@ import { credentialRouter } from '../credentials/credentialPages';
 import { learningOutcomeRouter } from '../credentials/learningOutcomePages';
 import { outcomeRouter } from '../credentials/outcomePages';
 import { rubricRouter } from '../credentials/rubricPages';
-import { renderCookiesBlocked } from '../lti/launch';
-import type { NewWindow } from '../lti/newWindow';
 import type { LtiServiceClient } from '../lti/serviceClient';
-import { DEEP_LINKING_REQUEST, deepLinkingRouter, deepLinkLanding } from '../lti/deepLinking';
+import type { Provider } from 'ltijs';
+import { DEEP_LINKING_REQUEST } from '../lti/deepLinking';
+import { deepLinkingPages, deepLinkLanding } from '../lti/deepLinkingPages';
 import { can } from './authz';
 import { courseDashboardRouter, dashboardPath, renderCourseDashboard } from './courseDashboard';
 import { gradeRouter } from '../grades/gradePages';
@@ -29,91 +29,8 @@ import { qualityRouter } from '../qa/qualityPages';
 import { localSurveyPrompt, SURVEY_NOTICES, surveyRouter } from '../qa/surveyPages';
 import { SurveyStore } from '../qa/surveys';
 import { csrfToken } from './csrf';
-import { UnauthorizedError } from '../errors';
-import { hashSessionId, SESSION_COOKIE } from './session';
 import { pageTranslator } from './views';
-
-export interface LaunchContext {
-  id: string;
-  platformId: number;
-  platformName: string;
-  deploymentId: string;
-  courseId: number | null;
-  courseTitle: string | null;
-  userId: number;
-  userName: string | null;
-  appRole: 'instructor' | 'learner' | 'admin';
-  roles: string[];
-  /** LtiResourceLinkRequest | LtiDeepLinkingRequest */
-  messageType: string;
-  claims: Record<string, unknown>;
-}
-
-declare module 'express-serve-static-core' {
-  interface Request {
-    launch?: LaunchContext;
-  }
-}
-
-export function loadLaunch(db: Db) {
-  // Every page inside a launch runs this: prepared once, not rebuilt each time.
-  const findLaunch = db
-    .select({
-      id: launchSessions.id,
-      platformId: launchSessions.platformId,
-      platformName: platforms.name,
-      platformActive: platforms.active,
-      deploymentId: launchSessions.deploymentId,
-      courseId: launchSessions.courseId,
-      courseTitle: courses.title,
-      userId: launchSessions.userId,
-      userName: ltiUsers.name,
-      appRole: launchSessions.appRole,
-      roles: launchSessions.roles,
-      messageType: launchSessions.messageType,
-      claims: launchSessions.claims,
-    })
-    .from(launchSessions)
-    .innerJoin(platforms, eq(platforms.id, launchSessions.platformId))
-    .innerJoin(ltiUsers, eq(ltiUsers.id, launchSessions.userId))
-    .leftJoin(courses, eq(courses.id, launchSessions.courseId))
-    .where(and(eq(launchSessions.id, sql.placeholder('id')), eq(launchSessions.webSessionId, sql.placeholder('webSessionId')), gt(launchSessions.expiresAt, sql.placeholder('now'))))
-    .prepare('mc_load_launch');
-  return async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      const id = req.params.launchId;
-      const [row] = await findLaunch.execute({ id, webSessionId: hashSessionId(req.sessionId), now: new Date() });
-      if (!row && !req.cookies?.[SESSION_COOKIE]) {
-        // A launch that just happened, but the browser sent no session cookie back: it
-        // blocks cookies in the LMS frame. Offer a fresh launch in a new window (or say what
-        // to set in the LMS) instead of a dead end.
-        const [fresh] = await db
-          .select({ claims: launchSessions.claims })
-          .from(launchSessions)
-          .where(and(eq(launchSessions.id, id), gt(launchSessions.createdAt, new Date(Date.now() - 2 * 60 * 1000))));
-        if (fresh) {
-          const newWindow = (fresh.claims.newWindow as NewWindow | null | undefined) ?? { kind: 'instructions', lms: 'other', deepLinking: false };
-          req.log?.warn({ reason: 'COOKIES_BLOCKED', fallback: newWindow.kind }, 'session cookie missing after launch');
-          return renderCookiesBlocked(res, newWindow, (fresh.claims.launchPresentation as { locale?: unknown } | undefined)?.locale);
-        }
-      }
-      if (!row || !row.platformActive) {
-        throw new UnauthorizedError(
-          'Your microcred session has ended or belongs to another browser.',
-          'LAUNCH_SESSION_INVALID',
-          'Go back to your course in the LMS and open microcred again.',
-        );
-      }
-      const { platformActive: _active, ...launch } = row;
-      req.launch = launch as LaunchContext;
-      // Every page of the launch, error pages included, speaks the LMS's language.
-      res.locals.lmsLocale = (req.launch.claims.launchPresentation as { locale?: string } | undefined)?.locale ?? '';
-      next();
-    } catch (e) {
-      next(e);
-    }
-  };
-}
+import { type LaunchContext, launchOf, loadLaunch } from './launchContext';
 
 /**
  * What the header calls each role's dashboard, and the "back" link to it on the pages under it
@@ -131,7 +48,7 @@ const DASHBOARD_LABELS: Record<LaunchContext['appRole'], { labelKey: string; bac
  * creating a credential.
  */
 function launchNavigation(req: Request, res: Response, next: NextFunction) {
-  const launch = req.launch!;
+  const launch = launchOf(req);
   const base = `/app/${launch.id}`;
   const dashboard = { href: dashboardPath(launch), ...DASHBOARD_LABELS[launch.appRole] };
   const path = req.originalUrl.split(/[?#]/)[0].replace(/\/+$/, '');
@@ -158,27 +75,47 @@ async function claimFirstLanding(db: Db, launchId: string): Promise<boolean> {
   return claimed.length === 1;
 }
 
-export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore, assessment: AssessmentStore, learner: LearnerOptions, badges: BadgeIssuer, services: LtiServiceClient, grades: { passback: GradePassback; jobs: BackgroundJobs }, qa: QaStore, encryptionKey: Buffer): Router {
+export interface LaunchDeps {
+  db: Db;
+  publicUrl: string;
+  issuer: IssuerProfileStore;
+  assessment: AssessmentStore;
+  learner: LearnerOptions;
+  badges: BadgeIssuer;
+  services: LtiServiceClient;
+  passback: GradePassback;
+  jobs: BackgroundJobs;
+  qa: QaStore;
+  encryptionKey: Buffer;
+  lti: Provider;
+}
+
+export function launchPages(deps: LaunchDeps): Router {
+  const { db, publicUrl, issuer, assessment, learner, badges, services, passback, jobs, qa, encryptionKey, lti } = deps;
+  const credentialStore = new CredentialStore(db);
+  const surveys = new SurveyStore(db);
+  // Each capability's pages under /app/:launchId, all behind loadLaunch and the header's links.
+  const pages: { path: string; router: Router }[] = [
+    { path: '/credentials/:credentialId/my-work', router: learnerRouter(db, assessment, learner) },
+    { path: '/assessments', router: assessorRouter(db, assessment) },
+    { path: '/files', router: fileRouter(assessment) },
+    { path: '/badges', router: badgeLaunchRouter(db, badges, assessment, publicUrl, encryptionKey) },
+    { path: '/outcomes', router: outcomeRouter(db) },
+    { path: '/credentials/:credentialId/outcomes', router: learningOutcomeRouter(db) },
+    { path: '/credentials/:credentialId/rubric', router: rubricRouter(db) },
+    { path: '/credentials', router: credentialRouter(db, publicUrl, issuer) },
+    { path: '/roster', router: courseDashboardRouter(db, services) },
+    { path: '/grades', router: gradeRouter(db, passback, jobs) },
+    { path: '/deep-linking', router: deepLinkingPages({ db, credentials: credentialStore, publicUrl, lti }) },
+    { path: '/quality', router: qualityRouter(qa) },
+    { path: '/surveys', router: surveyRouter(surveys) },
+  ];
   const r = Router({ mergeParams: true });
   r.use('/:launchId', loadLaunch(db), launchNavigation);
-  r.use('/:launchId/credentials/:credentialId/my-work', learnerRouter(db, assessment, learner));
-  r.use('/:launchId/assessments', assessorRouter(db, assessment));
-  r.use('/:launchId/files', fileRouter(assessment));
-  r.use('/:launchId/badges', badgeLaunchRouter(db, badges, assessment, publicUrl, encryptionKey));
-  r.use('/:launchId/outcomes', outcomeRouter(db));
-  r.use('/:launchId/credentials/:credentialId/outcomes', learningOutcomeRouter(db));
-  r.use('/:launchId/credentials/:credentialId/rubric', rubricRouter(db));
-  r.use('/:launchId/credentials', credentialRouter(db, publicUrl, issuer));
-  r.use('/:launchId/roster', courseDashboardRouter(db, services));
-  r.use('/:launchId/grades', gradeRouter(db, grades.passback, grades.jobs));
-  r.use('/:launchId/deep-linking', deepLinkingRouter(db, publicUrl));
-  r.use('/:launchId/quality', qualityRouter(qa));
-  const surveys = new SurveyStore(db);
-  r.use('/:launchId/surveys', surveyRouter(surveys));
-  const credentialStore = new CredentialStore(db);
+  for (const { path, router } of pages) r.use(`/:launchId${path}`, router);
   /** The launch's dashboard for its role; `notice`: what the landing has to say about the link. */
   const renderDashboard = async (req: Request, res: Response, linkNotice?: string) => {
-    const launch = req.launch!;
+    const launch = launchOf(req);
     const t = pageTranslator(res.locals);
     const notice = linkNotice ? t(linkNotice) : undefined;
     const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;
@@ -204,28 +141,20 @@ export function launchRouter(db: Db, publicUrl: string, issuer: IssuerProfileSto
     res.render('lti/my-credentials', { titleKey: 'lti.myCredentials.title', ...common, credentials, surveys: surveyLinks, csrf: surveyLinks.length ? csrfToken(req) : undefined });
   };
 
-  r.get('/:launchId/dashboard', async (req, res, next) => {
-    try {
-      await renderDashboard(req, res);
-    } catch (e) {
-      next(e);
-    }
+  r.get('/:launchId/dashboard', async (req, res) => {
+    await renderDashboard(req, res);
   });
 
   // Where the launch lands. Deep linking goes to the picker; a placed link opens its credential,
   // on the first landing only: afterwards (a reload, another tab) this is the dashboard.
-  r.get('/:launchId', async (req, res, next) => {
-    try {
-      const launch = req.launch!;
-      const landing = await deepLinkLanding(db, launch);
-      // Claimed only once the destination is known, so a failure before it leaves the first landing to the retry.
-      const first = await claimFirstLanding(db, launch.id);
-      if (landing.redirect && (first || !landing.firstLandingOnly)) return res.redirect(303, landing.redirect);
-      // deepLinkLanding has one notice: the link's credential is not published here.
-      await renderDashboard(req, res, landing.notice ? 'lti.deepLinking.notPublishedHere' : undefined);
-    } catch (e) {
-      next(e);
-    }
+  r.get('/:launchId', async (req, res) => {
+    const launch = launchOf(req);
+    const landing = await deepLinkLanding(credentialStore, launch);
+    // Claimed only once the destination is known, so a failure before it leaves the first landing to the retry.
+    const first = await claimFirstLanding(db, launch.id);
+    if (landing.redirect && (first || !landing.firstLandingOnly)) return res.redirect(303, landing.redirect);
+    // deepLinkLanding has one notice: the link's credential is not published here.
+    await renderDashboard(req, res, landing.notice ? 'lti.deepLinking.notPublishedHere' : undefined);
   });
   return r;
 }
