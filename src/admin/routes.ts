@@ -101,39 +101,31 @@ export function adminRouter(deps: AdminDeps): Router {
     res.render(`admin/${view}`, { csrf: csrfToken(req), admin: req.user, ...locals });
 
   // --- first run -----------------------------------------------------------
-  r.get('/setup/:token', async (req, res, next) => {
-    try {
-      if (!(await deps.accounts.setupTokenValid(req.params.token))) {
-        return res.status(410).render('error', {
-          title: 'Set-up link no longer valid',
-          error: { status: 410, code: 'SETUP_LINK_USED', message: 'This set-up link was already used or has expired.', hint: 'Sign in at /admin/login. If no admin exists yet, restart microcred to print a new link.' },
-        });
-      }
-      render(req, res, 'setup', { titleKey: 'admin.setup.title', token: req.params.token, values: {}, errors: {} });
-    } catch (e) {
-      next(e);
+  r.get('/setup/:token', async (req, res) => {
+    if (!(await deps.accounts.setupTokenValid(req.params.token))) {
+      return res.status(410).render('error', {
+        title: 'Set-up link no longer valid',
+        error: { status: 410, code: 'SETUP_LINK_USED', message: 'This set-up link was already used or has expired.', hint: 'Sign in at /admin/login. If no admin exists yet, restart microcred to print a new link.' },
+      });
     }
+    render(req, res, 'setup', { titleKey: 'admin.setup.title', token: req.params.token, values: {}, errors: {} });
   });
 
   r.post('/setup/:token', async (req, res, next) => {
-    try {
-      const checked = checkNewAdmin(req.body ?? {});
-      if (!checked.ok) {
-        // The email typed is kept; the passwords never come back.
-        return res.status(422).render('admin/setup', { titleKey: 'admin.setup.title', csrf: csrfToken(req), token: req.params.token, values: { email: req.body.email }, errors: checked.errors, passwordAdvice: checked.passwordAdvice });
-      }
-      const { email, password } = checked.value;
-      const id = await deps.accounts.createFirstAdmin(req.params.token, email, password);
-      if (!id) {
-        return res.status(410).render('error', {
-          title: 'Set-up link no longer valid',
-          error: { status: 410, code: 'SETUP_LINK_USED', message: 'This set-up link was already used or has expired, so no account was created.', hint: 'Sign in at /admin/login with the account that was created.' },
-        });
-      }
-      req.login({ id, email }, (err) => (err ? next(err) : res.redirect(303, '/admin')));
-    } catch (e) {
-      next(e);
+    const checked = checkNewAdmin(req.body ?? {});
+    if (!checked.ok) {
+      // The email typed is kept; the passwords never come back.
+      return res.status(422).render('admin/setup', { titleKey: 'admin.setup.title', csrf: csrfToken(req), token: req.params.token, values: { email: req.body.email }, errors: checked.errors, passwordAdvice: checked.passwordAdvice });
     }
+    const { email, password } = checked.value;
+    const id = await deps.accounts.createFirstAdmin(req.params.token, email, password);
+    if (!id) {
+      return res.status(410).render('error', {
+        title: 'Set-up link no longer valid',
+        error: { status: 410, code: 'SETUP_LINK_USED', message: 'This set-up link was already used or has expired, so no account was created.', hint: 'Sign in at /admin/login with the account that was created.' },
+      });
+    }
+    req.login({ id, email }, (err) => (err ? next(err) : res.redirect(303, '/admin')));
   });
 
   // --- sign in / out -------------------------------------------------------
@@ -173,12 +165,8 @@ export function adminRouter(deps: AdminDeps): Router {
   // --- console -------------------------------------------------------------
   r.use(requireAdmin);
 
-  r.get('/', async (req, res, next) => {
-    try {
-      render(req, res, 'dashboard', { titleKey: 'admin.dashboard.pageTitle', urls: toolUrls(deps.publicUrl), platforms: await deps.platforms.list(), notice: req.query.notice });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/', async (req, res) => {
+    render(req, res, 'dashboard', { titleKey: 'admin.dashboard.pageTitle', urls: toolUrls(deps.publicUrl), platforms: await deps.platforms.list(), notice: req.query.notice });
   });
 
   const platformForm = (req: Request, res: Response, locals: { id?: number; values: Record<string, unknown>; errors: FieldErrors }, status = 200) =>
@@ -201,49 +189,33 @@ export function adminRouter(deps: AdminDeps): Router {
 
   const platformId = (req: Request) => idParam(req, 'id', 'That platform is not registered.');
 
-  r.get('/platforms/:id/edit', async (req, res, next) => {
-    try {
-      const p = await deps.platforms.get(platformId(req));
-      platformForm(req, res, { id: p.id, values: { ...p, deploymentIds: p.deploymentIds.join('\n') }, errors: {} });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/platforms/:id/edit', async (req, res) => {
+    const p = await deps.platforms.get(platformId(req));
+    platformForm(req, res, { id: p.id, values: { ...p, deploymentIds: p.deploymentIds.join('\n') }, errors: {} });
   });
 
-  r.post('/platforms/:id', async (req, res, next) => {
+  r.post('/platforms/:id', async (req, res) => {
+    const id = platformId(req);
+    const parsed = platformInputSchema.safeParse(req.body);
+    if (!parsed.success) return platformForm(req, res, { id, values: req.body, errors: formErrors(parsed.error) }, 422);
     try {
-      const id = platformId(req);
-      const parsed = platformInputSchema.safeParse(req.body);
-      if (!parsed.success) return platformForm(req, res, { id, values: req.body, errors: formErrors(parsed.error) }, 422);
-      try {
-        await deps.platforms.update(id, parsed.data);
-      } catch (e) {
-        const err = e as { status?: number; message?: string };
-        if (err.status === 409) return platformForm(req, res, { id, values: req.body, errors: { _form: String(err.message) } }, 409);
-        throw e;
-      }
-      res.redirect(303, '/admin?notice=saved');
+      await deps.platforms.update(id, parsed.data);
     } catch (e) {
-      next(e);
+      const err = e as { status?: number; message?: string };
+      if (err.status === 409) return platformForm(req, res, { id, values: req.body, errors: { _form: String(err.message) } }, 409);
+      throw e;
     }
+    res.redirect(303, '/admin?notice=saved');
   });
 
-  r.post('/platforms/:id/active', async (req, res, next) => {
-    try {
-      await deps.platforms.setActive(platformId(req), req.body.active === 'true');
-      res.redirect(303, `/admin?notice=${req.body.active === 'true' ? 'enabled' : 'disabled'}`);
-    } catch (e) {
-      next(e);
-    }
+  r.post('/platforms/:id/active', async (req, res) => {
+    await deps.platforms.setActive(platformId(req), req.body.active === 'true');
+    res.redirect(303, `/admin?notice=${req.body.active === 'true' ? 'enabled' : 'disabled'}`);
   });
 
-  r.post('/platforms/:id/delete', async (req, res, next) => {
-    try {
-      await deps.platforms.remove(platformId(req));
-      res.redirect(303, '/admin?notice=deleted');
-    } catch (e) {
-      next(e);
-    }
+  r.post('/platforms/:id/delete', async (req, res) => {
+    await deps.platforms.remove(platformId(req));
+    res.redirect(303, '/admin?notice=deleted');
   });
 
   // --- the institution's issuer profile ------------------------------------
@@ -264,38 +236,30 @@ export function adminRouter(deps: AdminDeps): Router {
     });
   };
 
-  r.get('/issuer', async (req, res, next) => {
-    try {
-      await issuerPage(req, res, issuerFormValues(await deps.issuer.get()), {});
-    } catch (e) {
-      next(e);
-    }
+  r.get('/issuer', async (req, res) => {
+    await issuerPage(req, res, issuerFormValues(await deps.issuer.get()), {});
   });
 
-  r.post('/issuer', async (req, res, next) => {
-    try {
-      const body = { ...(req.body ?? {}) } as Record<string, unknown>;
-      const parsed = issuerProfileSchema.safeParse(issuerFormInput(body));
-      // The logo is judged by its content; a refused logo keeps everything else that was typed.
-      let logoError = res.locals.logoError as string | undefined;
-      let logo: LogoChange;
-      if (!logoError && req.file) {
-        const checked = checkLogo(req.file.buffer);
-        if (checked.ok) logo = { bytes: req.file.buffer, type: checked.type };
-        else logoError = checked.message;
-      } else if (!req.file && body.removeLogo === 'on') {
-        logo = 'remove';
-      }
-      if (!parsed.success || logoError) {
-        const errors = parsed.success ? {} : formErrors(parsed.error);
-        if (logoError) errors.logo = logoError;
-        return await issuerPage(req, res, body, errors, res.locals.logoError ? 413 : 422);
-      }
-      await deps.issuer.save(parsed.data, logo);
-      res.redirect(303, '/admin/issuer?notice=saved');
-    } catch (e) {
-      next(e);
+  r.post('/issuer', async (req, res) => {
+    const body = { ...(req.body ?? {}) } as Record<string, unknown>;
+    const parsed = issuerProfileSchema.safeParse(issuerFormInput(body));
+    // The logo is judged by its content; a refused logo keeps everything else that was typed.
+    let logoError = res.locals.logoError as string | undefined;
+    let logo: LogoChange;
+    if (!logoError && req.file) {
+      const checked = checkLogo(req.file.buffer);
+      if (checked.ok) logo = { bytes: req.file.buffer, type: checked.type };
+      else logoError = checked.message;
+    } else if (!req.file && body.removeLogo === 'on') {
+      logo = 'remove';
     }
+    if (!parsed.success || logoError) {
+      const errors = parsed.success ? {} : formErrors(parsed.error);
+      if (logoError) errors.logo = logoError;
+      return await issuerPage(req, res, body, errors, res.locals.logoError ? 413 : 422);
+    }
+    await deps.issuer.save(parsed.data, logo);
+    res.redirect(303, '/admin/issuer?notice=saved');
   });
 
   // --- the institution's QA policy, published at /quality-policy -----------
@@ -318,27 +282,19 @@ export function adminRouter(deps: AdminDeps): Router {
     });
   };
 
-  r.get('/quality-policy', async (req, res, next) => {
-    try {
-      const policy = await deps.issuer.qaPolicy();
-      await qaPolicyPage(req, res, { title: policy?.title ?? '', text: policy?.text ?? '' }, {});
-    } catch (e) {
-      next(e);
-    }
+  r.get('/quality-policy', async (req, res) => {
+    const policy = await deps.issuer.qaPolicy();
+    await qaPolicyPage(req, res, { title: policy?.title ?? '', text: policy?.text ?? '' }, {});
   });
 
-  r.post('/quality-policy', async (req, res, next) => {
-    try {
-      const typed = { title: req.body.title ?? '', text: req.body.text ?? '' };
-      const parsed = qaPolicySchema.safeParse(req.body);
-      if (!parsed.success) return await qaPolicyPage(req, res, typed, formErrors(parsed.error), 422);
-      if (!(await deps.issuer.saveQaPolicy(parsed.data))) {
-        return await qaPolicyPage(req, res, typed, { _form: 'Fill in the issuer profile first: the policy is published under the institution’s name. Nothing was saved.' }, 409);
-      }
-      res.redirect(303, `/admin/quality-policy?notice=${parsed.data.text ? 'saved' : 'removed'}`);
-    } catch (e) {
-      next(e);
+  r.post('/quality-policy', async (req, res) => {
+    const typed = { title: req.body.title ?? '', text: req.body.text ?? '' };
+    const parsed = qaPolicySchema.safeParse(req.body);
+    if (!parsed.success) return await qaPolicyPage(req, res, typed, formErrors(parsed.error), 422);
+    if (!(await deps.issuer.saveQaPolicy(parsed.data))) {
+      return await qaPolicyPage(req, res, typed, { _form: 'Fill in the issuer profile first: the policy is published under the institution’s name. Nothing was saved.' }, 409);
     }
+    res.redirect(303, `/admin/quality-policy?notice=${parsed.data.text ? 'saved' : 'removed'}`);
   });
 
   // --- signing keys ----------------------------------------------------------
@@ -353,12 +309,8 @@ export function adminRouter(deps: AdminDeps): Router {
       error,
     });
 
-  r.get('/keys', async (req, res, next) => {
-    try {
-      await keysPage(req, res);
-    } catch (e) {
-      next(e);
-    }
+  r.get('/keys', async (req, res) => {
+    await keysPage(req, res);
   });
 
   r.post('/keys', async (req, res, next) => {
@@ -372,28 +324,20 @@ export function adminRouter(deps: AdminDeps): Router {
   });
 
   // --- issued credentials: revoke and reinstate, across the institution ------
-  r.get('/credentials', async (req, res, next) => {
-    try {
-      const rows = await deps.badges.all(500);
-      render(req, res, 'credentials', {
-        titleKey: 'admin.credentials.title',
-        rows: rows.map((row) => ({ row, state: credentialState(row), name: (row.credential as { name?: string }).name, share: badgeUrls(deps.publicUrl).credential(row.id) })),
-        notice: req.query.notice,
-      });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/credentials', async (req, res) => {
+    const rows = await deps.badges.all(500);
+    render(req, res, 'credentials', {
+      titleKey: 'admin.credentials.title',
+      rows: rows.map((row) => ({ row, state: credentialState(row), name: (row.credential as { name?: string }).name, share: badgeUrls(deps.publicUrl).credential(row.id) })),
+      notice: req.query.notice,
+    });
   });
 
-  r.post('/credentials/:uuid/:action(revoke|reinstate)', async (req, res, next) => {
-    try {
-      const revoke = req.params.action === 'revoke';
-      const adminId = (req.user as { id: number }).id;
-      await deps.badges.setRevoked(req.params.uuid, revoke, { label: `admin:${adminId}`, userId: null }, req.body.reason);
-      res.redirect(303, `/admin/credentials?notice=${revoke ? 'revoked' : 'reinstated'}`);
-    } catch (e) {
-      next(e);
-    }
+  r.post('/credentials/:uuid/:action(revoke|reinstate)', async (req, res) => {
+    const revoke = req.params.action === 'revoke';
+    const adminId = (req.user as { id: number }).id;
+    await deps.badges.setRevoked(req.params.uuid, revoke, { label: `admin:${adminId}`, userId: null }, req.body.reason);
+    res.redirect(303, `/admin/credentials?notice=${revoke ? 'revoked' : 'reinstated'}`);
   });
 
   // --- internal hosts outbound fetches may reach -----------------------------
@@ -410,45 +354,29 @@ export function adminRouter(deps: AdminDeps): Router {
       maxNote: MAX_NOTE_CHARS,
     });
 
-  r.get('/outbound', async (req, res, next) => {
-    try {
-      await outboundPage(req, res, {}, {});
-    } catch (e) {
-      next(e);
-    }
+  r.get('/outbound', async (req, res) => {
+    await outboundPage(req, res, {}, {});
   });
 
-  r.post('/outbound', async (req, res, next) => {
-    try {
-      const typed = { entry: fieldText(req.body.entry), note: fieldText(req.body.note) };
-      const parsed = allowEntryFormSchema.safeParse(typed);
-      if (!parsed.success) return await outboundPage(req, res, typed, formErrors(parsed.error), 422);
-      if (!(await deps.allowList.add(parsed.data.entry, parsed.data.note, (req.user as { id: number }).id))) {
-        return await outboundPage(req, res, typed, { entry: `${parsed.data.entry.text} is on the list already.` }, 409);
-      }
-      res.redirect(303, '/admin/outbound?notice=added');
-    } catch (e) {
-      next(e);
+  r.post('/outbound', async (req, res) => {
+    const typed = { entry: fieldText(req.body.entry), note: fieldText(req.body.note) };
+    const parsed = allowEntryFormSchema.safeParse(typed);
+    if (!parsed.success) return await outboundPage(req, res, typed, formErrors(parsed.error), 422);
+    if (!(await deps.allowList.add(parsed.data.entry, parsed.data.note, (req.user as { id: number }).id))) {
+      return await outboundPage(req, res, typed, { entry: `${parsed.data.entry.text} is on the list already.` }, 409);
     }
+    res.redirect(303, '/admin/outbound?notice=added');
   });
 
-  r.post('/outbound/:id/delete', async (req, res, next) => {
-    try {
-      const removed = await deps.allowList.remove(idParam(req, 'id', 'That entry is not on the list.'), (req.user as { id: number }).id);
-      res.redirect(303, `/admin/outbound?notice=${removed ? 'removed' : 'gone'}`);
-    } catch (e) {
-      next(e);
-    }
+  r.post('/outbound/:id/delete', async (req, res) => {
+    const removed = await deps.allowList.remove(idParam(req, 'id', 'That entry is not on the list.'), (req.user as { id: number }).id);
+    res.redirect(303, `/admin/outbound?notice=${removed ? 'removed' : 'gone'}`);
   });
 
   // --- dynamic registration links -----------------------------------------
-  r.post('/registrations', async (req, res, next) => {
-    try {
-      const link = await deps.registrations.createLink();
-      render(req, res, 'registration-link', { titleKey: 'admin.registration.title', link, canvasJsonUrl: toolUrls(deps.publicUrl).canvasConfig });
-    } catch (e) {
-      next(e);
-    }
+  r.post('/registrations', async (req, res) => {
+    const link = await deps.registrations.createLink();
+    render(req, res, 'registration-link', { titleKey: 'admin.registration.title', link, canvasJsonUrl: toolUrls(deps.publicUrl).canvasConfig });
   });
 
   return r;

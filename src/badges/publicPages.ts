@@ -113,96 +113,72 @@ export function badgeRouter(deps: BadgePagesDeps): Router {
     res.type('application/ld+json').send(JSON.stringify(microcredContext, null, 2));
   });
 
-  r.get(`/credentials/:uuid(${UUID})`, async (req, res, next) => {
-    try {
-      const row = await issued(req);
-      const report = await verify(row.credential);
-      const award = await deps.assessment.awardById(row.awardId);
-      const shared = (await deps.assessment.evidenceOf(award!.submissionId)).filter((e) => e.shared);
-      const c = row.credential as Record<string, any>;
-      res.render('badges/share', {
-        titleKey: 'badges.share.title',
-        titleParams: { name: String(c.name ?? '') },
-        c,
-        row,
-        state: credentialState(row),
-        report,
-        shared,
-        // The policy the credential was issued under; for one issued before any was set, the institution's current one.
-        qaPolicyUrl: qaPolicyOf(c) ?? (await deps.institutionQaPolicyUrl?.()),
-        urls: { self: urls.credential(row.id), evidence: (id: number) => urls.evidence(row.id, id), catalogue: `${publicUrl}/catalogue` },
-      });
-    } catch (e) {
-      next(e);
-    }
+  r.get(`/credentials/:uuid(${UUID})`, async (req, res) => {
+    const row = await issued(req);
+    const report = await verify(row.credential);
+    const award = await deps.assessment.awardById(row.awardId);
+    const shared = (await deps.assessment.evidenceOf(award!.submissionId)).filter((e) => e.shared);
+    const c = row.credential as Record<string, any>;
+    res.render('badges/share', {
+      titleKey: 'badges.share.title',
+      titleParams: { name: String(c.name ?? '') },
+      c,
+      row,
+      state: credentialState(row),
+      report,
+      shared,
+      // The policy the credential was issued under; for one issued before any was set, the institution's current one.
+      qaPolicyUrl: qaPolicyOf(c) ?? (await deps.institutionQaPolicyUrl?.()),
+      urls: { self: urls.credential(row.id), evidence: (id: number) => urls.evidence(row.id, id), catalogue: `${publicUrl}/catalogue` },
+    });
   });
 
-  r.get(`/credentials/:uuid(${UUID}).json`, async (req, res, next) => {
-    try {
-      const row = await issued(req);
-      if (req.query.download) download(res, `credential-${row.id}.json`);
-      res.type('application/vc+ld+json').send(JSON.stringify(row.credential, null, 2));
-    } catch (e) {
-      next(e);
-    }
+  r.get(`/credentials/:uuid(${UUID}).json`, async (req, res) => {
+    const row = await issued(req);
+    if (req.query.download) download(res, `credential-${row.id}.json`);
+    res.type('application/vc+ld+json').send(JSON.stringify(row.credential, null, 2));
   });
 
-  r.get(`/credentials/:uuid(${UUID}).jwt`, async (req, res, next) => {
-    try {
-      const row = await issued(req);
-      if (req.query.download) download(res, `credential-${row.id}.jwt`);
-      res.type('application/vc+jwt').send(row.jwt);
-    } catch (e) {
-      next(e);
-    }
+  r.get(`/credentials/:uuid(${UUID}).jwt`, async (req, res) => {
+    const row = await issued(req);
+    if (req.query.download) download(res, `credential-${row.id}.jwt`);
+    res.type('application/vc+jwt').send(row.jwt);
   });
 
   // Baked images carry the signed JSON-LD credential (OB 3.0 §5.3).
-  r.get(`/credentials/:uuid(${UUID})/badge.png`, async (req, res, next) => {
-    try {
-      const row = await issued(req);
-      if (req.query.download) download(res, `badge-${row.id}.png`);
-      res.type('image/png').send(bakePng(badgePng({ seed: imageFor(row).seed }), JSON.stringify(row.credential)));
-    } catch (e) {
-      next(e);
-    }
+  r.get(`/credentials/:uuid(${UUID})/badge.png`, async (req, res) => {
+    const row = await issued(req);
+    if (req.query.download) download(res, `badge-${row.id}.png`);
+    res.type('image/png').send(bakePng(badgePng({ seed: imageFor(row).seed }), JSON.stringify(row.credential)));
   });
 
-  r.get(`/credentials/:uuid(${UUID})/badge.svg`, async (req, res, next) => {
-    try {
-      const row = await issued(req);
-      if (req.query.download) download(res, `badge-${row.id}.svg`);
-      res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
-      res.type('image/svg+xml').send(bakeSvg(badgeSvg(imageFor(row)), JSON.stringify(row.credential)));
-    } catch (e) {
-      next(e);
-    }
+  r.get(`/credentials/:uuid(${UUID})/badge.svg`, async (req, res) => {
+    const row = await issued(req);
+    if (req.query.download) download(res, `badge-${row.id}.svg`);
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    res.type('image/svg+xml').send(bakeSvg(badgeSvg(imageFor(row)), JSON.stringify(row.credential)));
   });
 
   /** Evidence the learner made public: links redirect, reflections show as text, files download. */
-  r.get(`/credentials/:uuid(${UUID})/evidence/:evidenceId(\\d+)`, async (req, res, next) => {
-    try {
-      const row = await issued(req);
-      const award = await deps.assessment.awardById(row.awardId);
-      const [item] = await db
-        .select()
-        .from(evidenceItems)
-        .where(and(eq(evidenceItems.id, idParam(req, 'evidenceId', 'This evidence is not public.')), eq(evidenceItems.submissionId, award!.submissionId), eq(evidenceItems.shared, true)));
-      if (!item) throw new NotFoundError('This evidence is not public.', 'EVIDENCE_NOT_PUBLIC', 'The learner decides which evidence is shown.');
-      res.setHeader('Cache-Control', 'no-store');
-      // Only to a web page; any other stored address is shown as text below, never followed.
-      const link = item.kind === 'link' ? safeUrl(item.url) : undefined;
-      if (link) return res.redirect(302, link);
-      if (item.kind === 'file' && item.fileId) {
-        const { meta, content } = await deps.assessment.fileFor(row.courseId, { userId: row.learnerId, assessor: false }, item.fileId);
-        res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
-        res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(meta.filename)}`);
-        return res.type(meta.mimeType).send(content);
-      }
-      res.type('text/plain; charset=utf-8').send(`${item.title}\n\n${item.body ?? item.url ?? ''}`);
-    } catch (e) {
-      next(e);
+  r.get(`/credentials/:uuid(${UUID})/evidence/:evidenceId(\\d+)`, async (req, res) => {
+    const row = await issued(req);
+    const award = await deps.assessment.awardById(row.awardId);
+    const [item] = await db
+      .select()
+      .from(evidenceItems)
+      .where(and(eq(evidenceItems.id, idParam(req, 'evidenceId', 'This evidence is not public.')), eq(evidenceItems.submissionId, award!.submissionId), eq(evidenceItems.shared, true)));
+    if (!item) throw new NotFoundError('This evidence is not public.', 'EVIDENCE_NOT_PUBLIC', 'The learner decides which evidence is shown.');
+    res.setHeader('Cache-Control', 'no-store');
+    // Only to a web page; any other stored address is shown as text below, never followed.
+    const link = item.kind === 'link' ? safeUrl(item.url) : undefined;
+    if (link) return res.redirect(302, link);
+    if (item.kind === 'file' && item.fileId) {
+      const { meta, content } = await deps.assessment.fileFor(row.courseId, { userId: row.learnerId, assessor: false }, item.fileId);
+      res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
+      res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(meta.filename)}`);
+      return res.type(meta.mimeType).send(content);
     }
+    res.type('text/plain; charset=utf-8').send(`${item.title}\n\n${item.body ?? item.url ?? ''}`);
   });
 
   /** The Achievement of a published (or earlier published) credential version, which issued credentials name. */
@@ -218,40 +194,28 @@ export function badgeRouter(deps: BadgePagesDeps): Router {
     return row.version;
   };
 
-  r.get('/achievements/:credentialId(\\d+)/versions/:versionNo(\\d+)', async (req, res, next) => {
-    try {
-      const version = await publishedVersion(req);
-      const achievement = publishedAchievement(publicUrl, version, await deps.institutionQaPolicyUrl?.());
-      res.setHeader('Cache-Control', 'public, max-age=3600');
-      res.type('application/json').send(JSON.stringify(achievement, null, 2));
-    } catch (e) {
-      next(e);
-    }
+  r.get('/achievements/:credentialId(\\d+)/versions/:versionNo(\\d+)', async (req, res) => {
+    const version = await publishedVersion(req);
+    const achievement = publishedAchievement(publicUrl, version, await deps.institutionQaPolicyUrl?.());
+    res.setHeader('Cache-Control', 'public, max-age=3600');
+    res.type('application/json').send(JSON.stringify(achievement, null, 2));
   });
 
-  r.get('/achievements/:credentialId(\\d+)/versions/:versionNo(\\d+)/image.png', async (req, res, next) => {
-    try {
-      const version = await publishedVersion(req);
-      res.setHeader('Cache-Control', 'public, max-age=86400');
-      res.type('image/png').send(badgePng({ seed: String(version.credentialId) }));
-    } catch (e) {
-      next(e);
-    }
+  r.get('/achievements/:credentialId(\\d+)/versions/:versionNo(\\d+)/image.png', async (req, res) => {
+    const version = await publishedVersion(req);
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.type('image/png').send(badgePng({ seed: String(version.credentialId) }));
   });
 
-  r.get('/status/:listId(\\d+)', async (req, res, next) => {
-    try {
-      const signed = await issuer.statusListCredential(idParam(req, 'listId', 'There is no status list at this address.'));
-      if (!signed) throw new NotFoundError('There is no status list at this address.');
-      const etag = `W/"status-${req.params.listId}-v${signed.version}"`;
-      res.setHeader('ETag', etag);
-      // Short: verifiers should see a revocation within a minute.
-      res.setHeader('Cache-Control', 'public, max-age=60, must-revalidate');
-      if (req.headers['if-none-match'] === etag) return res.status(304).end();
-      res.type('application/vc+ld+json').send(JSON.stringify(signed.credential));
-    } catch (e) {
-      next(e);
-    }
+  r.get('/status/:listId(\\d+)', async (req, res) => {
+    const signed = await issuer.statusListCredential(idParam(req, 'listId', 'There is no status list at this address.'));
+    if (!signed) throw new NotFoundError('There is no status list at this address.');
+    const etag = `W/"status-${req.params.listId}-v${signed.version}"`;
+    res.setHeader('ETag', etag);
+    // Short: verifiers should see a revocation within a minute.
+    res.setHeader('Cache-Control', 'public, max-age=60, must-revalidate');
+    if (req.headers['if-none-match'] === etag) return res.status(304).end();
+    res.type('application/vc+ld+json').send(JSON.stringify(signed.credential));
   });
 
   /** Reads what was pasted or uploaded: text (JSON or JWT), a JSON file, or a baked PNG/SVG. */
@@ -276,31 +240,23 @@ export function badgeRouter(deps: BadgePagesDeps): Router {
 
   r.get('/verify', (_req, res) => res.render('badges/verify', { titleKey: 'badges.verify.title', pasted: '', report: undefined, error: undefined }));
 
-  r.post('/verify', upload, formBody('2mb'), async (req, res, next) => {
-    try {
-      const { input, error } = inputOf(req, pageTranslator(res.locals));
-      const pasted = typeof req.body?.credential === 'string' ? req.body.credential : '';
-      if (!input) return res.status(422).render('badges/verify', { titleKey: 'badges.verify.title', pasted, report: undefined, error });
-      const report = await verify(input);
-      res.render('badges/verify', { titleKey: report.verified ? 'badges.verify.verified' : 'badges.verify.notVerified', pasted, report, error: undefined });
-    } catch (e) {
-      next(e);
-    }
+  r.post('/verify', upload, formBody('2mb'), async (req, res) => {
+    const { input, error } = inputOf(req, pageTranslator(res.locals));
+    const pasted = typeof req.body?.credential === 'string' ? req.body.credential : '';
+    if (!input) return res.status(422).render('badges/verify', { titleKey: 'badges.verify.title', pasted, report: undefined, error });
+    const report = await verify(input);
+    res.render('badges/verify', { titleKey: report.verified ? 'badges.verify.verified' : 'badges.verify.notVerified', pasted, report, error: undefined });
   });
 
   /** JSON API: the body is the credential (JSON object or JWT text), or { "credential": … }. */
-  r.post('/api/verify', jsonBody('1mb'), textBody(['text/plain', 'application/jwt', 'application/vc+jwt'], '1mb'), async (req, res, next) => {
-    try {
-      const body = req.body as unknown;
-      const input = typeof body === 'string' ? body.trim() : body && typeof body === 'object' && 'credential' in body ? (body as { credential: unknown }).credential : body;
-      if (!input || (typeof input === 'object' && Object.keys(input as object).length === 0)) {
-        return res.status(400).json({ error: { code: 'NO_CREDENTIAL', message: 'Send the credential as the JSON body, as JWT text, or as {"credential": …}.' } });
-      }
-      const report = await verify(input as string | object);
-      res.json({ verified: report.verified, revoked: report.revoked, form: report.form, summary: report.summary, checks: report.checks });
-    } catch (e) {
-      next(e);
+  r.post('/api/verify', jsonBody('1mb'), textBody(['text/plain', 'application/jwt', 'application/vc+jwt'], '1mb'), async (req, res) => {
+    const body = req.body as unknown;
+    const input = typeof body === 'string' ? body.trim() : body && typeof body === 'object' && 'credential' in body ? (body as { credential: unknown }).credential : body;
+    if (!input || (typeof input === 'object' && Object.keys(input as object).length === 0)) {
+      return res.status(400).json({ error: { code: 'NO_CREDENTIAL', message: 'Send the credential as the JSON body, as JWT text, or as {"credential": …}.' } });
     }
+    const report = await verify(input as string | object);
+    res.json({ verified: report.verified, revoked: report.revoked, form: report.form, summary: report.summary, checks: report.checks });
   });
 
   return r;

@@ -14,47 +14,31 @@ export function adminQualityRouter(qa: QaStore): Router {
   const r = Router();
   const locals = (req: Request) => ({ csrf: csrfToken(req), admin: req.user, fmt: qualityFormat });
 
-  r.get('/', async (req, res, next) => {
-    try {
-      const rows = await qa.quality();
-      const totals = {
-        credentials: rows.length,
-        courses: new Set(rows.map((q) => q.courseId)).size,
-        awarded: rows.reduce((n, q) => n + q.figures.awarded, 0),
-        overdue: rows.filter((q) => q.review.overdue).length,
-      };
-      res.render('admin/quality', { titleKey: 'admin.quality.title', ...locals(req), rows, totals });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/', async (req, res) => {
+    const rows = await qa.quality();
+    const totals = {
+      credentials: rows.length,
+      courses: new Set(rows.map((q) => q.courseId)).size,
+      awarded: rows.reduce((n, q) => n + q.figures.awarded, 0),
+      overdue: rows.filter((q) => q.review.overdue).length,
+    };
+    res.render('admin/quality', { titleKey: 'admin.quality.title', ...locals(req), rows, totals });
   });
 
-  r.get('/figures.csv', async (_req, res, next) => {
-    try {
-      sendCsv(res, 'institution-quality-figures', figuresCsv(await qa.quality()));
-    } catch (e) {
-      next(e);
-    }
+  r.get('/figures.csv', async (_req, res) => {
+    sendCsv(res, 'institution-quality-figures', figuresCsv(await qa.quality()));
   });
 
-  r.get('/agreement.csv', async (_req, res, next) => {
-    try {
-      sendCsv(res, 'institution-assessor-agreement', agreementCsv(await qa.quality()));
-    } catch (e) {
-      next(e);
-    }
+  r.get('/agreement.csv', async (_req, res) => {
+    sendCsv(res, 'institution-assessor-agreement', agreementCsv(await qa.quality()));
   });
 
-  r.get('/:credentialId', async (req, res, next) => {
-    try {
-      const credentialId = idParam(req, 'credentialId', 'That credential does not exist.');
-      const [q] = await qa.quality({ credentialId });
-      if (!q) throw new NotFoundError('That credential does not exist or is not published.', 'NOT_FOUND', 'Pick a credential from the list.');
-      const [reviews, changes] = await Promise.all([qa.reviews(credentialId), qa.changeLog(credentialId)]);
-      res.render('admin/quality-credential', { titleKey: 'admin.qualityCredential.title', titleParams: { title: q.title }, ...locals(req), q, charts: qualityCharts(q, pageTranslator(res.locals)), reviews, changes });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/:credentialId', async (req, res) => {
+    const credentialId = idParam(req, 'credentialId', 'That credential does not exist.');
+    const [q] = await qa.quality({ credentialId });
+    if (!q) throw new NotFoundError('That credential does not exist or is not published.', 'NOT_FOUND', 'Pick a credential from the list.');
+    const [reviews, changes] = await Promise.all([qa.reviews(credentialId), qa.changeLog(credentialId)]);
+    res.render('admin/quality-credential', { titleKey: 'admin.qualityCredential.title', titleParams: { title: q.title }, ...locals(req), q, charts: qualityCharts(q, pageTranslator(res.locals)), reviews, changes });
   });
   return r;
 }

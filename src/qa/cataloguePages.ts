@@ -6,7 +6,7 @@
 //   GET /quality-policy            the institution's QA policy, as the administrator wrote it
 //
 // What may be shown is decided in catalogue.ts (no personal data, the privacy floor).
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { IssuerProfileStore } from '../issuer/issuerProfile';
 import { describeCompletionRule } from '../credentials/completion';
 import { ASSESSMENT_TYPES, labelOf } from '../credentials/vocabulary';
@@ -53,80 +53,64 @@ export function catalogueRouter(deps: CataloguePagesDeps): Router {
   // Public, but not cached for long: a withdrawn credential should leave the list soon.
   const publicPage = (res: Response) => res.setHeader('Cache-Control', 'public, max-age=60');
 
-  r.get('/catalogue', async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      const q = (typeof req.query.q === 'string' ? req.query.q : '').trim().slice(0, MAX_QUERY);
-      const [institution, offers] = await Promise.all([catalogue.institution(), catalogue.offers()]);
-      const shown = q ? offers.filter((o) => matchesQuery(o, q)) : offers;
-      publicPage(res);
-      res.render('qa/catalogue', { ...(institution ? { titleKey: 'qa.catalogue.titleFrom', titleParams: { name: institution.name } } : { titleKey: 'qa.catalogue.title' }), institution, offers: shown, total: offers.length, q, day });
-    } catch (e) {
-      next(e);
-    }
+  r.get('/catalogue', async (req: Request, res: Response) => {
+    const q = (typeof req.query.q === 'string' ? req.query.q : '').trim().slice(0, MAX_QUERY);
+    const [institution, offers] = await Promise.all([catalogue.institution(), catalogue.offers()]);
+    const shown = q ? offers.filter((o) => matchesQuery(o, q)) : offers;
+    publicPage(res);
+    res.render('qa/catalogue', { ...(institution ? { titleKey: 'qa.catalogue.titleFrom', titleParams: { name: institution.name } } : { titleKey: 'qa.catalogue.title' }), institution, offers: shown, total: offers.length, q, day });
   });
 
-  r.get('/catalogue.json', async (_req: Request, res: Response, next: NextFunction) => {
-    try {
-      const feed = await catalogue.feed();
-      res.setHeader('Cache-Control', 'public, max-age=300');
-      // Public data meant for other systems (registries, wallets, aggregators).
-      res.setHeader('Access-Control-Allow-Origin', '*');
-      res.type('application/json').send(JSON.stringify(feed, null, 2));
-    } catch (e) {
-      next(e);
-    }
+  r.get('/catalogue.json', async (_req: Request, res: Response) => {
+    const feed = await catalogue.feed();
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    // Public data meant for other systems (registries, wallets, aggregators).
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.type('application/json').send(JSON.stringify(feed, null, 2));
   });
 
-  r.get('/catalogue/:credentialId(\\d+)', async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      const id = parseId(req.params.credentialId);
-      const offer = id === undefined ? undefined : await catalogue.detail(id);
-      if (!offer) {
-        throw new NotFoundError(
-          'There is no published micro-credential at this address.',
-          'OFFER_NOT_FOUND',
-          'It may have been withdrawn or not yet published. The catalogue at /catalogue lists every credential on offer.',
-        );
-      }
-      const def = offer.definition;
-      publicPage(res);
-      res.render('qa/offer', {
-        ...(def.title ? { title: def.title } : { titleKey: 'common.microCredential' }),
-        institution: await catalogue.institution(),
-        offer,
-        def,
-        annex: offer.annex,
-        assessmentType: def.assessmentType ? labelOf(ASSESSMENT_TYPES, def.assessmentType) : undefined,
-        rule: describeCompletionRule(def),
-        // Each criterion with the numbers of the outcomes it assesses and its pass level.
-        criteria: def.rubric.criteria.map((c) => ({
-          title: c.title,
-          outcomes: def.learningOutcomes.flatMap((lo, i) => (c.learningOutcomeIds.includes(lo.id) ? [i + 1] : [])),
-          passLevel: c.levels.find((l) => l.id === c.passLevelId)?.title,
-          levels: c.levels.length,
-        })),
-        day,
-      });
-    } catch (e) {
-      next(e);
+  r.get('/catalogue/:credentialId(\\d+)', async (req: Request, res: Response) => {
+    const id = parseId(req.params.credentialId);
+    const offer = id === undefined ? undefined : await catalogue.detail(id);
+    if (!offer) {
+      throw new NotFoundError(
+        'There is no published micro-credential at this address.',
+        'OFFER_NOT_FOUND',
+        'It may have been withdrawn or not yet published. The catalogue at /catalogue lists every credential on offer.',
+      );
     }
+    const def = offer.definition;
+    publicPage(res);
+    res.render('qa/offer', {
+      ...(def.title ? { title: def.title } : { titleKey: 'common.microCredential' }),
+      institution: await catalogue.institution(),
+      offer,
+      def,
+      annex: offer.annex,
+      assessmentType: def.assessmentType ? labelOf(ASSESSMENT_TYPES, def.assessmentType) : undefined,
+      rule: describeCompletionRule(def),
+      // Each criterion with the numbers of the outcomes it assesses and its pass level.
+      criteria: def.rubric.criteria.map((c) => ({
+        title: c.title,
+        outcomes: def.learningOutcomes.flatMap((lo, i) => (c.learningOutcomeIds.includes(lo.id) ? [i + 1] : [])),
+        passLevel: c.levels.find((l) => l.id === c.passLevelId)?.title,
+        levels: c.levels.length,
+      })),
+      day,
+    });
   });
 
-  r.get('/quality-policy', async (_req: Request, res: Response, next: NextFunction) => {
-    try {
-      const [policy, institution] = await Promise.all([deps.issuer.qaPolicy(), catalogue.institution()]);
-      if (!policy || !institution) {
-        throw new NotFoundError(
-          'This institution has not published a quality-assurance policy here.',
-          'NO_QA_POLICY',
-          'An administrator can write one in the admin console under “Quality-assurance policy”. Credentials may link to a policy published elsewhere.',
-        );
-      }
-      publicPage(res);
-      res.render('qa/quality-policy', { title: policy.title, policy, paragraphs: paragraphs(policy.text), institution, day });
-    } catch (e) {
-      next(e);
+  r.get('/quality-policy', async (_req: Request, res: Response) => {
+    const [policy, institution] = await Promise.all([deps.issuer.qaPolicy(), catalogue.institution()]);
+    if (!policy || !institution) {
+      throw new NotFoundError(
+        'This institution has not published a quality-assurance policy here.',
+        'NO_QA_POLICY',
+        'An administrator can write one in the admin console under “Quality-assurance policy”. Credentials may link to a policy published elsewhere.',
+      );
     }
+    publicPage(res);
+    res.render('qa/quality-policy', { title: policy.title, policy, paragraphs: paragraphs(policy.text), institution, day });
   });
 
   return r;

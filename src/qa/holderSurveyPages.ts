@@ -79,31 +79,23 @@ export function holderSurveyRouter(deps: HolderSurveyDeps): Router {
     render(res, state, { mode: 'code', typedCode: given ? String(typed).slice(0, 40) : '', codeError: given ? true : undefined /* the view says: qa.holder.codeWrong */ }, given ? 403 : 200);
   };
 
-  r.get(path, async (req, res, next) => {
-    try {
-      const state = await followUp(req);
-      const code = req.query.code;
-      if (!holderCodeMatches(deps.encryptionKey, req.params.uuid, code)) return askForCode(res, state, code);
-      if (state.status !== 'open') return render(res, state, { mode: state.status, thanks: req.query.thanks === '1' });
-      render(res, state, { mode: 'form', form: surveyForm(state, normaliseHolderCode(code as string), { values: {}, errors: {} }) });
-    } catch (e) {
-      next(e);
-    }
+  r.get(path, async (req, res) => {
+    const state = await followUp(req);
+    const code = req.query.code;
+    if (!holderCodeMatches(deps.encryptionKey, req.params.uuid, code)) return askForCode(res, state, code);
+    if (state.status !== 'open') return render(res, state, { mode: state.status, thanks: req.query.thanks === '1' });
+    render(res, state, { mode: 'form', form: surveyForm(state, normaliseHolderCode(code as string), { values: {}, errors: {} }) });
   });
 
-  r.post(path, formBody('64kb'), async (req, res, next) => {
-    try {
-      const state = await followUp(req);
-      const code = req.body?.code;
-      if (!holderCodeMatches(deps.encryptionKey, req.params.uuid, code)) return askForCode(res, state, code);
-      assertOpen(state);
-      const parsed = parseSurveyForm('follow-up', req.body ?? {});
-      if (!parsed.ok) return render(res, state, { titleKey: 'qa.survey.checkAnswers', titleParams: { heading: state.credentialTitle }, mode: 'form', form: surveyForm(state, normaliseHolderCode(code), parsed) }, 422);
-      await surveys.answer(state.courseId, state.learnerId, state.awardId, 'follow-up', parsed.answers);
-      res.redirect(303, `${pageUrl(req.params.uuid)}?code=${encodeURIComponent(normaliseHolderCode(code))}&thanks=1`);
-    } catch (e) {
-      next(e);
-    }
+  r.post(path, formBody('64kb'), async (req, res) => {
+    const state = await followUp(req);
+    const code = req.body?.code;
+    if (!holderCodeMatches(deps.encryptionKey, req.params.uuid, code)) return askForCode(res, state, code);
+    assertOpen(state);
+    const parsed = parseSurveyForm('follow-up', req.body ?? {});
+    if (!parsed.ok) return render(res, state, { titleKey: 'qa.survey.checkAnswers', titleParams: { heading: state.credentialTitle }, mode: 'form', form: surveyForm(state, normaliseHolderCode(code), parsed) }, 422);
+    await surveys.answer(state.courseId, state.learnerId, state.awardId, 'follow-up', parsed.answers);
+    res.redirect(303, `${pageUrl(req.params.uuid)}?code=${encodeURIComponent(normaliseHolderCode(code))}&thanks=1`);
   });
 
   return r;
