@@ -6,7 +6,6 @@ import { type Request, type Response, Router } from 'express';
 import { CredentialStore } from '../credentials/store';
 import type { CredentialDefinition } from '../credentials/model';
 import { EVIDENCE_KINDS, IDENTITY_METHODS, IDENTITY_REQUIREMENTS } from '../credentials/vocabulary';
-import type { Db } from '../db/database';
 import { can, requireCapability } from '../web/authz';
 import { csrfToken } from '../web/csrf';
 import { fieldText, formVersionMissing } from '../web/forms';
@@ -42,8 +41,12 @@ function suggestedMethod(def: CredentialDefinition): string {
   return req.acceptedMethods.includes('online-supervisor') ? 'online-supervisor' : 'onsite-id-check';
 }
 
-export function assessorRouter(db: Db, store: AssessmentStore): Router {
-  const credentialsStore = new CredentialStore(db);
+export interface AssessorPagesDeps {
+  assessment: AssessmentStore;
+  credentials: CredentialStore;
+}
+
+export function assessorPages({ assessment: store, credentials: credentialsStore }: AssessorPagesDeps): Router {
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:assess'));
   r.use(formBody('512kb'));
@@ -214,7 +217,7 @@ export function assessorRouter(db: Db, store: AssessmentStore): Router {
  * assessors only, checked on every request. Served as a download or in a sandbox, never
  * as a page of this site.
  */
-export function fileRouter(store: AssessmentStore): Router {
+export function filePages({ assessment: store }: { assessment: AssessmentStore }): Router {
   const r = Router({ mergeParams: true });
   const INLINE = new Set(['application/pdf', 'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'text/plain', 'video/mp4', 'audio/mpeg']);
   r.get('/:fileId', async (req, res) => {

@@ -5,7 +5,6 @@
 // Learners only ever reach their own attempts: every query filters by the launch's user.
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import multer from 'multer';
-import type { Db } from '../db/database';
 import { CredentialStore } from '../credentials/store';
 import type { CredentialDefinition } from '../credentials/model';
 import { EVIDENCE_KINDS, fileTypeLabel, formatBytes } from '../credentials/vocabulary';
@@ -40,9 +39,14 @@ export interface LearnerOptions {
   verify: (input: string) => Promise<VerificationReport>;
 }
 
-export function learnerRouter(db: Db, store: AssessmentStore, opts: LearnerOptions): Router {
-  const credentialsStore = new CredentialStore(db);
-  const surveys = new SurveyStore(db);
+export interface LearnerPagesDeps {
+  assessment: AssessmentStore;
+  credentials: CredentialStore;
+  surveys: SurveyStore;
+  learner: LearnerOptions;
+}
+
+export function learnerPages({ assessment: store, credentials: credentialsStore, surveys, learner: opts }: LearnerPagesDeps): Router {
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:learn'));
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: opts.maxUploadBytes, files: 1, fields: 30, fieldSize: 1024 * 1024 } }).single('file');

@@ -17,7 +17,15 @@ import { linkedInUrl } from './publicPages';
 import { formBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
 
-export function badgeLaunchRouter(db: Db, issuer: BadgeIssuer, assessment: AssessmentStore, publicUrl: string, encryptionKey: Buffer): Router {
+export interface BadgeLaunchDeps {
+  db: Db;
+  badges: BadgeIssuer;
+  assessment: AssessmentStore;
+  publicUrl: string;
+  encryptionKey: Buffer;
+}
+
+export function badgeLaunchPages({ db, badges: issuer, assessment, publicUrl, encryptionKey }: BadgeLaunchDeps): Router {
   const urls = badgeUrls(publicUrl);
   const r = Router({ mergeParams: true });
   r.use(formBody('64kb'));

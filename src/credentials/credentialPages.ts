@@ -3,7 +3,6 @@
 // see published versions only. Learning outcomes and the rubric have their own pages.
 import { type Request, type Response, Router } from 'express';
 import type { IssuerProfileStore } from '../issuer/issuerProfile';
-import type { Db } from '../db/database';
 import { can, requireCapability } from '../web/authz';
 import { annexIView } from '../qa/annexI';
 import { idParam } from '../web/params';
@@ -25,8 +24,13 @@ const vocab = { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLE
 
 const definitionOf = (v: CredentialVersionRow) => v.definition as unknown as CredentialDefinition;
 
-export function credentialRouter(db: Db, publicUrl: string, issuer: IssuerProfileStore): Router {
-  const store = new CredentialStore(db);
+export interface CredentialPagesDeps {
+  credentials: CredentialStore;
+  issuer: IssuerProfileStore;
+  publicUrl: string;
+}
+
+export function credentialPages({ credentials: store, issuer, publicUrl }: CredentialPagesDeps): Router {
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:read'));
   r.use(formBody('256kb'));

@@ -2,7 +2,6 @@
 // course outcomes: /app/:launchId/credentials/:credentialId/outcomes… (course staff).
 import { randomUUID } from 'node:crypto';
 import { type Request, type Response, Router } from 'express';
-import type { Db } from '../db/database';
 import { requireCapability } from '../web/authz';
 import { idParam } from '../web/params';
 import { csrfToken } from '../web/csrf';
@@ -27,9 +26,7 @@ interface Failed {
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
-export function learningOutcomeRouter(db: Db): Router {
-  const credentials = new CredentialStore(db);
-  const courseOutcomes = new CourseOutcomeStore(db);
+export function learningOutcomePages({ credentials, courseOutcomes }: { credentials: CredentialStore; courseOutcomes: CourseOutcomeStore }): Router {
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:design'));
   r.use(formBody('256kb'));

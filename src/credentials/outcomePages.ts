@@ -2,7 +2,6 @@
 // /app/:launchId/outcomes… Every route needs the course:design capability.
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import multer from 'multer';
-import type { Db } from '../db/database';
 import { requireCapability } from '../web/authz';
 import { formVersionMissing } from '../web/forms';
 import { idField, idParam, parseId } from '../web/params';
@@ -28,8 +27,7 @@ function readCsvUpload(req: Request, res: Response, next: NextFunction) {
   });
 }
 
-export function outcomeRouter(db: Db): Router {
-  const store = new CourseOutcomeStore(db);
+export function outcomePages({ courseOutcomes: store }: { courseOutcomes: CourseOutcomeStore }): Router {
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:design'));
   r.use(formBody('2mb'));

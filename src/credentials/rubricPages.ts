@@ -4,7 +4,6 @@
 // the published version only.
 import { randomUUID } from 'node:crypto';
 import { type Request, type Response, Router } from 'express';
-import type { Db } from '../db/database';
 import { can, requireCapability } from '../web/authz';
 import { idParam } from '../web/params';
 import { csrfToken } from '../web/csrf';
@@ -185,8 +184,7 @@ function formMessage(field: string, message: string): string {
   return message;
 }
 
-export function rubricRouter(db: Db): Router {
-  const store = new CredentialStore(db);
+export function rubricPages({ credentials: store }: { credentials: CredentialStore }): Router {
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:read'));
   r.use(formBody('256kb'));

@@ -14,7 +14,13 @@ import { formBody } from '../web/input';
 import { parseId } from '../web/params';
 import { courseOf, launchBase } from '../web/launchContext';
 
-export function gradeRouter(db: Db, passback: GradePassback, jobs: BackgroundJobs): Router {
+export interface GradePagesDeps {
+  db: Db;
+  passback: GradePassback;
+  jobs: BackgroundJobs;
+}
+
+export function gradePages({ db, passback, jobs }: GradePagesDeps): Router {
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:assess'));
   r.use(formBody('16kb'));

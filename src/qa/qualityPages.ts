@@ -33,7 +33,7 @@ export function reviewProblems(input: ReviewInput): Record<string, string> {
 }
 
 
-export function qualityRouter(qa: QaStore): Router {
+export function qualityPages({ qa }: { qa: QaStore }): Router {
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:design'));
   r.use(formBody('64kb'));

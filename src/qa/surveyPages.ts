@@ -28,7 +28,7 @@ export function localSurveyPrompt(t: Translate, kind: SurveyKind, credentialTitl
   return t('qa.survey.promptFollowUp', { title: credentialTitle, monthsOn: t('qa.survey.monthsOn', { count: followUpMonths, n }) });
 }
 
-export function surveyRouter(surveys: SurveyStore): Router {
+export function surveyPages({ surveys }: { surveys: SurveyStore }): Router {
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:learn'));
   r.use(formBody('64kb'));

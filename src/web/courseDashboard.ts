@@ -8,7 +8,6 @@ import { CredentialStore } from '../credentials/store';
 import type { Db } from '../db/database';
 import { awards, courseMembers, courseServices, issuedCredentials, ltiUsers, submissions } from '../db/schema';
 import { platformRef, RosterSync } from '../lti/roster';
-import type { LtiServiceClient } from '../lti/serviceClient';
 import { can, requireCapability } from './authz';
 import { csrfToken } from './csrf';
 import { AppError } from '../errors';
@@ -172,8 +171,7 @@ function requireStaff(req: Request, res: Response, next: NextFunction) {
 }
 
 /** /app/:launchId/roster: the sync button's target. */
-export function courseDashboardRouter(db: Db, services: LtiServiceClient): Router {
-  const roster = new RosterSync(db, services);
+export function courseDashboardPages({ db, roster }: { db: Db; roster: RosterSync }): Router {
   const r = Router({ mergeParams: true });
   // The role check comes first, so a learner is refused for who they are, whatever they send.
   r.post('/sync', requireStaff, formBody('16kb'), async (req, res, next) => {

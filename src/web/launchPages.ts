@@ -5,28 +5,29 @@ import { type NextFunction, type Request, type Response, Router } from 'express'
 import type { IssuerProfileStore } from '../issuer/issuerProfile';
 import type { Db } from '../db/database';
 import { launchSessions } from '../db/schema';
-import { assessorRouter, fileRouter } from '../assessment/assessorPages';
-import { type LearnerOptions, learnerRouter } from '../assessment/learnerPages';
+import { assessorPages, filePages } from '../assessment/assessorPages';
+import { type LearnerOptions, learnerPages } from '../assessment/learnerPages';
 import type { AssessmentStore } from '../assessment/store';
 import type { BadgeIssuer } from '../badges/issuance';
-import { badgeLaunchRouter } from '../badges/launchPages';
-import { CredentialStore } from '../credentials/store';
-import { credentialRouter } from '../credentials/credentialPages';
-import { learningOutcomeRouter } from '../credentials/learningOutcomePages';
-import { outcomeRouter } from '../credentials/outcomePages';
-import { rubricRouter } from '../credentials/rubricPages';
+import { badgeLaunchPages } from '../badges/launchPages';
+import { CourseOutcomeStore, CredentialStore } from '../credentials/store';
+import { credentialPages } from '../credentials/credentialPages';
+import { learningOutcomePages } from '../credentials/learningOutcomePages';
+import { outcomePages } from '../credentials/outcomePages';
+import { rubricPages } from '../credentials/rubricPages';
+import { RosterSync } from '../lti/roster';
 import type { LtiServiceClient } from '../lti/serviceClient';
 import type { Provider } from 'ltijs';
 import { DEEP_LINKING_REQUEST } from '../lti/deepLinking';
 import { deepLinkingPages, deepLinkLanding } from '../lti/deepLinkingPages';
 import { can } from './authz';
-import { courseDashboardRouter, dashboardPath, renderCourseDashboard } from './courseDashboard';
-import { gradeRouter } from '../grades/gradePages';
+import { courseDashboardPages, dashboardPath, renderCourseDashboard } from './courseDashboard';
+import { gradePages } from '../grades/gradePages';
 import type { GradePassback } from '../grades/passback';
 import type { BackgroundJobs } from '../jobs/backgroundJobs';
 import type { QaStore } from '../qa/store';
-import { qualityRouter } from '../qa/qualityPages';
-import { localSurveyPrompt, SURVEY_NOTICES, surveyRouter } from '../qa/surveyPages';
+import { qualityPages } from '../qa/qualityPages';
+import { localSurveyPrompt, SURVEY_NOTICES, surveyPages } from '../qa/surveyPages';
 import { SurveyStore } from '../qa/surveys';
 import { csrfToken } from './csrf';
 import { pageTranslator } from './views';
@@ -93,22 +94,23 @@ export interface LaunchDeps {
 export function launchPages(deps: LaunchDeps): Router {
   const { db, publicUrl, issuer, assessment, learner, badges, services, passback, jobs, qa, encryptionKey, lti } = deps;
   const credentialStore = new CredentialStore(db);
+  const courseOutcomes = new CourseOutcomeStore(db);
   const surveys = new SurveyStore(db);
   // Each capability's pages under /app/:launchId, all behind loadLaunch and the header's links.
   const pages: { path: string; router: Router }[] = [
-    { path: '/credentials/:credentialId/my-work', router: learnerRouter(db, assessment, learner) },
-    { path: '/assessments', router: assessorRouter(db, assessment) },
-    { path: '/files', router: fileRouter(assessment) },
-    { path: '/badges', router: badgeLaunchRouter(db, badges, assessment, publicUrl, encryptionKey) },
-    { path: '/outcomes', router: outcomeRouter(db) },
-    { path: '/credentials/:credentialId/outcomes', router: learningOutcomeRouter(db) },
-    { path: '/credentials/:credentialId/rubric', router: rubricRouter(db) },
-    { path: '/credentials', router: credentialRouter(db, publicUrl, issuer) },
-    { path: '/roster', router: courseDashboardRouter(db, services) },
-    { path: '/grades', router: gradeRouter(db, passback, jobs) },
+    { path: '/credentials/:credentialId/my-work', router: learnerPages({ assessment, credentials: credentialStore, surveys, learner }) },
+    { path: '/assessments', router: assessorPages({ assessment, credentials: credentialStore }) },
+    { path: '/files', router: filePages({ assessment }) },
+    { path: '/badges', router: badgeLaunchPages({ db, badges, assessment, publicUrl, encryptionKey }) },
+    { path: '/outcomes', router: outcomePages({ courseOutcomes }) },
+    { path: '/credentials/:credentialId/outcomes', router: learningOutcomePages({ credentials: credentialStore, courseOutcomes }) },
+    { path: '/credentials/:credentialId/rubric', router: rubricPages({ credentials: credentialStore }) },
+    { path: '/credentials', router: credentialPages({ credentials: credentialStore, issuer, publicUrl }) },
+    { path: '/roster', router: courseDashboardPages({ db, roster: new RosterSync(db, services) }) },
+    { path: '/grades', router: gradePages({ db, passback, jobs }) },
     { path: '/deep-linking', router: deepLinkingPages({ db, credentials: credentialStore, publicUrl, lti }) },
-    { path: '/quality', router: qualityRouter(qa) },
-    { path: '/surveys', router: surveyRouter(surveys) },
+    { path: '/quality', router: qualityPages({ qa }) },
+    { path: '/surveys', router: surveyPages({ surveys }) },
   ];
   const r = Router({ mergeParams: true });
   r.use('/:launchId', loadLaunch(db), launchNavigation);
