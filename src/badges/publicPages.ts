@@ -89,7 +89,7 @@ function qaPolicyOf(credential: Record<string, any>): string | undefined {
   return alignments.find((a) => a.targetType === 'ext:QualityAssurance' && a.targetUrl)?.targetUrl;
 }
 
-export function badgeRouter(deps: BadgePagesDeps): Router {
+export function badgePages(deps: BadgePagesDeps): Router {
   const { db, issuer, publicUrl } = deps;
   const urls = badgeUrls(publicUrl);
   const r = Router();

@@ -10,7 +10,7 @@ import { NotFoundError } from '../errors';
 import { idParam } from '../web/params';
 import { pageTranslator } from '../web/views';
 
-export function adminQualityRouter(qa: QaStore): Router {
+export function adminQualityPages({ qa }: { qa: QaStore }): Router {
   const r = Router();
   const locals = (req: Request) => ({ csrf: csrfToken(req), admin: req.user, fmt: qualityFormat });
 

@@ -46,7 +46,7 @@ export function paragraphs(text: string): string[] {
 
 const day = (d: Date | undefined) => d?.toISOString().slice(0, 10);
 
-export function catalogueRouter(deps: CataloguePagesDeps): Router {
+export function cataloguePages(deps: CataloguePagesDeps): Router {
   const catalogue = new Catalogue(deps.db, deps.qa, deps.issuer, deps.publicUrl);
   const r = Router();
 

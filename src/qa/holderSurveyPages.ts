@@ -23,7 +23,7 @@ export interface HolderSurveyDeps {
 
 type HolderState = SurveyState & { learnerId: number };
 
-export function holderSurveyRouter(deps: HolderSurveyDeps): Router {
+export function holderSurveyPages(deps: HolderSurveyDeps): Router {
   const surveys = new SurveyStore(deps.db);
   const r = Router();
   const path = `/credentials/:uuid(${UUID})/follow-up`;

@@ -16,18 +16,18 @@ import type { DynamicRegistrations } from '../admin/dynamicRegistration';
 import type { IssuerProfileStore } from '../issuer/issuerProfile';
 import type { OutboundAllowListStore } from '../admin/outboundAllowList';
 import type { SigningKeys } from '../issuer/signingKeys';
-import { adminRouter, canvasConfigHandler, configurePassport, requireAdmin } from '../admin/routes';
-import { adminQualityRouter } from '../qa/adminQualityPages';
+import { adminPages, canvasConfigHandler, configurePassport, requireAdmin } from '../admin/adminPages';
+import { adminQualityPages } from '../qa/adminQualityPages';
 import type { BadgeIssuer } from '../badges/issuance';
 import type { GradePassback } from '../grades/passback';
 import type { BackgroundJobs } from '../jobs/backgroundJobs';
-import { badgeRouter } from '../badges/publicPages';
+import { badgePages } from '../badges/publicPages';
 import { statusListSource } from '../badges/statusListSource';
 import { Verifier } from '../badges/verifier';
 import type { OutboundFetcher } from '../net/outboundFetch';
-import { catalogueRouter } from '../qa/cataloguePages';
-import { holderSurveyRouter } from '../qa/holderSurveyPages';
-import { publishingRouter } from '../issuer/publishing';
+import { cataloguePages } from '../qa/cataloguePages';
+import { holderSurveyPages } from '../qa/holderSurveyPages';
+import { publishingPages } from '../issuer/publishingPages';
 import type { Database } from '../db/database';
 import { captureLogin, completeLaunch, continueFromStorage, guardLaunch, ltijsFailure } from '../lti/launch';
 import type { PlatformRegistry } from '../lti/platforms';
@@ -109,15 +109,15 @@ export function createApp(deps: AppDeps) {
     }
   });
   // The issuer's public Profile, logo and DID document: no session, no CSRF.
-  app.use(publishingRouter({ issuer: deps.issuer, signingKeys: deps.signingKeys, publicUrl: deps.publicUrl }));
+  app.use(publishingPages({ issuer: deps.issuer, signingKeys: deps.signingKeys, publicUrl: deps.publicUrl }));
   // Issued credentials' public pages and files, status lists, the verification page and API.
   // One verifier for every credential someone hands in: the public pages and prior learning.
   const verifier = new Verifier({ resolveKey: deps.signingKeys.resolver(), fetchStatusList: statusListSource({ publicUrl: deps.publicUrl, issuer: deps.badges, outbound: deps.outbound }) });
-  app.use(badgeRouter({ db: database.db, issuer: deps.badges, assessment: deps.assessment, publicUrl: deps.publicUrl, verifier, institutionQaPolicyUrl: () => deps.issuer.qaPolicyUrl(deps.publicUrl) }));
+  app.use(badgePages({ db: database.db, issuer: deps.badges, assessment: deps.assessment, publicUrl: deps.publicUrl, verifier, institutionQaPolicyUrl: () => deps.issuer.qaPolicyUrl(deps.publicUrl) }));
   // The public catalogue of published micro-credentials, its JSON feed, and the QA policy page.
-  app.use(catalogueRouter({ db: database.db, qa: deps.qa, issuer: deps.issuer, publicUrl: deps.publicUrl }));
+  app.use(cataloguePages({ db: database.db, qa: deps.qa, issuer: deps.issuer, publicUrl: deps.publicUrl }));
   // The holder's follow-up survey, linked from the share page: the holder code is its proof.
-  app.use(holderSurveyRouter({ db: database.db, encryptionKey: deps.encryptionKey }));
+  app.use(holderSurveyPages({ db: database.db, encryptionKey: deps.encryptionKey }));
 
   const launchDeps = { db: database.db, platforms: deps.platforms, log, publicUrl: deps.publicUrl, encryptionKey: deps.encryptionKey };
   const body = formBody('256kb');
@@ -164,8 +164,8 @@ export function createApp(deps: AppDeps) {
   app.use(passport.session());
 
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
-  app.use('/admin/quality', requireAdmin, adminQualityRouter(deps.qa));
-  app.use('/admin', adminRouter({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, signingKeys: deps.signingKeys, badges: deps.badges, allowList: deps.allowList, publicUrl: deps.publicUrl }));
+  app.use('/admin/quality', requireAdmin, adminQualityPages({ qa: deps.qa }));
+  app.use('/admin', adminPages({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, signingKeys: deps.signingKeys, badges: deps.badges, allowList: deps.allowList, publicUrl: deps.publicUrl }));
   app.use(
     '/app',
     launchPages({

@@ -7,7 +7,7 @@ import express from 'express';
 import { IssuerProfileStore } from '../../src/issuer/issuerProfile';
 import { SigningKeys } from '../../src/issuer/signingKeys';
 import { didDocumentPath, didDocumentUrl, didForPublicUrl, issuerIdentity, keyIdFor, profileUrl } from '../../src/badges/issuerIdentity';
-import { publishingRouter } from '../../src/issuer/publishing';
+import { publishingPages } from '../../src/issuer/publishingPages';
 import ob3Schema from '../../src/credentials/schemas/ob_v3p0_achievementcredential_schema.json';
 import { startTestTool, type TestTool } from '../support/tool';
 
@@ -150,7 +150,7 @@ describe('published over HTTP', () => {
   it('with a path in PUBLIC_URL, serves <path>/did.json (and /did.json for a proxy that strips the path)', async () => {
     const publicUrl = 'https://uni.example/microcred';
     const keys = new SigningKeys(tool.database.db, Buffer.alloc(32, 7), publicUrl);
-    const app = express().use(publishingRouter({ issuer: store, signingKeys: keys, publicUrl }));
+    const app = express().use(publishingPages({ issuer: store, signingKeys: keys, publicUrl }));
     const server = app.listen(0);
     try {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -71,7 +71,7 @@ export function requireAdmin(req: Request, res: Response, next: NextFunction) {
 
 const safeNext = (n: unknown) => (typeof n === 'string' && /^\/admin(\/|$)/.test(n) ? n : '/admin');
 
-export function adminRouter(deps: AdminDeps): Router {
+export function adminPages(deps: AdminDeps): Router {
   const r = Router();
   // The QA policy text may be long (up to 20,000 characters, each up to 9 bytes URL-encoded),
   // more than the console's 64 kB; its parser runs first, so the general one leaves it alone.

@@ -32,7 +32,7 @@ const publicJson = (res: Response, maxAge: number) => {
   res.setHeader('Access-Control-Allow-Origin', '*');
 };
 
-export function publishingRouter(deps: PublishingDeps): Router {
+export function publishingPages(deps: PublishingDeps): Router {
   const r = Router();
   const { identity } = deps.signingKeys;
 
