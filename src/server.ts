@@ -10,6 +10,7 @@ import { SigningKeys } from './issuer/signingKeys';
 import { BadgeIssuer, holdIssuanceAfter } from './badges/issuance';
 import { StatusLists } from './badges/statusLists';
 import { BackgroundJobs } from './jobs/backgroundJobs';
+import { jobTable } from './jobs/jobTable';
 import { LtiServiceClient } from './lti/serviceClient';
 import { GradePassback } from './grades/passback';
 import { createFileStorage } from './assessment/fileStorage';
@@ -80,17 +81,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
   });
   const qa = new QaStore(database.db);
   const passback = new GradePassback(database.db, services, { publicUrl: config.publicUrl, log });
-  const jobs = new BackgroundJobs(database.db, database.url, log, {
-    'issue-credential': { events: ['award.created'], key: (p) => `award-${String(p.awardId)}`, handler: async (p) => void (await badges.issueForAward(Number(p.awardId))) },
-    // Every state change of a learner's grade; the job sends whatever is newest (src/grades/passback.ts).
-    'grade-passback': {
-      events: ['submission.submitted', 'assessment.decided', 'credential.issued', 'credential.status-changed'],
-      key: (p, e) => `${e.type}-${e.subjectId}-${String(p.at ?? '')}`,
-      handler: async (p) => void (await passback.send({ courseId: Number(p.courseId), credentialId: Number(p.credentialId), learnerId: Number(p.learnerId) })),
-      retryDelay: 1,
-      batchSize: 16,
-    },
-  });
+  const jobs = new BackgroundJobs(database.db, database.url, log, jobTable({ badges, passback }));
   const app = createApp({
     database,
     lti,

@@ -5,7 +5,8 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/database';
-import { auditLog, outboundAllowList } from '../db/schema';
+import { outboundAllowList } from '../db/schema';
+import { audit } from '../jobs/events';
 import { type AllowEntry, AllowList, parseAllowEntry } from '../net/addresses';
 
 export const MAX_NOTE_CHARS = 200;
@@ -59,7 +60,7 @@ export class OutboundAllowListStore {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.insert(outboundAllowList).values({ entry: entry.text, note, createdBy: adminId }).onConflictDoNothing().returning();
       if (!row) return false;
-      await tx.insert(auditLog).values({ courseId: null, actorId: null, action: 'outbound-allow.added', entityType: 'outbound_allow_list', entityId: row.id, after: { entry: row.entry, note, by: `admin:${adminId}` } });
+      await audit(tx, { courseId: null, actorId: null, action: 'outbound-allow.added', entityType: 'outbound_allow_list', entityId: row.id, after: { entry: row.entry, note, by: `admin:${adminId}` } });
       return true;
     });
   }
@@ -69,7 +70,7 @@ export class OutboundAllowListStore {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.delete(outboundAllowList).where(eq(outboundAllowList.id, id)).returning();
       if (!row) return false;
-      await tx.insert(auditLog).values({ courseId: null, actorId: null, action: 'outbound-allow.removed', entityType: 'outbound_allow_list', entityId: row.id, before: { entry: row.entry, note: row.note }, after: { by: `admin:${adminId}` } });
+      await audit(tx, { courseId: null, actorId: null, action: 'outbound-allow.removed', entityType: 'outbound_allow_list', entityId: row.id, before: { entry: row.entry, note: row.note }, after: { by: `admin:${adminId}` } });
       return true;
     });
   }

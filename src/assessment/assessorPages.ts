@@ -12,7 +12,7 @@ import { fieldText, formVersionMissing } from '../web/forms';
 import { AppError, ForbiddenError } from '../errors';
 import { idParam, parseId } from '../web/params';
 import { pageTranslator } from '../web/views';
-import { describeIdentity, ID_DOCUMENT_TYPES, type IdentityRecord, identityFromForm } from './identity';
+import { describeIdentity, ID_DOCUMENT_TYPES, identityFromForm } from './identity';
 import { compareAssessors, scoreRubric } from './scoring';
 import type { AssessmentStore } from './store';
 import { formError } from './learnerPages';
@@ -106,7 +106,7 @@ export function assessorPages({ assessment: store, credentials: credentialsStore
     const blind = mine?.role === 'second' && mine.status !== 'completed';
     const completedSeconds = seconds.filter((s) => s.status === 'completed');
     const agreement = primary?.status === 'completed' ? completedSeconds.map((s) => ({ assessorName: s.assessorName, rows: compareAssessors(def.rubric.criteria, primary.levels, s.levels) })) : [];
-    const launchIdentity = submission.launchIdentity as unknown as IdentityRecord | undefined;
+    const launchIdentity = submission.launchIdentity ?? undefined;
     const values: Record<string, string> = failed?.values ?? {
       identityMethod: suggestedMethod(def),
       identityFactors: '1',
@@ -160,7 +160,7 @@ export function assessorPages({ assessment: store, credentials: credentialsStore
       if (decision !== 'accept' && !marks.overallComment) errors.overallComment = 'Tell the learner why in the overall comment: it is their feedback.';
       const identity = identityFromForm(
         { method: values.identityMethod, attestedBy: values.identityAttestedBy, supervisionMethod: values.identitySupervisionMethod, idDocumentType: values.identityIdDocumentType, identityVerified: values.identityVerified, factors: values.identityFactors },
-        { now: new Date(), recorderId: me(req), recorderName: launchOf(req).userName ?? `User ${me(req)}`, launchRecord: data.submission.launchIdentity as unknown as IdentityRecord | undefined },
+        { now: new Date(), recorderId: me(req), recorderName: launchOf(req).userName ?? `User ${me(req)}`, launchRecord: data.submission.launchIdentity ?? undefined },
       );
       if (!identity.ok) Object.assign(errors, identity.errors);
       if (Object.keys(errors).length || !identity.ok || !decision) return await scoringPage(req, res, { form: 'decide', values, errors }, 422);

@@ -14,7 +14,7 @@ import { fieldText } from '../web/forms';
 import { AppError } from '../errors';
 import { idParam } from '../web/params';
 import { typeAllowed, sniffMimeType } from './fileType';
-import { describeIdentity, identityFromLaunch, identityNotice, type IdentityRecord } from './identity';
+import { describeIdentity, identityFromLaunch, identityNotice } from './identity';
 import { countEvidence, credentialProgress } from './progress';
 import { scoreRubric } from './scoring';
 import type { AssessmentStore, NewEvidence } from './store';
@@ -70,7 +70,7 @@ export function learnerPages({ assessment: store, credentials: credentialsStore,
     const cred = await credentialsStore.get(courseOf(req), credentialId(req), { publishedOnly: true });
     const attempts = await store.attempts(courseOf(req), credentialId(req), learnerId(req));
     const current = attempts[0];
-    const def: CredentialDefinition = current ? await store.definitionOfVersion(current.credentialVersionId) : (cred.published!.definition as unknown as CredentialDefinition);
+    const def: CredentialDefinition = current ? await store.definitionOfVersion(current.credentialVersionId) : cred.published!.definition;
     const evidence = current ? await store.evidenceOf(current.id) : [];
     const decisions = await store.decisionsFor(attempts.map((a) => a.id));
     const lastDecision = decisions.sort((a, b) => b.assessment.submissionId - a.assessment.submissionId)[0];
@@ -101,7 +101,7 @@ export function learnerPages({ assessment: store, credentials: credentialsStore,
           assessment: d.assessment,
           assessorName: d.assessorName,
           score: scoreRubric(def.rubric.criteria, d.assessment.levels),
-          identity: describeIdentity(d.assessment.identity as unknown as IdentityRecord | undefined),
+          identity: describeIdentity(d.assessment.identity ?? undefined),
         }))
         .sort((a, b) => (b.attemptNo ?? 0) - (a.attemptNo ?? 0)),
       attemptsLeft: Math.max(0, settings.maxAttempts - (current?.attemptNo ?? 0)),
@@ -181,7 +181,7 @@ export function learnerPages({ assessment: store, credentials: credentialsStore,
           const report = await verifyPriorBadge(text, opts.verify);
           if (!report.verified) errors.badge = `This Open Badge could not be accepted: ${report.problems.join(' ')}`;
           item.body = text;
-          item.verification = report as unknown as Record<string, unknown>;
+          item.verification = report;
           item.title = title || report.summary.achievementName || 'Open Badge';
         }
       }

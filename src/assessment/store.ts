@@ -17,14 +17,15 @@ import {
   credentialVersions,
   evidenceItems,
   ltiUsers,
-  outboxEvents,
   storedFiles,
   submissions,
 } from '../db/schema';
+import { audit, emit } from '../jobs/events';
 import { isCourseTeacher } from '../lti/roles';
 import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import type { FileStorage } from './fileStorage';
 import { type IdentityRecord, independenceProblem } from './identity';
+import type { PriorBadgeReport } from './priorBadge';
 import { countEvidence } from './progress';
 import { gradeOf, scoreRubric } from './scoring';
 
@@ -50,7 +51,7 @@ export interface NewEvidence {
   url?: string;
   body?: string;
   file?: { filename: string; mimeType: string; content: Buffer };
-  verification?: Record<string, unknown>;
+  verification?: PriorBadgeReport;
 }
 
 export interface Decision {
@@ -61,28 +62,6 @@ export interface Decision {
   identity: IdentityRecord;
   /** The submission's lockVersion the assessor saw: a decision on a changed submission is refused. */
   lockVersion: number;
-}
-
-const definitionOf = (row: { definition: Record<string, unknown> }) => row.definition as unknown as CredentialDefinition;
-
-interface AuditEntry {
-  courseId: number;
-  actorId: number | null;
-  action: string;
-  entityType: string;
-  entityId: number;
-  before?: Record<string, unknown> | null;
-  after?: Record<string, unknown> | null;
-}
-
-/** Appends to the audit log (the table refuses changes and deletions). */
-export async function audit(tx: Tx, entry: AuditEntry) {
-  await tx.insert(auditLog).values({ ...entry, before: entry.before ?? null, after: entry.after ?? null });
-}
-
-/** Writes an outbox event once per (type, subject). */
-export async function emit(tx: Tx, type: string, subjectId: number, payload: Record<string, unknown>) {
-  await tx.insert(outboxEvents).values({ type, subjectId, payload }).onConflictDoNothing();
 }
 
 const notYours = () => new NotFoundError('That submission does not exist, or it is not yours.');
@@ -141,7 +120,7 @@ export class AssessmentStore {
   async definitionOfVersion(versionId: number): Promise<CredentialDefinition> {
     const [row] = await this.db.select({ definition: credentialVersions.definition }).from(credentialVersions).where(eq(credentialVersions.id, versionId));
     if (!row) throw new NotFoundError('That credential version does not exist.');
-    return definitionOf(row);
+    return row.definition;
   }
 
   /** The learner's own attempt, or a 404. */
@@ -280,17 +259,17 @@ export class AssessmentStore {
       const draft = await this.lockDraft(tx, courseId, learnerId, submissionId);
       const [version] = await tx.select().from(credentialVersions).where(eq(credentialVersions.id, draft.credentialVersionId));
       const items = await tx.select().from(evidenceItems).where(eq(evidenceItems.submissionId, submissionId));
-      const missing = evaluateCompletion(definitionOf(version), { acceptedLevels: {}, evidence: countEvidence(items) }).unmet.filter((u) => u.condition === 'required-evidence-present');
+      const missing = evaluateCompletion(version.definition, { acceptedLevels: {}, evidence: countEvidence(items) }).unmet.filter((u) => u.condition === 'required-evidence-present');
       if (missing.length) {
         throw new AppError(`Some evidence is still missing: ${missing.map((m) => m.message).join(' ')}`, 422, 'EVIDENCE_MISSING', 'Add it to your draft, then submit again. Your draft is saved.');
       }
       const [row] = await tx
         .update(submissions)
-        .set({ status: 'submitted', submittedAt: new Date(), launchIdentity: launchIdentity as unknown as Record<string, unknown>, lockVersion: sql`${submissions.lockVersion} + 1` })
+        .set({ status: 'submitted', submittedAt: new Date(), launchIdentity, lockVersion: sql`${submissions.lockVersion} + 1` })
         .where(eq(submissions.id, submissionId))
         .returning();
       await audit(tx, { courseId, actorId: learnerId, action: 'submission.submitted', entityType: 'submission', entityId: submissionId, before: { status: 'draft' }, after: { status: 'submitted', attemptNo: row.attemptNo, evidence: items.length } });
-      await emit(tx, 'submission.submitted', row.id, { courseId, credentialId: row.credentialId, learnerId, submissionId: row.id, attemptNo: row.attemptNo });
+      await emit(tx, { type: 'submission.submitted', subjectId: row.id, payload: { courseId, credentialId: row.credentialId, learnerId, submissionId: row.id, attemptNo: row.attemptNo } });
       return row;
     });
   }
@@ -340,7 +319,7 @@ export class AssessmentStore {
       .innerJoin(submissions, eq(submissions.id, assessments.submissionId))
       .where(and(eq(submissions.courseId, courseId), eq(assessments.role, 'second'), eq(assessments.status, 'requested'), eq(assessments.assessorId, filter.assessorId ?? 0)));
     return {
-      rows: rows.map((r) => ({ ...r.submission, learnerName: r.learnerName ?? r.learnerEmail ?? `Learner ${r.submission.learnerId}`, credentialTitle: definitionOf(r).title ?? 'Untitled' })),
+      rows: rows.map((r) => ({ ...r.submission, learnerName: r.learnerName ?? r.learnerEmail ?? `Learner ${r.submission.learnerId}`, credentialTitle: r.definition.title ?? 'Untitled' })),
       counts: { ...Object.fromEntries(counts.map((c) => [c.status, c.n])), 'second-marking': second?.n ?? 0 } as Record<string, number>,
     };
   }
@@ -367,7 +346,7 @@ export class AssessmentStore {
     return {
       submission: row.submission,
       learnerName: row.learnerName ?? row.learnerEmail ?? `Learner ${row.submission.learnerId}`,
-      definition: definitionOf(row.version),
+      definition: row.version.definition,
       evidence,
       assessments: marks.map((m) => ({ ...m.assessment, assessorName: m.assessorName ?? `User ${m.assessment.assessorId}` })),
       attempts: history,
@@ -426,7 +405,7 @@ export class AssessmentStore {
         throw new ConflictError('This submission was decided or changed after you opened it.', 'ALREADY_DECIDED', 'Your scores are kept in the form. Reload to see the current decision.');
       }
       const [version] = await tx.select().from(credentialVersions).where(eq(credentialVersions.id, sub.credentialVersionId));
-      const def = definitionOf(version);
+      const def = version.definition;
       const score = scoreRubric(def.rubric.criteria, d.levels);
       if (score.missing.length) throw new AppError('Choose a level for every criterion before deciding.', 422, 'LEVELS_MISSING', 'The criteria without a level are marked.');
       const items = await tx.select().from(evidenceItems).where(eq(evidenceItems.submissionId, submissionId));
@@ -444,7 +423,7 @@ export class AssessmentStore {
         levels: d.levels,
         criterionComments: d.criterionComments,
         overallComment: d.overallComment,
-        identity: d.identity as unknown as Record<string, unknown>,
+        identity: d.identity,
         completedAt: new Date(),
       };
       const [assessment] = existing
@@ -465,8 +444,8 @@ export class AssessmentStore {
         before: { status: sub.status, assignedAssessorId: sub.assignedAssessorId },
         after: { status, decision: d.decision, assessmentId: assessment.id, levels: d.levels, points: score.points, percent: score.percent, criterionComments: d.criterionComments, overallComment: d.overallComment },
       });
-      await audit(tx, { courseId, actorId: assessorId, action: 'identity.recorded', entityType: 'assessment', entityId: assessment.id, after: d.identity as unknown as Record<string, unknown> });
-      await emit(tx, 'assessment.decided', assessment.id, { courseId, credentialId: sub.credentialId, learnerId: sub.learnerId, submissionId, decision: d.decision, points: score.points, maxPoints: score.maxPoints, percent: score.percent });
+      await audit(tx, { courseId, actorId: assessorId, action: 'identity.recorded', entityType: 'assessment', entityId: assessment.id, after: { ...d.identity } });
+      await emit(tx, { type: 'assessment.decided', subjectId: assessment.id, payload: { courseId, credentialId: sub.credentialId, learnerId: sub.learnerId, submissionId, decision: d.decision, points: score.points, maxPoints: score.maxPoints, percent: score.percent } });
       const award = d.decision === 'accept' ? await this.awardIn(tx, courseId, sub.credentialId, sub.learnerId, assessorId) : undefined;
       return { submission: decided, assessment, award };
     });
@@ -491,9 +470,10 @@ export class AssessmentStore {
       .orderBy(desc(submissions.attemptNo))
       .limit(1);
     if (!accepted) return undefined;
-    const def = definitionOf(accepted.version);
+    const def = accepted.version.definition;
     const items = await tx.select().from(evidenceItems).where(eq(evidenceItems.submissionId, accepted.submission.id));
-    const identity = accepted.assessment.identity as unknown as IdentityRecord;
+    // An accepted decision always recorded an identity (decide() requires one).
+    const identity = accepted.assessment.identity!;
     const completion = evaluateCompletion(def, { acceptedLevels: accepted.assessment.levels, evidence: countEvidence(items), identityVerification: identity });
     if (!completion.earned) return undefined;
     const score = scoreRubric(def.rubric.criteria, accepted.assessment.levels);
@@ -510,14 +490,14 @@ export class AssessmentStore {
         assessorId: accepted.assessment.assessorId,
         rubricResults: score.results.map((r) => ({ ...r, comment: accepted.assessment.criterionComments[r.criterionId] ?? '' })),
         evidenceRefs: items.map((i) => ({ evidenceId: i.id, kind: i.kind, title: i.title, criterionId: i.criterionId, url: i.url, fileId: i.fileId })),
-        identity: identity as unknown as Record<string, unknown>,
-        grade: (grade ?? null) as Record<string, unknown> | null,
+        identity,
+        grade: grade ?? null,
       })
       .onConflictDoNothing({ target: [awards.credentialId, awards.learnerId] })
       .returning();
     if (!award) return undefined;
     await audit(tx, { courseId, actorId, action: 'award.created', entityType: 'award', entityId: award.id, after: { credentialId, credentialVersionId: award.credentialVersionId, learnerId, submissionId: award.submissionId, assessmentId: award.assessmentId, grade: grade?.text ?? null } });
-    await emit(tx, 'award.created', award.id, { awardId: award.id, courseId, credentialId, credentialVersionId: award.credentialVersionId, learnerId });
+    await emit(tx, { type: 'award.created', subjectId: award.id, payload: { awardId: award.id, courseId, credentialId, credentialVersionId: award.credentialVersionId, learnerId } });
     return award;
   }
 
@@ -576,7 +556,7 @@ export class AssessmentStore {
         .for('update', { of: assessments });
       if (!row) throw new ForbiddenError('You have not been asked to second-mark this submission.', 'NOT_SECOND_MARKER');
       if (row.assessment.status === 'completed') throw new ConflictError('You have already given your second marking for this submission.', 'ALREADY_MARKED');
-      const score = scoreRubric(definitionOf(row.version).rubric.criteria, input.levels);
+      const score = scoreRubric(row.version.definition.rubric.criteria, input.levels);
       if (score.missing.length) throw new AppError('Choose a level for every criterion.', 422, 'LEVELS_MISSING', 'The criteria without a level are marked.');
       const [done] = await tx.update(assessments).set({ ...input, status: 'completed', completedAt: new Date() }).where(eq(assessments.id, row.assessment.id)).returning();
       await audit(tx, { courseId, actorId: assessorId, action: 'second-marking.completed', entityType: 'submission', entityId: submissionId, before: { status: 'requested' }, after: { assessmentId: done.id, levels: input.levels, points: score.points, criterionComments: input.criterionComments, overallComment: input.overallComment } });

@@ -4,14 +4,11 @@
 // leaves nothing but a spent status-list entry (harmless); the job then runs again.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { and, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
-import type { IdentityRecord } from '../assessment/identity';
-import type { CriterionResult, Grade } from '../assessment/scoring';
-import { audit } from '../assessment/store';
 import type { Ob3Profile } from '../credentials/achievement';
-import type { CredentialDefinition } from '../credentials/model';
 import type { Db } from '../db/database';
-import { awards, credentialVersions, issuedCredentials, ltiUsers, outboxEvents } from '../db/schema';
+import { awards, credentialVersions, issuedCredentials, ltiUsers } from '../db/schema';
 import { AppError, ConflictError, NotFoundError } from '../errors';
+import { audit, emit } from '../jobs/events';
 import { conformanceProblems } from './conformance';
 import { badgeUrls, buildOpenBadgeCredential } from './credentialBuilder';
 import { createDocumentLoader, type DocumentLoader, type ExtraResolver } from './documentLoader';
@@ -102,13 +99,13 @@ export class BadgeIssuer {
       publicUrl: this.opts.publicUrl,
       issuer: issuer.profile,
       qaPolicy: issuer.qaPolicyUrl ? { url: issuer.qaPolicyUrl, name: issuer.qaType ?? 'Quality assurance policy' } : undefined,
-      definition: row.version.definition as unknown as CredentialDefinition,
+      definition: row.version.definition,
       credentialId: row.award.credentialId,
       versionNo: row.version.versionNo,
       awardedAt: row.award.awardedAt,
-      rubricResults: row.award.rubricResults as unknown as CriterionResult[],
-      grade: (row.award.grade ?? undefined) as Grade | undefined,
-      identity: row.award.identity as unknown as IdentityRecord,
+      rubricResults: row.award.rubricResults,
+      grade: row.award.grade ?? undefined,
+      identity: row.award.identity,
       evidenceCount: row.evidence.length,
       sharedEvidence: row.evidence.filter((i) => i.shared),
       learner: { email: row.learner.email, ltiUserId: row.learner.sub },
@@ -135,24 +132,16 @@ export class BadgeIssuer {
       issuedAt: row.award.awardedAt,
       validUntil: typeof credential.validUntil === 'string' ? new Date(credential.validUntil) : null,
     };
-    // The credential and its audit entry in one statement (atomic without a transaction);
-    // a concurrent job that got there first wins, and its credential is returned.
-    const auditAfter = { credentialUuid: uuid, statusListId: status.listId, statusIndex: status.index, signingKeyId: keyRow.id };
-    const inserted = await this.db.execute<{ id: string }>(sql`
-      WITH ins AS (
-        INSERT INTO issued_credentials (id, award_id, course_id, credential_id, learner_id, status_list_id, status_index, signing_key_id, credential, jwt, issued_at, valid_until)
-        VALUES (${values.id}, ${awardId}, ${values.courseId}, ${values.credentialId}, ${values.learnerId}, ${values.statusListId}, ${values.statusIndex}, ${values.signingKeyId}, ${JSON.stringify(signed)}::jsonb, ${jwt}, ${values.issuedAt.toISOString()}::timestamptz, ${values.validUntil?.toISOString() ?? null}::timestamptz)
-        ON CONFLICT (award_id) DO NOTHING
-        RETURNING id)
-      , logged AS (
-        INSERT INTO audit_log (course_id, actor_id, action, entity_type, entity_id, after)
-        SELECT ${values.courseId}, NULL, 'credential.issued', 'award', ${awardId}, ${JSON.stringify(auditAfter)}::jsonb FROM ins)
-      , announced AS (
-        INSERT INTO outbox_events (type, subject_id, payload)
-        SELECT 'credential.issued', ${awardId}, ${JSON.stringify({ courseId: values.courseId, credentialId: values.credentialId, learnerId: values.learnerId, awardId })}::jsonb FROM ins
-        ON CONFLICT DO NOTHING)
-      SELECT id FROM ins`);
-    if (inserted.rows.length === 0) return (await this.forAward(awardId))!;
+    // The credential, its audit entry and its event in one transaction; a concurrent job that
+    // got there first wins (the unique award_id), and its credential is returned.
+    const inserted = await this.db.transaction(async (tx) => {
+      const [ins] = await tx.insert(issuedCredentials).values(values).onConflictDoNothing({ target: issuedCredentials.awardId }).returning({ id: issuedCredentials.id });
+      if (!ins) return false;
+      await audit(tx, { courseId: values.courseId, actorId: null, action: 'credential.issued', entityType: 'award', entityId: awardId, after: { credentialUuid: uuid, statusListId: status.listId, statusIndex: status.index, signingKeyId: keyRow.id } });
+      await emit(tx, { type: 'credential.issued', subjectId: awardId, payload: { courseId: values.courseId, credentialId: values.credentialId, learnerId: values.learnerId, awardId } });
+      return true;
+    });
+    if (!inserted) return (await this.forAward(awardId))!;
     return { ...values, revokedAt: null, revocationReason: null, revokedBy: null };
   }
 
@@ -217,11 +206,7 @@ export class BadgeIssuer {
       await this.opts.statusLists.setBit(tx, current.statusListId, current.statusIndex, revoked);
       // The gradebook comment mentions the badge: let grade passback send the new state.
       // One row per award, re-armed on each change: the relay only needs to know the latest.
-      const payload = { courseId: current.courseId, credentialId: current.credentialId, learnerId: current.learnerId, revoked, at: Date.now() };
-      await tx
-        .insert(outboxEvents)
-        .values({ type: 'credential.status-changed', subjectId: current.awardId, payload })
-        .onConflictDoUpdate({ target: [outboxEvents.type, outboxEvents.subjectId], set: { payload, dispatchedAt: null, createdAt: new Date() } });
+      await emit(tx, { type: 'credential.status-changed', subjectId: current.awardId, payload: { courseId: current.courseId, credentialId: current.credentialId, learnerId: current.learnerId, revoked, at: Date.now() } });
       await audit(tx, {
         courseId: current.courseId,
         actorId: actor.userId,

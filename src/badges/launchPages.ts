@@ -43,7 +43,7 @@ export function badgeLaunchPages({ db, badges: issuer, assessment, publicUrl, en
           row,
           name: c.name ?? 'Micro-credential',
           state: credentialState(row),
-          grade: (award?.grade as { text?: string } | null)?.text,
+          grade: award?.grade?.text,
           share: urls.credential(row.id),
           // Proof of holding for the follow-up survey on the public page, once the learner has left the LMS.
           holderCode: holderCode(encryptionKey, row.id),

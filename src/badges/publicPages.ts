@@ -64,12 +64,12 @@ export function linkedInUrl(row: IssuedCredentialRow, issuerName: string, shareU
  */
 export function publishedAchievement(
   publicUrl: string,
-  version: { credentialId: number; versionNo: number; definition: unknown },
+  version: { credentialId: number; versionNo: number; definition: CredentialDefinition },
   institutionQaPolicyUrl?: string,
 ): Ob3Achievement {
   const urls = badgeUrls(publicUrl);
   const id = urls.achievement(version.credentialId, version.versionNo);
-  const def = version.definition as CredentialDefinition;
+  const def = version.definition;
   const body = def.awardingBodies?.[0];
   return buildAchievement(
     { ...def, qaPolicyUrl: def.qaPolicyUrl || institutionQaPolicyUrl },

@@ -12,7 +12,6 @@ import { buildAchievement, validateAchievement } from './achievement';
 import { describeCompletionRule } from './completion';
 import { emptyDefinition, withIssuerDefaults } from './defaults';
 import { definitionFromForm, errorsForForm, formFromDefinition } from './definitionForm';
-import type { CredentialDefinition } from './model';
 import { checkReadiness } from './readiness';
 import { type CredentialVersionRow, CredentialStore } from './store';
 import { parseDraft, versionLockOf } from './validation';
@@ -22,7 +21,7 @@ import { courseOf, launchBase, launchOf } from '../web/launchContext';
 
 const vocab = { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLES, QUALITY_ASSURANCE_SUGGESTIONS, STACKABILITY_OPTIONS, SUPERVISION_TYPES };
 
-const definitionOf = (v: CredentialVersionRow) => v.definition as unknown as CredentialDefinition;
+const definitionOf = (v: CredentialVersionRow) => v.definition;
 
 export interface CredentialPagesDeps {
   credentials: CredentialStore;
@@ -57,7 +56,7 @@ export function credentialPages({ credentials: store, issuer, publicUrl }: Crede
     // Issuer country/region and awarding body start from the institution's issuer profile.
     const profile = await issuer.forCredentials(publicUrl);
     const definition = profile ? withIssuerDefaults(emptyDefinition(), profile) : emptyDefinition();
-    const { credentialId } = await store.create(courseOf(req), launchOf(req).userId, definition as unknown as Record<string, unknown>);
+    const { credentialId } = await store.create(courseOf(req), launchOf(req).userId, definition);
     res.redirect(303, `${launchBase(req)}/credentials/${credentialId}/edit`);
   });
 
@@ -116,7 +115,7 @@ export function credentialPages({ credentials: store, issuer, publicUrl }: Crede
     const parsed = parseDraft(definitionFromForm(req.body, definitionOf(edited)));
     if (!parsed.ok) return editPage(req, res, { id, version: edited, values: req.body, errors: errorsForForm(parsed.errors) }, 422);
     try {
-      await store.saveDraft(courseOf(req), id, lock, parsed.value as unknown as Record<string, unknown>, launchOf(req).userId);
+      await store.saveDraft(courseOf(req), id, lock, parsed.value, launchOf(req).userId);
     } catch (e) {
       if (e instanceof AppError && e.status === 409) return editPage(req, res, { id, version: edited, values: req.body, errors: { _form: `${e.message} ${e.hint ?? ''}` } }, 409);
       throw e;
@@ -128,7 +127,7 @@ export function credentialPages({ credentials: store, issuer, publicUrl }: Crede
     const id = credId(req);
     const lock = versionLockOf(req.body);
     await store.publish(courseOf(req), id, lock, launchOf(req).userId, (definition) => {
-      const report = checkReadiness(definition as unknown as CredentialDefinition);
+      const report = checkReadiness(definition);
       if (!report.ready) {
         throw new AppError(`This credential cannot be published yet: ${report.issues.length} thing(s) are missing.`, 422, 'NOT_READY', 'The readiness panel lists each one with a link to its field.');
       }

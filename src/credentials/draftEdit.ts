@@ -24,11 +24,11 @@ export async function editDraft(
   const cred = await store.get(where.courseId, where.credentialId);
   const edited = cred.versions.find((v) => v.id === lock.versionId);
   if (!edited) throw new NotFoundError('That version of the credential does not exist.');
-  const changed = change(structuredClone(edited.definition as unknown as CredentialDefinition));
+  const changed = change(structuredClone(edited.definition));
   const parsed = parseDraft(changed);
   if (!parsed.ok) return { ok: false, status: 422, errors: parsed.errors, changed };
   try {
-    await store.saveDraft(where.courseId, where.credentialId, lock, parsed.value as unknown as Record<string, unknown>, where.actorId, summary);
+    await store.saveDraft(where.courseId, where.credentialId, lock, parsed.value, where.actorId, summary);
   } catch (e) {
     if (e instanceof AppError && e.status === 409) return { ok: false, status: 409, message: `${e.message} ${e.hint ?? ''}`.trim() };
     throw e;

@@ -8,7 +8,7 @@ import { csrfToken } from '../web/csrf';
 import { NotFoundError } from '../errors';
 import { editDraft } from './draftEdit';
 import { buildMappingMatrix } from './mapping';
-import type { CourseOutcome, CredentialDefinition, LearningOutcome } from './model';
+import type { CourseOutcome, LearningOutcome } from './model';
 import { CourseOutcomeStore, CredentialStore, type CredentialVersionRow } from './store';
 import { alignmentSchema, formErrors, learningOutcomeSchema } from './validation';
 import { ALIGNMENT_KINDS } from './vocabulary';
@@ -42,7 +42,7 @@ export function learningOutcomePages({ credentials, courseOutcomes }: { credenti
 
   const render = async (req: Request, res: Response, failed?: Failed, status = 200) => {
     const version = await editable(req);
-    const def = version.definition as unknown as CredentialDefinition;
+    const def = version.definition;
     const rows = await courseOutcomes.list(courseOf(req), { includeArchived: true });
     const cos: CourseOutcome[] = rows.map((o) => ({ id: o.id, code: o.code, title: o.title, description: o.description, position: o.position, archived: Boolean(o.archivedAt) }));
     res.status(status).render('credentials/learning-outcomes', {
@@ -105,7 +105,7 @@ export function learningOutcomePages({ credentials, courseOutcomes }: { credenti
 
   r.post('/:loId/delete', async (req, res) => {
     const version = await editable(req);
-    const def = version.definition as unknown as CredentialDefinition;
+    const def = version.definition;
     const usedBy = def.rubric.criteria.filter((c) => c.learningOutcomeIds.includes(req.params.loId));
     if (usedBy.length) {
       return render(req, res, { form: `edit:${req.params.loId}`, values: {}, errors: { _form: `This outcome is assessed by rubric criterion “${usedBy[0].title}”. Unlink it there first.` } }, 409);

@@ -192,7 +192,7 @@ export function rubricPages({ credentials: store }: { credentials: CredentialSto
   const designer = (req: Request) => can(launchOf(req), 'course:design');
   const credentialId = (req: Request) => idParam(req, 'credentialId', 'That credential does not exist in this course.');
   const pageUrl = (req: Request) => `${launchBase(req)}/credentials/${credentialId(req)}/rubric`;
-  const definitionOf = (v: CredentialVersionRow) => v.definition as unknown as CredentialDefinition;
+  const definitionOf = (v: CredentialVersionRow) => v.definition;
 
   /** Everything the table partial needs, computed here so the view stays simple. */
   const tableOf = (def: CredentialDefinition) => {

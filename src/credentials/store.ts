@@ -5,6 +5,7 @@ import { and, asc, desc, eq, inArray, isNull, max, ne, sql } from 'drizzle-orm';
 import { type Db, isUniqueViolation } from '../db/database';
 import { courseMembers, courseOutcomes, courses, credentialChanges, credentials, credentialVersions } from '../db/schema';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import type { CredentialDefinition } from './model';
 
 
 const staleMessage = (what: string) =>
@@ -151,7 +152,7 @@ export interface CredentialSummary {
 export class CredentialStore {
   constructor(private readonly db: Db) {}
 
-  async create(courseId: number, actorId: number, definition: Record<string, unknown>): Promise<{ credentialId: number; version: CredentialVersionRow }> {
+  async create(courseId: number, actorId: number, definition: CredentialDefinition): Promise<{ credentialId: number; version: CredentialVersionRow }> {
     return this.db.transaction(async (tx) => {
       const [cred] = await tx.insert(credentials).values({ courseId, createdBy: actorId }).returning();
       const [version] = await tx.insert(credentialVersions).values({ credentialId: cred.id, versionNo: 1, definition }).returning();
@@ -210,7 +211,7 @@ export class CredentialStore {
     courseId: number,
     credentialId: number,
     basedOn: { versionId: number; lockVersion: number },
-    definition: Record<string, unknown>,
+    definition: CredentialDefinition,
     actorId: number,
     summary = 'Draft edited',
   ): Promise<CredentialVersionRow> {
@@ -251,7 +252,7 @@ export class CredentialStore {
    * previously published version is superseded (its awards keep pointing at it).
    * `check` gets the draft's definition and throws if it is not ready to issue.
    */
-  async publish(courseId: number, credentialId: number, draft: { versionId: number; lockVersion: number }, actorId: number, check: (definition: Record<string, unknown>) => void): Promise<CredentialVersionRow> {
+  async publish(courseId: number, credentialId: number, draft: { versionId: number; lockVersion: number }, actorId: number, check: (definition: CredentialDefinition) => void): Promise<CredentialVersionRow> {
     await this.assertInCourse(courseId, credentialId);
     return this.db.transaction(async (tx) => {
       const [row] = await tx

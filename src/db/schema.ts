@@ -14,6 +14,11 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+// Types only: the shapes the jsonb columns hold (no runtime import, so no cycle).
+import type { IdentityRecord } from '../assessment/identity';
+import type { PriorBadgeReport } from '../assessment/priorBadge';
+import type { CriterionResult, Grade } from '../assessment/scoring';
+import type { CredentialDefinition } from '../credentials/model';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
@@ -291,7 +296,7 @@ export const credentialVersions = pgTable(
     versionNo: integer('version_no').notNull(),
     /** draft | published | superseded */
     status: text('status').notNull().default('draft'),
-    definition: jsonb('definition').$type<Record<string, unknown>>().notNull(),
+    definition: jsonb('definition').$type<CredentialDefinition>().notNull(),
     lockVersion: integer('lock_version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -510,7 +515,7 @@ export const submissions = pgTable(
     /** Who scores it: the assessor of the previous attempt for a resubmission, otherwise whoever takes it. */
     assignedAssessorId: integer('assigned_assessor_id').references(() => ltiUsers.id, { onDelete: 'set null' }),
     /** The authenticated launch the learner submitted from: the default identity evidence. */
-    launchIdentity: jsonb('launch_identity').$type<Record<string, unknown>>(),
+    launchIdentity: jsonb('launch_identity').$type<IdentityRecord>(),
     lockVersion: integer('lock_version').notNull().default(1),
     createdAt: createdAt(),
     submittedAt: timestamp('submitted_at', { withTimezone: true }),
@@ -571,7 +576,7 @@ export const evidenceItems = pgTable(
     body: text('body'),
     fileId: text('file_id').references(() => storedFiles.id),
     /** For open-badge evidence: the verification report made when it was added. */
-    verification: jsonb('verification').$type<Record<string, unknown>>(),
+    verification: jsonb('verification').$type<PriorBadgeReport>(),
     /** The learner lets this item appear on their public badge (badges issue). */
     shared: boolean('shared').notNull().default(false),
     position: integer('position').notNull().default(0),
@@ -604,7 +609,7 @@ export const assessments = pgTable(
     criterionComments: jsonb('criterion_comments').$type<Record<string, string>>().notNull().default({}),
     overallComment: text('overall_comment').notNull().default(''),
     /** How the learner's identity was established (IdentityVerificationRecord and its details). */
-    identity: jsonb('identity').$type<Record<string, unknown>>(),
+    identity: jsonb('identity').$type<IdentityRecord>(),
     requestedBy: integer('requested_by').references(() => ltiUsers.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     completedAt: timestamp('completed_at', { withTimezone: true }),
@@ -644,11 +649,11 @@ export const awards = pgTable(
     assessorId: integer('assessor_id')
       .notNull()
       .references(() => ltiUsers.id),
-    rubricResults: jsonb('rubric_results').$type<Record<string, unknown>[]>().notNull(),
+    rubricResults: jsonb('rubric_results').$type<(CriterionResult & { comment: string })[]>().notNull(),
     evidenceRefs: jsonb('evidence_refs').$type<Record<string, unknown>[]>().notNull(),
-    identity: jsonb('identity').$type<Record<string, unknown>>().notNull(),
+    identity: jsonb('identity').$type<IdentityRecord>().notNull(),
     /** The grade, when the credential shows one (Annex I element 14). */
-    grade: jsonb('grade').$type<Record<string, unknown>>(),
+    grade: jsonb('grade').$type<Grade>(),
     awardedAt: timestamp('awarded_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('awards_credential_learner_uq').on(t.credentialId, t.learnerId)],
@@ -662,7 +667,7 @@ export const outboxEvents = pgTable(
   'outbox_events',
   {
     id: serial('id').primaryKey(),
-    /** award.created | submission.submitted | assessment.decided */
+    /** An event type of src/jobs/events.ts, which writes every row. */
     type: text('type').notNull(),
     /** The row the event is about, e.g. the award id: with type, unique, so an event is written once. */
     subjectId: integer('subject_id').notNull(),

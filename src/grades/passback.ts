@@ -171,7 +171,7 @@ export class GradePassback {
     if (!f) return undefined;
     const built = buildScore({
       userSub: f.latest.userSub,
-      definition: f.latest.definition as unknown as CredentialDefinition,
+      definition: f.latest.definition,
       latest: { status: f.latest.submission.status, submittedAt: f.latest.submission.submittedAt, decidedAt: f.latest.submission.decidedAt },
       decision: f.decision,
       badge: f.badge,
@@ -181,7 +181,7 @@ export class GradePassback {
     return (
       built && {
         ...built,
-        scoreMaximum: scoreMaximum(f.latest.definition as unknown as CredentialDefinition),
+        scoreMaximum: scoreMaximum(f.latest.definition),
         platform: f.latest.platform,
         lineItemsUrl: f.latest.lineItemsUrl,
         scopes: f.latest.agsScopes ?? [],
@@ -367,7 +367,7 @@ export class GradePassback {
         let source = 'found';
         if (!url) {
           const [title] = await tx.select({ definition: credentialVersions.definition }).from(credentialVersions).where(and(eq(credentialVersions.credentialId, credentialId), eq(credentialVersions.status, 'published')));
-          const label = (title?.definition as { title?: string } | undefined)?.title ?? 'Micro-credential';
+          const label = title?.definition.title ?? 'Micro-credential';
           const created = (await (
             await this.services.call(platform, [SCOPE_LINEITEM], lineItemsUrl, {
               method: 'POST',

@@ -13,18 +13,18 @@ import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database';
 import { outboxEvents } from '../db/schema';
+import type { JobData, JobName, JobTable } from './jobTable';
 
-export type JobHandler = (data: Record<string, unknown>) => Promise<void>;
-
-export interface QueueSpec {
-  /** The outbox event types that start this job. */
-  events: string[];
-  handler: JobHandler;
-  /** A key that makes two sends of the same event one job, e.g. the award id. */
-  key: (payload: Record<string, unknown>, event: { type: string; subjectId: number }) => string;
-  /** Retry delay in seconds before backoff doubles it (default 2). */
+/**
+ * A job table entry as pg-boss sees it: job data is JSON. Only emit() (src/jobs/events.ts) and
+ * send() below write it, both typed, so a JobTable's types hold for what comes back (method
+ * syntax lets the typed handlers stand in here).
+ */
+interface RelayedQueue {
+  events: readonly string[];
+  handler(data: unknown): Promise<void>;
+  key(data: unknown, event: { type: string; subjectId: number }): string;
   retryDelay?: number;
-  /** Jobs fetched and run at once by this process (default 4). */
   batchSize?: number;
 }
 
@@ -47,16 +47,20 @@ export class BackgroundJobs {
     private readonly db: Db,
     private readonly databaseUrl: string,
     private readonly log: Logger,
-    private readonly queues: Record<string, QueueSpec>,
+    private readonly queues: JobTable,
     private readonly opts: { pollSeconds?: number } = {},
   ) {}
+
+  private get relayed(): Record<string, RelayedQueue> {
+    return this.queues;
+  }
 
   async start() {
     this.stopping = false;
     const boss = new PgBoss({ connectionString: this.databaseUrl, schema: 'pgboss', max: 4, migrate: true });
     boss.on('error', (err) => this.log.error({ err }, 'background jobs error'));
     await boss.start();
-    for (const [name, spec] of Object.entries(this.queues)) {
+    for (const [name, spec] of Object.entries(this.relayed)) {
       // Backoff 2 s, 4 s, 8 s … for about a day of retries; a job that hangs is retried after 2 minutes.
       await boss.createQueue(name, { name, retryLimit: 16, retryDelay: spec.retryDelay ?? 2, retryBackoff: true, expireInSeconds: 120 });
       // A batch runs concurrently; each job completes or fails on its own (pg-boss retries it).
@@ -157,7 +161,7 @@ export class BackgroundJobs {
     if (!this.boss || this.relaying) return 0;
     this.relaying = true;
     try {
-      const byEvent = new Map(Object.entries(this.queues).flatMap(([name, spec]) => spec.events.map((event) => [event, { name, spec }] as const)));
+      const byEvent = new Map(Object.entries(this.relayed).flatMap(([name, spec]) => spec.events.map((event) => [event, { name, spec }] as const)));
       const pending = await this.db
         .select()
         .from(outboxEvents)
@@ -176,7 +180,7 @@ export class BackgroundJobs {
   }
 
   /** Queues a job directly (a person's action, e.g. "resend"), outside any transaction. */
-  async send(queue: string, data: Record<string, unknown>): Promise<void> {
+  async send<Q extends JobName>(queue: Q, data: JobData[Q]): Promise<void> {
     if (!this.boss) throw new Error('Background jobs are not running in this process.');
     await this.boss.send(queue, data);
   }

@@ -6,7 +6,6 @@ import { type Request, type Response, type NextFunction, Router } from 'express'
 import type { Provider } from 'ltijs';
 import type { Db } from '../db/database';
 import { launchSessions, ltiUsers, platforms } from '../db/schema';
-import type { CredentialDefinition } from '../credentials/model';
 import type { CredentialStore } from '../credentials/store';
 import { can } from '../web/authz';
 import { csrfToken } from '../web/csrf';
@@ -104,7 +103,7 @@ export function deepLinkingPages({ db, credentials: store, publicUrl, lti }: Dee
     const credentials = all
       .filter((c) => c.published)
       .map((c) => {
-        const def = c.published!.definition as unknown as CredentialDefinition;
+        const def = c.published!.definition;
         return { id: c.id, title: def.title || t('common.untitledCredential'), versionNo: c.published!.versionNo, summary: credentialSummary(def) };
       });
     res.render('lti/deep-linking', {
@@ -129,7 +128,7 @@ export function deepLinkingPages({ db, credentials: store, publicUrl, lti }: Dee
     if (id === undefined) throw new NotFoundError('That credential does not exist in this course.');
     // Published only: learners must be able to open what the link points to.
     const cred = await store.get(courseOf(req), id, { publishedOnly: true });
-    const def = cred.published!.definition as unknown as CredentialDefinition;
+    const def = cred.published!.definition;
     const item = contentItemFor(id, def, settings, publicUrl);
     const jwt = await signDeepLinkingResponse(lti, ctx, [item], {
       message: pageTranslator(res.locals)('lti.deepLinking.added', { title: item.title }),

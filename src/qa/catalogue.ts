@@ -145,7 +145,7 @@ export class Catalogue {
     ]);
     return versions
       .map((v) => {
-        const definition = v.definition as unknown as CredentialDefinition;
+        const definition = v.definition;
         return {
           credentialId: v.credentialId,
           versionNo: v.versionNo,

@@ -3,7 +3,6 @@
 // anonymous answers; nothing returns a learner's identity.
 import { and, count, desc, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import type { CredentialDefinition } from '../credentials/model';
 import type { Db } from '../db/database';
 import {
   assessments,
@@ -137,13 +136,13 @@ export class QaStore {
     // Rows grouped by credential once, not filtered again for each credential.
     const [attemptsBy, awardsBy, revokedBy, pairsBy] = [byCredential(attempts), byCredential(awarded), byCredential(revoked), byCredential(pairs)];
     return offered.map((o) => {
-      const def = o.definition as unknown as CredentialDefinition;
+      const def = o.definition;
       const figures = credentialFigures({
         enrolled: enrolled.find((e) => e.courseId === o.courseId)?.n ?? 0,
         attempts: attemptsBy.get(o.credentialId) ?? [],
         awards: awardsBy.get(o.credentialId) ?? [],
         revoked: revokedBy.get(o.credentialId)?.[0]?.n ?? 0,
-        pairs: (pairsBy.get(o.credentialId) ?? []).map((p) => ({ criteria: (p.definition as unknown as CredentialDefinition).rubric?.criteria ?? [], primary: p.primary, second: p.second })),
+        pairs: (pairsBy.get(o.credentialId) ?? []).map((p) => ({ criteria: p.definition.rubric?.criteria ?? [], primary: p.primary, second: p.second })),
       });
       return {
         credentialId: o.credentialId,

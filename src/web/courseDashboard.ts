@@ -94,7 +94,7 @@ export async function courseProgress(db: Db, courseId: number): Promise<CoursePr
 
   const credentials = offered.map((c) => ({
     id: c.id,
-    title: (c.published!.definition as { title?: string }).title ?? 'Untitled micro-credential',
+    title: c.published!.definition.title ?? 'Untitled micro-credential',
     counts: Object.fromEntries(Object.keys(PROGRESS_LABELS).map((k) => [k, 0])) as Record<ProgressStatus, number>,
     awarded: 0,
   }));

@@ -136,7 +136,7 @@ export function launchPages(deps: LaunchDeps): Router {
     ]);
     const credentials = offered.map((c) => ({
       id: c.id,
-      title: (c.published!.definition as { title?: string }).title ?? t('common.untitledCredential'),
+      title: c.published!.definition.title ?? t('common.untitledCredential'),
       status: awarded.some((a) => a.credentialId === c.id) ? 'awarded' : (statuses.get(c.id) ?? 'not-started'),
     }));
     const surveyLinks = pending.map((s) => ({ prompt: localSurveyPrompt(t, s.kind, s.credentialTitle, s.followUpMonths), href: `${common.base}/surveys/${s.awardId}/${s.kind}` }));

@@ -27,7 +27,7 @@ export async function launchAs(tool: TestTool, sim: PlatformSimulator, who: keyo
 /** Creates and publishes a credential in the course, as its teacher. */
 export async function publishCredential(tool: TestTool, teacher: Person, definition: CredentialDefinition): Promise<number> {
   const store = new CredentialStore(tool.database.db);
-  const { credentialId, version } = await store.create(teacher.courseId, teacher.userId, definition as unknown as Record<string, unknown>);
+  const { credentialId, version } = await store.create(teacher.courseId, teacher.userId, definition);
   await store.publish(teacher.courseId, credentialId, { versionId: version.id, lockVersion: version.lockVersion }, teacher.userId, () => undefined);
   return credentialId;
 }

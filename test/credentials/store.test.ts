@@ -1,6 +1,7 @@
 // Credential-design storage on real PostgreSQL: course scoping, optimistic locking,
 // versioning and the database constraints that keep one draft per credential.
 import { CourseOutcomeStore, CredentialStore } from '../../src/credentials/store';
+import type { CredentialDefinition } from '../../src/credentials/model';
 import { startTestTool, type TestTool } from '../support/tool';
 
 let tool: TestTool;
@@ -80,7 +81,7 @@ describe('course outcomes', () => {
 });
 
 describe('credential versions', () => {
-  const def = (title: string) => ({ title });
+  const def = (title: string) => ({ title }) as CredentialDefinition;
 
   it('edits a draft with optimistic locking, and keeps other courses out', async () => {
     const { credentialId, version } = await creds.create(courseA, teacher, def('Lab skills'));

@@ -29,7 +29,7 @@ beforeAll(async () => {
   teacher = await launchAs(tool, sim, 'instructor');
   graded = await publishCredential(tool, teacher, completeDefinition());
   passFail = await publishCredential(tool, teacher, { ...completeDefinition(), title: 'Lab Safety', gradeShown: false, workload: { hours: 10 }, level: { qfEheaCycle: 'first-cycle' } });
-  const draft = await new CredentialStore(tool.database.db).create(teacher.courseId, teacher.userId, { ...completeDefinition(), title: 'Unpublished Draft Credential' } as unknown as Record<string, unknown>);
+  const draft = await new CredentialStore(tool.database.db).create(teacher.courseId, teacher.userId, { ...completeDefinition(), title: 'Unpublished Draft Credential' });
   draftOnly = draft.credentialId;
 });
 afterAll(async () => {

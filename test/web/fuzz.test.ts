@@ -76,7 +76,7 @@ beforeAll(async () => {
   const published = await publishCredential(tool, teacher, definition);
   const second = await publishCredential(tool, teacher, { ...definition, title: 'Second credential', code: 'RDM-2' });
   const third = await publishCredential(tool, teacher, { ...definition, title: 'Third credential', code: 'RDM-3' });
-  const { credentialId: draft } = await new CredentialStore(tool.database.db).create(teacher.courseId, teacher.userId, definition as unknown as Record<string, unknown>);
+  const { credentialId: draft } = await new CredentialStore(tool.database.db).create(teacher.courseId, teacher.userId, definition);
 
   // The learner's attempts: one submitted to assess, one draft with evidence, one awarded and issued as a badge.
   const submitted = await submitComplete(tool, learner, published);

@@ -1,0 +1,47 @@
+// Which job each outbox event starts, and what the job does: award.created -> issue-credential
+// (src/badges/issuance.ts); every change to a learner's grade -> grade-passback
+// (src/grades/passback.ts). Handlers get the payload types of src/jobs/events.ts, so ids
+// arrive as numbers and the chain award -> issuance -> passback is checked by the compiler.
+import type { BadgeIssuer } from '../badges/issuance';
+import type { GradePassback } from '../grades/passback';
+import type { EventType, LearnerCredential, OutboxEvents } from './events';
+
+/** Each job's name and the data it runs on. */
+export type JobData = {
+  'issue-credential': OutboxEvents['award.created'];
+  /** Sends whatever grade is newest; `at` makes a person's "resend" its own job. */
+  'grade-passback': LearnerCredential & { at?: number };
+};
+
+export type JobName = keyof JobData;
+
+/** The event types whose payload is a valid `JobData[Q]`, so they may start job Q. */
+type EventsFor<Q extends JobName> = { [E in EventType]: OutboxEvents[E] extends JobData[Q] ? E : never }[EventType];
+
+export interface QueueSpec<Q extends JobName = JobName> {
+  /** The outbox event types that start this job. */
+  events: EventsFor<Q>[];
+  handler: (data: JobData[Q]) => Promise<void>;
+  /** A key that makes two sends of the same event one job, e.g. the award id. */
+  key: (data: JobData[Q], event: { type: string; subjectId: number }) => string;
+  /** Retry delay in seconds before backoff doubles it (default 2). */
+  retryDelay?: number;
+  /** Jobs fetched and run at once by this process (default 4). */
+  batchSize?: number;
+}
+
+export type JobTable = { [Q in JobName]: QueueSpec<Q> };
+
+export function jobTable(deps: { badges: BadgeIssuer; passback: GradePassback }): JobTable {
+  return {
+    'issue-credential': { events: ['award.created'], key: (p) => `award-${p.awardId}`, handler: async (p) => void (await deps.badges.issueForAward(p.awardId)) },
+    // Every state change of a learner's grade; the job sends whatever is newest (src/grades/passback.ts).
+    'grade-passback': {
+      events: ['submission.submitted', 'assessment.decided', 'credential.issued', 'credential.status-changed'],
+      key: (p, e) => `${e.type}-${e.subjectId}-${String(p.at ?? '')}`,
+      handler: async (p) => void (await deps.passback.send({ courseId: p.courseId, credentialId: p.credentialId, learnerId: p.learnerId })),
+      retryDelay: 1,
+      batchSize: 16,
+    },
+  };
+}
