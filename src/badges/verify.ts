@@ -4,10 +4,8 @@
  * input and never touches the network: contexts are bundled, did:key is resolved offline, and
  * other keys and status lists come only from resolvers the caller passes in.
  */
-import Ajv2019, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2019';
-import addFormats from 'ajv-formats';
 import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK, type JWK, type ProtectedHeaderParameters } from 'jose';
-import ob3Schema from '../credentials/schemas/ob_v3p0_achievementcredential_schema.json';
+import { type ErrorObject, openBadgesValidators } from '../credentials/openBadgesSchema';
 import { VC_V1_CONTEXT, VC_V2_CONTEXT } from './contexts';
 import { createDocumentLoader, resolveDidKey, type ExtraResolver } from './documentLoader';
 import { loadLibraries, type DocumentLoader, type JsonObject, type VcVerifyResult } from './esm';
@@ -275,18 +273,7 @@ function checkFormat(credential: JsonObject): CheckResult {
 
 // --- Schema ----------------------------------------------------------------------------------
 
-let schemaValidator: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  // strictTuples off: the schema's @context tuple would otherwise log warnings.
-  schemaValidator ??= (() => {
-    // verbose: errors carry their schema, so oneOf errors can list the allowed values.
-    const ajv = new Ajv2019({ allErrors: true, verbose: true, strictTuples: false });
-    addFormats(ajv);
-    return ajv.compile(ob3Schema);
-  })();
-  return schemaValidator;
-}
+const validator = () => openBadgesValidators().credential;
 
 /** Plain-language problems with a credential against the official OB 3.0 schema; empty when valid. */
 export function ob3SchemaProblems(credential: JsonObject): string[] {

@@ -9,12 +9,10 @@
  * `ext:` alignments). The remaining elements are extension properties, which the OB 3.0
  * schema allows (`additionalProperties: true` on Achievement).
  */
-import Ajv2019, { type ErrorObject } from 'ajv/dist/2019';
-import addFormats from 'ajv-formats';
 import { describeCompletionRule, describeEvidence, pointsWords } from './completion';
 import type { Alignment, CredentialDefinition, RubricCriterion } from './model';
 import { rubricScoreRange } from './rubric';
-import ob3Schema from './schemas/ob_v3p0_achievementcredential_schema.json';
+import { type ErrorObject, openBadgesValidators } from './openBadgesSchema';
 import {
   ASSESSMENT_TYPES,
   NQF_COMPARE_URL,
@@ -448,20 +446,7 @@ export interface AchievementValidationError {
   message: string;
 }
 
-let validateAgainstSchema: ReturnType<Ajv2019['compile']> | undefined;
-
-/** The `Achievement` definition ($defs) of the official OB 3.0 AchievementCredential schema, compiled once. */
-function achievementValidator() {
-  if (!validateAgainstSchema) {
-    // verbose: errors carry their schema, so oneOf errors can list the allowed values.
-    // strictTuples off: the schema's @context tuples would otherwise log warnings.
-    const ajv = new Ajv2019({ allErrors: true, verbose: true, strictTuples: false });
-    addFormats(ajv);
-    ajv.addSchema(ob3Schema);
-    validateAgainstSchema = ajv.compile({ $ref: `${ob3Schema.$id}#/$defs/Achievement` });
-  }
-  return validateAgainstSchema;
-}
+const achievementValidator = () => openBadgesValidators().achievement;
 
 export function validateAchievement(json: unknown): { valid: boolean; errors: AchievementValidationError[] } {
   const validate = achievementValidator();
