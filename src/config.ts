@@ -80,7 +80,7 @@ function readOrCreateKey(dataDir: string): Buffer {
   }
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const key = randomBytes(32);
-  fs.writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600 });
+  fs.writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600 });
   return key;
 }
 

@@ -1,6 +1,6 @@
 // LTI platform storage (1EdTech "LTI Client Side postMessages"): keeps the login's
 // state and nonce in the LMS's own frame when the browser allows no cookies here.
-(function () {
+(() => {
   var el = document.getElementById('lti-storage');
   if (!el) return;
   var d = el.dataset;
@@ -8,7 +8,7 @@
   var pending = {};
   var seq = 0;
 
-  window.addEventListener('message', function (event) {
+  window.addEventListener('message', (event) => {
     if (event.origin !== d.origin || !event.data || !pending[event.data.message_id]) return;
     var done = pending[event.data.message_id];
     delete pending[event.data.message_id];
@@ -16,12 +16,12 @@
   });
 
   function send(message) {
-    return new Promise(function (resolve) {
-      var id = 'microcred-' + (++seq) + '-' + Date.now();
+    return new Promise((resolve) => {
+      var id = `microcred-${++seq}-${Date.now()}`;
       message.message_id = id;
       pending[id] = resolve;
       try { target.postMessage(message, d.origin); } catch (e) { delete pending[id]; resolve(null); }
-      setTimeout(function () { if (pending[id]) { delete pending[id]; resolve(null); } }, 3000);
+      setTimeout(() => { if (pending[id]) { delete pending[id]; resolve(null); } }, 3000);
     });
   }
 
@@ -32,14 +32,14 @@
     Promise.all([
       send({ subject: 'lti.put_data', key: d.stateKey, value: d.state }),
       send({ subject: 'lti.put_data', key: d.nonceKey, value: d.nonce }),
-    ]).then(function () { if (d.next) window.location.replace(d.next); });
+    ]).then(() => { if (d.next) window.location.replace(d.next); });
     return;
   }
 
   Promise.all([
     send({ subject: 'lti.get_data', key: d.stateKey }),
     send({ subject: 'lti.get_data', key: d.nonceKey }),
-  ]).then(function (answers) {
+  ]).then((answers) => {
     var state = answers[0] && answers[0].value;
     var nonce = answers[1] && answers[1].value;
     if (!state || !nonce) {

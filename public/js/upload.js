@@ -3,9 +3,9 @@
 // form posts normally. The server's answer (the page, or the page with an error that
 // keeps what was typed) replaces this one. Its messages come from the form's data-msg-*
 // attributes, in the page's language.
-(function () {
+(() => {
   for (const form of document.querySelectorAll('form[data-upload]')) {
-    form.addEventListener('submit', function (event) {
+    form.addEventListener('submit', (event) => {
       if (!window.FormData || !window.XMLHttpRequest) return;
       event.preventDefault();
       const bar = form.querySelector('.upload-progress');
@@ -18,21 +18,21 @@
       // The form token also rides in the header, so the server can check it whatever the order of the fields (src/web/csrf.ts).
       const token = form.querySelector('input[name="_csrf"]');
       if (token) xhr.setRequestHeader('X-CSRF-Token', token.value);
-      xhr.upload.addEventListener('progress', function (e) {
+      xhr.upload.addEventListener('progress', (e) => {
         if (!e.lengthComputable) return;
         const percent = Math.round((e.loaded / e.total) * 100);
         bar.hidden = false;
         bar.value = percent;
         status.textContent = percent < 100 ? (msg.msgProgress || 'Uploading… {percent}%').replace('{percent}', percent) : msg.msgChecking || 'Checking the file…';
       });
-      xhr.addEventListener('load', function () {
+      xhr.addEventListener('load', () => {
         // Redirect followed: go to the final page so the address bar is right.
         if (xhr.status < 300 && xhr.responseURL) return window.location.assign(xhr.responseURL);
         document.open();
         document.write(xhr.responseText);
         document.close();
       });
-      xhr.addEventListener('error', function () {
+      xhr.addEventListener('error', () => {
         status.textContent = msg.msgFailed || 'The upload failed: the connection was lost. Your draft is unchanged; try again.';
         button.disabled = false;
       });

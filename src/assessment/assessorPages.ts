@@ -3,7 +3,7 @@
 // identity verification, decision), blind second marking with agreement per criterion,
 // the course's assessment settings and its audit log. Also the evidence file route.
 import { type Request, type Response, Router } from 'express';
-import { CredentialStore } from '../credentials/store';
+import type { CredentialStore } from '../credentials/store';
 import type { CredentialDefinition } from '../credentials/model';
 import { EVIDENCE_KINDS, IDENTITY_METHODS, IDENTITY_REQUIREMENTS } from '../credentials/vocabulary';
 import { can, requireCapability } from '../web/authz';

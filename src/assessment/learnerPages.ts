@@ -5,7 +5,7 @@
 // Learners only ever reach their own attempts: every query filters by the launch's user.
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import multer from 'multer';
-import { CredentialStore } from '../credentials/store';
+import type { CredentialStore } from '../credentials/store';
 import type { CredentialDefinition } from '../credentials/model';
 import { EVIDENCE_KINDS, fileTypeLabel, formatBytes } from '../credentials/vocabulary';
 import { requireCapability } from '../web/authz';
@@ -20,7 +20,7 @@ import { scoreRubric } from './scoring';
 import type { AssessmentStore, NewEvidence } from './store';
 import { verifyPriorBadge } from './priorBadge';
 import type { VerificationReport } from '../badges/verify';
-import { SurveyStore } from '../qa/surveys';
+import type { SurveyStore } from '../qa/surveys';
 import { formBody, refuseUnstorableBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
 

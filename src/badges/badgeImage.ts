@@ -44,7 +44,7 @@ function shade(rgb: Rgb, factor: number): Rgb {
 }
 
 function hexOf(rgb: Rgb): string {
-  return '#' + rgb.map((c) => c.toString(16).padStart(2, '0')).join('').toUpperCase();
+  return `#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('').toUpperCase()}`;
 }
 
 /** The inner disc is the badge colour darkened, giving depth without a second hue. */
@@ -72,7 +72,7 @@ export function escapeXml(text: string): string {
 /** Shortens to `max` characters (code points, so emoji are not cut in half), ending with an ellipsis. */
 function truncate(text: string, max: number): string {
   const chars = Array.from(text);
-  return chars.length <= max ? text : chars.slice(0, max - 1).join('').trimEnd() + '…';
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
 }
 
 const MAX_LINE_CHARS = 18;
@@ -94,7 +94,7 @@ export function wrapTitle(title: string, maxChars = MAX_LINE_CHARS, maxLines = M
   for (const word of words) {
     let chars = Array.from(word);
     if (line && Array.from(line).length + 1 + chars.length <= maxChars) {
-      line += ' ' + word;
+      line += ` ${word}`;
       continue;
     }
     push();
@@ -108,7 +108,7 @@ export function wrapTitle(title: string, maxChars = MAX_LINE_CHARS, maxLines = M
   if (lines.length > maxLines) {
     const kept = lines.slice(0, maxLines);
     const last = Array.from(kept[maxLines - 1]);
-    kept[maxLines - 1] = (last.length < maxChars ? last : last.slice(0, maxChars - 1)).join('').trimEnd() + '…';
+    kept[maxLines - 1] = `${(last.length < maxChars ? last : last.slice(0, maxChars - 1)).join('').trimEnd()}…`;
     return kept;
   }
   return lines.length ? lines : [''];
@@ -173,7 +173,7 @@ function starVertices(cx: number, cy: number, outer: number): Array<[number, num
 }
 
 function starPath(cx: number, cy: number, outer: number): string {
-  return 'M' + starVertices(cx, cy, outer).map(([x, y]) => `${x.toFixed(1)} ${y.toFixed(1)}`).join(' L') + ' Z';
+  return `M${starVertices(cx, cy, outer).map(([x, y]) => `${x.toFixed(1)} ${y.toFixed(1)}`).join(' L')} Z`;
 }
 
 // ---------------------------------------------------------------------------------------------

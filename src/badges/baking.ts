@@ -444,7 +444,7 @@ export function bakeSvg(svg: string, credential: string): string {
     ? `<openbadges:credential verify="${escapeAttribute(trimmed)}"></openbadges:credential>`
     : `<openbadges:credential>${cdata(credential)}</openbadges:credential>`;
 
-  const head = body.slice(0, root.start) + `<${root.name}${attributes}>` + element;
+  const head = `${body.slice(0, root.start)}<${root.name}${attributes}>${element}`;
   // A self-closing <svg/> has no children yet, so it has to be opened and closed around the credential.
   return root.selfClosing ? `${head}</${root.name}>${body.slice(root.end)}` : head + body.slice(root.end);
 }

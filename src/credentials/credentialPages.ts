@@ -13,7 +13,7 @@ import { describeCompletionRule } from './completion';
 import { emptyDefinition, withIssuerDefaults } from './defaults';
 import { definitionFromForm, errorsForForm, formFromDefinition } from './definitionForm';
 import { checkReadiness } from './readiness';
-import { type CredentialVersionRow, CredentialStore } from './store';
+import type { CredentialVersionRow, CredentialStore } from './store';
 import { parseDraft, versionLockOf } from './validation';
 import { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLES, QUALITY_ASSURANCE_SUGGESTIONS, STACKABILITY_OPTIONS, SUPERVISION_TYPES } from './vocabulary';
 import { formBody } from '../web/input';

@@ -9,7 +9,7 @@ import { NotFoundError } from '../errors';
 import { editDraft } from './draftEdit';
 import { buildMappingMatrix } from './mapping';
 import type { CourseOutcome, LearningOutcome } from './model';
-import { CourseOutcomeStore, CredentialStore, type CredentialVersionRow } from './store';
+import type { CourseOutcomeStore, CredentialStore, CredentialVersionRow } from './store';
 import { alignmentSchema, formErrors, learningOutcomeSchema } from './validation';
 import { ALIGNMENT_KINDS } from './vocabulary';
 import { formBody } from '../web/input';

@@ -8,7 +8,7 @@ import { idField, idParam, parseId } from '../web/params';
 import { csrfToken } from '../web/csrf';
 import { AppError, BadRequestError, NotFoundError } from '../errors';
 import { parseCourseOutcomesCsv } from './csv';
-import { CourseOutcomeStore } from './store';
+import type { CourseOutcomeStore } from './store';
 import { courseOutcomeInputSchema, formErrors } from './validation';
 import { formBody, refuseUnstorableBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';

@@ -12,7 +12,7 @@ import { describeEvidence } from './completion';
 import { MAX_LEVELS, MIN_LEVELS, type CredentialDefinition, type EvidenceRequirement, type RubricCriterion } from './model';
 import { editDraft } from './draftEdit';
 import { criterionProblems, passLevelIndex } from './rubric';
-import { type CredentialVersionRow, CredentialStore } from './store';
+import type { CredentialVersionRow, CredentialStore } from './store';
 import { formErrors, rubricCriterionSchema, versionLockSchema } from './validation';
 import { EVIDENCE_KINDS, fileTypeLabel } from './vocabulary';
 import { formBody } from '../web/input';

@@ -275,7 +275,7 @@ export async function startEmbedded(dataDir: string, port: number, log: Logger):
   else {
     fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
     password = randomBytes(18).toString('base64url');
-    fs.writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
+    fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
   }
   // The lines PostgreSQL printed during the current start, to explain a failure.
   let output: string[] = [];

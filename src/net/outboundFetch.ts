@@ -19,7 +19,7 @@ import type { LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
 import type { Logger } from 'pino';
 import { Slots } from '../concurrency';
-import { ALWAYS_REFUSED, type AddressKind, AllowList, classifyHostName, classifyIp, KIND_PHRASES, normalHost, parseIp } from './addresses';
+import { ALWAYS_REFUSED, type AddressKind, type AllowList, classifyHostName, classifyIp, KIND_PHRASES, normalHost, parseIp } from './addresses';
 
 export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
 

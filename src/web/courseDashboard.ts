@@ -7,7 +7,7 @@ import { type NextFunction, type Request, type Response, Router } from 'express'
 import { CredentialStore } from '../credentials/store';
 import type { Db } from '../db/database';
 import { awards, courseMembers, courseServices, issuedCredentials, ltiUsers, submissions } from '../db/schema';
-import { platformRef, RosterSync } from '../lti/roster';
+import { platformRef, type RosterSync } from '../lti/roster';
 import { can, requireCapability } from './authz';
 import { csrfToken } from './csrf';
 import { AppError } from '../errors';

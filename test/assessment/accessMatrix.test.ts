@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { completeDefinition } from '../credentials/fixtures';
 import { TestBrowser } from '../support/browser';
-import { PlatformSimulator } from '../support/platformSimulator';
+import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 import { launchAs, PDF, type Person, publishCredential, submitComplete, submitForm, text, uploadForm } from './support';
 

@@ -3,7 +3,7 @@
 // learner resubmits (same assessor); the teacher scores on the rubric, records the online
 // supervisor's identity check and accepts; the award is made once, with its event.
 import { completeDefinition } from '../credentials/fixtures';
-import { PlatformSimulator } from '../support/platformSimulator';
+import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 import { launchAs, PDF, type Person, publishCredential, submitForm, text, uploadForm } from './support';
 
@@ -59,7 +59,7 @@ it('takes a learner from evidence to an award, through a returned attempt and a 
 
   // The teacher's queue shows it, with counts.
   const t = teacher.browser;
-  let queue = await t.get(`${teacher.base}/assessments`);
+  const queue = await t.get(`${teacher.base}/assessments`);
   expect(text(queue.body)).toContain('Waiting: 1');
   expect(text(queue.body)).toContain('Lena Learner');
   const submissionId = Number(/assessments\/(\d+)"/.exec(queue.body)![1]);

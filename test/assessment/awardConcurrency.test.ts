@@ -4,7 +4,7 @@
 import { completeDefinition } from '../credentials/fixtures';
 import type { IdentityRecord } from '../../src/assessment/identity';
 import type { AssessmentStore } from '../../src/assessment/store';
-import { PlatformSimulator } from '../support/platformSimulator';
+import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 import { launchAs, PASSING_LEVELS, type Person, publishCredential, submitComplete } from './support';
 

@@ -3,7 +3,7 @@
 // but never its number). Then blind second marking and agreement per criterion.
 import { completeDefinition } from '../credentials/fixtures';
 import type { SupervisionType } from '../../src/credentials/vocabulary';
-import { PlatformSimulator } from '../support/platformSimulator';
+import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 import { launchAs, type Person, publishCredential, submitComplete, submitForm, text } from './support';
 

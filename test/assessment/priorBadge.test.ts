@@ -8,7 +8,7 @@ import { signCredentialDataIntegrity, signCredentialJwt } from '../../src/badges
 import { encodeStatusList } from '../../src/badges/statusList';
 import { fullBadge } from '../badges/fixtures';
 import { completeDefinition } from '../credentials/fixtures';
-import { PlatformSimulator } from '../support/platformSimulator';
+import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 import { launchAs, type Person, publishCredential, submitForm, text, uploadForm } from './support';
 

@@ -6,7 +6,7 @@ import { unbake } from '../../src/badges/baking';
 import { completeDefinition } from '../credentials/fixtures';
 import { acceptComplete, launchAs, type Person, publishCredential, submitForm, text, until } from '../assessment/support';
 import { readForm, TestBrowser } from '../support/browser';
-import { PlatformSimulator } from '../support/platformSimulator';
+import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 let tool: TestTool;

@@ -345,7 +345,7 @@ describe('bakeSvg / unbakeSvg', () => {
     const long = 'a'.repeat(500_000);
     returnsOrThrowsBakingError(() => unbakeSvg(`<svg><openbadges:credential ${long}=${long}>`));
     returnsOrThrowsBakingError(() => unbakeSvg(`<svg><openbadges:credential ${' '.repeat(500_000)}x`));
-    returnsOrThrowsBakingError(() => unbakeSvg('<svg>' + '<'.repeat(500_000)));
+    returnsOrThrowsBakingError(() => unbakeSvg(`<svg>${'<'.repeat(500_000)}`));
     returnsOrThrowsBakingError(() => bakeSvg(`<svg ${' '.repeat(500_000)}x>`, JWT));
     returnsOrThrowsBakingError(() => unbakeSvg(`<svg xmlns:${'a'.repeat(500_000)}>`));
     expect(Date.now() - started).toBeLessThan(2000);

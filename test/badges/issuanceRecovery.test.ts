@@ -8,7 +8,7 @@ import PgBoss from 'pg-boss';
 import { StatusLists } from '../../src/badges/statusLists';
 import { completeDefinition } from '../credentials/fixtures';
 import { acceptComplete, launchAs, type Person, publishCredential, until } from '../assessment/support';
-import { PlatformSimulator } from '../support/platformSimulator';
+import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 let tool: TestTool;

@@ -33,7 +33,7 @@ it('creates a draft from the dashboard and shows what is missing, with links to 
   credentialUrl = created.url.replace(/\/edit$/, '');
   const form = readForm(created.body, /\/credentials\/\d+$/);
   const saved = await teacher.browser.post(`${tool.base}${form.action}`, { ...form.fields, title: 'Lab skills', 'issuer-countries': 'nl' });
-  expect(saved.url).toBe(credentialUrl + '?notice=saved');
+  expect(saved.url).toBe(`${credentialUrl}?notice=saved`);
   expect(saved.body).toContain('Draft saved.');
   expect(saved.body).toContain('things to complete before publishing');
   for (const field of ['f-awarding-bodies', 'f-workload-ects', 'f-level-eqf', 'f-assessment-type', 'f-participation-type', 'f-quality-assurance-type']) {

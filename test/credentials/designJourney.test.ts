@@ -3,7 +3,7 @@
 // published → a learner sees it, its rule and its rubric. No fixture injection.
 import { readForm } from '../support/browser';
 import { launch } from '../support/launch';
-import { PlatformSimulator } from '../support/platformSimulator';
+import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 let tool: TestTool;

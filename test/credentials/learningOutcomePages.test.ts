@@ -1,7 +1,7 @@
 // Learning outcomes, alignments and the mapping matrix through real launches.
 import { readForm, type TestBrowser } from '../support/browser';
 import { launch } from '../support/launch';
-import { PlatformSimulator } from '../support/platformSimulator';
+import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 let tool: TestTool;

@@ -2,7 +2,7 @@
 // are refused, and learners or other courses cannot reach them.
 import { readForm, type TestBrowser } from '../support/browser';
 import { launch } from '../support/launch';
-import { PlatformSimulator } from '../support/platformSimulator';
+import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 let tool: TestTool;

@@ -4,7 +4,7 @@ import { emptyDefinition } from '../../src/credentials/defaults';
 import { CredentialStore } from '../../src/credentials/store';
 import { readForm, type TestBrowser } from '../support/browser';
 import { launch } from '../support/launch';
-import { PlatformSimulator } from '../support/platformSimulator';
+import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 import { completeDefinition } from './fixtures';
 

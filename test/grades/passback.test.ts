@@ -5,7 +5,7 @@
 // LMS's message; resending from the instructor's page.
 import { acceptComplete, launchAs, type Person, publishCredential, submitForm, text, until } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
-import { PlatformSimulator } from '../support/platformSimulator';
+import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 import { decideAttempt, rosterLearners, submitComplete } from './support';
 
@@ -84,7 +84,7 @@ it('records a refusal with the LMS’s reason, and resends on request', async ()
   expect(text(page.body)).toContain('scoreMaximum does not match the line item');
   // The LMS is fixed; the teacher resends that one.
   sim.rejectScores.delete(url);
-  page = await submitForm(tool, teacher.browser, page, new RegExp('/grades/resend$'), {});
+  page = await submitForm(tool, teacher.browser, page, /\/grades\/resend$/, {});
   expect(text(page.body)).toContain('being sent again');
   await until('the resent grade', async () => sim.scores.get(`${url}|${'u-gen-1'}`));
   // Learners cannot see or use the page.

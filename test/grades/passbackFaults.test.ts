@@ -6,7 +6,7 @@
 // killed (SIGKILL, no graceful stop) during the outage and started again.
 import { launchAs, type Person, publishCredential, until } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
-import { PlatformSimulator } from '../support/platformSimulator';
+import type { PlatformSimulator } from '../support/platformSimulator';
 import { type ChildTool, startChildTool } from '../support/childTool';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 import { decideAttempt, rosterLearners, submitComplete } from './support';

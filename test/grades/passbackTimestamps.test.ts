@@ -52,7 +52,7 @@ it('"Resend" and "Resend all" send with a fresh timestamp and keep delivered row
   const learner = await launchAs(tool, sim, 'learner');
   const before = held('u-learner-1')!.timestamp as string;
   let page = await teacher.browser.get(`${teacher.base}/grades`);
-  page = await submitForm(tool, teacher.browser, page, new RegExp('/grades/resend$'), { credentialId: String(credentialId), learnerId: String(learner.userId) });
+  page = await submitForm(tool, teacher.browser, page, /\/grades\/resend$/, { credentialId: String(credentialId), learnerId: String(learner.userId) });
   expect(text(page.body)).toContain('The grade is being sent again.');
   expect(text(page.body)).toContain('Lena Learner Research Data Management Sent'); // delivered: still sent while it goes again
   const resent = await until('the resent score at the LMS', async () => (held('u-learner-1')!.timestamp > before ? (held('u-learner-1')!.timestamp as string) : undefined));
@@ -60,7 +60,7 @@ it('"Resend" and "Resend all" send with a fresh timestamp and keep delivered row
   await until('the row to read sent', async () => ((await rowOf(learner.userId))?.status === 'sent' ? true : undefined));
 
   // And everyone at once.
-  page = await submitForm(tool, teacher.browser, await teacher.browser.get(`${teacher.base}/grades`), new RegExp('/grades/resend$'), {});
+  page = await submitForm(tool, teacher.browser, await teacher.browser.get(`${teacher.base}/grades`), /\/grades\/resend$/, {});
   expect(text(page.body)).toContain('Every grade of this course is being sent again.');
   await until('the second resend at the LMS', async () => (held('u-learner-1')!.timestamp > resent ? true : undefined));
   await until('every row to read sent', async () => ((await q("SELECT count(*)::int AS n FROM grade_passback WHERE status <> 'sent'"))[0].n === 0 ? true : undefined));

@@ -8,7 +8,7 @@ import ob3Schema from '../../src/credentials/schemas/ob_v3p0_achievementcredenti
 import { fullBadge, NOW } from '../badges/fixtures';
 import { readForm, TestBrowser } from '../support/browser';
 import { launch } from '../support/launch';
-import { PlatformSimulator } from '../support/platformSimulator';
+import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 let tool: TestTool;

@@ -10,7 +10,7 @@ import { launchAs, type Person, publishCredential, submitForm, text } from '../a
 import { completeDefinition } from '../credentials/fixtures';
 import { readableText, readForm, type Page, TestBrowser } from '../support/browser';
 import { launch, startLogin } from '../support/launch';
-import { placedLinkHint, PlatformSimulator, type USERS } from '../support/platformSimulator';
+import { placedLinkHint, type PlatformSimulator, type USERS } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 const DL = 'https://purl.imsglobal.org/spec/lti-dl/claim/';

@@ -318,7 +318,7 @@ describe('forged and broken launches are refused with a clear 4xx page', () => {
     const p = await tool.platforms.findByIssuerAndClient(other.issuer, other.clientId);
     await tool.platforms.setActive(p!.id, false);
     try {
-      const res = await new TestBrowser().get(`${tool.base}/lti/login?iss=${encodeURIComponent(other.issuer)}&login_hint=x&target_link_uri=${encodeURIComponent(tool.base + '/lti/launch')}&client_id=${other.clientId}`);
+      const res = await new TestBrowser().get(`${tool.base}/lti/login?iss=${encodeURIComponent(other.issuer)}&login_hint=x&target_link_uri=${encodeURIComponent(`${tool.base}/lti/launch`)}&client_id=${other.clientId}`);
       expectRefused(res, 'PLATFORM_DISABLED');
     } finally {
       await tool.platforms.setActive(p!.id, true);
@@ -326,7 +326,7 @@ describe('forged and broken launches are refused with a clear 4xx page', () => {
   });
 
   it('a login from an unregistered platform', async () => {
-    const res = await new TestBrowser().get(`${tool.base}/lti/login?iss=https%3A%2F%2Fevil.example&login_hint=x&target_link_uri=${encodeURIComponent(tool.base + '/lti/launch')}&client_id=x`);
+    const res = await new TestBrowser().get(`${tool.base}/lti/login?iss=https%3A%2F%2Fevil.example&login_hint=x&target_link_uri=${encodeURIComponent(`${tool.base}/lti/launch`)}&client_id=x`);
     expectRefused(res, 'UNKNOWN_PLATFORM');
   });
 

@@ -8,7 +8,7 @@ import { COMMENT_MAX, monthsOn, parseSurveyForm, surveyPrompt } from '../../src/
 import { completeDefinition } from '../credentials/fixtures';
 import { acceptComplete, launchAs, type Person, publishCredential, submitForm, text, until } from '../assessment/support';
 import { type Page, readForm, TestBrowser } from '../support/browser';
-import { PlatformSimulator } from '../support/platformSimulator';
+import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 describe('the survey form (pure)', () => {

@@ -165,7 +165,7 @@ export class Journey {
             const width = document.documentElement.clientWidth;
             // The innermost elements sticking out, to say what to fix.
             const out = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > width + 1 && ![...e.children].some((c) => c.getBoundingClientRect().right > width + 1));
-            r({ overflowAt360: Math.max(0, document.documentElement.scrollWidth - width), tooWide: out.slice(0, 5).map((e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.className ? '.' + String(e.className).split(' ').join('.') : ''}`) });
+            r({ overflowAt360: Math.max(0, document.documentElement.scrollWidth - width), tooWide: out.slice(0, 5).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${String(e.className).split(' ').join('.')}` : ''}`) });
           }),
         ),
     );

@@ -65,7 +65,7 @@ export interface Recorded {
 }
 
 export class PlatformSimulator {
-  readonly clientId = 'microcred-client-' + randomUUID().slice(0, 8);
+  readonly clientId = `microcred-client-${randomUUID().slice(0, 8)}`;
   readonly deploymentId = 'dep-1';
   readonly context = { id: 'course-101', label: 'BIO101', title: 'Biology 101', type: [`${LIS}course#CourseOffering`] };
   readonly resourceLink = { id: 'rl-1', title: 'Micro-credentials' };
@@ -77,7 +77,7 @@ export class PlatformSimulator {
   private privateKey!: KeyLike;
   private publicKey!: KeyLike;
   publicJwk!: JWK;
-  readonly kid = 'sim-key-' + randomUUID().slice(0, 8);
+  readonly kid = `sim-key-${randomUUID().slice(0, 8)}`;
   issuer = '';
   /**
    * Knob: the NRPS page size when the tool asks for none, instead of the profile's own
@@ -620,7 +620,7 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
       } catch (e) {
         return this.json(res, 401, { error: 'invalid_client', error_description: String(e) });
       }
-      return this.json(res, 200, { access_token: 'sim-' + randomUUID(), token_type: 'bearer', expires_in: 3600, scope: b.scope });
+      return this.json(res, 200, { access_token: `sim-${randomUUID()}`, token_type: 'bearer', expires_in: 3600, scope: b.scope });
     }
 
     if (url.pathname === '/deeplink/return' && req.method === 'POST') {

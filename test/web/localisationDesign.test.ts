@@ -3,7 +3,7 @@
 // credential pages (English when the LMS sends none); the admin console, which has no launch,
 // follows the browser's Accept-Language. No page shows a raw catalogue key.
 import { type Page, readableText, readForm, TestBrowser } from '../support/browser';
-import { PlatformSimulator } from '../support/platformSimulator';
+import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 import { launchAs, type Person, publishCredential } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
