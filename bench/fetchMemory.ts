@@ -58,11 +58,15 @@ const rssOf = (pid: number) => {
 
 async function post(url: string, body: string): Promise<{ status: number; json: any }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -72,7 +76,8 @@ async function main() {
   const key = await generateKeyPair();
   let small = Buffer.alloc(0);
   const big = await startIssuer(() => small);
-  const listUrl = (kind: 'small' | 'big' | 'refused', i: number) => (kind === 'refused' ? `http://10.0.0.1/refused/${i}` : `http://127.0.0.1:${big.port}/${kind}/${i}`);
+  const listUrl = (kind: 'small' | 'big' | 'refused', i: number) =>
+    kind === 'refused' ? `http://10.0.0.1/refused/${i}` : `http://127.0.0.1:${big.port}/${kind}/${i}`;
   small = Buffer.from(
     JSON.stringify(
       await signCredentialDataIntegrity(
@@ -82,7 +87,12 @@ async function main() {
           type: ['VerifiableCredential', 'BitstringStatusListCredential'],
           issuer: key.controller,
           validFrom: '2024-01-01T00:00:00Z',
-          credentialSubject: { id: `${listUrl('small', 0)}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList: encodeStatusList(new Set([7])) },
+          credentialSubject: {
+            id: `${listUrl('small', 0)}#list`,
+            type: 'BitstringStatusList',
+            statusPurpose: 'revocation',
+            encodedList: encodeStatusList(new Set([7])),
+          },
         },
         key,
       ),
@@ -113,12 +123,28 @@ async function main() {
   try {
     for (let i = 0; ; i++) {
       if (i > 600) throw new Error('the server did not start within 60 s');
-      const up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+      const up = await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (up) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const credential = async (url: string) =>
-      JSON.stringify(await signCredentialDataIntegrity(fullBadge(key.controller, { credentialStatus: { id: `${url}#3`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '3', statusListCredential: url } }), key));
+      JSON.stringify(
+        await signCredentialDataIntegrity(
+          fullBadge(key.controller, {
+            credentialStatus: {
+              id: `${url}#3`,
+              type: 'BitstringStatusListEntry',
+              statusPurpose: 'revocation',
+              statusListIndex: '3',
+              statusListCredential: url,
+            },
+          }),
+          key,
+        ),
+      );
 
     // Warm up: the verifier's libraries load on first use; that is not what is measured.
     await post(`${base}/api/verify`, await credential('http://10.0.0.1/warm-up'));
@@ -133,11 +159,17 @@ async function main() {
       const sentBefore = big.sent();
       for (let round = 0; round < ROUNDS; round++) {
         const answers = await Promise.all(bodies.slice(round * PARALLEL, (round + 1) * PARALLEL).map((b) => post(`${base}/api/verify`, b)));
-        for (const a of answers) messages.add(String(a.json.checks.find((c: { id: string }) => c.id === 'status').message).replace(/\/(small|big|refused)\/\d+/, '/$1/<n>'));
+        for (const a of answers)
+          messages.add(String(a.json.checks.find((c: { id: string }) => c.id === 'status').message).replace(/\/(small|big|refused)\/\d+/, '/$1/<n>'));
       }
       clearInterval(sampler);
       peak = Math.max(peak, rssOf(child.pid!));
-      const what = kind === 'small' ? 'small valid status lists' : kind === 'refused' ? 'status lists refused before any fetch' : `60 MB status lists (the issuer sent ${((big.sent() - sentBefore) / 1024 / 1024).toFixed(1)} MB of ${((ROUNDS * PARALLEL * LIST_BYTES) / 1024 / 1024).toFixed(0)} MB offered)`;
+      const what =
+        kind === 'small'
+          ? 'small valid status lists'
+          : kind === 'refused'
+            ? 'status lists refused before any fetch'
+            : `60 MB status lists (the issuer sent ${((big.sent() - sentBefore) / 1024 / 1024).toFixed(1)} MB of ${((ROUNDS * PARALLEL * LIST_BYTES) / 1024 / 1024).toFixed(0)} MB offered)`;
       console.log(`server RSS peak ${peak.toFixed(0)} MB: ${ROUNDS} rounds of ${PARALLEL} parallel verifications, ${what}`);
       for (const m of messages) console.log(`  report: ${m}`);
     }

@@ -14,9 +14,11 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 
 async function inParallel(n: number, work: (i: number) => Promise<unknown>) {
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < n) await work(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
 }
 
 async function timed(label: string, n: number, work: (i: number) => Promise<unknown>) {
@@ -31,22 +33,60 @@ async function timed(label: string, n: number, work: (i: number) => Promise<unkn
 /** N awards for N learners of one published credential, inserted directly (assessment is not what is measured). */
 async function seedAwards(tool: Awaited<ReturnType<typeof startTestTool>>, n: number): Promise<number[]> {
   const q = (text: string, params: unknown[] = []) => tool.database.pool.query(text, params).then((r) => r.rows);
-  const [platform] = await q("INSERT INTO platforms (name, issuer, client_id, auth_login_url, access_token_url, jwks_url) VALUES ('Bench', 'https://lms.bench', 'c', 'https://lms.bench/a', 'https://lms.bench/t', 'https://lms.bench/j') RETURNING id");
-  const [course] = await q("INSERT INTO courses (platform_id, deployment_id, context_id, title) VALUES ($1, 'd', 'c1', 'Bench course') RETURNING id", [platform.id]);
+  const [platform] = await q(
+    "INSERT INTO platforms (name, issuer, client_id, auth_login_url, access_token_url, jwks_url) VALUES ('Bench', 'https://lms.bench', 'c', 'https://lms.bench/a', 'https://lms.bench/t', 'https://lms.bench/j') RETURNING id",
+  );
+  const [course] = await q("INSERT INTO courses (platform_id, deployment_id, context_id, title) VALUES ($1, 'd', 'c1', 'Bench course') RETURNING id", [
+    platform.id,
+  ]);
   const [teacher] = await q("INSERT INTO lti_users (platform_id, sub, name) VALUES ($1, 'teacher', 'Teacher') RETURNING id", [platform.id]);
   const [cred] = await q('INSERT INTO credentials (course_id, created_by) VALUES ($1, $2) RETURNING id', [course.id, teacher.id]);
-  const [version] = await q("INSERT INTO credential_versions (credential_id, version_no, status, definition) VALUES ($1, 1, 'published', $2) RETURNING id", [cred.id, JSON.stringify(completeDefinition())]);
-  const learners = await q("INSERT INTO lti_users (platform_id, sub, name, email) SELECT $1, 'learner-' || g, 'Learner ' || g, 'learner' || g || '@bench.example' FROM generate_series(1, $2) g RETURNING id", [platform.id, n]);
+  const [version] = await q("INSERT INTO credential_versions (credential_id, version_no, status, definition) VALUES ($1, 1, 'published', $2) RETURNING id", [
+    cred.id,
+    JSON.stringify(completeDefinition()),
+  ]);
+  const learners = await q(
+    "INSERT INTO lti_users (platform_id, sub, name, email) SELECT $1, 'learner-' || g, 'Learner ' || g, 'learner' || g || '@bench.example' FROM generate_series(1, $2) g RETURNING id",
+    [platform.id, n],
+  );
   const ids: number[] = [];
-  const identity = JSON.stringify({ method: 'online-supervisor', identityVerified: true, attestedBy: 'Ivo', attestedAt: new Date().toISOString(), factors: 1, recordedById: teacher.id });
+  const identity = JSON.stringify({
+    method: 'online-supervisor',
+    identityVerified: true,
+    attestedBy: 'Ivo',
+    attestedAt: new Date().toISOString(),
+    factors: 1,
+    recordedById: teacher.id,
+  });
   const results = JSON.stringify([
     { criterionId: 'crit-plan', criterion: 'Data management plan', levelId: 'plan-3', level: 'Competent', points: 2, maxPoints: 3, weight: 1, passed: true },
     { criterionId: 'crit-publish', criterion: 'FAIR publication', levelId: 'pub-2', level: 'Sufficient', points: 2, maxPoints: 4, weight: 2, passed: true },
   ]);
   for (const l of learners) {
-    const [sub] = await q("INSERT INTO submissions (course_id, credential_id, credential_version_id, learner_id, attempt_no, status) VALUES ($1, $2, $3, $4, 1, 'accepted') RETURNING id", [course.id, cred.id, version.id, l.id]);
-    const [a] = await q("INSERT INTO assessments (submission_id, assessor_id, role, status, decision, identity) VALUES ($1, $2, 'primary', 'completed', 'accept', $3) RETURNING id", [sub.id, teacher.id, identity]);
-    const [award] = await q('INSERT INTO awards (course_id, credential_id, credential_version_id, learner_id, submission_id, assessment_id, assessor_id, rubric_results, evidence_refs, identity, grade) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id', [course.id, cred.id, version.id, l.id, sub.id, a.id, teacher.id, results, '[]', identity, JSON.stringify({ text: '54.5%', points: 6, maxPoints: 11, percent: 54.5 })]);
+    const [sub] = await q(
+      "INSERT INTO submissions (course_id, credential_id, credential_version_id, learner_id, attempt_no, status) VALUES ($1, $2, $3, $4, 1, 'accepted') RETURNING id",
+      [course.id, cred.id, version.id, l.id],
+    );
+    const [a] = await q(
+      "INSERT INTO assessments (submission_id, assessor_id, role, status, decision, identity) VALUES ($1, $2, 'primary', 'completed', 'accept', $3) RETURNING id",
+      [sub.id, teacher.id, identity],
+    );
+    const [award] = await q(
+      'INSERT INTO awards (course_id, credential_id, credential_version_id, learner_id, submission_id, assessment_id, assessor_id, rubric_results, evidence_refs, identity, grade) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id',
+      [
+        course.id,
+        cred.id,
+        version.id,
+        l.id,
+        sub.id,
+        a.id,
+        teacher.id,
+        results,
+        '[]',
+        identity,
+        JSON.stringify({ text: '54.5%', points: 6, maxPoints: 11, percent: 54.5 }),
+      ],
+    );
     ids.push(award.id);
   }
   return ids;
@@ -67,12 +107,27 @@ async function main() {
   const { vc, DataIntegrityProof, cryptosuite } = await loadLibraries();
 
   console.log(`node ${process.version}, ${CONCURRENCY} in flight, credential of ${JSON.stringify(sample).length} bytes`);
-  const raw = await timed('raw vc.issue (same credential)', N, () => vc.issue({ credential: structuredClone(unsigned), suite: new DataIntegrityProof({ signer: keyPair.multikey.signer(), cryptosuite }), documentLoader: badges.loader }));
+  const raw = await timed('raw vc.issue (same credential)', N, () =>
+    vc.issue({
+      credential: structuredClone(unsigned),
+      suite: new DataIntegrityProof({ signer: keyPair.multikey.signer(), cryptosuite }),
+      documentLoader: badges.loader,
+    }),
+  );
   const e2e = await timed('end to end (build, sign, store)', N, (i) => badges.issueForAward(awardIds[i]));
-  const raw2 = await timed('raw vc.issue again (drift check)', N, () => vc.issue({ credential: structuredClone(unsigned), suite: new DataIntegrityProof({ signer: keyPair.multikey.signer(), cryptosuite }), documentLoader: badges.loader }));
+  const raw2 = await timed('raw vc.issue again (drift check)', N, () =>
+    vc.issue({
+      credential: structuredClone(unsigned),
+      suite: new DataIntegrityProof({ signer: keyPair.multikey.signer(), cryptosuite }),
+      documentLoader: badges.loader,
+    }),
+  );
   const issued = await tool.database.pool.query('SELECT credential FROM issued_credentials LIMIT 50');
   const verify = await timed('verify (Data Integrity, status)', Math.min(N, 200), async (i) => {
-    const r = await verifyOpenBadgeCredential(issued.rows[i % issued.rows.length].credential, { resolveKey: tool.signingKeys.resolver(), fetchStatusList: async (url) => (await badges.statusListCredential(Number(url.split('/').pop())))?.credential });
+    const r = await verifyOpenBadgeCredential(issued.rows[i % issued.rows.length].credential, {
+      resolveKey: tool.signingKeys.resolver(),
+      fetchStatusList: async (url) => (await badges.statusListCredential(Number(url.split('/').pop())))?.credential,
+    });
     if (!r.verified) throw new Error(`verification failed: ${JSON.stringify(r.checks)}`);
   });
   const rawMean = (raw + raw2) / 2;

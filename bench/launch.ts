@@ -138,7 +138,11 @@ async function main() {
   // 4. Bare ltijs on the same database, its own schema.
   const { deploymentIds: _d, lmsFamily: _f, ...platform } = sim.registration();
   const bareArgs = [...(process.env.BENCH_BARE_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []), '--import', 'tsx', path.join(root, 'bench', 'bareLtijs.ts')];
-  const bare = await spawnServer(bareArgs, { NODE_ENV: 'production', DATABASE_URL: databaseUrl, ENCRYPTION_KEY: encryptionKey, BARE_PLATFORM: JSON.stringify(platform) }, await freePort());
+  const bare = await spawnServer(
+    bareArgs,
+    { NODE_ENV: 'production', DATABASE_URL: databaseUrl, ENCRYPTION_KEY: encryptionKey, BARE_PLATFORM: JSON.stringify(platform) },
+    await freePort(),
+  );
   const rssAtReady = { tool: rssMiB(tool.proc.pid!), bare: rssMiB(bare.proc.pid!) };
 
   const targets: Target[] = [
@@ -195,11 +199,15 @@ async function main() {
   console.log('                 launches/s        p50        p99');
   for (const target of targets) {
     const tot = target.phases.total;
-    console.log(`${target.name.padEnd(16)} ${((1000 * tot.length) / sum(tot)).toFixed(1).padStart(10)}  ${ms(pct(tot, 50)).padStart(9)}  ${ms(pct(tot, 99)).padStart(9)}`);
+    console.log(
+      `${target.name.padEnd(16)} ${((1000 * tot.length) / sum(tot)).toFixed(1).padStart(10)}  ${ms(pct(tot, 50)).padStart(9)}  ${ms(pct(tot, 99)).padStart(9)}`,
+    );
   }
   const r50 = pct(tl, 50) / pct(bl, 50);
   const r99 = pct(tl, 99) / pct(bl, 99);
-  console.log(`${'tool / bare'.padEnd(16)} ${(sum(bl) / sum(tl)).toFixed(2).padStart(9)}×  ${r50.toFixed(2).padStart(8)}×  ${r99.toFixed(2).padStart(8)}×   (target at p50: ≤ ${P50_TARGET}×: ${r50 <= P50_TARGET ? 'met' : 'NOT met'})`);
+  console.log(
+    `${'tool / bare'.padEnd(16)} ${(sum(bl) / sum(tl)).toFixed(2).padStart(9)}×  ${r50.toFixed(2).padStart(8)}×  ${r99.toFixed(2).padStart(8)}×   (target at p50: ≤ ${P50_TARGET}×: ${r50 <= P50_TARGET ? 'met' : 'NOT met'})`,
+  );
   console.log('(launches/s: one launch at a time, 1 / mean latency of that target; the whole flow, including the simulator signing the id_token)');
 
   console.log('\nphase p50 / p99      tool                   bare ltijs');
@@ -214,7 +222,9 @@ async function main() {
   console.log(`  node dist/server.js, first start (empty database)   ${secs(first.readyMs)}`);
   console.log(`  node dist/server.js, restart (migrated database)    ${secs(tool.readyMs)}`);
   console.log(`  bare ltijs (node --import tsx bench/bareLtijs.ts)   ${secs(bare.readyMs)}`);
-  console.log(`RSS of the tool process: ${rssAtReady.tool.toFixed(0)} MiB when ready, ${rssAfter.tool.toFixed(0)} MiB after the run (bare ltijs: ${rssAtReady.bare.toFixed(0)} → ${rssAfter.bare.toFixed(0)} MiB)`);
+  console.log(
+    `RSS of the tool process: ${rssAtReady.tool.toFixed(0)} MiB when ready, ${rssAfter.tool.toFixed(0)} MiB after the run (bare ltijs: ${rssAtReady.bare.toFixed(0)} → ${rssAfter.bare.toFixed(0)} MiB)`,
+  );
 
   await Promise.all([tool.stop(), bare.stop(), sim.stop()]);
   fs.rmSync(dataDir, { recursive: true, force: true });

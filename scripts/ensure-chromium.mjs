@@ -17,7 +17,8 @@ export function ensureChromium() {
     return spawnSync(cmd, rest, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
   };
   // A fresh machine may have no package lists yet: install, and if that fails, update and retry.
-  const ok = apt(['install', '-y', '--no-install-recommends', 'chromium']) || (apt(['update']) && apt(['install', '-y', '--no-install-recommends', 'chromium']));
+  const ok =
+    apt(['install', '-y', '--no-install-recommends', 'chromium']) || (apt(['update']) && apt(['install', '-y', '--no-install-recommends', 'chromium']));
   if (!ok || !existsSync(CHROMIUM)) {
     console.error(`Chromium is missing at ${CHROMIUM} and could not be installed. Run as root: apt-get install -y chromium`);
     return false;

@@ -15,7 +15,10 @@ if (run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0) {
 // The browser journeys need Debian's Chromium; installed here when missing (idempotent).
 if (!ensureChromium()) process.exit(1);
 const results = path.join(mkdtempSync(path.join(os.tmpdir(), 'microcred-jest-')), 'results.json');
-const status = run('node', ['scripts/with-postgres.mjs', 'npx', 'jest', '--json', `--outputFile=${results}`, ...process.argv.slice(2)], { ...process.env, NODE_ENV: 'test' });
+const status = run('node', ['scripts/with-postgres.mjs', 'npx', 'jest', '--json', `--outputFile=${results}`, ...process.argv.slice(2)], {
+  ...process.env,
+  NODE_ENV: 'test',
+});
 console.log(`npm test finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 // One plain closing line that any CI can read.
 if (existsSync(results)) {

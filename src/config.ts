@@ -12,9 +12,7 @@ export class ConfigError extends Error {
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  PUBLIC_URL: z
-    .url({ message: 'must be an absolute URL such as https://microcred.example.edu' })
-    .optional(),
+  PUBLIC_URL: z.url({ message: 'must be an absolute URL such as https://microcred.example.edu' }).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, { message: 'must start with postgres:// or postgresql://' })

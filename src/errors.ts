@@ -47,6 +47,11 @@ export class ConflictError extends AppError {
 /** A rejected LTI launch: always a 4xx, always logged with its reason code. */
 export class LaunchRejectedError extends AppError {
   constructor(code: string, message: string, status = 401, hint?: string) {
-    super(message, status, code, hint ?? 'Go back to your course in the LMS and open the tool again. If it keeps happening, give your LMS administrator the reason code above.');
+    super(
+      message,
+      status,
+      code,
+      hint ?? 'Go back to your course in the LMS and open the tool again. If it keeps happening, give your LMS administrator the reason code above.',
+    );
   }
 }

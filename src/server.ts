@@ -166,7 +166,10 @@ async function main() {
     process.exit(err instanceof ConfigError ? 78 : 1);
   });
   const token = await running.accounts.issueSetupToken();
-  log.info({ url: config.publicUrl, readyMs: Math.round(performance.now() - t0), database: config.databaseUrl ? 'DATABASE_URL' : 'embedded' }, 'microcred is ready');
+  log.info(
+    { url: config.publicUrl, readyMs: Math.round(performance.now() - t0), database: config.databaseUrl ? 'DATABASE_URL' : 'embedded' },
+    'microcred is ready',
+  );
   if (token) {
     // Printed plainly as well: this is the one line a new admin must find.
     console.log(`\n  No administrator yet. Open this one-time link to create one:\n  ${config.publicUrl}/admin/setup/${token}\n`);

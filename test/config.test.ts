@@ -34,7 +34,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATA_DIR: tmp(), [name]: value })).toThrow(message);
   });
 
-  it('accepts the crash tests\' issuance hold only in test mode', () => {
+  it("accepts the crash tests' issuance hold only in test mode", () => {
     expect(loadConfig({ DATA_DIR: tmp(), NODE_ENV: 'test', TEST_HOLD_ISSUANCE_AFTER: '10' }).testHoldIssuanceAfter).toBe(10);
     expect(loadConfig({ DATA_DIR: tmp() }).testHoldIssuanceAfter).toBeUndefined();
     expect(() => loadConfig({ DATA_DIR: tmp(), NODE_ENV: 'production', TEST_HOLD_ISSUANCE_AFTER: '10' })).toThrow('TEST_HOLD_ISSUANCE_AFTER: only for tests');

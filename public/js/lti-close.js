@@ -10,7 +10,9 @@
     var target = window.opener || window.parent;
     if (target && target !== window) {
       // Only the one origin that is the LMS page's own receives it; the others are dropped.
-      origins.forEach((origin) => { target.postMessage({ subject: 'org.imsglobal.lti.close' }, origin); });
+      origins.forEach((origin) => {
+        target.postMessage({ subject: 'org.imsglobal.lti.close' }, origin);
+      });
     }
     var status = document.getElementById('close-status');
     if (status) status.textContent = button.getAttribute('data-closed') || '';

@@ -4,7 +4,7 @@
   var el = document.getElementById('lti-storage');
   if (!el) return;
   var d = el.dataset;
-  var target = d.target === '_parent' ? window.parent : (window.parent.frames[d.target] || window.parent);
+  var target = d.target === '_parent' ? window.parent : window.parent.frames[d.target] || window.parent;
   var pending = {};
   var seq = 0;
 
@@ -20,26 +20,37 @@
       var id = `microcred-${++seq}-${Date.now()}`;
       message.message_id = id;
       pending[id] = resolve;
-      try { target.postMessage(message, d.origin); } catch (e) { delete pending[id]; resolve(null); }
-      setTimeout(() => { if (pending[id]) { delete pending[id]; resolve(null); } }, 3000);
+      try {
+        target.postMessage(message, d.origin);
+      } catch (e) {
+        delete pending[id];
+        resolve(null);
+      }
+      setTimeout(() => {
+        if (pending[id]) {
+          delete pending[id];
+          resolve(null);
+        }
+      }, 3000);
     });
   }
 
   if (d.mode === 'put') {
     // Opened in a window of its own (an LMS's new-window launch): no LMS page to keep the state,
     // and none is needed, since a top-level window keeps the tool's cookies.
-    if (window.parent === window) { window.location.replace(d.next); return; }
-    Promise.all([
-      send({ subject: 'lti.put_data', key: d.stateKey, value: d.state }),
-      send({ subject: 'lti.put_data', key: d.nonceKey, value: d.nonce }),
-    ]).then(() => { if (d.next) window.location.replace(d.next); });
+    if (window.parent === window) {
+      window.location.replace(d.next);
+      return;
+    }
+    Promise.all([send({ subject: 'lti.put_data', key: d.stateKey, value: d.state }), send({ subject: 'lti.put_data', key: d.nonceKey, value: d.nonce })]).then(
+      () => {
+        if (d.next) window.location.replace(d.next);
+      },
+    );
     return;
   }
 
-  Promise.all([
-    send({ subject: 'lti.get_data', key: d.stateKey }),
-    send({ subject: 'lti.get_data', key: d.nonceKey }),
-  ]).then((answers) => {
+  Promise.all([send({ subject: 'lti.get_data', key: d.stateKey }), send({ subject: 'lti.get_data', key: d.nonceKey })]).then((answers) => {
     var state = answers[0] && answers[0].value;
     var nonce = answers[1] && answers[1].value;
     if (!state || !nonce) {

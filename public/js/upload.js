@@ -23,7 +23,8 @@
         const percent = Math.round((e.loaded / e.total) * 100);
         bar.hidden = false;
         bar.value = percent;
-        status.textContent = percent < 100 ? (msg.msgProgress || 'Uploading… {percent}%').replace('{percent}', percent) : msg.msgChecking || 'Checking the file…';
+        status.textContent =
+          percent < 100 ? (msg.msgProgress || 'Uploading… {percent}%').replace('{percent}', percent) : msg.msgChecking || 'Checking the file…';
       });
       xhr.addEventListener('load', () => {
         // Redirect followed: go to the final page so the address bar is right.

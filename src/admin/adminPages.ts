@@ -64,7 +64,10 @@ export function configurePassport(accounts: AdminAccounts) {
 /** Signed-in admins only. A person in an LTI session (any LMS role) is not a console admin. */
 export function requireAdmin(req: Request, res: Response, next: NextFunction) {
   if (req.user) return next();
-  if (req.session.lti) return next(new ForbiddenError('The admin console is for microcred administrators.', 'NOT_AN_ADMIN', 'Sign in with a microcred admin account in a new browser tab.'));
+  if (req.session.lti)
+    return next(
+      new ForbiddenError('The admin console is for microcred administrators.', 'NOT_AN_ADMIN', 'Sign in with a microcred admin account in a new browser tab.'),
+    );
   if (req.method === 'GET') return res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
   next(new ForbiddenError('Sign in as an administrator first.', 'NOT_SIGNED_IN'));
 }
@@ -82,7 +85,9 @@ export function adminPages(deps: AdminDeps): Router {
   // The issuer form carries a logo, so it is multipart (its token was checked before any of
   // it was read: src/web/csrf.ts). Only for a signed-in admin: nobody else can make the
   // server read an upload.
-  const logoUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_LOGO_BYTES, files: 1, fields: 150, fieldSize: 16 * 1024 } }).single('logo');
+  const logoUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_LOGO_BYTES, files: 1, fields: 150, fieldSize: 16 * 1024 } }).single(
+    'logo',
+  );
   r.post('/issuer', (req: Request, res: Response, next: NextFunction) => {
     if (!req.user || !req.is('multipart/form-data')) return next();
     logoUpload(req, res, (err: unknown) => {
@@ -92,7 +97,8 @@ export function adminPages(deps: AdminDeps): Router {
         res.locals.logoError = 'The logo is larger than 1 MB. Choose a smaller image.';
         return next();
       }
-      if (err instanceof multer.MulterError) return next(new AppError(`The form was not accepted (${err.message}).`, 400, 'UPLOAD_REFUSED', 'Reload the page and try again.'));
+      if (err instanceof multer.MulterError)
+        return next(new AppError(`The form was not accepted (${err.message}).`, 400, 'UPLOAD_REFUSED', 'Reload the page and try again.'));
       next(err as Error | undefined);
     });
   });
@@ -105,7 +111,12 @@ export function adminPages(deps: AdminDeps): Router {
     if (!(await deps.accounts.setupTokenValid(req.params.token))) {
       return res.status(410).render('error', {
         title: 'Set-up link no longer valid',
-        error: { status: 410, code: 'SETUP_LINK_USED', message: 'This set-up link was already used or has expired.', hint: 'Sign in at /admin/login. If no admin exists yet, restart microcred to print a new link.' },
+        error: {
+          status: 410,
+          code: 'SETUP_LINK_USED',
+          message: 'This set-up link was already used or has expired.',
+          hint: 'Sign in at /admin/login. If no admin exists yet, restart microcred to print a new link.',
+        },
       });
     }
     render(req, res, 'setup', { titleKey: 'admin.setup.title', token: req.params.token, values: {}, errors: {} });
@@ -115,14 +126,28 @@ export function adminPages(deps: AdminDeps): Router {
     const checked = checkNewAdmin(req.body ?? {});
     if (!checked.ok) {
       // The email typed is kept; the passwords never come back.
-      return res.status(422).render('admin/setup', { titleKey: 'admin.setup.title', csrf: csrfToken(req), token: req.params.token, values: { email: req.body.email }, errors: checked.errors, passwordAdvice: checked.passwordAdvice });
+      return res
+        .status(422)
+        .render('admin/setup', {
+          titleKey: 'admin.setup.title',
+          csrf: csrfToken(req),
+          token: req.params.token,
+          values: { email: req.body.email },
+          errors: checked.errors,
+          passwordAdvice: checked.passwordAdvice,
+        });
     }
     const { email, password } = checked.value;
     const id = await deps.accounts.createFirstAdmin(req.params.token, email, password);
     if (!id) {
       return res.status(410).render('error', {
         title: 'Set-up link no longer valid',
-        error: { status: 410, code: 'SETUP_LINK_USED', message: 'This set-up link was already used or has expired, so no account was created.', hint: 'Sign in at /admin/login with the account that was created.' },
+        error: {
+          status: 410,
+          code: 'SETUP_LINK_USED',
+          message: 'This set-up link was already used or has expired, so no account was created.',
+          hint: 'Sign in at /admin/login with the account that was created.',
+        },
       });
     }
     req.login({ id, email }, (err) => (err ? next(err) : res.redirect(303, '/admin')));
@@ -138,21 +163,44 @@ export function adminPages(deps: AdminDeps): Router {
   const byEmail = new LoginThrottle(5);
   const byAddress = new LoginThrottle(30);
   r.post('/login', (req, res, next) => {
-    const email = [`email:${String(req.body.email ?? '').trim().toLowerCase()}`];
+    const email = [
+      `email:${String(req.body.email ?? '')
+        .trim()
+        .toLowerCase()}`,
+    ];
     const address = [`ip:${req.ip}`];
     const wait = Math.max(byEmail.retryAfter(email), byAddress.retryAfter(address));
     if (wait > 0) {
       res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
-      return res.status(429).render('admin/login', { titleKey: 'admin.login.title', csrf: csrfToken(req), values: { email: req.body.email }, error: { key: 'admin.login.tooMany', params: { count: Math.ceil(wait / 60000) } }, next: safeNext(req.body.next) });
+      return res
+        .status(429)
+        .render('admin/login', {
+          titleKey: 'admin.login.title',
+          csrf: csrfToken(req),
+          values: { email: req.body.email },
+          error: { key: 'admin.login.tooMany', params: { count: Math.ceil(wait / 60000) } },
+          next: safeNext(req.body.next),
+        });
     }
     passport.authenticate('local', (err: unknown, user: Express.User | false) => {
       if (err) return next(err);
-      for (const [t, k] of [[byEmail, email], [byAddress, address]] as const) {
+      for (const [t, k] of [
+        [byEmail, email],
+        [byAddress, address],
+      ] as const) {
         if (user) t.succeed(k);
         else t.fail(k);
       }
       if (!user) {
-        return res.status(401).render('admin/login', { titleKey: 'admin.login.title', csrf: csrfToken(req), values: { email: req.body.email }, error: { key: 'admin.login.noMatch' }, next: safeNext(req.body.next) });
+        return res
+          .status(401)
+          .render('admin/login', {
+            titleKey: 'admin.login.title',
+            csrf: csrfToken(req),
+            values: { email: req.body.email },
+            error: { key: 'admin.login.noMatch' },
+            next: safeNext(req.body.next),
+          });
       }
       req.login(user, (e) => (e ? next(e) : res.redirect(303, safeNext(req.body.next))));
     })(req, res, next);
@@ -166,11 +214,26 @@ export function adminPages(deps: AdminDeps): Router {
   r.use(requireAdmin);
 
   r.get('/', async (req, res) => {
-    render(req, res, 'dashboard', { titleKey: 'admin.dashboard.pageTitle', urls: toolUrls(deps.publicUrl), platforms: await deps.platforms.list(), notice: req.query.notice });
+    render(req, res, 'dashboard', {
+      titleKey: 'admin.dashboard.pageTitle',
+      urls: toolUrls(deps.publicUrl),
+      platforms: await deps.platforms.list(),
+      notice: req.query.notice,
+    });
   });
 
   const platformForm = (req: Request, res: Response, locals: { id?: number; values: Record<string, unknown>; errors: FieldErrors }, status = 200) =>
-    res.status(status).render('admin/platform-form', { titleKey: locals.id ? 'admin.platform.editTitle' : 'admin.platform.registerTitle', csrf: csrfToken(req), admin: req.user, families: LMS_FAMILIES, urls: toolUrls(deps.publicUrl), ...locals, id: locals.id ?? null });
+    res
+      .status(status)
+      .render('admin/platform-form', {
+        titleKey: locals.id ? 'admin.platform.editTitle' : 'admin.platform.registerTitle',
+        csrf: csrfToken(req),
+        admin: req.user,
+        families: LMS_FAMILIES,
+        urls: toolUrls(deps.publicUrl),
+        ...locals,
+        id: locals.id ?? null,
+      });
 
   r.get('/platforms/new', (req, res) => platformForm(req, res, { values: { lmsFamily: 'moodle' }, errors: {} }));
 
@@ -292,7 +355,13 @@ export function adminPages(deps: AdminDeps): Router {
     const parsed = qaPolicySchema.safeParse(req.body);
     if (!parsed.success) return await qaPolicyPage(req, res, typed, formErrors(parsed.error), 422);
     if (!(await deps.issuer.saveQaPolicy(parsed.data))) {
-      return await qaPolicyPage(req, res, typed, { _form: 'Fill in the issuer profile first: the policy is published under the institution’s name. Nothing was saved.' }, 409);
+      return await qaPolicyPage(
+        req,
+        res,
+        typed,
+        { _form: 'Fill in the issuer profile first: the policy is published under the institution’s name. Nothing was saved.' },
+        409,
+      );
     }
     res.redirect(303, `/admin/quality-policy?notice=${parsed.data.text ? 'saved' : 'removed'}`);
   });
@@ -328,7 +397,12 @@ export function adminPages(deps: AdminDeps): Router {
     const rows = await deps.badges.all(500);
     render(req, res, 'credentials', {
       titleKey: 'admin.credentials.title',
-      rows: rows.map((row) => ({ row, state: credentialState(row), name: (row.credential as { name?: string }).name, share: badgeUrls(deps.publicUrl).credential(row.id) })),
+      rows: rows.map((row) => ({
+        row,
+        state: credentialState(row),
+        name: (row.credential as { name?: string }).name,
+        share: badgeUrls(deps.publicUrl).credential(row.id),
+      })),
       notice: req.query.notice,
     });
   });

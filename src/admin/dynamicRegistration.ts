@@ -14,7 +14,17 @@ import { toolUrls } from '../lti/provider';
 import { OutboundFetchError, type OutboundFetcher, type OutboundRequest, type OutboundResponse } from '../net/outboundFetch';
 import { AppError, BadRequestError, ForbiddenError } from '../errors';
 import { allowFraming } from '../web/security';
-import { familyOf, lmsName, lmsOrigins, missingConfigurationField, type PlatformConfiguration, platformName, readAnswer, registrationRequest, serviceKey } from './registrationProtocol';
+import {
+  familyOf,
+  lmsName,
+  lmsOrigins,
+  missingConfigurationField,
+  type PlatformConfiguration,
+  platformName,
+  readAnswer,
+  registrationRequest,
+  serviceKey,
+} from './registrationProtocol';
 
 const LINK_TTL_MS = 60 * 60 * 1000;
 /** An OpenID configuration or a registration answer is a few kilobytes. */
@@ -45,7 +55,8 @@ export class DynamicRegistrations {
   }
 
   /** An address the LMS may use: https, or plain http on loopback outside production. */
-  private allowedUrl = (u: URL) => u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname) && !this.production);
+  private allowedUrl = (u: URL) =>
+    u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname) && !this.production);
 
   private originOf(raw: unknown): string | undefined {
     try {
@@ -74,13 +85,23 @@ export class DynamicRegistrations {
     } catch (e) {
       if (!(e instanceof OutboundFetchError)) throw e;
       if (e.refused) {
-        throw new AppError(e.message, 400, 'DYNREG_FETCH_REFUSED', 'If the LMS is on the institution’s own network, a microcred administrator can allow its host under “Allowed internal hosts” in the admin console. Then start the registration again.');
+        throw new AppError(
+          e.message,
+          400,
+          'DYNREG_FETCH_REFUSED',
+          'If the LMS is on the institution’s own network, a microcred administrator can allow its host under “Allowed internal hosts” in the admin console. Then start the registration again.',
+        );
       }
       throw new AppError(e.message, 502, 'DYNREG_UNREACHABLE', 'Check that microcred can reach the LMS over the network, then start the registration again.');
     }
     const text = res.body.toString('utf8');
     if (res.status < 200 || res.status > 299) {
-      throw new AppError(`The LMS refused the ${what} (HTTP ${res.status}): ${text.slice(0, 300)}`, 502, 'DYNREG_REFUSED', 'Start the registration again from the LMS; the registration token may have expired.');
+      throw new AppError(
+        `The LMS refused the ${what} (HTTP ${res.status}): ${text.slice(0, 300)}`,
+        502,
+        'DYNREG_REFUSED',
+        'Start the registration again from the LMS; the registration token may have expired.',
+      );
     }
     try {
       return JSON.parse(text) as Record<string, unknown>;
@@ -151,7 +172,11 @@ export class DynamicRegistrations {
     const registrationToken = req.query.registration_token ? String(req.query.registration_token) : undefined;
     const bearer: Record<string, string> = registrationToken ? { authorization: `Bearer ${registrationToken}` } : {};
     // Canvas asks for the token on this request too (doc/api/registration.md); others ignore it.
-    const config = (await this.fetchJson(configUrl.toString(), { headers: { accept: 'application/json', ...bearer } }, 'platform configuration')) as unknown as PlatformConfiguration;
+    const config = (await this.fetchJson(
+      configUrl.toString(),
+      { headers: { accept: 'application/json', ...bearer } },
+      'platform configuration',
+    )) as unknown as PlatformConfiguration;
     const missing = missingConfigurationField(config as unknown as Record<string, unknown>);
     if (missing) throw new BadRequestError(`The LMS configuration has no ${missing}.`, 'DYNREG_BAD_CONFIG');
     // The configuration must come from the issuer it names (LTI DR §3.5.1).
@@ -164,7 +189,11 @@ export class DynamicRegistrations {
     const regEndpoint = this.checkUrl(config.registration_endpoint, 'registration endpoint');
     const registered = await this.fetchJson(
       regEndpoint.toString(),
-      { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...bearer }, body: JSON.stringify(registrationRequest(this.publicUrl, config)) },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...bearer },
+        body: JSON.stringify(registrationRequest(this.publicUrl, config)),
+      },
       'registration',
     );
     const answer = readAnswer(registered);
@@ -192,7 +221,10 @@ export class DynamicRegistrations {
         'dynamic',
       );
     }
-    await this.db.update(registrationLinks).set({ platformId }).where(eq(registrationLinks.tokenHash, hash(reg)));
+    await this.db
+      .update(registrationLinks)
+      .set({ platformId })
+      .where(eq(registrationLinks.tokenHash, hash(reg)));
     this.log.info({ platformId, issuer: config.issuer, deployment: answer.deploymentId ?? null }, 'platform registered dynamically');
     res.render('lti/registered', {
       titleKey: 'lti.registered.heading',

@@ -12,16 +12,14 @@ import { type AllowEntry, AllowList, parseAllowEntry } from '../net/addresses';
 export const MAX_NOTE_CHARS = 200;
 
 export const allowEntryFormSchema = z.object({
-  entry: z
-    .string({ message: 'Type a host name, an IP address or a range such as 10.20.0.0/16.' })
-    .transform((text, ctx) => {
-      const parsed = parseAllowEntry(text);
-      if (!parsed.ok) {
-        ctx.addIssue({ code: 'custom', message: parsed.message });
-        return z.NEVER;
-      }
-      return parsed.entry;
-    }),
+  entry: z.string({ message: 'Type a host name, an IP address or a range such as 10.20.0.0/16.' }).transform((text, ctx) => {
+    const parsed = parseAllowEntry(text);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: parsed.message });
+      return z.NEVER;
+    }
+    return parsed.entry;
+  }),
   note: z
     .string()
     .optional()
@@ -60,7 +58,14 @@ export class OutboundAllowListStore {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.insert(outboundAllowList).values({ entry: entry.text, note, createdBy: adminId }).onConflictDoNothing().returning();
       if (!row) return false;
-      await audit(tx, { courseId: null, actorId: null, action: 'outbound-allow.added', entityType: 'outbound_allow_list', entityId: row.id, after: { entry: row.entry, note, by: `admin:${adminId}` } });
+      await audit(tx, {
+        courseId: null,
+        actorId: null,
+        action: 'outbound-allow.added',
+        entityType: 'outbound_allow_list',
+        entityId: row.id,
+        after: { entry: row.entry, note, by: `admin:${adminId}` },
+      });
       return true;
     });
   }
@@ -70,7 +75,15 @@ export class OutboundAllowListStore {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.delete(outboundAllowList).where(eq(outboundAllowList.id, id)).returning();
       if (!row) return false;
-      await audit(tx, { courseId: null, actorId: null, action: 'outbound-allow.removed', entityType: 'outbound_allow_list', entityId: row.id, before: { entry: row.entry, note: row.note }, after: { by: `admin:${adminId}` } });
+      await audit(tx, {
+        courseId: null,
+        actorId: null,
+        action: 'outbound-allow.removed',
+        entityType: 'outbound_allow_list',
+        entityId: row.id,
+        before: { entry: row.entry, note: row.note },
+        after: { by: `admin:${adminId}` },
+      });
       return true;
     });
   }

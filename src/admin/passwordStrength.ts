@@ -73,7 +73,9 @@ export function judgePassword(password: string, email: string): PasswordVerdict 
     }
   }
   const acceptable = score >= MIN_PASSWORD_SCORE;
-  const advice = acceptable ? [] : [...(feedback.warning ? [`admin.password.warning.${feedback.warning}`] : []), ...feedback.suggestions.map((s) => `admin.password.suggestion.${s}`)];
+  const advice = acceptable
+    ? []
+    : [...(feedback.warning ? [`admin.password.warning.${feedback.warning}`] : []), ...feedback.suggestions.map((s) => `admin.password.suggestion.${s}`)];
   // zxcvbn gives no advice for some middling passwords: still say what helps.
   if (!acceptable && advice.length === 0) advice.push('admin.password.suggestion.anotherWord');
   return { acceptable, score, advice };

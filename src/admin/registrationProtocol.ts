@@ -124,7 +124,12 @@ export function registrationRequest(publicUrl: string, config?: PlatformConfigur
     const types: LtiMessageType[] = ['LtiResourceLinkRequest', 'LtiDeepLinkingRequest'];
     toolConfiguration.messages = types.map((type) => {
       const placements = CANVAS_PLACEMENTS.filter((p) => p.messageType === type && (!supported || supported.get(type)?.has(p.placement)));
-      return { type, target_link_uri: urls.launch, label: CANVAS_PLACEMENTS.find((p) => p.messageType === type)!.label, ...(placements.length ? { placements: placements.map((p) => p.placement) } : {}) };
+      return {
+        type,
+        target_link_uri: urls.launch,
+        label: CANVAS_PLACEMENTS.find((p) => p.messageType === type)!.label,
+        ...(placements.length ? { placements: placements.map((p) => p.placement) } : {}),
+      };
     });
     toolConfiguration.custom_parameters = CANVAS_CUSTOM_FIELDS;
     toolConfiguration[`${CANVAS}privacy_level`] = CANVAS_PRIVACY_LEVEL;

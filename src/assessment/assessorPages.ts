@@ -55,7 +55,8 @@ export function assessorPages({ assessment: store, credentials: credentialsStore
   const submissionId = (req: Request) => idParam(req, 'submissionId', 'That submission does not exist in this course.');
 
   r.get('/', async (req, res) => {
-    const status = STATUSES.find((s) => s === req.query.status) ?? (req.query.status === 'all' ? undefined : req.query.status === undefined ? 'submitted' : undefined);
+    const status =
+      STATUSES.find((s) => s === req.query.status) ?? (req.query.status === 'all' ? undefined : req.query.status === undefined ? 'submitted' : undefined);
     const credentialId = parseId(req.query.credential);
     const learner = fieldText(req.query.learner).trim().slice(0, 100);
     const { rows, counts } = await store.queue(courseOf(req), { status, credentialId, learner: learner || undefined, assessorId: me(req) });
@@ -67,25 +68,51 @@ export function assessorPages({ assessment: store, credentials: credentialsStore
       rows,
       counts,
       filter: { status: status ?? 'all', credentialId, learner },
-      credentials: list.map((c) => ({ id: c.id, title: (c.published!.definition as { title?: string }).title ?? pageTranslator(res.locals)('common.untitledCredential') })),
+      credentials: list.map((c) => ({
+        id: c.id,
+        title: (c.published!.definition as { title?: string }).title ?? pageTranslator(res.locals)('common.untitledCredential'),
+      })),
       me: me(req),
     });
   });
 
   r.get('/settings', async (req, res) => {
-    res.render('assessment/settings', { titleKey: 'assessment.settings.title', launch: req.launch, base: launchBase(req), csrf: csrfToken(req), values: await store.settings(courseOf(req)), errors: {}, saved: req.query.notice === 'saved' });
+    res.render('assessment/settings', {
+      titleKey: 'assessment.settings.title',
+      launch: req.launch,
+      base: launchBase(req),
+      csrf: csrfToken(req),
+      values: await store.settings(courseOf(req)),
+      errors: {},
+      saved: req.query.notice === 'saved',
+    });
   });
 
   r.post('/settings', requireCapability('course:design'), async (req, res) => {
     const maxAttempts = Number(fieldText(req.body.maxAttempts));
     const followUpMonths = Number(fieldText(req.body.followUpMonths));
-    const values = { assessorNotLearner: req.body.assessorNotLearner === 'on', assessorNotTeacher: req.body.assessorNotTeacher === 'on', maxAttempts, followUpMonths };
+    const values = {
+      assessorNotLearner: req.body.assessorNotLearner === 'on',
+      assessorNotTeacher: req.body.assessorNotTeacher === 'on',
+      maxAttempts,
+      followUpMonths,
+    };
     const errors: Record<string, string> = {};
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20) errors.maxAttempts = 'Give a whole number of attempts from 1 to 20.';
     if (!Number.isInteger(followUpMonths) || followUpMonths < 1 || followUpMonths > 36) errors.followUpMonths = 'Give a whole number of months from 1 to 36.';
     if (Object.keys(errors).length) {
       const typed = { ...values, maxAttempts: fieldText(req.body.maxAttempts), followUpMonths: fieldText(req.body.followUpMonths) };
-      return res.status(422).render('assessment/settings', { titleKey: 'assessment.settings.title', launch: req.launch, base: launchBase(req), csrf: csrfToken(req), values: typed, errors, saved: false });
+      return res
+        .status(422)
+        .render('assessment/settings', {
+          titleKey: 'assessment.settings.title',
+          launch: req.launch,
+          base: launchBase(req),
+          csrf: csrfToken(req),
+          values: typed,
+          errors,
+          saved: false,
+        });
     }
     await store.saveSettings(courseOf(req), me(req), values);
     res.redirect(303, `${launchBase(req)}/assessments/settings?notice=saved`);
@@ -96,7 +123,12 @@ export function assessorPages({ assessment: store, credentials: credentialsStore
     res.render('assessment/audit', { titleKey: 'assessment.audit.title', launch: req.launch, base: launchBase(req), rows });
   });
 
-  const scoringPage = async (req: Request, res: Response, failed?: { form: 'decide' | 'second'; values: Record<string, string>; errors: Record<string, string> }, status = 200) => {
+  const scoringPage = async (
+    req: Request,
+    res: Response,
+    failed?: { form: 'decide' | 'second'; values: Record<string, string>; errors: Record<string, string> },
+    status = 200,
+  ) => {
     const data = await store.forAssessor(courseOf(req), submissionId(req));
     const { submission, definition: def } = data;
     const mine = data.assessments.find((a) => a.assessorId === me(req));
@@ -105,7 +137,10 @@ export function assessorPages({ assessment: store, credentials: credentialsStore
     // Blind: a second marker who has not finished sees nobody else's scores.
     const blind = mine?.role === 'second' && mine.status !== 'completed';
     const completedSeconds = seconds.filter((s) => s.status === 'completed');
-    const agreement = primary?.status === 'completed' ? completedSeconds.map((s) => ({ assessorName: s.assessorName, rows: compareAssessors(def.rubric.criteria, primary.levels, s.levels) })) : [];
+    const agreement =
+      primary?.status === 'completed'
+        ? completedSeconds.map((s) => ({ assessorName: s.assessorName, rows: compareAssessors(def.rubric.criteria, primary.levels, s.levels) }))
+        : [];
     const launchIdentity = submission.launchIdentity ?? undefined;
     const values: Record<string, string> = failed?.values ?? {
       identityMethod: suggestedMethod(def),
@@ -129,7 +164,12 @@ export function assessorPages({ assessment: store, credentials: credentialsStore
       canDecide: submission.status === 'submitted' && mine?.role !== 'second',
       assignedToOther: submission.assignedAssessorId !== null && submission.assignedAssessorId !== me(req) && submission.status === 'submitted',
       independence: await store.independenceFor(courseOf(req), me(req), submission.learnerId),
-      staff: (await store.courseStaff(courseOf(req))).filter((s) => s.id !== (primary?.assessorId ?? submission.assignedAssessorId ?? me(req)) && s.id !== submission.learnerId && !seconds.some((x) => x.assessorId === s.id)),
+      staff: (await store.courseStaff(courseOf(req))).filter(
+        (s) =>
+          s.id !== (primary?.assessorId ?? submission.assignedAssessorId ?? me(req)) &&
+          s.id !== submission.learnerId &&
+          !seconds.some((x) => x.assessorId === s.id),
+      ),
       launchIdentity: describeIdentity(launchIdentity),
       describeIdentity,
       identityMethods: IDENTITY_METHODS,
@@ -159,8 +199,20 @@ export function assessorPages({ assessment: store, credentials: credentialsStore
       if (!decision) errors.decision = 'Choose a decision: accept, return for resubmission, or reject.';
       if (decision !== 'accept' && !marks.overallComment) errors.overallComment = 'Tell the learner why in the overall comment: it is their feedback.';
       const identity = identityFromForm(
-        { method: values.identityMethod, attestedBy: values.identityAttestedBy, supervisionMethod: values.identitySupervisionMethod, idDocumentType: values.identityIdDocumentType, identityVerified: values.identityVerified, factors: values.identityFactors },
-        { now: new Date(), recorderId: me(req), recorderName: launchOf(req).userName ?? `User ${me(req)}`, launchRecord: data.submission.launchIdentity ?? undefined },
+        {
+          method: values.identityMethod,
+          attestedBy: values.identityAttestedBy,
+          supervisionMethod: values.identitySupervisionMethod,
+          idDocumentType: values.identityIdDocumentType,
+          identityVerified: values.identityVerified,
+          factors: values.identityFactors,
+        },
+        {
+          now: new Date(),
+          recorderId: me(req),
+          recorderName: launchOf(req).userName ?? `User ${me(req)}`,
+          launchRecord: data.submission.launchIdentity ?? undefined,
+        },
       );
       if (!identity.ok) Object.assign(errors, identity.errors);
       if (Object.keys(errors).length || !identity.ok || !decision) return await scoringPage(req, res, { form: 'decide', values, errors }, 422);
@@ -169,7 +221,8 @@ export function assessorPages({ assessment: store, credentials: credentialsStore
       await store.decide(courseOf(req), data.submission.id, me(req), { decision, ...marks, identity: identity.record, lockVersion });
       res.redirect(303, `${launchBase(req)}/assessments/${data.submission.id}?notice=decided`);
     } catch (e) {
-      if (e instanceof AppError && e.status < 500 && e.status !== 404) return scoringPage(req, res, { form: 'decide', values, errors: formError(e) }, e.status).catch(next);
+      if (e instanceof AppError && e.status < 500 && e.status !== 404)
+        return scoringPage(req, res, { form: 'decide', values, errors: formError(e) }, e.status).catch(next);
       next(e);
     }
   });
@@ -188,7 +241,8 @@ export function assessorPages({ assessment: store, credentials: credentialsStore
       await store.requestSecondMarking(courseOf(req), submissionId(req), me(req), assessorId);
       res.redirect(303, `${launchBase(req)}/assessments/${submissionId(req)}?notice=second-requested`);
     } catch (e) {
-      if (e instanceof AppError && e.status < 500 && e.status !== 404) return scoringPage(req, res, { form: 'second', values: {}, errors: { assessorId: e.message } }, e.status).catch(next);
+      if (e instanceof AppError && e.status < 500 && e.status !== 404)
+        return scoringPage(req, res, { form: 'second', values: {}, errors: { assessorId: e.message } }, e.status).catch(next);
       next(e);
     }
   });
@@ -204,7 +258,8 @@ export function assessorPages({ assessment: store, credentials: credentialsStore
       await store.completeSecondMarking(courseOf(req), data.submission.id, me(req), marks);
       res.redirect(303, `${launchBase(req)}/assessments/${data.submission.id}?notice=second-done`);
     } catch (e) {
-      if (e instanceof AppError && e.status < 500 && e.status !== 404) return scoringPage(req, res, { form: 'second', values, errors: { _form: e.message, _formCode: e.code } }, e.status).catch(next);
+      if (e instanceof AppError && e.status < 500 && e.status !== 404)
+        return scoringPage(req, res, { form: 'second', values, errors: { _form: e.message, _formCode: e.code } }, e.status).catch(next);
       next(e);
     }
   });

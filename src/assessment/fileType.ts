@@ -73,7 +73,12 @@ export function sniffMimeType(buf: Buffer): string | undefined {
   if (ascii(buf, 0, 3) === 'ID3' || (buf[0] === 0xff && (buf[1] & 0xe0) === 0xe0)) return 'audio/mpeg';
   if (startsWith(buf, [0x1a, 0x45, 0xdf, 0xa3])) return 'video/webm';
   if (isPlainText(buf)) {
-    const head = buf.subarray(0, 512).toString('utf8').replace(/^\uFEFF/, '').trimStart().toLowerCase();
+    const head = buf
+      .subarray(0, 512)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trimStart()
+      .toLowerCase();
     // Markup is refused as "text": an HTML or SVG upload could run script when opened.
     if (head.startsWith('<!doctype html') || head.startsWith('<html') || head.startsWith('<svg') || head.startsWith('<?xml')) return 'text/html';
     return 'text/plain';

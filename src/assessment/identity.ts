@@ -61,7 +61,13 @@ export function identityFromForm(
   const factors = input.factors === '2' ? 2 : 1;
   if (input.factors && !['1', '2'].includes(input.factors)) errors.identityFactors = 'Choose one or two factors.';
   if (method === 'lms-launch') {
-    const base = ctx.launchRecord ?? { method, identityVerified: false, attestedBy: 'LMS sign-in', attestedAt: ctx.now.toISOString(), recordedById: ctx.recorderId };
+    const base = ctx.launchRecord ?? {
+      method,
+      identityVerified: false,
+      attestedBy: 'LMS sign-in',
+      attestedAt: ctx.now.toISOString(),
+      recordedById: ctx.recorderId,
+    };
     return Object.keys(errors).length ? { ok: false, errors } : { ok: true, record: { ...base, factors } };
   }
   const attestedBy = (input.attestedBy ?? '').trim() || ctx.recorderName;
@@ -117,7 +123,10 @@ export function identityNotice(supervisionType: SupervisionType | undefined): { 
     };
   }
   if (req.acceptedMethods.length === 1 && req.acceptedMethods[0] === 'onsite-id-check') {
-    return { requirement: req.sentence, how: 'You will be assessed on site. The assessor checks an identity document and records only its kind (for example “passport”), never its number.' };
+    return {
+      requirement: req.sentence,
+      how: 'You will be assessed on site. The assessor checks an identity document and records only its kind (for example “passport”), never its number.',
+    };
   }
   return {
     requirement: req.sentence,
@@ -134,7 +143,9 @@ export interface AssessmentPolicy {
 
 /** Why this person may not assess this learner's work, or undefined if they may. */
 export function independenceProblem(policy: AssessmentPolicy, assessor: { id: number; isCourseTeacher: boolean }, learnerId: number): string | undefined {
-  if (policy.assessorNotLearner && assessor.id === learnerId) return 'You cannot assess your own submission: this course requires the assessor to be someone other than the learner.';
-  if (policy.assessorNotTeacher && assessor.isCourseTeacher) return 'This course requires independent assessment: its own teachers cannot assess. Ask an assessor or teaching assistant who does not teach the course.';
+  if (policy.assessorNotLearner && assessor.id === learnerId)
+    return 'You cannot assess your own submission: this course requires the assessor to be someone other than the learner.';
+  if (policy.assessorNotTeacher && assessor.isCourseTeacher)
+    return 'This course requires independent assessment: its own teachers cannot assess. Ask an assessor or teaching assistant who does not teach the course.';
   return undefined;
 }

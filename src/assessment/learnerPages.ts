@@ -32,7 +32,6 @@ interface Failed {
 /** A refused action for the form: message, hint and code kept apart, so the view can show each in the page's language. */
 export const formError = (e: AppError): Record<string, string> => ({ _form: e.message, _formHint: e.hint ?? '', _formCode: e.code });
 
-
 export interface LearnerOptions {
   maxUploadBytes: number;
   /** Verifies a prior-learning badge (src/badges/verifier.ts): its URLs come from the learner. */
@@ -49,13 +48,24 @@ export interface LearnerPagesDeps {
 export function learnerPages({ assessment: store, credentials: credentialsStore, surveys, learner: opts }: LearnerPagesDeps): Router {
   const r = Router({ mergeParams: true });
   r.use(requireCapability('course:learn'));
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: opts.maxUploadBytes, files: 1, fields: 30, fieldSize: 1024 * 1024 } }).single('file');
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: opts.maxUploadBytes, files: 1, fields: 30, fieldSize: 1024 * 1024 } }).single(
+    'file',
+  );
   r.use(formBody('1mb'));
   r.use((req: Request, res: Response, next: NextFunction) =>
     upload(req, res, (err: unknown) => {
       if (err instanceof multer.MulterError) {
         const tooBig = err.code === 'LIMIT_FILE_SIZE';
-        return next(new AppError(tooBig ? `The file is larger than ${formatBytes(opts.maxUploadBytes)}, the most this site accepts.` : `The upload was not accepted (${err.message}).`, tooBig ? 413 : 400, tooBig ? 'FILE_TOO_LARGE' : 'UPLOAD_REFUSED', 'Choose a smaller file, or share it as a link instead. Your draft is unchanged.'));
+        return next(
+          new AppError(
+            tooBig
+              ? `The file is larger than ${formatBytes(opts.maxUploadBytes)}, the most this site accepts.`
+              : `The upload was not accepted (${err.message}).`,
+            tooBig ? 413 : 400,
+            tooBig ? 'FILE_TOO_LARGE' : 'UPLOAD_REFUSED',
+            'Choose a smaller file, or share it as a link instead. Your draft is unchanged.',
+          ),
+        );
       }
       next(err as Error | undefined);
     }),
@@ -81,7 +91,8 @@ export function learnerPages({ assessment: store, credentials: credentialsStore,
     const settings = await store.settings(courseOf(req));
     const award = await store.awardFor(courseOf(req), credentialId(req), learnerId(req));
     // The short survey right after the award, offered here too while it is unanswered.
-    const awardSurvey = award && (await surveys.pendingFor(courseOf(req), learnerId(req), settings.followUpMonths)).find((s) => s.awardId === award.id && s.kind === 'award');
+    const awardSurvey =
+      award && (await surveys.pendingFor(courseOf(req), learnerId(req), settings.followUpMonths)).find((s) => s.awardId === award.id && s.kind === 'award');
     res.status(status).render('assessment/my-work', {
       ...(def.title ? { titleKey: 'assessment.myWork.title', titleParams: { title: def.title } } : { titleKey: 'assessment.myWork.titleUntitled' }),
       launch: req.launch,
@@ -109,7 +120,15 @@ export function learnerPages({ assessment: store, credentials: credentialsStore,
       award,
       awardSurveyUrl: awardSurvey ? `${launchBase(req)}/surveys/${awardSurvey.awardId}/award` : undefined,
       evidenceKinds: EVIDENCE_KINDS,
-      fileRules: Object.fromEntries(def.rubric.criteria.map((c) => [c.id, { types: c.evidence.allowedFileTypes.map(fileTypeLabel).join(', '), max: formatBytes(Math.min(c.evidence.maxFileSizeBytes ?? opts.maxUploadBytes, opts.maxUploadBytes)) }])),
+      fileRules: Object.fromEntries(
+        def.rubric.criteria.map((c) => [
+          c.id,
+          {
+            types: c.evidence.allowedFileTypes.map(fileTypeLabel).join(', '),
+            max: formatBytes(Math.min(c.evidence.maxFileSizeBytes ?? opts.maxUploadBytes, opts.maxUploadBytes)),
+          },
+        ]),
+      ),
       maxUpload: formatBytes(opts.maxUploadBytes),
       failed,
       flash: typeof req.query.notice === 'string' ? req.query.notice : undefined,
@@ -128,7 +147,14 @@ export function learnerPages({ assessment: store, credentials: credentialsStore,
 
   /** Adds one piece of evidence to the learner's draft. Bad input re-renders with what was typed. */
   r.post('/:submissionId/evidence', async (req, res, next) => {
-    const values: Record<string, string> = { kind: fieldText(req.body.kind), criterionId: fieldText(req.body.criterionId), title: fieldText(req.body.title), url: fieldText(req.body.url), body: fieldText(req.body.body), badge: fieldText(req.body.badge) };
+    const values: Record<string, string> = {
+      kind: fieldText(req.body.kind),
+      criterionId: fieldText(req.body.criterionId),
+      title: fieldText(req.body.title),
+      url: fieldText(req.body.url),
+      body: fieldText(req.body.body),
+      badge: fieldText(req.body.badge),
+    };
     const fail = (errors: Record<string, string>, status = 422) => render(req, res, { form: 'evidence', values, errors }, status);
     try {
       const submissionId = idParam(req, 'submissionId', 'That submission does not exist, or it is not yours.');
@@ -150,7 +176,8 @@ export function learnerPages({ assessment: store, credentials: credentialsStore,
         } catch {
           /* reported below */
         }
-        if (!url || !['http:', 'https:'].includes(url.protocol)) errors.url = 'Give a full web address starting with https://, e.g. https://github.com/you/project.';
+        if (!url || !['http:', 'https:'].includes(url.protocol))
+          errors.url = 'Give a full web address starting with https://, e.g. https://github.com/you/project.';
         else if (url.href.length > 2000) errors.url = 'That address is longer than 2,000 characters.';
         item.url = url?.href;
         item.title = title || url?.hostname || 'Link';
@@ -167,10 +194,12 @@ export function learnerPages({ assessment: store, credentials: credentialsStore,
           const detected = sniffMimeType(file.buffer);
           const allowed = criterion?.evidence.allowedFileTypes ?? [];
           const limit = criterion?.evidence.maxFileSizeBytes;
-          if (!detected) errors.file = `We could not tell what kind of file “${file.originalname}” is, so it was not accepted.${allowed.length ? ` Upload ${allowed.map(fileTypeLabel).join(', ')}.` : ''}`;
+          if (!detected)
+            errors.file = `We could not tell what kind of file “${file.originalname}” is, so it was not accepted.${allowed.length ? ` Upload ${allowed.map(fileTypeLabel).join(', ')}.` : ''}`;
           else if (!typeAllowed(detected, allowed)) {
             errors.file = `“${file.originalname}” is a ${fileTypeLabel(detected)} file${allowed.length ? `, but this criterion accepts ${allowed.map(fileTypeLabel).join(', ')}` : ' and web pages are not accepted'}. Its name does not decide: its content does.`;
-          } else if (limit !== undefined && file.size > limit) errors.file = `“${file.originalname}” is ${formatBytes(file.size)}; this criterion accepts files up to ${formatBytes(limit)}.`;
+          } else if (limit !== undefined && file.size > limit)
+            errors.file = `“${file.originalname}” is ${formatBytes(file.size)}; this criterion accepts files up to ${formatBytes(limit)}.`;
           item.file = { filename: file.originalname.slice(0, 255), mimeType: detected ?? 'application/octet-stream', content: file.buffer };
           item.title = title || file.originalname.slice(0, 200);
         }
@@ -195,7 +224,12 @@ export function learnerPages({ assessment: store, credentials: credentialsStore,
   });
 
   r.post('/:submissionId/evidence/:evidenceId/delete', async (req, res) => {
-    await store.removeEvidence(courseOf(req), learnerId(req), idParam(req, 'submissionId', 'That submission does not exist.'), idParam(req, 'evidenceId', 'That evidence does not exist.'));
+    await store.removeEvidence(
+      courseOf(req),
+      learnerId(req),
+      idParam(req, 'submissionId', 'That submission does not exist.'),
+      idParam(req, 'evidenceId', 'That evidence does not exist.'),
+    );
     res.redirect(303, `${pageUrl(req)}?notice=removed#evidence`);
   });
 

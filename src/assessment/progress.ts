@@ -77,10 +77,13 @@ export function credentialProgress(def: CredentialDefinition, facts: ProgressFac
   const evidenceComplete = criteria.every((c) => c.evidenceNeeded.length === 0);
   // Half for evidence handed in, half for criteria passed: a bar that moves as the learner works.
   const required = def.rubric.criteria.reduce((n, c) => n + c.evidence.required.reduce((m, r) => m + r.count, 0), 0);
-  const present = def.rubric.criteria.reduce((n, c) => n + c.evidence.required.reduce((m, r) => m + Math.min(r.count, facts.evidence[c.id]?.[r.kind] ?? 0), 0), 0);
+  const present = def.rubric.criteria.reduce(
+    (n, c) => n + c.evidence.required.reduce((m, r) => m + Math.min(r.count, facts.evidence[c.id]?.[r.kind] ?? 0), 0),
+    0,
+  );
   const evidenceShare = required === 0 ? 1 : present / required;
   const passShare = criteria.length === 0 ? 0 : criteria.filter((c) => c.state === 'passed').length / criteria.length;
-  return { criteria, outcomes, evidenceComplete, percent: Math.round((evidenceShare * 50 + passShare * 50)) };
+  return { criteria, outcomes, evidenceComplete, percent: Math.round(evidenceShare * 50 + passShare * 50) };
 }
 
 /** Evidence counts per criterion and kind, from evidence items. */

@@ -77,7 +77,14 @@ export class AssessmentStore {
   /** `db` may be an open transaction: inside one, never take a second connection from the pool. */
   async settings(courseId: number, db: Tx = this.db): Promise<AssessmentSettings> {
     const [row] = await db.select().from(courseAssessmentSettings).where(eq(courseAssessmentSettings.courseId, courseId));
-    return row ? { assessorNotLearner: row.assessorNotLearner, assessorNotTeacher: row.assessorNotTeacher, maxAttempts: row.maxAttempts, followUpMonths: row.followUpMonths } : { ...DEFAULT_SETTINGS };
+    return row
+      ? {
+          assessorNotLearner: row.assessorNotLearner,
+          assessorNotTeacher: row.assessorNotTeacher,
+          maxAttempts: row.maxAttempts,
+          followUpMonths: row.followUpMonths,
+        }
+      : { ...DEFAULT_SETTINGS };
   }
 
   async saveSettings(courseId: number, actorId: number, next: AssessmentSettings) {
@@ -155,11 +162,25 @@ export class AssessmentStore {
           .limit(1);
         if (latest && (latest.status === 'draft' || latest.status === 'submitted')) return latest;
         if (latest?.status === 'accepted') throw new ConflictError('This credential has already been awarded to you.', 'ALREADY_AWARDED');
-        if (latest?.status === 'rejected') throw new ForbiddenError('Your submission was rejected, so it cannot be resubmitted.', 'SUBMISSION_REJECTED', 'Read the assessor’s feedback, and ask your teacher if you think this is wrong.');
+        if (latest?.status === 'rejected')
+          throw new ForbiddenError(
+            'Your submission was rejected, so it cannot be resubmitted.',
+            'SUBMISSION_REJECTED',
+            'Read the assessor’s feedback, and ask your teacher if you think this is wrong.',
+          );
         if (latest && latest.attemptNo >= settings.maxAttempts) {
-          throw new ForbiddenError(`You have used all ${settings.maxAttempts} attempts for this credential.`, 'NO_ATTEMPTS_LEFT', 'Ask your teacher whether another attempt can be allowed.');
+          throw new ForbiddenError(
+            `You have used all ${settings.maxAttempts} attempts for this credential.`,
+            'NO_ATTEMPTS_LEFT',
+            'Ask your teacher whether another attempt can be allowed.',
+          );
         }
-        const prior = latest ? await tx.select({ assessorId: assessments.assessorId }).from(assessments).where(and(eq(assessments.submissionId, latest.id), eq(assessments.role, 'primary'))) : [];
+        const prior = latest
+          ? await tx
+              .select({ assessorId: assessments.assessorId })
+              .from(assessments)
+              .where(and(eq(assessments.submissionId, latest.id), eq(assessments.role, 'primary')))
+          : [];
         const [draft] = await tx
           .insert(submissions)
           .values({
@@ -175,10 +196,19 @@ export class AssessmentStore {
           // A resubmission starts from what was handed in before; the learner adds or removes from there.
           const carried = await tx.select().from(evidenceItems).where(eq(evidenceItems.submissionId, latest.id));
           if (carried.length) {
-            await tx.insert(evidenceItems).values(carried.map(({ id: _id, createdAt: _c, submissionId: _s, ...item }) => ({ ...item, submissionId: draft.id })));
+            await tx
+              .insert(evidenceItems)
+              .values(carried.map(({ id: _id, createdAt: _c, submissionId: _s, ...item }) => ({ ...item, submissionId: draft.id })));
           }
         }
-        await audit(tx, { courseId, actorId: learnerId, action: latest ? 'submission.resubmission-started' : 'submission.started', entityType: 'submission', entityId: draft.id, after: { attemptNo: draft.attemptNo, credentialId, assignedAssessorId: draft.assignedAssessorId } });
+        await audit(tx, {
+          courseId,
+          actorId: learnerId,
+          action: latest ? 'submission.resubmission-started' : 'submission.started',
+          entityType: 'submission',
+          entityId: draft.id,
+          after: { attemptNo: draft.attemptNo, credentialId, assignedAssessorId: draft.assignedAssessorId },
+        });
         return draft;
       });
     } catch (e) {
@@ -201,7 +231,12 @@ export class AssessmentStore {
       .where(and(eq(submissions.id, submissionId), eq(submissions.courseId, courseId), eq(submissions.learnerId, learnerId)))
       .for('update');
     if (!row) throw notYours();
-    if (row.status !== 'draft') throw new ConflictError('This attempt has been submitted and can no longer change.', 'SUBMISSION_FROZEN', 'Start a resubmission if the assessor returned it.');
+    if (row.status !== 'draft')
+      throw new ConflictError(
+        'This attempt has been submitted and can no longer change.',
+        'SUBMISSION_FROZEN',
+        'Start a resubmission if the assessor returned it.',
+      );
     return row;
   }
 
@@ -237,8 +272,18 @@ export class AssessmentStore {
           position: sql`(SELECT coalesce(max(position), 0) + 1 FROM evidence_items WHERE submission_id = ${submissionId})`,
         })
         .returning();
-      await tx.update(submissions).set({ lockVersion: sql`${submissions.lockVersion} + 1` }).where(eq(submissions.id, submissionId));
-      await audit(tx, { courseId, actorId: learnerId, action: 'evidence.added', entityType: 'submission', entityId: submissionId, after: { evidenceId: row.id, kind: row.kind, title: row.title, criterionId: row.criterionId, fileId } });
+      await tx
+        .update(submissions)
+        .set({ lockVersion: sql`${submissions.lockVersion} + 1` })
+        .where(eq(submissions.id, submissionId));
+      await audit(tx, {
+        courseId,
+        actorId: learnerId,
+        action: 'evidence.added',
+        entityType: 'submission',
+        entityId: submissionId,
+        after: { evidenceId: row.id, kind: row.kind, title: row.title, criterionId: row.criterionId, fileId },
+      });
       return row;
     });
   }
@@ -246,10 +291,23 @@ export class AssessmentStore {
   async removeEvidence(courseId: number, learnerId: number, submissionId: number, evidenceId: number) {
     await this.db.transaction(async (tx) => {
       await this.lockDraft(tx, courseId, learnerId, submissionId);
-      const [gone] = await tx.delete(evidenceItems).where(and(eq(evidenceItems.id, evidenceId), eq(evidenceItems.submissionId, submissionId))).returning();
+      const [gone] = await tx
+        .delete(evidenceItems)
+        .where(and(eq(evidenceItems.id, evidenceId), eq(evidenceItems.submissionId, submissionId)))
+        .returning();
       if (!gone) throw new NotFoundError('That piece of evidence is not in your draft.');
-      await tx.update(submissions).set({ lockVersion: sql`${submissions.lockVersion} + 1` }).where(eq(submissions.id, submissionId));
-      await audit(tx, { courseId, actorId: learnerId, action: 'evidence.removed', entityType: 'submission', entityId: submissionId, before: { evidenceId: gone.id, kind: gone.kind, title: gone.title, criterionId: gone.criterionId } });
+      await tx
+        .update(submissions)
+        .set({ lockVersion: sql`${submissions.lockVersion} + 1` })
+        .where(eq(submissions.id, submissionId));
+      await audit(tx, {
+        courseId,
+        actorId: learnerId,
+        action: 'evidence.removed',
+        entityType: 'submission',
+        entityId: submissionId,
+        before: { evidenceId: gone.id, kind: gone.kind, title: gone.title, criterionId: gone.criterionId },
+      });
     });
   }
 
@@ -259,17 +317,36 @@ export class AssessmentStore {
       const draft = await this.lockDraft(tx, courseId, learnerId, submissionId);
       const [version] = await tx.select().from(credentialVersions).where(eq(credentialVersions.id, draft.credentialVersionId));
       const items = await tx.select().from(evidenceItems).where(eq(evidenceItems.submissionId, submissionId));
-      const missing = evaluateCompletion(version.definition, { acceptedLevels: {}, evidence: countEvidence(items) }).unmet.filter((u) => u.condition === 'required-evidence-present');
+      const missing = evaluateCompletion(version.definition, { acceptedLevels: {}, evidence: countEvidence(items) }).unmet.filter(
+        (u) => u.condition === 'required-evidence-present',
+      );
       if (missing.length) {
-        throw new AppError(`Some evidence is still missing: ${missing.map((m) => m.message).join(' ')}`, 422, 'EVIDENCE_MISSING', 'Add it to your draft, then submit again. Your draft is saved.');
+        throw new AppError(
+          `Some evidence is still missing: ${missing.map((m) => m.message).join(' ')}`,
+          422,
+          'EVIDENCE_MISSING',
+          'Add it to your draft, then submit again. Your draft is saved.',
+        );
       }
       const [row] = await tx
         .update(submissions)
         .set({ status: 'submitted', submittedAt: new Date(), launchIdentity, lockVersion: sql`${submissions.lockVersion} + 1` })
         .where(eq(submissions.id, submissionId))
         .returning();
-      await audit(tx, { courseId, actorId: learnerId, action: 'submission.submitted', entityType: 'submission', entityId: submissionId, before: { status: 'draft' }, after: { status: 'submitted', attemptNo: row.attemptNo, evidence: items.length } });
-      await emit(tx, { type: 'submission.submitted', subjectId: row.id, payload: { courseId, credentialId: row.credentialId, learnerId, submissionId: row.id, attemptNo: row.attemptNo } });
+      await audit(tx, {
+        courseId,
+        actorId: learnerId,
+        action: 'submission.submitted',
+        entityType: 'submission',
+        entityId: submissionId,
+        before: { status: 'draft' },
+        after: { status: 'submitted', attemptNo: row.attemptNo, evidence: items.length },
+      });
+      await emit(tx, {
+        type: 'submission.submitted',
+        subjectId: row.id,
+        payload: { courseId, credentialId: row.credentialId, learnerId, submissionId: row.id, attemptNo: row.attemptNo },
+      });
       return row;
     });
   }
@@ -282,10 +359,18 @@ export class AssessmentStore {
    */
   async fileFor(courseId: number, viewer: { userId: number; assessor: boolean }, fileId: string) {
     if (!/^[0-9a-f-]{36}$/.test(fileId)) throw new NotFoundError('That file does not exist.');
-    const [meta] = await this.db.select().from(storedFiles).where(and(eq(storedFiles.id, fileId), eq(storedFiles.courseId, courseId)));
+    const [meta] = await this.db
+      .select()
+      .from(storedFiles)
+      .where(and(eq(storedFiles.id, fileId), eq(storedFiles.courseId, courseId)));
     if (!meta || (meta.ownerId !== viewer.userId && !viewer.assessor)) throw new NotFoundError('That file does not exist, or you may not open it.');
     const content = await this.files.get(this.db, fileId);
-    if (!content) throw new NotFoundError('The file’s content is missing from storage.', 'FILE_CONTENT_MISSING', 'Tell your administrator; the file record exists but its bytes do not.');
+    if (!content)
+      throw new NotFoundError(
+        'The file’s content is missing from storage.',
+        'FILE_CONTENT_MISSING',
+        'Tell your administrator; the file record exists but its bytes do not.',
+      );
     return { meta, content };
   }
 
@@ -305,7 +390,16 @@ export class AssessmentStore {
       .from(submissions)
       .innerJoin(ltiUsers, eq(ltiUsers.id, submissions.learnerId))
       .innerJoin(credentialVersions, eq(credentialVersions.id, submissions.credentialVersionId))
-      .where(filter.status === 'second-marking' ? and(base, sql`EXISTS (SELECT 1 FROM assessments a WHERE a.submission_id = ${submissions.id} AND a.role = 'second' AND a.status = 'requested' AND a.assessor_id = ${filter.assessorId ?? 0})`) : filter.status ? and(base, eq(submissions.status, filter.status)) : base)
+      .where(
+        filter.status === 'second-marking'
+          ? and(
+              base,
+              sql`EXISTS (SELECT 1 FROM assessments a WHERE a.submission_id = ${submissions.id} AND a.role = 'second' AND a.status = 'requested' AND a.assessor_id = ${filter.assessorId ?? 0})`,
+            )
+          : filter.status
+            ? and(base, eq(submissions.status, filter.status))
+            : base,
+      )
       .orderBy(asc(submissions.submittedAt));
     const counts = await this.db
       .select({ status: submissions.status, n: sql<number>`count(*)::int` })
@@ -317,9 +411,20 @@ export class AssessmentStore {
       .select({ n: sql<number>`count(*)::int` })
       .from(assessments)
       .innerJoin(submissions, eq(submissions.id, assessments.submissionId))
-      .where(and(eq(submissions.courseId, courseId), eq(assessments.role, 'second'), eq(assessments.status, 'requested'), eq(assessments.assessorId, filter.assessorId ?? 0)));
+      .where(
+        and(
+          eq(submissions.courseId, courseId),
+          eq(assessments.role, 'second'),
+          eq(assessments.status, 'requested'),
+          eq(assessments.assessorId, filter.assessorId ?? 0),
+        ),
+      );
     return {
-      rows: rows.map((r) => ({ ...r.submission, learnerName: r.learnerName ?? r.learnerEmail ?? `Learner ${r.submission.learnerId}`, credentialTitle: r.definition.title ?? 'Untitled' })),
+      rows: rows.map((r) => ({
+        ...r.submission,
+        learnerName: r.learnerName ?? r.learnerEmail ?? `Learner ${r.submission.learnerId}`,
+        credentialTitle: r.definition.title ?? 'Untitled',
+      })),
       counts: { ...Object.fromEntries(counts.map((c) => [c.status, c.n])), 'second-marking': second?.n ?? 0 } as Record<string, number>,
     };
   }
@@ -375,7 +480,10 @@ export class AssessmentStore {
 
   private async assertMayAssess(tx: Tx, courseId: number, assessorId: number, learnerId: number) {
     const settings = await this.settings(courseId, tx);
-    const [member] = await tx.select({ roles: courseMembers.roles, appRole: courseMembers.appRole }).from(courseMembers).where(and(eq(courseMembers.courseId, courseId), eq(courseMembers.userId, assessorId)));
+    const [member] = await tx
+      .select({ roles: courseMembers.roles, appRole: courseMembers.appRole })
+      .from(courseMembers)
+      .where(and(eq(courseMembers.courseId, courseId), eq(courseMembers.userId, assessorId)));
     if (!member || member.appRole !== 'instructor') throw new ForbiddenError('Only the course’s staff can assess its submissions.', 'NOT_COURSE_STAFF');
     const problem = independenceProblem(settings, { id: assessorId, isCourseTeacher: isCourseTeacher(member.roles) }, learnerId);
     if (problem) throw new ForbiddenError(problem, 'ASSESSOR_NOT_INDEPENDENT', 'Ask another assessor of this course to score it.');
@@ -396,27 +504,54 @@ export class AssessmentStore {
    * The primary assessor's decision: scores, comments, identity and accept / return /
    * reject, in one transaction with the audit log, the outbox and, on accept, the award.
    */
-  async decide(courseId: number, submissionId: number, assessorId: number, d: Decision): Promise<{ submission: SubmissionRow; assessment: AssessmentRow; award?: AwardRow }> {
+  async decide(
+    courseId: number,
+    submissionId: number,
+    assessorId: number,
+    d: Decision,
+  ): Promise<{ submission: SubmissionRow; assessment: AssessmentRow; award?: AwardRow }> {
     return this.db.transaction(async (tx) => {
-      const [sub] = await tx.select().from(submissions).where(and(eq(submissions.id, submissionId), eq(submissions.courseId, courseId))).for('update');
+      const [sub] = await tx
+        .select()
+        .from(submissions)
+        .where(and(eq(submissions.id, submissionId), eq(submissions.courseId, courseId)))
+        .for('update');
       if (!sub || sub.status === 'draft') throw new NotFoundError('That submission does not exist in this course.');
       await this.assertMayAssess(tx, courseId, assessorId, sub.learnerId);
       if (sub.status !== 'submitted' || sub.lockVersion !== d.lockVersion) {
-        throw new ConflictError('This submission was decided or changed after you opened it.', 'ALREADY_DECIDED', 'Your scores are kept in the form. Reload to see the current decision.');
+        throw new ConflictError(
+          'This submission was decided or changed after you opened it.',
+          'ALREADY_DECIDED',
+          'Your scores are kept in the form. Reload to see the current decision.',
+        );
       }
       const [version] = await tx.select().from(credentialVersions).where(eq(credentialVersions.id, sub.credentialVersionId));
       const def = version.definition;
       const score = scoreRubric(def.rubric.criteria, d.levels);
-      if (score.missing.length) throw new AppError('Choose a level for every criterion before deciding.', 422, 'LEVELS_MISSING', 'The criteria without a level are marked.');
+      if (score.missing.length)
+        throw new AppError('Choose a level for every criterion before deciding.', 422, 'LEVELS_MISSING', 'The criteria without a level are marked.');
       const items = await tx.select().from(evidenceItems).where(eq(evidenceItems.submissionId, submissionId));
       if (d.decision === 'accept') {
         const unmet = evaluateCompletion(def, { acceptedLevels: d.levels, evidence: countEvidence(items), identityVerification: d.identity }).unmet;
         if (unmet.length) {
-          throw new AppError(`This submission cannot be accepted yet: ${unmet.map((u) => u.message).join(' ')}`, 422, 'COMPLETION_NOT_MET', 'Return it for resubmission with feedback, or correct the scores or the identity record.');
+          throw new AppError(
+            `This submission cannot be accepted yet: ${unmet.map((u) => u.message).join(' ')}`,
+            422,
+            'COMPLETION_NOT_MET',
+            'Return it for resubmission with feedback, or correct the scores or the identity record.',
+          );
         }
       }
-      const [existing] = await tx.select().from(assessments).where(and(eq(assessments.submissionId, submissionId), eq(assessments.assessorId, assessorId)));
-      if (existing && existing.role !== 'primary') throw new ConflictError('You were asked to second-mark this submission, so you cannot also decide it.', 'SECOND_MARKER', 'Use the second-marking form instead.');
+      const [existing] = await tx
+        .select()
+        .from(assessments)
+        .where(and(eq(assessments.submissionId, submissionId), eq(assessments.assessorId, assessorId)));
+      if (existing && existing.role !== 'primary')
+        throw new ConflictError(
+          'You were asked to second-mark this submission, so you cannot also decide it.',
+          'SECOND_MARKER',
+          'Use the second-marking form instead.',
+        );
       const values = {
         status: 'completed',
         decision: d.decision,
@@ -428,7 +563,10 @@ export class AssessmentStore {
       };
       const [assessment] = existing
         ? await tx.update(assessments).set(values).where(eq(assessments.id, existing.id)).returning()
-        : await tx.insert(assessments).values({ submissionId, assessorId, role: 'primary', ...values }).returning();
+        : await tx
+            .insert(assessments)
+            .values({ submissionId, assessorId, role: 'primary', ...values })
+            .returning();
       const status = d.decision === 'accept' ? 'accepted' : d.decision === 'return' ? 'returned' : 'rejected';
       const [decided] = await tx
         .update(submissions)
@@ -442,10 +580,39 @@ export class AssessmentStore {
         entityType: 'submission',
         entityId: submissionId,
         before: { status: sub.status, assignedAssessorId: sub.assignedAssessorId },
-        after: { status, decision: d.decision, assessmentId: assessment.id, levels: d.levels, points: score.points, percent: score.percent, criterionComments: d.criterionComments, overallComment: d.overallComment },
+        after: {
+          status,
+          decision: d.decision,
+          assessmentId: assessment.id,
+          levels: d.levels,
+          points: score.points,
+          percent: score.percent,
+          criterionComments: d.criterionComments,
+          overallComment: d.overallComment,
+        },
       });
-      await audit(tx, { courseId, actorId: assessorId, action: 'identity.recorded', entityType: 'assessment', entityId: assessment.id, after: { ...d.identity } });
-      await emit(tx, { type: 'assessment.decided', subjectId: assessment.id, payload: { courseId, credentialId: sub.credentialId, learnerId: sub.learnerId, submissionId, decision: d.decision, points: score.points, maxPoints: score.maxPoints, percent: score.percent } });
+      await audit(tx, {
+        courseId,
+        actorId: assessorId,
+        action: 'identity.recorded',
+        entityType: 'assessment',
+        entityId: assessment.id,
+        after: { ...d.identity },
+      });
+      await emit(tx, {
+        type: 'assessment.decided',
+        subjectId: assessment.id,
+        payload: {
+          courseId,
+          credentialId: sub.credentialId,
+          learnerId: sub.learnerId,
+          submissionId,
+          decision: d.decision,
+          points: score.points,
+          maxPoints: score.maxPoints,
+          percent: score.percent,
+        },
+      });
       const award = d.decision === 'accept' ? await this.awardIn(tx, courseId, sub.credentialId, sub.learnerId, assessorId) : undefined;
       return { submission: decided, assessment, award };
     });
@@ -466,7 +633,14 @@ export class AssessmentStore {
       .from(submissions)
       .innerJoin(assessments, and(eq(assessments.submissionId, submissions.id), eq(assessments.role, 'primary'), eq(assessments.decision, 'accept')))
       .innerJoin(credentialVersions, eq(credentialVersions.id, submissions.credentialVersionId))
-      .where(and(eq(submissions.courseId, courseId), eq(submissions.credentialId, credentialId), eq(submissions.learnerId, learnerId), eq(submissions.status, 'accepted')))
+      .where(
+        and(
+          eq(submissions.courseId, courseId),
+          eq(submissions.credentialId, credentialId),
+          eq(submissions.learnerId, learnerId),
+          eq(submissions.status, 'accepted'),
+        ),
+      )
       .orderBy(desc(submissions.attemptNo))
       .limit(1);
     if (!accepted) return undefined;
@@ -496,13 +670,34 @@ export class AssessmentStore {
       .onConflictDoNothing({ target: [awards.credentialId, awards.learnerId] })
       .returning();
     if (!award) return undefined;
-    await audit(tx, { courseId, actorId, action: 'award.created', entityType: 'award', entityId: award.id, after: { credentialId, credentialVersionId: award.credentialVersionId, learnerId, submissionId: award.submissionId, assessmentId: award.assessmentId, grade: grade?.text ?? null } });
-    await emit(tx, { type: 'award.created', subjectId: award.id, payload: { awardId: award.id, courseId, credentialId, credentialVersionId: award.credentialVersionId, learnerId } });
+    await audit(tx, {
+      courseId,
+      actorId,
+      action: 'award.created',
+      entityType: 'award',
+      entityId: award.id,
+      after: {
+        credentialId,
+        credentialVersionId: award.credentialVersionId,
+        learnerId,
+        submissionId: award.submissionId,
+        assessmentId: award.assessmentId,
+        grade: grade?.text ?? null,
+      },
+    });
+    await emit(tx, {
+      type: 'award.created',
+      subjectId: award.id,
+      payload: { awardId: award.id, courseId, credentialId, credentialVersionId: award.credentialVersionId, learnerId },
+    });
     return award;
   }
 
   async awardFor(courseId: number, credentialId: number, learnerId: number): Promise<AwardRow | undefined> {
-    const [row] = await this.db.select().from(awards).where(and(eq(awards.courseId, courseId), eq(awards.credentialId, credentialId), eq(awards.learnerId, learnerId)));
+    const [row] = await this.db
+      .select()
+      .from(awards)
+      .where(and(eq(awards.courseId, courseId), eq(awards.credentialId, credentialId), eq(awards.learnerId, learnerId)));
     return row;
   }
 
@@ -522,7 +717,10 @@ export class AssessmentStore {
   }
 
   async awardsOfLearner(courseId: number, learnerId: number): Promise<AwardRow[]> {
-    return this.db.select().from(awards).where(and(eq(awards.courseId, courseId), eq(awards.learnerId, learnerId)));
+    return this.db
+      .select()
+      .from(awards)
+      .where(and(eq(awards.courseId, courseId), eq(awards.learnerId, learnerId)));
   }
 
   // --- Second marking --------------------------------------------------------------
@@ -530,36 +728,84 @@ export class AssessmentStore {
   /** Asks another member of staff to score a submission blind. */
   async requestSecondMarking(courseId: number, submissionId: number, requesterId: number, assessorId: number): Promise<AssessmentRow> {
     return this.db.transaction(async (tx) => {
-      const [sub] = await tx.select().from(submissions).where(and(eq(submissions.id, submissionId), eq(submissions.courseId, courseId))).for('update');
+      const [sub] = await tx
+        .select()
+        .from(submissions)
+        .where(and(eq(submissions.id, submissionId), eq(submissions.courseId, courseId)))
+        .for('update');
       if (!sub || sub.status === 'draft') throw new NotFoundError('That submission does not exist in this course.');
       await this.assertMayAssess(tx, courseId, assessorId, sub.learnerId);
-      const [primary] = await tx.select().from(assessments).where(and(eq(assessments.submissionId, submissionId), eq(assessments.role, 'primary')));
+      const [primary] = await tx
+        .select()
+        .from(assessments)
+        .where(and(eq(assessments.submissionId, submissionId), eq(assessments.role, 'primary')));
       if (primary?.assessorId === assessorId || (!primary && sub.assignedAssessorId === assessorId)) {
         throw new ConflictError('The second marker must be someone other than the primary assessor.', 'SAME_ASSESSOR', 'Choose another member of staff.');
       }
-      const [row] = await tx.insert(assessments).values({ submissionId, assessorId, role: 'second', requestedBy: requesterId }).onConflictDoNothing().returning();
+      const [row] = await tx
+        .insert(assessments)
+        .values({ submissionId, assessorId, role: 'second', requestedBy: requesterId })
+        .onConflictDoNothing()
+        .returning();
       if (!row) throw new ConflictError('That person has already been asked to mark this submission.', 'ALREADY_REQUESTED');
-      await audit(tx, { courseId, actorId: requesterId, action: 'second-marking.requested', entityType: 'submission', entityId: submissionId, after: { assessmentId: row.id, assessorId } });
+      await audit(tx, {
+        courseId,
+        actorId: requesterId,
+        action: 'second-marking.requested',
+        entityType: 'submission',
+        entityId: submissionId,
+        after: { assessmentId: row.id, assessorId },
+      });
       return row;
     });
   }
 
   /** The second marker's blind scores. Only the person asked can give them, once. */
-  async completeSecondMarking(courseId: number, submissionId: number, assessorId: number, input: { levels: Record<string, string>; criterionComments: Record<string, string>; overallComment: string }) {
+  async completeSecondMarking(
+    courseId: number,
+    submissionId: number,
+    assessorId: number,
+    input: { levels: Record<string, string>; criterionComments: Record<string, string>; overallComment: string },
+  ) {
     return this.db.transaction(async (tx) => {
       const [row] = await tx
         .select({ assessment: assessments, version: credentialVersions })
         .from(assessments)
         .innerJoin(submissions, eq(submissions.id, assessments.submissionId))
         .innerJoin(credentialVersions, eq(credentialVersions.id, submissions.credentialVersionId))
-        .where(and(eq(assessments.submissionId, submissionId), eq(submissions.courseId, courseId), eq(assessments.assessorId, assessorId), eq(assessments.role, 'second')))
+        .where(
+          and(
+            eq(assessments.submissionId, submissionId),
+            eq(submissions.courseId, courseId),
+            eq(assessments.assessorId, assessorId),
+            eq(assessments.role, 'second'),
+          ),
+        )
         .for('update', { of: assessments });
       if (!row) throw new ForbiddenError('You have not been asked to second-mark this submission.', 'NOT_SECOND_MARKER');
       if (row.assessment.status === 'completed') throw new ConflictError('You have already given your second marking for this submission.', 'ALREADY_MARKED');
       const score = scoreRubric(row.version.definition.rubric.criteria, input.levels);
       if (score.missing.length) throw new AppError('Choose a level for every criterion.', 422, 'LEVELS_MISSING', 'The criteria without a level are marked.');
-      const [done] = await tx.update(assessments).set({ ...input, status: 'completed', completedAt: new Date() }).where(eq(assessments.id, row.assessment.id)).returning();
-      await audit(tx, { courseId, actorId: assessorId, action: 'second-marking.completed', entityType: 'submission', entityId: submissionId, before: { status: 'requested' }, after: { assessmentId: done.id, levels: input.levels, points: score.points, criterionComments: input.criterionComments, overallComment: input.overallComment } });
+      const [done] = await tx
+        .update(assessments)
+        .set({ ...input, status: 'completed', completedAt: new Date() })
+        .where(eq(assessments.id, row.assessment.id))
+        .returning();
+      await audit(tx, {
+        courseId,
+        actorId: assessorId,
+        action: 'second-marking.completed',
+        entityType: 'submission',
+        entityId: submissionId,
+        before: { status: 'requested' },
+        after: {
+          assessmentId: done.id,
+          levels: input.levels,
+          points: score.points,
+          criterionComments: input.criterionComments,
+          overallComment: input.overallComment,
+        },
+      });
       return done;
     });
   }
@@ -567,11 +813,26 @@ export class AssessmentStore {
   /** Takes over a submission assigned to someone else (audited). */
   async reassign(courseId: number, submissionId: number, assessorId: number) {
     await this.db.transaction(async (tx) => {
-      const [sub] = await tx.select().from(submissions).where(and(eq(submissions.id, submissionId), eq(submissions.courseId, courseId), eq(submissions.status, 'submitted'))).for('update');
+      const [sub] = await tx
+        .select()
+        .from(submissions)
+        .where(and(eq(submissions.id, submissionId), eq(submissions.courseId, courseId), eq(submissions.status, 'submitted')))
+        .for('update');
       if (!sub) throw new NotFoundError('That submission is not waiting for assessment.');
       await this.assertMayAssess(tx, courseId, assessorId, sub.learnerId);
-      await tx.update(submissions).set({ assignedAssessorId: assessorId, lockVersion: sql`${submissions.lockVersion} + 1` }).where(eq(submissions.id, submissionId));
-      await audit(tx, { courseId, actorId: assessorId, action: 'submission.reassigned', entityType: 'submission', entityId: submissionId, before: { assignedAssessorId: sub.assignedAssessorId }, after: { assignedAssessorId: assessorId } });
+      await tx
+        .update(submissions)
+        .set({ assignedAssessorId: assessorId, lockVersion: sql`${submissions.lockVersion} + 1` })
+        .where(eq(submissions.id, submissionId));
+      await audit(tx, {
+        courseId,
+        actorId: assessorId,
+        action: 'submission.reassigned',
+        entityType: 'submission',
+        entityId: submissionId,
+        before: { assignedAssessorId: sub.assignedAssessorId },
+        after: { assignedAssessorId: assessorId },
+      });
     });
   }
 

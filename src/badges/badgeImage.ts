@@ -44,7 +44,10 @@ function shade(rgb: Rgb, factor: number): Rgb {
 }
 
 function hexOf(rgb: Rgb): string {
-  return `#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('').toUpperCase()}`;
+  return `#${rgb
+    .map((c) => c.toString(16).padStart(2, '0'))
+    .join('')
+    .toUpperCase()}`;
 }
 
 /** The inner disc is the badge colour darkened, giving depth without a second hue. */
@@ -72,7 +75,12 @@ export function escapeXml(text: string): string {
 /** Shortens to `max` characters (code points, so emoji are not cut in half), ending with an ellipsis. */
 function truncate(text: string, max: number): string {
   const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+  return chars.length <= max
+    ? text
+    : `${chars
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd()}…`;
 }
 
 const MAX_LINE_CHARS = 18;
@@ -130,15 +138,11 @@ export function badgeSvg(opts: { title: string; subtitle?: string; issuer?: stri
   const fontSize = Math.max(30, Math.min(64, Math.floor(400 / (longest * 0.6))));
   const lineHeight = Math.round(fontSize * 1.15);
   const firstBaseline = 318 - ((lines.length - 1) * lineHeight) / 2;
-  const titleText = lines
-    .map((line, i) => `<tspan x="300" y="${Math.round(firstBaseline + i * lineHeight)}">${escapeXml(line)}</tspan>`)
-    .join('');
+  const titleText = lines.map((line, i) => `<tspan x="300" y="${Math.round(firstBaseline + i * lineHeight)}">${escapeXml(line)}</tspan>`).join('');
 
   const subtitle = opts.subtitle?.trim() ? truncate(opts.subtitle.trim(), 28) : undefined;
   const issuer = opts.issuer?.trim() ? truncate(opts.issuer.trim(), 28) : undefined;
-  const description = [opts.subtitle?.trim(), opts.issuer?.trim() && `Issued by ${opts.issuer.trim()}`]
-    .filter(Boolean)
-    .join('. ');
+  const description = [opts.subtitle?.trim(), opts.issuer?.trim() && `Issued by ${opts.issuer.trim()}`].filter(Boolean).join('. ');
 
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 600" width="600" height="600" role="img"`,
@@ -173,7 +177,9 @@ function starVertices(cx: number, cy: number, outer: number): Array<[number, num
 }
 
 function starPath(cx: number, cy: number, outer: number): string {
-  return `M${starVertices(cx, cy, outer).map(([x, y]) => `${x.toFixed(1)} ${y.toFixed(1)}`).join(' L')} Z`;
+  return `M${starVertices(cx, cy, outer)
+    .map(([x, y]) => `${x.toFixed(1)} ${y.toFixed(1)}`)
+    .join(' L')} Z`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,8 +252,7 @@ export function badgePng(opts: { seed?: string; title?: string; size?: number } 
   // Circle edges: pixels within ~1px of a radius. Star edges: pixels whose four corners disagree on
   // being inside the star (corners are evaluated once on the pixel grid, only inside the star's box).
   const edgeMargin = 1 / half; // one pixel, in radius units (> half a pixel diagonal)
-  const nearEdge = (d: number) =>
-    abs(d - OUTER_R) < edgeMargin || abs(d - RING_OUTER_R) < edgeMargin || abs(d - RING_INNER_R) < edgeMargin;
+  const nearEdge = (d: number) => abs(d - OUTER_R) < edgeMargin || abs(d - RING_OUTER_R) < edgeMargin || abs(d - RING_INNER_R) < edgeMargin;
   const grid = size + 1;
   const starCorners = new Uint8Array(grid * grid);
   const gMin = Math.max(0, Math.floor(half - STAR_R * half) - 1);
@@ -265,12 +270,7 @@ export function badgePng(opts: { seed?: string; title?: string; size?: number } 
   const onStarEdge = (px: number, py: number) => {
     const i = py * grid + px;
     const c = starCorners[i];
-    return (
-      starCorners[i + 1] !== c ||
-      starCorners[i + grid] !== c ||
-      starCorners[i + grid + 1] !== c ||
-      vertexPixels.has(py * size + px)
-    );
+    return starCorners[i + 1] !== c || starCorners[i + grid] !== c || starCorners[i + grid + 1] !== c || vertexPixels.has(py * size + px);
   };
 
   const stride = size * 4 + 1; // filter byte + RGBA per pixel

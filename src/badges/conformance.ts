@@ -9,7 +9,8 @@ export function edubadgesProblems(credential: Record<string, unknown>): string[]
   const problems: string[] = [];
   if (!profile(credential)) problems.push(...(profile.errors ?? []).map((e) => `edubadges: ${e.instancePath || '/'} ${e.message}`));
   const value = ((credential.credentialSubject as Record<string, unknown> | undefined)?.achievement as Record<string, unknown> | undefined)?.ECTS;
-  if (typeof value === 'number' && value >= 3 && value <= 30 && !ects(credential)) problems.push(...(ects.errors ?? []).map((e) => `edubadges ECTS: ${e.instancePath || '/'} ${e.message}`));
+  if (typeof value === 'number' && value >= 3 && value <= 30 && !ects(credential))
+    problems.push(...(ects.errors ?? []).map((e) => `edubadges ECTS: ${e.instancePath || '/'} ${e.message}`));
   return problems;
 }
 

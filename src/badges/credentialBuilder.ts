@@ -52,7 +52,9 @@ export interface CredentialInputs {
 
 /** OB 3.0 IdentityHash: "sha256$" + hex(SHA-256(identity + salt)). */
 export function identityHash(identity: string, salt: string): string {
-  return `sha256$${createHash('sha256').update(identity + salt, 'utf8').digest('hex')}`;
+  return `sha256$${createHash('sha256')
+    .update(identity + salt, 'utf8')
+    .digest('hex')}`;
 }
 
 function addMonths(date: Date, months: number): Date {
@@ -99,7 +101,17 @@ export function buildOpenBadgeCredential(input: CredentialInputs): Record<string
   if (input.grade) result.push({ type: ['Result'], resultDescription: `${achievementId}#grade`, value: String(input.grade.points) });
 
   const identifier = [
-    ...(input.learner.email ? [{ type: 'IdentityObject', hashed: true, identityHash: identityHash(input.learner.email.trim().toLowerCase(), input.salt), identityType: 'emailAddress', salt: input.salt }] : []),
+    ...(input.learner.email
+      ? [
+          {
+            type: 'IdentityObject',
+            hashed: true,
+            identityHash: identityHash(input.learner.email.trim().toLowerCase(), input.salt),
+            identityType: 'emailAddress',
+            salt: input.salt,
+          },
+        ]
+      : []),
     { type: 'IdentityObject', hashed: true, identityHash: identityHash(input.learner.ltiUserId, input.salt), identityType: 'ltiUserId', salt: input.salt },
   ];
 

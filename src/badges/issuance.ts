@@ -59,7 +59,14 @@ export class BadgeIssuer {
 
   constructor(
     private readonly db: Db,
-    private readonly opts: { publicUrl: string; did: string; keys: IssuerKeys; issuer: IssuerDetails; statusLists: StatusLists; afterSigning?: (awardId: number) => Promise<void> },
+    private readonly opts: {
+      publicUrl: string;
+      did: string;
+      keys: IssuerKeys;
+      issuer: IssuerDetails;
+      statusLists: StatusLists;
+      afterSigning?: (awardId: number) => Promise<void>;
+    },
   ) {
     this.loader = createDocumentLoader({ resolve: (url) => opts.keys.resolver()(url) });
     this.awardQuery = db
@@ -68,7 +75,9 @@ export class BadgeIssuer {
         version: credentialVersions,
         learner: { email: ltiUsers.email, sub: ltiUsers.sub },
         issued: issuedCredentials,
-        evidence: sql<EvidenceRow[]>`coalesce((SELECT json_agg(e ORDER BY e.position, e.id) FROM (SELECT id, kind, title, url, body, shared, position FROM evidence_items WHERE submission_id = ${awards.submissionId}) e), '[]'::json)`,
+        evidence: sql<
+          EvidenceRow[]
+        >`coalesce((SELECT json_agg(e ORDER BY e.position, e.id) FROM (SELECT id, kind, title, url, body, shared, position FROM evidence_items WHERE submission_id = ${awards.submissionId}) e), '[]'::json)`,
       })
       .from(awards)
       .innerJoin(credentialVersions, eq(credentialVersions.id, awards.credentialVersionId))
@@ -90,7 +99,10 @@ export class BadgeIssuer {
     if (!row) throw new NotFoundError(`Award ${awardId} does not exist.`);
     if (row.issued) return row.issued;
     const issuer = await this.issuerDetails();
-    if (!issuer) throw new IssuerNotReadyError('The institution’s issuer profile is not set up yet: an administrator must fill it in (admin console → Issuer profile) before credentials can be issued.');
+    if (!issuer)
+      throw new IssuerNotReadyError(
+        'The institution’s issuer profile is not set up yet: an administrator must fill it in (admin console → Issuer profile) before credentials can be issued.',
+      );
     const { row: keyRow, keyPair } = await this.opts.keys.activeKeyPair();
     const status = await this.allocateStatus();
     const uuid = randomUUID();
@@ -135,10 +147,25 @@ export class BadgeIssuer {
     // The credential, its audit entry and its event in one transaction; a concurrent job that
     // got there first wins (the unique award_id), and its credential is returned.
     const inserted = await this.db.transaction(async (tx) => {
-      const [ins] = await tx.insert(issuedCredentials).values(values).onConflictDoNothing({ target: issuedCredentials.awardId }).returning({ id: issuedCredentials.id });
+      const [ins] = await tx
+        .insert(issuedCredentials)
+        .values(values)
+        .onConflictDoNothing({ target: issuedCredentials.awardId })
+        .returning({ id: issuedCredentials.id });
       if (!ins) return false;
-      await audit(tx, { courseId: values.courseId, actorId: null, action: 'credential.issued', entityType: 'award', entityId: awardId, after: { credentialUuid: uuid, statusListId: status.listId, statusIndex: status.index, signingKeyId: keyRow.id } });
-      await emit(tx, { type: 'credential.issued', subjectId: awardId, payload: { courseId: values.courseId, credentialId: values.credentialId, learnerId: values.learnerId, awardId } });
+      await audit(tx, {
+        courseId: values.courseId,
+        actorId: null,
+        action: 'credential.issued',
+        entityType: 'award',
+        entityId: awardId,
+        after: { credentialUuid: uuid, statusListId: status.listId, statusIndex: status.index, signingKeyId: keyRow.id },
+      });
+      await emit(tx, {
+        type: 'credential.issued',
+        subjectId: awardId,
+        payload: { courseId: values.courseId, credentialId: values.credentialId, learnerId: values.learnerId, awardId },
+      });
       return true;
     });
     if (!inserted) return (await this.forAward(awardId))!;
@@ -189,24 +216,42 @@ export class BadgeIssuer {
    * status-list bit change in one transaction, so the published list never disagrees.
    * `courseId` limits course staff to their course; admins pass undefined.
    */
-  async setRevoked(uuid: string, revoked: boolean, actor: { label: string; userId: number | null }, reasonInput: unknown, courseId?: number): Promise<IssuedCredentialRow> {
+  async setRevoked(
+    uuid: string,
+    revoked: boolean,
+    actor: { label: string; userId: number | null },
+    reasonInput: unknown,
+    courseId?: number,
+  ): Promise<IssuedCredentialRow> {
     // A revocation always says why (it goes into the audit log); reinstating needs no reason.
     const reason = typeof reasonInput === 'string' ? reasonInput.trim().slice(0, 500) : '';
-    if (revoked && !reason) throw new AppError('Give a reason for revoking: it is recorded in the audit log.', 422, 'REASON_REQUIRED', 'Go back, write the reason and revoke again.');
+    if (revoked && !reason)
+      throw new AppError('Give a reason for revoking: it is recorded in the audit log.', 422, 'REASON_REQUIRED', 'Go back, write the reason and revoke again.');
     return this.db.transaction(async (tx) => {
       const scope = courseId === undefined ? eq(issuedCredentials.id, uuid) : and(eq(issuedCredentials.id, uuid), eq(issuedCredentials.courseId, courseId));
       const [current] = await tx.select().from(issuedCredentials).where(scope).for('update');
       if (!current) throw new NotFoundError('That credential does not exist here.');
-      if (revoked === (current.revokedAt !== null)) throw new ConflictError(revoked ? 'This credential is already revoked.' : 'This credential is not revoked.', 'STATUS_UNCHANGED', 'Reload the page to see its current status.');
+      if (revoked === (current.revokedAt !== null))
+        throw new ConflictError(
+          revoked ? 'This credential is already revoked.' : 'This credential is not revoked.',
+          'STATUS_UNCHANGED',
+          'Reload the page to see its current status.',
+        );
       const [updated] = await tx
         .update(issuedCredentials)
-        .set(revoked ? { revokedAt: new Date(), revocationReason: reason, revokedBy: actor.label } : { revokedAt: null, revocationReason: null, revokedBy: null })
+        .set(
+          revoked ? { revokedAt: new Date(), revocationReason: reason, revokedBy: actor.label } : { revokedAt: null, revocationReason: null, revokedBy: null },
+        )
         .where(and(eq(issuedCredentials.id, uuid), revoked ? isNull(issuedCredentials.revokedAt) : isNotNull(issuedCredentials.revokedAt)))
         .returning();
       await this.opts.statusLists.setBit(tx, current.statusListId, current.statusIndex, revoked);
       // The gradebook comment mentions the badge: let grade passback send the new state.
       // One row per award, re-armed on each change: the relay only needs to know the latest.
-      await emit(tx, { type: 'credential.status-changed', subjectId: current.awardId, payload: { courseId: current.courseId, credentialId: current.credentialId, learnerId: current.learnerId, revoked, at: Date.now() } });
+      await emit(tx, {
+        type: 'credential.status-changed',
+        subjectId: current.awardId,
+        payload: { courseId: current.courseId, credentialId: current.credentialId, learnerId: current.learnerId, revoked, at: Date.now() },
+      });
       await audit(tx, {
         courseId: current.courseId,
         actorId: actor.userId,

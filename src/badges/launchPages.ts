@@ -52,7 +52,15 @@ export function badgeLaunchPages({ db, badges: issuer, assessment, publicUrl, en
         };
       }),
     );
-    res.render('badges/my-badges', { titleKey: 'badges.mine.title', launch: req.launch, base: launchBase(req), csrf: csrfToken(req), badges, pending: pending.length, flash: req.query.notice });
+    res.render('badges/my-badges', {
+      titleKey: 'badges.mine.title',
+      launch: req.launch,
+      base: launchBase(req),
+      csrf: csrfToken(req),
+      badges,
+      pending: pending.length,
+      flash: req.query.notice,
+    });
   });
 
   r.post('/evidence/:evidenceId', requireCapability('course:learn'), async (req, res) => {
@@ -62,13 +70,24 @@ export function badgeLaunchPages({ db, badges: issuer, assessment, publicUrl, en
 
   r.get('/issued', requireCapability('course:assess'), async (req, res) => {
     const rows = await issuer.forCourse(courseOf(req));
-    const people = rows.length ? await db.select({ id: ltiUsers.id, name: ltiUsers.name, email: ltiUsers.email }).from(ltiUsers).where(inArray(ltiUsers.id, [...new Set(rows.map((r) => r.learnerId))])) : [];
+    const people = rows.length
+      ? await db
+          .select({ id: ltiUsers.id, name: ltiUsers.name, email: ltiUsers.email })
+          .from(ltiUsers)
+          .where(inArray(ltiUsers.id, [...new Set(rows.map((r) => r.learnerId))]))
+      : [];
     res.render('badges/issued', {
       titleKey: 'badges.issued.title',
       launch: req.launch,
       base: launchBase(req),
       csrf: csrfToken(req),
-      rows: rows.map((row) => ({ row, state: credentialState(row), name: (row.credential as { name?: string }).name, learner: people.find((p) => p.id === row.learnerId), share: urls.credential(row.id) })),
+      rows: rows.map((row) => ({
+        row,
+        state: credentialState(row),
+        name: (row.credential as { name?: string }).name,
+        learner: people.find((p) => p.id === row.learnerId),
+        share: urls.credential(row.id),
+      })),
       errors: {},
       flash: req.query.notice,
     });

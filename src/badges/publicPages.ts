@@ -38,7 +38,6 @@ export interface BadgePagesDeps {
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
-
 /** A LinkedIn "add to profile" link for a certification (their documented URL parameters). */
 export function linkedInUrl(row: IssuedCredentialRow, issuerName: string, shareUrl: string): string {
   const c = row.credential as { name?: string };
@@ -99,7 +98,8 @@ export function badgePages(deps: BadgePagesDeps): Router {
 
   const issued = async (req: Request): Promise<IssuedCredentialRow> => {
     const row = await issuer.byUuid(req.params.uuid);
-    if (!row) throw new NotFoundError('There is no credential at this address.', 'CREDENTIAL_NOT_FOUND', 'Check the link you were given; it must be copied in full.');
+    if (!row)
+      throw new NotFoundError('There is no credential at this address.', 'CREDENTIAL_NOT_FOUND', 'Check the link you were given; it must be copied in full.');
     return row;
   };
   const download = (res: Response, name: string) => res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
@@ -166,7 +166,13 @@ export function badgePages(deps: BadgePagesDeps): Router {
     const [item] = await db
       .select()
       .from(evidenceItems)
-      .where(and(eq(evidenceItems.id, idParam(req, 'evidenceId', 'This evidence is not public.')), eq(evidenceItems.submissionId, award!.submissionId), eq(evidenceItems.shared, true)));
+      .where(
+        and(
+          eq(evidenceItems.id, idParam(req, 'evidenceId', 'This evidence is not public.')),
+          eq(evidenceItems.submissionId, award!.submissionId),
+          eq(evidenceItems.shared, true),
+        ),
+      );
     if (!item) throw new NotFoundError('This evidence is not public.', 'EVIDENCE_NOT_PUBLIC', 'The learner decides which evidence is shown.');
     res.setHeader('Cache-Control', 'no-store');
     // Only to a web page; any other stored address is shown as text below, never followed.
@@ -251,7 +257,8 @@ export function badgePages(deps: BadgePagesDeps): Router {
   /** JSON API: the body is the credential (JSON object or JWT text), or { "credential": … }. */
   r.post('/api/verify', jsonBody('1mb'), textBody(['text/plain', 'application/jwt', 'application/vc+jwt'], '1mb'), async (req, res) => {
     const body = req.body as unknown;
-    const input = typeof body === 'string' ? body.trim() : body && typeof body === 'object' && 'credential' in body ? (body as { credential: unknown }).credential : body;
+    const input =
+      typeof body === 'string' ? body.trim() : body && typeof body === 'object' && 'credential' in body ? (body as { credential: unknown }).credential : body;
     if (!input || (typeof input === 'object' && Object.keys(input as object).length === 0)) {
       return res.status(400).json({ error: { code: 'NO_CREDENTIAL', message: 'Send the credential as the JSON body, as JWT text, or as {"credential": …}.' } });
     }

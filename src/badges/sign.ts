@@ -98,7 +98,12 @@ function numericDate(value: unknown, name: string): number {
  * context defines is an error rather than being silently dropped from the signed data.
  */
 export function explainJsonLdError(error: unknown): string {
-  const err = error as { name?: string; message?: string; url?: string; details?: { event?: { code?: string; details?: JsonObject }; code?: unknown; term?: unknown } };
+  const err = error as {
+    name?: string;
+    message?: string;
+    url?: string;
+    details?: { event?: { code?: string; details?: JsonObject }; code?: unknown; term?: unknown };
+  };
   const event = err?.details?.event;
   if (event) {
     const details = event.details ?? {};

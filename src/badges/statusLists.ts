@@ -50,8 +50,17 @@ export class StatusLists {
   }
 
   /** The signed BitstringStatusListCredential, signed again only when the list has changed. */
-  async credential(listId: number, url: string, issuerId: string, key: Ed25519KeyPair, loader: DocumentLoader): Promise<{ credential: Record<string, unknown>; version: number } | undefined> {
-    const [list] = await this.db.select().from(statusLists).where(and(eq(statusLists.id, listId), eq(statusLists.purpose, 'revocation')));
+  async credential(
+    listId: number,
+    url: string,
+    issuerId: string,
+    key: Ed25519KeyPair,
+    loader: DocumentLoader,
+  ): Promise<{ credential: Record<string, unknown>; version: number } | undefined> {
+    const [list] = await this.db
+      .select()
+      .from(statusLists)
+      .where(and(eq(statusLists.id, listId), eq(statusLists.purpose, 'revocation')));
     if (!list) return undefined;
     const cached = this.signed.get(listId);
     if (cached && cached.version === list.version) return cached;
@@ -62,7 +71,12 @@ export class StatusLists {
         type: ['VerifiableCredential', 'BitstringStatusListCredential'],
         issuer: issuerId,
         validFrom: `${list.updatedAt.toISOString().slice(0, 19)}Z`,
-        credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: list.purpose, encodedList: encodeStatusList(new Uint8Array(list.bits), list.size) },
+        credentialSubject: {
+          id: `${url}#list`,
+          type: 'BitstringStatusList',
+          statusPurpose: list.purpose,
+          encodedList: encodeStatusList(new Uint8Array(list.bits), list.size),
+        },
       },
       key,
       loader,

@@ -91,10 +91,7 @@ type Parsed =
   | { ok: true; form: 'jwt'; credential: JsonObject; jwt: JwtParts }
   | { ok: false; message: string; credential?: JsonObject };
 
-export async function verifyOpenBadgeCredential(
-  input: string | Buffer | object,
-  options: VerifyOptions = {},
-): Promise<VerificationReport> {
+export async function verifyOpenBadgeCredential(input: string | Buffer | object, options: VerifyOptions = {}): Promise<VerificationReport> {
   try {
     return await verify(input, options);
   } catch (error) {
@@ -153,8 +150,7 @@ async function verify(input: unknown, options: VerifyOptions): Promise<Verificat
   const passed = (id: CheckId) => results.get(id)?.status === 'passed';
   const statusResult = results.get('status') as CheckResult & { revoked?: boolean };
   return {
-    verified:
-      passed('format') && passed('schema') && passed('signature') && passed('issuer') && passed('validity') && statusResult.status !== 'failed',
+    verified: passed('format') && passed('schema') && passed('signature') && passed('issuer') && passed('validity') && statusResult.status !== 'failed',
     form,
     credential,
     summary: summarize(credential),
@@ -252,7 +248,8 @@ function checkFormat(credential: JsonObject): CheckResult {
   if (contexts[0] === VC_V1_CONTEXT) {
     return {
       status: 'failed',
-      message: 'This credential uses the older Verifiable Credentials 1.1 format. Only Open Badges 3.0 credentials in the current (VC 2.0) format can be checked.',
+      message:
+        'This credential uses the older Verifiable Credentials 1.1 format. Only Open Badges 3.0 credentials in the current (VC 2.0) format can be checked.',
     };
   }
   if (contexts[0] !== VC_V2_CONTEXT) {
@@ -300,9 +297,7 @@ function describeSchemaErrors(errors: ErrorObject[], data: unknown): string[] {
   const drop = new Set<ErrorObject>();
   for (const umbrella of errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf')) {
     const at = umbrella.instancePath;
-    const children = errors.filter(
-      (e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && (e.instancePath === at || e.instancePath.startsWith(`${at}/`)),
-    );
+    const children = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && (e.instancePath === at || e.instancePath.startsWith(`${at}/`)));
     const value = valueAt(data, at);
     if (value && typeof value === 'object') {
       const useful = children.filter((e) => !(e.instancePath === at && e.keyword === 'type'));
@@ -379,8 +374,7 @@ interface ProofChecks {
   issuer: CheckResult;
 }
 
-const TAMPERED =
-  'The signature does not match the contents: the credential was changed after it was signed, or it was not signed with the key it names.';
+const TAMPERED = 'The signature does not match the contents: the credential was changed after it was signed, or it was not signed with the key it names.';
 
 async function checkDataIntegrityProof(credential: JsonObject, loader: DocumentLoader, now: Date): Promise<ProofChecks> {
   const issuerId = issuerIdOf(credential);
@@ -678,7 +672,11 @@ async function checkStatus(credential: JsonObject, options: VerifyOptions, loade
     return { status: 'skipped', message: 'The issuer offers no way to revoke this credential, so there is nothing to check.', revoked: false };
   }
   if (entries.length > MAX_STATUS_ENTRIES) {
-    return { status: 'warning', message: `Whether the issuer has revoked this credential could not be checked: it names ${entries.length} status lists, and at most ${MAX_STATUS_ENTRIES} are checked.`, revoked: false };
+    return {
+      status: 'warning',
+      message: `Whether the issuer has revoked this credential could not be checked: it names ${entries.length} status lists, and at most ${MAX_STATUS_ENTRIES} are checked.`,
+      revoked: false,
+    };
   }
   const results: StatusResult[] = [];
   for (const entry of entries) results.push(await checkStatusEntry(entry, credential, options, loader, now));
@@ -688,14 +686,12 @@ async function checkStatus(credential: JsonObject, options: VerifyOptions, loade
   return { ...results[0], revoked: results.some((r) => r.revoked) };
 }
 
-async function checkStatusEntry(
-  entry: unknown,
-  credential: JsonObject,
-  options: VerifyOptions,
-  loader: DocumentLoader,
-  now: Date,
-): Promise<StatusResult> {
-  const cannot = (why: string): StatusResult => ({ status: 'warning', message: `Whether the issuer has revoked this credential could not be checked: ${why}`, revoked: false });
+async function checkStatusEntry(entry: unknown, credential: JsonObject, options: VerifyOptions, loader: DocumentLoader, now: Date): Promise<StatusResult> {
+  const cannot = (why: string): StatusResult => ({
+    status: 'warning',
+    message: `Whether the issuer has revoked this credential could not be checked: ${why}`,
+    revoked: false,
+  });
   if (!entry || typeof entry !== 'object') return cannot('its status information is malformed.');
   const status = entry as JsonObject;
   if (status.type !== 'BitstringStatusListEntry') {
@@ -729,8 +725,7 @@ async function checkStatusEntry(
   if (!listSubject || !asArray(list.type).includes('BitstringStatusListCredential') || !asArray(listSubject.type).includes('BitstringStatusList')) {
     return cannot('what the issuer published is not a revocation list.');
   }
-  const proof =
-    parsed.form === 'jwt' ? await checkJwtProof(parsed.jwt, list, loader) : await checkDataIntegrityProof(list, loader, now);
+  const proof = parsed.form === 'jwt' ? await checkJwtProof(parsed.jwt, list, loader) : await checkDataIntegrityProof(list, loader, now);
   if (proof.signature.status !== 'passed') return cannot('the revocation list’s signature is not valid.');
   if (proof.issuer.status !== 'passed' || issuerIdOf(list) !== issuerIdOf(credential)) {
     return cannot('the revocation list was not signed by the credential’s issuer.');

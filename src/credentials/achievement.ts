@@ -91,8 +91,7 @@ export interface Ob3Achievement {
  * use microcred's own context instead (same terms and IRIs, typo fixed; see
  * src/badges/contexts/microcred-v1.json and decision 0006).
  */
-export const EDUBADGES_CONTEXT_URL =
-  'https://raw.githubusercontent.com/educredentials/obv3-examples/refs/heads/main/contexts/educredential.json';
+export const EDUBADGES_CONTEXT_URL = 'https://raw.githubusercontent.com/educredentials/obv3-examples/refs/heads/main/contexts/educredential.json';
 
 /** `@context` for an OpenBadgeCredential carrying this Achievement, in this order. */
 export function achievementCredentialContexts(publicUrl: string): string[] {
@@ -456,7 +455,10 @@ export function validateAchievement(json: unknown): { valid: boolean; errors: Ac
 
 /** "/alignment/0/targetType" → "achievement.alignment[0].targetType". */
 function readablePath(instancePath: string): string {
-  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : `${path}.${part}`), 'achievement');
 }
 

@@ -9,15 +9,7 @@
  */
 import type { CompletionCondition, CredentialDefinition, RubricCriterion } from './model';
 import { reachesPassLevel } from './rubric';
-import {
-  EVIDENCE_KINDS,
-  IDENTITY_REQUIREMENTS,
-  fileTypeLabel,
-  formatBytes,
-  identityMethodPhrase,
-  type EvidenceKind,
-  type IdentityMethod,
-} from './vocabulary';
+import { EVIDENCE_KINDS, IDENTITY_REQUIREMENTS, fileTypeLabel, formatBytes, identityMethodPhrase, type EvidenceKind, type IdentityMethod } from './vocabulary';
 
 /** How a learner's identity was established for the accepted assessment. */
 export interface IdentityVerificationRecord {

@@ -15,7 +15,15 @@ import { definitionFromForm, errorsForForm, formFromDefinition } from './definit
 import { checkReadiness } from './readiness';
 import type { CredentialVersionRow, CredentialStore } from './store';
 import { parseDraft, versionLockOf } from './validation';
-import { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLES, QUALITY_ASSURANCE_SUGGESTIONS, STACKABILITY_OPTIONS, SUPERVISION_TYPES } from './vocabulary';
+import {
+  ASSESSMENT_TYPES,
+  EQF_LEVELS,
+  PARTICIPATION_TYPES,
+  QF_EHEA_CYCLES,
+  QUALITY_ASSURANCE_SUGGESTIONS,
+  STACKABILITY_OPTIONS,
+  SUPERVISION_TYPES,
+} from './vocabulary';
 import { formBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
 
@@ -49,7 +57,14 @@ export function credentialPages({ credentials: store, issuer, publicUrl }: Crede
 
   r.get('/', async (req, res) => {
     const list = await store.listForCourse(courseOf(req), { publishedOnly: !designer(req) });
-    res.render('credentials/list', { titleKey: 'credentials.list.title', launch: req.launch, base: launchBase(req), csrf: csrfToken(req), list, designer: designer(req) });
+    res.render('credentials/list', {
+      titleKey: 'credentials.list.title',
+      launch: req.launch,
+      base: launchBase(req),
+      csrf: csrfToken(req),
+      list,
+      designer: designer(req),
+    });
   });
 
   r.post('/', requireCapability('course:design'), async (req, res) => {
@@ -96,8 +111,15 @@ export function credentialPages({ credentials: store, issuer, publicUrl }: Crede
     res.type('application/json').send(JSON.stringify(achievement, null, 2));
   });
 
-  const editPage = (req: Request, res: Response, l: { id: number; version: CredentialVersionRow; values: Record<string, string>; errors: Record<string, string> }, status = 200) =>
-    res.status(status).render('credentials/edit', { titleKey: 'credentials.edit.title', launch: req.launch, base: launchBase(req), csrf: csrfToken(req), vocab, ...l });
+  const editPage = (
+    req: Request,
+    res: Response,
+    l: { id: number; version: CredentialVersionRow; values: Record<string, string>; errors: Record<string, string> },
+    status = 200,
+  ) =>
+    res
+      .status(status)
+      .render('credentials/edit', { titleKey: 'credentials.edit.title', launch: req.launch, base: launchBase(req), csrf: csrfToken(req), vocab, ...l });
 
   r.get('/:credentialId/edit', requireCapability('course:design'), async (req, res) => {
     const id = credId(req);
@@ -117,7 +139,8 @@ export function credentialPages({ credentials: store, issuer, publicUrl }: Crede
     try {
       await store.saveDraft(courseOf(req), id, lock, parsed.value, launchOf(req).userId);
     } catch (e) {
-      if (e instanceof AppError && e.status === 409) return editPage(req, res, { id, version: edited, values: req.body, errors: { _form: `${e.message} ${e.hint ?? ''}` } }, 409);
+      if (e instanceof AppError && e.status === 409)
+        return editPage(req, res, { id, version: edited, values: req.body, errors: { _form: `${e.message} ${e.hint ?? ''}` } }, 409);
       throw e;
     }
     res.redirect(303, `${launchBase(req)}/credentials/${id}?notice=saved`);
@@ -129,7 +152,12 @@ export function credentialPages({ credentials: store, issuer, publicUrl }: Crede
     await store.publish(courseOf(req), id, lock, launchOf(req).userId, (definition) => {
       const report = checkReadiness(definition);
       if (!report.ready) {
-        throw new AppError(`This credential cannot be published yet: ${report.issues.length} thing(s) are missing.`, 422, 'NOT_READY', 'The readiness panel lists each one with a link to its field.');
+        throw new AppError(
+          `This credential cannot be published yet: ${report.issues.length} thing(s) are missing.`,
+          422,
+          'NOT_READY',
+          'The readiness panel lists each one with a link to its field.',
+        );
       }
     });
     res.redirect(303, `${launchBase(req)}/credentials/${id}?notice=published`);

@@ -183,9 +183,7 @@ export function parseCourseOutcomesCsv(text: string, options: ParseCourseOutcome
 
     const highestColumn = Math.max(...values.map((v, i) => (v.trim() === '' ? -1 : i)));
     if (highestColumn >= columns.length) {
-      fail(
-        `This row has more values than the header has columns. Put text that contains “${delimiter === '\t' ? 'tab' : delimiter}” between double quotes.`,
-      );
+      fail(`This row has more values than the header has columns. Put text that contains “${delimiter === '\t' ? 'tab' : delimiter}” between double quotes.`);
     }
 
     const parsed = csvRowSchema.safeParse({ code: previewRow.code, title: previewRow.title, description: previewRow.description });

@@ -21,8 +21,6 @@ export function withIssuerDefaults(def: CredentialDefinition, profile: Instituti
     ...def,
     issuerCountries: isEmpty(def.issuerCountries) ? [profile.countryCode] : def.issuerCountries,
     issuerRegions: isEmpty(def.issuerRegions) && profile.region ? [profile.region] : def.issuerRegions,
-    awardingBodies: isEmpty(def.awardingBodies)
-      ? [{ id: profile.id, name: profile.name, ...(profile.url ? { url: profile.url } : {}) }]
-      : def.awardingBodies,
+    awardingBodies: isEmpty(def.awardingBodies) ? [{ id: profile.id, name: profile.name, ...(profile.url ? { url: profile.url } : {}) }] : def.awardingBodies,
   };
 }

@@ -39,7 +39,10 @@ const num = (v: unknown): number | string | undefined => {
   return Number.isFinite(n) ? n : t; // keep the text so validation can say what is wrong
 };
 const list = (v: unknown): string[] | undefined => {
-  const items = (text(v) ?? '').split(/[,;\n]/).map((s) => s.trim()).filter(Boolean);
+  const items = (text(v) ?? '')
+    .split(/[,;\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   return items.length ? items : undefined;
 };
 const compact = <T extends Record<string, unknown>>(o: T): T | undefined => {
@@ -61,7 +64,9 @@ export function definitionFromForm(body: Record<string, unknown>, base: Credenti
     language: text(body.language),
     issuerCountries: list(body['issuer-countries'])?.map((c) => c.toUpperCase()),
     issuerRegions: list(body['issuer-regions']),
-    awardingBodies: bodyName ? [compact({ ...(base.awardingBodies?.[0]?.id ? { id: base.awardingBodies[0].id } : {}), name: bodyName, url: text(body['awarding-body-url']) })] : undefined,
+    awardingBodies: bodyName
+      ? [compact({ ...(base.awardingBodies?.[0]?.id ? { id: base.awardingBodies[0].id } : {}), name: bodyName, url: text(body['awarding-body-url']) })]
+      : undefined,
     workload: compact({ ects: num(body['workload-ects']), hours: num(body['workload-hours']) }),
     level: compact({
       eqfLevel: num(body['level-eqf']),
@@ -75,7 +80,8 @@ export function definitionFromForm(body: Record<string, unknown>, base: Credenti
     prerequisites: text(body.prerequisites),
     supervisionType: text(body['supervision-type']),
     gradeShown: body['grade-shown'] === 'on' || body['grade-shown'] === 'true',
-    stackability: stack === 'stackable' ? { kind: 'stackable', towards: text(body['stackable-towards']) } : stack === 'stand-alone' ? { kind: 'stand-alone' } : undefined,
+    stackability:
+      stack === 'stackable' ? { kind: 'stackable', towards: text(body['stackable-towards']) } : stack === 'stand-alone' ? { kind: 'stand-alone' } : undefined,
     furtherInformation: text(body['further-information']),
     validityMonths: num(body['validity-months']),
   };
@@ -117,7 +123,9 @@ export function formFromDefinition(def: CredentialDefinition): Record<string, st
 export function errorsForForm(byPath: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [path, message] of Object.entries(byPath)) {
-    const match = [...ANNEX_FIELDS].filter(([, p]) => path === p || path.startsWith(`${p}.`) || p.startsWith(`${path}.`)).sort((a, b) => b[1].length - a[1].length)[0];
+    const match = [...ANNEX_FIELDS]
+      .filter(([, p]) => path === p || path.startsWith(`${p}.`) || p.startsWith(`${path}.`))
+      .sort((a, b) => b[1].length - a[1].length)[0];
     out[match ? match[0] : '_form'] ??= message;
   }
   return out;

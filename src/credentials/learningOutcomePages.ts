@@ -15,7 +15,6 @@ import { ALIGNMENT_KINDS } from './vocabulary';
 import { formBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
 
-
 /** What the page shows again after a failed write: which form, what was typed, what is wrong. */
 interface Failed {
   form: string;
@@ -44,7 +43,14 @@ export function learningOutcomePages({ credentials, courseOutcomes }: { credenti
     const version = await editable(req);
     const def = version.definition;
     const rows = await courseOutcomes.list(courseOf(req), { includeArchived: true });
-    const cos: CourseOutcome[] = rows.map((o) => ({ id: o.id, code: o.code, title: o.title, description: o.description, position: o.position, archived: Boolean(o.archivedAt) }));
+    const cos: CourseOutcome[] = rows.map((o) => ({
+      id: o.id,
+      code: o.code,
+      title: o.title,
+      description: o.description,
+      position: o.position,
+      archived: Boolean(o.archivedAt),
+    }));
     res.status(status).render('credentials/learning-outcomes', {
       titleKey: 'credentials.learningOutcomes.title',
       launch: req.launch,
@@ -64,13 +70,25 @@ export function learningOutcomePages({ credentials, courseOutcomes }: { credenti
 
   /** Applies a change to the edited version's outcomes and saves the draft (editDraft). */
   const save = async (req: Request, res: Response, form: string, change: (los: LearningOutcome[]) => LearningOutcome[], summary: string, notice: string) => {
-    const result = await editDraft(credentials, { courseId: courseOf(req), credentialId: credentialId(req), actorId: launchOf(req).userId }, req.body, (def) => ({ ...def, learningOutcomes: change(def.learningOutcomes) }), summary);
-    if (!result.ok) return render(req, res, { form, values: req.body, errors: result.status === 409 ? { _form: result.message } : result.errors }, result.status);
+    const result = await editDraft(
+      credentials,
+      { courseId: courseOf(req), credentialId: credentialId(req), actorId: launchOf(req).userId },
+      req.body,
+      (def) => ({ ...def, learningOutcomes: change(def.learningOutcomes) }),
+      summary,
+    );
+    if (!result.ok)
+      return render(req, res, { form, values: req.body, errors: result.status === 409 ? { _form: result.message } : result.errors }, result.status);
     res.redirect(303, `${pageUrl(req)}?notice=${notice}`);
   };
 
   const outcomeInput = (req: Request, id: string) =>
-    learningOutcomeSchema.safeParse({ id, statement: req.body.statement, alignments: [], mappedCourseOutcomeIds: asList(req.body.courseOutcomeIds).map(Number) });
+    learningOutcomeSchema.safeParse({
+      id,
+      statement: req.body.statement,
+      alignments: [],
+      mappedCourseOutcomeIds: asList(req.body.courseOutcomeIds).map(Number),
+    });
 
   r.get('/', (req, res) => render(req, res));
 
@@ -83,9 +101,18 @@ export function learningOutcomePages({ credentials, courseOutcomes }: { credenti
 
   r.post('/mapping', async (req, res) => {
     // Checkboxes are named m|<courseOutcomeId>|<learningOutcomeId>; only checked ones are sent.
-    const checked = Object.keys(req.body).filter((k) => k.startsWith('m|')).map((k) => k.split('|'));
+    const checked = Object.keys(req.body)
+      .filter((k) => k.startsWith('m|'))
+      .map((k) => k.split('|'));
     const mappedTo = (loId: string) => checked.filter(([, , lo]) => lo === loId).map(([, co]) => Number(co));
-    await save(req, res, 'mapping', (los) => los.map((lo) => ({ ...lo, mappedCourseOutcomeIds: mappedTo(lo.id) })), 'Mapping to course outcomes changed', 'mapped');
+    await save(
+      req,
+      res,
+      'mapping',
+      (los) => los.map((lo) => ({ ...lo, mappedCourseOutcomeIds: mappedTo(lo.id) })),
+      'Mapping to course outcomes changed',
+      'mapped',
+    );
   });
 
   const findOutcome = (los: LearningOutcome[], id: string) => {
@@ -97,10 +124,17 @@ export function learningOutcomePages({ credentials, courseOutcomes }: { credenti
   r.post('/:loId', async (req, res) => {
     const input = outcomeInput(req, req.params.loId);
     if (!input.success) return render(req, res, { form: `edit:${req.params.loId}`, values: req.body, errors: formErrors(input.error) }, 422);
-    await save(req, res, `edit:${req.params.loId}`, (los) => {
-      const lo = findOutcome(los, req.params.loId);
-      return los.map((l) => (l === lo ? { ...lo, statement: input.data.statement, mappedCourseOutcomeIds: input.data.mappedCourseOutcomeIds } : l));
-    }, 'Learning outcome edited', 'saved');
+    await save(
+      req,
+      res,
+      `edit:${req.params.loId}`,
+      (los) => {
+        const lo = findOutcome(los, req.params.loId);
+        return los.map((l) => (l === lo ? { ...lo, statement: input.data.statement, mappedCourseOutcomeIds: input.data.mappedCourseOutcomeIds } : l));
+      },
+      'Learning outcome edited',
+      'saved',
+    );
   });
 
   r.post('/:loId/delete', async (req, res) => {
@@ -108,7 +142,16 @@ export function learningOutcomePages({ credentials, courseOutcomes }: { credenti
     const def = version.definition;
     const usedBy = def.rubric.criteria.filter((c) => c.learningOutcomeIds.includes(req.params.loId));
     if (usedBy.length) {
-      return render(req, res, { form: `edit:${req.params.loId}`, values: {}, errors: { _form: `This outcome is assessed by rubric criterion “${usedBy[0].title}”. Unlink it there first.` } }, 409);
+      return render(
+        req,
+        res,
+        {
+          form: `edit:${req.params.loId}`,
+          values: {},
+          errors: { _form: `This outcome is assessed by rubric criterion “${usedBy[0].title}”. Unlink it there first.` },
+        },
+        409,
+      );
     }
     await save(req, res, `edit:${req.params.loId}`, (los) => los.filter((l) => l !== findOutcome(los, req.params.loId)), 'Learning outcome removed', 'removed');
   });
@@ -123,18 +166,32 @@ export function learningOutcomePages({ credentials, courseOutcomes }: { credenti
       targetFramework: blank(req.body.targetFramework),
     });
     if (!input.success) return render(req, res, { form, values: req.body, errors: formErrors(input.error) }, 422);
-    await save(req, res, form, (los) => {
-      const lo = findOutcome(los, req.params.loId);
-      return los.map((l) => (l === lo ? { ...lo, alignments: [...lo.alignments, input.data] } : l));
-    }, 'Alignment added', 'aligned');
+    await save(
+      req,
+      res,
+      form,
+      (los) => {
+        const lo = findOutcome(los, req.params.loId);
+        return los.map((l) => (l === lo ? { ...lo, alignments: [...lo.alignments, input.data] } : l));
+      },
+      'Alignment added',
+      'aligned',
+    );
   });
 
   r.post('/:loId/alignments/:index/delete', async (req, res) => {
     const index = Number(req.params.index);
-    await save(req, res, `align:${req.params.loId}`, (los) => {
-      const lo = findOutcome(los, req.params.loId);
-      return los.map((l) => (l === lo ? { ...lo, alignments: lo.alignments.filter((_, i) => i !== index) } : l));
-    }, 'Alignment removed', 'saved');
+    await save(
+      req,
+      res,
+      `align:${req.params.loId}`,
+      (los) => {
+        const lo = findOutcome(los, req.params.loId);
+        return los.map((l) => (l === lo ? { ...lo, alignments: lo.alignments.filter((_, i) => i !== index) } : l));
+      },
+      'Alignment removed',
+      'saved',
+    );
   });
 
   return r;

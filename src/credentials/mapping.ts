@@ -32,10 +32,7 @@ function courseOutcomeName(outcome: CourseOutcome): string {
   return `${outcome.code} “${outcome.title}”`;
 }
 
-export function buildMappingMatrix(
-  courseOutcomes: readonly CourseOutcome[],
-  learningOutcomes: readonly LearningOutcome[],
-): MappingMatrix {
+export function buildMappingMatrix(courseOutcomes: readonly CourseOutcome[], learningOutcomes: readonly LearningOutcome[]): MappingMatrix {
   const mapped = new Set(learningOutcomes.flatMap((lo) => lo.mappedCourseOutcomeIds));
   const byId = new Map(courseOutcomes.map((co) => [co.id, co]));
   const rows = [...courseOutcomes]
@@ -109,10 +106,7 @@ export interface RubricCoverage {
 }
 
 /** Which rubric criteria assess each learning outcome. Every outcome needs one before publishing. */
-export function rubricCoverage(
-  learningOutcomes: readonly LearningOutcome[],
-  criteria: readonly RubricCriterion[],
-): RubricCoverage {
+export function rubricCoverage(learningOutcomes: readonly LearningOutcome[], criteria: readonly RubricCriterion[]): RubricCoverage {
   const coverage = learningOutcomes.map((lo) => ({
     learningOutcomeId: lo.id,
     criterionIds: criteria.filter((c) => c.learningOutcomeIds.includes(lo.id)).map((c) => c.id),

@@ -6,15 +6,7 @@
  * Plain data only (it is stored as JSON in a credential version); the behaviour lives in
  * readiness.ts, mapping.ts, completion.ts and achievement.ts.
  */
-import type {
-  AlignmentKind,
-  AssessmentType,
-  EqfLevel,
-  EvidenceKind,
-  ParticipationType,
-  QfEheaCycle,
-  SupervisionType,
-} from './vocabulary';
+import type { AlignmentKind, AssessmentType, EqfLevel, EvidenceKind, ParticipationType, QfEheaCycle, SupervisionType } from './vocabulary';
 
 /** Course outcomes are rows in the database, so their ids are the row's serial id. */
 export type CourseOutcomeId = number;
@@ -207,11 +199,7 @@ export interface InstitutionIssuerProfile {
  * The completion rule is the same for every micro-credential: all three conditions must
  * hold. It is data so the interface and the badge criteria can render it.
  */
-export const COMPLETION_CONDITIONS = [
-  'every-criterion-at-pass-level',
-  'required-evidence-present',
-  'identity-requirement-met',
-] as const;
+export const COMPLETION_CONDITIONS = ['every-criterion-at-pass-level', 'required-evidence-present', 'identity-requirement-met'] as const;
 export type CompletionCondition = (typeof COMPLETION_CONDITIONS)[number];
 
 export const COMPLETION_RULE: { readonly allOf: readonly CompletionCondition[] } = { allOf: COMPLETION_CONDITIONS };

@@ -34,7 +34,12 @@ export function outcomePages({ courseOutcomes: store }: { courseOutcomes: Course
 
   const id = (req: Request) => idParam(req, 'outcomeId', 'That course outcome does not exist in this course.');
 
-  const listPage = async (req: Request, res: Response, locals: { values?: Record<string, unknown>; errors?: Record<string, string>; notice?: string } = {}, status = 200) => {
+  const listPage = async (
+    req: Request,
+    res: Response,
+    locals: { values?: Record<string, unknown>; errors?: Record<string, string>; notice?: string } = {},
+    status = 200,
+  ) => {
     const outcomes = await store.list(courseOf(req), { includeArchived: true });
     res.status(status).render('credentials/outcomes', {
       titleKey: 'credentials.outcomes.title',
@@ -57,7 +62,16 @@ export function outcomePages({ courseOutcomes: store }: { courseOutcomes: Course
   const importPage = async (req: Request, res: Response, csv: string, status = 200) => {
     const existing = (await store.list(courseOf(req), { includeArchived: true })).map((o) => o.code);
     const preview = csv.trim() ? parseCourseOutcomesCsv(csv, { existingCodes: existing }) : undefined;
-    res.status(status).render('credentials/outcomes-import', { titleKey: 'credentials.outcomesImport.title', launch: req.launch, base: launchBase(req), csrf: csrfToken(req), csv, preview });
+    res
+      .status(status)
+      .render('credentials/outcomes-import', {
+        titleKey: 'credentials.outcomesImport.title',
+        launch: req.launch,
+        base: launchBase(req),
+        csrf: csrfToken(req),
+        csv,
+        preview,
+      });
     return preview;
   };
 
@@ -76,7 +90,10 @@ export function outcomePages({ courseOutcomes: store }: { courseOutcomes: Course
     const preview = parseCourseOutcomesCsv(csv, { existingCodes: existing });
     if (preview.errors.length > 0 || preview.valid.length === 0) return importPage(req, res, csv, 422);
     try {
-      await store.createMany(courseOf(req), preview.valid.map(({ code, title, description }) => ({ code, title, description })));
+      await store.createMany(
+        courseOf(req),
+        preview.valid.map(({ code, title, description }) => ({ code, title, description })),
+      );
     } catch (e) {
       if (e instanceof AppError && e.status === 409) return importPage(req, res, csv, 409);
       throw e;
@@ -87,7 +104,13 @@ export function outcomePages({ courseOutcomes: store }: { courseOutcomes: Course
   // --- Copy from another course the same person teaches -------------------------------
   r.get('/copy', async (req, res) => {
     const sources = await store.coursesTaughtBy(launchOf(req).userId, courseOf(req));
-    res.render('credentials/outcomes-copy', { titleKey: 'credentials.outcomesCopy.title', launch: req.launch, base: launchBase(req), csrf: csrfToken(req), sources });
+    res.render('credentials/outcomes-copy', {
+      titleKey: 'credentials.outcomesCopy.title',
+      launch: req.launch,
+      base: launchBase(req),
+      csrf: csrfToken(req),
+      sources,
+    });
   });
 
   r.post('/copy', async (req, res) => {
@@ -108,8 +131,21 @@ export function outcomePages({ courseOutcomes: store }: { courseOutcomes: Course
     res.redirect(303, `${launchBase(req)}/outcomes?notice=added`);
   });
 
-  const editPage = (req: Request, res: Response, locals: { outcomeId: number; values: Record<string, unknown>; errors: Record<string, string> }, status = 200) =>
-    res.status(status).render('credentials/outcome-edit', { titleKey: 'credentials.outcomeEdit.title', launch: req.launch, base: launchBase(req), csrf: csrfToken(req), ...locals });
+  const editPage = (
+    req: Request,
+    res: Response,
+    locals: { outcomeId: number; values: Record<string, unknown>; errors: Record<string, string> },
+    status = 200,
+  ) =>
+    res
+      .status(status)
+      .render('credentials/outcome-edit', {
+        titleKey: 'credentials.outcomeEdit.title',
+        launch: req.launch,
+        base: launchBase(req),
+        csrf: csrfToken(req),
+        ...locals,
+      });
 
   r.get('/:outcomeId/edit', async (req, res) => {
     const o = await store.get(courseOf(req), id(req));
@@ -121,13 +157,23 @@ export function outcomePages({ courseOutcomes: store }: { courseOutcomes: Course
     const parsed = courseOutcomeInputSchema.safeParse(req.body);
     const lock = parseId(req.body.lockVersion);
     if (!parsed.success || lock === undefined) {
-      return editPage(req, res, { outcomeId, values: req.body, errors: parsed.success ? { _form: 'The form is missing its version; reload the page.' } : formErrors(parsed.error) }, 422);
+      return editPage(
+        req,
+        res,
+        { outcomeId, values: req.body, errors: parsed.success ? { _form: 'The form is missing its version; reload the page.' } : formErrors(parsed.error) },
+        422,
+      );
     }
     try {
       await store.update(courseOf(req), outcomeId, lock, parsed.data);
     } catch (e) {
       if (e instanceof AppError && e.status === 409) {
-        return editPage(req, res, { outcomeId, values: req.body, errors: e.code === 'OUTCOME_CODE_TAKEN' ? { code: e.message } : { _form: `${e.message} ${e.hint ?? ''}` } }, 409);
+        return editPage(
+          req,
+          res,
+          { outcomeId, values: req.body, errors: e.code === 'OUTCOME_CODE_TAKEN' ? { code: e.message } : { _form: `${e.message} ${e.hint ?? ''}` } },
+          409,
+        );
       }
       throw e;
     }

@@ -19,8 +19,7 @@ const isBlank = (text: string | undefined): boolean => !text || text.trim() === 
 /** Everything wrong with one criterion on its own (links to outcomes are checked by the caller). */
 export function criterionProblems(criterion: RubricCriterion): RubricProblem[] {
   const problems: RubricProblem[] = [];
-  const add = (path: (string | number)[], fieldId: string, message: string) =>
-    problems.push({ criterionId: criterion.id, path, fieldId, message });
+  const add = (path: (string | number)[], fieldId: string, message: string) => problems.push({ criterionId: criterion.id, path, fieldId, message });
   const name = isBlank(criterion.title) ? 'This criterion' : `Criterion “${criterion.title.trim()}”`;
 
   if (isBlank(criterion.title)) add(['title'], fieldIds.criterion(criterion.id), 'Give the criterion a title.');
@@ -31,11 +30,7 @@ export function criterionProblems(criterion: RubricCriterion): RubricProblem[] {
 
   const levels = criterion.levels;
   if (levels.length < MIN_LEVELS || levels.length > MAX_LEVELS) {
-    add(
-      ['levels'],
-      fieldIds.criterionLevels(criterion.id),
-      `${name} needs ${MIN_LEVELS} to ${MAX_LEVELS} performance levels; it has ${levels.length}.`,
-    );
+    add(['levels'], fieldIds.criterionLevels(criterion.id), `${name} needs ${MIN_LEVELS} to ${MAX_LEVELS} performance levels; it has ${levels.length}.`);
   }
 
   const seenIds = new Set<string>();

@@ -18,7 +18,6 @@ import { EVIDENCE_KINDS, fileTypeLabel } from './vocabulary';
 import { formBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
 
-
 /** Rows of level inputs the form always shows; blank rows are ignored. */
 export const LEVEL_ROWS = MAX_LEVELS;
 
@@ -221,7 +220,7 @@ export function rubricPages({ credentials: store }: { credentials: CredentialSto
     const criteria = def.rubric?.criteria ?? [];
     res.status(status).render('credentials/rubric', {
       titleKey: def.title ? 'credentials.rubric.pageTitle' : 'credentials.rubric.pageTitleUntitled',
-        titleParams: { title: def.title ?? '' },
+      titleParams: { title: def.title ?? '' },
       launch: req.launch,
       base: launchBase(req),
       page: pageUrl(req),

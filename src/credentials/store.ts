@@ -7,7 +7,6 @@ import { courseMembers, courseOutcomes, courses, credentialChanges, credentials,
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import type { CredentialDefinition } from './model';
 
-
 const staleMessage = (what: string) =>
   new ConflictError(
     `Someone else changed this ${what} after you opened it.`,
@@ -32,13 +31,20 @@ export class CourseOutcomeStore {
   }
 
   async get(courseId: number, id: number): Promise<CourseOutcomeRow> {
-    const [row] = await this.db.select().from(courseOutcomes).where(and(eq(courseOutcomes.courseId, courseId), eq(courseOutcomes.id, id)));
+    const [row] = await this.db
+      .select()
+      .from(courseOutcomes)
+      .where(and(eq(courseOutcomes.courseId, courseId), eq(courseOutcomes.id, id)));
     if (!row) throw new NotFoundError('That course outcome does not exist in this course.');
     return row;
   }
 
   private codeTaken(code: string) {
-    return new ConflictError(`The code "${code}" is already used by another outcome of this course.`, 'OUTCOME_CODE_TAKEN', 'Choose another code, or edit the existing outcome.');
+    return new ConflictError(
+      `The code "${code}" is already used by another outcome of this course.`,
+      'OUTCOME_CODE_TAKEN',
+      'Choose another code, or edit the existing outcome.',
+    );
   }
 
   async create(courseId: number, fields: OutcomeFields): Promise<CourseOutcomeRow> {
@@ -62,7 +68,10 @@ export class CourseOutcomeStore {
   async createMany(courseId: number, rows: OutcomeFields[]): Promise<CourseOutcomeRow[]> {
     if (rows.length === 0) return [];
     return this.db.transaction(async (tx) => {
-      const [{ top }] = await tx.select({ top: max(courseOutcomes.position) }).from(courseOutcomes).where(eq(courseOutcomes.courseId, courseId));
+      const [{ top }] = await tx
+        .select({ top: max(courseOutcomes.position) })
+        .from(courseOutcomes)
+        .where(eq(courseOutcomes.courseId, courseId));
       try {
         return await tx
           .insert(courseOutcomes)
@@ -70,7 +79,11 @@ export class CourseOutcomeStore {
           .returning();
       } catch (e) {
         if (isUniqueViolation(e, 'course_outcomes_course_code_uq')) {
-          throw new ConflictError('One of these codes is already used in this course; nothing was imported.', 'OUTCOME_CODE_TAKEN', 'Check the preview again: it lists the codes that clash.');
+          throw new ConflictError(
+            'One of these codes is already used in this course; nothing was imported.',
+            'OUTCOME_CODE_TAKEN',
+            'Check the preview again: it lists the codes that clash.',
+          );
         }
         throw e;
       }
@@ -108,13 +121,20 @@ export class CourseOutcomeStore {
   async reorder(courseId: number, orderedIds: number[]): Promise<void> {
     await this.db.transaction(async (tx) => {
       // Lock the course's outcomes so two reorders cannot interleave.
-      const current = await tx.select({ id: courseOutcomes.id }).from(courseOutcomes).where(and(eq(courseOutcomes.courseId, courseId), isNull(courseOutcomes.archivedAt))).for('update');
+      const current = await tx
+        .select({ id: courseOutcomes.id })
+        .from(courseOutcomes)
+        .where(and(eq(courseOutcomes.courseId, courseId), isNull(courseOutcomes.archivedAt)))
+        .for('update');
       const known = new Set(current.map((r) => r.id));
       if (orderedIds.length !== known.size || new Set(orderedIds).size !== orderedIds.length || !orderedIds.every((id) => known.has(id))) {
         throw new ConflictError('The list of outcomes changed while you were reordering.', 'EDIT_CONFLICT', 'Reload the page and reorder again.');
       }
       for (const [i, id] of orderedIds.entries()) {
-        await tx.update(courseOutcomes).set({ position: i + 1, lockVersion: sql`${courseOutcomes.lockVersion} + 1`, updatedAt: new Date() }).where(eq(courseOutcomes.id, id));
+        await tx
+          .update(courseOutcomes)
+          .set({ position: i + 1, lockVersion: sql`${courseOutcomes.lockVersion} + 1`, updatedAt: new Date() })
+          .where(eq(courseOutcomes.id, id));
       }
     });
   }
@@ -136,7 +156,10 @@ export class CourseOutcomeStore {
     const source = await this.list(sourceCourseId);
     const existing = new Set((await this.list(targetCourseId, { includeArchived: true })).map((o) => o.code));
     const fresh = source.filter((o) => !existing.has(o.code));
-    await this.createMany(targetCourseId, fresh.map(({ code, title, description }) => ({ code, title, description })));
+    await this.createMany(
+      targetCourseId,
+      fresh.map(({ code, title, description }) => ({ code, title, description })),
+    );
     return { copied: fresh.length, skipped: source.filter((o) => existing.has(o.code)).map((o) => o.code) };
   }
 }
@@ -180,14 +203,21 @@ export class CredentialStore {
   }
 
   private async assertInCourse(courseId: number, credentialId: number) {
-    const [cred] = await this.db.select().from(credentials).where(and(eq(credentials.id, credentialId), eq(credentials.courseId, courseId)));
+    const [cred] = await this.db
+      .select()
+      .from(credentials)
+      .where(and(eq(credentials.id, credentialId), eq(credentials.courseId, courseId)));
     if (!cred) throw new NotFoundError('That credential does not exist in this course.');
     return cred;
   }
 
   async get(courseId: number, credentialId: number, opts: { publishedOnly?: boolean } = {}): Promise<CredentialSummary & { versions: CredentialVersionRow[] }> {
     await this.assertInCourse(courseId, credentialId);
-    const versions = await this.db.select().from(credentialVersions).where(eq(credentialVersions.credentialId, credentialId)).orderBy(desc(credentialVersions.versionNo));
+    const versions = await this.db
+      .select()
+      .from(credentialVersions)
+      .where(eq(credentialVersions.credentialId, credentialId))
+      .orderBy(desc(credentialVersions.versionNo));
     const published = versions.find((v) => v.status === 'published');
     if (opts.publishedOnly && !published) throw new NotFoundError('That credential does not exist in this course.');
     return {
@@ -200,7 +230,11 @@ export class CredentialStore {
 
   async changeLog(courseId: number, credentialId: number) {
     await this.assertInCourse(courseId, credentialId);
-    return this.db.select().from(credentialChanges).where(eq(credentialChanges.credentialId, credentialId)).orderBy(desc(credentialChanges.at), desc(credentialChanges.id));
+    return this.db
+      .select()
+      .from(credentialChanges)
+      .where(eq(credentialChanges.credentialId, credentialId))
+      .orderBy(desc(credentialChanges.at), desc(credentialChanges.id));
   }
 
   /**
@@ -235,10 +269,24 @@ export class CredentialStore {
       }
       // Frozen: a new draft version, unless someone already started one (the partial unique index says so).
       if (base.lockVersion !== basedOn.lockVersion || base.status !== 'published') throw staleMessage('credential');
-      const [{ top }] = await tx.select({ top: max(credentialVersions.versionNo) }).from(credentialVersions).where(eq(credentialVersions.credentialId, credentialId));
+      const [{ top }] = await tx
+        .select({ top: max(credentialVersions.versionNo) })
+        .from(credentialVersions)
+        .where(eq(credentialVersions.credentialId, credentialId));
       try {
-        const [row] = await tx.insert(credentialVersions).values({ credentialId, versionNo: (top ?? 0) + 1, definition }).returning();
-        await tx.insert(credentialChanges).values({ credentialId, versionId: row.id, actorId, action: 'new-version', summary: `Version ${row.versionNo} started from version ${base.versionNo}: ${summary}` });
+        const [row] = await tx
+          .insert(credentialVersions)
+          .values({ credentialId, versionNo: (top ?? 0) + 1, definition })
+          .returning();
+        await tx
+          .insert(credentialChanges)
+          .values({
+            credentialId,
+            versionId: row.id,
+            actorId,
+            action: 'new-version',
+            summary: `Version ${row.versionNo} started from version ${base.versionNo}: ${summary}`,
+          });
         return row;
       } catch (e) {
         if (isUniqueViolation(e)) throw staleMessage('credential');
@@ -252,7 +300,13 @@ export class CredentialStore {
    * previously published version is superseded (its awards keep pointing at it).
    * `check` gets the draft's definition and throws if it is not ready to issue.
    */
-  async publish(courseId: number, credentialId: number, draft: { versionId: number; lockVersion: number }, actorId: number, check: (definition: CredentialDefinition) => void): Promise<CredentialVersionRow> {
+  async publish(
+    courseId: number,
+    credentialId: number,
+    draft: { versionId: number; lockVersion: number },
+    actorId: number,
+    check: (definition: CredentialDefinition) => void,
+  ): Promise<CredentialVersionRow> {
     await this.assertInCourse(courseId, credentialId);
     return this.db.transaction(async (tx) => {
       const [row] = await tx
@@ -268,10 +322,18 @@ export class CredentialStore {
         .where(and(eq(credentialVersions.credentialId, credentialId), eq(credentialVersions.status, 'published')));
       const [published] = await tx
         .update(credentialVersions)
-        .set({ status: 'published', publishedAt: new Date(), publishedBy: actorId, lockVersion: sql`${credentialVersions.lockVersion} + 1`, updatedAt: new Date() })
+        .set({
+          status: 'published',
+          publishedAt: new Date(),
+          publishedBy: actorId,
+          lockVersion: sql`${credentialVersions.lockVersion} + 1`,
+          updatedAt: new Date(),
+        })
         .where(eq(credentialVersions.id, row.id))
         .returning();
-      await tx.insert(credentialChanges).values({ credentialId, versionId: row.id, actorId, action: 'published', summary: `Version ${row.versionNo} published` });
+      await tx
+        .insert(credentialChanges)
+        .values({ credentialId, versionId: row.id, actorId, action: 'published', summary: `Version ${row.versionNo} published` });
       return published;
     });
   }

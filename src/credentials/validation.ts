@@ -95,10 +95,7 @@ export const alignmentSchema = z.discriminatedUnion(
       targetUrl: z
         .string({ error: 'Paste the ESCO URI of the skill or occupation.' })
         .transform(normalizeEscoUri)
-        .refine(
-          (uri) => ESCO_URI_PATTERN.test(uri),
-          'Paste an ESCO URI such as http://data.europa.eu/esco/skill/… or http://data.europa.eu/esco/occupation/…',
-        ),
+        .refine((uri) => ESCO_URI_PATTERN.test(uri), 'Paste an ESCO URI such as http://data.europa.eu/esco/skill/… or http://data.europa.eu/esco/occupation/…'),
       targetCode: optionalText(100, 'Keep the code to 100 characters or fewer.'),
       targetFramework: optionalText(200, 'Keep the framework name to 200 characters or fewer.'),
     }),
@@ -175,9 +172,7 @@ export const evidenceRuleSchema = z.object({
       }),
     )
     .default([]),
-  allowedFileTypes: z
-    .array(z.string().trim().regex(MIME_TYPE_PATTERN, 'Use a file type such as application/pdf.'))
-    .default([]),
+  allowedFileTypes: z.array(z.string().trim().regex(MIME_TYPE_PATTERN, 'Use a file type such as application/pdf.')).default([]),
   maxFileSizeBytes: z
     .number({ error: 'Give the largest file size as a number of bytes.' })
     .int('Give the largest file size in whole bytes.')
@@ -190,10 +185,7 @@ export const performanceLevelSchema = z.object({
   id: clientId,
   title: requiredText(100, 'Give the level a title.', 'Keep the level title to 100 characters or fewer.'),
   descriptor: requiredText(2000, 'Describe what work at this level looks like.', 'Keep the descriptor to 2000 characters or fewer.'),
-  points: z
-    .number({ error: 'Give the points as a number.' })
-    .min(0, 'Points cannot be negative.')
-    .max(1000, 'Use at most 1000 points.'),
+  points: z.number({ error: 'Give the points as a number.' }).min(0, 'Points cannot be negative.').max(1000, 'Use at most 1000 points.'),
 });
 
 /** A criterion with its levels, pass level and evidence rule, saved together. */
@@ -205,11 +197,7 @@ export const rubricCriterionSchema = z
     learningOutcomeIds: z.array(clientId),
     levels: z.array(performanceLevelSchema),
     passLevelId: z.string({ error: 'Choose the pass level.' }).trim(),
-    weight: z
-      .number({ error: 'Give the weight as a number.' })
-      .positive('The weight must be more than 0.')
-      .max(100, 'Use a weight of at most 100.')
-      .optional(),
+    weight: z.number({ error: 'Give the weight as a number.' }).positive('The weight must be more than 0.').max(100, 'Use a weight of at most 100.').optional(),
     evidence: evidenceRuleSchema.default({ required: [], allowedFileTypes: [] }),
   })
   // Level count, rising points, pass level and file rules: shared with the readiness check.
@@ -276,10 +264,7 @@ export const credentialDraftSchema = z.object({
   title: optionalText(200, 'Keep the title to 200 characters or fewer.'),
   description: optionalText(4000, 'Keep the description to 4000 characters or fewer.'),
   code: optionalText(50, 'Keep the code to 50 characters or fewer.'),
-  language: z.preprocess(
-    blankToUndefined,
-    z.string().trim().regex(LANGUAGE_CODE_PATTERN, 'Use a language code such as en or nl-NL.').optional(),
-  ),
+  language: z.preprocess(blankToUndefined, z.string().trim().regex(LANGUAGE_CODE_PATTERN, 'Use a language code such as en or nl-NL.').optional()),
   issuerCountries: z
     .array(
       z

@@ -22,12 +22,7 @@ export function labelOf<V extends string | number>(options: readonly Option<V>[]
 
 // --- Element 9: type of assessment (edubadges `assessmentType`) ----------------
 
-export const ASSESSMENT_TYPE_VALUES = [
-  'testing',
-  'application of a skill',
-  'portfolio',
-  'recognition of prior learning',
-] as const;
+export const ASSESSMENT_TYPE_VALUES = ['testing', 'application of a skill', 'portfolio', 'recognition of prior learning'] as const;
 export type AssessmentType = (typeof ASSESSMENT_TYPE_VALUES)[number];
 
 export const ASSESSMENT_TYPES: readonly Option<AssessmentType>[] = [
@@ -43,13 +38,7 @@ export const ASSESSMENT_TYPES: readonly Option<AssessmentType>[] = [
 
 // --- Element 10: form of participation (edubadges `participationType`) ---------
 
-export const PARTICIPATION_TYPE_VALUES = [
-  'online',
-  'onsite or blended',
-  'volunteering',
-  'work experience',
-  'personalized learning activities',
-] as const;
+export const PARTICIPATION_TYPE_VALUES = ['online', 'onsite or blended', 'volunteering', 'work experience', 'personalized learning activities'] as const;
 export type ParticipationType = (typeof PARTICIPATION_TYPE_VALUES)[number];
 
 export const PARTICIPATION_TYPES: readonly Option<ParticipationType>[] = [
@@ -127,15 +116,13 @@ export const IDENTITY_REQUIREMENTS: Readonly<Record<SupervisionType, IdentityReq
     supervised: true,
     identityVerified: false,
     acceptedMethods: ['online-supervisor', 'onsite-id-check'],
-    sentence:
-      'The assessment must be supervised, online or on site, and the supervisor must attest it; the learner’s identity is not checked.',
+    sentence: 'The assessment must be supervised, online or on site, and the supervisor must attest it; the learner’s identity is not checked.',
   },
   'supervised online': {
     supervised: true,
     identityVerified: true,
     acceptedMethods: ['online-supervisor', 'onsite-id-check'],
-    sentence:
-      'The assessment must be supervised online (or on site), and the supervisor must verify the learner’s identity and attest it.',
+    sentence: 'The assessment must be supervised online (or on site), and the supervisor must verify the learner’s identity and attest it.',
   },
   'onsite with identity verification': {
     supervised: true,

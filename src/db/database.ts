@@ -31,12 +31,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(opts: {
-  databaseUrl?: string;
-  dataDir: string;
-  embeddedPort: number;
-  log: Logger;
-}): Promise<Database> {
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; embeddedPort: number; log: Logger }): Promise<Database> {
   const embedded = opts.databaseUrl ? undefined : await startEmbedded(opts.dataDir, opts.embeddedPort, opts.log);
   const url = opts.databaseUrl ?? embedded!.url;
   const pool = new pg.Pool({ connectionString: url, max: 10 });

@@ -101,7 +101,8 @@ function postmasterOf(info: Extract<ProcessInfo, { alive: true }>, databaseDir: 
     const argDir = d >= 0 && info.argv[d + 1] ? realpath(info.argv[d + 1]) : undefined;
     return info.cwd === dir || argDir === dir ? 'ours' : 'other';
   }
-  if (info.command) return /\bpostgres\b/.test(info.command) && (info.command.includes(`-D ${databaseDir}`) || info.command.includes(`-D ${dir}`)) ? 'ours' : 'other';
+  if (info.command)
+    return /\bpostgres\b/.test(info.command) && (info.command.includes(`-D ${databaseDir}`) || info.command.includes(`-D ${dir}`)) ? 'ours' : 'other';
   return 'unknown';
 }
 
@@ -123,16 +124,23 @@ async function waitFor(done: () => boolean, ms: number): Promise<boolean> {
  * immediate one (the next start recovers from the write-ahead log).
  */
 async function stopPostmaster(pid: number): Promise<void> {
-  for (const [signal, ms] of [['SIGINT', 30_000], ['SIGQUIT', 10_000]] as const) {
+  for (const [signal, ms] of [
+    ['SIGINT', 30_000],
+    ['SIGQUIT', 10_000],
+  ] as const) {
     try {
       process.kill(pid, signal);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ESRCH') return;
-      throw new Error(`microcred could not stop the PostgreSQL server left by a previous run (PID ${pid}): ${(err as Error).message}. Stop it as its owner (kill -INT ${pid}) and start microcred again.`);
+      throw new Error(
+        `microcred could not stop the PostgreSQL server left by a previous run (PID ${pid}): ${(err as Error).message}. Stop it as its owner (kill -INT ${pid}) and start microcred again.`,
+      );
     }
     if (await waitFor(() => !inspectProcess(pid).alive, ms)) return;
   }
-  throw new Error(`The PostgreSQL server left by a previous run (PID ${pid}) did not stop within 40 seconds. Stop it (kill -9 ${pid}) and start microcred again.`);
+  throw new Error(
+    `The PostgreSQL server left by a previous run (PID ${pid}) did not stop within 40 seconds. Stop it (kill -9 ${pid}) and start microcred again.`,
+  );
 }
 
 type OwnerCheck = { state: 'free' } | { state: 'held'; holderPid?: number } | { state: 'busy' } | { state: 'unreachable'; error: string };
@@ -151,7 +159,8 @@ async function checkOwner(found: PostmasterPid, password: string, databaseDir: s
   }
   try {
     const { rows: dir } = await client.query<{ data_directory: string }>('SHOW data_directory');
-    if (realpath(dir[0].data_directory) !== realpath(databaseDir)) return { state: 'unreachable', error: `the server on port ${found.port} serves ${dir[0].data_directory}` };
+    if (realpath(dir[0].data_directory) !== realpath(databaseDir))
+      return { state: 'unreachable', error: `the server on port ${found.port} serves ${dir[0].data_directory}` };
     const { rows } = await client.query<{ free: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS free', [...OWNER_LOCK]);
     if (rows[0].free) return { state: 'free' };
     const { rows: holder } = await client.query<{ application_name: string }>(
@@ -182,7 +191,10 @@ async function clearLeftovers(databaseDir: string, password: string, log: Logger
     const found = parsePostmasterPid(text);
     if (!found) {
       // Being written by a server that is starting right now, or truncated by a crash.
-      if (Date.now() > deadline) throw new Error(`${pidFile} cannot be read as a PostgreSQL lock file. If no PostgreSQL server runs on ${databaseDir}, delete that file and start microcred again.`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${pidFile} cannot be read as a PostgreSQL lock file. If no PostgreSQL server runs on ${databaseDir}, delete that file and start microcred again.`,
+        );
       await sleep(500);
       continue;
     }
@@ -191,7 +203,10 @@ async function clearLeftovers(databaseDir: string, password: string, log: Logger
       // PostgreSQL replaces a lock file whose PID is gone, but not one naming a killed server
       // that nobody has reaped yet (a zombie still "exists" for its kill(pid, 0) check), so we
       // remove it. Its shared memory check still refuses to start while old processes remain.
-      log.warn({ postgresPid: found.pid }, 'PostgreSQL was not shut down cleanly last time (the process or the machine stopped abruptly); it recovers from its write-ahead log as it starts');
+      log.warn(
+        { postgresPid: found.pid },
+        'PostgreSQL was not shut down cleanly last time (the process or the machine stopped abruptly); it recovers from its write-ahead log as it starts',
+      );
       fs.rmSync(pidFile, { force: true });
       return;
     }
@@ -205,7 +220,10 @@ async function clearLeftovers(databaseDir: string, password: string, log: Logger
     if (kind === 'unknown') return;
     const owner = await checkOwner(found, password, databaseDir);
     if (owner.state === 'free') {
-      log.warn({ postgresPid: found.pid, port: found.port }, 'the PostgreSQL server of a previous run is still running (that microcred process ended without stopping it, e.g. kill -9 or a crash); stopping it and starting again');
+      log.warn(
+        { postgresPid: found.pid, port: found.port },
+        'the PostgreSQL server of a previous run is still running (that microcred process ended without stopping it, e.g. kill -9 or a crash); stopping it and starting again',
+      );
       await stopPostmaster(found.pid);
       continue;
     }
@@ -226,7 +244,10 @@ async function clearLeftovers(databaseDir: string, password: string, log: Logger
           `If no other microcred process uses this DATA_DIR, stop that server (kill -INT ${found.pid}) and start microcred again.`,
       );
     }
-    if (Date.now() > deadline) throw new Error(`The PostgreSQL server on ${databaseDir} (PID ${found.pid}) stayed busy starting or stopping for a minute. Stop it (kill -INT ${found.pid}) and start microcred again.`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `The PostgreSQL server on ${databaseDir} (PID ${found.pid}) stayed busy starting or stopping for a minute. Stop it (kill -INT ${found.pid}) and start microcred again.`,
+      );
     await sleep(500);
   }
 }
@@ -241,7 +262,9 @@ function portTaken(port: number): Promise<boolean> {
 }
 
 const portTakenError = (port: number) =>
-  new ConfigError(`EMBEDDED_PG_PORT: port ${port} on 127.0.0.1 is already in use by another program, so the embedded PostgreSQL cannot listen there. Stop that program, or set EMBEDDED_PG_PORT to a free port.`);
+  new ConfigError(
+    `EMBEDDED_PG_PORT: port ${port} on 127.0.0.1 is already in use by another program, so the embedded PostgreSQL cannot listen there. Stop that program, or set EMBEDDED_PG_PORT to a free port.`,
+  );
 
 /** PostgreSQL's own account of a failed start: its FATAL, DETAIL and HINT lines. */
 function startFailure(output: string, databaseDir: string, port: number): Error {
@@ -301,7 +324,10 @@ export async function startEmbedded(dataDir: string, port: number, log: Logger):
   if (await portTaken(port)) throw portTakenError(port);
   if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     if (fs.existsSync(databaseDir)) {
-      if (fs.readdirSync(databaseDir).length) throw new Error(`${databaseDir} exists but holds no PostgreSQL cluster (there is no PG_VERSION file). Move it away and start again: a new, empty cluster is created.`);
+      if (fs.readdirSync(databaseDir).length)
+        throw new Error(
+          `${databaseDir} exists but holds no PostgreSQL cluster (there is no PG_VERSION file). Move it away and start again: a new, empty cluster is created.`,
+        );
       fs.rmdirSync(databaseDir);
     }
     // initdb works in a side folder renamed into place when complete: a start killed during
@@ -342,7 +368,10 @@ export async function startEmbedded(dataDir: string, port: number, log: Logger):
   try {
     await owner.connect();
     const { rows } = await owner.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS got', [...OWNER_LOCK]);
-    if (!rows[0].got) throw new ConfigError(`Another microcred process started on DATA_DIR ${dataDir} at the same moment. Stop it first, or give each process its own DATA_DIR.`);
+    if (!rows[0].got)
+      throw new ConfigError(
+        `Another microcred process started on DATA_DIR ${dataDir} at the same moment. Stop it first, or give each process its own DATA_DIR.`,
+      );
     const found = await owner.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_DB]);
     if (found.rowCount === 0) await owner.query(`CREATE DATABASE ${EMBEDDED_DB}`);
   } catch (err) {

@@ -10,7 +10,9 @@ export async function sweep(db: Db): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   counts.logins = (await db.delete(ltiLogins).where(lt(ltiLogins.createdAt, dayAgo)).returning({ s: ltiLogins.state })).length;
   counts.launchSessions = (await db.delete(launchSessions).where(lt(launchSessions.expiresAt, sql`now()`)).returning({ id: launchSessions.id })).length;
-  counts.pendingLaunches = (await db.delete(pendingLaunches).where(lt(pendingLaunches.createdAt, sql`now() - interval '10 minutes'`)).returning({ t: pendingLaunches.ticketHash })).length;
+  counts.pendingLaunches = (
+    await db.delete(pendingLaunches).where(lt(pendingLaunches.createdAt, sql`now() - interval '10 minutes'`)).returning({ t: pendingLaunches.ticketHash })
+  ).length;
   counts.registrationLinks = (
     await db
       .delete(registrationLinks)
@@ -23,7 +25,11 @@ export async function sweep(db: Db): Promise<Record<string, number>> {
 
 /** Sweeps once (awaited, so start-up leaves a clean slate), then hourly. Returns the stopper. */
 export async function startHousekeeping(db: Db, log: Logger): Promise<() => void> {
-  const run = () => sweep(db).then((counts) => log.debug({ counts }, 'housekeeping'), (err) => log.warn({ err }, 'housekeeping failed'));
+  const run = () =>
+    sweep(db).then(
+      (counts) => log.debug({ counts }, 'housekeeping'),
+      (err) => log.warn({ err }, 'housekeeping failed'),
+    );
   await run();
   const timer = setInterval(run, 60 * 60 * 1000);
   timer.unref();

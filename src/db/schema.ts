@@ -1,19 +1,7 @@
 // The app's own tables. ltijs keeps its tables (platforms' keys, id tokens, nonces)
 // in the same database through ltijs-sequelize; nothing here reads those directly.
 import { sql } from 'drizzle-orm';
-import {
-  boolean,
-  customType,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  serial,
-  text,
-  timestamp,
-  uniqueIndex,
-} from 'drizzle-orm/pg-core';
+import { boolean, customType, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 // Types only: the shapes the jsonb columns hold (no runtime import, so no cycle).
 import type { IdentityRecord } from '../assessment/identity';
 import type { PriorBadgeReport } from '../assessment/priorBadge';

@@ -31,15 +31,40 @@ export function gradePages({ db, passback, jobs }: GradePagesDeps): Router {
       passback.statusForCourse(courseId),
       // Everyone with something to report, including those whose job has not run yet.
       db
-        .selectDistinct({ credentialId: submissions.credentialId, learnerId: submissions.learnerId, learnerName: ltiUsers.name, learnerEmail: ltiUsers.email, title: credentialVersions.definition })
+        .selectDistinct({
+          credentialId: submissions.credentialId,
+          learnerId: submissions.learnerId,
+          learnerName: ltiUsers.name,
+          learnerEmail: ltiUsers.email,
+          title: credentialVersions.definition,
+        })
         .from(submissions)
         .innerJoin(ltiUsers, eq(ltiUsers.id, submissions.learnerId))
         .innerJoin(credentialVersions, eq(credentialVersions.id, submissions.credentialVersionId))
         .where(and(eq(submissions.courseId, courseId), ne(submissions.status, 'draft'))),
     ]);
-    const rows = new Map<string, { credentialId: number; learnerId: number; learner: string; credential: string; status: string; sentAt?: Date | null; attempts: number; error?: string | null }>();
+    const rows = new Map<
+      string,
+      {
+        credentialId: number;
+        learnerId: number;
+        learner: string;
+        credential: string;
+        status: string;
+        sentAt?: Date | null;
+        attempts: number;
+        error?: string | null;
+      }
+    >();
     for (const h of handedIn) {
-      rows.set(`${h.credentialId}|${h.learnerId}`, { credentialId: h.credentialId, learnerId: h.learnerId, learner: h.learnerName ?? h.learnerEmail ?? `Learner ${h.learnerId}`, credential: (h.title as { title?: string }).title ?? 'Micro-credential', status: 'pending', attempts: 0 });
+      rows.set(`${h.credentialId}|${h.learnerId}`, {
+        credentialId: h.credentialId,
+        learnerId: h.learnerId,
+        learner: h.learnerName ?? h.learnerEmail ?? `Learner ${h.learnerId}`,
+        credential: (h.title as { title?: string }).title ?? 'Micro-credential',
+        status: 'pending',
+        attempts: 0,
+      });
     }
     for (const s of states) {
       const key = `${s.row.credentialId}|${s.row.learnerId}`;
@@ -47,8 +72,21 @@ export function gradePages({ db, passback, jobs }: GradePagesDeps): Router {
       if (row) Object.assign(row, { status: s.row.status, sentAt: s.row.sentTimestamp, attempts: s.row.attempts, error: s.row.lastError });
     }
     const list = [...rows.values()].sort((a, b) => a.credential.localeCompare(b.credential) || a.learner.localeCompare(b.learner));
-    const counts = { sent: list.filter((x) => x.status === 'sent').length, pending: list.filter((x) => x.status === 'pending').length, failed: list.filter((x) => x.status === 'failed').length };
-    res.render('grades/passback', { titleKey: 'grades.title', launch: req.launch, base: launchBase(req), csrf: csrfToken(req), list, counts, jobsRunning: jobs.running, notice: req.query.notice });
+    const counts = {
+      sent: list.filter((x) => x.status === 'sent').length,
+      pending: list.filter((x) => x.status === 'pending').length,
+      failed: list.filter((x) => x.status === 'failed').length,
+    };
+    res.render('grades/passback', {
+      titleKey: 'grades.title',
+      launch: req.launch,
+      base: launchBase(req),
+      csrf: csrfToken(req),
+      list,
+      counts,
+      jobsRunning: jobs.running,
+      notice: req.query.notice,
+    });
   });
 
   r.post('/resend', async (req, res) => {
@@ -57,7 +95,13 @@ export function gradePages({ db, passback, jobs }: GradePagesDeps): Router {
     const credentialId = parseId(req.body.credentialId);
     const learnerId = parseId(req.body.learnerId);
     const one = credentialId !== undefined && learnerId !== undefined;
-    if (!jobs.running) throw new AppError('Grade passback is not running in this installation right now.', 503, 'JOBS_OFF', 'Ask your administrator to start microcred with BACKGROUND_JOBS=on.');
+    if (!jobs.running)
+      throw new AppError(
+        'Grade passback is not running in this installation right now.',
+        503,
+        'JOBS_OFF',
+        'Ask your administrator to start microcred with BACKGROUND_JOBS=on.',
+      );
     const targets = await passback.requestResend(courseId, one ? { credentialId, learnerId } : undefined);
     for (const t of targets) await jobs.send('grade-passback', { ...t, at: Date.now() });
     res.redirect(303, `${launchBase(req)}/grades?notice=${one ? 'resent-one' : 'resent-all'}`);

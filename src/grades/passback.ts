@@ -14,7 +14,19 @@ import { badgeUrls } from '../badges/credentialBuilder';
 import type { CredentialDefinition } from '../credentials/model';
 import { LINE_ITEM_TAG, lineItemResourceId, scoreMaximum } from './gradebook';
 import type { Db } from '../db/database';
-import { assessments, courseMembers, courseServices, courses, credentialVersions, gradePassback, issuedCredentials, lineItems, ltiUsers, platforms, submissions } from '../db/schema';
+import {
+  assessments,
+  courseMembers,
+  courseServices,
+  courses,
+  credentialVersions,
+  gradePassback,
+  issuedCredentials,
+  lineItems,
+  ltiUsers,
+  platforms,
+  submissions,
+} from '../db/schema';
 import { type LtiServiceClient, type PlatformRef, type ServiceCall, ServiceError } from '../lti/serviceClient';
 
 const SCOPE_LINEITEM = 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem';
@@ -65,12 +77,19 @@ export function buildScore(f: ScoreFacts): { score: Score; at: Date } | undefine
       activityProgress: latest.status === 'returned' ? 'InProgress' : 'Completed',
       gradingProgress: 'FullyGraded',
       timestamp: '',
-      comment: latest.status === 'returned' ? 'Returned for resubmission: see the feedback in microcred.' : latest.status === 'rejected' ? 'Not awarded: see the feedback in microcred.' : 'Awarded.',
+      comment:
+        latest.status === 'returned'
+          ? 'Returned for resubmission: see the feedback in microcred.'
+          : latest.status === 'rejected'
+            ? 'Not awarded: see the feedback in microcred.'
+            : 'Awarded.',
     };
     // The comment links to the badge once it is issued (a later state, so a later timestamp).
     if (f.badge && latest.status === 'accepted') {
       at = f.badge.revokedAt && f.badge.revokedAt > at ? f.badge.revokedAt : new Date(at.getTime() + 1);
-      score.comment = f.badge.revokedAt ? 'Awarded; the badge has since been revoked.' : `Awarded. Open Badge: ${badgeUrls(f.publicUrl).credential(f.badge.uuid)}`;
+      score.comment = f.badge.revokedAt
+        ? 'Awarded; the badge has since been revoked.'
+        : `Awarded. Open Badge: ${badgeUrls(f.publicUrl).credential(f.badge.uuid)}`;
     }
   }
   // The state's time; the sender replaces it with its send timestamp.
@@ -109,8 +128,10 @@ type CurrentScore = NonNullable<Awaited<ReturnType<GradePassback['scoreFor']>>>;
  */
 export function notGradable(member: { role: string; status: string | null } | undefined): string | undefined {
   if (!member) return undefined;
-  if (member.role !== 'learner') return 'Not sent: in the LMS this person is no longer a learner of the course, and the LMS keeps grades only for learners. If they become a learner again, use Resend.';
-  if (member.status === 'inactive') return 'Not sent: this person has left the course in the LMS, which keeps grades only for enrolled learners. If they are enrolled again, sync the roster or have them open microcred from the course, then use Resend.';
+  if (member.role !== 'learner')
+    return 'Not sent: in the LMS this person is no longer a learner of the course, and the LMS keeps grades only for learners. If they become a learner again, use Resend.';
+  if (member.status === 'inactive')
+    return 'Not sent: this person has left the course in the LMS, which keeps grades only for enrolled learners. If they are enrolled again, sync the roster or have them open microcred from the course, then use Resend.';
   return undefined;
 }
 
@@ -151,10 +172,31 @@ export class GradePassback {
       .leftJoin(courseServices, eq(courseServices.courseId, submissions.courseId))
       .leftJoin(courseMembers, and(eq(courseMembers.courseId, submissions.courseId), eq(courseMembers.userId, submissions.learnerId)))
       .leftJoin(assessments, and(eq(assessments.submissionId, submissions.id), eq(assessments.role, 'primary'), eq(assessments.status, 'completed')))
-      .leftJoin(issuedCredentials, and(eq(issuedCredentials.courseId, submissions.courseId), eq(issuedCredentials.credentialId, submissions.credentialId), eq(issuedCredentials.learnerId, submissions.learnerId)))
+      .leftJoin(
+        issuedCredentials,
+        and(
+          eq(issuedCredentials.courseId, submissions.courseId),
+          eq(issuedCredentials.credentialId, submissions.credentialId),
+          eq(issuedCredentials.learnerId, submissions.learnerId),
+        ),
+      )
       .leftJoin(lineItems, and(eq(lineItems.courseId, submissions.courseId), eq(lineItems.credentialId, submissions.credentialId)))
-      .leftJoin(gradePassback, and(eq(gradePassback.courseId, submissions.courseId), eq(gradePassback.credentialId, submissions.credentialId), eq(gradePassback.learnerId, submissions.learnerId)))
-      .where(and(eq(submissions.courseId, t.courseId), eq(submissions.credentialId, t.credentialId), eq(submissions.learnerId, t.learnerId), ne(submissions.status, 'draft')))
+      .leftJoin(
+        gradePassback,
+        and(
+          eq(gradePassback.courseId, submissions.courseId),
+          eq(gradePassback.credentialId, submissions.credentialId),
+          eq(gradePassback.learnerId, submissions.learnerId),
+        ),
+      )
+      .where(
+        and(
+          eq(submissions.courseId, t.courseId),
+          eq(submissions.credentialId, t.credentialId),
+          eq(submissions.learnerId, t.learnerId),
+          ne(submissions.status, 'draft'),
+        ),
+      )
       .orderBy(desc(submissions.attemptNo))
       .limit(1);
     if (!latest) return undefined;
@@ -203,19 +245,35 @@ export class GradePassback {
     if (!current) return 'nothing';
     const known = current.row;
     // Already at the LMS (another job got it there): nothing to lock. Checked again under the lock.
-    if (known && !known.resendRequested && known.sentTimestamp && known.sentTimestamp >= current.at && known.wantedTimestamp <= current.at) return this.markDelivered(this.db, t);
+    if (known && !known.resendRequested && known.sentTimestamp && known.sentTimestamp >= current.at && known.wantedTimestamp <= current.at)
+      return this.markDelivered(this.db, t);
     if (!current.lineItemsUrl) {
-      await this.db.insert(gradePassback).values({ ...t, status: 'pending', wantedTimestamp: current.at }).onConflictDoNothing();
-      return this.record(this.db, t, 'The LMS did not offer grade services (AGS) for this course. Open microcred from the course again, or ask the LMS administrator to enable grade passback for the tool.');
+      await this.db
+        .insert(gradePassback)
+        .values({ ...t, status: 'pending', wantedTimestamp: current.at })
+        .onConflictDoNothing();
+      return this.record(
+        this.db,
+        t,
+        'The LMS did not offer grade services (AGS) for this course. Open microcred from the course again, or ask the LMS administrator to enable grade passback for the tool.',
+      );
     }
-    const platform: PlatformRef = { id: current.platform.id, issuer: current.platform.issuer, clientId: current.platform.clientId, accessTokenUrl: current.platform.accessTokenUrl };
+    const platform: PlatformRef = {
+      id: current.platform.id,
+      issuer: current.platform.issuer,
+      clientId: current.platform.clientId,
+      accessTokenUrl: current.platform.accessTokenUrl,
+    };
     let lineItem: string;
     try {
       // Before the lock: finding or creating the column makes its own calls and takes its own lock.
       lineItem = current.lineItem ?? (await this.lineItemFor(t.courseId, t.credentialId, platform, current.lineItemsUrl, current.scoreMaximum));
       await this.services.token(platform, [SCOPE_SCORE]);
     } catch (e) {
-      await this.db.insert(gradePassback).values({ ...t, status: 'pending', wantedTimestamp: current.at }).onConflictDoNothing();
+      await this.db
+        .insert(gradePassback)
+        .values({ ...t, status: 'pending', wantedTimestamp: current.at })
+        .onConflictDoNothing();
       const outcome = await this.failure(this.db, t, e);
       if ('error' in outcome) throw outcome.error;
       return outcome.result;
@@ -267,7 +325,11 @@ export class GradePassback {
       if (refusal) return { result: await this.record(tx, t, refusal) };
       const score = { ...current.score, timestamp: row.lastSendTimestamp!.toISOString() };
       try {
-        await call([SCOPE_SCORE], scoresUrl(lineItem), { method: 'POST', headers: { 'content-type': 'application/vnd.ims.lis.v1.score+json' }, body: JSON.stringify(score) });
+        await call([SCOPE_SCORE], scoresUrl(lineItem), {
+          method: 'POST',
+          headers: { 'content-type': 'application/vnd.ims.lis.v1.score+json' },
+          body: JSON.stringify(score),
+        });
       } catch (e) {
         // 409: the LMS holds a score at least as new as this timestamp (Moodle: the second it
         // processed the last one, by its clock). Not a failure: the state again, once, later.
@@ -287,7 +349,13 @@ export class GradePassback {
       await tx
         .update(gradePassback)
         // Sent when what the LMS holds is at least as new as what it should hold.
-        .set({ status: sql`CASE WHEN ${sent} >= ${gradePassback.wantedTimestamp} THEN 'sent' ELSE 'pending' END`, sentTimestamp: sent, resendRequested: false, lastError: null, updatedAt: new Date() })
+        .set({
+          status: sql`CASE WHEN ${sent} >= ${gradePassback.wantedTimestamp} THEN 'sent' ELSE 'pending' END`,
+          sentTimestamp: sent,
+          resendRequested: false,
+          lastError: null,
+          updatedAt: new Date(),
+        })
         .where(this.rowOf(t));
       return { result: 'sent' };
     }
@@ -314,7 +382,12 @@ export class GradePassback {
     if (e instanceof ServiceError && e.retriable) {
       await db
         .update(gradePassback)
-        .set({ status: sql`CASE WHEN ${gradePassback.sentTimestamp} >= ${gradePassback.wantedTimestamp} THEN 'sent' ELSE 'pending' END`, attempts: sql`${gradePassback.attempts} + 1`, lastError: e.message, updatedAt: new Date() })
+        .set({
+          status: sql`CASE WHEN ${gradePassback.sentTimestamp} >= ${gradePassback.wantedTimestamp} THEN 'sent' ELSE 'pending' END`,
+          attempts: sql`${gradePassback.attempts} + 1`,
+          lastError: e.message,
+          updatedAt: new Date(),
+        })
         .where(this.rowOf(t));
       return { error: e };
     }
@@ -346,7 +419,13 @@ export class GradePassback {
    * else one the LMS has with our resourceId and tag, else a new one. Never two.
    */
   async lineItemFor(courseId: number, credentialId: number, platform: PlatformRef, lineItemsUrl: string, scoreMaximum = 1): Promise<string> {
-    const known = async () => (await this.db.select({ url: lineItems.url }).from(lineItems).where(and(eq(lineItems.courseId, courseId), eq(lineItems.credentialId, credentialId))))[0]?.url;
+    const known = async () =>
+      (
+        await this.db
+          .select({ url: lineItems.url })
+          .from(lineItems)
+          .where(and(eq(lineItems.courseId, courseId), eq(lineItems.credentialId, credentialId)))
+      )[0]?.url;
     const have = await known();
     if (have) return have;
     const key = `${courseId}|${credentialId}`;
@@ -355,18 +434,26 @@ export class GradePassback {
       pending = this.db.transaction(async (tx) => {
         // Across processes too: one finder or creator per course and credential at a time.
         await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('microcred-line-item'), ${courseId} * 100000 + ${credentialId})`);
-        const [again] = await tx.select({ url: lineItems.url }).from(lineItems).where(and(eq(lineItems.courseId, courseId), eq(lineItems.credentialId, credentialId)));
+        const [again] = await tx
+          .select({ url: lineItems.url })
+          .from(lineItems)
+          .where(and(eq(lineItems.courseId, courseId), eq(lineItems.credentialId, credentialId)));
         if (again) return again.url;
         const list = new URL(lineItemsUrl);
         list.searchParams.set('resource_id', lineItemResourceId(credentialId));
         list.searchParams.set('tag', LINE_ITEM_TAG);
-        const found = (await (await this.services.call(platform, [SCOPE_LINEITEM], list.toString(), { headers: { accept: 'application/vnd.ims.lis.v2.lineitemcontainer+json' } })).json()) as { id: string; resourceId?: string; tag?: string }[];
+        const found = (await (
+          await this.services.call(platform, [SCOPE_LINEITEM], list.toString(), { headers: { accept: 'application/vnd.ims.lis.v2.lineitemcontainer+json' } })
+        ).json()) as { id: string; resourceId?: string; tag?: string }[];
         // Some LMSs ignore the filters: match on resourceId and tag ourselves.
         const match = found.find((li) => li.resourceId === lineItemResourceId(credentialId) && (li.tag === undefined || li.tag === LINE_ITEM_TAG));
         let url = match?.id;
         let source = 'found';
         if (!url) {
-          const [title] = await tx.select({ definition: credentialVersions.definition }).from(credentialVersions).where(and(eq(credentialVersions.credentialId, credentialId), eq(credentialVersions.status, 'published')));
+          const [title] = await tx
+            .select({ definition: credentialVersions.definition })
+            .from(credentialVersions)
+            .where(and(eq(credentialVersions.credentialId, credentialId), eq(credentialVersions.status, 'published')));
           const label = title?.definition.title ?? 'Micro-credential';
           const created = (await (
             await this.services.call(platform, [SCOPE_LINEITEM], lineItemsUrl, {
@@ -407,7 +494,12 @@ export class GradePassback {
       : eq(gradePassback.courseId, courseId);
     return this.db
       .update(gradePassback)
-      .set({ resendRequested: true, status: sql`CASE WHEN ${gradePassback.sentTimestamp} >= ${gradePassback.wantedTimestamp} THEN 'sent' ELSE 'pending' END`, lastError: null, updatedAt: new Date() })
+      .set({
+        resendRequested: true,
+        status: sql`CASE WHEN ${gradePassback.sentTimestamp} >= ${gradePassback.wantedTimestamp} THEN 'sent' ELSE 'pending' END`,
+        lastError: null,
+        updatedAt: new Date(),
+      })
       .where(where)
       .returning({ courseId: gradePassback.courseId, credentialId: gradePassback.credentialId, learnerId: gradePassback.learnerId });
   }

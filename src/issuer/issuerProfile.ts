@@ -26,9 +26,7 @@ export const MAX_LOGO_BYTES = 1024 * 1024;
 export const EMPTY_IDENTIFIER_ROWS = 3;
 
 /** OB 3.0 IdentifierTypeEnum, read from the official schema so the two cannot drift apart. */
-export const IDENTIFIER_TYPES: readonly string[] = (
-  ob3Schema.$defs.IdentifierEntry.properties.identifierType.oneOf[0] as { enum: string[] }
-).enum;
+export const IDENTIFIER_TYPES: readonly string[] = (ob3Schema.$defs.IdentifierEntry.properties.identifierType.oneOf[0] as { enum: string[] }).enum;
 
 /** A listed type, or an extension term: "ext:" + letters, digits, ".", "-" or "_" (the schema's pattern, anchored). */
 export function isIdentifierType(value: string): boolean {
@@ -89,10 +87,7 @@ export const QA_POLICY_PATH = '/quality-policy';
  * character, as the person typing sees them.
  */
 export const qaPolicySchema = z.object({
-  title: z.preprocess(
-    (v) => text(v).trim(),
-    z.string().max(200, 'Keep the title to 200 characters or fewer.'),
-  ),
+  title: z.preprocess((v) => text(v).trim(), z.string().max(200, 'Keep the title to 200 characters or fewer.')),
   text: z.preprocess(
     (v) => text(v).replace(/\r\n?/g, '\n').trim(),
     z.string().max(MAX_QA_POLICY_CHARS, `Keep the policy to ${MAX_QA_POLICY_CHARS.toLocaleString('en')} characters or fewer.`),
@@ -122,7 +117,10 @@ export function issuerFormInput(body: Record<string, unknown>): Record<string, u
     const m = ROW_FIELD.exec(key);
     if (m) rows = Math.max(rows, Number(m[2]) + 1);
   }
-  const identifiers = Array.from({ length: rows }, (_, i) => ({ identifierType: text(body[`identifierType_${i}`]), identifier: text(body[`identifier_${i}`]) }));
+  const identifiers = Array.from({ length: rows }, (_, i) => ({
+    identifierType: text(body[`identifierType_${i}`]),
+    identifier: text(body[`identifier_${i}`]),
+  }));
   const { _csrf: _ignored, ...rest } = body ?? {};
   return { ...rest, identifiers };
 }
@@ -164,14 +162,29 @@ export function checkLogo(bytes: Buffer): LogoCheck {
   if (bytes.length > MAX_LOGO_BYTES) return { ok: false, message: 'The logo is larger than 1 MB. Choose a smaller image.' };
   const sniffed = sniffMimeType(bytes);
   if (sniffed === 'image/png' || sniffed === 'image/jpeg') return { ok: true, type: sniffed };
-  const refused: LogoCheck = { ok: false, message: 'The logo must be a PNG, JPEG or SVG image. This file’s content is none of these (whatever its name says).' };
+  const refused: LogoCheck = {
+    ok: false,
+    message: 'The logo must be a PNG, JPEG or SVG image. This file’s content is none of these (whatever its name says).',
+  };
   if (sniffed !== 'text/html') return refused;
-  const markup = bytes.toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const markup = bytes
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   const lower = markup.toLowerCase();
   const isSvg = lower.startsWith('<svg') || (lower.startsWith('<?xml') && /<svg[\s>/]/.test(lower));
   if (!isSvg) return refused;
-  if (/<script/i.test(markup) || /[\s"'/]on[a-z]+\s*=/i.test(markup) || /javascript:/i.test(markup) || /<foreignobject/i.test(markup) || /<!entity/i.test(markup)) {
-    return { ok: false, message: 'This SVG contains script, event handlers or embedded HTML, which a logo may not have. Export it again as a plain SVG, or use PNG.' };
+  if (
+    /<script/i.test(markup) ||
+    /[\s"'/]on[a-z]+\s*=/i.test(markup) ||
+    /javascript:/i.test(markup) ||
+    /<foreignobject/i.test(markup) ||
+    /<!entity/i.test(markup)
+  ) {
+    return {
+      ok: false,
+      message: 'This SVG contains script, event handlers or embedded HTML, which a logo may not have. Export it again as a plain SVG, or use PNG.',
+    };
   }
   return { ok: true, type: 'image/svg+xml' };
 }
@@ -265,7 +278,10 @@ export class IssuerProfileStore {
       ...(logo === 'remove' ? { logo: null, logoType: null } : logo ? { logo: logo.bytes, logoType: logo.type } : {}),
       updatedAt: new Date(),
     };
-    await this.db.insert(issuerProfile).values({ id: 1, ...values }).onConflictDoUpdate({ target: issuerProfile.id, set: values });
+    await this.db
+      .insert(issuerProfile)
+      .values({ id: 1, ...values })
+      .onConflictDoUpdate({ target: issuerProfile.id, set: values });
   }
 
   async logo(): Promise<{ bytes: Buffer; type: string } | undefined> {

@@ -25,7 +25,9 @@ const noProfile = (res: Response) =>
   res
     .status(404)
     .type('application/json')
-    .json({ error: { code: 'NO_ISSUER_PROFILE', message: 'This installation has no issuer profile yet.', hint: 'An administrator fills it in at /admin/issuer.' } });
+    .json({
+      error: { code: 'NO_ISSUER_PROFILE', message: 'This installation has no issuer profile yet.', hint: 'An administrator fills it in at /admin/issuer.' },
+    });
 
 const publicJson = (res: Response, maxAge: number) => {
   res.setHeader('Cache-Control', `public, max-age=${maxAge}`);
@@ -47,7 +49,9 @@ export function publishingPages(deps: PublishingDeps): Router {
   r.get('/issuer/logo', async (_req: Request, res: Response) => {
     const logo = await deps.issuer.logo();
     if (!logo) {
-      return res.status(404).json({ error: { code: 'NO_LOGO', message: 'The issuer has no logo.', hint: 'An administrator can upload one at /admin/issuer.' } });
+      return res
+        .status(404)
+        .json({ error: { code: 'NO_LOGO', message: 'The issuer has no logo.', hint: 'An administrator can upload one at /admin/issuer.' } });
     }
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.setHeader('X-Content-Type-Options', 'nosniff');

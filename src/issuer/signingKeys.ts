@@ -61,7 +61,6 @@ interface Snapshot {
   methods: Map<string, MultikeyMethod>;
 }
 
-
 export class SigningKeys {
   readonly identity: IssuerIdentity;
   /** Decrypted key pairs by row id: decrypting and importing on every issuance is wasted work. */
@@ -105,7 +104,11 @@ export class SigningKeys {
       } catch (e) {
         if (!isUniqueViolation(e)) throw e;
         if (attempt >= 2) {
-          throw new ConflictError('Another signing key was generated at the same moment.', 'KEY_ROTATION_CONFLICT', 'Reload the page to see which key is active now.');
+          throw new ConflictError(
+            'Another signing key was generated at the same moment.',
+            'KEY_ROTATION_CONFLICT',
+            'Reload the page to see which key is active now.',
+          );
         }
       }
     }

@@ -64,25 +64,32 @@ export class BackgroundJobs {
       // Backoff 2 s, 4 s, 8 s … for about a day of retries; a job that hangs is retried after 2 minutes.
       await boss.createQueue(name, { name, retryLimit: 16, retryDelay: spec.retryDelay ?? 2, retryBackoff: true, expireInSeconds: 120 });
       // A batch runs concurrently; each job completes or fails on its own (pg-boss retries it).
-      await boss.work<Record<string, unknown>>(name, { pollingIntervalSeconds: this.opts.pollSeconds ?? 0.5, batchSize: spec.batchSize ?? 4, includeMetadata: true }, async (jobs) => {
-        const claimed = await this.claim(jobs.map((job) => job.id));
-        await Promise.all(
-          jobs.map(async (job) => {
-            try {
-              await spec.handler(job.data);
-              await boss.complete(name, job.id);
-            } catch (err) {
-              this.log.warn({ err, queue: name, jobId: job.id, retry: job.retryCount }, 'background job failed; it will be retried');
-              await boss.fail(name, job.id, { message: (err as Error).message });
-            }
-          }),
-        );
-        await this.release(claimed);
-      });
+      await boss.work<Record<string, unknown>>(
+        name,
+        { pollingIntervalSeconds: this.opts.pollSeconds ?? 0.5, batchSize: spec.batchSize ?? 4, includeMetadata: true },
+        async (jobs) => {
+          const claimed = await this.claim(jobs.map((job) => job.id));
+          await Promise.all(
+            jobs.map(async (job) => {
+              try {
+                await spec.handler(job.data);
+                await boss.complete(name, job.id);
+              } catch (err) {
+                this.log.warn({ err, queue: name, jobId: job.id, retry: job.retryCount }, 'background job failed; it will be retried');
+                await boss.fail(name, job.id, { message: (err as Error).message });
+              }
+            }),
+          );
+          await this.release(claimed);
+        },
+      );
     }
     this.boss = boss;
     await this.retryOrphans();
-    this.sweepTimer = setInterval(() => void this.retryOrphans().catch((err) => this.log.error({ err }, 'retrying orphaned jobs failed')), CLAIM_GRACE_SECONDS * 1000);
+    this.sweepTimer = setInterval(
+      () => void this.retryOrphans().catch((err) => this.log.error({ err }, 'retrying orphaned jobs failed')),
+      CLAIM_GRACE_SECONDS * 1000,
+    );
     this.sweepTimer.unref();
     // The relay picks up events left undispatched by a crash as well as new ones.
     this.timer = setInterval(() => void this.relayOnce().catch((err) => this.log.error({ err }, 'outbox relay failed')), (this.opts.pollSeconds ?? 0.5) * 1000);
@@ -114,7 +121,10 @@ export class BackgroundJobs {
     if (this.stopping) return [];
     try {
       const client = await this.claimConnection();
-      const { rows } = await client.query<{ id: string; got: boolean }>(`SELECT id, pg_try_advisory_lock(${claimKey('id')}) AS got FROM unnest($1::text[]) AS id`, [ids]);
+      const { rows } = await client.query<{ id: string; got: boolean }>(
+        `SELECT id, pg_try_advisory_lock(${claimKey('id')}) AS got FROM unnest($1::text[]) AS id`,
+        [ids],
+      );
       return rows.filter((r) => r.got).map((r) => r.id);
     } catch (err) {
       this.log.warn({ err }, 'could not claim jobs; they run unclaimed (another process may retry them)');
@@ -140,7 +150,10 @@ export class BackgroundJobs {
     // A bigint advisory lock appears in pg_locks as classid (high 32 bits) and objid (low 32 bits), objsubid 1.
     const orphans = await this.db.execute<{ name: string; id: string }>(sql`
       SELECT j.name, j.id::text AS id FROM pgboss.job j
-       WHERE j.state = 'active' AND j.name IN (${sql.join(names.map((n) => sql`${n}`), sql`, `)})
+       WHERE j.state = 'active' AND j.name IN (${sql.join(
+         names.map((n) => sql`${n}`),
+         sql`, `,
+       )})
          AND j.started_on < now() - make_interval(secs => ${CLAIM_GRACE_SECONDS})
          AND NOT EXISTS (
            SELECT 1 FROM pg_locks l
@@ -171,7 +184,10 @@ export class BackgroundJobs {
       for (const event of pending) {
         const target = byEvent.get(event.type)!;
         await this.boss.send(target.name, event.payload, { singletonKey: target.spec.key(event.payload, event) });
-        await this.db.update(outboxEvents).set({ dispatchedAt: sql`now()` }).where(and(inArray(outboxEvents.id, [event.id]), isNull(outboxEvents.dispatchedAt)));
+        await this.db
+          .update(outboxEvents)
+          .set({ dispatchedAt: sql`now()` })
+          .where(and(inArray(outboxEvents.id, [event.id]), isNull(outboxEvents.dispatchedAt)));
       }
       return pending.length;
     } finally {

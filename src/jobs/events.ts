@@ -15,7 +15,13 @@ export type LearnerCredential = {
 /** Each outbox event type and the payload it carries (type aliases: a payload is a JSON object). */
 export type OutboxEvents = {
   'submission.submitted': LearnerCredential & { submissionId: number; attemptNo: number };
-  'assessment.decided': LearnerCredential & { submissionId: number; decision: 'accept' | 'return' | 'reject'; points: number; maxPoints: number; percent: number };
+  'assessment.decided': LearnerCredential & {
+    submissionId: number;
+    decision: 'accept' | 'return' | 'reject';
+    points: number;
+    maxPoints: number;
+    percent: number;
+  };
   'award.created': LearnerCredential & { awardId: number; credentialVersionId: number };
   'credential.issued': LearnerCredential & { awardId: number };
   /** `at` tells one change from the next: each is its own grade-passback job. */
@@ -37,7 +43,8 @@ const latestWins: ReadonlySet<EventType> = new Set<EventType>(['credential.statu
 export async function emit(tx: Tx, event: OutboxEvent): Promise<void> {
   const { type, subjectId, payload } = event;
   const insert = tx.insert(outboxEvents).values({ type, subjectId, payload });
-  if (latestWins.has(type)) await insert.onConflictDoUpdate({ target: [outboxEvents.type, outboxEvents.subjectId], set: { payload, dispatchedAt: null, createdAt: new Date() } });
+  if (latestWins.has(type))
+    await insert.onConflictDoUpdate({ target: [outboxEvents.type, outboxEvents.subjectId], set: { payload, dispatchedAt: null, createdAt: new Date() } });
   else await insert.onConflictDoNothing();
 }
 

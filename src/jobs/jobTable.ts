@@ -34,7 +34,11 @@ export type JobTable = { [Q in JobName]: QueueSpec<Q> };
 
 export function jobTable(deps: { badges: BadgeIssuer; passback: GradePassback }): JobTable {
   return {
-    'issue-credential': { events: ['award.created'], key: (p) => `award-${p.awardId}`, handler: async (p) => void (await deps.badges.issueForAward(p.awardId)) },
+    'issue-credential': {
+      events: ['award.created'],
+      key: (p) => `award-${p.awardId}`,
+      handler: async (p) => void (await deps.badges.issueForAward(p.awardId)),
+    },
     // Every state change of a learner's grade; the job sends whatever is newest (src/grades/passback.ts).
     'grade-passback': {
       events: ['submission.submitted', 'assessment.decided', 'credential.issued', 'credential.status-changed'],

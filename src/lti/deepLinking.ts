@@ -34,7 +34,8 @@ export function parseId(raw: unknown): number | undefined {
 /** The credential a launch's custom parameters name, if any. */
 export const placedCredentialId = (custom: unknown) => parseId((custom as Record<string, unknown> | null | undefined)?.[CREDENTIAL_PARAM]);
 
-export const acceptsResourceLinks = (settings: DeepLinkingSettings) => Array.isArray(settings.accept_types) && settings.accept_types.includes('ltiResourceLink');
+export const acceptsResourceLinks = (settings: DeepLinkingSettings) =>
+  Array.isArray(settings.accept_types) && settings.accept_types.includes('ltiResourceLink');
 
 /** "3 ECTS · EQF level 7": workload and level, for the picker and the link's text. */
 export function credentialSummary(def: CredentialDefinition): string {

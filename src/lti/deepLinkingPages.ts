@@ -13,7 +13,15 @@ import { AppError, BadRequestError, ForbiddenError, NotFoundError } from '../err
 import { courseOf, type LaunchContext, launchOf } from '../web/launchContext';
 import { pageTranslator } from '../web/views';
 import { formBody } from '../web/input';
-import { acceptsResourceLinks, contentItemFor, credentialSummary, DEEP_LINKING_REQUEST, type DeepLinkingSettings, parseId, placedCredentialId } from './deepLinking';
+import {
+  acceptsResourceLinks,
+  contentItemFor,
+  credentialSummary,
+  DEEP_LINKING_REQUEST,
+  type DeepLinkingSettings,
+  parseId,
+  placedCredentialId,
+} from './deepLinking';
 import { type ServiceContext, signDeepLinkingResponse } from './services';
 
 export interface DeepLinkingDeps {
@@ -30,7 +38,10 @@ export interface DeepLinkingDeps {
  * its credential (teachers to its page, learners to their work on it, once published), on its
  * first landing only, so the dashboard stays reachable. A notice when the link names nothing usable.
  */
-export async function deepLinkLanding(credentials: CredentialStore, launch: LaunchContext): Promise<{ redirect?: string; firstLandingOnly?: boolean; notice?: string }> {
+export async function deepLinkLanding(
+  credentials: CredentialStore,
+  launch: LaunchContext,
+): Promise<{ redirect?: string; firstLandingOnly?: boolean; notice?: string }> {
   const base = `/app/${launch.id}`;
   if (launch.messageType === DEEP_LINKING_REQUEST) return { redirect: `${base}/deep-linking` };
   const id = placedCredentialId(launch.claims.custom);
@@ -58,7 +69,11 @@ async function deepLinkingRequest(db: Db, launch: LaunchContext): Promise<{ sett
     .where(eq(launchSessions.id, launch.id));
   const settings = launch.claims.deepLinking as DeepLinkingSettings | null | undefined;
   if (row?.messageType !== DEEP_LINKING_REQUEST || !settings) {
-    throw new BadRequestError('This page is for adding a micro-credential to your course from the LMS.', 'NOT_DEEP_LINKING', 'In your LMS, add an activity or link and choose microcred as the tool.');
+    throw new BadRequestError(
+      'This page is for adding a micro-credential to your course from the LMS.',
+      'NOT_DEEP_LINKING',
+      'In your LMS, add an activity or link and choose microcred as the tool.',
+    );
   }
   let returnUrl: URL | undefined;
   try {
@@ -67,12 +82,22 @@ async function deepLinkingRequest(db: Db, launch: LaunchContext): Promise<{ sett
     /* reported below */
   }
   if (!returnUrl || !['https:', 'http:'].includes(returnUrl.protocol)) {
-    throw new BadRequestError('The LMS did not say where to send your choice back to.', 'NO_DEEP_LINK_RETURN_URL', 'Start adding the activity again from your LMS.');
+    throw new BadRequestError(
+      'The LMS did not say where to send your choice back to.',
+      'NO_DEEP_LINK_RETURN_URL',
+      'Start adding the activity again from your LMS.',
+    );
   }
   const claims = launch.claims as ServiceContext['claims'];
   return {
     settings,
-    ctx: { issuer: row.issuer, clientId: row.clientId, deploymentId: launch.deploymentId, userSub: row.sub, claims: { ags: claims.ags ?? null, nrps: claims.nrps ?? null, deepLinking: settings } },
+    ctx: {
+      issuer: row.issuer,
+      clientId: row.clientId,
+      deploymentId: launch.deploymentId,
+      userSub: row.sub,
+      claims: { ags: claims.ags ?? null, nrps: claims.nrps ?? null, deepLinking: settings },
+    },
   };
 }
 
@@ -81,12 +106,21 @@ function allowFormActionTo(res: Response, url: string) {
   const csp = res.getHeader('Content-Security-Policy');
   if (typeof csp !== 'string') return;
   const origin = new URL(url).origin;
-  res.setHeader('Content-Security-Policy', csp.replace(/form-action ([^;]*)/, (all, list: string) => (list.split(' ').includes(origin) ? all : `form-action ${list} ${origin}`)));
+  res.setHeader(
+    'Content-Security-Policy',
+    csp.replace(/form-action ([^;]*)/, (all, list: string) => (list.split(' ').includes(origin) ? all : `form-action ${list} ${origin}`)),
+  );
 }
 
 const onlyTeachers = (req: Request, _res: Response, next: NextFunction) => {
   if (req.launch && can(req.launch, 'course:design')) return next();
-  next(new ForbiddenError('Only the course’s teachers can add micro-credentials to the course in the LMS.', 'ROLE_NOT_ALLOWED', 'If you teach this course, add the activity with your teacher role. Learners reach the credentials from the links their teachers placed.'));
+  next(
+    new ForbiddenError(
+      'Only the course’s teachers can add micro-credentials to the course in the LMS.',
+      'ROLE_NOT_ALLOWED',
+      'If you teach this course, add the activity with your teacher role. Learners reach the credentials from the links their teachers placed.',
+    ),
+  );
 };
 
 /** /app/:launchId/deep-linking: the picker (GET) and the choice (POST). */
@@ -122,7 +156,12 @@ export function deepLinkingPages({ db, credentials: store, publicUrl, lti }: Dee
     const launch = launchOf(req);
     const { settings, ctx } = await deepLinkingRequest(db, launch);
     if (!acceptsResourceLinks(settings)) {
-      throw new AppError('Your LMS does not accept tool links at this place, so nothing can be added here.', 422, 'RESOURCE_LINKS_NOT_ACCEPTED', 'Add microcred as an activity (external tool) in a course section instead, e.g. "Add an activity" in Moodle or "Assignments" in Canvas.');
+      throw new AppError(
+        'Your LMS does not accept tool links at this place, so nothing can be added here.',
+        422,
+        'RESOURCE_LINKS_NOT_ACCEPTED',
+        'Add microcred as an activity (external tool) in a course section instead, e.g. "Add an activity" in Moodle or "Assignments" in Canvas.',
+      );
     }
     const id = parseId(req.body?.credentialId);
     if (id === undefined) throw new NotFoundError('That credential does not exist in this course.');

@@ -113,7 +113,16 @@ export function captureLogin({ db, log, publicUrl, encryptionKey }: LaunchDeps) 
     // ltijs makes target_link_uri the redirect_uri: any other address would have the LMS post
     // the id_token there (and it crashes on a repeated parameter).
     if (!isToolLaunchUrl(publicUrl, params.target_link_uri)) {
-      rejectLaunch(log, req, new LaunchRejectedError('TARGET_NOT_THIS_TOOL', "The LMS asked to open an address that is not microcred's launch address.", 400, "Ask your LMS administrator to check microcred's launch URL (target link URI) in the LMS: it must be the one shown in microcred's admin console."));
+      rejectLaunch(
+        log,
+        req,
+        new LaunchRejectedError(
+          'TARGET_NOT_THIS_TOOL',
+          "The LMS asked to open an address that is not microcred's launch address.",
+          400,
+          "Ask your LMS administrator to check microcred's launch URL (target link URI) in the LMS: it must be the one shown in microcred's admin console.",
+        ),
+      );
     }
     const originalRedirect = res.redirect.bind(res) as (url: string) => void;
     (res as unknown as { redirect: (u: string) => void }).redirect = (target: string) => {
@@ -171,10 +180,23 @@ export function guardLaunch({ db, log, encryptionKey }: LaunchDeps) {
       const idToken = req.body?.id_token;
       const state = req.body?.state;
       if (req.body?.error) {
-        rejectLaunch(log, req, new LaunchRejectedError('PLATFORM_ERROR', `The LMS refused the login: ${String(req.body.error_description ?? req.body.error)}.`, 400));
+        rejectLaunch(
+          log,
+          req,
+          new LaunchRejectedError('PLATFORM_ERROR', `The LMS refused the login: ${String(req.body.error_description ?? req.body.error)}.`, 400),
+        );
       }
       if (typeof idToken !== 'string' || typeof state !== 'string') {
-        rejectLaunch(log, req, new LaunchRejectedError('NOT_A_LAUNCH', 'This address only accepts LTI launches from a registered LMS.', 400, 'Open the tool from a link or activity in your course.'));
+        rejectLaunch(
+          log,
+          req,
+          new LaunchRejectedError(
+            'NOT_A_LAUNCH',
+            'This address only accepts LTI launches from a registered LMS.',
+            400,
+            'Open the tool from a link or activity in your course.',
+          ),
+        );
       }
       let header: ReturnType<typeof decodeProtectedHeader>;
       let claims: ReturnType<typeof decodeJwt>;
@@ -185,7 +207,11 @@ export function guardLaunch({ db, log, encryptionKey }: LaunchDeps) {
         rejectLaunch(log, req, new LaunchRejectedError('MALFORMED_ID_TOKEN', 'The launch message from the LMS is not a valid signed token.', 400));
       }
       if (!header.alg || !ALLOWED_ALGS.has(header.alg)) {
-        rejectLaunch(log, req, new LaunchRejectedError('ALG_NOT_ALLOWED', `The launch token is signed with "${String(header.alg)}", which is not allowed; LTI 1.3 requires RS256.`));
+        rejectLaunch(
+          log,
+          req,
+          new LaunchRejectedError('ALG_NOT_ALLOWED', `The launch token is signed with "${String(header.alg)}", which is not allowed; LTI 1.3 requires RS256.`),
+        );
       }
       // ltijs bounds a token's age by iat (tokenMaxAge) but lets one without iat through, and one
       // dated in the future stays "fresh" until then. The same allowance for clocks either way.
@@ -205,11 +231,7 @@ export function guardLaunch({ db, log, encryptionKey }: LaunchDeps) {
           .update(ltiLogins)
           .set({ consumedAt: new Date() })
           .where(
-            and(
-              eq(ltiLogins.state, state),
-              isNull(ltiLogins.consumedAt),
-              gt(ltiLogins.createdAt, sql`now() - make_interval(secs => ${LOGIN_TTL_SECONDS})`),
-            ),
+            and(eq(ltiLogins.state, state), isNull(ltiLogins.consumedAt), gt(ltiLogins.createdAt, sql`now() - make_interval(secs => ${LOGIN_TTL_SECONDS})`)),
           )
           .returning(),
       );
@@ -226,11 +248,21 @@ export function guardLaunch({ db, log, encryptionKey }: LaunchDeps) {
               : sql<boolean>`false`,
         })
         .from(consumed)
-        .leftJoin(platformTable, and(eq(platformTable.issuer, String(claims.iss)), eq(platformTable.clientId, sql`coalesce(nullif(${consumed.clientId}, ''), ${tokenClientId})`)));
+        .leftJoin(
+          platformTable,
+          and(eq(platformTable.issuer, String(claims.iss)), eq(platformTable.clientId, sql`coalesce(nullif(${consumed.clientId}, ''), ${tokenClientId})`)),
+        );
       if (!found) {
         const [seen] = await db.select({ consumedAt: ltiLogins.consumedAt }).from(ltiLogins).where(eq(ltiLogins.state, state));
         if (seen?.consumedAt) rejectLaunch(log, req, new LaunchRejectedError('REPLAYED_LAUNCH', 'This launch was already used. Each launch works once.'));
-        rejectLaunch(log, req, new LaunchRejectedError(seen ? 'LOGIN_EXPIRED' : 'UNKNOWN_STATE', seen ? 'The login took too long and expired.' : 'This launch does not belong to a login started by this tool.'));
+        rejectLaunch(
+          log,
+          req,
+          new LaunchRejectedError(
+            seen ? 'LOGIN_EXPIRED' : 'UNKNOWN_STATE',
+            seen ? 'The login took too long and expired.' : 'This launch does not belong to a login started by this tool.',
+          ),
+        );
       }
       const { login, platform } = found;
       if (claims.nonce !== login.nonce) {
@@ -240,17 +272,39 @@ export function guardLaunch({ db, log, encryptionKey }: LaunchDeps) {
         rejectLaunch(log, req, new LaunchRejectedError('ISSUER_MISMATCH', 'The launch token comes from a different LMS than the login.'));
       }
       if (!platform) {
-        rejectLaunch(log, req, new LaunchRejectedError('UNKNOWN_PLATFORM', 'This LMS is not registered with microcred.', 403, 'Ask your administrator to register the LMS in the microcred admin console.'));
+        rejectLaunch(
+          log,
+          req,
+          new LaunchRejectedError(
+            'UNKNOWN_PLATFORM',
+            'This LMS is not registered with microcred.',
+            403,
+            'Ask your administrator to register the LMS in the microcred admin console.',
+          ),
+        );
       }
       // ltijs never checks that an array aud contains our client id (it trusts azp alone).
       if (!auds.includes(platform.clientId) || (auds.length > 1 && claims.azp !== platform.clientId)) {
         rejectLaunch(log, req, new LaunchRejectedError('WRONG_AUDIENCE', 'The launch token was issued for another tool.'));
       }
       if (!platform.active) {
-        rejectLaunch(log, req, new LaunchRejectedError('PLATFORM_DISABLED', 'This LMS has been disabled in microcred.', 403, 'Ask your microcred administrator to enable it again.'));
+        rejectLaunch(
+          log,
+          req,
+          new LaunchRejectedError('PLATFORM_DISABLED', 'This LMS has been disabled in microcred.', 403, 'Ask your microcred administrator to enable it again.'),
+        );
       }
       if (typeof deploymentId !== 'string' || !found.hasDeployment) {
-        rejectLaunch(log, req, new LaunchRejectedError('UNKNOWN_DEPLOYMENT', `Deployment "${String(deploymentId ?? '(none)')}" of this LMS is not registered.`, 403, 'Ask your microcred administrator to add this deployment ID to the platform.'));
+        rejectLaunch(
+          log,
+          req,
+          new LaunchRejectedError(
+            'UNKNOWN_DEPLOYMENT',
+            `Deployment "${String(deploymentId ?? '(none)')}" of this LMS is not registered.`,
+            403,
+            'Ask your microcred administrator to add this deployment ID to the platform.',
+          ),
+        );
       }
 
       const newWindow = newWindowFor(platform, login.loginParams, claims);
@@ -258,7 +312,8 @@ export function guardLaunch({ db, log, encryptionKey }: LaunchDeps) {
       // cookie says so: ltijs's (signed, but any host of the site can set one under its name)
       // counts for nothing on its own. ltijs then finds ours in place of its own.
       const signed = (req.signedCookies ?? {}) as Record<string, unknown>;
-      const otherLogins = Object.keys(signed).some((k) => k.startsWith('state')) || Object.keys(req.cookies ?? {}).some((k) => k.startsWith(STATE_COOKIE_PREFIX));
+      const otherLogins =
+        Object.keys(signed).some((k) => k.startsWith('state')) || Object.keys(req.cookies ?? {}).some((k) => k.startsWith(STATE_COOKIE_PREFIX));
       if (cookies.vouches(req, state)) signed[`state${state}`] = login.issuer;
       else delete signed[`state${state}`];
       if (!signed[`state${state}`]) {
@@ -316,14 +371,24 @@ export function continueFromStorage({ db, platforms, log }: LaunchDeps) {
         rejectLaunch(
           log,
           req,
-          new LaunchRejectedError('STORAGE_TICKET_NOT_FROM_FRAME', "This sign-in step can only be completed by microcred's own page, in the browser that started it.", 403, 'Go back to your course in the LMS and open microcred again. If it keeps happening, update your browser, or ask your LMS administrator to open microcred in a new window.'),
+          new LaunchRejectedError(
+            'STORAGE_TICKET_NOT_FROM_FRAME',
+            "This sign-in step can only be completed by microcred's own page, in the browser that started it.",
+            403,
+            'Go back to your course in the LMS and open microcred again. If it keeps happening, update your browser, or ask your LMS administrator to open microcred in a new window.',
+          ),
         );
       }
       const ticket = typeof req.body?.ticket === 'string' ? req.body.ticket : '';
       const [pending] = ticket
         ? await db
             .delete(pendingLaunches)
-            .where(and(eq(pendingLaunches.ticketHash, hashTicket(ticket)), gt(pendingLaunches.createdAt, sql`now() - make_interval(secs => ${PENDING_TTL_SECONDS})`)))
+            .where(
+              and(
+                eq(pendingLaunches.ticketHash, hashTicket(ticket)),
+                gt(pendingLaunches.createdAt, sql`now() - make_interval(secs => ${PENDING_TTL_SECONDS})`),
+              ),
+            )
             .returning()
         : [];
       if (!pending) rejectLaunch(log, req, new LaunchRejectedError('UNKNOWN_TICKET', 'This sign-in step was already used or took too long.'));
@@ -357,7 +422,9 @@ export function continueFromStorage({ db, platforms, log }: LaunchDeps) {
  */
 export function renderCookiesBlocked(res: Response, newWindow: NewWindow, lmsLocale: unknown) {
   if (typeof lmsLocale === 'string') res.locals.lmsLocale = lmsLocale;
-  res.status(401).render('lti/cookies-blocked', { titleKey: newWindow.kind === 'instructions' ? 'lti.cookiesBlocked.noWindowTitle' : 'lti.openInNewWindow', newWindow });
+  res
+    .status(401)
+    .render('lti/cookies-blocked', { titleKey: newWindow.kind === 'instructions' ? 'lti.cookiesBlocked.noWindowTitle' : 'lti.openInNewWindow', newWindow });
 }
 
 /** Maps ltijs's error messages to reason codes people and logs can use. */
@@ -373,7 +440,7 @@ export function ltijsFailure(log: Logger) {
       TOKEN_TOO_OLD: ['TOKEN_TOO_OLD', 'The launch from the LMS was issued more than a minute ago.', CLOCK_HINT],
       AUD_DOES_NOT_CONTAIN_CLIENTID: ['WRONG_AUDIENCE', 'The launch token was issued for another tool.'],
       NONCE_ALREADY_RECEIVED: ['REPLAYED_NONCE', 'The launch token was already used.'],
-      KEY_NOT_FOUND: ['UNKNOWN_KEY', "The launch token was signed with a key the LMS does not publish."],
+      KEY_NOT_FOUND: ['UNKNOWN_KEY', 'The launch token was signed with a key the LMS does not publish.'],
       UNREGISTERED_PLATFORM: ['UNKNOWN_PLATFORM', 'This LMS is not registered with microcred.'],
       ISS_CLAIM_DOES_NOT_MATCH: ['ISSUER_MISMATCH', 'The launch token comes from a different LMS than the login.'],
       INVALID_JWT_RECEIVED: ['MALFORMED_ID_TOKEN', 'The launch message from the LMS is not a valid signed token.'],
@@ -414,7 +481,10 @@ export function completeLaunch({ db, platforms, log }: LaunchDeps) {
       // The course's AGS and NRPS endpoints, for grade passback and roster sync later.
       const ags = ctx.endpoint as { lineitems?: string; scope?: string[]; lineitem?: unknown } | undefined;
       const nrps = ctx.namesRoles as { context_memberships_url?: string } | undefined;
-      const services = ags?.lineitems || nrps?.context_memberships_url ? { lineItemsUrl: ags?.lineitems ?? null, agsScopes: ags?.scope ?? [], membershipsUrl: nrps?.context_memberships_url ?? null } : undefined;
+      const services =
+        ags?.lineitems || nrps?.context_memberships_url
+          ? { lineItemsUrl: ags?.lineitems ?? null, agsScopes: ags?.scope ?? [], membershipsUrl: nrps?.context_memberships_url ?? null }
+          : undefined;
       // A link placed by deep linking names its credential, and the LMS sends that link's
       // gradebook column (AGS lineitem): remember it once, for grade passback.
       const placedId = placedCredentialId(ctx.custom);

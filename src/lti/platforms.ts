@@ -28,7 +28,14 @@ export const platformInputSchema = z.object({
   deploymentIds: z
     .string()
     .default('')
-    .transform((s) => [...new Set(s.split(/[\s,]+/).map((d) => d.trim()).filter(Boolean))])
+    .transform((s) => [
+      ...new Set(
+        s
+          .split(/[\s,]+/)
+          .map((d) => d.trim())
+          .filter(Boolean),
+      ),
+    ])
     .refine((d) => d.length > 0, { message: 'Add at least one deployment ID; launches from other deployments are refused' }),
 });
 export type PlatformInput = z.infer<typeof platformInputSchema>;
@@ -102,7 +109,8 @@ export class PlatformRegistry {
         );
       }
       // None yet when the LMS gives its deployment ID only once the tool is installed there (Canvas).
-      if (input.deploymentIds.length) await tx.insert(platformDeployments).values(input.deploymentIds.map((deploymentId) => ({ platformId: row.id, deploymentId })));
+      if (input.deploymentIds.length)
+        await tx.insert(platformDeployments).values(input.deploymentIds.map((deploymentId) => ({ platformId: row.id, deploymentId })));
       await this.syncLtijs(input);
       return row.id;
     });

@@ -67,17 +67,21 @@ export async function setupLtijs(databaseUrl: string, encryptionKey: string, sch
     dialectOptions: { options: `-c search_path=${schema}` },
     define: { schema },
   });
-  lti.setup(encryptionKey, { plugin }, {
-    appRoute: LTI_ROUTES.launch,
-    loginRoute: LTI_ROUTES.login,
-    keysetRoute: LTI_ROUTES.keys,
-    dynRegRoute: LTI_ROUTES.register,
-    cookies: { secure: true, sameSite: 'None' },
-    tokenMaxAge: ID_TOKEN_CLOCK_SKEW_SECONDS,
-    cors: false,
-    ltiaas: true,
-    // No dynReg: our own handler (src/admin/dynamicRegistration.ts) serves /lti/register.
-  });
+  lti.setup(
+    encryptionKey,
+    { plugin },
+    {
+      appRoute: LTI_ROUTES.launch,
+      loginRoute: LTI_ROUTES.login,
+      keysetRoute: LTI_ROUTES.keys,
+      dynRegRoute: LTI_ROUTES.register,
+      cookies: { secure: true, sameSite: 'None' },
+      tokenMaxAge: ID_TOKEN_CLOCK_SKEW_SECONDS,
+      cors: false,
+      ltiaas: true,
+      // No dynReg: our own handler (src/admin/dynamicRegistration.ts) serves /lti/register.
+    },
+  );
   // ltijs-sequelize reports its migrations with console.info; keep stdout to our JSON logs.
   const info = console.info;
   console.info = () => undefined;

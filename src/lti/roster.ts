@@ -48,7 +48,10 @@ export class RosterUnavailableError extends AppError {
 
 /** Reading the roster failed; nothing was changed. The message carries the LMS's own words. */
 export class RosterSyncError extends AppError {
-  constructor(message: string, hint = 'Nothing was changed. Try again in a few minutes; if it keeps failing, ask your LMS administrator to check the Names and Roles service for microcred.') {
+  constructor(
+    message: string,
+    hint = 'Nothing was changed. Try again in a few minutes; if it keeps failing, ask your LMS administrator to check the Names and Roles service for microcred.',
+  ) {
     super(message, 502, 'ROSTER_SYNC_FAILED', hint);
   }
 }
@@ -104,7 +107,11 @@ export class RosterSync {
     const roster = await this.readAll(platform, course.membershipsUrl);
     // An LMS that answers with nobody is far more likely broken than a course that emptied:
     // applying it would mark everyone as having left.
-    if (roster.length === 0) throw new RosterSyncError('The LMS answered with an empty roster, so nothing was changed.', 'If the course really has no members, there is nothing to sync. Otherwise ask your LMS administrator to check the Names and Roles service for microcred.');
+    if (roster.length === 0)
+      throw new RosterSyncError(
+        'The LMS answered with an empty roster, so nothing was changed.',
+        'If the course really has no members, there is nothing to sync. Otherwise ask your LMS administrator to check the Names and Roles service for microcred.',
+      );
     return this.apply(courseId, platform.id, roster);
   }
 
@@ -116,7 +123,8 @@ export class RosterSync {
     let url: string | undefined = membershipsUrl;
     while (url) {
       if (seen.has(url)) throw new RosterSyncError('The LMS’s roster pages point back to a page already read, so the roster could not be read to the end.');
-      if (seen.size >= this.opts.maxPages) throw new RosterSyncError(`The LMS’s roster has more than ${this.opts.maxPages} pages, so it was not read to the end.`);
+      if (seen.size >= this.opts.maxPages)
+        throw new RosterSyncError(`The LMS’s roster has more than ${this.opts.maxPages} pages, so it was not read to the end.`);
       seen.add(url);
       const res = await this.fetchPage(platform, url);
       let body: unknown;
@@ -133,7 +141,8 @@ export class RosterSync {
       }
       const next = nextLink(res.headers.get('link'), url);
       // The bearer token goes with every page: never send it to another host.
-      if (next && new URL(next).origin !== origin) throw new RosterSyncError(`The LMS’s next roster page is on another site (${new URL(next).origin}); it was not followed.`);
+      if (next && new URL(next).origin !== origin)
+        throw new RosterSyncError(`The LMS’s next roster page is on another site (${new URL(next).origin}); it was not followed.`);
       url = next;
     }
     return [...bySub.values()];
@@ -167,7 +176,16 @@ export class RosterSync {
 
       // What the course looked like before, to count what changes.
       const before = await tx
-        .select({ sub: ltiUsers.sub, name: ltiUsers.name, givenName: ltiUsers.givenName, familyName: ltiUsers.familyName, email: ltiUsers.email, appRole: courseMembers.appRole, roles: courseMembers.roles, status: courseMembers.status })
+        .select({
+          sub: ltiUsers.sub,
+          name: ltiUsers.name,
+          givenName: ltiUsers.givenName,
+          familyName: ltiUsers.familyName,
+          email: ltiUsers.email,
+          appRole: courseMembers.appRole,
+          roles: courseMembers.roles,
+          status: courseMembers.status,
+        })
         .from(courseMembers)
         .innerJoin(ltiUsers, eq(ltiUsers.id, courseMembers.userId))
         .where(eq(courseMembers.courseId, courseId));
@@ -179,7 +197,16 @@ export class RosterSync {
       for (const part of chunks(roster)) {
         const rows = await tx
           .insert(ltiUsers)
-          .values(part.map((m) => ({ platformId, sub: m.sub, name: m.name ?? null, givenName: m.givenName ?? null, familyName: m.familyName ?? null, email: m.email ?? null })))
+          .values(
+            part.map((m) => ({
+              platformId,
+              sub: m.sub,
+              name: m.name ?? null,
+              givenName: m.givenName ?? null,
+              familyName: m.familyName ?? null,
+              email: m.email ?? null,
+            })),
+          )
           .onConflictDoUpdate({
             target: [ltiUsers.platformId, ltiUsers.sub],
             set: {
@@ -197,7 +224,16 @@ export class RosterSync {
       for (const part of chunks(roster)) {
         await tx
           .insert(courseMembers)
-          .values(part.map((m) => ({ courseId, userId: userIds.get(m.sub)!, appRole: summariseRoles(m.roles).appRole, roles: m.roles, status: m.status, updatedAt: now })))
+          .values(
+            part.map((m) => ({
+              courseId,
+              userId: userIds.get(m.sub)!,
+              appRole: summariseRoles(m.roles).appRole,
+              roles: m.roles,
+              status: m.status,
+              updatedAt: now,
+            })),
+          )
           .onConflictDoUpdate({
             target: [courseMembers.courseId, courseMembers.userId],
             set: { appRole: sql`excluded.app_role`, roles: sql`excluded.roles`, status: sql`excluded.status`, updatedAt: now },

@@ -63,7 +63,7 @@ export class LtiServiceClient {
 
   constructor(
     private readonly lti: Provider,
-    private readonly opts: { concurrency: number; timeoutMs: number; /** Defaults to MAX_LMS_ANSWER_BYTES. */ maxAnswerBytes?: number },
+    private readonly opts: { concurrency: number; timeoutMs: number /** Defaults to MAX_LMS_ANSWER_BYTES. */; maxAnswerBytes?: number },
   ) {}
 
   /** The highest number of simultaneous calls seen to one platform. */
@@ -82,7 +82,9 @@ export class LtiServiceClient {
     let key = this.keys.get(platform.id);
     if (!key) {
       key = (async () => {
-        const p = (await this.lti.getPlatform(platform.issuer, platform.clientId)) as unknown as { platformPrivateKey(): Promise<string>; platformKid(): Promise<string> } | false;
+        const p = (await this.lti.getPlatform(platform.issuer, platform.clientId)) as unknown as
+          | { platformPrivateKey(): Promise<string>; platformKid(): Promise<string> }
+          | false;
         if (!p) throw new ServiceError(`The LMS ${platform.issuer} is not registered with ltijs.`, undefined, false);
         return { key: createPrivateKey(await p.platformPrivateKey()), kid: await p.platformKid() };
       })();
@@ -113,9 +115,12 @@ export class LtiServiceClient {
     const cacheKey = `${platform.id}|${[...scopes].sort().join(' ')}`;
     const cached = this.tokens.get(cacheKey);
     // Only drop the token that failed, not a fresh one another caller already fetched.
-    void cached?.then((t) => {
-      if (t.token === token && this.tokens.get(cacheKey) === cached) this.tokens.delete(cacheKey);
-    }, () => undefined);
+    void cached?.then(
+      (t) => {
+        if (t.token === token && this.tokens.get(cacheKey) === cached) this.tokens.delete(cacheKey);
+      },
+      () => undefined,
+    );
   }
 
   private async requestToken(platform: PlatformRef, scopes: string[]): Promise<{ token: string; expiresAt: number }> {
@@ -152,13 +157,26 @@ export class LtiServiceClient {
     try {
       const res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(this.opts.timeoutMs) });
       const body = await readCapped(res.body, this.opts.maxAnswerBytes ?? MAX_LMS_ANSWER_BYTES);
-      if (!body) throw new ServiceError(`The LMS’s answer was larger than ${Math.round((this.opts.maxAnswerBytes ?? MAX_LMS_ANSWER_BYTES) / 1024 / 1024)} MB, so microcred stopped reading it.`, res.status, false);
+      if (!body)
+        throw new ServiceError(
+          `The LMS’s answer was larger than ${Math.round((this.opts.maxAnswerBytes ?? MAX_LMS_ANSWER_BYTES) / 1024 / 1024)} MB, so microcred stopped reading it.`,
+          res.status,
+          false,
+        );
       const empty = body.length === 0 && (res.status === 204 || res.status === 304 || res.status < 200);
-      return new Response(empty ? null : new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.length), { status: res.status, statusText: res.statusText, headers: res.headers });
+      return new Response(empty ? null : new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.length), {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers,
+      });
     } catch (e) {
       if (e instanceof ServiceError) throw e;
       const timeout = (e as Error).name === 'TimeoutError';
-      throw new ServiceError(timeout ? `The LMS did not answer within ${this.opts.timeoutMs / 1000} s.` : `The LMS could not be reached (${(e as Error).message}).`, undefined, true);
+      throw new ServiceError(
+        timeout ? `The LMS did not answer within ${this.opts.timeoutMs / 1000} s.` : `The LMS could not be reached (${(e as Error).message}).`,
+        undefined,
+        true,
+      );
     }
   }
 
@@ -216,5 +234,10 @@ async function errorOf(res: Response, what: string): Promise<ServiceError> {
   if (!/[\p{L}\p{N}]/u.test(detail) && res.statusText) detail = res.statusText;
   const retryAfter = Number(res.headers.get('retry-after'));
   const retriable = res.status === 429 || res.status >= 500 || res.status === 401 || res.status === 408;
-  return new ServiceError(`${what} (HTTP ${res.status}${detail ? `: ${detail}` : ''}).`, res.status, retriable, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+  return new ServiceError(
+    `${what} (HTTP ${res.status}${detail ? `: ${detail}` : ''}).`,
+    res.status,
+    retriable,
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+  );
 }

@@ -168,7 +168,10 @@ const METADATA_NAMES = ['metadata.google.internal', 'metadata.goog', 'metadata',
 
 /** A URL's hostname without brackets and trailing dots, in lower case. */
 export function normalHost(hostname: string): string {
-  return hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.+$/, '');
+  return hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.+$/, '');
 }
 
 /**
@@ -187,9 +190,7 @@ export function classifyHostName(hostname: string): Classified | undefined {
 
 // --- The allow-list ------------------------------------------------------------------
 
-export type AllowEntry =
-  | { type: 'host'; text: string; host: string; subdomains: boolean }
-  | { type: 'range'; text: string; range: [IP, number] };
+export type AllowEntry = { type: 'host'; text: string; host: string; subdomains: boolean } | { type: 'range'; text: string; range: [IP, number] };
 
 export type ParsedEntry = { ok: true; entry: AllowEntry } | { ok: false; message: string };
 
@@ -206,13 +207,18 @@ export function parseAllowEntry(input: string): ParsedEntry {
   const text = input.trim();
   if (!text) return { ok: false, message: 'Type a host name, an IP address or a range such as 10.20.0.0/16.' };
   if (text.length > 253) return { ok: false, message: 'That is longer than any host name can be (253 characters).' };
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return { ok: false, message: 'Give only the host name, without “https://” or a path: for example badges.example.edu.' };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text))
+    return { ok: false, message: 'Give only the host name, without “https://” or a path: for example badges.example.edu.' };
 
   if (text.includes('/')) {
     const [addressText, bitsText, ...rest] = text.split('/');
     const ip = rest.length === 0 && /^\d{1,3}$/.test(bitsText) ? parseIp(addressText) : undefined;
     const bits = Number(bitsText);
-    if (!ip || bits > (ip.kind() === 'ipv4' ? 32 : 128)) return { ok: false, message: `“${text}” is not a range. Write a range as an address, a slash and a prefix length, such as 10.20.0.0/16 or fd12:3456::/32.` };
+    if (!ip || bits > (ip.kind() === 'ipv4' ? 32 : 128))
+      return {
+        ok: false,
+        message: `“${text}” is not a range. Write a range as an address, a slash and a prefix length, such as 10.20.0.0/16 or fd12:3456::/32.`,
+      };
     return rangeEntry(text, ip, bits);
   }
   const ip = parseIp(text);
@@ -224,18 +230,22 @@ export function parseAllowEntry(input: string): ParsedEntry {
   if (!labels.every((l) => HOST_LABEL.test(l))) {
     return { ok: false, message: `“${text}” is not a host name. Use letters, digits, hyphens and dots, such as badges.example.edu or *.example.edu.` };
   }
-  if (subdomains && labels.length < 2) return { ok: false, message: `“${text}” would allow a whole top-level domain. Name the institution’s own domain, such as *.example.edu.` };
+  if (subdomains && labels.length < 2)
+    return { ok: false, message: `“${text}” would allow a whole top-level domain. Name the institution’s own domain, such as *.example.edu.` };
   const named = classifyHostName(host);
-  if (named && ALWAYS_REFUSED.has(named.kind)) return { ok: false, message: `“${text}” is ${KIND_PHRASES[named.kind as Exclude<AddressKind, 'public'>]}, which microcred never fetches from.` };
+  if (named && ALWAYS_REFUSED.has(named.kind))
+    return { ok: false, message: `“${text}” is ${KIND_PHRASES[named.kind as Exclude<AddressKind, 'public'>]}, which microcred never fetches from.` };
   return { ok: true, entry: { type: 'host', text: subdomains ? `*.${host}` : host, host, subdomains } };
 }
 
 function rangeEntry(text: string, ip: IP, bits: number): ParsedEntry {
   const min = MIN_PREFIX[ip.kind()];
   if (bits < min) return { ok: false, message: `“${text}” is too wide: it would allow a large part of all addresses. Use a prefix of /${min} or longer.` };
-  const network = ip.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(`${ip.toString()}/${bits}`) : ipaddr.IPv6.networkAddressFromCIDR(`${ip.toString()}/${bits}`);
+  const network =
+    ip.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(`${ip.toString()}/${bits}`) : ipaddr.IPv6.networkAddressFromCIDR(`${ip.toString()}/${bits}`);
   const { kind } = classifyIp(network);
-  if (ALWAYS_REFUSED.has(kind)) return { ok: false, message: `“${text}” is ${KIND_PHRASES[kind as Exclude<AddressKind, 'public'>]}, which microcred never fetches from.` };
+  if (ALWAYS_REFUSED.has(kind))
+    return { ok: false, message: `“${text}” is ${KIND_PHRASES[kind as Exclude<AddressKind, 'public'>]}, which microcred never fetches from.` };
   const full = bits === (ip.kind() === 'ipv4' ? 32 : 128);
   const canonical = full ? network.toString() : `${network.toString()}/${bits}`;
   return { ok: true, entry: { type: 'range', text: canonical, range: [network, bits] } };
@@ -273,6 +283,9 @@ export class AllowList {
 
   /** Stable text for cache keys: a change to the list must not serve what it no longer allows. */
   get fingerprint(): string {
-    return this.entries.map((e) => e.text).sort().join(',');
+    return this.entries
+      .map((e) => e.text)
+      .sort()
+      .join(',');
   }
 }

@@ -79,7 +79,9 @@ export function describeProblem(url: string, problem: OutboundProblem): string {
     case 'invalid-url':
       return `microcred did not fetch “${u}”, because it is not a web address.`;
     case 'scheme':
-      return problem.production ? `microcred did not fetch ${u}, because only https addresses are fetched.` : `microcred did not fetch ${u}, because plain http is fetched only from hosts an administrator allowed.`;
+      return problem.production
+        ? `microcred did not fetch ${u}, because only https addresses are fetched.`
+        : `microcred did not fetch ${u}, because plain http is fetched only from hosts an administrator allowed.`;
     case 'credentials-in-url':
       return `microcred did not fetch ${u}, because addresses with a user name or password are not fetched.`;
     case 'address':

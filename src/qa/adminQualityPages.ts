@@ -38,7 +38,15 @@ export function adminQualityPages({ qa }: { qa: QaStore }): Router {
     const [q] = await qa.quality({ credentialId });
     if (!q) throw new NotFoundError('That credential does not exist or is not published.', 'NOT_FOUND', 'Pick a credential from the list.');
     const [reviews, changes] = await Promise.all([qa.reviews(credentialId), qa.changeLog(credentialId)]);
-    res.render('admin/quality-credential', { titleKey: 'admin.qualityCredential.title', titleParams: { title: q.title }, ...locals(req), q, charts: qualityCharts(q, pageTranslator(res.locals)), reviews, changes });
+    res.render('admin/quality-credential', {
+      titleKey: 'admin.qualityCredential.title',
+      titleParams: { title: q.title },
+      ...locals(req),
+      q,
+      charts: qualityCharts(q, pageTranslator(res.locals)),
+      reviews,
+      changes,
+    });
   });
   return r;
 }

@@ -61,7 +61,10 @@ export function annexIData(def: CredentialDefinition, institutionQaPolicyUrl?: s
     issuerRegions: def.issuerRegions ?? [],
     awardingBodies: (def.awardingBodies ?? []).map((b) => ({ ...(b.id ? { id: b.id } : {}), name: b.name, ...(b.url ? { url: b.url } : {}) })),
     learningOutcomes: def.learningOutcomes.map((lo) => ({ statement: lo.statement, alignments: lo.alignments.map(toOb3Alignment) })),
-    workload: { ...(def.workload?.ects !== undefined ? { ects: def.workload.ects } : {}), ...(def.workload?.hours !== undefined ? { hours: def.workload.hours } : {}) },
+    workload: {
+      ...(def.workload?.ects !== undefined ? { ects: def.workload.ects } : {}),
+      ...(def.workload?.hours !== undefined ? { hours: def.workload.hours } : {}),
+    },
     level: {
       ...(def.level?.eqfLevel !== undefined ? { eqfLevel: def.level.eqfLevel } : {}),
       ...(def.level?.qfEheaCycle ? { qfEheaCycle: def.level.qfEheaCycle } : {}),
@@ -74,7 +77,12 @@ export function annexIData(def: CredentialDefinition, institutionQaPolicyUrl?: s
     supervisionType,
     identityVerified: identityChecked(supervisionType),
     gradeShown: def.gradeShown === true,
-    stackability: def.stackability ? { kind: def.stackability.kind, ...(def.stackability.kind === 'stackable' && def.stackability.towards?.trim() ? { towards: def.stackability.towards.trim() } : {}) } : null,
+    stackability: def.stackability
+      ? {
+          kind: def.stackability.kind,
+          ...(def.stackability.kind === 'stackable' && def.stackability.towards?.trim() ? { towards: def.stackability.towards.trim() } : {}),
+        }
+      : null,
     furtherInformation: blank(def.furtherInformation),
     validityMonths: def.validityMonths ?? null,
   };
@@ -120,7 +128,11 @@ export function annexIView(def: CredentialDefinition, institutionQaPolicyUrl?: s
       12: d.prerequisites ?? 'None',
       13: labelOf(SUPERVISION_TYPES, d.supervisionType),
       14: d.gradeShown ? 'Shown on the credential (the rubric score)' : 'Not shown',
-      15: d.stackability ? (d.stackability.kind === 'stackable' ? `Stackable${d.stackability.towards ? ` towards ${d.stackability.towards}` : ''}` : 'Stand-alone') : 'Not specified',
+      15: d.stackability
+        ? d.stackability.kind === 'stackable'
+          ? `Stackable${d.stackability.towards ? ` towards ${d.stackability.towards}` : ''}`
+          : 'Stand-alone'
+        : 'Not specified',
       16: d.furtherInformation ?? '—',
       validity: d.validityMonths ? `${d.validityMonths} months from the date of issuing` : 'Does not expire',
     },

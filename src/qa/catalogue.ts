@@ -45,7 +45,14 @@ export interface PublicScale {
 export interface PublicEvaluation {
   privacyFloor: number;
   /** Right after the award (Kirkpatrick level 1): satisfaction and relevance 1–5, recommend 0–10. */
-  afterAward: { enoughResponses: boolean; responses?: number; satisfaction?: PublicScale; relevance?: PublicScale; recommend?: PublicScale; netPromoterScore?: number };
+  afterAward: {
+    enoughResponses: boolean;
+    responses?: number;
+    satisfaction?: PublicScale;
+    relevance?: PublicScale;
+    recommend?: PublicScale;
+    netPromoterScore?: number;
+  };
   /** Months later (level 3): how much of the learning was applied, 1–5. */
   followUp: { enoughResponses: boolean; responses?: number; applied?: PublicScale };
 }
@@ -132,9 +139,16 @@ export class Catalogue {
   /** Every published offer, by title; or the one credential asked for. */
   async offers(onlyCredentialId?: number): Promise<CatalogueOffer[]> {
     const versions = await this.db
-      .select({ credentialId: credentialVersions.credentialId, versionNo: credentialVersions.versionNo, definition: credentialVersions.definition, publishedAt: credentialVersions.publishedAt })
+      .select({
+        credentialId: credentialVersions.credentialId,
+        versionNo: credentialVersions.versionNo,
+        definition: credentialVersions.definition,
+        publishedAt: credentialVersions.publishedAt,
+      })
       .from(credentialVersions)
-      .where(and(eq(credentialVersions.status, 'published'), onlyCredentialId === undefined ? undefined : eq(credentialVersions.credentialId, onlyCredentialId)));
+      .where(
+        and(eq(credentialVersions.status, 'published'), onlyCredentialId === undefined ? undefined : eq(credentialVersions.credentialId, onlyCredentialId)),
+      );
     if (versions.length === 0) return [];
     const ids = versions.map((v) => v.credentialId);
     const [institutionPolicy, reviews, surveys, awarded] = await Promise.all([
@@ -180,7 +194,14 @@ export class Catalogue {
     const [institution, offers] = await Promise.all([this.institution(), this.offers()]);
     return {
       institution: institution
-        ? { name: institution.name, url: institution.url ?? null, country: institution.countryCode, qaPolicyUrl: institution.qaPolicyUrl ?? null, qaType: institution.qaType ?? null, qaBody: institution.qaBodyName ? { name: institution.qaBodyName, url: institution.qaBodyUrl ?? null } : null }
+        ? {
+            name: institution.name,
+            url: institution.url ?? null,
+            country: institution.countryCode,
+            qaPolicyUrl: institution.qaPolicyUrl ?? null,
+            qaType: institution.qaType ?? null,
+            qaBody: institution.qaBodyName ? { name: institution.qaBodyName, url: institution.qaBodyUrl ?? null } : null,
+          }
         : null,
       generatedAt: now.toISOString(),
       privacyFloor: PRIVACY_FLOOR,

@@ -58,7 +58,14 @@ export function cataloguePages(deps: CataloguePagesDeps): Router {
     const [institution, offers] = await Promise.all([catalogue.institution(), catalogue.offers()]);
     const shown = q ? offers.filter((o) => matchesQuery(o, q)) : offers;
     publicPage(res);
-    res.render('qa/catalogue', { ...(institution ? { titleKey: 'qa.catalogue.titleFrom', titleParams: { name: institution.name } } : { titleKey: 'qa.catalogue.title' }), institution, offers: shown, total: offers.length, q, day });
+    res.render('qa/catalogue', {
+      ...(institution ? { titleKey: 'qa.catalogue.titleFrom', titleParams: { name: institution.name } } : { titleKey: 'qa.catalogue.title' }),
+      institution,
+      offers: shown,
+      total: offers.length,
+      q,
+      day,
+    });
   });
 
   r.get('/catalogue.json', async (_req: Request, res: Response) => {

@@ -34,9 +34,15 @@ export function holderSurveyPages(deps: HolderSurveyDeps): Router {
   /** The follow-up of the badge at this address; a revoked badge has none. */
   const followUp = async (req: Request): Promise<HolderState> => {
     const state = await surveys.followUpOfCredential(req.params.uuid);
-    if (!state) throw new NotFoundError('There is no credential at this address.', 'CREDENTIAL_NOT_FOUND', 'Check the link you were given; it must be copied in full.');
+    if (!state)
+      throw new NotFoundError('There is no credential at this address.', 'CREDENTIAL_NOT_FOUND', 'Check the link you were given; it must be copied in full.');
     if (state.revoked) {
-      throw new AppError('This badge has been revoked, so it has no follow-up survey.', 410, 'CREDENTIAL_REVOKED', 'If you hold this badge and think the revocation is a mistake, ask the course’s teachers.');
+      throw new AppError(
+        'This badge has been revoked, so it has no follow-up survey.',
+        410,
+        'CREDENTIAL_REVOKED',
+        'If you hold this badge and think the revocation is a mistake, ask the course’s teachers.',
+      );
     }
     return state;
   };
@@ -76,7 +82,12 @@ export function holderSurveyPages(deps: HolderSurveyDeps): Router {
   /** Without the right code: the page asks for it (403 when a wrong one was given). */
   const askForCode = (res: Response, state: HolderState, typed: unknown) => {
     const given = typeof typed === 'string' && typed.trim() !== '';
-    render(res, state, { mode: 'code', typedCode: given ? String(typed).slice(0, 40) : '', codeError: given ? true : undefined /* the view says: qa.holder.codeWrong */ }, given ? 403 : 200);
+    render(
+      res,
+      state,
+      { mode: 'code', typedCode: given ? String(typed).slice(0, 40) : '', codeError: given ? true : undefined /* the view says: qa.holder.codeWrong */ },
+      given ? 403 : 200,
+    );
   };
 
   r.get(path, async (req, res) => {
@@ -93,7 +104,18 @@ export function holderSurveyPages(deps: HolderSurveyDeps): Router {
     if (!holderCodeMatches(deps.encryptionKey, req.params.uuid, code)) return askForCode(res, state, code);
     assertOpen(state);
     const parsed = parseSurveyForm('follow-up', req.body ?? {});
-    if (!parsed.ok) return render(res, state, { titleKey: 'qa.survey.checkAnswers', titleParams: { heading: state.credentialTitle }, mode: 'form', form: surveyForm(state, normaliseHolderCode(code), parsed) }, 422);
+    if (!parsed.ok)
+      return render(
+        res,
+        state,
+        {
+          titleKey: 'qa.survey.checkAnswers',
+          titleParams: { heading: state.credentialTitle },
+          mode: 'form',
+          form: surveyForm(state, normaliseHolderCode(code), parsed),
+        },
+        422,
+      );
     await surveys.answer(state.courseId, state.learnerId, state.awardId, 'follow-up', parsed.answers);
     res.redirect(303, `${pageUrl(req.params.uuid)}?code=${encodeURIComponent(normaliseHolderCode(code))}&thanks=1`);
   });

@@ -26,12 +26,13 @@ export interface ReviewInput {
 export function reviewProblems(input: ReviewInput): Record<string, string> {
   const errors: Record<string, string> = {};
   if (input.summary.trim().length < 10) errors.summary = 'Write what the review found, in at least a sentence (10 characters or more).';
-  else if (input.summary.length > REVIEW_LIMITS.summary) errors.summary = `Keep the summary to ${REVIEW_LIMITS.summary} characters (it has ${input.summary.length}).`;
+  else if (input.summary.length > REVIEW_LIMITS.summary)
+    errors.summary = `Keep the summary to ${REVIEW_LIMITS.summary} characters (it has ${input.summary.length}).`;
   if (input.changesMade.trim().length < 2) errors.changesMade = 'Say what was changed as a result, or write “No changes” if none were needed.';
-  else if (input.changesMade.length > REVIEW_LIMITS.changesMade) errors.changesMade = `Keep the changes to ${REVIEW_LIMITS.changesMade} characters (it has ${input.changesMade.length}).`;
+  else if (input.changesMade.length > REVIEW_LIMITS.changesMade)
+    errors.changesMade = `Keep the changes to ${REVIEW_LIMITS.changesMade} characters (it has ${input.changesMade.length}).`;
   return errors;
 }
-
 
 export function qualityPages({ qa }: { qa: QaStore }): Router {
   const r = Router({ mergeParams: true });
@@ -41,11 +42,22 @@ export function qualityPages({ qa }: { qa: QaStore }): Router {
   const one = async (req: Request): Promise<CredentialQuality> => {
     const credentialId = idParam(req, 'credentialId', 'That credential does not exist in this course.');
     const [q] = await qa.quality({ courseId: courseOf(req), credentialId });
-    if (!q) throw new NotFoundError('That credential is not published in this course, so it has no quality figures yet.', 'NOT_FOUND', 'Publish the credential first; its dashboard fills as learners submit and are assessed.');
+    if (!q)
+      throw new NotFoundError(
+        'That credential is not published in this course, so it has no quality figures yet.',
+        'NOT_FOUND',
+        'Publish the credential first; its dashboard fills as learners submit and are assessed.',
+      );
     return q;
   };
 
-  const renderCredential = async (req: Request, res: Response, q: CredentialQuality, form: { values: ReviewInput; errors: Record<string, string> }, status = 200) => {
+  const renderCredential = async (
+    req: Request,
+    res: Response,
+    q: CredentialQuality,
+    form: { values: ReviewInput; errors: Record<string, string> },
+    status = 200,
+  ) => {
     const [reviews, changes] = await Promise.all([qa.reviews(q.credentialId), qa.changeLog(q.credentialId)]);
     res.status(status).render('qa/credential-quality', {
       titleKey: 'qa.credentialQuality.title',
@@ -68,7 +80,14 @@ export function qualityPages({ qa }: { qa: QaStore }): Router {
 
   r.get('/', async (req, res) => {
     const rows = await qa.quality({ courseId: courseOf(req) });
-    res.render('qa/course-quality', { titleKey: 'qa.courseQuality.title', launch: req.launch, base: launchBase(req), rows, fmt: qualityFormat, csvBase: `${launchBase(req)}/quality` });
+    res.render('qa/course-quality', {
+      titleKey: 'qa.courseQuality.title',
+      launch: req.launch,
+      base: launchBase(req),
+      rows,
+      fmt: qualityFormat,
+      csvBase: `${launchBase(req)}/quality`,
+    });
   });
 
   r.get('/figures.csv', async (req, res) => {

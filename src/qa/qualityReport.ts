@@ -28,7 +28,9 @@ export function qualityCharts(q: CredentialQuality, t: Translate): Record<string
       ],
     }),
   };
-  const attempts = Object.keys(f.attemptsToAward).map(Number).sort((a, b) => a - b);
+  const attempts = Object.keys(f.attemptsToAward)
+    .map(Number)
+    .sort((a, b) => a - b);
   if (attempts.length) {
     charts.attempts = barChart({
       id: `${id}-attempts`,

@@ -96,7 +96,14 @@ export class QaStore {
     if (scope.courseId !== undefined) where.push(eq(credentials.courseId, scope.courseId));
     if (scope.credentialId !== undefined) where.push(eq(credentials.id, scope.credentialId));
     const offered = await this.db
-      .select({ credentialId: credentials.id, courseId: credentials.courseId, courseTitle: courses.title, courseLabel: courses.label, versionNo: credentialVersions.versionNo, definition: credentialVersions.definition })
+      .select({
+        credentialId: credentials.id,
+        courseId: credentials.courseId,
+        courseTitle: courses.title,
+        courseLabel: courses.label,
+        versionNo: credentialVersions.versionNo,
+        definition: credentialVersions.definition,
+      })
       .from(credentialVersions)
       .innerJoin(credentials, eq(credentials.id, credentialVersions.credentialId))
       .innerJoin(courses, eq(courses.id, credentials.courseId))
@@ -113,10 +120,19 @@ export class QaStore {
         .where(and(inArray(courseMembers.courseId, courseIds), eq(courseMembers.appRole, 'learner'), eq(courseMembers.status, 'active')))
         .groupBy(courseMembers.courseId),
       this.db
-        .select({ credentialId: submissions.credentialId, learnerId: submissions.learnerId, attemptNo: submissions.attemptNo, status: submissions.status, submittedAt: submissions.submittedAt })
+        .select({
+          credentialId: submissions.credentialId,
+          learnerId: submissions.learnerId,
+          attemptNo: submissions.attemptNo,
+          status: submissions.status,
+          submittedAt: submissions.submittedAt,
+        })
         .from(submissions)
         .where(inArray(submissions.credentialId, ids)),
-      this.db.select({ credentialId: awards.credentialId, learnerId: awards.learnerId, awardedAt: awards.awardedAt }).from(awards).where(inArray(awards.credentialId, ids)),
+      this.db
+        .select({ credentialId: awards.credentialId, learnerId: awards.learnerId, awardedAt: awards.awardedAt })
+        .from(awards)
+        .where(inArray(awards.credentialId, ids)),
       this.db
         .select({ credentialId: issuedCredentials.credentialId, n: count() })
         .from(issuedCredentials)
@@ -173,10 +189,7 @@ export class QaStore {
       const followUp = mine.filter((r) => r.kind === 'follow-up');
       const values = (list: typeof mine, key: 'satisfaction' | 'relevance' | 'recommend' | 'applied') =>
         list.map((r) => r[key]).filter((v): v is number => v !== null);
-      const comments = [
-        ...(award.length >= PRIVACY_FLOOR ? award : []),
-        ...(followUp.length >= PRIVACY_FLOOR ? followUp : []),
-      ]
+      const comments = [...(award.length >= PRIVACY_FLOOR ? award : []), ...(followUp.length >= PRIVACY_FLOOR ? followUp : [])]
         .filter((r) => r.comment.trim() !== '')
         .map((r) => ({ kind: r.kind as 'award' | 'follow-up', text: r.comment }));
       out.set(id, {
@@ -245,7 +258,12 @@ export class QaStore {
         .from(credentialVersions)
         .innerJoin(credentials, eq(credentials.id, credentialVersions.credentialId))
         .where(and(eq(credentials.courseId, courseId), eq(credentialVersions.credentialId, credentialId), eq(credentialVersions.status, 'published')));
-      if (!version) throw new ConflictError('Only a published credential can be reviewed.', 'NOT_PUBLISHED', 'Publish the credential first; its review covers the version learners earn.');
+      if (!version)
+        throw new ConflictError(
+          'Only a published credential can be reviewed.',
+          'NOT_PUBLISHED',
+          'Publish the credential first; its review covers the version learners earn.',
+        );
       const [review] = await tx
         .insert(credentialReviews)
         .values({ credentialId, versionNo: version.versionNo, reviewerId, summary: input.summary, changesMade: input.changesMade })

@@ -35,9 +35,25 @@ export const QUESTIONS: Record<SurveyKind, readonly ScaleQuestion[]> = {
   award: [
     { name: 'satisfaction', legend: 'How satisfied are you with this micro-credential?', min: 1, max: 5, low: 'very dissatisfied', high: 'very satisfied' },
     { name: 'relevance', legend: 'How relevant is what you learned to your work or studies?', min: 1, max: 5, low: 'not relevant', high: 'highly relevant' },
-    { name: 'recommend', legend: 'How likely are you to recommend it to a friend or colleague?', min: 0, max: 10, low: 'not at all likely', high: 'extremely likely' },
+    {
+      name: 'recommend',
+      legend: 'How likely are you to recommend it to a friend or colleague?',
+      min: 0,
+      max: 10,
+      low: 'not at all likely',
+      high: 'extremely likely',
+    },
   ],
-  'follow-up': [{ name: 'applied', legend: 'How much of what you learned have you applied in your work or studies?', min: 1, max: 5, low: 'none of it', high: 'a great deal' }],
+  'follow-up': [
+    {
+      name: 'applied',
+      legend: 'How much of what you learned have you applied in your work or studies?',
+      min: 1,
+      max: 5,
+      low: 'none of it',
+      high: 'a great deal',
+    },
+  ],
 };
 
 export const COMMENT_LABEL: Record<SurveyKind, string> = {
@@ -91,5 +107,7 @@ export function monthsOn(months: number): string {
 
 /** The one-line invitation to a survey, as the landing page lists it. */
 export function surveyPrompt(kind: SurveyKind, credentialTitle: string, followUpMonths: number): string {
-  return kind === 'award' ? `Tell us about ${credentialTitle} — 1 minute, optional` : `${monthsOn(followUpMonths)}: have you used what you learned in ${credentialTitle}?`;
+  return kind === 'award'
+    ? `Tell us about ${credentialTitle} — 1 minute, optional`
+    : `${monthsOn(followUpMonths)}: have you used what you learned in ${credentialTitle}?`;
 }

@@ -36,7 +36,8 @@ export function surveyPages({ surveys }: { surveys: SurveyStore }): Router {
   /** Where the learner answered from, and sees the thanks: "My credentials". */
   const home = (req: Request) => dashboardPath(launchOf(req));
   const kindOf = (req: Request): SurveyKind => {
-    if (!isSurveyKind(req.params.kind)) throw new NotFoundError('There is no such survey.', 'SURVEY_NOT_FOUND', 'Open the survey from “My credentials” in this course.');
+    if (!isSurveyKind(req.params.kind))
+      throw new NotFoundError('There is no such survey.', 'SURVEY_NOT_FOUND', 'Open the survey from “My credentials” in this course.');
     return req.params.kind;
   };
   /** The survey named in the address, if it is this learner's and can be answered now. */

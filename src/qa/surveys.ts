@@ -15,7 +15,6 @@ import { ConflictError, NotFoundError } from '../errors';
 import { addMonths } from './store';
 import type { SurveyAnswers, SurveyKind } from './surveyForm';
 
-
 /**
  * Where one survey of one award stands:
  * open (may be answered now) · answered · declined · not-due (follow-up, too early) ·
@@ -116,7 +115,10 @@ export class SurveyStore {
   }
 
   private async statesOf(rows: AwardRow[], followUpMonths: number | undefined, now: Date, db: Tx = this.db): Promise<SurveyState[]> {
-    const outcomes = await this.outcomes(rows.map((r) => r.awardId), db);
+    const outcomes = await this.outcomes(
+      rows.map((r) => r.awardId),
+      db,
+    );
     return rows.flatMap((row) =>
       (['award', 'follow-up'] as const).map((kind) =>
         stateOf(row, kind, outcomes.get(row.awardId)?.get(kind), followUpMonths ?? row.followUpMonths ?? DEFAULT_SETTINGS.followUpMonths, now),
@@ -206,7 +208,11 @@ export function assertOpen(state: SurveyState): void {
     case 'declined':
       throw alreadyDone(state.kind, state.status);
     case 'revoked':
-      throw new ConflictError('This badge has been revoked, so its survey is closed.', 'SURVEY_CLOSED', 'Ask your course’s teachers if you think the revocation is a mistake.');
+      throw new ConflictError(
+        'This badge has been revoked, so its survey is closed.',
+        'SURVEY_CLOSED',
+        'Ask your course’s teachers if you think the revocation is a mistake.',
+      );
     case 'not-due':
       throw new ConflictError(
         `The follow-up survey opens on ${state.dueAt.toISOString().slice(0, 10)}.`,

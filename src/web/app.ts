@@ -85,7 +85,13 @@ export function createApp(deps: AppDeps) {
       genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
       // Tokens and cookies never reach the log.
       redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
-      serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/([?&](ltik|reg|registration_token|id_token|code)=)[^&]*/g, '$1[redacted]') }) },
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url.replace(/([?&](ltik|reg|registration_token|id_token|code)=)[^&]*/g, '$1[redacted]'),
+        }),
+      },
       autoLogging: { ignore: (req) => req.url === '/healthz' || (req.url ?? '').startsWith('/public/') },
     }),
   );
@@ -112,8 +118,20 @@ export function createApp(deps: AppDeps) {
   app.use(publishingPages({ issuer: deps.issuer, signingKeys: deps.signingKeys, publicUrl: deps.publicUrl }));
   // Issued credentials' public pages and files, status lists, the verification page and API.
   // One verifier for every credential someone hands in: the public pages and prior learning.
-  const verifier = new Verifier({ resolveKey: deps.signingKeys.resolver(), fetchStatusList: statusListSource({ publicUrl: deps.publicUrl, issuer: deps.badges, outbound: deps.outbound }) });
-  app.use(badgePages({ db: database.db, issuer: deps.badges, assessment: deps.assessment, publicUrl: deps.publicUrl, verifier, institutionQaPolicyUrl: () => deps.issuer.qaPolicyUrl(deps.publicUrl) }));
+  const verifier = new Verifier({
+    resolveKey: deps.signingKeys.resolver(),
+    fetchStatusList: statusListSource({ publicUrl: deps.publicUrl, issuer: deps.badges, outbound: deps.outbound }),
+  });
+  app.use(
+    badgePages({
+      db: database.db,
+      issuer: deps.badges,
+      assessment: deps.assessment,
+      publicUrl: deps.publicUrl,
+      verifier,
+      institutionQaPolicyUrl: () => deps.issuer.qaPolicyUrl(deps.publicUrl),
+    }),
+  );
   // The public catalogue of published micro-credentials, its JSON feed, and the QA policy page.
   app.use(cataloguePages({ db: database.db, qa: deps.qa, issuer: deps.issuer, publicUrl: deps.publicUrl }));
   // The holder's follow-up survey, linked from the share page: the holder code is its proof.
@@ -139,11 +157,31 @@ export function createApp(deps: AppDeps) {
   lti.onSessionTimeout(failure);
   lti.onUnregisteredPlatform((req, res) => {
     log.warn({ reason: 'UNKNOWN_PLATFORM', reqId: req.id }, 'LTI login rejected');
-    res.status(400).render('error', { title: 'Unknown LMS', error: { status: 400, code: 'UNKNOWN_PLATFORM', message: 'This LMS is not registered with microcred.', hint: 'Ask your administrator to register the LMS (issuer and client ID) in the microcred admin console.' } });
+    res
+      .status(400)
+      .render('error', {
+        title: 'Unknown LMS',
+        error: {
+          status: 400,
+          code: 'UNKNOWN_PLATFORM',
+          message: 'This LMS is not registered with microcred.',
+          hint: 'Ask your administrator to register the LMS (issuer and client ID) in the microcred admin console.',
+        },
+      });
   });
   lti.onInactivePlatform((req, res) => {
     log.warn({ reason: 'PLATFORM_DISABLED', reqId: req.id }, 'LTI login rejected');
-    res.status(403).render('error', { title: 'LMS disabled', error: { status: 403, code: 'PLATFORM_DISABLED', message: 'This LMS has been disabled in microcred.', hint: 'Ask your microcred administrator to enable it again.' } });
+    res
+      .status(403)
+      .render('error', {
+        title: 'LMS disabled',
+        error: {
+          status: 403,
+          code: 'PLATFORM_DISABLED',
+          message: 'This LMS has been disabled in microcred.',
+          hint: 'Ask your microcred administrator to enable it again.',
+        },
+      });
   });
   // ltijs would also accept an ltik (which never expires) on any path under its mount.
   // Only the three routes we use reach it, and the launch only after our guard passed.
@@ -165,7 +203,19 @@ export function createApp(deps: AppDeps) {
 
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
   app.use('/admin/quality', requireAdmin, adminQualityPages({ qa: deps.qa }));
-  app.use('/admin', adminPages({ accounts: deps.accounts, issuer: deps.issuer, platforms: deps.platforms, registrations: deps.registrations, signingKeys: deps.signingKeys, badges: deps.badges, allowList: deps.allowList, publicUrl: deps.publicUrl }));
+  app.use(
+    '/admin',
+    adminPages({
+      accounts: deps.accounts,
+      issuer: deps.issuer,
+      platforms: deps.platforms,
+      registrations: deps.registrations,
+      signingKeys: deps.signingKeys,
+      badges: deps.badges,
+      allowList: deps.allowList,
+      publicUrl: deps.publicUrl,
+    }),
+  );
   app.use(
     '/app',
     launchPages({
@@ -195,7 +245,15 @@ export function createApp(deps: AppDeps) {
     if (!error) {
       req.log?.error({ err }, 'unhandled error');
       res.status(500);
-      return res.render('error', { title: 'Something went wrong', error: { status: 500, code: 'INTERNAL', message: 'Something went wrong on our side.', hint: `Try again. If it keeps happening, give your administrator this reference: ${String(req.id)}.` } });
+      return res.render('error', {
+        title: 'Something went wrong',
+        error: {
+          status: 500,
+          code: 'INTERNAL',
+          message: 'Something went wrong on our side.',
+          hint: `Try again. If it keeps happening, give your administrator this reference: ${String(req.id)}.`,
+        },
+      });
     }
     if (error.status >= 500) req.log?.error({ err, code: error.code }, error.message);
     else req.log?.info({ code: error.code }, error.message);
@@ -204,7 +262,12 @@ export function createApp(deps: AppDeps) {
     // A form refused before anything was done comes back with what was typed (and, where it can
     // be sent again, a fresh token): nothing typed is lost.
     recoverForm(req, res, error.code).then(
-      (form) => res.render('error', { title: error.message, error, form: form && { ...form, csrf: form.mode === 'resend' && req.session ? csrfToken(req) : undefined } }),
+      (form) =>
+        res.render('error', {
+          title: error.message,
+          error,
+          form: form && { ...form, csrf: form.mode === 'resend' && req.session ? csrfToken(req) : undefined },
+        }),
       (e: unknown) => {
         req.log?.error({ err: e }, 'could not give the refused form back');
         res.render('error', { title: error.message, error });
@@ -219,7 +282,8 @@ export function createApp(deps: AppDeps) {
  * messages (busboy 1.6 lib/index.js and lib/types/multipart.js; multer 2 lib/make-middleware.js
  * for a request that ends or breaks mid-body).
  */
-const UNREADABLE_MULTIPART = /^(Unexpected end of (form|file)|Malformed part header|Multipart: Boundary not found|Malformed content type|Malformed urlencoded form|Unsupported content type|Missing Content-Type|Request (aborted|closed|error))/;
+const UNREADABLE_MULTIPART =
+  /^(Unexpected end of (form|file)|Malformed part header|Multipart: Boundary not found|Malformed content type|Malformed urlencoded form|Unsupported content type|Missing Content-Type|Request (aborted|closed|error))/;
 
 /**
  * What the request's own input makes fail before a handler could act, as a 4xx for people:
@@ -230,24 +294,42 @@ const UNREADABLE_MULTIPART = /^(Unexpected end of (form|file)|Malformed part hea
  */
 function bodyError(err: unknown): AppError | undefined {
   if (err instanceof multer.MulterError) {
-    if (err.code === 'LIMIT_FILE_SIZE') return new AppError('The file is larger than this form accepts.', 413, 'FILE_TOO_LARGE', 'Choose a smaller file, or share it as a link instead.');
+    if (err.code === 'LIMIT_FILE_SIZE')
+      return new AppError('The file is larger than this form accepts.', 413, 'FILE_TOO_LARGE', 'Choose a smaller file, or share it as a link instead.');
     return new AppError(`The form was not accepted (${err.message}).`, 400, 'UPLOAD_REFUSED', 'Reload the page and try again.');
   }
   if (err instanceof Error && UNREADABLE_MULTIPART.test(err.message) && !(err instanceof AppError)) return unreadableBody();
   // express's decoding of a route parameter ("%E0%A4%A"): refuseUnstorableAddress answers first, this is the backstop.
   if (err instanceof URIError && (err as { status?: number }).status === 400) return unreadableAddress();
-  if (err instanceof ZodError) return new BadRequestError(`This form has fields that could not be read: ${[...new Set(err.issues.map((i) => i.path.join('.') || '(the form)'))].join(', ')}.`, 'FORM_INVALID', 'Nothing was saved. Reload the page and try again.');
+  if (err instanceof ZodError)
+    return new BadRequestError(
+      `This form has fields that could not be read: ${[...new Set(err.issues.map((i) => i.path.join('.') || '(the form)'))].join(', ')}.`,
+      'FORM_INVALID',
+      'Nothing was saved. Reload the page and try again.',
+    );
   const e = err as { type?: string; status?: number; expose?: boolean } | undefined;
-  if (e?.type === 'entity.too.large' || e?.type === 'parameters.too.many') return new AppError('What you sent is larger than allowed.', 413, 'TOO_LARGE', 'Shorten it and try again.');
+  if (e?.type === 'entity.too.large' || e?.type === 'parameters.too.many')
+    return new AppError('What you sent is larger than allowed.', 413, 'TOO_LARGE', 'Shorten it and try again.');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
-    return new AppError('What you sent uses an encoding this site does not read.', 415, 'BODY_ENCODING', 'Send it as UTF-8 text, without compression other than gzip or deflate.');
+    return new AppError(
+      'What you sent uses an encoding this site does not read.',
+      415,
+      'BODY_ENCODING',
+      'Send it as UTF-8 text, without compression other than gzip or deflate.',
+    );
   }
   // entity.parse.failed, entity.verify.failed, request.aborted, request.size.invalid, and inflate errors (no type).
   if (e?.expose === true && e.status === 400) return unreadableBody();
   return undefined;
 }
 
-const unreadableBody = () => new AppError('What you sent could not be read.', 400, 'BODY_UNREADABLE', 'Check that it is complete and well-formed (JSON must be valid JSON), then send it again.');
+const unreadableBody = () =>
+  new AppError(
+    'What you sent could not be read.',
+    400,
+    'BODY_UNREADABLE',
+    'Check that it is complete and well-formed (JSON must be valid JSON), then send it again.',
+  );
 
 function publicDir(): string {
   const fs = require('node:fs') as typeof import('node:fs');

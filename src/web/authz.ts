@@ -30,8 +30,14 @@ export function can(launch: Pick<LaunchContext, 'appRole' | 'courseId'>, capabil
 
 const REFUSALS: Record<Capability, { message: string; hint: string }> = {
   'course:read': { message: 'This page belongs to a course you are not part of.', hint: 'Open microcred from the course in your LMS.' },
-  'course:design': { message: 'Only the course’s teachers can change its outcomes and credentials.', hint: 'If you teach this course, open microcred from the course with your teacher role.' },
-  'course:assess': { message: 'Only the course’s teachers and assessors can see and score submissions.', hint: 'If you assess this course, open microcred from the course with your teacher or assistant role.' },
+  'course:design': {
+    message: 'Only the course’s teachers can change its outcomes and credentials.',
+    hint: 'If you teach this course, open microcred from the course with your teacher role.',
+  },
+  'course:assess': {
+    message: 'Only the course’s teachers and assessors can see and score submissions.',
+    hint: 'If you assess this course, open microcred from the course with your teacher or assistant role.',
+  },
   'course:learn': { message: 'Only learners hand in evidence for a credential.', hint: 'To try the learner’s side, use your LMS’s student view.' },
 };
 

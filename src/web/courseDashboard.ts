@@ -64,13 +64,27 @@ export async function courseProgress(db: Db, courseId: number): Promise<CoursePr
   const [offered, members, latest, awarded, [services]] = await Promise.all([
     new CredentialStore(db).listForCourse(courseId, { publishedOnly: true }),
     db
-      .select({ userId: courseMembers.userId, appRole: courseMembers.appRole, status: courseMembers.status, lastLaunchAt: courseMembers.lastLaunchAt, sub: ltiUsers.sub, name: ltiUsers.name, givenName: ltiUsers.givenName, familyName: ltiUsers.familyName, email: ltiUsers.email })
+      .select({
+        userId: courseMembers.userId,
+        appRole: courseMembers.appRole,
+        status: courseMembers.status,
+        lastLaunchAt: courseMembers.lastLaunchAt,
+        sub: ltiUsers.sub,
+        name: ltiUsers.name,
+        givenName: ltiUsers.givenName,
+        familyName: ltiUsers.familyName,
+        email: ltiUsers.email,
+      })
       .from(courseMembers)
       .innerJoin(ltiUsers, eq(ltiUsers.id, courseMembers.userId))
       .where(eq(courseMembers.courseId, courseId)),
     // The latest attempt per learner and credential.
     db
-      .selectDistinctOn([submissions.learnerId, submissions.credentialId], { learnerId: submissions.learnerId, credentialId: submissions.credentialId, status: submissions.status })
+      .selectDistinctOn([submissions.learnerId, submissions.credentialId], {
+        learnerId: submissions.learnerId,
+        credentialId: submissions.credentialId,
+        status: submissions.status,
+      })
       .from(submissions)
       .where(eq(submissions.courseId, courseId))
       .orderBy(submissions.learnerId, submissions.credentialId, desc(submissions.attemptNo)),
@@ -79,7 +93,10 @@ export async function courseProgress(db: Db, courseId: number): Promise<CoursePr
       .from(awards)
       .leftJoin(issuedCredentials, eq(issuedCredentials.awardId, awards.id))
       .where(eq(awards.courseId, courseId)),
-    db.select({ membershipsUrl: courseServices.membershipsUrl, lastSyncAt: courseServices.lastRosterSyncAt }).from(courseServices).where(eq(courseServices.courseId, courseId)),
+    db
+      .select({ membershipsUrl: courseServices.membershipsUrl, lastSyncAt: courseServices.lastRosterSyncAt })
+      .from(courseServices)
+      .where(eq(courseServices.courseId, courseId)),
   ]);
 
   const key = (learnerId: number, credentialId: number) => `${learnerId}:${credentialId}`;
@@ -145,7 +162,12 @@ function parseNotice(query: Request['query']): SyncNotice | undefined {
  * Renders the dashboard for the launch's course. `notice`: a message from the launch (e.g. a
  * deep link that names nothing usable); `syncError` after a failed sync (the page still shows).
  */
-export async function renderCourseDashboard(db: Db, req: Request, res: Response, opts: { status?: number; notice?: string; syncError?: { message: string; hint?: string } } = {}) {
+export async function renderCourseDashboard(
+  db: Db,
+  req: Request,
+  res: Response,
+  opts: { status?: number; notice?: string; syncError?: { message: string; hint?: string } } = {},
+) {
   const launch = launchOf(req);
   const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;
   const progress = launch.courseId === null ? null : await courseProgress(db, launch.courseId);
@@ -179,7 +201,13 @@ export function courseDashboardPages({ db, roster }: { db: Db; roster: RosterSyn
     try {
       const result = await roster.sync(launch.courseId!, await platformRef(db, launch.platformId));
       req.log?.info({ courseId: launch.courseId, ...result }, 'roster synced');
-      const q = new URLSearchParams({ notice: 'roster-synced', total: String(result.total), added: String(result.added), updated: String(result.updated), deactivated: String(result.deactivated) });
+      const q = new URLSearchParams({
+        notice: 'roster-synced',
+        total: String(result.total),
+        added: String(result.added),
+        updated: String(result.updated),
+        deactivated: String(result.deactivated),
+      });
       res.redirect(303, `${dashboardPath(launch)}?${q.toString()}#roster`);
     } catch (e) {
       if (!(e instanceof AppError)) return next(e);

@@ -51,13 +51,15 @@ export const CSRF_EXEMPTIONS: readonly CsrfExemption[] = [
     method: 'POST',
     path: '/lti/login',
     sameOriginOnly: false,
-    reason: 'The LMS starts the OIDC login from its own site, before this browser has a session to hold a token. What it starts is proven at the launch: the state bound to this browser and our nonce.',
+    reason:
+      'The LMS starts the OIDC login from its own site, before this browser has a session to hold a token. What it starts is proven at the launch: the state bound to this browser and our nonce.',
   },
   {
     method: 'POST',
     path: '/lti/launch',
     sameOriginOnly: false,
-    reason: 'The LMS posts the signed id_token from its own site. Its signature, our nonce and the login state bound to this browser are the proof (src/lti/launch.ts).',
+    reason:
+      'The LMS posts the signed id_token from its own site. Its signature, our nonce and the login state bound to this browser are the proof (src/lti/launch.ts).',
   },
   {
     method: 'POST',
@@ -65,7 +67,8 @@ export const CSRF_EXEMPTIONS: readonly CsrfExemption[] = [
     // Not refused here: continueFromStorage (src/lti/launch.ts) is stricter still and says why,
     // redeeming a ticket only when the browser marks the post same-origin.
     sameOriginOnly: false,
-    reason: 'The platform-storage continuation, for a frame that keeps no cookies: there is no session to hold a token. The one-time ticket from the login, with the state and nonce read back from the LMS page, is the proof, and only our own page may post it (Sec-Fetch-Site: same-origin).',
+    reason:
+      'The platform-storage continuation, for a frame that keeps no cookies: there is no session to hold a token. The one-time ticket from the login, with the state and nonce read back from the LMS page, is the proof, and only our own page may post it (Sec-Fetch-Site: same-origin).',
   },
   {
     method: 'POST',
@@ -83,7 +86,8 @@ export const CSRF_EXEMPTIONS: readonly CsrfExemption[] = [
     method: 'POST',
     path: '/credentials/:uuid/follow-up',
     sameOriginOnly: true,
-    reason: 'The holder’s follow-up survey, on a public page with no session: the holder code in the form, which another site cannot know, is the proof (src/qa/holderSurveyPages.ts).',
+    reason:
+      'The holder’s follow-up survey, on a public page with no session: the holder code in the form, which another site cannot know, is the proof (src/qa/holderSurveyPages.ts).',
   },
 ];
 
@@ -96,8 +100,17 @@ export function csrfToken(req: Request): string {
 }
 
 const invalidToken = () =>
-  new ForbiddenError('This form has expired or did not come from this site.', 'CSRF_TOKEN_INVALID', 'Reload the page and submit the form again. Nothing was saved.');
-const crossSite = () => new ForbiddenError('This form did not come from this site.', 'CROSS_SITE_FORM', 'Open the page on this site again and send the form from there. Nothing was saved.');
+  new ForbiddenError(
+    'This form has expired or did not come from this site.',
+    'CSRF_TOKEN_INVALID',
+    'Reload the page and submit the form again. Nothing was saved.',
+  );
+const crossSite = () =>
+  new ForbiddenError(
+    'This form did not come from this site.',
+    'CROSS_SITE_FORM',
+    'Open the page on this site again and send the form from there. Nothing was saved.',
+  );
 
 /**
  * The app-wide check. `session` loads the browser session (the token's home) for the requests
@@ -122,7 +135,9 @@ export function csrfProtection(opts: { session: RequestHandler; publicUrl: strin
 }
 
 function tokenMatches(sent: unknown, expected: string | undefined): boolean {
-  return typeof sent === 'string' && typeof expected === 'string' && sent.length === expected.length && timingSafeEqual(Buffer.from(sent), Buffer.from(expected));
+  return (
+    typeof sent === 'string' && typeof expected === 'string' && sent.length === expected.length && timingSafeEqual(Buffer.from(sent), Buffer.from(expected))
+  );
 }
 
 /**
@@ -149,7 +164,9 @@ function exemptionMatcher(exemptions: readonly CsrfExemption[]) {
     });
   }
   return (req: Request, res: Response) =>
-    new Promise<CsrfExemption | undefined>((resolve, reject) => router(req, res, (err?: unknown) => (err && err !== 'router' ? reject(err) : resolve(found.get(req)))));
+    new Promise<CsrfExemption | undefined>((resolve, reject) =>
+      router(req, res, (err?: unknown) => (err && err !== 'router' ? reject(err) : resolve(found.get(req)))),
+    );
 }
 
 /**

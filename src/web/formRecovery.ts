@@ -64,7 +64,11 @@ export async function recoverForm(req: Request, res: Response, code: string): Pr
   // drained, never stored.
   if (!req.readableEnded) {
     const parse = multipart
-      ? multer({ storage: multer.memoryStorage(), limits: LIMITS, fileFilter: (_r, f, cb) => (files.push({ field: f.fieldname, filename: f.originalname }), cb(null, false)) }).any()
+      ? multer({
+          storage: multer.memoryStorage(),
+          limits: LIMITS,
+          fileFilter: (_r, f, cb) => (files.push({ field: f.fieldname, filename: f.originalname }), cb(null, false)),
+        }).any()
       : readUrlencoded;
     const ok = await new Promise<boolean>((resolve) => parse(req, res, (err?: unknown) => resolve(!err)));
     if (!ok) return undefined;

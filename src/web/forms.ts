@@ -25,7 +25,6 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown): Valida
   return result.success ? { ok: true, value: result.data } : { ok: false, errors: formErrors(result.error) };
 }
 
-
 /** A form field as text: the value, the last of repeated values, or '' when absent. */
 export const fieldText = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) ? String(v[v.length - 1] ?? '') : '');
 
@@ -34,4 +33,5 @@ export const fieldText = (v: unknown): string => (typeof v === 'string' ? v : Ar
  * hidden fields emptied): nothing is saved. The error page gives back what was typed
  * (src/web/formRecovery.ts), so reloading the page loses nothing.
  */
-export const formVersionMissing = () => new BadRequestError('The form is missing its version.', 'FORM_VERSION_MISSING', 'Nothing was saved. Reload the page and try again.');
+export const formVersionMissing = () =>
+  new BadRequestError('The form is missing its version.', 'FORM_VERSION_MISSING', 'Nothing was saved. Reload the page and try again.');

@@ -32,7 +32,10 @@ export function loadCatalogues(dir = localesDir()): Map<string, Map<string, stri
     if (!fs.statSync(folder).isDirectory()) continue;
     const messages = new Map<string, string>();
     // _messages.json is not keyed: it translates sentences the code writes (see translateMessages).
-    for (const file of fs.readdirSync(folder).filter((f) => f.endsWith('.json') && !f.startsWith('_')).sort()) {
+    for (const file of fs
+      .readdirSync(folder)
+      .filter((f) => f.endsWith('.json') && !f.startsWith('_'))
+      .sort()) {
       const namespace = file.slice(0, -'.json'.length);
       const flat = (prefix: string, value: unknown) => {
         if (typeof value === 'string') return void messages.set(prefix, value);
@@ -78,7 +81,8 @@ export function resolveLocale(...candidates: (string | undefined | null)[]): str
   return DEFAULT_LOCALE;
 }
 
-const interpolate = (text: string, params?: Params) => (params ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : text);
+const interpolate = (text: string, params?: Params) =>
+  params ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : text;
 
 /**
  * The translate function for a language. `t(key, params)` fills {placeholders}; with a
@@ -135,14 +139,30 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 
 export function loadMessageTable(locale: string, dir = localesDir()): { exact: Map<string, string>; templates: MessageTemplate[] } {
   const folder = path.join(dir, locale);
-  const files = fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => f.startsWith('_messages') && f.endsWith('.json')).sort() : [];
+  const files = fs.existsSync(folder)
+    ? fs
+        .readdirSync(folder)
+        .filter((f) => f.startsWith('_messages') && f.endsWith('.json'))
+        .sort()
+    : [];
   const entries: Record<string, string> = Object.assign({}, ...files.map((f) => JSON.parse(fs.readFileSync(path.join(folder, f), 'utf8'))));
   const exact = new Map<string, string>();
   const templates: MessageTemplate[] = [];
   for (const [english, translation] of Object.entries(entries)) {
     const names = [...english.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
     if (names.length === 0) exact.set(english, translation);
-    else templates.push({ names, translation, pattern: new RegExp(`^${english.split(/\{\w+\}/).map(escapeRegExp).join('(.+?)')}$`, 's') });
+    else
+      templates.push({
+        names,
+        translation,
+        pattern: new RegExp(
+          `^${english
+            .split(/\{\w+\}/)
+            .map(escapeRegExp)
+            .join('(.+?)')}$`,
+          's',
+        ),
+      });
   }
   return { exact, templates };
 }
@@ -160,7 +180,9 @@ export function messageTranslator(locale: string): (text: unknown) => string {
       const m = pattern.exec(text);
       if (!m) continue;
       const value = (name: string) => m[names.indexOf(name) + 1];
-      return translation.replace(/\{(\w+)\}/g, (whole, name: string) => (names.includes(name) ? (depth < 3 ? translate(value(name), depth + 1) : value(name)) : whole));
+      return translation.replace(/\{(\w+)\}/g, (whole, name: string) =>
+        names.includes(name) ? (depth < 3 ? translate(value(name), depth + 1) : value(name)) : whole,
+      );
     }
     return text;
   };

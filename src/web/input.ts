@@ -39,10 +39,15 @@ export function unstorableField(value: unknown, name: string): string | undefine
 }
 
 const unstorable = (field: string) =>
-  new BadRequestError(`“${field}” contains a character that cannot be stored: a NUL character or half of an emoji.`, 'TEXT_UNSTORABLE', 'Remove it (retype the text around it if you cannot see it) and send it again. Nothing was saved.');
+  new BadRequestError(
+    `“${field}” contains a character that cannot be stored: a NUL character or half of an emoji.`,
+    'TEXT_UNSTORABLE',
+    'Remove it (retype the text around it if you cannot see it) and send it again. Nothing was saved.',
+  );
 
 /** An address that cannot be decoded, or names something no text column can hold. */
-export const unreadableAddress = () => new AppError('This address could not be read.', 400, 'ADDRESS_UNREADABLE', 'Check the link, or go back and follow it again.');
+export const unreadableAddress = () =>
+  new AppError('This address could not be read.', 400, 'ADDRESS_UNREADABLE', 'Check the link, or go back and follow it again.');
 
 /** App level, before any route: the path (each segment as express decodes its params) and the query. */
 export function refuseUnstorableAddress(req: Request, _res: Response, next: NextFunction) {

@@ -54,7 +54,13 @@ export function loadLaunch(db: Db) {
     .innerJoin(platforms, eq(platforms.id, launchSessions.platformId))
     .innerJoin(ltiUsers, eq(ltiUsers.id, launchSessions.userId))
     .leftJoin(courses, eq(courses.id, launchSessions.courseId))
-    .where(and(eq(launchSessions.id, sql.placeholder('id')), eq(launchSessions.webSessionId, sql.placeholder('webSessionId')), gt(launchSessions.expiresAt, sql.placeholder('now'))))
+    .where(
+      and(
+        eq(launchSessions.id, sql.placeholder('id')),
+        eq(launchSessions.webSessionId, sql.placeholder('webSessionId')),
+        gt(launchSessions.expiresAt, sql.placeholder('now')),
+      ),
+    )
     .prepare('mc_load_launch');
   return async (req: Request, res: Response, next: NextFunction) => {
     const id = req.params.launchId;

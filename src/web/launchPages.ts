@@ -54,7 +54,9 @@ function launchNavigation(req: Request, res: Response, next: NextFunction) {
   const dashboard = { href: dashboardPath(launch), ...DASHBOARD_LABELS[launch.appRole] };
   const path = req.originalUrl.split(/[?#]/)[0].replace(/\/+$/, '');
   const links = [
-    ...(launch.messageType === DEEP_LINKING_REQUEST && can(launch, 'course:design') ? [{ href: `${base}/deep-linking`, labelKey: 'common.launchNav.addToCourse' }] : []),
+    ...(launch.messageType === DEEP_LINKING_REQUEST && can(launch, 'course:design')
+      ? [{ href: `${base}/deep-linking`, labelKey: 'common.launchNav.addToCourse' }]
+      : []),
     { href: dashboard.href, labelKey: dashboard.labelKey },
   ];
   res.locals.dashboard = dashboard;
@@ -121,7 +123,8 @@ export function launchPages(deps: LaunchDeps): Router {
     const t = pageTranslator(res.locals);
     const notice = linkNotice ? t(linkNotice) : undefined;
     const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;
-    const surveyNotice = typeof req.query.survey === 'string' && Object.hasOwn(SURVEY_NOTICES, req.query.survey) ? t(`qa.survey.notice.${req.query.survey}`) : undefined;
+    const surveyNotice =
+      typeof req.query.survey === 'string' && Object.hasOwn(SURVEY_NOTICES, req.query.survey) ? t(`qa.survey.notice.${req.query.survey}`) : undefined;
     const common = { launch, base: `/app/${launch.id}`, lmsAdmin: Boolean(launch.claims.lmsAdmin), locale, notice: notice ?? surveyNotice };
     if (launch.appRole === 'instructor') return await renderCourseDashboard(db, req, res, { notice });
     if (launch.appRole === 'admin') return res.render('lti/lms-admin', { titleKey: 'lti.lmsAdmin.title', ...common });
@@ -139,8 +142,17 @@ export function launchPages(deps: LaunchDeps): Router {
       title: c.published!.definition.title ?? t('common.untitledCredential'),
       status: awarded.some((a) => a.credentialId === c.id) ? 'awarded' : (statuses.get(c.id) ?? 'not-started'),
     }));
-    const surveyLinks = pending.map((s) => ({ prompt: localSurveyPrompt(t, s.kind, s.credentialTitle, s.followUpMonths), href: `${common.base}/surveys/${s.awardId}/${s.kind}` }));
-    res.render('lti/my-credentials', { titleKey: 'lti.myCredentials.title', ...common, credentials, surveys: surveyLinks, csrf: surveyLinks.length ? csrfToken(req) : undefined });
+    const surveyLinks = pending.map((s) => ({
+      prompt: localSurveyPrompt(t, s.kind, s.credentialTitle, s.followUpMonths),
+      href: `${common.base}/surveys/${s.awardId}/${s.kind}`,
+    }));
+    res.render('lti/my-credentials', {
+      titleKey: 'lti.myCredentials.title',
+      ...common,
+      credentials,
+      surveys: surveyLinks,
+      csrf: surveyLinks.length ? csrfToken(req) : undefined,
+    });
   };
 
   r.get('/:launchId/dashboard', async (req, res) => {

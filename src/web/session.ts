@@ -54,7 +54,11 @@ function appendSetCookie(res: Response, cookie: string) {
 export function sessionMiddleware(db: Db): RequestHandler {
   let lastSweep = 0;
   // Every request with a cookie runs this: prepared once, not rebuilt each time.
-  const findSession = db.select().from(webSessions).where(eq(webSessions.sid, sql.placeholder('sid'))).prepare('mc_find_web_session');
+  const findSession = db
+    .select()
+    .from(webSessions)
+    .where(eq(webSessions.sid, sql.placeholder('sid')))
+    .prepare('mc_find_web_session');
   return async (req: Request, res: Response, next: NextFunction) => {
     if (req.session) return next(); // already loaded on this request
     try {
@@ -121,14 +125,20 @@ export function sessionMiddleware(db: Db): RequestHandler {
             .then(() => cb(), cb);
         },
         save(cb?: (err?: unknown) => void) {
-          persist().then(() => cb?.(), (e) => cb?.(e));
+          persist().then(
+            () => cb?.(),
+            (e) => cb?.(e),
+          );
         },
         destroy(cb?: (err?: unknown) => void) {
           destroyed = true;
           appendSetCookie(res, sessionCookieHeader(SESSION_COOKIE, '', 0));
           db.delete(webSessions)
             .where(eq(webSessions.sid, hash(currentSid)))
-            .then(() => cb?.(), (e) => cb?.(e));
+            .then(
+              () => cb?.(),
+              (e) => cb?.(e),
+            );
         },
       });
       req.session = session;
@@ -152,7 +162,10 @@ export function sessionMiddleware(db: Db): RequestHandler {
 
       if (Date.now() - lastSweep > 10 * 60 * 1000) {
         lastSweep = Date.now();
-        void db.delete(webSessions).where(lt(webSessions.expiresAt, new Date())).catch(() => undefined);
+        void db
+          .delete(webSessions)
+          .where(lt(webSessions.expiresAt, new Date()))
+          .catch(() => undefined);
       }
       next();
     } catch (err) {

@@ -34,15 +34,19 @@ export function useViews(app: Express) {
     const opts = { cache: app.get('env') === 'production', views: [viewsDir] };
     const lang = pageLocale(options as Parameters<typeof pageLocale>[0]);
     const t = translator(lang);
-    const withStrings: Record<string, unknown> = { ...(options as Record<string, unknown>), lang, t, rich: richTranslator(t), tm: messageTranslator(lang), safeUrl };
-    ejs.renderFile(file, withStrings, opts).then(
-      (body) => {
-        const locals = withStrings;
-        if (locals.layout === false) return cb(null, body);
-        ejs.renderFile(path.join(viewsDir, 'layout.ejs'), { ...locals, body }, opts).then((html) => cb(null, html), cb);
-      },
-      cb,
-    );
+    const withStrings: Record<string, unknown> = {
+      ...(options as Record<string, unknown>),
+      lang,
+      t,
+      rich: richTranslator(t),
+      tm: messageTranslator(lang),
+      safeUrl,
+    };
+    ejs.renderFile(file, withStrings, opts).then((body) => {
+      const locals = withStrings;
+      if (locals.layout === false) return cb(null, body);
+      ejs.renderFile(path.join(viewsDir, 'layout.ejs'), { ...locals, body }, opts).then((html) => cb(null, html), cb);
+    }, cb);
   });
 }
 
@@ -57,7 +61,8 @@ export function pageTranslator(locals: Parameters<typeof pageLocale>[0]): Transl
  * (the view escapes what it puts in them). Render with <%- %>.
  */
 function richTranslator(t: Translate) {
-  return (key: string, html: Record<string, string>, params?: Params) => ejs.escapeXML(t(key, params)).replace(/\{(\w+)\}/g, (m, k: string) => (k in html ? html[k] : m));
+  return (key: string, html: Record<string, string>, params?: Params) =>
+    ejs.escapeXML(t(key, params)).replace(/\{(\w+)\}/g, (m, k: string) => (k in html ? html[k] : m));
 }
 
 /** Works from src/ (ts-jest) and from dist/src/ (compiled). */

@@ -182,7 +182,16 @@ describe('platforms', () => {
   it('keeps typed values and shows field errors on a bad form', async () => {
     const b = await signedIn();
     const form = await formOn(b, `${tool.base}/admin/platforms/new`, '/admin/platforms');
-    const res = await b.post(`${tool.base}/admin/platforms`, { ...form.fields, name: 'My Canvas', issuer: 'not a url', clientId: '', authLoginUrl: '', accessTokenUrl: '', jwksUrl: '', deploymentIds: '' });
+    const res = await b.post(`${tool.base}/admin/platforms`, {
+      ...form.fields,
+      name: 'My Canvas',
+      issuer: 'not a url',
+      clientId: '',
+      authLoginUrl: '',
+      accessTokenUrl: '',
+      jwksUrl: '',
+      deploymentIds: '',
+    });
     expect(res.status).toBe(422);
     expect(res.body).toContain('value="My Canvas"');
     expect(res.body).toContain('value="not a url"');
@@ -244,10 +253,18 @@ describe('Canvas developer-key JSON', () => {
     expect(key.oidc_initiation_url).toBe(`${tool.base}/lti/login`);
     expect(key.target_link_uri).toBe(`${tool.base}/lti/launch`);
     expect(key.public_jwk_url).toBe(`${tool.base}/lti/keys`);
-    expect(key.scopes).toEqual(expect.arrayContaining(['https://purl.imsglobal.org/spec/lti-ags/scope/lineitem', 'https://purl.imsglobal.org/spec/lti-ags/scope/score', 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly']));
+    expect(key.scopes).toEqual(
+      expect.arrayContaining([
+        'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem',
+        'https://purl.imsglobal.org/spec/lti-ags/scope/score',
+        'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly',
+      ]),
+    );
     const ext = key.extensions[0];
     expect(ext.privacy_level).toBe('public');
-    expect(ext.settings.placements.map((p: { placement: string }) => p.placement)).toEqual(expect.arrayContaining(['course_navigation', 'assignment_selection', 'link_selection']));
+    expect(ext.settings.placements.map((p: { placement: string }) => p.placement)).toEqual(
+      expect.arrayContaining(['course_navigation', 'assignment_selection', 'link_selection']),
+    );
     const jwks = await (await fetch(key.public_jwk_url)).json();
     expect(jwks.keys.length).toBeGreaterThan(0);
   });
@@ -260,7 +277,8 @@ async function registrationLink(): Promise<string> {
   const dash = await admin.get(`${tool.base}/admin`);
   const created = await admin.post(`${tool.base}/admin/registrations`, readForm(dash.body, '/admin/registrations').fields);
   // The page says where to paste it in Moodle and in Canvas, and offers Canvas's JSON instead.
-  for (const step of ['Add LTI Advantage', 'LTI Registration', 'Install App', `${tool.base}/lti/canvas.json`]) expect(readableText(created.body)).toContain(step);
+  for (const step of ['Add LTI Advantage', 'LTI Registration', 'Install App', `${tool.base}/lti/canvas.json`])
+    expect(readableText(created.body)).toContain(step);
   return /value="([^"]*\/lti\/register\?reg=[^"]*)"/.exec(created.body)![1];
 }
 
@@ -299,11 +317,17 @@ describe('dynamic registration with Moodle 4.5', () => {
     const refused = await lmsAdmin.get(url);
     expect(refused.status).toBe(400);
     expect(refused.body).toContain('DYNREG_FETCH_REFUSED');
-    expect(readableText(refused.body)).toContain(`microcred did not fetch ${sim.urls.openidConfiguration}, because it leads to 127.0.0.1, a loopback address (this server itself).`);
+    expect(readableText(refused.body)).toContain(
+      `microcred did not fetch ${sim.urls.openidConfiguration}, because it leads to 127.0.0.1, a loopback address (this server itself).`,
+    );
     expect(readableText(refused.body)).toContain('“Allowed internal hosts”');
     expect(sim.received).toEqual([]);
     const allowPage = await consoleAdmin!.get(`${tool.base}/admin/outbound`);
-    const allowed = await consoleAdmin!.post(`${tool.base}/admin/outbound`, { ...readForm(allowPage.body, '/admin/outbound').fields, entry: '127.0.0.1', note: 'LMS simulator' });
+    const allowed = await consoleAdmin!.post(`${tool.base}/admin/outbound`, {
+      ...readForm(allowPage.body, '/admin/outbound').fields,
+      entry: '127.0.0.1',
+      note: 'LMS simulator',
+    });
     expect(allowed.body).toContain('Added. microcred may now fetch from it.');
 
     const res = await lmsAdmin.get(url);
@@ -350,11 +374,21 @@ describe('dynamic registration with Moodle 4.5', () => {
   it("refuses what Moodle's registration_helper refuses, with Moodle's status and message", async () => {
     const moodle = await new PlatformSimulator('moodle-4.5').start();
     try {
-      const good = () => JSON.parse(JSON.stringify({
-        application_type: 'web', response_types: ['id_token'], grant_types: ['implicit', 'client_credentials'], initiate_login_uri: 'https://tool.example/login',
-        redirect_uris: ['https://tool.example/launch'], client_name: 'Tool', jwks_uri: 'https://tool.example/keys', token_endpoint_auth_method: 'private_key_jwt',
-        scope: 'https://purl.imsglobal.org/spec/lti-ags/scope/score', [TOOL_CONFIGURATION]: { domain: 'tool.example', target_link_uri: 'https://tool.example/launch', claims: ['sub'] },
-      })) as Record<string, any>;
+      const good = () =>
+        JSON.parse(
+          JSON.stringify({
+            application_type: 'web',
+            response_types: ['id_token'],
+            grant_types: ['implicit', 'client_credentials'],
+            initiate_login_uri: 'https://tool.example/login',
+            redirect_uris: ['https://tool.example/launch'],
+            client_name: 'Tool',
+            jwks_uri: 'https://tool.example/keys',
+            token_endpoint_auth_method: 'private_key_jwt',
+            scope: 'https://purl.imsglobal.org/spec/lti-ags/scope/score',
+            [TOOL_CONFIGURATION]: { domain: 'tool.example', target_link_uri: 'https://tool.example/launch', claims: ['sub'] },
+          }),
+        ) as Record<string, any>;
       expect(await postRegistration(moodle, good())).toEqual({ status: 401, body: 'missing_registration_token' });
       const noName = good();
       delete noName.client_name;
@@ -365,7 +399,10 @@ describe('dynamic registration with Moodle 4.5', () => {
       const otherDomain = good();
       otherDomain[TOOL_CONFIGURATION].target_link_uri = 'https://elsewhere.example/launch';
       expect(await postRegistration(moodle, otherDomain, await freshToken(moodle))).toEqual({ status: 400, body: 'domain_targetlinkuri_mismatch' });
-      expect(await postRegistration(moodle, { ...good(), token_endpoint_auth_method: 'client_secret_basic' }, await freshToken(moodle))).toEqual({ status: 400, body: 'invalid_token_endpoint_auth_method' });
+      expect(await postRegistration(moodle, { ...good(), token_endpoint_auth_method: 'client_secret_basic' }, await freshToken(moodle))).toEqual({
+        status: 400,
+        body: 'invalid_token_endpoint_auth_method',
+      });
       const accepted = await postRegistration(moodle, good(), await freshToken(moodle));
       expect(accepted.status).toBe(200);
       // Moodle's answer: the deployment inside the tool configuration, the scope it granted.
@@ -425,7 +462,17 @@ describe('dynamic registration with Canvas', () => {
     const noToken = await fetch(sim.urls.openidConfiguration);
     expect(noToken.status).toBe(401);
     expect((await noToken.json()).error).toContain('registration_token');
-    const res = await postRegistration(sim, { client_name: 'Tool', initiate_login_uri: 'https://tool.example/login', jwks_uri: 'https://tool.example/keys', redirect_uris: ['https://tool.example/launch'], [TOOL_CONFIGURATION]: { domain: 'https://tool.example', messages: [{ type: 'LtiResourceLinkRequest', placements: ['nowhere'] }] } }, await freshToken(sim));
+    const res = await postRegistration(
+      sim,
+      {
+        client_name: 'Tool',
+        initiate_login_uri: 'https://tool.example/login',
+        jwks_uri: 'https://tool.example/keys',
+        redirect_uris: ['https://tool.example/launch'],
+        [TOOL_CONFIGURATION]: { domain: 'https://tool.example', messages: [{ type: 'LtiResourceLinkRequest', placements: ['nowhere'] }] },
+      },
+      await freshToken(sim),
+    );
     expect(res.status).toBe(422);
     const errors = JSON.parse(res.body).errors.join('\n');
     for (const missing of ['application_type', 'grant_types', 'response_types', 'token_endpoint_auth_method', 'claims']) expect(errors).toContain(missing);
@@ -553,7 +600,10 @@ describe('allowed internal hosts', () => {
     res = await b.post(`${tool.base}/admin/outbound/${row.id}/delete`, remove);
     expect(res.body).toContain('That entry was already removed.');
     expect((await tool.allowList.current()).allowsHost('10.20.99.1')).toBe(false);
-    const audit = await tool.database.pool.query("SELECT action, before, after FROM audit_log WHERE entity_type = 'outbound_allow_list' AND entity_id = $1 ORDER BY id", [row.id]);
+    const audit = await tool.database.pool.query(
+      "SELECT action, before, after FROM audit_log WHERE entity_type = 'outbound_allow_list' AND entity_id = $1 ORDER BY id",
+      [row.id],
+    );
     expect(audit.rows.map((r) => r.action)).toEqual(['outbound-allow.added', 'outbound-allow.removed']);
     expect(audit.rows[0].after).toMatchObject({ entry: '10.20.0.0/16', note: 'Faculty of Science badges' });
   });

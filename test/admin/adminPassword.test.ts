@@ -57,7 +57,12 @@ describe('the first administrator’s password', () => {
     const res = await setUp('aaaaaaaaaaaa', 'nl-NL,nl;q=0.9');
     expect(res.status).toBe(422);
     const text = readableText(res.body);
-    for (const dutch of ['Dit wachtwoord is te makkelijk te raden.', 'Herhaalde tekens zoals “aaa” zijn makkelijk te raden.', 'Voeg nog een of twee minder gangbare woorden toe.']) expect(text).toContain(dutch);
+    for (const dutch of [
+      'Dit wachtwoord is te makkelijk te raden.',
+      'Herhaalde tekens zoals “aaa” zijn makkelijk te raden.',
+      'Voeg nog een of twee minder gangbare woorden toe.',
+    ])
+      expect(text).toContain(dutch);
     for (const english of ['too easy to guess', 'Repeated characters', 'Add another word']) expect(text).not.toContain(english);
   });
 

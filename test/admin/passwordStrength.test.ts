@@ -5,7 +5,11 @@ import { loadCatalogues } from '../../src/web/i18n';
 
 describe('judgePassword', () => {
   it('refuses repeats, common passwords and keyboard runs, with zxcvbn’s reason first', () => {
-    expect(judgePassword('aaaaaaaaaaaa', 'it@uni.example')).toEqual({ acceptable: false, score: 0, advice: ['admin.password.warning.simpleRepeat', 'admin.password.suggestion.anotherWord', 'admin.password.suggestion.repeated'] });
+    expect(judgePassword('aaaaaaaaaaaa', 'it@uni.example')).toEqual({
+      acceptable: false,
+      score: 0,
+      advice: ['admin.password.warning.simpleRepeat', 'admin.password.suggestion.anotherWord', 'admin.password.suggestion.repeated'],
+    });
     for (const weak of ['password1234', 'qwertyuiop123', '123456789012', 'Password1234!']) {
       const verdict = judgePassword(weak, 'it@uni.example');
       expect({ weak, acceptable: verdict.acceptable }).toEqual({ weak, acceptable: false });
@@ -22,7 +26,16 @@ describe('judgePassword', () => {
   });
 
   it('counts the person’s own email (and the tool’s name) as known to a guesser', () => {
-    expect(personalWords(' Lena.Jansen+mc@Uni.Example ')).toEqual(['lena.jansen+mc@uni.example', 'lena.jansen+mc', 'uni.example', 'lena', 'jansen', 'uni', 'example', 'microcred']);
+    expect(personalWords(' Lena.Jansen+mc@Uni.Example ')).toEqual([
+      'lena.jansen+mc@uni.example',
+      'lena.jansen+mc',
+      'uni.example',
+      'lena',
+      'jansen',
+      'uni',
+      'example',
+      'microcred',
+    ]);
     expect(personalWords('it@uni.example')).toEqual(['it@uni.example', 'uni.example', 'uni', 'example', 'microcred']);
     // Strong for anyone else, weak for Lena.
     expect(judgePassword('lena.jansen@uni.example', 'it@other.example').acceptable).toBe(true);
@@ -36,7 +49,10 @@ describe('judgePassword', () => {
   });
 
   it('has every piece of zxcvbn advice worded in English and Dutch', () => {
-    const keys = [...Object.keys(en.translations.warnings).map((k) => `admin.password.warning.${k}`), ...Object.keys(en.translations.suggestions).map((k) => `admin.password.suggestion.${k}`)];
+    const keys = [
+      ...Object.keys(en.translations.warnings).map((k) => `admin.password.warning.${k}`),
+      ...Object.keys(en.translations.suggestions).map((k) => `admin.password.suggestion.${k}`),
+    ];
     const catalogues = loadCatalogues();
     for (const lang of ['en', 'nl']) expect({ lang, missing: keys.filter((k) => !catalogues.get(lang)!.has(k)) }).toEqual({ lang, missing: [] });
   });

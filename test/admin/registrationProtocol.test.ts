@@ -48,10 +48,19 @@ describe('the LMS from its configuration', () => {
 
   it("knows the LMS's own origins, for framing and for the close message", () => {
     const https = (u: URL) => u.protocol === 'https:';
-    expect(lmsOrigins(new URL('https://canvas.instructure.com/api/lti/security/openid-configuration?registration_token=x'), canvas, https)).toEqual(['https://canvas.instructure.com', 'https://uni.instructure.com']);
+    expect(lmsOrigins(new URL('https://canvas.instructure.com/api/lti/security/openid-configuration?registration_token=x'), canvas, https)).toEqual([
+      'https://canvas.instructure.com',
+      'https://uni.instructure.com',
+    ]);
     const withDomain = { ...canvas, [PC]: { ...canvas[PC], [`${CANVAS}account_domain`]: 'canvas.uni.example' } };
     expect(lmsOrigins(new URL('https://canvas.instructure.com/c'), withDomain, https)).toContain('https://canvas.uni.example');
-    expect(lmsOrigins(new URL('https://moodle.uni.example/mod/lti/openid-configuration.php'), { ...moodle, registration_endpoint: 'http://moodle.uni.example/r' }, https)).toEqual(['https://moodle.uni.example']);
+    expect(
+      lmsOrigins(
+        new URL('https://moodle.uni.example/mod/lti/openid-configuration.php'),
+        { ...moodle, registration_endpoint: 'http://moodle.uni.example/r' },
+        https,
+      ),
+    ).toEqual(['https://moodle.uni.example']);
   });
 });
 
@@ -59,7 +68,14 @@ describe('the registration request', () => {
   it('is the plain IMS request for every LMS but Canvas', () => {
     for (const config of [moodle, other, undefined]) {
       const req = registrationRequest(TOOL, config);
-      expect(req).toMatchObject({ application_type: 'web', token_endpoint_auth_method: 'private_key_jwt', initiate_login_uri: `${TOOL}/lti/login`, redirect_uris: [`${TOOL}/lti/launch`], jwks_uri: `${TOOL}/lti/keys`, scope: TOOL_SCOPES.join(' ') });
+      expect(req).toMatchObject({
+        application_type: 'web',
+        token_endpoint_auth_method: 'private_key_jwt',
+        initiate_login_uri: `${TOOL}/lti/login`,
+        redirect_uris: [`${TOOL}/lti/launch`],
+        jwks_uri: `${TOOL}/lti/keys`,
+        scope: TOOL_SCOPES.join(' '),
+      });
       const tc = req[TC] as Record<string, unknown>;
       expect(tc).toMatchObject({ domain: 'microcred.uni.example', target_link_uri: `${TOOL}/lti/launch` });
       expect(Object.keys(tc).filter((k) => k.startsWith(CANVAS))).toEqual([]);
@@ -79,7 +95,16 @@ describe('the registration request', () => {
   });
 
   it('keeps only the placements the Canvas says it supports for a message', () => {
-    const older = { ...canvas, [PC]: { ...canvas[PC], messages_supported: [{ type: 'LtiResourceLinkRequest', placements: ['course_navigation'] }, { type: 'LtiDeepLinkingRequest', placements: ['link_selection'] }] } };
+    const older = {
+      ...canvas,
+      [PC]: {
+        ...canvas[PC],
+        messages_supported: [
+          { type: 'LtiResourceLinkRequest', placements: ['course_navigation'] },
+          { type: 'LtiDeepLinkingRequest', placements: ['link_selection'] },
+        ],
+      },
+    };
     const messages = (registrationRequest(TOOL, older)[TC] as { messages: { placements?: string[] }[] }).messages;
     expect(messages.map((m) => m.placements)).toEqual([['course_navigation'], ['link_selection']]);
   });
@@ -96,7 +121,10 @@ describe("the LMS's answer", () => {
 
   it('tells the services granted from those asked for and not granted', () => {
     const nrps = 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly';
-    const partial = readAnswer({ client_id: 'a', scope: `https://purl.imsglobal.org/spec/lti-ags/scope/score openid https://canvas.instructure.com/lti/public_jwk/scope/update` })!;
+    const partial = readAnswer({
+      client_id: 'a',
+      scope: `https://purl.imsglobal.org/spec/lti-ags/scope/score openid https://canvas.instructure.com/lti/public_jwk/scope/update`,
+    })!;
     expect(partial.granted).toEqual(['https://purl.imsglobal.org/spec/lti-ags/scope/score', 'https://canvas.instructure.com/lti/public_jwk/scope/update']);
     expect(partial.notGranted).toContain(nrps);
     // No scope in the answer: as asked.

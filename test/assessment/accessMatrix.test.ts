@@ -39,7 +39,9 @@ beforeAll(async () => {
   page = await submitForm(tool, b, page, /\/evidence$/, { kind: 'reflection', criterionId: 'crit-plan', body: 'r' });
   page = await submitForm(tool, b, page, /\/evidence$/, { kind: 'link', criterionId: 'crit-publish', url: 'https://example.org' });
   page = await submitForm(tool, b, page, /\/submit$/);
-  const [row] = (await tool.database.pool.query('SELECT s.id, e.file_id FROM submissions s JOIN evidence_items e ON e.submission_id = s.id WHERE e.file_id IS NOT NULL')).rows;
+  const [row] = (
+    await tool.database.pool.query('SELECT s.id, e.file_id FROM submissions s JOIN evidence_items e ON e.submission_id = s.id WHERE e.file_id IS NOT NULL')
+  ).rows;
   submissionId = row.id;
   fileId = row.file_id;
 });
@@ -83,7 +85,9 @@ it('refuses writes to another learner’s attempt, and staff-only writes from le
   const started = await submitForm(tool, learner2.browser, page, /\/start$/);
   const csrf = /name="_csrf" value="([^"]+)"/.exec(started.body)![1];
   const post = (p: Person, path: string, form: Record<string, string> = {}) => p.browser.post(`${p.base}${path}`, { _csrf: csrf, ...form });
-  expect((await post(learner2, `/credentials/${credentialId}/my-work/${submissionId}/evidence`, { kind: 'link', url: 'https://evil.example' })).status).toBe(404);
+  expect((await post(learner2, `/credentials/${credentialId}/my-work/${submissionId}/evidence`, { kind: 'link', url: 'https://evil.example' })).status).toBe(
+    404,
+  );
   expect((await post(learner2, `/credentials/${credentialId}/my-work/${submissionId}/submit`)).status).toBe(404);
   expect((await post(learner2, `/assessments/${submissionId}/decide`, { decision: 'accept' })).status).toBe(403);
   expect((await post(learner2, `/assessments/settings`, { maxAttempts: '9' })).status).toBe(403);
@@ -105,11 +109,23 @@ it('enforces independence: with the rule on, the course’s teacher cannot decid
   const csrf = /name="_csrf" value="([^"]+)"/.exec(scoring.body)![1];
   // A complete decision with the submission's current version: only independence can refuse it.
   const [current] = (await tool.database.pool.query('SELECT lock_version FROM submissions WHERE id = $1', [submissionId])).rows;
-  const refused = await teacher.browser.post(`${teacher.base}/assessments/${submissionId}/decide`, { _csrf: csrf, lockVersion: String(current.lock_version), 'level_crit-plan': 'plan-3', 'level_crit-publish': 'pub-2', identityMethod: 'lms-launch', decision: 'accept' });
+  const refused = await teacher.browser.post(`${teacher.base}/assessments/${submissionId}/decide`, {
+    _csrf: csrf,
+    lockVersion: String(current.lock_version),
+    'level_crit-plan': 'plan-3',
+    'level_crit-publish': 'pub-2',
+    identityMethod: 'lms-launch',
+    decision: 'accept',
+  });
   expect(refused.status).toBe(403);
 
   const taPage = await ta.browser.get(`${ta.base}/assessments/${submissionId}`);
-  const accepted = await submitForm(tool, ta.browser, taPage, /\/decide$/, { 'level_crit-plan': 'plan-3', 'level_crit-publish': 'pub-2', identityMethod: 'lms-launch', decision: 'accept' });
+  const accepted = await submitForm(tool, ta.browser, taPage, /\/decide$/, {
+    'level_crit-plan': 'plan-3',
+    'level_crit-publish': 'pub-2',
+    identityMethod: 'lms-launch',
+    decision: 'accept',
+  });
   expect(accepted.status).toBe(200);
   expect(text(accepted.body)).toContain('Accepted by Tom Assistant');
   const { rows } = await tool.database.pool.query("SELECT before, after FROM audit_log WHERE action = 'settings.changed'");
@@ -120,6 +136,13 @@ it('never lets staff assess their own attempt while the not-the-learner rule is 
   const store = tool.assessment;
   const sub = await submitComplete(tool, ta, credentialId);
   await expect(
-    store.decide(ta.courseId, sub.id, ta.userId, { decision: 'accept', levels: { 'crit-plan': 'plan-3', 'crit-publish': 'pub-2' }, criterionComments: {}, overallComment: '', identity: { method: 'lms-launch', identityVerified: false, attestedBy: 'LMS', attestedAt: new Date().toISOString(), recordedById: ta.userId }, lockVersion: sub.lockVersion }),
+    store.decide(ta.courseId, sub.id, ta.userId, {
+      decision: 'accept',
+      levels: { 'crit-plan': 'plan-3', 'crit-publish': 'pub-2' },
+      criterionComments: {},
+      overallComment: '',
+      identity: { method: 'lms-launch', identityVerified: false, attestedBy: 'LMS', attestedAt: new Date().toISOString(), recordedById: ta.userId },
+      lockVersion: sub.lockVersion,
+    }),
   ).rejects.toMatchObject({ code: 'ASSESSOR_NOT_INDEPENDENT' });
 });

@@ -46,10 +46,21 @@ it('takes a learner from evidence to an award, through a returned attempt and a 
   // Start, then hand in a file, a reflection and a link.
   page = await submitForm(tool, b, page, /\/start$/);
   expect(page.body).toContain('Attempt 1 of 3');
-  page = await uploadForm(tool, b, page, /\/evidence$/, { kind: 'file', criterionId: 'crit-plan', title: 'My DMP' }, { filename: 'dmp.pdf', content: PDF, type: 'application/pdf' });
+  page = await uploadForm(
+    tool,
+    b,
+    page,
+    /\/evidence$/,
+    { kind: 'file', criterionId: 'crit-plan', title: 'My DMP' },
+    { filename: 'dmp.pdf', content: PDF, type: 'application/pdf' },
+  );
   expect(page.status).toBe(200);
   expect(text(page.body)).toContain('Evidence added to your draft.');
-  page = await submitForm(tool, b, page, /\/evidence$/, { kind: 'reflection', criterionId: 'crit-plan', body: 'I learned to plan storage & archiving <early>.' });
+  page = await submitForm(tool, b, page, /\/evidence$/, {
+    kind: 'reflection',
+    criterionId: 'crit-plan',
+    body: 'I learned to plan storage & archiving <early>.',
+  });
   expect(page.body).toContain('I learned to plan storage &amp; archiving &lt;early&gt;.');
   page = await submitForm(tool, b, page, /\/evidence$/, { kind: 'link', criterionId: 'crit-publish', url: 'https://zenodo.org/records/123' });
   expect(text(page.body)).toContain('Data management plan Not assessed yet Complete');
@@ -74,14 +85,27 @@ it('takes a learner from evidence to an award, through a returned attempt and a 
   expect(file.headers.get('content-security-policy')).toContain('sandbox');
 
   // Accepting with only the LMS launch fails: this credential needs a supervised, verified identity. Input is kept.
-  let res = await submitForm(tool, t, scoring, /\/decide$/, { 'level_crit-plan': 'plan-3', 'level_crit-publish': 'pub-2', 'comment_crit-plan': 'Solid plan', identityMethod: 'lms-launch', decision: 'accept' });
+  let res = await submitForm(tool, t, scoring, /\/decide$/, {
+    'level_crit-plan': 'plan-3',
+    'level_crit-publish': 'pub-2',
+    'comment_crit-plan': 'Solid plan',
+    identityMethod: 'lms-launch',
+    decision: 'accept',
+  });
   expect(res.status).toBe(422);
   expect(text(res.body)).toContain('cannot be accepted yet');
   expect(res.body).toMatch(/value="plan-3" checked/);
   expect(res.body).toContain('Solid plan');
 
   // Return it with feedback instead.
-  res = await submitForm(tool, t, scoring, /\/decide$/, { 'level_crit-plan': 'plan-2', 'level_crit-publish': 'pub-2', 'comment_crit-plan': 'Archiving is missing', overallComment: 'Add the archiving section.', identityMethod: 'lms-launch', decision: 'return' });
+  res = await submitForm(tool, t, scoring, /\/decide$/, {
+    'level_crit-plan': 'plan-2',
+    'level_crit-publish': 'pub-2',
+    'comment_crit-plan': 'Archiving is missing',
+    overallComment: 'Add the archiving section.',
+    identityMethod: 'lms-launch',
+    decision: 'return',
+  });
   expect(res.status).toBe(200);
   expect(text(res.body)).toContain('Returned for resubmission by Ada Teacher');
 
@@ -102,8 +126,15 @@ it('takes a learner from evidence to an award, through a returned attempt and a 
   scoring = await t.get(`${teacher.base}/assessments/${second.id}`);
   expect(text(scoring.body)).toContain('Now with an archiving section.');
   res = await submitForm(tool, t, scoring, /\/decide$/, {
-    'level_crit-plan': 'plan-4', 'level_crit-publish': 'pub-3', overallComment: 'Excellent.',
-    identityMethod: 'online-supervisor', identityAttestedBy: 'Ivo Invigilator', identitySupervisionMethod: 'video call with camera and screen shared', identityVerified: 'on', identityFactors: '2', decision: 'accept',
+    'level_crit-plan': 'plan-4',
+    'level_crit-publish': 'pub-3',
+    overallComment: 'Excellent.',
+    identityMethod: 'online-supervisor',
+    identityAttestedBy: 'Ivo Invigilator',
+    identitySupervisionMethod: 'video call with camera and screen shared',
+    identityVerified: 'on',
+    identityFactors: '2',
+    decision: 'accept',
   });
   expect(res.status).toBe(200);
   expect(text(res.body)).toContain('Accepted by Ada Teacher');
@@ -114,7 +145,14 @@ it('takes a learner from evidence to an award, through a returned attempt and a 
   expect(awards[0]).toMatchObject({ learner_id: learner.userId, credential_id: credentialId, submission_id: second.id, assessor_id: teacher.userId });
   expect(awards[0].rubric_results.map((r: { levelId: string }) => r.levelId)).toEqual(['plan-4', 'pub-3']);
   expect(awards[0].evidence_refs.map((e: { kind: string }) => e.kind).sort()).toEqual(['file', 'link', 'reflection', 'reflection']);
-  expect(awards[0].identity).toMatchObject({ method: 'online-supervisor', identityVerified: true, attestedBy: 'Ivo Invigilator', factors: 2, supervisionMethod: 'video call with camera and screen shared', recordedById: teacher.userId });
+  expect(awards[0].identity).toMatchObject({
+    method: 'online-supervisor',
+    identityVerified: true,
+    attestedBy: 'Ivo Invigilator',
+    factors: 2,
+    supervisionMethod: 'video call with camera and screen shared',
+    recordedById: teacher.userId,
+  });
   expect(awards[0].grade).toMatchObject({ text: '100%', percent: 100 });
   const events = await q('SELECT type, subject_id FROM outbox_events ORDER BY id');
   expect(events.map((e) => e.type)).toEqual(['submission.submitted', 'assessment.decided', 'submission.submitted', 'assessment.decided', 'award.created']);
@@ -123,10 +161,19 @@ it('takes a learner from evidence to an award, through a returned attempt and a 
   // The audit log holds every step, with who and before/after.
   const audit = await q('SELECT action, actor_id, before, after FROM audit_log ORDER BY id');
   expect(audit.map((a) => a.action)).toEqual([
-    'submission.started', 'evidence.added', 'evidence.added', 'evidence.added', 'submission.submitted',
-    'assessment.decided', 'identity.recorded',
-    'submission.resubmission-started', 'evidence.added', 'submission.submitted',
-    'assessment.decided', 'identity.recorded', 'award.created',
+    'submission.started',
+    'evidence.added',
+    'evidence.added',
+    'evidence.added',
+    'submission.submitted',
+    'assessment.decided',
+    'identity.recorded',
+    'submission.resubmission-started',
+    'evidence.added',
+    'submission.submitted',
+    'assessment.decided',
+    'identity.recorded',
+    'award.created',
   ]);
   const returned = audit.find((a) => a.action === 'assessment.decided');
   expect(returned).toMatchObject({ actor_id: teacher.userId, before: { status: 'submitted' }, after: { status: 'returned', decision: 'return' } });
@@ -149,16 +196,37 @@ it('refuses bad uploads with a clear message and keeps the draft and what was ty
   page = await submitForm(tool, b, page, /\/evidence$/, { kind: 'link', criterionId: 'crit-publish', url: 'https://example.org/data' });
 
   // An HTML page named .pdf: its content decides.
-  let res = await uploadForm(tool, b, page, /\/evidence$/, { kind: 'file', criterionId: 'crit-plan', title: 'Sneaky' }, { filename: 'plan.pdf', content: '<html><script>alert(1)</script></html>', type: 'application/pdf' });
+  let res = await uploadForm(
+    tool,
+    b,
+    page,
+    /\/evidence$/,
+    { kind: 'file', criterionId: 'crit-plan', title: 'Sneaky' },
+    { filename: 'plan.pdf', content: '<html><script>alert(1)</script></html>', type: 'application/pdf' },
+  );
   expect(res.status).toBe(422);
   expect(text(res.body)).toContain('“plan.pdf” is a');
   expect(text(res.body)).toContain('Its name does not decide: its content does.');
   expect(res.body).toContain('value="Sneaky"');
   // A PNG is a real file but not a type this criterion accepts.
-  res = await uploadForm(tool, b, page, /\/evidence$/, { kind: 'file', criterionId: 'crit-plan' }, { filename: 'scan.png', content: Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex') });
+  res = await uploadForm(
+    tool,
+    b,
+    page,
+    /\/evidence$/,
+    { kind: 'file', criterionId: 'crit-plan' },
+    { filename: 'scan.png', content: Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex') },
+  );
   expect(text(res.body)).toContain('is a PNG file, but this criterion accepts PDF, Word');
   // Larger than the site's limit (1 MB here).
-  res = await uploadForm(tool, b, page, /\/evidence$/, { kind: 'file', criterionId: 'crit-plan' }, { filename: 'big.pdf', content: Buffer.concat([PDF, Buffer.alloc(1024 * 1024 + 10)]) });
+  res = await uploadForm(
+    tool,
+    b,
+    page,
+    /\/evidence$/,
+    { kind: 'file', criterionId: 'crit-plan' },
+    { filename: 'big.pdf', content: Buffer.concat([PDF, Buffer.alloc(1024 * 1024 + 10)]) },
+  );
   expect(res.status).toBe(413);
   expect(text(res.body)).toContain('larger than 1 MB');
   // A bad link and an empty reflection keep what was typed.
@@ -176,7 +244,7 @@ it('refuses bad uploads with a clear message and keeps the draft and what was ty
   expect(res.status).toBe(422);
   expect(text(res.body)).toContain('needs 1 file; 0 are present');
   // Nothing was lost: the link is still in the draft, and nothing half-stored.
-  const rows = await q("SELECT e.kind FROM evidence_items e JOIN submissions s ON s.id = e.submission_id WHERE s.learner_id = $1", [other.userId]);
+  const rows = await q('SELECT e.kind FROM evidence_items e JOIN submissions s ON s.id = e.submission_id WHERE s.learner_id = $1', [other.userId]);
   expect(rows.map((r) => r.kind)).toEqual(['link']);
   const files = await q('SELECT count(*)::int AS n FROM stored_files WHERE owner_id = $1', [other.userId]);
   expect(files[0].n).toBe(0);

@@ -16,7 +16,15 @@ let learner: Person;
 let store: AssessmentStore;
 let credentialId: number;
 
-const supervisor: IdentityRecord = { method: 'online-supervisor', identityVerified: true, attestedBy: 'Ivo Invigilator', attestedAt: new Date().toISOString(), factors: 1, recordedById: 0, supervisionMethod: 'video call' };
+const supervisor: IdentityRecord = {
+  method: 'online-supervisor',
+  identityVerified: true,
+  attestedBy: 'Ivo Invigilator',
+  attestedAt: new Date().toISOString(),
+  factors: 1,
+  recordedById: 0,
+  supervisionMethod: 'video call',
+};
 const passing = PASSING_LEVELS;
 
 beforeAll(async () => {
@@ -38,7 +46,10 @@ const q = (sql: string, params: unknown[] = []) => tool.database.pool.query(sql,
 it('gives exactly one award and one event for 50 simultaneous award triggers', async () => {
   const sub = await submitComplete(tool, learner, credentialId);
   // The decision is recorded without its own award: mark it accepted directly, then fire the triggers.
-  await q("INSERT INTO assessments (submission_id, assessor_id, role, status, decision, levels, identity) VALUES ($1, $2, 'primary', 'completed', 'accept', $3, $4)", [sub.id, teacher.userId, JSON.stringify(passing), JSON.stringify(supervisor)]);
+  await q(
+    "INSERT INTO assessments (submission_id, assessor_id, role, status, decision, levels, identity) VALUES ($1, $2, 'primary', 'completed', 'accept', $3, $4)",
+    [sub.id, teacher.userId, JSON.stringify(passing), JSON.stringify(supervisor)],
+  );
   await q("UPDATE submissions SET status = 'accepted' WHERE id = $1", [sub.id]);
   const results = await Promise.all(Array.from({ length: 50 }, () => store.tryAward(learner.courseId, credentialId, learner.userId)));
   expect(results.filter(Boolean)).toHaveLength(1);
@@ -53,7 +64,14 @@ it('lets one of two assessors deciding at the same moment win; the other gets a 
   const other = await launchAs(tool, sim, 'learner2');
   const sub = await submitComplete(tool, other, credentialId);
   const decide = (assessor: Person, decision: 'accept' | 'return') =>
-    store.decide(other.courseId, sub.id, assessor.userId, { decision, levels: passing, criterionComments: {}, overallComment: 'x', identity: { ...supervisor, recordedById: assessor.userId }, lockVersion: sub.lockVersion });
+    store.decide(other.courseId, sub.id, assessor.userId, {
+      decision,
+      levels: passing,
+      criterionComments: {},
+      overallComment: 'x',
+      identity: { ...supervisor, recordedById: assessor.userId },
+      lockVersion: sub.lockVersion,
+    });
   const outcomes = await Promise.allSettled([decide(teacher, 'accept'), decide(marker, 'return')]);
   expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
   const rejected = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;

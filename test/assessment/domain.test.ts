@@ -26,10 +26,18 @@ describe('sniffMimeType', () => {
   });
 
   it('tells Word, Excel, PowerPoint and OpenDocument apart from a plain ZIP by their entries', () => {
-    expect(sniffMimeType(zipSync({ '[Content_Types].xml': '<x/>', 'word/document.xml': '<w/>' }))).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
-    expect(sniffMimeType(zipSync({ '[Content_Types].xml': '<x/>', 'xl/workbook.xml': '<w/>' }))).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
-    expect(sniffMimeType(zipSync({ '[Content_Types].xml': '<x/>', 'ppt/presentation.xml': '<w/>' }))).toBe('application/vnd.openxmlformats-officedocument.presentationml.presentation');
-    expect(sniffMimeType(zipSync({ mimetype: 'application/vnd.oasis.opendocument.text', 'content.xml': '<c/>' }))).toBe('application/vnd.oasis.opendocument.text');
+    expect(sniffMimeType(zipSync({ '[Content_Types].xml': '<x/>', 'word/document.xml': '<w/>' }))).toBe(
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    );
+    expect(sniffMimeType(zipSync({ '[Content_Types].xml': '<x/>', 'xl/workbook.xml': '<w/>' }))).toBe(
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    );
+    expect(sniffMimeType(zipSync({ '[Content_Types].xml': '<x/>', 'ppt/presentation.xml': '<w/>' }))).toBe(
+      'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+    );
+    expect(sniffMimeType(zipSync({ mimetype: 'application/vnd.oasis.opendocument.text', 'content.xml': '<c/>' }))).toBe(
+      'application/vnd.oasis.opendocument.text',
+    );
     expect(sniffMimeType(zipSync({ 'notes.txt': 'hello' }))).toBe('application/zip');
   });
 
@@ -65,7 +73,10 @@ describe('scoreRubric and gradeOf', () => {
 
   it('compares two assessors per criterion: exact, within one level, apart, incomplete', () => {
     const rows = compareAssessors(criteria, { 'crit-plan': 'plan-1', 'crit-publish': 'pub-2' }, { 'crit-plan': 'plan-4', 'crit-publish': 'pub-2' });
-    expect(rows.map((r) => [r.agreement, r.distance])).toEqual([['apart', 3], ['exact', 0]]);
+    expect(rows.map((r) => [r.agreement, r.distance])).toEqual([
+      ['apart', 3],
+      ['exact', 0],
+    ]);
     expect(compareAssessors(criteria, { 'crit-plan': 'plan-2' }, { 'crit-plan': 'plan-3' }).map((r) => r.agreement)).toEqual(['adjacent', 'incomplete']);
   });
 });
@@ -74,7 +85,13 @@ describe('credentialProgress', () => {
   const def = completeDefinition();
 
   it('lists the evidence still needed per criterion, and outcomes not started', () => {
-    const p = credentialProgress(def, { assessedLevels: {}, evidence: countEvidence([{ criterionId: 'crit-plan', kind: 'file' }, { criterionId: null, kind: 'link' }]) });
+    const p = credentialProgress(def, {
+      assessedLevels: {},
+      evidence: countEvidence([
+        { criterionId: 'crit-plan', kind: 'file' },
+        { criterionId: null, kind: 'link' },
+      ]),
+    });
     expect(p.criteria.map((c) => c.evidenceNeeded)).toEqual([['1 more written reflection'], ['1 more link']]);
     expect(p.outcomes.map((o) => o.state)).toEqual(['in-progress', 'not-started']);
     expect(p.evidenceComplete).toBe(false);
@@ -82,7 +99,11 @@ describe('credentialProgress', () => {
   });
 
   it('marks outcomes achieved when every criterion assessing them passed', () => {
-    const evidence = countEvidence([{ criterionId: 'crit-plan', kind: 'file' }, { criterionId: 'crit-plan', kind: 'reflection' }, { criterionId: 'crit-publish', kind: 'link' }]);
+    const evidence = countEvidence([
+      { criterionId: 'crit-plan', kind: 'file' },
+      { criterionId: 'crit-plan', kind: 'reflection' },
+      { criterionId: 'crit-publish', kind: 'link' },
+    ]);
     const p = credentialProgress(def, { assessedLevels: { 'crit-plan': 'plan-3', 'crit-publish': 'pub-1' }, evidence });
     expect(p.criteria.map((c) => c.state)).toEqual(['passed', 'below-pass']);
     expect(p.outcomes.map((o) => o.state)).toEqual(['achieved', 'in-progress']);
@@ -96,17 +117,40 @@ describe('identity records', () => {
   it('requires a method, a supervision method online and a document kind on site', () => {
     expect(identityFromForm({}, ctx)).toEqual({ ok: false, errors: { identityMethod: expect.stringContaining('Choose how') } });
     expect(identityFromForm({ method: 'online-supervisor' }, ctx)).toMatchObject({ ok: false, errors: { identitySupervisionMethod: expect.any(String) } });
-    expect(identityFromForm({ method: 'onsite-id-check', idDocumentType: 'library-card' }, ctx)).toMatchObject({ ok: false, errors: { identityIdDocumentType: expect.stringContaining('never recorded') } });
+    expect(identityFromForm({ method: 'onsite-id-check', idDocumentType: 'library-card' }, ctx)).toMatchObject({
+      ok: false,
+      errors: { identityIdDocumentType: expect.stringContaining('never recorded') },
+    });
   });
 
   it('records who attested, when, and the factors; an on-site check always verifies identity', () => {
     const r = identityFromForm({ method: 'onsite-id-check', idDocumentType: 'national-id-card', factors: '2' }, ctx);
-    expect(r).toEqual({ ok: true, record: { method: 'onsite-id-check', identityVerified: true, attestedBy: 'Ada Teacher', attestedAt: '2026-11-25T10:00:00.000Z', factors: 2, recordedById: 7, idDocumentType: 'national-id-card' } });
-    expect(describeIdentity(r.ok ? r.record : undefined)).toBe('On-site check of a national identity card, attested by Ada Teacher on 2026-11-25 10:00 (2 factors).');
+    expect(r).toEqual({
+      ok: true,
+      record: {
+        method: 'onsite-id-check',
+        identityVerified: true,
+        attestedBy: 'Ada Teacher',
+        attestedAt: '2026-11-25T10:00:00.000Z',
+        factors: 2,
+        recordedById: 7,
+        idDocumentType: 'national-id-card',
+      },
+    });
+    expect(describeIdentity(r.ok ? r.record : undefined)).toBe(
+      'On-site check of a national identity card, attested by Ada Teacher on 2026-11-25 10:00 (2 factors).',
+    );
   });
 
   it('keeps the launch record when the LMS launch is the method', () => {
-    const launchRecord = { method: 'lms-launch' as const, identityVerified: false, attestedBy: 'Moodle (LMS sign-in)', attestedAt: '2026-11-20T09:00:00.000Z', recordedById: 3, lms: { platform: 'Moodle', launchId: 'L1', at: '2026-11-20T09:00:00.000Z' } };
+    const launchRecord = {
+      method: 'lms-launch' as const,
+      identityVerified: false,
+      attestedBy: 'Moodle (LMS sign-in)',
+      attestedAt: '2026-11-20T09:00:00.000Z',
+      recordedById: 3,
+      lms: { platform: 'Moodle', launchId: 'L1', at: '2026-11-20T09:00:00.000Z' },
+    };
     expect(identityFromForm({ method: 'lms-launch' }, { ...ctx, launchRecord })).toEqual({ ok: true, record: { ...launchRecord, factors: 1 } });
   });
 

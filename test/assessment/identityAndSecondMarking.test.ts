@@ -46,7 +46,12 @@ it('unsupervised: the authenticated LMS launch recorded at submission is enough'
   const { submissionId } = await submittedFor('unsupervised with no identity verification');
   const res = await decide(submissionId, { identityMethod: 'lms-launch' });
   expect(text(res.body)).toContain('Accepted by Ada Teacher');
-  expect(await identityOf(submissionId)).toMatchObject({ method: 'lms-launch', attestedBy: 'Moodle test (LMS sign-in)', lms: { platform: 'Moodle test', launchId: 'launch-1' }, factors: 1 });
+  expect(await identityOf(submissionId)).toMatchObject({
+    method: 'lms-launch',
+    attestedBy: 'Moodle test (LMS sign-in)',
+    lms: { platform: 'Moodle test', launchId: 'launch-1' },
+    factors: 1,
+  });
 });
 
 it('supervised without identity check: needs a supervisor’s attestation and how it was supervised', async () => {
@@ -58,10 +63,20 @@ it('supervised without identity check: needs a supervisor’s attestation and ho
   expect(res.status).toBe(422);
   expect(text(res.body)).toContain('Name how the assessment was supervised');
   expect(res.body).toContain('value="Ivo Invigilator"');
-  res = await decide(submissionId, { identityMethod: 'online-supervisor', identityAttestedBy: 'Ivo Invigilator', identitySupervisionMethod: 'proctored video call' });
+  res = await decide(submissionId, {
+    identityMethod: 'online-supervisor',
+    identityAttestedBy: 'Ivo Invigilator',
+    identitySupervisionMethod: 'proctored video call',
+  });
   expect(text(res.body)).toContain('Accepted');
   const record = await identityOf(submissionId);
-  expect(record).toMatchObject({ method: 'online-supervisor', attestedBy: 'Ivo Invigilator', supervisionMethod: 'proctored video call', identityVerified: false, recordedById: teacher.userId });
+  expect(record).toMatchObject({
+    method: 'online-supervisor',
+    attestedBy: 'Ivo Invigilator',
+    supervisionMethod: 'proctored video call',
+    identityVerified: false,
+    recordedById: teacher.userId,
+  });
   expect(Date.now() - Date.parse(record.attestedAt)).toBeLessThan(60_000);
 });
 
@@ -70,7 +85,12 @@ it('supervised online: the supervisor must verify identity; two factors are reco
   let res = await decide(submissionId, { identityMethod: 'online-supervisor', identitySupervisionMethod: 'video call' });
   expect(res.status).toBe(422);
   expect(text(res.body)).toContain('identity was not verified');
-  res = await decide(submissionId, { identityMethod: 'online-supervisor', identitySupervisionMethod: 'video call', identityVerified: 'on', identityFactors: '2' });
+  res = await decide(submissionId, {
+    identityMethod: 'online-supervisor',
+    identitySupervisionMethod: 'video call',
+    identityVerified: 'on',
+    identityFactors: '2',
+  });
   expect(text(res.body)).toContain('Accepted');
   // Left empty, "attested by" is the person recording it.
   expect(await identityOf(submissionId)).toMatchObject({ identityVerified: true, factors: 2, attestedBy: 'Ada Teacher' });
@@ -82,10 +102,18 @@ it('on site: only an identity-document check counts, and only the document’s k
   expect(text(res.body)).toContain('needs an on-site identity-document check');
   res = await decide(submissionId, { identityMethod: 'onsite-id-check' });
   expect(text(res.body)).toContain('Choose the kind of identity document that was checked');
-  res = await decide(submissionId, { identityMethod: 'onsite-id-check', identityIdDocumentType: 'passport', identityAttestedBy: 'Desk officer', idNumber: 'NX1234567', identityNumber: 'NX1234567' });
+  res = await decide(submissionId, {
+    identityMethod: 'onsite-id-check',
+    identityIdDocumentType: 'passport',
+    identityAttestedBy: 'Desk officer',
+    idNumber: 'NX1234567',
+    identityNumber: 'NX1234567',
+  });
   expect(text(res.body)).toContain('On-site check of a passport, attested by Desk officer');
   expect(await identityOf(submissionId)).toMatchObject({ method: 'onsite-id-check', idDocumentType: 'passport', identityVerified: true });
-  const stored = await tool.database.pool.query("SELECT count(*)::int AS n FROM (SELECT identity::text AS t FROM assessments UNION ALL SELECT identity::text FROM awards UNION ALL SELECT coalesce(after::text, '') FROM audit_log) x WHERE t LIKE '%NX1234567%'");
+  const stored = await tool.database.pool.query(
+    "SELECT count(*)::int AS n FROM (SELECT identity::text AS t FROM assessments UNION ALL SELECT identity::text FROM awards UNION ALL SELECT coalesce(after::text, '') FROM audit_log) x WHERE t LIKE '%NX1234567%'",
+  );
   expect(stored.rows[0].n).toBe(0);
 });
 
@@ -97,7 +125,13 @@ it('second marking is blind, then shows agreement per criterion', async () => {
   expect(text(page.body)).toContain('Second marking requested.');
   expect(text(page.body)).toContain('Ben Marker: asked, not yet scored');
   // The teacher decides, with comments Ben must not see yet.
-  page = await submitForm(tool, teacher.browser, page, /\/decide$/, { 'level_crit-plan': 'plan-4', 'level_crit-publish': 'pub-2', 'comment_crit-plan': 'SECRET-PRIMARY-COMMENT', identityMethod: 'lms-launch', decision: 'accept' });
+  page = await submitForm(tool, teacher.browser, page, /\/decide$/, {
+    'level_crit-plan': 'plan-4',
+    'level_crit-publish': 'pub-2',
+    'comment_crit-plan': 'SECRET-PRIMARY-COMMENT',
+    identityMethod: 'lms-launch',
+    decision: 'accept',
+  });
   expect(text(page.body)).toContain('Accepted');
 
   // Ben's queue counts it; his page hides the primary scores.
@@ -118,8 +152,14 @@ it('second marking is blind, then shows agreement per criterion', async () => {
   expect(after).toContain('Data management plan Excellent Competent Within one level');
   expect(after).toContain('FAIR publication Sufficient Sufficient Exact');
   // A second request to the same person is refused; the primary assessor cannot second-mark themselves.
-  await expect(tool.assessment.requestSecondMarking(teacher.courseId, submissionId, teacher.userId, marker.userId)).rejects.toMatchObject({ code: 'ALREADY_REQUESTED' });
-  await expect(tool.assessment.requestSecondMarking(teacher.courseId, submissionId, teacher.userId, teacher.userId)).rejects.toMatchObject({ code: 'SAME_ASSESSOR' });
-  const audit = await tool.database.pool.query("SELECT action FROM audit_log WHERE entity_id = $1 AND action LIKE 'second-marking.%' ORDER BY id", [submissionId]);
+  await expect(tool.assessment.requestSecondMarking(teacher.courseId, submissionId, teacher.userId, marker.userId)).rejects.toMatchObject({
+    code: 'ALREADY_REQUESTED',
+  });
+  await expect(tool.assessment.requestSecondMarking(teacher.courseId, submissionId, teacher.userId, teacher.userId)).rejects.toMatchObject({
+    code: 'SAME_ASSESSOR',
+  });
+  const audit = await tool.database.pool.query("SELECT action FROM audit_log WHERE entity_id = $1 AND action LIKE 'second-marking.%' ORDER BY id", [
+    submissionId,
+  ]);
   expect(audit.rows.map((r) => r.action)).toEqual(['second-marking.requested', 'second-marking.completed']);
 });

@@ -56,7 +56,16 @@ afterAll(async () => {
 });
 
 const badge = (index: number, overrides: Record<string, unknown> = {}) =>
-  fullBadge(key.controller, { credentialStatus: { id: `${statusUrl}#${index}`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: String(index), statusListCredential: statusUrl }, ...overrides });
+  fullBadge(key.controller, {
+    credentialStatus: {
+      id: `${statusUrl}#${index}`,
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+      statusListIndex: String(index),
+      statusListCredential: statusUrl,
+    },
+    ...overrides,
+  });
 
 async function addBadge(fields: Record<string, string>, file?: { filename: string; content: string }) {
   const page = await learner.browser.get(work);

@@ -39,7 +39,14 @@ export async function submitForm(tool: TestTool, b: TestBrowser, page: Page, act
 }
 
 /** Uploads through the multipart form of `page` whose action matches. */
-export async function uploadForm(tool: TestTool, b: TestBrowser, page: Page, action: string | RegExp, fields: Record<string, string>, file?: { filename: string; content: Buffer | string; type?: string }): Promise<Page> {
+export async function uploadForm(
+  tool: TestTool,
+  b: TestBrowser,
+  page: Page,
+  action: string | RegExp,
+  fields: Record<string, string>,
+  file?: { filename: string; content: Buffer | string; type?: string },
+): Promise<Page> {
   const form = readForm(page.body, action);
   return b.upload(new URL(form.action, tool.base).toString(), { ...form.fields, ...fields }, file);
 }
@@ -47,7 +54,13 @@ export async function uploadForm(tool: TestTool, b: TestBrowser, page: Page, act
 export const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 
 /** The body text without tags, for reading messages. */
-export const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;|&#x27;/g, "'").replace(/&quot;|&#34;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
+export const text = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;|&#x27;/g, "'")
+    .replace(/&quot;|&#34;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
 
 /** Passing levels for completeDefinition()'s rubric. */
 export const PASSING_LEVELS = { 'crit-plan': 'plan-3', 'crit-publish': 'pub-2' };
@@ -56,7 +69,12 @@ export const PASSING_LEVELS = { 'crit-plan': 'plan-3', 'crit-publish': 'pub-2' }
 export async function submitComplete(tool: TestTool, who: Person, credentialId: number) {
   const s = tool.assessment;
   const draft = await s.openDraft(who.courseId, credentialId, who.userId);
-  await s.addEvidence(who.courseId, who.userId, draft.id, { criterionId: 'crit-plan', kind: 'file', title: 'plan.pdf', file: { filename: 'plan.pdf', mimeType: 'application/pdf', content: PDF } });
+  await s.addEvidence(who.courseId, who.userId, draft.id, {
+    criterionId: 'crit-plan',
+    kind: 'file',
+    title: 'plan.pdf',
+    file: { filename: 'plan.pdf', mimeType: 'application/pdf', content: PDF },
+  });
   await s.addEvidence(who.courseId, who.userId, draft.id, { criterionId: 'crit-plan', kind: 'reflection', title: 'Reflection', body: 'I learned.' });
   await s.addEvidence(who.courseId, who.userId, draft.id, { criterionId: 'crit-publish', kind: 'link', title: 'Dataset', url: 'https://zenodo.org/records/1' });
   return s.submit(who.courseId, who.userId, draft.id, identityFromLaunch({ platformName: 'Moodle test', id: 'launch-1' }, new Date(), who.userId));
@@ -66,7 +84,14 @@ export async function submitComplete(tool: TestTool, who: Person, credentialId: 
 export async function acceptComplete(tool: TestTool, assessor: Person, who: Person, credentialId: number) {
   const sub = await submitComplete(tool, who, credentialId);
   const identity = identityFromLaunch({ platformName: 'Moodle test', id: 'launch-1' }, new Date(), assessor.userId);
-  const { award } = await tool.assessment.decide(who.courseId, sub.id, assessor.userId, { decision: 'accept', levels: PASSING_LEVELS, criterionComments: {}, overallComment: '', identity, lockVersion: sub.lockVersion });
+  const { award } = await tool.assessment.decide(who.courseId, sub.id, assessor.userId, {
+    decision: 'accept',
+    levels: PASSING_LEVELS,
+    criterionComments: {},
+    overallComment: '',
+    identity,
+    lockVersion: sub.lockVersion,
+  });
   return award!;
 }
 

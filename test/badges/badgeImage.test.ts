@@ -53,7 +53,6 @@ function contrastWithWhite(hex: string): number {
   return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05);
 }
 
-
 describe('badgeColor', () => {
   it('uses only colours with at least 4.5:1 contrast against white', () => {
     for (const colour of BADGE_PALETTE) expect(contrastWithWhite(colour)).toBeGreaterThanOrEqual(4.5);
@@ -91,7 +90,14 @@ describe('badgePng', () => {
   it('has transparent corners, an opaque white star centre, the seed colour outside and a darker disc inside', () => {
     const seed = 'course-1';
     const { pixel } = decode(badgePng({ seed }));
-    for (const [x, y] of [[0, 0], [399, 0], [0, 399], [399, 399], [30, 30]]) expect(pixel(x, y)[3]).toBe(0);
+    for (const [x, y] of [
+      [0, 0],
+      [399, 0],
+      [0, 399],
+      [399, 399],
+      [30, 30],
+    ])
+      expect(pixel(x, y)[3]).toBe(0);
     expect(pixel(200, 200)).toEqual([255, 255, 255, 255]);
     const base = rgb(badgeColor(seed));
     expect(pixel(200, 16)).toEqual([...base, 255]); // radius 0.92: outer band

@@ -19,7 +19,15 @@ beforeAll(async () => {
   sim = await connectLms(tool, 'moodle-4.5');
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');
-  await tool.issuer.save({ name: 'Example University', url: 'https://www.example.edu', email: 'badges@example.edu', countryCode: 'NL', identifiers: [{ identifierType: 'ext:BRIN', identifier: '42NB' }], qaPolicyUrl: 'https://www.example.edu/qa', qaType: 'Institutional accreditation' } as never);
+  await tool.issuer.save({
+    name: 'Example University',
+    url: 'https://www.example.edu',
+    email: 'badges@example.edu',
+    countryCode: 'NL',
+    identifiers: [{ identifierType: 'ext:BRIN', identifier: '42NB' }],
+    qaPolicyUrl: 'https://www.example.edu/qa',
+    qaType: 'Institutional accreditation',
+  } as never);
 });
 afterAll(async () => {
   await tool?.stop();
@@ -37,7 +45,10 @@ async function award(def = completeDefinition()) {
 it('issues, shows, shares, verifies, revokes and reinstates a badge', async () => {
   const a = await award();
   // The background job issues it: the learner's page shows progress, then the badge.
-  const issued = await until('the credential to be issued', async () => (await q('SELECT id, credential, jwt FROM issued_credentials WHERE award_id = $1', [a.id]))[0]);
+  const issued = await until(
+    'the credential to be issued',
+    async () => (await q('SELECT id, credential, jwt FROM issued_credentials WHERE award_id = $1', [a.id]))[0],
+  );
   expect((await q("SELECT dispatched_at FROM outbox_events WHERE type = 'award.created' AND subject_id = $1", [a.id]))[0].dispatched_at).not.toBeNull();
   const mine = await learner.browser.get(`${learner.base}/badges`);
   expect(text(mine.body)).toContain('Research Data Management');
@@ -47,7 +58,11 @@ it('issues, shows, shares, verifies, revokes and reinstates a badge', async () =
 
   // The credential: did:web issuer with the profile, our context, status entry served by us.
   const c = issued.credential;
-  expect(c.issuer).toMatchObject({ id: expect.stringMatching(/^did:web:localhost%3A\d+$/), name: 'Example University', otherIdentifier: [{ identifier: '42NB', identifierType: 'ext:BRIN' }] });
+  expect(c.issuer).toMatchObject({
+    id: expect.stringMatching(/^did:web:localhost%3A\d+$/),
+    name: 'Example University',
+    otherIdentifier: [{ identifier: '42NB', identifierType: 'ext:BRIN' }],
+  });
   expect(c.proof[0]).toMatchObject({ type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', verificationMethod: `${c.issuer.id}#key-1` });
   const [header] = issued.jwt.split('.');
   expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ alg: 'EdDSA', kid: `${c.issuer.id}#key-1`, typ: 'JWT' });
@@ -78,7 +93,14 @@ it('issues, shows, shares, verifies, revokes and reinstates a badge', async () =
   const api = await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/jwt' }, body: issued.jwt });
   const report = await api.json();
   expect(report.verified).toBe(true);
-  expect(report.checks.map((x: { id: string; status: string }) => `${x.id}:${x.status}`)).toEqual(['format:passed', 'schema:passed', 'signature:passed', 'issuer:passed', 'status:passed', 'validity:passed']);
+  expect(report.checks.map((x: { id: string; status: string }) => `${x.id}:${x.status}`)).toEqual([
+    'format:passed',
+    'schema:passed',
+    'signature:passed',
+    'issuer:passed',
+    'status:passed',
+    'validity:passed',
+  ]);
 
   // The teacher revokes with a reason; the list changes at once and verification says revoked.
   let issuedPage = await teacher.browser.get(`${teacher.base}/badges/issued`);
@@ -86,16 +108,24 @@ it('issues, shows, shares, verifies, revokes and reinstates a badge', async () =
   expect(noReason.status).toBe(422);
   issuedPage = await submitForm(tool, teacher.browser, issuedPage, /\/revoke$/, { reason: 'Plagiarism found after award' });
   expect(text(issuedPage.body)).toContain('Revoked: Plagiarism found after award');
-  const revoked = await (await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c) })).json();
+  const revoked = await (
+    await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c) })
+  ).json();
   expect(revoked).toMatchObject({ verified: false, revoked: true });
   page = await anon.get(share);
   expect(text(page.body)).toContain('✗ This credential has been revoked');
-  expect((await q("SELECT action, after FROM audit_log WHERE action = 'credential.revoked'"))[0].after).toMatchObject({ revoked: true, reason: 'Plagiarism found after award' });
+  expect((await q("SELECT action, after FROM audit_log WHERE action = 'credential.revoked'"))[0].after).toMatchObject({
+    revoked: true,
+    reason: 'Plagiarism found after award',
+  });
 
   // Reinstated (it was a suspension after all): valid again.
   issuedPage = await submitForm(tool, teacher.browser, issuedPage, /\/reinstate$/);
   expect(text(issuedPage.body)).toContain('Reinstated.');
-  expect((await (await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c) })).json()).verified).toBe(true);
+  expect(
+    (await (await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c) })).json())
+      .verified,
+  ).toBe(true);
 
   // The learner makes a piece of evidence public: it shows on the share page.
   const badges = await learner.browser.get(`${learner.base}/badges`);
@@ -109,7 +139,9 @@ it('issues, shows, shares, verifies, revokes and reinstates a badge', async () =
   const second = await until('the second credential', async () => (await q('SELECT credential FROM issued_credentials WHERE award_id = $1', [later.id]))[0]);
   expect(second.credential.proof[0].verificationMethod).toMatch(/#key-2$/);
   for (const cred of [c, second.credential]) {
-    const r = await (await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cred) })).json();
+    const r = await (
+      await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cred) })
+    ).json();
     expect(r.verified).toBe(true);
   }
 });
@@ -119,7 +151,11 @@ it('issues exactly one credential per award, however many jobs run at once or ag
   const results = await Promise.allSettled(Array.from({ length: 10 }, () => tool.badges.issueForAward(a.id)));
   const ids = new Set(results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ id: string }>).value.id));
   expect(ids.size).toBe(1);
-  await until('the job to settle', async () => ((await q("SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'issue-credential' AND state IN ('created', 'active', 'retry')"))[0].n === 0 ? true : undefined));
+  await until('the job to settle', async () =>
+    (await q("SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'issue-credential' AND state IN ('created', 'active', 'retry')"))[0].n === 0
+      ? true
+      : undefined,
+  );
   expect(await q('SELECT id FROM issued_credentials WHERE award_id = $1', [a.id])).toHaveLength(1);
   // A job that runs again after success finds it and changes nothing.
   expect((await tool.badges.issueForAward(a.id)).id).toBe([...ids][0]);
@@ -143,7 +179,11 @@ it('lets an administrator revoke and reinstate from the console; nobody else can
   await tool.accounts.createFirstAdmin(token, 'admin@uni.example', 'correct horse battery staple');
   const admin = new TestBrowser();
   const login = await admin.get(`${tool.base}/admin/login`);
-  await admin.post(`${tool.base}/admin/login`, { ...readForm(login.body, '/admin/login').fields, email: 'admin@uni.example', password: 'correct horse battery staple' });
+  await admin.post(`${tool.base}/admin/login`, {
+    ...readForm(login.body, '/admin/login').fields,
+    email: 'admin@uni.example',
+    password: 'correct horse battery staple',
+  });
   let page = await admin.get(`${tool.base}/admin/credentials`);
   expect(page.body).toContain(row.id);
   const form = readForm(page.body, `/admin/credentials/${row.id}/revoke`);
@@ -151,10 +191,17 @@ it('lets an administrator revoke and reinstate from the console; nobody else can
   expect((await admin.post(`${tool.base}${form.action}`, { reason: 'x' })).status).toBe(403);
   page = await admin.post(`${tool.base}${form.action}`, { ...form.fields, reason: 'Issued in error' });
   expect(text(page.body)).toContain('Revoked: Issued in error');
-  const verify = async () => (await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(row.credential) })).json();
+  const verify = async () =>
+    (await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(row.credential) })).json();
   expect(await verify()).toMatchObject({ verified: false, revoked: true });
-  expect((await q("SELECT after FROM audit_log WHERE action = 'credential.revoked' ORDER BY id DESC LIMIT 1"))[0].after).toMatchObject({ by: expect.stringMatching(/^admin:\d+$/), reason: 'Issued in error' });
-  page = await admin.post(`${tool.base}${readForm(page.body, `/admin/credentials/${row.id}/reinstate`).action}`, readForm(page.body, `/admin/credentials/${row.id}/reinstate`).fields);
+  expect((await q("SELECT after FROM audit_log WHERE action = 'credential.revoked' ORDER BY id DESC LIMIT 1"))[0].after).toMatchObject({
+    by: expect.stringMatching(/^admin:\d+$/),
+    reason: 'Issued in error',
+  });
+  page = await admin.post(
+    `${tool.base}${readForm(page.body, `/admin/credentials/${row.id}/reinstate`).action}`,
+    readForm(page.body, `/admin/credentials/${row.id}/reinstate`).fields,
+  );
   expect((await verify()).verified).toBe(true);
   // An LTI learner, and the anonymous, never reach the console page; a learner cannot revoke through the course page.
   expect((await learner.browser.get(`${tool.base}/admin/credentials`)).status).toBe(403);

@@ -77,8 +77,7 @@ function itxt(keyword: string, text: Buffer, compressed = false): Buffer {
   return chunk('iTXt', Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0, compressed ? 1 : 0, 0, 0, 0]), text]));
 }
 
-const credentialChunks = (png: Buffer) =>
-  walkPng(png).filter((c) => c.type === 'iTXt' && c.data.subarray(0, 20).equals(Buffer.from('openbadgecredential\0')));
+const credentialChunks = (png: Buffer) => walkPng(png).filter((c) => c.type === 'iTXt' && c.data.subarray(0, 20).equals(Buffer.from('openbadgecredential\0')));
 
 // ---- Fixtures ----
 
@@ -91,7 +90,6 @@ const JSON_CREDENTIAL = JSON.stringify({
 const JWT = 'eyJhbGciOiJFZERTQSIsInR5cCI6InZjK2p3dCJ9.eyJpc3MiOiJkaWQ6a2V5Ono2TWsifQ.c2lnbmF0dXJlLWJ5dGVz_-A';
 
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4"/></svg>';
-
 
 /** Deterministic PRNG for the fuzz tests. */
 function prng(seed: number): () => number {
@@ -263,9 +261,7 @@ describe('bakeSvg / unbakeSvg', () => {
   });
 
   it('replaces a credential element that is not the first child, and rebinds an OB 2.0 prefix', () => {
-    const svg =
-      '<svg xmlns:openbadges="http://openbadges.org" xmlns="http://www.w3.org/2000/svg"><g/>\n' +
-      '<openbadges:credential verify="a.b.c"/></svg>';
+    const svg = '<svg xmlns:openbadges="http://openbadges.org" xmlns="http://www.w3.org/2000/svg"><g/>\n' + '<openbadges:credential verify="a.b.c"/></svg>';
     const baked = bakeSvg(svg, JWT);
     expect(baked).toBe(
       `<svg xmlns:openbadges="${OB3_SVG_NAMESPACE}" xmlns="http://www.w3.org/2000/svg"><openbadges:credential verify="${JWT}"></openbadges:credential><g/>\n</svg>`,
@@ -307,9 +303,7 @@ describe('bakeSvg / unbakeSvg', () => {
   });
 
   it('ignores a commented-out credential and one quoted inside another CDATA section', () => {
-    const svg =
-      '<svg><!-- <openbadges:credential verify="a.b.c"/> -->' +
-      '<metadata><![CDATA[<openbadges:credential verify="d.e.f"/>]]></metadata></svg>';
+    const svg = '<svg><!-- <openbadges:credential verify="a.b.c"/> -->' + '<metadata><![CDATA[<openbadges:credential verify="d.e.f"/>]]></metadata></svg>';
     expect(unbakeSvg(svg)).toBeUndefined();
     expect(unbakeSvg(bakeSvg(svg, JWT))).toBe(JWT);
   });
@@ -327,9 +321,7 @@ describe('bakeSvg / unbakeSvg', () => {
     expect(unbake(Buffer.alloc(0))).toBeUndefined();
     expect(() => bakeSvg('<html/>', JWT)).toThrow(/Not an SVG/);
     expect(() => unbakeSvg('<svg><openbadges:credential>{"a":1}')).toThrow(/not closed/);
-    expect(() => unbakeSvg('<svg><openbadges:credential><![CDATA[{"a":1}</openbadges:credential></svg>')).toThrow(
-      /unterminated CDATA/,
-    );
+    expect(() => unbakeSvg('<svg><openbadges:credential><![CDATA[{"a":1}</openbadges:credential></svg>')).toThrow(/unterminated CDATA/);
   });
 
   it('handles every truncation of a baked SVG without unexpected errors', () => {

@@ -79,7 +79,11 @@ beforeAll(async () => {
 
   // Set-up (the LMS, launches, the issuer profile) through a tool in this process on the same
   // database, stopped before any crash: its LTI library keeps connections a crash would break.
-  const setup = await startTestTool({ DATABASE_URL: databaseUrl, BACKGROUND_JOBS: 'off', ENCRYPTION_KEY: fs.readFileSync(path.join(dataDir, 'encryption.key'), 'utf8').trim() });
+  const setup = await startTestTool({
+    DATABASE_URL: databaseUrl,
+    BACKGROUND_JOBS: 'off',
+    ENCRYPTION_KEY: fs.readFileSync(path.join(dataDir, 'encryption.key'), 'utf8').trim(),
+  });
   sim = await connectLms(setup, 'moodle-4.5');
   teacher = await launchAs(setup, sim, 'instructor');
   await setup.issuer.save({ name: 'Example University', countryCode: 'NL', identifiers: [] } as never);
@@ -114,7 +118,14 @@ async function submitted(run: string): Promise<Attempt[]> {
 /** The assessor accepts the attempt: one award and its outbox event, in one transaction. */
 async function accept({ learner, submission }: Attempt) {
   const identity = identityFromLaunch({ platformName: 'Moodle test', id: 'launch-1' }, new Date(), teacher.userId);
-  await stores.assessment.decide(learner.courseId, submission.id, teacher.userId, { decision: 'accept', levels: PASSING_LEVELS, criterionComments: {}, overallComment: '', identity, lockVersion: submission.lockVersion });
+  await stores.assessment.decide(learner.courseId, submission.id, teacher.userId, {
+    decision: 'accept',
+    levels: PASSING_LEVELS,
+    criterionComments: {},
+    overallComment: '',
+    identity,
+    lockVersion: submission.lockVersion,
+  });
 }
 
 /** Accepts the attempts four at a time, calling `onDone` with the number decided so far. Returns those whose decision failed. */
@@ -156,12 +167,16 @@ async function expectEverythingIssued(run: Record<string, unknown>, attempts: At
   await until('every award issued after the restart', async () => ((await issuedCount()) === awards ? true : undefined), 120_000);
   const issuedAfterMs = Date.now() - t0;
   // Exactly once per award (and not more than the awards: nothing left to issue twice).
-  const perAward = await q<{ award_id: number; n: string }>('SELECT a.id AS award_id, count(c.id) AS n FROM awards a LEFT JOIN issued_credentials c ON c.award_id = a.id GROUP BY a.id HAVING count(c.id) <> 1');
+  const perAward = await q<{ award_id: number; n: string }>(
+    'SELECT a.id AS award_id, count(c.id) AS n FROM awards a LEFT JOIN issued_credentials c ON c.award_id = a.id GROUP BY a.id HAVING count(c.id) <> 1',
+  );
   expect(perAward).toEqual([]);
   // Each credential has its own status entry, inside its list and not revoked; no list has
   // more credentials than entries handed out (entries are scattered over the list, so the
   // index itself may lie beyond `allocated`).
-  const sharedEntries = await count('SELECT count(*) AS n FROM (SELECT status_list_id, status_index FROM issued_credentials GROUP BY 1, 2 HAVING count(*) > 1) s');
+  const sharedEntries = await count(
+    'SELECT count(*) AS n FROM (SELECT status_list_id, status_index FROM issued_credentials GROUP BY 1, 2 HAVING count(*) > 1) s',
+  );
   expect(sharedEntries).toBe(0);
   const outside = await count(`SELECT count(*) AS n FROM issued_credentials c JOIN status_lists l ON l.id = c.status_list_id
      WHERE c.status_index < 0 OR c.status_index >= l.size OR get_bit(l.bits, (c.status_index / 8) * 8 + 7 - c.status_index % 8) = 1`);
@@ -169,8 +184,15 @@ async function expectEverythingIssued(run: Record<string, unknown>, attempts: At
   expect(await q('SELECT l.id FROM status_lists l WHERE (SELECT count(*) FROM issued_credentials c WHERE c.status_list_id = l.id) > l.allocated')).toEqual([]);
   // The audit log and the outbox have one entry per award for its creation and its issuance.
   for (const action of ['award.created', 'credential.issued']) {
-    expect(await q(`SELECT a.id FROM awards a WHERE (SELECT count(*) FROM audit_log l WHERE l.entity_type = 'award' AND l.entity_id = a.id AND l.action = $1) <> 1`, [action])).toEqual([]);
-    expect(await q(`SELECT a.id FROM awards a WHERE (SELECT count(*) FROM outbox_events e WHERE e.subject_id = a.id AND e.type = $1) <> 1`, [action])).toEqual([]);
+    expect(
+      await q(
+        `SELECT a.id FROM awards a WHERE (SELECT count(*) FROM audit_log l WHERE l.entity_type = 'award' AND l.entity_id = a.id AND l.action = $1) <> 1`,
+        [action],
+      ),
+    ).toEqual([]);
+    expect(await q(`SELECT a.id FROM awards a WHERE (SELECT count(*) FROM outbox_events e WHERE e.subject_id = a.id AND e.type = $1) <> 1`, [action])).toEqual(
+      [],
+    );
   }
   // No issuance job lost or given up on.
   expect(await count("SELECT count(*) AS n FROM pgboss.job WHERE name = 'issue-credential' AND state IN ('failed', 'cancelled')")).toBe(0);
@@ -178,7 +200,15 @@ async function expectEverythingIssued(run: Record<string, unknown>, attempts: At
   expect(await health.json()).toEqual({ status: 'ok', database: 'ok' });
 
   const duplicates = await count('SELECT count(*) AS n FROM (SELECT award_id FROM issued_credentials GROUP BY 1 HAVING count(*) > 1) d');
-  measured.push({ ...run, awards: attempts.length, decisionsRedone: redone, totalAwards: awards, issuedAfterRestartMs: issuedAfterMs, duplicates, lost: awards - (await issuedCount()) });
+  measured.push({
+    ...run,
+    awards: attempts.length,
+    decisionsRedone: redone,
+    totalAwards: awards,
+    issuedAfterRestartMs: issuedAfterMs,
+    duplicates,
+    lost: awards - (await issuedCount()),
+  });
   console.log(JSON.stringify(measured.at(-1)));
 }
 
@@ -221,4 +251,3 @@ describe.each(['node', 'tree'] as const)('after SIGKILL of %s', (how) => {
     await expectEverythingIssued({ crash: `burst, SIGKILL ${how}`, issuedAtCrash, decisionsFailed: failed.length, restartMs }, attempts, failed);
   }, 240_000);
 });
-

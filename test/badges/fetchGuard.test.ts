@@ -82,7 +82,15 @@ async function credentialWithList(listUrl: string, index = 3) {
     ),
   );
   return signCredentialDataIntegrity(
-    fullBadge(key.controller, { credentialStatus: { id: `${listUrl}#${index}`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: String(index), statusListCredential: listUrl } }),
+    fullBadge(key.controller, {
+      credentialStatus: {
+        id: `${listUrl}#${index}`,
+        type: 'BitstringStatusListEntry',
+        statusPurpose: 'revocation',
+        statusListIndex: String(index),
+        statusListCredential: listUrl,
+      },
+    }),
     key,
   );
 }
@@ -91,11 +99,15 @@ async function credentialWithList(listUrl: string, index = 3) {
 async function apiVerify(credential: unknown) {
   const body = JSON.stringify(credential);
   const { status, text: answer } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = http.request(`${tool.base}/api/verify`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = http.request(
+      `${tool.base}/api/verify`,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -113,7 +125,11 @@ describe('a status list on this machine, without an allow-list', () => {
     const credential = await credentialWithList(`http://${host}:${port}/status/${encodeURIComponent(host)}`);
     const report = await apiVerify(credential);
     expect(statusCheck(report).status).toBe('warning');
-    expect(statusCheck(report).message).toMatch(new RegExp(`^Whether the issuer has revoked this credential could not be checked: microcred did not fetch http://\\S+, because it leads to ${LOOPBACK}, a loopback address \\(this server itself\\)\\.$`));
+    expect(statusCheck(report).message).toMatch(
+      new RegExp(
+        `^Whether the issuer has revoked this credential could not be checked: microcred did not fetch http://\\S+, because it leads to ${LOOPBACK}, a loopback address \\(this server itself\\)\\.$`,
+      ),
+    );
     expect(report.revoked).toBe(false);
     expect(received).toEqual([]);
   });
@@ -127,8 +143,18 @@ describe('a status list on this machine, without an allow-list', () => {
   it.each(SPELLINGS)('/verify with a list at http://%s:<port> shows the refusal on the page, in English and in Dutch', async (host) => {
     const credential = JSON.stringify(await credentialWithList(`http://${host}:${port}/status/page-${encodeURIComponent(host)}`));
     for (const [language, expected] of [
-      ['en', new RegExp(`Whether the issuer has revoked this credential could not be checked: microcred did not fetch http://\\S+, because it leads to ${LOOPBACK}, a loopback address \\(this server itself\\)\\.`)],
-      ['nl', new RegExp(`Of de uitgever deze credential heeft ingetrokken, kon niet worden gecontroleerd: microcred heeft http://\\S+ niet opgehaald, omdat het naar ${LOOPBACK} leidt, een loopbackadres \\(deze server zelf\\)\\.`)],
+      [
+        'en',
+        new RegExp(
+          `Whether the issuer has revoked this credential could not be checked: microcred did not fetch http://\\S+, because it leads to ${LOOPBACK}, a loopback address \\(this server itself\\)\\.`,
+        ),
+      ],
+      [
+        'nl',
+        new RegExp(
+          `Of de uitgever deze credential heeft ingetrokken, kon niet worden gecontroleerd: microcred heeft http://\\S+ niet opgehaald, omdat het naar ${LOOPBACK} leidt, een loopbackadres \\(deze server zelf\\)\\.`,
+        ),
+      ],
     ] as const) {
       const form = new FormData();
       form.append('credential', credential);
@@ -147,11 +173,18 @@ describe('a status list on this machine, without an allow-list', () => {
     const work = `${learner.base}/credentials/${credentialId}/my-work`;
     await submitForm(tool, learner.browser, await learner.browser.get(work), /\/start$/);
     const badge = JSON.stringify(await credentialWithList(`http://2130706433:${port}/status/prior`));
-    const res = await uploadForm(tool, learner.browser, await learner.browser.get(work), /\/evidence$/, { kind: 'open-badge', criterionId: 'crit-plan', badge });
+    const res = await uploadForm(tool, learner.browser, await learner.browser.get(work), /\/evidence$/, {
+      kind: 'open-badge',
+      criterionId: 'crit-plan',
+      badge,
+    });
     expect(res.status).toBe(200);
     const { rows } = await tool.database.pool.query("SELECT verification FROM evidence_items WHERE kind = 'open-badge'");
     const status = rows[0].verification.checks.find((c: { id: string }) => c.id === 'status');
-    expect(status).toMatchObject({ status: 'warning', message: expect.stringContaining('because it leads to 127.0.0.1, a loopback address (this server itself).') });
+    expect(status).toMatchObject({
+      status: 'warning',
+      message: expect.stringContaining('because it leads to 127.0.0.1, a loopback address (this server itself).'),
+    });
     expect(received).toEqual([]);
   });
 });
@@ -178,11 +211,21 @@ describe('once an administrator allowed the host', () => {
 
   it('a 60 MB status list is dropped at the cap while streaming, and the report says so', async () => {
     const credential = await signCredentialDataIntegrity(
-      fullBadge(key.controller, { credentialStatus: { id: `http://127.0.0.1:${port}/big#3`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '3', statusListCredential: `http://127.0.0.1:${port}/big` } }),
+      fullBadge(key.controller, {
+        credentialStatus: {
+          id: `http://127.0.0.1:${port}/big#3`,
+          type: 'BitstringStatusListEntry',
+          statusPurpose: 'revocation',
+          statusListIndex: '3',
+          statusListCredential: `http://127.0.0.1:${port}/big`,
+        },
+      }),
       key,
     );
     const report = await apiVerify(credential);
-    expect(statusCheck(report).message).toBe(`Whether the issuer has revoked this credential could not be checked: microcred stopped reading http://127.0.0.1:${port}/big, because it is larger than 1 MB.`);
+    expect(statusCheck(report).message).toBe(
+      `Whether the issuer has revoked this credential could not be checked: microcred stopped reading http://127.0.0.1:${port}/big, because it is larger than 1 MB.`,
+    );
     await new Promise((r) => setTimeout(r, 200));
     expect(bigFinished).toBe(false);
     expect(bigWritten).toBeLessThan(16 * MB);

@@ -51,11 +51,7 @@ export function statusEntry(purpose: 'revocation' | 'suspension' = 'revocation',
 }
 
 /** A signed BitstringStatusListCredential with the given indexes set. */
-export async function statusListCredential(
-  key: Ed25519KeyPair,
-  setIndexes: number[],
-  purpose: 'revocation' | 'suspension' = 'revocation',
-): Promise<Json> {
+export async function statusListCredential(key: Ed25519KeyPair, setIndexes: number[], purpose: 'revocation' | 'suspension' = 'revocation'): Promise<Json> {
   return signCredentialDataIntegrity(
     {
       '@context': ['https://www.w3.org/ns/credentials/v2'],

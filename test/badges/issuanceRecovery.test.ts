@@ -36,7 +36,9 @@ it('retries a failed issuance until its cause is fixed, and picks up awards made
   const learner = await launchAs(tool, sim, 'learner');
   // No issuer profile yet: the job fails and pg-boss schedules a retry.
   const first = await awardFor(learner, 'Before the profile');
-  await until('a failed attempt', async () => ((await q("SELECT retry_count FROM pgboss.job WHERE name = 'issue-credential' AND state = 'retry'")).length ? true : undefined));
+  await until('a failed attempt', async () =>
+    (await q("SELECT retry_count FROM pgboss.job WHERE name = 'issue-credential' AND state = 'retry'")).length ? true : undefined,
+  );
   expect(await q('SELECT id FROM issued_credentials')).toHaveLength(0);
   await tool.issuer.save({ name: 'Example University', countryCode: 'NL', identifiers: [] } as never);
   // pg-boss retries with exponential backoff (2 s, 4 s, 8 s …), so this can take a while.
@@ -88,7 +90,9 @@ it('hands out status entries once each, and never past the end of a list', async
   const lists = new StatusLists(tool.database.db);
   // Every existing list full, and one new list with only 10 entries left.
   await q('UPDATE status_lists SET allocated = size');
-  const [nearlyFull] = await q("INSERT INTO status_lists (purpose, size, bits, allocated) VALUES ('revocation', 131072, decode(repeat('00', 16384), 'hex'), 131062) RETURNING id");
+  const [nearlyFull] = await q(
+    "INSERT INTO status_lists (purpose, size, bits, allocated) VALUES ('revocation', 131072, decode(repeat('00', 16384), 'hex'), 131062) RETURNING id",
+  );
   const blocks = await Promise.all(Array.from({ length: 8 }, () => lists.allocateBlock(4)));
   const entries = blocks.flat();
   const keys = entries.map((e) => `${e.listId}:${e.index}`);

@@ -24,7 +24,15 @@ function inputs(def: CredentialDefinition, over: Partial<CredentialInputs> = {})
   return {
     uuid: randomUUID(),
     publicUrl: PUBLIC_URL,
-    issuer: { id: key.controller, type: ['Profile'], name: 'Example University', url: 'https://www.example.edu', email: 'badges@example.edu', address: { type: ['Address'], addressCountryCode: 'NL' }, otherIdentifier: [{ type: 'IdentifierEntry', identifier: '42NB', identifierType: 'ext:BRIN' }] },
+    issuer: {
+      id: key.controller,
+      type: ['Profile'],
+      name: 'Example University',
+      url: 'https://www.example.edu',
+      email: 'badges@example.edu',
+      address: { type: ['Address'], addressCountryCode: 'NL' },
+      otherIdentifier: [{ type: 'IdentifierEntry', identifier: '42NB', identifierType: 'ext:BRIN' }],
+    },
     qaPolicy: { url: 'https://www.example.edu/qa', name: 'Institutional accreditation' },
     definition: def,
     credentialId: 7,
@@ -44,20 +52,46 @@ function inputs(def: CredentialDefinition, over: Partial<CredentialInputs> = {})
 
 const KINDS: [string, () => CredentialInputs][] = [
   ['supervised online, grade shown, 3 ECTS, no expiry', () => inputs(completeDefinition())],
-  ['hours only (SBU), no grade, no supervision given, expires after 24 months', () => {
-    const def = { ...completeDefinition(), workload: { hours: 40 }, gradeShown: false, supervisionType: undefined, validityMonths: 24 };
-    return inputs(def, { identity: { method: 'lms-launch', identityVerified: false, attestedBy: 'Moodle', attestedAt: '2026-11-20T10:00:00Z', recordedById: 3 } });
-  }],
-  ['on site with ID check, 7.5 ECTS, public evidence, no learner email', () => {
-    const def = { ...completeDefinition(), workload: { ects: 7.5 }, supervisionType: 'onsite with identity verification' as const };
-    return inputs(def, {
-      learner: { email: null, ltiUserId: 'u-2' },
-      identity: { method: 'onsite-id-check', identityVerified: true, attestedBy: 'Desk', attestedAt: '2026-11-20T10:00:00Z', idDocumentType: 'passport', recordedById: 1 },
-      sharedEvidence: [{ id: 1, kind: 'link', title: 'Dataset', url: 'https://zenodo.org/records/1' }, { id: 2, kind: 'reflection', title: 'What I learned', body: 'A lot.' }, { id: 3, kind: 'file', title: 'plan.pdf' }],
-    });
-  }],
-  ['recognition of prior learning, 30 ECTS, no QA policy of its own', () => inputs({ ...completeDefinition(), assessmentType: 'recognition of prior learning', workload: { ects: 30 }, qaPolicyUrl: undefined, gradeShown: false })],
-  ['1 ECTS (below the edubadges ECTS range), stand-alone', () => inputs({ ...completeDefinition(), workload: { ects: 1 }, stackability: { kind: 'stand-alone' } })],
+  [
+    'hours only (SBU), no grade, no supervision given, expires after 24 months',
+    () => {
+      const def = { ...completeDefinition(), workload: { hours: 40 }, gradeShown: false, supervisionType: undefined, validityMonths: 24 };
+      return inputs(def, {
+        identity: { method: 'lms-launch', identityVerified: false, attestedBy: 'Moodle', attestedAt: '2026-11-20T10:00:00Z', recordedById: 3 },
+      });
+    },
+  ],
+  [
+    'on site with ID check, 7.5 ECTS, public evidence, no learner email',
+    () => {
+      const def = { ...completeDefinition(), workload: { ects: 7.5 }, supervisionType: 'onsite with identity verification' as const };
+      return inputs(def, {
+        learner: { email: null, ltiUserId: 'u-2' },
+        identity: {
+          method: 'onsite-id-check',
+          identityVerified: true,
+          attestedBy: 'Desk',
+          attestedAt: '2026-11-20T10:00:00Z',
+          idDocumentType: 'passport',
+          recordedById: 1,
+        },
+        sharedEvidence: [
+          { id: 1, kind: 'link', title: 'Dataset', url: 'https://zenodo.org/records/1' },
+          { id: 2, kind: 'reflection', title: 'What I learned', body: 'A lot.' },
+          { id: 3, kind: 'file', title: 'plan.pdf' },
+        ],
+      });
+    },
+  ],
+  [
+    'recognition of prior learning, 30 ECTS, no QA policy of its own',
+    () =>
+      inputs({ ...completeDefinition(), assessmentType: 'recognition of prior learning', workload: { ects: 30 }, qaPolicyUrl: undefined, gradeShown: false }),
+  ],
+  [
+    '1 ECTS (below the edubadges ECTS range), stand-alone',
+    () => inputs({ ...completeDefinition(), workload: { ects: 1 }, stackability: { kind: 'stand-alone' } }),
+  ],
 ];
 
 describe.each(KINDS)('%s', (_name, make) => {
@@ -85,24 +119,61 @@ it('carries the award: results, grade, hashed identifiers, status entry, schema,
   expect(c.validUntil).toBe('2027-11-20T10:15:30Z');
   expect(c['@context'][3]).toBe(`${PUBLIC_URL}/contexts/microcred-v1.json`);
   const subject = c.credentialSubject;
-  expect(subject.identifier[0]).toEqual({ type: 'IdentityObject', hashed: true, identityType: 'emailAddress', salt: 'c0ffee', identityHash: identityHash('lena@uni.example', 'c0ffee') });
+  expect(subject.identifier[0]).toEqual({
+    type: 'IdentityObject',
+    hashed: true,
+    identityType: 'emailAddress',
+    salt: 'c0ffee',
+    identityHash: identityHash('lena@uni.example', 'c0ffee'),
+  });
   expect(subject.identifier[1]).toMatchObject({ identityType: 'ltiUserId', identityHash: identityHash('u-learner-1', 'c0ffee') });
   expect(JSON.stringify(c)).not.toContain('Lena@Uni.example');
   expect(subject.result).toEqual([
-    { type: ['Result'], resultDescription: `${PUBLIC_URL}/achievements/7/versions/2#criterion-crit-plan`, achievedLevel: `${PUBLIC_URL}/achievements/7/versions/2#criterion-crit-plan-level-plan-3`, status: 'Completed' },
-    { type: ['Result'], resultDescription: `${PUBLIC_URL}/achievements/7/versions/2#criterion-crit-publish`, achievedLevel: `${PUBLIC_URL}/achievements/7/versions/2#criterion-crit-publish-level-pub-2`, status: 'Completed' },
+    {
+      type: ['Result'],
+      resultDescription: `${PUBLIC_URL}/achievements/7/versions/2#criterion-crit-plan`,
+      achievedLevel: `${PUBLIC_URL}/achievements/7/versions/2#criterion-crit-plan-level-plan-3`,
+      status: 'Completed',
+    },
+    {
+      type: ['Result'],
+      resultDescription: `${PUBLIC_URL}/achievements/7/versions/2#criterion-crit-publish`,
+      achievedLevel: `${PUBLIC_URL}/achievements/7/versions/2#criterion-crit-publish-level-pub-2`,
+      status: 'Completed',
+    },
     { type: ['Result'], resultDescription: `${PUBLIC_URL}/achievements/7/versions/2#grade`, value: '6' },
   ]);
   expect(subject.creditsEarned).toBe(3);
-  expect(subject.achievement).toMatchObject({ achievementType: 'MicroCredential', ECTS: 3, participationType: 'online', assessmentType: 'portfolio', supervisionType: 'supervised online', identityChecked: true, image: { id: `${PUBLIC_URL}/achievements/7/versions/2/image.png`, type: 'Image' } });
-  expect(c.credentialStatus).toEqual({ id: `${PUBLIC_URL}/status/1#1234`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '1234', statusListCredential: `${PUBLIC_URL}/status/1` });
-  expect(c.credentialSchema).toEqual([{ id: 'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json', type: '1EdTechJsonSchemaValidator2019' }]);
+  expect(subject.achievement).toMatchObject({
+    achievementType: 'MicroCredential',
+    ECTS: 3,
+    participationType: 'online',
+    assessmentType: 'portfolio',
+    supervisionType: 'supervised online',
+    identityChecked: true,
+    image: { id: `${PUBLIC_URL}/achievements/7/versions/2/image.png`, type: 'Image' },
+  });
+  expect(c.credentialStatus).toEqual({
+    id: `${PUBLIC_URL}/status/1#1234`,
+    type: 'BitstringStatusListEntry',
+    statusPurpose: 'revocation',
+    statusListIndex: '1234',
+    statusListCredential: `${PUBLIC_URL}/status/1`,
+  });
+  expect(c.credentialSchema).toEqual([
+    { id: 'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json', type: '1EdTechJsonSchemaValidator2019' },
+  ]);
   expect(c.evidence[0].narrative).toContain('Identity established by an online supervisor’s attestation, identity verified, 2 authentication factors.');
   expect(c.evidence[0].narrative).not.toContain('Ivo'); // no supervisor's name in a public credential
   // The institution's QA policy is added only when the credential has none of its own.
   expect(subject.achievement.alignment.filter((a: { targetType: string }) => a.targetType === 'ext:QualityAssurance')).toHaveLength(1);
   const withoutOwn = buildOpenBadgeCredential(inputs({ ...completeDefinition(), qaPolicyUrl: undefined })) as Record<string, any>;
-  expect(withoutOwn.credentialSubject.achievement.alignment).toContainEqual({ type: ['Alignment'], targetType: 'ext:QualityAssurance', targetName: 'Institutional accreditation', targetUrl: 'https://www.example.edu/qa' });
+  expect(withoutOwn.credentialSubject.achievement.alignment).toContainEqual({
+    type: ['Alignment'],
+    targetType: 'ext:QualityAssurance',
+    targetName: 'Institutional accreditation',
+    targetUrl: 'https://www.example.edu/qa',
+  });
 });
 
 it('edubadges: hours without ECTS become SBU, never both', () => {

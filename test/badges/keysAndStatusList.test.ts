@@ -1,13 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { importJWK, jwtVerify, SignJWT } from 'jose';
-import {
-  didKeyFor,
-  exportKeyPair,
-  generateKeyPair,
-  importKeyPair,
-  toPrivateJwk,
-  toPublicJwk,
-} from '../../src/badges/keys';
+import { didKeyFor, exportKeyPair, generateKeyPair, importKeyPair, toPrivateJwk, toPublicJwk } from '../../src/badges/keys';
 import { CredentialSigningError, signCredentialDataIntegrity, signCredentialJwt } from '../../src/badges/sign';
 import {
   createStatusBitstring,
@@ -96,7 +89,10 @@ describe('signing', () => {
     const key = await generateKeyPair();
     const credential = minimalBadge(key.controller, { validUntil: '2030-01-01T00:00:00Z' });
     const jwt = await signCredentialJwt(credential, key);
-    const [header, payload] = jwt.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+    const [header, payload] = jwt
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
     expect(header).toEqual({ alg: 'EdDSA', kid: key.id, typ: 'JWT' });
     expect(payload).toEqual({
       ...credential,

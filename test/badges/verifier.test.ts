@@ -9,13 +9,22 @@ import { fullBadge } from './fixtures';
 it('verifies at most `concurrency` at once, queues some, refuses the rest with 503 VERIFY_BUSY', async () => {
   const key = await generateKeyPair();
   const url = 'https://issuer.example/status/1';
-  const credential = await signCredentialDataIntegrity(fullBadge(key.controller, { credentialStatus: { id: `${url}#1`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '1', statusListCredential: url } }), key);
+  const credential = await signCredentialDataIntegrity(
+    fullBadge(key.controller, {
+      credentialStatus: { id: `${url}#1`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '1', statusListCredential: url },
+    }),
+    key,
+  );
   // The status list "fetch" waits until released: a verification holds its turn meanwhile.
   const gates: (() => void)[] = [];
   const verifier = new Verifier({ fetchStatusList: () => new Promise((resolve) => gates.push(() => resolve(undefined))), concurrency: 1, queue: 1 });
   const first = verifier.verify(credential);
   const second = verifier.verify(credential);
-  await expect(verifier.verify(credential)).rejects.toMatchObject({ status: 503, code: 'VERIFY_BUSY', message: 'Too many credentials are being checked at the moment.' });
+  await expect(verifier.verify(credential)).rejects.toMatchObject({
+    status: 503,
+    code: 'VERIFY_BUSY',
+    message: 'Too many credentials are being checked at the moment.',
+  });
   while (gates.length < 1) await new Promise((r) => setTimeout(r, 10));
   gates[0]();
   expect((await first).checks.find((c) => c.id === 'status')?.status).toBe('warning');

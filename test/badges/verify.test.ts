@@ -212,7 +212,13 @@ describe('keys', () => {
       expect(check(report, 'issuer').message).toContain('did:web:badges.example.org#key-1');
     }
 
-    const method = { '@context': 'https://w3id.org/security/multikey/v1', id: webKey.id, type: 'Multikey', controller: didWeb, publicKeyMultibase: webKey.publicKeyMultibase };
+    const method = {
+      '@context': 'https://w3id.org/security/multikey/v1',
+      id: webKey.id,
+      type: 'Multikey',
+      controller: didWeb,
+      publicKeyMultibase: webKey.publicKeyMultibase,
+    };
     const didDocument = {
       '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
       id: didWeb,
@@ -229,7 +235,13 @@ describe('keys', () => {
   it('a key the issuer has not listed for signing credentials fails the issuer check', async () => {
     const didWeb = 'did:web:badges.example.org';
     const webKey = await importKeyPair({ ...otherKey, controller: didWeb, id: `${didWeb}#key-1` });
-    const method = { '@context': 'https://w3id.org/security/multikey/v1', id: webKey.id, type: 'Multikey', controller: didWeb, publicKeyMultibase: webKey.publicKeyMultibase };
+    const method = {
+      '@context': 'https://w3id.org/security/multikey/v1',
+      id: webKey.id,
+      type: 'Multikey',
+      controller: didWeb,
+      publicKeyMultibase: webKey.publicKeyMultibase,
+    };
     const didDocument = { '@context': ['https://www.w3.org/ns/did/v1'], id: didWeb, verificationMethod: [method], authentication: [webKey.id] };
     const resolveKey = (url: string) => (url === didWeb ? didDocument : url === webKey.id ? method : undefined);
     for (const signed of [await signCredentialDataIntegrity(fullBadge(didWeb), webKey), await signCredentialJwt(fullBadge(didWeb), webKey)]) {
@@ -270,8 +282,7 @@ describe('validity dates', () => {
 });
 
 describe('revocation (Bitstring Status List)', () => {
-  const withStatus = (purpose: 'revocation' | 'suspension' = 'revocation') =>
-    fullBadge(issuerKey.controller, { credentialStatus: statusEntry(purpose) });
+  const withStatus = (purpose: 'revocation' | 'suspension' = 'revocation') => fullBadge(issuerKey.controller, { credentialStatus: statusEntry(purpose) });
 
   it('a revoked credential is not verified, and says so plainly', async () => {
     const list = await statusListCredential(issuerKey, [3, STATUS_INDEX, 100_000]);

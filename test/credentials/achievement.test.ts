@@ -82,12 +82,8 @@ describe('buildAchievement', () => {
     });
     // EQF and quality assurance as edubadges writes them: ext: alignments.
     const alignment = achievement.alignment as { targetType?: string; targetCode?: string; targetUrl?: string }[];
-    expect(alignment).toContainEqual(
-      expect.objectContaining({ targetType: 'ext:EQF', targetCode: '7', targetUrl: 'http://data.europa.eu/snb/eqf/7' }),
-    );
-    expect(alignment).toContainEqual(
-      expect.objectContaining({ targetType: 'ext:QualityAssurance', targetUrl: 'https://www.example.edu/quality-assurance' }),
-    );
+    expect(alignment).toContainEqual(expect.objectContaining({ targetType: 'ext:EQF', targetCode: '7', targetUrl: 'http://data.europa.eu/snb/eqf/7' }));
+    expect(alignment).toContainEqual(expect.objectContaining({ targetType: 'ext:QualityAssurance', targetUrl: 'https://www.example.edu/quality-assurance' }));
   });
 
   it('a complete OpenBadgeCredential around it passes the OB 3.0 schema and both edubadges schemas', () => {
@@ -135,9 +131,7 @@ describe('buildAchievement', () => {
     // The pass level is one of the criterion's own levels.
     expect(plan?.rubricCriterionLevel?.map((l) => l.id)).toContain(plan?.requiredLevel);
     // The criterion points at the learning outcome it assesses.
-    expect(plan?.alignment).toEqual([
-      expect.objectContaining({ targetType: 'ext:LearningOutcome', targetUrl: `${ACHIEVEMENT_ID}#learning-outcome-lo-plan` }),
-    ]);
+    expect(plan?.alignment).toEqual([expect.objectContaining({ targetType: 'ext:LearningOutcome', targetUrl: `${ACHIEVEMENT_ID}#learning-outcome-lo-plan` })]);
     const publish = descriptions.find((d) => d.name === 'FAIR publication');
     expect(publish?.weight).toBe(2);
   });
@@ -227,10 +221,7 @@ describe('validateAchievement', () => {
     const { valid, errors } = validateAchievement({ type: ['Badge'] });
     expect(valid).toBe(false);
     expect(errors.map((e) => e.message)).toEqual(
-      expect.arrayContaining([
-        'achievement is missing the required property “id”.',
-        'achievement.type must include “Achievement”.',
-      ]),
+      expect.arrayContaining(['achievement is missing the required property “id”.', 'achievement.type must include “Achievement”.']),
     );
   });
 });

@@ -39,9 +39,7 @@ describe('describeCompletionRule', () => {
     const sentences = describeCompletionRule(def);
     expect(sentences[1]).toContain('“FAIR publication” at “Good” (4 points).');
     expect(sentences[2]).toBe('2. No evidence needs to be handed in besides the assessment itself.');
-    expect(sentences[3]).toBe(
-      '3. The assessment must take place on site, where the learner’s identity document is checked and attested.',
-    );
+    expect(sentences[3]).toBe('3. The assessment must take place on site, where the learner’s identity document is checked and attested.');
 
     const some = completeDefinition();
     some.rubric.criteria[1] = { ...some.rubric.criteria[1], evidence: { required: [{ kind: 'open-badge', count: 2 }], allowedFileTypes: [] } };

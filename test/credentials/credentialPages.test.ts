@@ -49,7 +49,12 @@ it('creates a draft from the dashboard and shows what is missing, with links to 
 it('keeps typed input and marks the field when a value is wrong', async () => {
   const edit = await teacher.browser.get(`${credentialUrl}/edit`);
   const form = readForm(edit.body, /\/credentials\/\d+$/);
-  const res = await teacher.browser.post(`${tool.base}${form.action}`, { ...form.fields, title: 'Lab skills II', 'workload-ects': 'lots', 'assessment-type': 'vibes' });
+  const res = await teacher.browser.post(`${tool.base}${form.action}`, {
+    ...form.fields,
+    title: 'Lab skills II',
+    'workload-ects': 'lots',
+    'assessment-type': 'vibes',
+  });
   expect(res.status).toBe(422);
   expect(res.body).toContain('value="Lab skills II"');
   expect(res.body).toContain('value="lots"');
@@ -74,9 +79,17 @@ it('hides drafts from learners', async () => {
 it('turns the panel green when complete, publishes, and learners then see it with its rule', async () => {
   // Learning outcomes and the rubric have their own pages; here they come from the fixture.
   const store = new CredentialStore(tool.database.db);
-  const { rows: [row] } = await tool.database.pool.query('SELECT course_id, created_by FROM credentials WHERE id = $1', [credentialId()]);
+  const {
+    rows: [row],
+  } = await tool.database.pool.query('SELECT course_id, created_by FROM credentials WHERE id = $1', [credentialId()]);
   const { draft } = await store.get(row.course_id, credentialId());
-  await store.saveDraft(row.course_id, credentialId(), { versionId: draft!.id, lockVersion: draft!.lockVersion }, completeDefinition() as never, row.created_by);
+  await store.saveDraft(
+    row.course_id,
+    credentialId(),
+    { versionId: draft!.id, lockVersion: draft!.lockVersion },
+    completeDefinition() as never,
+    row.created_by,
+  );
   const show = await teacher.browser.get(credentialUrl);
   expect(show.body).toContain('Every mandatory element is present');
   const preview = await teacher.browser.get(`${credentialUrl}/achievement.json`);

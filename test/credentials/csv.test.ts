@@ -27,12 +27,7 @@ describe('parseCourseOutcomesCsv', () => {
   });
 
   it('reads quoted values with commas, doubled quotes and line breaks', () => {
-    const text = [
-      'code,title,description',
-      'LO1,"Plan, run and report a study","She said ""good"" twice"',
-      'LO2,"Two',
-      'lines",plain',
-    ].join('\n');
+    const text = ['code,title,description', 'LO1,"Plan, run and report a study","She said ""good"" twice"', 'LO2,"Two', 'lines",plain'].join('\n');
     const preview = parseCourseOutcomesCsv(text);
     expect(preview.errors).toEqual([]);
     expect(preview.valid).toEqual([
@@ -112,9 +107,7 @@ describe('parseCourseOutcomesCsv', () => {
     const rows = Array.from({ length: 5 }, (_, i) => `LO${i + 1},Outcome ${i + 1}`);
     const preview = parseCourseOutcomesCsv(['code,title', ...rows].join('\n'), { maxRows: 3 });
     expect(preview.valid.map((r) => r.code)).toEqual(['LO1', 'LO2', 'LO3']);
-    expect(preview.errors).toEqual([
-      { row: 5, message: 'Import at most 3 outcomes at a time; this file has 5. Rows after 4 were not read.' },
-    ]);
+    expect(preview.errors).toEqual([{ row: 5, message: 'Import at most 3 outcomes at a time; this file has 5. Rows after 4 were not read.' }]);
   });
 
   it('applies the course-outcome rules to each row', () => {
@@ -132,7 +125,12 @@ describe('CSV primitives', () => {
   });
 
   it('splits records per RFC 4180', () => {
-    expect(parseCsv('a,"b ""q"", c"\r\n1,2', ',')).toEqual({ records: [['a', 'b "q", c'], ['1', '2']] });
+    expect(parseCsv('a,"b ""q"", c"\r\n1,2', ',')).toEqual({
+      records: [
+        ['a', 'b "q", c'],
+        ['1', '2'],
+      ],
+    });
     expect(parseCsv('a,b\n', ',')).toEqual({ records: [['a', 'b']] });
     expect(parseCsv('a,"b', ',').error).toMatch(/never closed/);
   });

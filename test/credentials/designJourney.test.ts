@@ -39,17 +39,31 @@ it('takes a teacher from course outcomes to a published micro-credential a learn
   page = await post(page.body, /\/credentials$/, {});
   const credentialPage = page.url.replace(/\/edit$/, '');
   page = await post(page.body, /\/credentials\/\d+$/, {
-    title: 'Laboratory practice', 'issuer-countries': 'NL', 'awarding-bodies': 'Example University',
-    'workload-ects': '3', 'level-eqf': '6', 'assessment-type': 'portfolio', 'participation-type': 'onsite or blended',
-    'quality-assurance-type': 'internal quality assurance', 'supervision-type': 'onsite with identity verification',
+    title: 'Laboratory practice',
+    'issuer-countries': 'NL',
+    'awarding-bodies': 'Example University',
+    'workload-ects': '3',
+    'level-eqf': '6',
+    'assessment-type': 'portfolio',
+    'participation-type': 'onsite or blended',
+    'quality-assurance-type': 'internal quality assurance',
+    'supervision-type': 'onsite with identity verification',
   });
   expect(page.body).toContain('things to complete before publishing'); // outcomes and rubric still missing
 
   // Learning outcomes, mapped through the matrix.
   page = await b.get(`${credentialPage}/outcomes`);
   const coIds = [...page.body.matchAll(/id="new-co-(\d+)"/g)].map((m) => m[1]);
-  page = await b.post(`${credentialPage}/outcomes`, { ...readForm(page.body, /\/outcomes$/).fields, statement: 'I can run a lab experiment safely', courseOutcomeIds: coIds[0] });
-  page = await b.post(`${credentialPage}/outcomes`, { ...readForm(page.body, /\/outcomes$/).fields, statement: 'I can report results clearly', courseOutcomeIds: coIds[1] });
+  page = await b.post(`${credentialPage}/outcomes`, {
+    ...readForm(page.body, /\/outcomes$/).fields,
+    statement: 'I can run a lab experiment safely',
+    courseOutcomeIds: coIds[0],
+  });
+  page = await b.post(`${credentialPage}/outcomes`, {
+    ...readForm(page.body, /\/outcomes$/).fields,
+    statement: 'I can report results clearly',
+    courseOutcomeIds: coIds[1],
+  });
   expect(page.body).not.toContain('is not mapped');
   const loIds = [...new Set([...page.body.matchAll(/name="m\|\d+\|(lo-[a-z0-9]+)"/g)].map((m) => m[1]))];
   expect(loIds).toHaveLength(2);
@@ -58,9 +72,21 @@ it('takes a teacher from course outcomes to a published micro-credential a learn
   for (const [i, lo] of loIds.entries()) {
     page = await b.get(`${credentialPage}/rubric`);
     const levels = Object.fromEntries(
-      ['Beginning', 'Developing', 'Proficient', 'Excellent'].flatMap((t, j) => [[`l${j + 1}_title`, t], [`l${j + 1}_descriptor`, `${t} work`], [`l${j + 1}_points`, String(j + 1)]]),
+      ['Beginning', 'Developing', 'Proficient', 'Excellent'].flatMap((t, j) => [
+        [`l${j + 1}_title`, t],
+        [`l${j + 1}_descriptor`, `${t} work`],
+        [`l${j + 1}_points`, String(j + 1)],
+      ]),
     );
-    page = await post(page.body, /\/rubric\/criteria$/, { title: `Criterion ${i + 1}`, [`lo_${lo}`]: 'on', ...levels, passLevel: '3', ev_file: '1', fileTypes: 'pdf', maxFileSizeMb: '10' });
+    page = await post(page.body, /\/rubric\/criteria$/, {
+      title: `Criterion ${i + 1}`,
+      [`lo_${lo}`]: 'on',
+      ...levels,
+      passLevel: '3',
+      ev_file: '1',
+      fileTypes: 'pdf',
+      maxFileSizeMb: '10',
+    });
   }
 
   // The panel is green; publish.

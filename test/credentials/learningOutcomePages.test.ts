@@ -15,9 +15,17 @@ beforeAll(async () => {
   const l = await launch(tool, sim, 'instructor');
   teacher = { browser: l.browser, base: l.page.url };
   // Two course outcomes, one credential.
-  for (const [code, title] of [['CO1', 'Handle lab equipment'], ['CO2', 'Report results']]) {
+  for (const [code, title] of [
+    ['CO1', 'Handle lab equipment'],
+    ['CO2', 'Report results'],
+  ]) {
     const list = await teacher.browser.get(`${teacher.base}/outcomes`);
-    await teacher.browser.post(`${tool.base}${readForm(list.body, /\/outcomes$/).action}`, { ...readForm(list.body, /\/outcomes$/).fields, code, title, description: '' });
+    await teacher.browser.post(`${tool.base}${readForm(list.body, /\/outcomes$/).action}`, {
+      ...readForm(list.body, /\/outcomes$/).fields,
+      code,
+      title,
+      description: '',
+    });
   }
   const creds = await teacher.browser.get(`${teacher.base}/credentials`);
   const created = await teacher.browser.post(`${tool.base}${readForm(creds.body, /\/credentials$/).action}`, readForm(creds.body, /\/credentials$/).fields);
@@ -67,11 +75,21 @@ it('saves the mapping matrix', async () => {
 it('validates alignments per framework and keeps what was typed', async () => {
   let res = await teacher.browser.get(page);
   const form = readForm(res.body, '/alignments');
-  const bad = await teacher.browser.post(`${tool.base}${form.action}`, { ...form.fields, kind: 'esco', targetName: 'use laboratory equipment', targetUrl: 'https://example.com/not-esco' });
+  const bad = await teacher.browser.post(`${tool.base}${form.action}`, {
+    ...form.fields,
+    kind: 'esco',
+    targetName: 'use laboratory equipment',
+    targetUrl: 'https://example.com/not-esco',
+  });
   expect(bad.status).toBe(422);
   expect(bad.body).toContain('Paste an ESCO URI');
   expect(bad.body).toContain('value="use laboratory equipment"');
-  res = await teacher.browser.post(`${tool.base}${form.action}`, { ...form.fields, kind: 'esco', targetName: 'use laboratory equipment', targetUrl: 'https://esco.ec.europa.eu/en/classification/skill?uri=http://data.europa.eu/esco/skill/0c2a3c8f-9a4b-4f0e-9f5c-1a2b3c4d5e6f' });
+  res = await teacher.browser.post(`${tool.base}${form.action}`, {
+    ...form.fields,
+    kind: 'esco',
+    targetName: 'use laboratory equipment',
+    targetUrl: 'https://esco.ec.europa.eu/en/classification/skill?uri=http://data.europa.eu/esco/skill/0c2a3c8f-9a4b-4f0e-9f5c-1a2b3c4d5e6f',
+  });
   expect(res.body).toContain('Alignment added.');
   expect(res.body).toContain('http://data.europa.eu/esco/skill/0c2a3c8f-9a4b-4f0e-9f5c-1a2b3c4d5e6f');
 });

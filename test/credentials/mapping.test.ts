@@ -46,11 +46,7 @@ describe('buildMappingMatrix', () => {
     const matrix = buildMappingMatrix(courseOutcomes(), outcomes);
     expect(matrix.courseOutcomes.map((co) => co.code)).toEqual(['CO1', 'CO2', 'CO3', 'CO4', 'CO5']);
     expect(matrix.cells[4]).toEqual([false, true]);
-    expect(matrix.warnings.map((w) => w.kind)).toEqual([
-      'course-outcome-unmapped',
-      'archived-course-outcome-mapped',
-      'unknown-course-outcome',
-    ]);
+    expect(matrix.warnings.map((w) => w.kind)).toEqual(['course-outcome-unmapped', 'archived-course-outcome-mapped', 'unknown-course-outcome']);
     // Archived outcomes are never reported as "mapped to nothing".
     const unmapped = buildMappingMatrix(courseOutcomes(), def.learningOutcomes).warnings;
     expect(unmapped.some((w) => w.kind === 'course-outcome-unmapped' && w.courseOutcomeId === 5)).toBe(false);

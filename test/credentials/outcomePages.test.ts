@@ -102,7 +102,12 @@ it('is closed to learners, and to teachers of another course even with a guessed
   const page = await otherTeacher.browser.get(`${otherTeacher.page.url}/outcomes`);
   expect(page.body).not.toContain('lab notebook');
   const form = readForm(page.body, /\/outcomes$/);
-  const hijack = await otherTeacher.browser.post(`${otherTeacher.page.url}/outcomes/${rows[0].id}`, { ...form.fields, code: 'LO1', title: 'Hijacked', lockVersion: '1' });
+  const hijack = await otherTeacher.browser.post(`${otherTeacher.page.url}/outcomes/${rows[0].id}`, {
+    ...form.fields,
+    code: 'LO1',
+    title: 'Hijacked',
+    lockVersion: '1',
+  });
   expect(hijack.status).toBe(404);
 });
 
@@ -146,7 +151,11 @@ describe('importing from CSV', () => {
       const body = new FormData();
       body.set('_csrf', fields._csrf);
       body.set('file', new Blob([content], { type: 'text/csv' }), 'outcomes.csv');
-      const res = await fetch(`${teacher.base}/outcomes/import/preview`, { method: 'POST', body, headers: { cookie: teacher.browser.cookieHeader(teacher.base) } });
+      const res = await fetch(`${teacher.base}/outcomes/import/preview`, {
+        method: 'POST',
+        body,
+        headers: { cookie: teacher.browser.cookieHeader(teacher.base) },
+      });
       return { status: res.status, body: await res.text() };
     };
     const ok = await upload('code,title\nLO30,Present findings to peers\n');

@@ -46,19 +46,27 @@ beforeAll(async () => {
   credentialId = Number(/credentials\/(\d+)/.exec(created.url)![1]);
   rubric = `${teacher.base}/credentials/${credentialId}/rubric`;
   // Learning outcomes have no page in this test: they go straight into the draft.
-  const { rows: [row] } = await tool.database.pool.query('SELECT course_id, created_by FROM credentials WHERE id = $1', [credentialId]);
+  const {
+    rows: [row],
+  } = await tool.database.pool.query('SELECT course_id, created_by FROM credentials WHERE id = $1', [credentialId]);
   courseId = row.course_id;
   createdBy = row.created_by;
   const store = new CredentialStore(tool.database.db);
   const { draft } = await store.get(courseId, credentialId);
-  await store.saveDraft(courseId, credentialId, { versionId: draft!.id, lockVersion: draft!.lockVersion }, {
-    ...emptyDefinition(),
-    title: 'Lab skills',
-    learningOutcomes: [
-      { id: 'lo-1', statement: 'I can plan an experiment', alignments: [], mappedCourseOutcomeIds: [] },
-      { id: 'lo-2', statement: 'I can report results', alignments: [], mappedCourseOutcomeIds: [] },
-    ],
-  } as never, createdBy);
+  await store.saveDraft(
+    courseId,
+    credentialId,
+    { versionId: draft!.id, lockVersion: draft!.lockVersion },
+    {
+      ...emptyDefinition(),
+      title: 'Lab skills',
+      learningOutcomes: [
+        { id: 'lo-1', statement: 'I can plan an experiment', alignments: [], mappedCourseOutcomeIds: [] },
+        { id: 'lo-2', statement: 'I can report results', alignments: [], mappedCourseOutcomeIds: [] },
+      ],
+    } as never,
+    createdBy,
+  );
 });
 afterAll(async () => {
   await tool?.stop();
@@ -143,7 +151,14 @@ it('refuses points that go down, next to the level', async () => {
 it('refuses an edit from a stale form, keeping what was typed', async () => {
   const page = await teacher.browser.get(rubric);
   const form = readForm(page.body, /\/rubric\/criteria\/c-[a-f0-9]+$/);
-  const keep = { description: 'The plan of the experiment.', 'l1_descriptor': 'The plan misses key parts.', 'l2_descriptor': 'The plan covers some parts.', 'l3_descriptor': 'The plan covers every part.', 'l4_descriptor': 'The plan is a model for others.', passLevel: '3' };
+  const keep = {
+    description: 'The plan of the experiment.',
+    l1_descriptor: 'The plan misses key parts.',
+    l2_descriptor: 'The plan covers some parts.',
+    l3_descriptor: 'The plan covers every part.',
+    l4_descriptor: 'The plan is a model for others.',
+    passLevel: '3',
+  };
   const saved = await teacher.browser.post(`${tool.base}${form.action}`, { ...form.fields, ...keep, title: 'Experiment plan (v2)' });
   expect(saved.url).toBe(`${rubric}?notice=saved`);
   expect(saved.body).toContain('Experiment plan (v2)');

@@ -18,12 +18,22 @@ beforeAll(async () => {
   outcomes = new CourseOutcomeStore(tool.database.db);
   creds = new CredentialStore(tool.database.db);
   const q = (sql: string, p: unknown[] = []) => tool.database.pool.query(sql, p);
-  const { rows: [p] } = await q(`INSERT INTO platforms (name, issuer, client_id, auth_login_url, access_token_url, jwks_url) VALUES ('P', 'https://lms.example', 'c', 'https://lms.example/a', 'https://lms.example/t', 'https://lms.example/k') RETURNING id`);
-  const course = async (ctx: string) => (await q(`INSERT INTO courses (platform_id, deployment_id, context_id, title) VALUES ($1, 'd', $2, $2) RETURNING id`, [p.id, ctx])).rows[0].id;
+  const {
+    rows: [p],
+  } = await q(
+    `INSERT INTO platforms (name, issuer, client_id, auth_login_url, access_token_url, jwks_url) VALUES ('P', 'https://lms.example', 'c', 'https://lms.example/a', 'https://lms.example/t', 'https://lms.example/k') RETURNING id`,
+  );
+  const course = async (ctx: string) =>
+    (await q(`INSERT INTO courses (platform_id, deployment_id, context_id, title) VALUES ($1, 'd', $2, $2) RETURNING id`, [p.id, ctx])).rows[0].id;
   const user = async (sub: string) => (await q(`INSERT INTO lti_users (platform_id, sub) VALUES ($1, $2) RETURNING id`, [p.id, sub])).rows[0].id;
   [courseA, courseB, courseC] = [await course('A'), await course('B'), await course('C')];
   [teacher, other] = [await user('t'), await user('o')];
-  await q(`INSERT INTO course_members (course_id, user_id, app_role) VALUES ($1, $3, 'instructor'), ($2, $3, 'instructor'), ($4, $3, 'learner')`, [courseA, courseB, teacher, courseC]);
+  await q(`INSERT INTO course_members (course_id, user_id, app_role) VALUES ($1, $3, 'instructor'), ($2, $3, 'instructor'), ($4, $3, 'learner')`, [
+    courseA,
+    courseB,
+    teacher,
+    courseC,
+  ]);
 });
 afterAll(() => tool?.stop());
 
@@ -44,7 +54,10 @@ describe('course outcomes', () => {
     const o = await outcomes.create(courseA, { code: 'LO3', title: 'First', description: '' });
     const first = await outcomes.update(courseA, o.id, o.lockVersion, { code: 'LO3', title: 'Edited by one', description: '' });
     expect(first.lockVersion).toBe(o.lockVersion + 1);
-    await expect(outcomes.update(courseA, o.id, o.lockVersion, { code: 'LO3', title: 'Edited by two', description: '' })).rejects.toMatchObject({ code: 'EDIT_CONFLICT', status: 409 });
+    await expect(outcomes.update(courseA, o.id, o.lockVersion, { code: 'LO3', title: 'Edited by two', description: '' })).rejects.toMatchObject({
+      code: 'EDIT_CONFLICT',
+      status: 409,
+    });
     expect((await outcomes.get(courseA, o.id)).title).toBe('Edited by one');
   });
 
@@ -63,7 +76,12 @@ describe('course outcomes', () => {
 
   it('imports all or nothing', async () => {
     const before = (await outcomes.list(courseA)).length;
-    await expect(outcomes.createMany(courseA, [{ code: 'NEW1', title: 'n', description: '' }, { code: 'LO1', title: 'clash', description: '' }])).rejects.toMatchObject({ code: 'OUTCOME_CODE_TAKEN' });
+    await expect(
+      outcomes.createMany(courseA, [
+        { code: 'NEW1', title: 'n', description: '' },
+        { code: 'LO1', title: 'clash', description: '' },
+      ]),
+    ).rejects.toMatchObject({ code: 'OUTCOME_CODE_TAKEN' });
     expect((await outcomes.list(courseA)).length).toBe(before);
     await outcomes.createMany(courseA, [{ code: 'NEW1', title: 'n', description: '' }]);
     expect((await outcomes.list(courseA)).length).toBe(before + 1);
@@ -86,10 +104,14 @@ describe('credential versions', () => {
   it('edits a draft with optimistic locking, and keeps other courses out', async () => {
     const { credentialId, version } = await creds.create(courseA, teacher, def('Lab skills'));
     const saved = await creds.saveDraft(courseA, credentialId, { versionId: version.id, lockVersion: version.lockVersion }, def('Lab skills I'), teacher);
-    await expect(creds.saveDraft(courseA, credentialId, { versionId: version.id, lockVersion: version.lockVersion }, def('Stale'), other)).rejects.toMatchObject({ code: 'EDIT_CONFLICT' });
+    await expect(
+      creds.saveDraft(courseA, credentialId, { versionId: version.id, lockVersion: version.lockVersion }, def('Stale'), other),
+    ).rejects.toMatchObject({ code: 'EDIT_CONFLICT' });
     expect((await creds.get(courseA, credentialId)).draft?.definition).toEqual(def('Lab skills I'));
     await expect(creds.get(courseB, credentialId)).rejects.toMatchObject({ status: 404 });
-    await expect(creds.saveDraft(courseB, credentialId, { versionId: saved.id, lockVersion: saved.lockVersion }, def('x'), other)).rejects.toMatchObject({ status: 404 });
+    await expect(creds.saveDraft(courseB, credentialId, { versionId: saved.id, lockVersion: saved.lockVersion }, def('x'), other)).rejects.toMatchObject({
+      status: 404,
+    });
     // Learners see no drafts.
     expect(await creds.listForCourse(courseA, { publishedOnly: true })).toEqual([]);
     await expect(creds.get(courseA, credentialId, { publishedOnly: true })).rejects.toMatchObject({ status: 404 });
@@ -97,16 +119,27 @@ describe('credential versions', () => {
 
   it('publishing freezes a version; edits start a new draft; the old version stays until the new one is published', async () => {
     const { credentialId, version } = await creds.create(courseA, teacher, def('Data literacy'));
-    await expect(creds.publish(courseA, credentialId, { versionId: version.id, lockVersion: version.lockVersion }, teacher, () => {
-      throw Object.assign(new Error('Not ready: workload missing'), { status: 422 });
-    })).rejects.toThrow('Not ready');
+    await expect(
+      creds.publish(courseA, credentialId, { versionId: version.id, lockVersion: version.lockVersion }, teacher, () => {
+        throw Object.assign(new Error('Not ready: workload missing'), { status: 422 });
+      }),
+    ).rejects.toThrow('Not ready');
     const v1 = await creds.publish(courseA, credentialId, { versionId: version.id, lockVersion: version.lockVersion }, teacher, () => undefined);
     expect(v1.status).toBe('published');
 
-    const v2 = await creds.saveDraft(courseA, credentialId, { versionId: v1.id, lockVersion: v1.lockVersion }, def('Data literacy (2027)'), teacher, 'Title updated');
+    const v2 = await creds.saveDraft(
+      courseA,
+      credentialId,
+      { versionId: v1.id, lockVersion: v1.lockVersion },
+      def('Data literacy (2027)'),
+      teacher,
+      'Title updated',
+    );
     expect(v2).toMatchObject({ versionNo: 2, status: 'draft' });
     // A second editor who also started from v1 cannot start a competing draft.
-    await expect(creds.saveDraft(courseA, credentialId, { versionId: v1.id, lockVersion: v1.lockVersion }, def('Competing'), other)).rejects.toMatchObject({ code: 'EDIT_CONFLICT' });
+    await expect(creds.saveDraft(courseA, credentialId, { versionId: v1.id, lockVersion: v1.lockVersion }, def('Competing'), other)).rejects.toMatchObject({
+      code: 'EDIT_CONFLICT',
+    });
 
     const learnerView = await creds.get(courseA, credentialId, { publishedOnly: true });
     expect(learnerView.published?.definition).toEqual(def('Data literacy'));
@@ -114,7 +147,10 @@ describe('credential versions', () => {
 
     await creds.publish(courseA, credentialId, { versionId: v2.id, lockVersion: v2.lockVersion }, teacher, () => undefined);
     const after = await creds.get(courseA, credentialId);
-    expect(after.versions.map((v) => [v.versionNo, v.status])).toEqual([[2, 'published'], [1, 'superseded']]);
+    expect(after.versions.map((v) => [v.versionNo, v.status])).toEqual([
+      [2, 'published'],
+      [1, 'superseded'],
+    ]);
     const log = await creds.changeLog(courseA, credentialId);
     expect(log.map((c) => c.action)).toEqual(['published', 'new-version', 'published', 'created']);
   });
@@ -127,7 +163,9 @@ describe('credential versions', () => {
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.code === 'EDIT_CONFLICT')).toBe(true);
-    const { rows } = await tool.database.pool.query(`SELECT count(*)::int AS n FROM credential_versions WHERE credential_id = $1 AND status = 'draft'`, [credentialId]);
+    const { rows } = await tool.database.pool.query(`SELECT count(*)::int AS n FROM credential_versions WHERE credential_id = $1 AND status = 'draft'`, [
+      credentialId,
+    ]);
     expect(rows[0].n).toBe(1);
   });
 });

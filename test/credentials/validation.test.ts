@@ -204,8 +204,7 @@ describe('learning outcome and alignments', () => {
       expect(result).toEqual({
         ok: false,
         errors: {
-          targetUrl:
-            'Paste an ESCO URI such as http://data.europa.eu/esco/skill/… or http://data.europa.eu/esco/occupation/…',
+          targetUrl: 'Paste an ESCO URI such as http://data.europa.eu/esco/skill/… or http://data.europa.eu/esco/occupation/…',
         },
       });
     }

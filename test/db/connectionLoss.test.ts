@@ -13,7 +13,12 @@ let admin: pg.Client;
 
 beforeAll(async () => {
   const databaseUrl = await createTestDatabase();
-  database = await openDatabase({ databaseUrl, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'microcred-db-')), embeddedPort: 1, log: createLogger('silent') });
+  database = await openDatabase({
+    databaseUrl,
+    dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'microcred-db-')),
+    embeddedPort: 1,
+    log: createLogger('silent'),
+  });
   admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
 });

@@ -32,13 +32,23 @@ it('sends "needs grading", then the grade, then the badge link, to one column', 
   const learner = await launchAs(tool, sim, 'learner');
   const sub = await submitComplete(tool, learner, credentialId);
   const pending = await until('the submitted score', async () => scoreOf('u-learner-1'));
-  expect(pending).toMatchObject({ activityProgress: 'Submitted', gradingProgress: 'PendingManual', 'https://canvas.instructure.com/lti/submission': { new_submission: true } });
+  expect(pending).toMatchObject({
+    activityProgress: 'Submitted',
+    gradingProgress: 'PendingManual',
+    'https://canvas.instructure.com/lti/submission': { new_submission: true },
+  });
   expect(pending.scoreGiven).toBeUndefined();
   // No column existed: one was created with our resourceId and tag.
-  expect([...sim.lineItems.values()]).toEqual([expect.objectContaining({ resourceId: `microcred-credential-${credentialId}`, tag: 'microcred', scoreMaximum: 11, label: 'Research Data Management' })]);
+  expect([...sim.lineItems.values()]).toEqual([
+    expect.objectContaining({ resourceId: `microcred-credential-${credentialId}`, tag: 'microcred', scoreMaximum: 11, label: 'Research Data Management' }),
+  ]);
 
   await decideAttempt(tool, teacher, learner, sub, 'accept');
-  const withBadge = await until('the badge link', async () => (scoreOf('u-learner-1')?.comment?.includes('/credentials/') ? scoreOf('u-learner-1') : undefined), 20000);
+  const withBadge = await until(
+    'the badge link',
+    async () => (scoreOf('u-learner-1')?.comment?.includes('/credentials/') ? scoreOf('u-learner-1') : undefined),
+    20000,
+  );
   expect(withBadge).toMatchObject({ scoreGiven: 6, scoreMaximum: 11, activityProgress: 'Completed', gradingProgress: 'FullyGraded' });
   const [issued] = await q('SELECT id FROM issued_credentials WHERE learner_id = $1', [learner.userId]);
   expect(withBadge.comment).toBe(`Awarded. Open Badge: ${tool.base}/credentials/${issued.id}`);
@@ -53,7 +63,18 @@ it('creates one column for many learners graded at once, and reuses a deep-linke
   const credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), title: 'Busy credential', supervisionType: undefined });
   const learners = await rosterLearners(tool, teacher, 12);
   await Promise.all(learners.map((l) => acceptComplete(tool, teacher, l, credentialId)));
-  await until('12 graded scores', async () => ((await q("SELECT count(*)::int AS n FROM grade_passback WHERE credential_id = $1 AND status = 'sent' AND sent_timestamp >= wanted_timestamp", [credentialId]))[0].n === 12 ? true : undefined), 30000);
+  await until(
+    '12 graded scores',
+    async () =>
+      (
+        await q("SELECT count(*)::int AS n FROM grade_passback WHERE credential_id = $1 AND status = 'sent' AND sent_timestamp >= wanted_timestamp", [
+          credentialId,
+        ])
+      )[0].n === 12
+        ? true
+        : undefined,
+    30000,
+  );
   const columns = [...sim.lineItems.values()].filter((li) => li.resourceId === `microcred-credential-${credentialId}`);
   expect(columns).toHaveLength(1);
   // A column the LMS made through deep linking is used as it is.
@@ -77,7 +98,12 @@ it('records a refusal with the LMS’s reason, and resends on request', async ()
   await q("INSERT INTO line_items (course_id, credential_id, url, source) VALUES ($1, $2, $3, 'launch')", [teacher.courseId, credentialId, url]);
   const [learner] = await rosterLearners(tool, teacher, 1);
   await submitComplete(tool, learner, credentialId);
-  const [row] = await until('the failure', async () => (await q("SELECT status, last_error FROM grade_passback WHERE credential_id = $1 AND status = 'failed'", [credentialId]))[0] && q("SELECT status, last_error FROM grade_passback WHERE credential_id = $1", [credentialId]));
+  const [row] = await until(
+    'the failure',
+    async () =>
+      (await q("SELECT status, last_error FROM grade_passback WHERE credential_id = $1 AND status = 'failed'", [credentialId]))[0] &&
+      q('SELECT status, last_error FROM grade_passback WHERE credential_id = $1', [credentialId]),
+  );
   expect(row.last_error).toContain('scoreMaximum does not match the line item');
   let page = await teacher.browser.get(`${teacher.base}/grades`);
   expect(text(page.body)).toContain('Failed');

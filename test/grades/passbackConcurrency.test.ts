@@ -35,7 +35,13 @@ beforeAll(async () => {
   canvasCredential = await publishCredential(tool, canvasTeacher, { ...completeDefinition(), supervisionType: undefined });
   // A second microcred process: its own pool and service client on the same database.
   const pool = new pg.Pool({ connectionString: tool.config.databaseUrl, max: 4 });
-  otherProcess = { pool, passback: new GradePassback(drizzle(pool, { schema }), new LtiServiceClient(tool.lti, { concurrency: 8, timeoutMs: 10_000 }), { publicUrl: tool.base, log: pino({ level: 'silent' }) }) };
+  otherProcess = {
+    pool,
+    passback: new GradePassback(drizzle(pool, { schema }), new LtiServiceClient(tool.lti, { concurrency: 8, timeoutMs: 10_000 }), {
+      publicUrl: tool.base,
+      log: pino({ level: 'silent' }),
+    }),
+  };
 });
 afterAll(async () => {
   await otherProcess?.pool.end();
@@ -45,10 +51,18 @@ afterAll(async () => {
 });
 
 const q = (sql: string, params: unknown[] = []) => tool.database.pool.query(sql, params).then((r) => r.rows);
-const rowOf = async (t: PassbackTarget) => (await q('SELECT status, last_error, wanted_timestamp, sent_timestamp FROM grade_passback WHERE course_id = $1 AND credential_id = $2 AND learner_id = $3', [t.courseId, t.credentialId, t.learnerId]))[0];
+const rowOf = async (t: PassbackTarget) =>
+  (
+    await q('SELECT status, last_error, wanted_timestamp, sent_timestamp FROM grade_passback WHERE course_id = $1 AND credential_id = $2 AND learner_id = $3', [
+      t.courseId,
+      t.credentialId,
+      t.learnerId,
+    ])
+  )[0];
 const subOf = async (learnerId: number) => (await q('SELECT sub FROM lti_users WHERE id = $1', [learnerId]))[0].sub as string;
 /** Sessions of this database waiting for a lock (a send queued behind another for the same learner). */
-const lockWaits = async () => (await q("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))[0].n as number;
+const lockWaits = async () =>
+  (await q("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))[0].n as number;
 
 /**
  * Sends the submitted state, and while that score is on its way, decides the attempt and sends
@@ -61,7 +75,9 @@ async function twoSendsAtOnce(sim: PlatformSimulator, teacher: Person, credentia
   sim.agsFaults = { failRate: 0, down: false, latencyMs: 400 };
   try {
     const first = tool.passback.send(t);
-    await until('the first score on its way', async () => (sim.received.some((r) => r.path.endsWith('/scores') && (r.body as { userId?: string }).userId === sub) ? true : undefined));
+    await until('the first score on its way', async () =>
+      sim.received.some((r) => r.path.endsWith('/scores') && (r.body as { userId?: string }).userId === sub) ? true : undefined,
+    );
     await decideAttempt(tool, teacher, learner, submission, 'accept');
     const results = await Promise.all([first, second.send(t)]);
     return { t, sub, results };
@@ -122,6 +138,9 @@ it('Canvas: an older score never lands after a newer one, even when the network 
   expect(await Promise.all([first, second])).toEqual(['sent', 'sent']);
   const log = canvas.scoreLog.filter((e) => e.userId === sub);
   expect(log.filter((e) => e.status !== 200)).toEqual([]); // Canvas: "Provided timestamp … before last updated timestamp"
-  expect([...canvas.scores.values()].find((s) => s.userId === sub)).toMatchObject({ gradingProgress: 'FullyGraded', 'https://canvas.instructure.com/lti/submission': { new_submission: false } });
+  expect([...canvas.scores.values()].find((s) => s.userId === sub)).toMatchObject({
+    gradingProgress: 'FullyGraded',
+    'https://canvas.instructure.com/lti/submission': { new_submission: false },
+  });
   expect(await rowOf(t)).toMatchObject({ status: 'sent', last_error: null });
 });

@@ -53,9 +53,11 @@ it('loses no grade and leaves none stale through random failures, an outage and 
   // Phase 3: the LMS comes back, still flaky, and a new worker process starts.
   sim.agsFaults = { failRate: 0.3, down: false };
   worker = await startChildTool(tool);
-  const expected = async () => Promise.all(learners.map(async (l) => ({ l, want: await tool.passback.scoreFor({ courseId: l.courseId, credentialId, learnerId: l.userId }) })));
+  const expected = async () =>
+    Promise.all(learners.map(async (l) => ({ l, want: await tool.passback.scoreFor({ courseId: l.courseId, credentialId, learnerId: l.userId }) })));
   // The LMS holds the learner's latest state when it holds that score (its timestamp is the send's, not the state's).
-  const same = (held: Record<string, unknown> | undefined, want: Record<string, unknown>) => !!held && ['scoreGiven', 'scoreMaximum', 'activityProgress', 'gradingProgress', 'comment'].every((k) => held[k] === want[k]);
+  const same = (held: Record<string, unknown> | undefined, want: Record<string, unknown>) =>
+    !!held && ['scoreGiven', 'scoreMaximum', 'activityProgress', 'gradingProgress', 'comment'].every((k) => held[k] === want[k]);
   const settled = async () => {
     for (const { l, want } of await expected()) {
       const [sub] = await q('SELECT sub FROM lti_users WHERE id = $1', [l.userId]);
@@ -80,5 +82,9 @@ it('loses no grade and leaves none stale through random failures, an outage and 
   // The faults were real: requests failed and were retried.
   expect(sim.agsFailures).toBeGreaterThan(5);
   // And the instructor's status page agrees: every row sent (a retry still in flight settles it).
-  await until('every passback row to read "sent"', async () => ((await q("SELECT count(*)::int AS n FROM grade_passback WHERE status = 'sent'"))[0].n === LEARNERS ? true : undefined), 30000);
+  await until(
+    'every passback row to read "sent"',
+    async () => ((await q("SELECT count(*)::int AS n FROM grade_passback WHERE status = 'sent'"))[0].n === LEARNERS ? true : undefined),
+    30000,
+  );
 }, 150000);

@@ -28,7 +28,8 @@ afterAll(async () => {
 
 const q = (sql: string, params: unknown[] = []) => tool.database.pool.query(sql, params).then((r) => r.rows);
 const held = (sub: string) => [...sim.scores.values()].find((s) => s.userId === sub) as Record<string, any> | undefined;
-const rowOf = async (learnerId: number) => (await q('SELECT status, last_error FROM grade_passback WHERE credential_id = $1 AND learner_id = $2', [credentialId, learnerId]))[0];
+const rowOf = async (learnerId: number) =>
+  (await q('SELECT status, last_error FROM grade_passback WHERE credential_id = $1 AND learner_id = $2', [credentialId, learnerId]))[0];
 const logOf = (sub: string) => sim.scoreLog.filter((e) => e.userId === sub);
 
 it('sends the badge link after an accept; Moodle takes it and the row says sent', async () => {
@@ -36,13 +37,24 @@ it('sends the badge link after an accept; Moodle takes it and the row says sent'
   const sub = await submitComplete(tool, learner, credentialId);
   await until('the submitted score', async () => held('u-learner-1'));
   await decideAttempt(tool, teacher, learner, sub, 'accept');
-  const withBadge = await until('the badge link at the LMS', async () => (held('u-learner-1')?.comment?.includes('/credentials/') ? held('u-learner-1') : undefined), 30000);
+  const withBadge = await until(
+    'the badge link at the LMS',
+    async () => (held('u-learner-1')?.comment?.includes('/credentials/') ? held('u-learner-1') : undefined),
+    30000,
+  );
   const [issued] = await q('SELECT id FROM issued_credentials WHERE learner_id = $1', [learner.userId]);
-  expect(withBadge).toMatchObject({ comment: `Awarded. Open Badge: ${tool.base}/credentials/${issued.id}`, scoreGiven: 6, activityProgress: 'Completed', gradingProgress: 'FullyGraded' });
+  expect(withBadge).toMatchObject({
+    comment: `Awarded. Open Badge: ${tool.base}/credentials/${issued.id}`,
+    scoreGiven: 6,
+    activityProgress: 'Completed',
+    gradingProgress: 'FullyGraded',
+  });
   await until('the row to read sent', async () => ((await rowOf(learner.userId))?.status === 'sent' ? true : undefined));
   expect(await rowOf(learner.userId)).toEqual({ status: 'sent', last_error: null });
   // Every score Moodle took was later, in whole seconds, than the one before.
-  const accepted = logOf('u-learner-1').filter((e) => e.status === 200).map((e) => Date.parse(e.timestamp));
+  const accepted = logOf('u-learner-1')
+    .filter((e) => e.status === 200)
+    .map((e) => Date.parse(e.timestamp));
   expect(accepted.length).toBeGreaterThanOrEqual(3); // needs grading, the grade, the badge link
   accepted.forEach((t, i) => i > 0 && expect(Math.floor(t / 1000)).toBeGreaterThan(Math.floor(accepted[i - 1] / 1000)));
   expect(text((await teacher.browser.get(`${teacher.base}/grades`)).body)).toContain('Lena Learner Research Data Management Sent');
@@ -55,7 +67,9 @@ it('"Resend" and "Resend all" send with a fresh timestamp and keep delivered row
   page = await submitForm(tool, teacher.browser, page, /\/grades\/resend$/, { credentialId: String(credentialId), learnerId: String(learner.userId) });
   expect(text(page.body)).toContain('The grade is being sent again.');
   expect(text(page.body)).toContain('Lena Learner Research Data Management Sent'); // delivered: still sent while it goes again
-  const resent = await until('the resent score at the LMS', async () => (held('u-learner-1')!.timestamp > before ? (held('u-learner-1')!.timestamp as string) : undefined));
+  const resent = await until('the resent score at the LMS', async () =>
+    held('u-learner-1')!.timestamp > before ? (held('u-learner-1')!.timestamp as string) : undefined,
+  );
   expect(held('u-learner-1')!.comment).toContain('/credentials/');
   await until('the row to read sent', async () => ((await rowOf(learner.userId))?.status === 'sent' ? true : undefined));
 
@@ -63,7 +77,9 @@ it('"Resend" and "Resend all" send with a fresh timestamp and keep delivered row
   page = await submitForm(tool, teacher.browser, await teacher.browser.get(`${teacher.base}/grades`), /\/grades\/resend$/, {});
   expect(text(page.body)).toContain('Every grade of this course is being sent again.');
   await until('the second resend at the LMS', async () => (held('u-learner-1')!.timestamp > resent ? true : undefined));
-  await until('every row to read sent', async () => ((await q("SELECT count(*)::int AS n FROM grade_passback WHERE status <> 'sent'"))[0].n === 0 ? true : undefined));
+  await until('every row to read sent', async () =>
+    (await q("SELECT count(*)::int AS n FROM grade_passback WHERE status <> 'sent'"))[0].n === 0 ? true : undefined,
+  );
   expect(await rowOf(learner.userId)).toEqual({ status: 'sent', last_error: null });
   expect(logOf('u-learner-1').filter((e) => e.status !== 200)).toEqual([]);
   expect(text((await teacher.browser.get(`${teacher.base}/grades`)).body)).toMatch(/ 0 failed /);
@@ -80,7 +96,9 @@ it('never sends a score for someone who is no longer a learner of the course, an
   await submitForm(tool, teacher.browser, await teacher.browser.get(teacher.base), '/roster/sync');
   const sentBefore = logOf(promotedSub).length;
   await decideAttempt(tool, teacher, promoted, submission, 'reject');
-  const refused = await until('the refusal to be recorded', async () => ((await rowOf(promoted.userId))?.status === 'failed' ? rowOf(promoted.userId) : undefined));
+  const refused = await until('the refusal to be recorded', async () =>
+    (await rowOf(promoted.userId))?.status === 'failed' ? rowOf(promoted.userId) : undefined,
+  );
   expect(refused.last_error).toMatch(/no longer a learner/);
   expect(logOf(promotedSub)).toHaveLength(sentBefore); // Moodle would answer 400 "Incorrect score received"
 

@@ -14,19 +14,45 @@ it('reports a submission as waiting for manual grading, with no score', () => {
 
 it('sends the weighted rubric points when the credential shows a grade, and pass/fail otherwise', () => {
   const graded = buildScore({ ...base, latest: { status: 'accepted', submittedAt, decidedAt }, decision: { decision: 'accept', levels: passing } })!;
-  expect(graded.score).toMatchObject({ scoreGiven: 6, scoreMaximum: 11, activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp: decidedAt.toISOString(), comment: 'Awarded.' });
-  const passFail = buildScore({ ...base, definition: { ...completeDefinition(), gradeShown: false }, latest: { status: 'rejected', submittedAt, decidedAt }, decision: { decision: 'reject', levels: passing } })!;
+  expect(graded.score).toMatchObject({
+    scoreGiven: 6,
+    scoreMaximum: 11,
+    activityProgress: 'Completed',
+    gradingProgress: 'FullyGraded',
+    timestamp: decidedAt.toISOString(),
+    comment: 'Awarded.',
+  });
+  const passFail = buildScore({
+    ...base,
+    definition: { ...completeDefinition(), gradeShown: false },
+    latest: { status: 'rejected', submittedAt, decidedAt },
+    decision: { decision: 'reject', levels: passing },
+  })!;
   expect(passFail.score).toMatchObject({ scoreGiven: 0, scoreMaximum: 1, activityProgress: 'Completed' });
-  const returned = buildScore({ ...base, latest: { status: 'returned', submittedAt, decidedAt }, decision: { decision: 'return', levels: { 'crit-plan': 'plan-1', 'crit-publish': 'pub-1' } } })!;
+  const returned = buildScore({
+    ...base,
+    latest: { status: 'returned', submittedAt, decidedAt },
+    decision: { decision: 'return', levels: { 'crit-plan': 'plan-1', 'crit-publish': 'pub-1' } },
+  })!;
   expect(returned.score).toMatchObject({ scoreGiven: 0, activityProgress: 'InProgress', gradingProgress: 'FullyGraded' });
 });
 
 it('links the badge once issued, as a later state; a revocation is later still', () => {
-  const issued = buildScore({ ...base, latest: { status: 'accepted', submittedAt, decidedAt }, decision: { decision: 'accept', levels: passing }, badge: { uuid: 'abc', revokedAt: null } })!;
+  const issued = buildScore({
+    ...base,
+    latest: { status: 'accepted', submittedAt, decidedAt },
+    decision: { decision: 'accept', levels: passing },
+    badge: { uuid: 'abc', revokedAt: null },
+  })!;
   expect(issued.score.comment).toBe('Awarded. Open Badge: https://mc.example/credentials/abc');
   expect(issued.at.getTime()).toBe(decidedAt.getTime() + 1);
   const revokedAt = new Date('2026-12-01T00:00:00.000Z');
-  const revoked = buildScore({ ...base, latest: { status: 'accepted', submittedAt, decidedAt }, decision: { decision: 'accept', levels: passing }, badge: { uuid: 'abc', revokedAt } })!;
+  const revoked = buildScore({
+    ...base,
+    latest: { status: 'accepted', submittedAt, decidedAt },
+    decision: { decision: 'accept', levels: passing },
+    badge: { uuid: 'abc', revokedAt },
+  })!;
   expect(revoked.at).toEqual(revokedAt);
   expect(revoked.score.comment).toContain('revoked');
 });

@@ -39,7 +39,13 @@ it('is edited from the console, keeping typed values when something is wrong', a
   expect(bad.body).toContain('value="Example University"');
   expect(bad.body).toContain('two-letter country code');
   expect(bad.body).toContain('full web address');
-  const ok = await admin.post(`${tool.base}/admin/issuer`, { ...form.fields, name: 'Example University', countryCode: 'nl', url: 'https://www.uni.example', region: '' });
+  const ok = await admin.post(`${tool.base}/admin/issuer`, {
+    ...form.fields,
+    name: 'Example University',
+    countryCode: 'nl',
+    url: 'https://www.uni.example',
+    region: '',
+  });
   expect(ok.body).toContain('Issuer profile saved.');
   expect(ok.body).toContain('value="NL"');
   const noCsrf = await admin.post(`${tool.base}/admin/issuer`, { name: 'Hijack', countryCode: 'XX' });
@@ -99,7 +105,11 @@ describe('identifiers, quality assurance, description and logo', () => {
 
   it('saves identifiers, QA details and a PNG logo sent as multipart, and shows them again', async () => {
     const { fields } = await issuerForm();
-    const res = await admin.upload(`${tool.base}/admin/issuer`, { ...fields, ...details }, { field: 'logo', filename: 'logo.png', content: PNG, type: 'image/png' });
+    const res = await admin.upload(
+      `${tool.base}/admin/issuer`,
+      { ...fields, ...details },
+      { field: 'logo', filename: 'logo.png', content: PNG, type: 'image/png' },
+    );
     expect(res.status).toBe(200);
     expect(res.body).toContain('Issuer profile saved.');
     expect(res.body).toContain('value="ext:KvK"');
@@ -139,7 +149,13 @@ describe('identifiers, quality assurance, description and logo', () => {
 
   it('refuses an identifier type outside the Open Badges list, keeping what was typed', async () => {
     const { fields } = await issuerForm();
-    const res = await admin.upload(`${tool.base}/admin/issuer`, { ...fields, ...details, name: 'Renamed University', identifierType_1: 'KvK number', identifier_2: 'orphan' });
+    const res = await admin.upload(`${tool.base}/admin/issuer`, {
+      ...fields,
+      ...details,
+      name: 'Renamed University',
+      identifierType_1: 'KvK number',
+      identifier_2: 'orphan',
+    });
     expect(res.status).toBe(422);
     expect(res.body).toContain('ext:” followed by letters and digits');
     expect(res.body).toContain('Give the identifier’s type');
@@ -152,7 +168,11 @@ describe('identifiers, quality assurance, description and logo', () => {
   it('refuses an HTML file named .png, keeping the other fields and the current logo', async () => {
     const { fields } = await issuerForm();
     const html = '<!doctype html><html><body><script>alert(1)</script></body></html>';
-    const res = await admin.upload(`${tool.base}/admin/issuer`, { ...fields, ...details, name: 'Renamed University', qaBodyName: 'Typed QA body' }, { field: 'logo', filename: 'logo.png', content: html, type: 'image/png' });
+    const res = await admin.upload(
+      `${tool.base}/admin/issuer`,
+      { ...fields, ...details, name: 'Renamed University', qaBodyName: 'Typed QA body' },
+      { field: 'logo', filename: 'logo.png', content: html, type: 'image/png' },
+    );
     expect(res.status).toBe(422);
     expect(res.body).toContain('must be a PNG, JPEG or SVG image');
     expect(res.body).toContain('value="Renamed University"');
@@ -170,14 +190,22 @@ describe('identifiers, quality assurance, description and logo', () => {
       '<svg xmlns="http://www.w3.org/2000/svg"><a href="javascript:alert(1)"><rect/></a></svg>',
     ]) {
       const { fields } = await issuerForm();
-      const res = await admin.upload(`${tool.base}/admin/issuer`, { ...fields, ...details }, { field: 'logo', filename: 'logo.svg', content: bad, type: 'image/svg+xml' });
+      const res = await admin.upload(
+        `${tool.base}/admin/issuer`,
+        { ...fields, ...details },
+        { field: 'logo', filename: 'logo.svg', content: bad, type: 'image/svg+xml' },
+      );
       expect(res.status).toBe(422);
       expect(res.body).toContain('contains script, event handlers or embedded HTML');
     }
     expect((await new IssuerProfileStore(tool.database.db).get())!.logoType).toBe('image/png');
 
     const { fields } = await issuerForm();
-    const ok = await admin.upload(`${tool.base}/admin/issuer`, { ...fields, ...details }, { field: 'logo', filename: 'logo.svg', content: SVG, type: 'image/svg+xml' });
+    const ok = await admin.upload(
+      `${tool.base}/admin/issuer`,
+      { ...fields, ...details },
+      { field: 'logo', filename: 'logo.svg', content: SVG, type: 'image/svg+xml' },
+    );
     expect(ok.body).toContain('Issuer profile saved.');
     const logo = await fetch(`${tool.base}/issuer/logo`);
     expect(logo.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
@@ -187,7 +215,11 @@ describe('identifiers, quality assurance, description and logo', () => {
   it('refuses a logo over 1 MB, keeping the typed fields', async () => {
     const { fields } = await issuerForm();
     const big = Buffer.concat([PNG, Buffer.alloc(1024 * 1024)]);
-    const res = await admin.upload(`${tool.base}/admin/issuer`, { ...fields, ...details, name: 'Big Logo University' }, { field: 'logo', filename: 'big.png', content: big, type: 'image/png' });
+    const res = await admin.upload(
+      `${tool.base}/admin/issuer`,
+      { ...fields, ...details, name: 'Big Logo University' },
+      { field: 'logo', filename: 'big.png', content: big, type: 'image/png' },
+    );
     expect(res.status).toBe(413);
     expect(res.body).toContain('larger than 1 MB');
     expect(res.body).toContain('value="Big Logo University"');
@@ -196,11 +228,19 @@ describe('identifiers, quality assurance, description and logo', () => {
   it('needs the CSRF token in the multipart form too', async () => {
     const { fields } = await issuerForm();
     delete fields._csrf;
-    const res = await admin.upload(`${tool.base}/admin/issuer`, { ...fields, ...details, name: 'Hijack' }, { field: 'logo', filename: 'logo.png', content: PNG, type: 'image/png' });
+    const res = await admin.upload(
+      `${tool.base}/admin/issuer`,
+      { ...fields, ...details, name: 'Hijack' },
+      { field: 'logo', filename: 'logo.png', content: PNG, type: 'image/png' },
+    );
     expect(res.status).toBe(403);
     expect(res.body).toContain('CSRF_TOKEN_INVALID');
     // Nobody signed in: refused without the upload being read.
-    const anonymous = await new TestBrowser().upload(`${tool.base}/admin/issuer`, { ...details, _csrf: 'x' }, { field: 'logo', filename: 'logo.png', content: PNG });
+    const anonymous = await new TestBrowser().upload(
+      `${tool.base}/admin/issuer`,
+      { ...details, _csrf: 'x' },
+      { field: 'logo', filename: 'logo.png', content: PNG },
+    );
     expect(anonymous.status).toBe(403);
     expect((await new IssuerProfileStore(tool.database.db).get())!.name).toBe('Example University');
   });

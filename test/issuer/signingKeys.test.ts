@@ -206,7 +206,10 @@ describe('signing keys', () => {
       // Every published key matches the stored public key.
       for (const k of all) {
         const [stored] = await tool.database.db.select().from(signingKeys).where(eq(signingKeys.id, k.id));
-        const pair = await importKeyPair({ publicKeyMultibase: stored.publicKeyMultibase, secretKeyMultibase: decryptSecret(stored.secretKeyEncrypted, ENCRYPTION_KEY, 'signing-key') });
+        const pair = await importKeyPair({
+          publicKeyMultibase: stored.publicKeyMultibase,
+          secretKeyMultibase: decryptSecret(stored.secretKeyEncrypted, ENCRYPTION_KEY, 'signing-key'),
+        });
         expect(pair.publicKeyMultibase).toBe(k.publicKeyMultibase);
       }
     });

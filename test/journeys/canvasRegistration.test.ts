@@ -36,16 +36,21 @@ it('a Canvas admin registers microcred by dynamic registration and installs it; 
     await submit(page, '/admin/tool/register', { url: link });
     frame = await registrationFrame(page);
     const text = await visibleText(frame);
-    for (const item of [`Canvas (${CANVAS_ACCOUNT_NAME})`, sim.issuer, sim.clientId, sim.deploymentId, 'Send grades', 'Read the course roster', 'Install App']) expect(text).toContain(item);
+    for (const item of [`Canvas (${CANVAS_ACCOUNT_NAME})`, sim.issuer, sim.clientId, sim.deploymentId, 'Send grades', 'Read the course roster', 'Install App'])
+      expect(text).toContain(item);
     await journey.checkAccessibility('registration result in Canvas', frame);
     expect(await lmsMessagesSoFar(page, frame)).toEqual([]);
   });
-  await journey.step("Close sends org.imsglobal.lti.close; Canvas shows its review of what microcred asks for", page, async () => {
+  await journey.step('Close sends org.imsglobal.lti.close; Canvas shows its review of what microcred asks for', page, async () => {
     await navigation(page, () => frame.locator('#close-registration').press('Enter'));
     expect(new URL(page.url()).pathname).toBe('/admin/tool/register/review');
     expect(await page.locator('#privacy-level').innerText()).toBe('public');
     const placements = await page.locator('#placements li').allInnerTexts();
-    expect(placements).toEqual(['course_navigation (LtiResourceLinkRequest)', 'assignment_selection (LtiDeepLinkingRequest)', 'link_selection (LtiDeepLinkingRequest)']);
+    expect(placements).toEqual([
+      'course_navigation (LtiResourceLinkRequest)',
+      'assignment_selection (LtiDeepLinkingRequest)',
+      'link_selection (LtiDeepLinkingRequest)',
+    ]);
   });
   await journey.step('Install App; a teacher opens microcred from the Canvas course', page, async () => {
     await submit(page, '/admin/tool/install');

@@ -9,7 +9,17 @@
 // so jest runs the two on its two workers.
 import type { FileChooser } from 'playwright-core';
 import { PDF } from '../assessment/support';
-import { axeViolations, blockThirdPartyCookies, dropCookiesInFrames, Journey, launchChromium, toolFrame, type Browser, type Frame, type Page } from '../support/chromium';
+import {
+  axeViolations,
+  blockThirdPartyCookies,
+  dropCookiesInFrames,
+  Journey,
+  launchChromium,
+  toolFrame,
+  type Browser,
+  type Frame,
+  type Page,
+} from '../support/chromium';
 import type { LmsProfileName } from '../support/lmsProfiles';
 import { CANVAS_ACCOUNT_NAME, placedLinkHint, PlatformSimulator } from '../support/platformSimulator';
 import { startTestTool, type TestTool } from '../support/tool';
@@ -48,7 +58,9 @@ export function defineJourney(profileName: Extract<LmsProfileName, 'moodle-4.5' 
     try {
       await frame.waitForURL(/\/app\/[^/]+/, { timeout: 15000 });
     } catch (e) {
-      throw new Error(`the launch in the LMS frame did not reach the tool's page; the frame shows ${frame.url()}:\n${(await visibleText(frame).catch(() => '')).slice(0, 1000)}`);
+      throw new Error(
+        `the launch in the LMS frame did not reach the tool's page; the frame shows ${frame.url()}:\n${(await visibleText(frame).catch(() => '')).slice(0, 1000)}`,
+      );
     }
     await frame.waitForLoadState('load');
     return frame;
@@ -98,8 +110,12 @@ export function defineJourney(profileName: Extract<LmsProfileName, 'moodle-4.5' 
       const text = await visibleText(registration);
       // What to do next differs: Moodle lists the tool as pending until the admin activates it;
       // Canvas reviews what the tool asks for and turns launches on with Install App.
-      const next = sim.flavour === 'canvas' ? [`Canvas (${CANVAS_ACCOUNT_NAME})`, 'Install App'] : ['Moodle 4.5+ (Build: 20241205)', 'Activate', 'LTI External tools', 'Show in activity chooser'];
-      for (const item of ['microcred is registered', sim.issuer, sim.clientId, sim.deploymentId, 'Send grades', 'Read the course roster', ...next]) expect(text).toContain(item);
+      const next =
+        sim.flavour === 'canvas'
+          ? [`Canvas (${CANVAS_ACCOUNT_NAME})`, 'Install App']
+          : ['Moodle 4.5+ (Build: 20241205)', 'Activate', 'LTI External tools', 'Show in activity chooser'];
+      for (const item of ['microcred is registered', sim.issuer, sim.clientId, sim.deploymentId, 'Send grades', 'Read the course roster', ...next])
+        expect(text).toContain(item);
       await check('registration result', registration);
       // The LMS drops the frame on org.imsglobal.lti.close: microcred must not send it by itself.
       expect(await lmsMessagesSoFar(page, registration)).toEqual([]);
@@ -179,12 +195,28 @@ export function defineJourney(profileName: Extract<LmsProfileName, 'moodle-4.5' 
     await journey.step('a four-level rubric, one criterion per learning outcome', page, async () => {
       await frame.goto(`${tool.base}${credentialPath}/rubric`);
       await check('rubric', frame);
-      const los = await frame.locator('form[action$="/rubric/criteria"] input[type="checkbox"][name^="lo_"]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).name));
+      const los = await frame
+        .locator('form[action$="/rubric/criteria"] input[type="checkbox"][name^="lo_"]')
+        .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).name));
       expect(los).toHaveLength(2);
       for (const [i, lo] of los.entries()) {
         if (i > 0) await frame.goto(`${tool.base}${credentialPath}/rubric`);
-        const levels = Object.fromEntries(['Beginning', 'Developing', 'Proficient', 'Excellent'].flatMap((t, j) => [[`l${j + 1}_title`, t], [`l${j + 1}_descriptor`, `${t} work`], [`l${j + 1}_points`, String(j + 1)]]));
-        await submit(frame, '/rubric/criteria', { title: `Criterion ${i + 1}`, [lo]: true, ...levels, passLevel: '3', ev_file: '1', fileTypes: 'pdf', maxFileSizeMb: '10' });
+        const levels = Object.fromEntries(
+          ['Beginning', 'Developing', 'Proficient', 'Excellent'].flatMap((t, j) => [
+            [`l${j + 1}_title`, t],
+            [`l${j + 1}_descriptor`, `${t} work`],
+            [`l${j + 1}_points`, String(j + 1)],
+          ]),
+        );
+        await submit(frame, '/rubric/criteria', {
+          title: `Criterion ${i + 1}`,
+          [lo]: true,
+          ...levels,
+          passLevel: '3',
+          ev_file: '1',
+          fileTypes: 'pdf',
+          maxFileSizeMb: '10',
+        });
       }
     });
     await journey.step('the readiness panel turns green; publish', page, async () => {
@@ -244,19 +276,27 @@ export function defineJourney(profileName: Extract<LmsProfileName, 'moodle-4.5' 
       await frame.goto(`${tool.base}${base}/credentials/${credentialId}/my-work`);
       await check('my work', frame);
       await submit(frame, '/start');
-      const criteria = await frame.locator('form[data-upload] select[name="criterionId"] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+      const criteria = await frame
+        .locator('form[data-upload] select[name="criterionId"] option')
+        .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
       expect(criteria).toHaveLength(2);
       for (const [i, criterionId] of criteria.entries()) {
-        await submit(frame, 'form[data-upload]', { criterionId, file: { file: `evidence-${i + 1}.pdf`, name: `evidence-${i + 1}.pdf`, mimeType: 'application/pdf', buffer: PDF }, title: `Lab report ${i + 1}` });
+        await submit(frame, 'form[data-upload]', {
+          criterionId,
+          file: { file: `evidence-${i + 1}.pdf`, name: `evidence-${i + 1}.pdf`, mimeType: 'application/pdf', buffer: PDF },
+          title: `Lab report ${i + 1}`,
+        });
         expect(await visibleText(frame)).toContain(`Lab report ${i + 1}`);
       }
-      await submit(frame, 'form:has(input[name="kind"][value="reflection"])', { body: 'I planned the experiment, ran it twice and reported the results with their uncertainty.' });
+      await submit(frame, 'form:has(input[name="kind"][value="reflection"])', {
+        body: 'I planned the experiment, ran it twice and reported the results with their uncertainty.',
+      });
       await check('my work with evidence', frame);
     });
     await journey.step('submitted for assessment', page, async () => {
       await submit(frame, '/submit');
       expect(await visibleText(frame)).toMatch(/submitted/i);
-      const [row] = await q("SELECT status FROM submissions WHERE credential_id = $1", [credentialId]);
+      const [row] = await q('SELECT status FROM submissions WHERE credential_id = $1', [credentialId]);
       expect(row.status).toBe('submitted');
     });
   }, 120000);
@@ -329,7 +369,12 @@ export function defineJourney(profileName: Extract<LmsProfileName, 'moodle-4.5' 
       await frame.goto(`${tool.base}${base}`);
       await follow(frame, frame.locator('a[href*="/surveys/"][href$="/award"]').first());
       await check('survey', frame);
-      await submit(frame, 'form:has(textarea[name="comment"])', { satisfaction: '5', relevance: '4', recommend: '9', comment: 'Clear rubric, quick feedback.' });
+      await submit(frame, 'form:has(textarea[name="comment"])', {
+        satisfaction: '5',
+        relevance: '4',
+        recommend: '9',
+        comment: 'Clear rubric, quick feedback.',
+      });
       expect(await q('SELECT satisfaction, recommend FROM survey_responses')).toEqual([{ satisfaction: 5, recommend: 9 }]);
     });
   }, 120000);
@@ -338,7 +383,8 @@ export function defineJourney(profileName: Extract<LmsProfileName, 'moodle-4.5' 
     const page = await (await browser.newContext({ viewport: { width: 1024, height: 900 } })).newPage();
     await journey.step('the LMS gradebook holds the grade', page, async () => {
       let held: Record<string, unknown> | undefined;
-      for (let i = 0; i < 100 && !(held = [...sim.scores.values()].find((s) => s.gradingProgress === 'FullyGraded')); i++) await new Promise((r) => setTimeout(r, 200));
+      for (let i = 0; i < 100 && !(held = [...sim.scores.values()].find((s) => s.gradingProgress === 'FullyGraded')); i++)
+        await new Promise((r) => setTimeout(r, 200));
       expect(held).toMatchObject({ userId: 'u-learner-1', activityProgress: 'Completed', gradingProgress: 'FullyGraded' });
     });
     const frame = await openCourse(page, 'instructor');
@@ -352,7 +398,15 @@ export function defineJourney(profileName: Extract<LmsProfileName, 'moodle-4.5' 
       expect(row.revoked_at).not.toBeNull();
     });
     await journey.step('the teacher’s other pages: quality, grades, roster, settings, audit, the public catalogue', page, async () => {
-      for (const path of ['/quality', `/quality/${credentialId}`, '/grades', '/assessments/settings', '/assessments/audit', '/outcomes', `/credentials/${credentialId}/rubric`]) {
+      for (const path of [
+        '/quality',
+        `/quality/${credentialId}`,
+        '/grades',
+        '/assessments/settings',
+        '/assessments/audit',
+        '/outcomes',
+        `/credentials/${credentialId}/rubric`,
+      ]) {
         await frame.goto(`${tool.base}${base}${path}`);
         expect(await visibleText(frame)).not.toMatch(/Something went wrong|HTTP [45]\d\d/);
         await check(`teacher ${path}`, frame);
@@ -459,7 +513,9 @@ export function defineJourney(profileName: Extract<LmsProfileName, 'moodle-4.5' 
         await pressEnterAndWait(learnerPage2, frame);
       });
       await journey.step('keyboard: learner uploads a file for each criterion', learnerPage2, async () => {
-        const criteria = await frame.locator('form[data-upload] select[name="criterionId"] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+        const criteria = await frame
+          .locator('form[data-upload] select[name="criterionId"] option')
+          .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
         for (let i = 0; i < 2; i++) {
           await tabTo(learnerPage2, frame, 'form[data-upload] select[name="criterionId"]');
           // Home, then down the list to this criterion.
@@ -471,7 +527,10 @@ export function defineJourney(profileName: Extract<LmsProfileName, 'moodle-4.5' 
           // Space on the focused file input opens the file chooser (again if a busy machine missed the key).
           let chooser: FileChooser | undefined;
           for (let attempt = 0; attempt < 3 && !chooser; attempt++) {
-            [chooser] = await Promise.all([learnerPage2.waitForEvent('filechooser', { timeout: 8000 }).catch(() => undefined), learnerPage2.keyboard.press('Space')]);
+            [chooser] = await Promise.all([
+              learnerPage2.waitForEvent('filechooser', { timeout: 8000 }).catch(() => undefined),
+              learnerPage2.keyboard.press('Space'),
+            ]);
           }
           if (!chooser) throw new Error('Space on the file input never opened the file chooser');
           await chooser.setFiles({ name: `keyboard-${i + 1}.pdf`, mimeType: 'application/pdf', buffer: PDF });
@@ -501,11 +560,13 @@ export function defineJourney(profileName: Extract<LmsProfileName, 'moodle-4.5' 
         }
         await tabTo(teacherPage, teacher, 'input[name="identityMethod"]');
         // Arrow to the on-site document check.
-        for (let i = 0; i < 5 && !(await teacher.locator('input[name="identityMethod"][value="onsite-id-check"]').isChecked()); i++) await teacherPage.keyboard.press('ArrowDown');
+        for (let i = 0; i < 5 && !(await teacher.locator('input[name="identityMethod"][value="onsite-id-check"]').isChecked()); i++)
+          await teacherPage.keyboard.press('ArrowDown');
         await tabTo(teacherPage, teacher, 'select[name="identityIdDocumentType"]');
         await teacherPage.keyboard.press('ArrowDown');
         await tabTo(teacherPage, teacher, 'input[name="decision"]');
-        for (let i = 0; i < 3 && !(await teacher.locator('input[name="decision"][value="accept"]').isChecked()); i++) await teacherPage.keyboard.press('ArrowDown');
+        for (let i = 0; i < 3 && !(await teacher.locator('input[name="decision"][value="accept"]').isChecked()); i++)
+          await teacherPage.keyboard.press('ArrowDown');
         await tabTo(teacherPage, teacher, 'form[action$="/decide"] button[type="submit"]');
         await pressEnterAndWait(teacherPage, teacher);
         const rows = await q("SELECT s.status FROM submissions s JOIN lti_users u ON u.id = s.learner_id WHERE u.sub = 'u-learner-2'");
@@ -527,7 +588,9 @@ export function defineJourney(profileName: Extract<LmsProfileName, 'moodle-4.5' 
 
   it('the accessibility check itself finds real problems (so a pass means something)', async () => {
     const page = await (await browser.newContext()).newPage();
-    await page.setContent('<!doctype html><html><head><title>Broken</title></head><body><main><img src="x.png"><input type="text"><button></button><p style="color:#eee;background:#fff">faint</p></main></body></html>');
+    await page.setContent(
+      '<!doctype html><html><head><title>Broken</title></head><body><main><img src="x.png"><input type="text"><button></button><p style="color:#eee;background:#fff">faint</p></main></body></html>',
+    );
     const ids = (await axeViolations(page)).map((v) => v.id).sort();
     expect(ids).toEqual(expect.arrayContaining(['button-name', 'color-contrast', 'html-has-lang', 'image-alt', 'label']));
   });

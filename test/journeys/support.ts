@@ -39,7 +39,10 @@ export async function fill(target: Target, action: string, values: Record<string
     if ((await fields.count()) === 0) throw new Error(`the form posting to ${action} has no field "${name}"`);
     const field = fields.first();
     const { tag, type } = await field.evaluate((el) => ({ tag: el.tagName.toLowerCase(), type: (el as HTMLInputElement).type }));
-    if (typeof value === 'object') await field.setInputFiles(value.buffer ? { name: value.name ?? value.file, mimeType: value.mimeType ?? 'application/octet-stream', buffer: value.buffer } : value.file);
+    if (typeof value === 'object')
+      await field.setInputFiles(
+        value.buffer ? { name: value.name ?? value.file, mimeType: value.mimeType ?? 'application/octet-stream', buffer: value.buffer } : value.file,
+      );
     else if (tag === 'select') await field.selectOption(String(value));
     else if (type === 'checkbox') await toggle(field, Boolean(value));
     else if (type === 'radio') await toggle(form.locator(`[name="${name}"][value="${value}"]`), true);
@@ -88,6 +91,15 @@ export async function registrationFrame(page: Page): Promise<Frame> {
 export async function lmsMessagesSoFar(page: Page, frame: Frame): Promise<string[]> {
   const marker = `marker-${Date.now()}-${Math.random()}`;
   await frame.evaluate((m) => window.parent.postMessage({ subject: m }, '*'), marker);
-  await page.waitForFunction((m) => (window as unknown as { lmsMessages: { data?: { subject?: string } }[] }).lmsMessages.some((x) => x.data?.subject === m), marker);
-  return page.evaluate((m) => (window as unknown as { lmsMessages: { data?: { subject?: string } }[] }).lmsMessages.map((x) => String(x.data?.subject)).filter((s) => !s.startsWith('marker-')), marker);
+  await page.waitForFunction(
+    (m) => (window as unknown as { lmsMessages: { data?: { subject?: string } }[] }).lmsMessages.some((x) => x.data?.subject === m),
+    marker,
+  );
+  return page.evaluate(
+    (m) =>
+      (window as unknown as { lmsMessages: { data?: { subject?: string } }[] }).lmsMessages
+        .map((x) => String(x.data?.subject))
+        .filter((s) => !s.startsWith('marker-')),
+    marker,
+  );
 }

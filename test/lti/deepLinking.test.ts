@@ -28,8 +28,17 @@ beforeAll(async () => {
   sim = await connectLms(tool, 'moodle-4.5');
   teacher = await launchAs(tool, sim, 'instructor');
   graded = await publishCredential(tool, teacher, completeDefinition());
-  passFail = await publishCredential(tool, teacher, { ...completeDefinition(), title: 'Lab Safety', gradeShown: false, workload: { hours: 10 }, level: { qfEheaCycle: 'first-cycle' } });
-  const draft = await new CredentialStore(tool.database.db).create(teacher.courseId, teacher.userId, { ...completeDefinition(), title: 'Unpublished Draft Credential' });
+  passFail = await publishCredential(tool, teacher, {
+    ...completeDefinition(),
+    title: 'Lab Safety',
+    gradeShown: false,
+    workload: { hours: 10 },
+    level: { qfEheaCycle: 'first-cycle' },
+  });
+  const draft = await new CredentialStore(tool.database.db).create(teacher.courseId, teacher.userId, {
+    ...completeDefinition(),
+    title: 'Unpublished Draft Credential',
+  });
   draftOnly = draft.credentialId;
 });
 afterAll(async () => {
@@ -46,7 +55,11 @@ const q = (sql: string, params: unknown[] = []) => tool.database.pool.query(sql,
 function headerLinks(html: string): { href: string; label: string; current?: true }[] {
   const header = /<header class="top">([\s\S]*?)<\/header>/.exec(html)?.[1] ?? '';
   const nav = /<nav\b[^>]*>([\s\S]*?)<\/nav>/.exec(header)?.[1] ?? '';
-  return [...nav.matchAll(/<a href="([^"]+)"([^>]*)>([\s\S]*?)<\/a>/g)].map((m) => ({ href: m[1], label: text(m[3]).trim(), ...(/aria-current="page"/.test(m[2]) ? { current: true as const } : {}) }));
+  return [...nav.matchAll(/<a href="([^"]+)"([^>]*)>([\s\S]*?)<\/a>/g)].map((m) => ({
+    href: m[1],
+    label: text(m[3]).trim(),
+    ...(/aria-current="page"/.test(m[2]) ? { current: true as const } : {}),
+  }));
 }
 
 /** The "← …" link at the top of a page's content, back to where the person started. */
@@ -211,8 +224,18 @@ it('"Create a new micro-credential" starts a draft through the usual credential 
 });
 
 it('a link to a credential that is not published, or not of this course, shows the normal landing page', async () => {
-  sim.placedLinks.set('rl-draft', { id: 'rl-draft', title: 'Draft', custom: { microcred_credential: String(draftOnly) }, lineItemId: `${sim.issuer}/ags/${sim.context.id}/lineitems/98` });
-  sim.placedLinks.set('rl-other', { id: 'rl-other', title: 'Other course', custom: { microcred_credential: '999999' }, lineItemId: `${sim.issuer}/ags/${sim.context.id}/lineitems/99` });
+  sim.placedLinks.set('rl-draft', {
+    id: 'rl-draft',
+    title: 'Draft',
+    custom: { microcred_credential: String(draftOnly) },
+    lineItemId: `${sim.issuer}/ags/${sim.context.id}/lineitems/98`,
+  });
+  sim.placedLinks.set('rl-other', {
+    id: 'rl-other',
+    title: 'Other course',
+    custom: { microcred_credential: '999999' },
+    lineItemId: `${sim.issuer}/ags/${sim.context.id}/lineitems/99`,
+  });
   const learnerDraft = await launchPlaced('learner', 'rl-draft');
   expect(learnerDraft.page.status).toBe(200);
   expect(learnerDraft.page.url).toMatch(/\/app\/[^/]+$/);
@@ -272,7 +295,14 @@ describe('from a deep-linked activity (Moodle 4.5), the course dashboard stays r
     expect(text(synced.body)).toMatch(/Roster synced from the LMS: \d+ people in the course/);
 
     // Every page the dashboard links to is reachable, and its "back" link returns to the dashboard.
-    for (const [page, back] of [['/grades', 'Course dashboard'], ['/quality', 'Course dashboard'], ['/credentials', 'Course dashboard'], ['/outcomes', 'Course dashboard'], ['/assessments', 'Course dashboard'], ['/badges/issued', 'Course dashboard']]) {
+    for (const [page, back] of [
+      ['/grades', 'Course dashboard'],
+      ['/quality', 'Course dashboard'],
+      ['/credentials', 'Course dashboard'],
+      ['/outcomes', 'Course dashboard'],
+      ['/assessments', 'Course dashboard'],
+      ['/badges/issued', 'Course dashboard'],
+    ]) {
       expect(dashboard.body).toContain(`href="${launchPath}${page}"`);
       const res = await browser.get(`${tool.base}${launchPath}${page}`);
       expect({ page, status: res.status, url: res.url }).toEqual({ page, status: 200, url: `${tool.base}${launchPath}${page}` });

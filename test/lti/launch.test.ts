@@ -71,7 +71,16 @@ describe('a full launch', () => {
         WHERE u.sub = $1 AND p.issuer = $2 ORDER BY l.created_at DESC LIMIT 1`,
       [USERS.learner.sub, sim.issuer],
     );
-    expect(rows[0]).toEqual({ sub: USERS.learner.sub, email: 'lena@uni.example', context_id: 'course-101', title: 'Biology 101', deployment_id: 'dep-1', link_id: 'rl-1', app_role: 'learner', issuer: sim.issuer });
+    expect(rows[0]).toEqual({
+      sub: USERS.learner.sub,
+      email: 'lena@uni.example',
+      context_id: 'course-101',
+      title: 'Biology 101',
+      deployment_id: 'dep-1',
+      link_id: 'rl-1',
+      app_role: 'learner',
+      issuer: sim.issuer,
+    });
   });
 
   it('keeps two courses open in two tabs of one browser apart, and both working', async () => {
@@ -140,7 +149,10 @@ describe('forged and broken launches are refused with a clear 4xx page', () => {
   });
 
   it('aud listing our client next to another, with azp naming the other', async () => {
-    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce, { azp: 'some-other-tool' }), { aud: [sim.clientId, 'some-other-tool'] })), 'WRONG_AUDIENCE');
+    expectRefused(
+      await forged(({ nonce }) => sim.signIdToken(claims(nonce, { azp: 'some-other-tool' }), { aud: [sim.clientId, 'some-other-tool'] })),
+      'WRONG_AUDIENCE',
+    );
   });
 
   it('aud naming another tool while azp names ours', async () => {
@@ -215,7 +227,10 @@ describe('forged and broken launches are refused with a clear 4xx page', () => {
   });
 
   it('unknown deployment id', async () => {
-    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce, { 'https://purl.imsglobal.org/spec/lti/claim/deployment_id': 'dep-unknown' }))), 'UNKNOWN_DEPLOYMENT');
+    expectRefused(
+      await forged(({ nonce }) => sim.signIdToken(claims(nonce, { 'https://purl.imsglobal.org/spec/lti/claim/deployment_id': 'dep-unknown' }))),
+      'UNKNOWN_DEPLOYMENT',
+    );
   });
 
   it.each([
@@ -237,7 +252,10 @@ describe('forged and broken launches are refused with a clear 4xx page', () => {
   });
 
   it('HS256 signed with a guessable secret', async () => {
-    expectRefused(await forged(({ nonce }) => sim.signIdToken(claims(nonce), { alg: 'HS256', key: new TextEncoder().encode('secret') as never })), 'ALG_NOT_ALLOWED');
+    expectRefused(
+      await forged(({ nonce }) => sim.signIdToken(claims(nonce), { alg: 'HS256', key: new TextEncoder().encode('secret') as never })),
+      'ALG_NOT_ALLOWED',
+    );
   });
 
   it("a key from another platform's JWKS", async () => {
@@ -318,7 +336,9 @@ describe('forged and broken launches are refused with a clear 4xx page', () => {
     const p = await tool.platforms.findByIssuerAndClient(other.issuer, other.clientId);
     await tool.platforms.setActive(p!.id, false);
     try {
-      const res = await new TestBrowser().get(`${tool.base}/lti/login?iss=${encodeURIComponent(other.issuer)}&login_hint=x&target_link_uri=${encodeURIComponent(`${tool.base}/lti/launch`)}&client_id=${other.clientId}`);
+      const res = await new TestBrowser().get(
+        `${tool.base}/lti/login?iss=${encodeURIComponent(other.issuer)}&login_hint=x&target_link_uri=${encodeURIComponent(`${tool.base}/lti/launch`)}&client_id=${other.clientId}`,
+      );
       expectRefused(res, 'PLATFORM_DISABLED');
     } finally {
       await tool.platforms.setActive(p!.id, true);
@@ -326,7 +346,9 @@ describe('forged and broken launches are refused with a clear 4xx page', () => {
   });
 
   it('a login from an unregistered platform', async () => {
-    const res = await new TestBrowser().get(`${tool.base}/lti/login?iss=https%3A%2F%2Fevil.example&login_hint=x&target_link_uri=${encodeURIComponent(`${tool.base}/lti/launch`)}&client_id=x`);
+    const res = await new TestBrowser().get(
+      `${tool.base}/lti/login?iss=https%3A%2F%2Fevil.example&login_hint=x&target_link_uri=${encodeURIComponent(`${tool.base}/lti/launch`)}&client_id=x`,
+    );
     expectRefused(res, 'UNKNOWN_PLATFORM');
   });
 
@@ -363,7 +385,9 @@ describe('forged and broken launches are refused with a clear 4xx page', () => {
     });
 
     it("the launch URL with a query (Canvas's full-window launch adds one) is accepted, and the LMS gets the bare launch URL", async () => {
-      const start = await startLogin(new TestBrowser(), tool, sim, 'learner', { target_link_uri: `${launchUrl()}?full_win_launch_requested=1&platform_redirect_url=${encodeURIComponent(sim.issuer)}` });
+      const start = await startLogin(new TestBrowser(), tool, sim, 'learner', {
+        target_link_uri: `${launchUrl()}?full_win_launch_requested=1&platform_redirect_url=${encodeURIComponent(sim.issuer)}`,
+      });
       expect(start.authUrl.searchParams.get('redirect_uri')).toBe(launchUrl());
     });
   });
@@ -412,7 +436,11 @@ describe("the LMS's own rules for hints and id_tokens", () => {
     const first = readForm((await authAnswer(browser, start)).body);
     expect(first.fields.id_token).toBeTruthy();
     const second = readForm((await authAnswer(browser, start)).body);
-    expect(second.fields).toEqual({ error: 'launch_no_longer_valid', error_description: 'The launch has either expired or already been consumed', state: start.state });
+    expect(second.fields).toEqual({
+      error: 'launch_no_longer_valid',
+      error_description: 'The launch has either expired or already been consumed',
+      state: start.state,
+    });
     const page = await browser.post(second.action, second.fields);
     expect(page.status).toBe(400);
     expect(readableText(page.body)).toContain('The LMS refused the login: The launch has either expired or already been consumed.');
@@ -433,7 +461,10 @@ describe("the LMS's own rules for hints and id_tokens", () => {
   });
 
   it("Canvas's id_token lives an hour (exp − iat), Moodle's a minute", async () => {
-    for (const [lms, seconds] of [[sim, 60], [other, 3600]] as const) {
+    for (const [lms, seconds] of [
+      [sim, 60],
+      [other, 3600],
+    ] as const) {
       const browser = new TestBrowser();
       const start = await startLogin(browser, tool, lms, 'learner');
       const { fields } = readForm((await browser.get(start.authUrl.toString())).body);
@@ -587,7 +618,9 @@ describe('browsers that block third-party cookies', () => {
       expect(url).toBe(`${tool.base}/lti/launch`);
       expect(placement).toBe('course_navigation');
       browser.cookiePolicy = 'all';
-      const canvasPage = await browser.get(`${other.issuer}/courses/101/external_tools/retrieve?display=borderless&url=${encodeURIComponent(`${url}?full_win_launch_requested=1`)}&placement=${placement}`);
+      const canvasPage = await browser.get(
+        `${other.issuer}/courses/101/external_tools/retrieve?display=borderless&url=${encodeURIComponent(`${url}?full_win_launch_requested=1`)}&placement=${placement}`,
+      );
       expect(canvasPage.status).toBe(200);
       const landing = await launchFromLmsPage(browser, tool, canvasPage);
       expect(landing.status).toBe(200);
@@ -655,4 +688,3 @@ describe('browsers that block third-party cookies', () => {
     }
   });
 });
-

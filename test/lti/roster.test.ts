@@ -30,7 +30,15 @@ beforeAll(async () => {
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');
   learner2 = await launchAs(tool, sim, 'learner2');
-  await tool.issuer.save({ name: 'Example University', url: 'https://www.example.edu', email: 'badges@example.edu', countryCode: 'NL', identifiers: [], qaPolicyUrl: 'https://www.example.edu/qa', qaType: 'Institutional accreditation' } as never);
+  await tool.issuer.save({
+    name: 'Example University',
+    url: 'https://www.example.edu',
+    email: 'badges@example.edu',
+    countryCode: 'NL',
+    identifiers: [],
+    qaPolicyUrl: 'https://www.example.edu/qa',
+    qaType: 'Institutional accreditation',
+  } as never);
   const credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), supervisionType: 'unsupervised with no identity verification' });
   awardId = (await acceptComplete(tool, teacher, learner, credentialId)).id;
   await submitComplete(tool, learner2, credentialId);
@@ -59,7 +67,8 @@ const memberStates = () => q('SELECT user_id, status, app_role FROM course_membe
 
 describe('Link header', () => {
   it('finds rel="next" among several links, with quoted commas, rel lists and relative URIs', () => {
-    const header = '<https://lms.example/nrps?page=1>; rel="first", <?page=3&x=a,b>; title="a, \\"quoted\\" title"; rel="next last", <https://lms.example/nrps?page=9>; rel=prev';
+    const header =
+      '<https://lms.example/nrps?page=1>; rel="first", <?page=3&x=a,b>; title="a, \\"quoted\\" title"; rel="next last", <https://lms.example/nrps?page=9>; rel=prev';
     const links = parseLinkHeader(header, 'https://lms.example/nrps?page=2');
     expect(links.map((l) => l.rel)).toEqual([['first'], ['next', 'last'], ['prev']]);
     expect(links[1]).toMatchObject({ uri: 'https://lms.example/nrps?page=3&x=a,b', params: { title: 'a, "quoted" title' } });
@@ -89,7 +98,8 @@ describe('roster sync and the course dashboard', () => {
   it('before any sync, lists those who launched, keeps every link and offers the sync', async () => {
     const page = await dashboard();
     expect(page.status).toBe(200);
-    for (const href of ['/outcomes', '/credentials', '/assessments', '/assessments/settings', '/assessments/audit', '/badges/issued']) expect(page.body).toContain(`href="/app/${teacher.base.split('/app/')[1]}${href}"`);
+    for (const href of ['/outcomes', '/credentials', '/assessments', '/assessments/settings', '/assessments/audit', '/badges/issued'])
+      expect(page.body).toContain(`href="/app/${teacher.base.split('/app/')[1]}${href}"`);
     expect(text(page.body)).toContain('The roster has not been synced from the LMS yet');
     expect(page.body).toMatch(/<form method="post" action="[^"]+\/roster\/sync">\s*<input type="hidden" name="_csrf" value="[^"]+">/);
     expect(page.body).toContain('<caption>2 learners in the course');
@@ -114,10 +124,18 @@ describe('roster sync and the course dashboard', () => {
     const nrps = sim.received.filter((r) => r.path.startsWith('/nrps/')).at(-1)!;
     expect(nrps.headers.accept).toBe('application/vnd.ims.lti-nrps.v2.membershipcontainer+json');
 
-    const members = await q('SELECT u.sub, u.name, u.email, m.app_role, m.status, m.last_launch_at FROM course_members m JOIN lti_users u ON u.id = m.user_id WHERE m.course_id = $1', [teacher.courseId]);
+    const members = await q(
+      'SELECT u.sub, u.name, u.email, m.app_role, m.status, m.last_launch_at FROM course_members m JOIN lti_users u ON u.id = m.user_id WHERE m.course_id = $1',
+      [teacher.courseId],
+    );
     expect(members).toHaveLength(27);
     expect(members.every((m) => m.status === 'active')).toBe(true);
-    expect(members.find((m) => m.sub === 'u-gen-7')).toMatchObject({ name: 'Learner 7', email: 'learner7@uni.example', app_role: 'learner', last_launch_at: null });
+    expect(members.find((m) => m.sub === 'u-gen-7')).toMatchObject({
+      name: 'Learner 7',
+      email: 'learner7@uni.example',
+      app_role: 'learner',
+      last_launch_at: null,
+    });
     expect(members.find((m) => m.sub === USERS.ta.sub)).toMatchObject({ app_role: 'instructor' });
     expect((await q('SELECT last_roster_sync_at FROM course_services WHERE course_id = $1', [teacher.courseId]))[0].last_roster_sync_at).not.toBeNull();
 
@@ -240,7 +258,9 @@ describe('roster sync and the course dashboard', () => {
       const requests = nrpsRequests();
       const page = await sync();
       expect(page.status).toBe(409);
-      expect(text(page.body)).toContain('Open microcred from the course again, or ask your LMS administrator to enable the Names and Roles service for the tool');
+      expect(text(page.body)).toContain(
+        'Open microcred from the course again, or ask your LMS administrator to enable the Names and Roles service for the tool',
+      );
       expect(text(page.body)).toContain('The LMS has not offered this course’s roster');
       expect(nrpsRequests()).toBe(requests);
     } finally {
@@ -251,7 +271,9 @@ describe('roster sync and the course dashboard', () => {
   it('refuses the sync to learners, and without a valid CSRF token', async () => {
     const requests = nrpsRequests();
     // With the learner's own valid token: the role, not the token, refuses it.
-    const [{ csrf: learnerToken }] = await q(`SELECT data->>'csrf' AS csrf FROM web_sessions WHERE sid = $1`, [hashSessionId(learner.browser.cookie('mc_sid')!.value)]);
+    const [{ csrf: learnerToken }] = await q(`SELECT data->>'csrf' AS csrf FROM web_sessions WHERE sid = $1`, [
+      hashSessionId(learner.browser.cookie('mc_sid')!.value),
+    ]);
     const byLearner = await learner.browser.post(`${learner.base}/roster/sync`, { _csrf: learnerToken });
     expect(byLearner.status).toBe(403);
     expect(byLearner.body).toContain('ROLE_NOT_ALLOWED');

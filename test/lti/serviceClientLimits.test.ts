@@ -40,7 +40,11 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+const { privateKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
 /** ltijs, as far as the client uses it: the tool's key for the platform. */
 const lti = { getPlatform: async () => ({ platformPrivateKey: async () => privateKey, platformKid: async () => 'kid-1' }) } as unknown as Provider;
 const platform = () => ({ id: 1, issuer: base, clientId: 'client', accessTokenUrl: `${base}/token` });

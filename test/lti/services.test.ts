@@ -43,8 +43,14 @@ it('fetches every page of the roster, not just the first', async () => {
 it('signs a deep-linking response with the error message under its real claim name', async () => {
   const ctx = await serviceContext();
   ctx.claims.deepLinking = { deep_link_return_url: `${sim.issuer}/deeplink/return`, accept_types: ['ltiResourceLink'], data: 'opaque-platform-data' };
-  const jwt = await signDeepLinkingResponse(tool.lti, ctx, [{ type: 'ltiResourceLink', title: 'Cell biology lab skills' }], { errorMessage: 'Nothing was chosen.', errorLog: 'cancelled' });
-  const { payload, protectedHeader } = await jwtVerify(jwt, createRemoteJWKSet(new URL(`${tool.base}/lti/keys`)), { issuer: sim.clientId, audience: sim.issuer });
+  const jwt = await signDeepLinkingResponse(tool.lti, ctx, [{ type: 'ltiResourceLink', title: 'Cell biology lab skills' }], {
+    errorMessage: 'Nothing was chosen.',
+    errorLog: 'cancelled',
+  });
+  const { payload, protectedHeader } = await jwtVerify(jwt, createRemoteJWKSet(new URL(`${tool.base}/lti/keys`)), {
+    issuer: sim.clientId,
+    audience: sim.issuer,
+  });
   expect(protectedHeader.alg).toBe('RS256');
   const DL = 'https://purl.imsglobal.org/spec/lti-dl/claim/';
   expect(payload[`${DL}errormsg`]).toBe('Nothing was chosen.');
@@ -65,7 +71,15 @@ describe('the simulated Moodle 4.5 and Canvas answer AGS and NRPS as the real on
     u.pathname += '/scores';
     return u.toString();
   };
-  const score = (userId: string, timestamp: string, extra: Record<string, unknown> = {}) => ({ userId, timestamp, activityProgress: 'Completed', gradingProgress: 'FullyGraded', scoreGiven: 8, scoreMaximum: 10, ...extra });
+  const score = (userId: string, timestamp: string, extra: Record<string, unknown> = {}) => ({
+    userId,
+    timestamp,
+    activityProgress: 'Completed',
+    gradingProgress: 'FullyGraded',
+    scoreGiven: 8,
+    scoreMaximum: 10,
+    ...extra,
+  });
   let canvas: PlatformSimulator;
   beforeAll(async () => {
     canvas = await new PlatformSimulator('canvas').start();
@@ -85,7 +99,9 @@ describe('the simulated Moodle 4.5 and Canvas answer AGS and NRPS as the real on
     expect(created.id).toMatch(/\/lineitems\/\d+\/lineitem\?type_id=1$/);
     const list = new URL(sim.lineItemsUrl);
     list.searchParams.set('resource_id', 'cred-1');
-    expect(await (await fetch(list, { headers: bearer })).json()).toEqual([{ id: created.id, label: 'Lab skills', scoreMaximum: 10, resourceId: 'cred-1', tag: 'microcred' }]);
+    expect(await (await fetch(list, { headers: bearer })).json()).toEqual([
+      { id: created.id, label: 'Lab skills', scoreMaximum: 10, resourceId: 'cred-1', tag: 'microcred' },
+    ]);
     list.searchParams.set('resource_id', 'cred-2');
     expect(await (await fetch(list, { headers: bearer })).json()).toEqual([]);
   });
@@ -94,7 +110,14 @@ describe('the simulated Moodle 4.5 and Canvas answer AGS and NRPS as the real on
     const { id } = await (await post(sim.lineItemsUrl, { label: 'Timestamps', scoreMaximum: 10 })).json();
     const yearAgo = Date.now() - 365 * 86400_000;
     // "Needs grading" (no scoreGiven): Moodle stores the second it processed it, not the score's time.
-    expect((await post(scoresOf(id), score('u-learner-1', new Date(yearAgo).toISOString(), { scoreGiven: undefined, activityProgress: 'Submitted', gradingProgress: 'PendingManual' }))).status).toBe(200);
+    expect(
+      (
+        await post(
+          scoresOf(id),
+          score('u-learner-1', new Date(yearAgo).toISOString(), { scoreGiven: undefined, activityProgress: 'Submitted', gradingProgress: 'PendingManual' }),
+        )
+      ).status,
+    ).toBe(200);
     const stale = await post(scoresOf(id), score('u-learner-1', new Date(yearAgo + 86400_000).toISOString()));
     expect(stale.status).toBe(409);
     expect(stale.statusText).toMatch(/^Refusing score with an earlier timestamp/);
@@ -121,7 +144,16 @@ describe('the simulated Moodle 4.5 and Canvas answer AGS and NRPS as the real on
     expect(all.headers.get('link')).toBeNull();
     const body = await all.json();
     expect(body.members).toHaveLength(sim.members.length);
-    expect(body.members[0]).toEqual({ status: 'Active', roles: USERS.instructor.roles, user_id: USERS.instructor.sub, lis_person_sourcedid: '', name: USERS.instructor.name, given_name: 'Ada', family_name: 'Teacher', email: USERS.instructor.email });
+    expect(body.members[0]).toEqual({
+      status: 'Active',
+      roles: USERS.instructor.roles,
+      user_id: USERS.instructor.sub,
+      lis_person_sourcedid: '',
+      name: USERS.instructor.name,
+      given_name: 'Ada',
+      family_name: 'Teacher',
+      email: USERS.instructor.email,
+    });
     const paged = await fetch(`${url}?limit=10`, { headers: bearer });
     expect(paged.headers.get('link')).toBe(`<${url}?limit=10&from=10>; rel="next"`);
     expect((await paged.json()).members).toHaveLength(10);
@@ -140,14 +172,23 @@ describe('the simulated Moodle 4.5 and Canvas answer AGS and NRPS as the real on
     expect((await post(scoresOf(id), score('u-learner-1', new Date(t).toISOString()))).status).toBe(200);
     const older = await post(scoresOf(id), score('u-learner-1', new Date(t - 1).toISOString()));
     expect(older.status).toBe(400);
-    expect((await older.json()).errors.message).toBe(`Provided timestamp of ${new Date(t - 1).toISOString()} before last updated timestamp of ${new Date(t).toISOString()}`);
+    expect((await older.json()).errors.message).toBe(
+      `Provided timestamp of ${new Date(t - 1).toISOString()} before last updated timestamp of ${new Date(t).toISOString()}`,
+    );
     // The same timestamp again is not "before": accepted.
     expect((await post(scoresOf(id), score('u-learner-1', new Date(t).toISOString(), { scoreGiven: 9 }))).status).toBe(200);
     const teacher = await post(scoresOf(id), score(USERS.instructor.sub, new Date().toISOString()));
     expect([teacher.status, (await teacher.json()).errors.message]).toEqual([422, 'User not found in course or is not a student']);
     expect((await post(scoresOf(id), score('u-learner-1', new Date().toISOString(), { scoreMaximum: undefined }))).status).toBe(422);
     const future = new Date(Date.now() + 120_000).toISOString();
-    expect((await post(scoresOf(id), score('u-learner-1', new Date().toISOString(), { 'https://canvas.instructure.com/lti/submission': { new_submission: true, submitted_at: future } }))).status).toBe(400);
+    expect(
+      (
+        await post(
+          scoresOf(id),
+          score('u-learner-1', new Date().toISOString(), { 'https://canvas.instructure.com/lti/submission': { new_submission: true, submitted_at: future } }),
+        )
+      ).status,
+    ).toBe(400);
     expect((await post(scoresOf(id), { ...score('u-learner-1', new Date().toISOString()), timestamp: undefined })).status).toBe(400);
   });
 
@@ -167,7 +208,16 @@ describe('the simulated Moodle 4.5 and Canvas answer AGS and NRPS as the real on
     const first = await fetch(`${url}?limit=10`, { headers: bearer });
     expect(first.headers.get('link')).toContain(`<${url}?page=2&per_page=10>; rel="next"`);
     const { members } = await first.json();
-    expect(members[2]).toEqual({ status: 'Active', name: USERS.learner.name, given_name: 'Lena', family_name: 'Learner', email: USERS.learner.email, user_id: USERS.learner.sub, lti11_legacy_user_id: expect.any(String), roles: USERS.learner.roles });
+    expect(members[2]).toEqual({
+      status: 'Active',
+      name: USERS.learner.name,
+      given_name: 'Lena',
+      family_name: 'Learner',
+      email: USERS.learner.email,
+      user_id: USERS.learner.sub,
+      lti11_legacy_user_id: expect.any(String),
+      roles: USERS.learner.roles,
+    });
     const all = await fetch(`${url}?limit=500`, { headers: bearer });
     expect(all.headers.get('link')).toBeNull(); // 27 members fit the 50 a page that Canvas allows
     expect((await all.json()).members).toHaveLength(canvas.members.length);

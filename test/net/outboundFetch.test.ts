@@ -95,15 +95,21 @@ describe('refusals before connecting', () => {
   );
 
   it('says what was refused and why, in a sentence', async () => {
-    const error = await fetcher().get(`http://2130706433:${server.port}/status/1`).catch((e: OutboundFetchError) => e);
-    expect((error as OutboundFetchError).message).toBe(`microcred did not fetch http://127.0.0.1:${server.port}/status/1, because it leads to 127.0.0.1, a loopback address (this server itself).`);
+    const error = await fetcher()
+      .get(`http://2130706433:${server.port}/status/1`)
+      .catch((e: OutboundFetchError) => e);
+    expect((error as OutboundFetchError).message).toBe(
+      `microcred did not fetch http://127.0.0.1:${server.port}/status/1, because it leads to 127.0.0.1, a loopback address (this server itself).`,
+    );
     expect((error as OutboundFetchError).refused).toBe(true);
   });
 
   it('refuses non-web schemes, user names in URLs and text that is no URL', async () => {
     expect(await problemOf(fetcher().get('file:///etc/passwd'))).toEqual({ code: 'scheme', production: false });
     expect(await problemOf(fetcher().get('gopher://example.com/'))).toEqual({ code: 'scheme', production: false });
-    expect(await problemOf(fetcher({ allowList: allow('127.0.0.1') }).get(`http://user:secret@127.0.0.1:${server.port}/ok`))).toEqual({ code: 'credentials-in-url' });
+    expect(await problemOf(fetcher({ allowList: allow('127.0.0.1') }).get(`http://user:secret@127.0.0.1:${server.port}/ok`))).toEqual({
+      code: 'credentials-in-url',
+    });
     expect(await problemOf(fetcher().get('not a url'))).toEqual({ code: 'invalid-url' });
     expect(server.requests).toEqual([]);
   });
@@ -266,10 +272,12 @@ describe('cache and concurrency', () => {
   it('runs at most `concurrency` fetches at once, queues a few, refuses the rest as busy', async () => {
     const f = open({ concurrency: 2, queue: 1 });
     const urls = [1, 2, 3, 4].map((i) => `http://127.0.0.1:${server.port}/hold?${i}`);
-    const results = urls.map((u) => f.get(u).then(
-      (r) => r.body.toString(),
-      (e: OutboundFetchError) => e.problem.code,
-    ));
+    const results = urls.map((u) =>
+      f.get(u).then(
+        (r) => r.body.toString(),
+        (e: OutboundFetchError) => e.problem.code,
+      ),
+    );
     expect(await results[3]).toBe('busy');
     while (server.holding.length < 2) await new Promise((r) => setTimeout(r, 10));
     // The third waits for a slot: the server has seen only two.

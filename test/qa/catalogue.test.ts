@@ -34,7 +34,15 @@ beforeAll(async () => {
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');
   // No external QA policy address: the text written in microcred is the policy.
-  await tool.issuer.save({ name: 'Example University', url: 'https://www.example.edu', countryCode: 'NL', identifiers: [], qaBodyName: 'NVAO', qaBodyUrl: 'https://www.nvao.net', qaType: 'Institutional accreditation' } as never);
+  await tool.issuer.save({
+    name: 'Example University',
+    url: 'https://www.example.edu',
+    countryCode: 'NL',
+    identifiers: [],
+    qaBodyName: 'NVAO',
+    qaBodyUrl: 'https://www.nvao.net',
+    qaType: 'Institutional accreditation',
+  } as never);
   const token = (await tool.accounts.issueSetupToken())!;
   await tool.accounts.createFirstAdmin(token, 'it@uni.example', 'correct horse battery');
   admin = new TestBrowser();
@@ -42,8 +50,18 @@ beforeAll(async () => {
   await admin.post(`${tool.base}/admin/login`, { ...readForm(login.body, '/admin/login').fields, email: 'it@uni.example', password: 'correct horse battery' });
 
   rdm = await publishCredential(tool, teacher, { ...completeDefinition(), supervisionType: 'supervised online' });
-  openScience = await publishCredential(tool, teacher, { ...completeDefinition(), title: 'Open Science Basics', code: 'OS-1', qaPolicyUrl: undefined, supervisionType: 'unsupervised with no identity verification' });
-  const created = await new CredentialStore(tool.database.db).create(teacher.courseId, teacher.userId, { ...completeDefinition(), title: 'Secret Draft Credential', code: 'DRAFT-9' } as never);
+  openScience = await publishCredential(tool, teacher, {
+    ...completeDefinition(),
+    title: 'Open Science Basics',
+    code: 'OS-1',
+    qaPolicyUrl: undefined,
+    supervisionType: 'unsupervised with no identity verification',
+  });
+  const created = await new CredentialStore(tool.database.db).create(teacher.courseId, teacher.userId, {
+    ...completeDefinition(),
+    title: 'Secret Draft Credential',
+    code: 'DRAFT-9',
+  } as never);
   draft = created.credentialId;
 });
 afterAll(async () => {
@@ -60,7 +78,7 @@ describe('the QA policy', () => {
     expect(lti.status).toBe(403);
     const post = await teacher.browser.post(`${tool.base}/admin/quality-policy`, { title: 'Hijack', text: 'x' });
     expect(post.status).toBe(403);
-    expect((await tool.issuer.qaPolicy())).toBeUndefined();
+    expect(await tool.issuer.qaPolicy()).toBeUndefined();
   });
 
   it('is not published until written: a clear 404', async () => {
@@ -130,7 +148,14 @@ describe('the catalogue', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.headers.get('cache-control')).toMatch(/public, max-age=\d+/);
     const feed = await res.json();
-    expect(feed.institution).toEqual({ name: 'Example University', url: 'https://www.example.edu', country: 'NL', qaPolicyUrl: policyUrl(), qaType: 'Institutional accreditation', qaBody: { name: 'NVAO', url: 'https://www.nvao.net' } });
+    expect(feed.institution).toEqual({
+      name: 'Example University',
+      url: 'https://www.example.edu',
+      country: 'NL',
+      qaPolicyUrl: policyUrl(),
+      qaType: 'Institutional accreditation',
+      qaBody: { name: 'NVAO', url: 'https://www.nvao.net' },
+    });
     expect(Date.parse(feed.generatedAt)).not.toBeNaN();
     expect(feed.offers.map((o: { credentialId: number }) => o.credentialId).sort()).toEqual([rdm, openScience].sort());
     expect(JSON.stringify(feed)).not.toContain('Secret Draft');
@@ -142,7 +167,22 @@ describe('the catalogue', () => {
       // The same Achievement as at its own address.
       expect(await (await fetch(offer.achievement.id)).json()).toEqual(offer.achievement);
       const a = offer.annexI;
-      for (const key of ['title', 'issuerCountries', 'awardingBodies', 'learningOutcomes', 'workload', 'level', 'assessmentType', 'participationType', 'qualityAssurance', 'prerequisites', 'supervisionType', 'gradeShown', 'stackability', 'furtherInformation']) {
+      for (const key of [
+        'title',
+        'issuerCountries',
+        'awardingBodies',
+        'learningOutcomes',
+        'workload',
+        'level',
+        'assessmentType',
+        'participationType',
+        'qualityAssurance',
+        'prerequisites',
+        'supervisionType',
+        'gradeShown',
+        'stackability',
+        'furtherInformation',
+      ]) {
         expect(a).toHaveProperty(key);
       }
       expect(a.issuerCountries).toEqual(['NL']);
@@ -150,7 +190,10 @@ describe('the catalogue', () => {
       expect(a.workload).toEqual({ ects: 3, hours: 84 });
       expect(a.level).toMatchObject({ eqfLevel: 7, qfEheaCycle: 'second-cycle' });
       expect(a.assessmentType).toBe('portfolio');
-      expect(a.learningOutcomes[0].alignments[0]).toMatchObject({ targetUrl: 'http://data.europa.eu/esco/skill/bfe4f330-d595-48c7-ab3c-f309471d6953', targetFramework: 'ESCO' });
+      expect(a.learningOutcomes[0].alignments[0]).toMatchObject({
+        targetUrl: 'http://data.europa.eu/esco/skill/bfe4f330-d595-48c7-ab3c-f309471d6953',
+        targetFramework: 'ESCO',
+      });
       expect(offer.awarded).toEqual({ fewerThan: 5 });
       expect(offer.evaluation).toEqual({ privacyFloor: 5, afterAward: { enoughResponses: false }, followUp: { enoughResponses: false } });
       expect(offer.lastReviewedAt).toBeNull();
@@ -190,7 +233,10 @@ describe('the catalogue', () => {
   });
 
   it('shows an offer: Annex I, outcomes with alignments, assessment, QA, evaluation, reviews and changes', async () => {
-    await tool.qa.recordReview(teacher.courseId, rdm, teacher.userId, { summary: 'Outcomes still match the field.', changesMade: 'Clarified the FAIR criterion.' });
+    await tool.qa.recordReview(teacher.courseId, rdm, teacher.userId, {
+      summary: 'Outcomes still match the field.',
+      changesMade: 'Clarified the FAIR criterion.',
+    });
     const page = await anon.get(`${tool.base}/catalogue/${rdm}`);
     expect(page.status).toBe(200);
     const words = text(page.body);
@@ -238,14 +284,21 @@ describe('the catalogue', () => {
 
   it('shows evaluation results only from five responses up', async () => {
     const answer = (satisfaction: number, relevance: number, recommend: number) =>
-      q("INSERT INTO survey_responses (course_id, credential_id, kind, satisfaction, relevance, recommend, month) VALUES ($1, $2, 'award', $3, $4, $5, '2025-01')", [teacher.courseId, rdm, satisfaction, relevance, recommend]);
+      q(
+        "INSERT INTO survey_responses (course_id, credential_id, kind, satisfaction, relevance, recommend, month) VALUES ($1, $2, 'award', $3, $4, $5, '2025-01')",
+        [teacher.courseId, rdm, satisfaction, relevance, recommend],
+      );
     await answer(5, 3, 10);
     await answer(4, 3, 9);
     await answer(4, 4, 8);
     await answer(3, 5, 6);
-    await q("INSERT INTO survey_responses (course_id, credential_id, kind, applied, month) VALUES ($1, $2, 'follow-up', 4, '2025-06')", [teacher.courseId, rdm]);
+    await q("INSERT INTO survey_responses (course_id, credential_id, kind, applied, month) VALUES ($1, $2, 'follow-up', 4, '2025-06')", [
+      teacher.courseId,
+      rdm,
+    ]);
 
-    const evaluation = async () => (await (await fetch(`${tool.base}/catalogue.json`)).json()).offers.find((o: { credentialId: number }) => o.credentialId === rdm).evaluation;
+    const evaluation = async () =>
+      (await (await fetch(`${tool.base}/catalogue.json`)).json()).offers.find((o: { credentialId: number }) => o.credentialId === rdm).evaluation;
     // Four: nothing, not even the count.
     expect(await evaluation()).toEqual({ privacyFloor: 5, afterAward: { enoughResponses: false }, followUp: { enoughResponses: false } });
     let words = text((await anon.get(`${tool.base}/catalogue/${rdm}`)).body);
@@ -256,7 +309,14 @@ describe('the catalogue', () => {
     // NPS: 3 promoters (9–10) − 1 detractor (0–6) of 5 = 40. The one follow-up answer stays hidden.
     await answer(5, 5, 10);
     const ev = await evaluation();
-    expect(ev.afterAward).toMatchObject({ enoughResponses: true, responses: 5, satisfaction: { mean: 4.2, responses: 5 }, relevance: { mean: 4 }, recommend: { mean: 8.6 }, netPromoterScore: 40 });
+    expect(ev.afterAward).toMatchObject({
+      enoughResponses: true,
+      responses: 5,
+      satisfaction: { mean: 4.2, responses: 5 },
+      relevance: { mean: 4 },
+      recommend: { mean: 8.6 },
+      netPromoterScore: 40,
+    });
     expect(ev.afterAward.satisfaction.distribution).toEqual({ 1: 0, 2: 0, 3: 1, 4: 2, 5: 2 });
     expect(ev.followUp).toEqual({ enoughResponses: false });
     words = text((await anon.get(`${tool.base}/catalogue/${rdm}`)).body);
@@ -272,9 +332,17 @@ describe('issued credentials and the policy', () => {
 
   it('embed the policy address as their QA alignment when the credential names none', async () => {
     const award = await acceptComplete(tool, teacher, learner, openScience);
-    const issued = await until('the credential to be issued', async () => (await q('SELECT id, credential FROM issued_credentials WHERE award_id = $1', [award.id]))[0]);
+    const issued = await until(
+      'the credential to be issued',
+      async () => (await q('SELECT id, credential FROM issued_credentials WHERE award_id = $1', [award.id]))[0],
+    );
     const alignment = issued.credential.credentialSubject.achievement.alignment;
-    expect(alignment).toContainEqual({ type: ['Alignment'], targetType: 'ext:QualityAssurance', targetName: 'Institutional accreditation', targetUrl: policyUrl() });
+    expect(alignment).toContainEqual({
+      type: ['Alignment'],
+      targetType: 'ext:QualityAssurance',
+      targetName: 'Institutional accreditation',
+      targetUrl: policyUrl(),
+    });
     share = `${tool.base}/credentials/${issued.id}`;
   });
 
@@ -322,7 +390,18 @@ describe('issued credentials and the policy', () => {
     for (const o of others) {
       await q(
         'INSERT INTO awards (course_id, credential_id, credential_version_id, learner_id, submission_id, assessment_id, assessor_id, rubric_results, evidence_refs, identity) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
-        [a.course_id, a.credential_id, a.credential_version_id, o.id, a.submission_id, a.assessment_id, a.assessor_id, JSON.stringify(a.rubric_results), JSON.stringify(a.evidence_refs), JSON.stringify(a.identity)],
+        [
+          a.course_id,
+          a.credential_id,
+          a.credential_version_id,
+          o.id,
+          a.submission_id,
+          a.assessment_id,
+          a.assessor_id,
+          JSON.stringify(a.rubric_results),
+          JSON.stringify(a.evidence_refs),
+          JSON.stringify(a.identity),
+        ],
       );
     }
     const feed = await (await fetch(`${tool.base}/catalogue.json`)).json();

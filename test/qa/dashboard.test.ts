@@ -23,8 +23,30 @@ const hours = (h: number) => new Date(T0 + h * 3600000);
 // Publishing (3 levels, pub-1…pub-3):
 //   primary 0 0 1 1 1 1 2 2 2 2 / second 0 1 1 1 1 2 2 2 2 0
 //   exact 7/10; within one 9/10 (2 vs 0); expected (.2·.2 + .4·.4 + .4·.4) = .36; kappa .34/.64 = 0.531
-const PLAN = [[0, 0], [0, 0], [0, 1], [1, 1], [1, 1], [1, 1], [1, 2], [2, 2], [2, 2], [2, 1]];
-const PUB = [[0, 0], [0, 1], [1, 1], [1, 1], [1, 1], [1, 2], [2, 2], [2, 2], [2, 2], [2, 0]];
+const PLAN = [
+  [0, 0],
+  [0, 0],
+  [0, 1],
+  [1, 1],
+  [1, 1],
+  [1, 1],
+  [1, 2],
+  [2, 2],
+  [2, 2],
+  [2, 1],
+];
+const PUB = [
+  [0, 0],
+  [0, 1],
+  [1, 1],
+  [1, 1],
+  [1, 1],
+  [1, 2],
+  [2, 2],
+  [2, 2],
+  [2, 2],
+  [2, 0],
+];
 
 beforeAll(async () => {
   tool = await startTestTool();
@@ -34,9 +56,14 @@ beforeAll(async () => {
   const [version] = await q('SELECT id FROM credential_versions WHERE credential_id = $1', [credentialId]);
   // 10 learners on the roster, and one who left the course (not counted as enrolled).
   const learners = await rosterLearners(tool, teacher, 10);
-  const [gone] = await q("INSERT INTO lti_users (platform_id, sub, name) SELECT platform_id, 'u-gone', 'Gone' FROM courses WHERE id = $1 RETURNING id", [teacher.courseId]);
+  const [gone] = await q("INSERT INTO lti_users (platform_id, sub, name) SELECT platform_id, 'u-gone', 'Gone' FROM courses WHERE id = $1 RETURNING id", [
+    teacher.courseId,
+  ]);
   await q("INSERT INTO course_members (course_id, user_id, app_role, status) VALUES ($1, $2, 'learner', 'inactive')", [teacher.courseId, gone.id]);
-  const [marker] = await q("INSERT INTO lti_users (platform_id, sub, name) SELECT platform_id, 'u-marker', 'Second Marker' FROM courses WHERE id = $1 RETURNING id", [teacher.courseId]);
+  const [marker] = await q(
+    "INSERT INTO lti_users (platform_id, sub, name) SELECT platform_id, 'u-marker', 'Second Marker' FROM courses WHERE id = $1 RETURNING id",
+    [teacher.courseId],
+  );
 
   // Attempts. Learners 1–6: accepted at once, awarded 1…6 h after submitting. Learner 7:
   // returned, resubmitted, accepted; awarded 30 h after the first submission. Learner 8:
@@ -57,21 +84,31 @@ beforeAll(async () => {
   const assessmentIds: number[] = [];
   for (const [i, submissionId] of marked.entries()) {
     const levels = (role: 0 | 1) => ({ 'crit-plan': `plan-${PLAN[i][role] + 1}`, 'crit-publish': `pub-${PUB[i][role] + 1}` });
-    const [a] = await q("INSERT INTO assessments (submission_id, assessor_id, role, status, decision, levels, completed_at) VALUES ($1, $2, 'primary', 'completed', 'accept', $3, now()) RETURNING id", [submissionId, teacher.userId, levels(0)]);
-    await q("INSERT INTO assessments (submission_id, assessor_id, role, status, levels, completed_at) VALUES ($1, $2, 'second', 'completed', $3, now())", [submissionId, marker.id, levels(1)]);
+    const [a] = await q(
+      "INSERT INTO assessments (submission_id, assessor_id, role, status, decision, levels, completed_at) VALUES ($1, $2, 'primary', 'completed', 'accept', $3, now()) RETURNING id",
+      [submissionId, teacher.userId, levels(0)],
+    );
+    await q("INSERT INTO assessments (submission_id, assessor_id, role, status, levels, completed_at) VALUES ($1, $2, 'second', 'completed', $3, now())", [
+      submissionId,
+      marker.id,
+      levels(1),
+    ]);
     assessmentIds.push(a.id);
   }
   const award = (l: number, submissionIndex: number, awardedH: number) =>
-    q("INSERT INTO awards (course_id, credential_id, credential_version_id, learner_id, submission_id, assessment_id, assessor_id, rubric_results, evidence_refs, identity, awarded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, '[]', '[]', '{}', $8)", [
-      teacher.courseId,
-      credentialId,
-      version.id,
-      learners[l - 1].userId,
-      marked[submissionIndex],
-      assessmentIds[submissionIndex],
-      teacher.userId,
-      hours(awardedH),
-    ]);
+    q(
+      "INSERT INTO awards (course_id, credential_id, credential_version_id, learner_id, submission_id, assessment_id, assessor_id, rubric_results, evidence_refs, identity, awarded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, '[]', '[]', '{}', $8)",
+      [
+        teacher.courseId,
+        credentialId,
+        version.id,
+        learners[l - 1].userId,
+        marked[submissionIndex],
+        assessmentIds[submissionIndex],
+        teacher.userId,
+        hours(awardedH),
+      ],
+    );
   for (let l = 1; l <= 6; l++) await award(l, l - 1, l);
   await award(7, 7, 30);
 }, 60000);
@@ -84,7 +121,15 @@ afterAll(async () => {
 it('shows the seeded course’s figures as computed by hand, kappa included', async () => {
   const [quality] = await tool.qa.quality({ courseId: teacher.courseId });
   const f = quality.figures;
-  expect({ enrolled: f.enrolled, started: f.started, submitted: f.submitted, awarded: f.awarded, returned: f.returned, rejected: f.rejected, revoked: f.revoked }).toEqual({
+  expect({
+    enrolled: f.enrolled,
+    started: f.started,
+    submitted: f.submitted,
+    awarded: f.awarded,
+    returned: f.returned,
+    rejected: f.rejected,
+    revoked: f.revoked,
+  }).toEqual({
     enrolled: 10,
     started: 9,
     submitted: 8,
@@ -96,7 +141,11 @@ it('shows the seeded course’s figures as computed by hand, kappa included', as
   expect(f.completionRate).toBe(70); // 7 of 10 enrolled
   expect(f.passRate).toBe(87.5); // 7 of 8 who submitted
   expect(f.medianTimeToAwardMs).toBe(4 * 3600000); // 1 2 3 [4] 5 6 30 hours
-  expect({ resubmissions: f.resubmissions, learnersWhoResubmitted: f.learnersWhoResubmitted, attemptsToAward: f.attemptsToAward }).toEqual({ resubmissions: 2, learnersWhoResubmitted: 2, attemptsToAward: { 1: 6, 2: 1 } });
+  expect({ resubmissions: f.resubmissions, learnersWhoResubmitted: f.learnersWhoResubmitted, attemptsToAward: f.attemptsToAward }).toEqual({
+    resubmissions: 2,
+    learnersWhoResubmitted: 2,
+    attemptsToAward: { 1: 6, 2: 1 },
+  });
   expect(f.secondMarked).toBe(10);
   const [plan, pub] = f.agreement;
   expect(plan).toMatchObject({ criterionId: 'crit-plan', pairs: 10, exact: 0.7, withinOne: 1 });
@@ -120,7 +169,10 @@ it('shows the seeded course’s figures as computed by hand, kappa included', as
 
 it('shows survey aggregates only from 5 responses, in the page and the CSV', async () => {
   const answer = (satisfaction: number, recommend: number, comment = '') =>
-    q("INSERT INTO survey_responses (course_id, credential_id, kind, satisfaction, relevance, recommend, comment, month) VALUES ($1, $2, 'award', $3, 4, $4, $5, '2026-03')", [teacher.courseId, credentialId, satisfaction, recommend, comment]);
+    q(
+      "INSERT INTO survey_responses (course_id, credential_id, kind, satisfaction, relevance, recommend, comment, month) VALUES ($1, $2, 'award', $3, 4, $4, $5, '2026-03')",
+      [teacher.courseId, credentialId, satisfaction, recommend, comment],
+    );
   // Four answers: below the floor, nothing is shown, not even the comment.
   await answer(5, 10, 'Very practical, thanks');
   await answer(4, 9);
@@ -165,11 +217,17 @@ it('records an annual review, keeps what was typed on error, and publishes it in
   expect(bad.body).toContain('Clarified level 2 &lt;b&gt;descriptors&lt;/b&gt;');
   expect(bad.body).toContain('at least a sentence');
   // Without the CSRF token: refused, nothing recorded.
-  const forged = await teacher.browser.post(`${teacher.base}/quality/${credentialId}/reviews`, { summary: 'A forged review of the credential', changesMade: 'None' });
+  const forged = await teacher.browser.post(`${teacher.base}/quality/${credentialId}/reviews`, {
+    summary: 'A forged review of the credential',
+    changesMade: 'None',
+  });
   expect(forged.status).toBe(403);
   expect(await q('SELECT * FROM credential_reviews')).toHaveLength(0);
 
-  page = await submitForm(tool, teacher.browser, bad, /\/reviews$/, { summary: 'Completion is high; publishing criterion agreement is only moderate.', changesMade: 'Level descriptors for publishing clarified.' });
+  page = await submitForm(tool, teacher.browser, bad, /\/reviews$/, {
+    summary: 'Completion is high; publishing criterion agreement is only moderate.',
+    changesMade: 'Level descriptors for publishing clarified.',
+  });
   expect(page.status).toBe(200);
   const words = text(page.body);
   expect(words).toContain(`Last reviewed on ${new Date().toISOString().slice(0, 10)}`);
@@ -210,7 +268,11 @@ describe('who may see the dashboards', () => {
     await tool.accounts.createFirstAdmin(token, 'admin@uni.example', 'correct horse battery staple');
     const admin = new TestBrowser();
     const login = await admin.get(`${tool.base}/admin/login`);
-    await admin.post(`${tool.base}/admin/login`, { ...readForm(login.body, '/admin/login').fields, email: 'admin@uni.example', password: 'correct horse battery staple' });
+    await admin.post(`${tool.base}/admin/login`, {
+      ...readForm(login.body, '/admin/login').fields,
+      email: 'admin@uni.example',
+      password: 'correct horse battery staple',
+    });
     expect((await admin.get(`${tool.base}/admin`)).body).toContain('href="/admin/quality"');
     const list = await admin.get(`${tool.base}/admin/quality`);
     expect(list.status).toBe(200);

@@ -27,7 +27,18 @@ describe('credentialFigures', () => {
       revoked: 1,
       pairs: [],
     });
-    expect(f).toMatchObject({ enrolled: 5, started: 4, submitted: 3, awarded: 2, returned: 1, rejected: 1, revoked: 1, resubmissions: 1, learnersWhoResubmitted: 1, secondMarked: 0 });
+    expect(f).toMatchObject({
+      enrolled: 5,
+      started: 4,
+      submitted: 3,
+      awarded: 2,
+      returned: 1,
+      rejected: 1,
+      revoked: 1,
+      resubmissions: 1,
+      learnersWhoResubmitted: 1,
+      secondMarked: 0,
+    });
     expect(f.completionRate).toBe(40); // 2 of 5
     expect(f.passRate).toBe(66.7); // 2 of 3 who submitted
     expect(f.medianTimeToAwardMs).toBe(6 * 3600000); // median of 2 h and 10 h
@@ -66,7 +77,14 @@ describe('credentialFigures', () => {
 
 describe('barChart', () => {
   it('is an accessible SVG image with every value in its description, and escapes labels', () => {
-    const svg = barChart({ id: 'x', title: 'Funnel <b>', bars: [{ label: '<script>alert(1)</script>', value: 3 }, { label: 'Awarded', value: 1, text: '33.3%' }] });
+    const svg = barChart({
+      id: 'x',
+      title: 'Funnel <b>',
+      bars: [
+        { label: '<script>alert(1)</script>', value: 3 },
+        { label: 'Awarded', value: 1, text: '33.3%' },
+      ],
+    });
     expect(svg).toMatch(/^<svg [^>]*role="img"[^>]*aria-labelledby="x-t x-d"/);
     expect(svg).not.toContain('<script>');
     expect(svg).toContain('&lt;script&gt;');
@@ -93,7 +111,10 @@ describe('formatCsv', () => {
 
 describe('reviewProblems', () => {
   it('asks for a real summary and the changes, and limits their length', () => {
-    expect(reviewProblems({ summary: 'ok', changesMade: '' })).toEqual({ summary: expect.stringContaining('10 characters'), changesMade: expect.stringContaining('No changes') });
+    expect(reviewProblems({ summary: 'ok', changesMade: '' })).toEqual({
+      summary: expect.stringContaining('10 characters'),
+      changesMade: expect.stringContaining('No changes'),
+    });
     expect(reviewProblems({ summary: 'x'.repeat(4001), changesMade: 'No changes' }).summary).toContain('4000');
     expect(reviewProblems({ summary: 'Completion is good; agreement on criterion 2 is low.', changesMade: 'No changes' })).toEqual({});
   });

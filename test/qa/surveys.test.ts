@@ -14,7 +14,11 @@ import { connectLms, startTestTool, type TestTool } from '../support/tool';
 describe('the survey form (pure)', () => {
   it('accepts any subset of answers and keeps blank questions as null', () => {
     const r = parseSurveyForm('award', { satisfaction: '4', relevance: '', recommend: '10', comment: '  Good.  ' });
-    expect(r).toEqual({ ok: true, answers: { satisfaction: 4, relevance: null, recommend: 10, applied: null, comment: 'Good.' }, values: { satisfaction: '4', relevance: '', recommend: '10', comment: '  Good.  ' } });
+    expect(r).toEqual({
+      ok: true,
+      answers: { satisfaction: 4, relevance: null, recommend: 10, applied: null, comment: 'Good.' },
+      values: { satisfaction: '4', relevance: '', recommend: '10', comment: '  Good.  ' },
+    });
     expect(parseSurveyForm('award', { comment: 'Only a comment' }).ok).toBe(true);
     expect(parseSurveyForm('award', { recommend: '0' })).toMatchObject({ ok: true, answers: { recommend: 0 } });
   });
@@ -22,7 +26,10 @@ describe('the survey form (pure)', () => {
   it('asks the follow-up only whether the learning was applied, and ignores other questions', () => {
     const r = parseSurveyForm('follow-up', { applied: '5', satisfaction: '1' });
     expect(r).toMatchObject({ ok: true, answers: { applied: 5, satisfaction: null } });
-    expect(parseSurveyForm('follow-up', { satisfaction: '3' })).toMatchObject({ ok: false, errors: { _form: expect.stringContaining('Answer at least one question') } });
+    expect(parseSurveyForm('follow-up', { satisfaction: '3' })).toMatchObject({
+      ok: false,
+      errors: { _form: expect.stringContaining('Answer at least one question') },
+    });
   });
 
   it('refuses values off the scale with a message that says what was sent and what is allowed', () => {
@@ -39,7 +46,10 @@ describe('the survey form (pure)', () => {
   it('needs at least one answer; whitespace is not one', () => {
     for (const body of [{}, { satisfaction: '', comment: '   ' }]) {
       const r = parseSurveyForm('award', body);
-      expect(r).toMatchObject({ ok: false, errors: { _form: 'Answer at least one question before sending. If you would rather not answer, choose “No thanks”.' } });
+      expect(r).toMatchObject({
+        ok: false,
+        errors: { _form: 'Answer at least one question before sending. If you would rather not answer, choose “No thanks”.' },
+      });
     }
   });
 
@@ -101,7 +111,15 @@ describe('learner surveys', () => {
     teacher = await launchAs(tool, sim, 'instructor');
     learner = await launchAs(tool, sim, 'learner');
     learner2 = await launchAs(tool, sim, 'learner2');
-    await tool.issuer.save({ name: 'Example University', url: 'https://www.example.edu', email: 'badges@example.edu', countryCode: 'NL', identifiers: [{ identifierType: 'ext:BRIN', identifier: '42NB' }], qaPolicyUrl: 'https://www.example.edu/qa', qaType: 'Institutional accreditation' } as never);
+    await tool.issuer.save({
+      name: 'Example University',
+      url: 'https://www.example.edu',
+      email: 'badges@example.edu',
+      countryCode: 'NL',
+      identifiers: [{ identifierType: 'ext:BRIN', identifier: '42NB' }],
+      qaPolicyUrl: 'https://www.example.edu/qa',
+      qaType: 'Institutional accreditation',
+    } as never);
   });
   afterAll(async () => {
     await tool?.stop();
@@ -113,13 +131,18 @@ describe('learner surveys', () => {
 
   /** The learner earns a fresh credential with this title: its award. */
   async function earn(title: string, who = learner) {
-    const credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), title, supervisionType: 'unsupervised with no identity verification' });
+    const credentialId = await publishCredential(tool, teacher, {
+      ...completeDefinition(),
+      title,
+      supervisionType: 'unsupervised with no identity verification',
+    });
     const award = await acceptComplete(tool, teacher, who, credentialId);
     return { credentialId, award };
   }
   const surveyUrl = (who: Person, awardId: number, kind: 'award' | 'follow-up') => `${who.base}/surveys/${awardId}/${kind}`;
   /** Posts the survey form of `page` with these answers. */
-  const answer = (who: Person, page: Page, awardId: number, kind: 'award' | 'follow-up', answers: Record<string, string>) => submitForm(tool, who.browser, page, new RegExp(`/surveys/${awardId}/${kind}$`), answers);
+  const answer = (who: Person, page: Page, awardId: number, kind: 'award' | 'follow-up', answers: Record<string, string>) =>
+    submitForm(tool, who.browser, page, new RegExp(`/surveys/${awardId}/${kind}$`), answers);
   const responses = (credentialId: number) => q('SELECT * FROM survey_responses WHERE credential_id = $1 ORDER BY id', [credentialId]);
 
   it('asks right after the award, stores the answers without identity, and asks once', async () => {
@@ -147,10 +170,23 @@ describe('learner surveys', () => {
     expect((await learner.browser.get(`${learner.base}/credentials/${credentialId}/my-work`)).body).not.toContain(`/surveys/${award.id}/award"`);
 
     // The response names no learner and no award; only the month.
-    const columns = (await q("SELECT column_name FROM information_schema.columns WHERE table_name = 'survey_responses' ORDER BY column_name")).map((c) => c.column_name);
+    const columns = (await q("SELECT column_name FROM information_schema.columns WHERE table_name = 'survey_responses' ORDER BY column_name")).map(
+      (c) => c.column_name,
+    );
     expect(columns).toEqual(['applied', 'comment', 'course_id', 'credential_id', 'id', 'kind', 'month', 'recommend', 'relevance', 'satisfaction']);
     expect(await responses(credentialId)).toEqual([
-      { id: expect.any(Number), course_id: learner.courseId, credential_id: credentialId, kind: 'award', satisfaction: 4, relevance: 5, recommend: 9, applied: null, comment: 'Clear rubric.', month: thisMonth() },
+      {
+        id: expect.any(Number),
+        course_id: learner.courseId,
+        credential_id: credentialId,
+        kind: 'award',
+        satisfaction: 4,
+        relevance: 5,
+        recommend: 9,
+        applied: null,
+        comment: 'Clear rubric.',
+        month: thisMonth(),
+      },
     ]);
     expect(await q('SELECT kind, outcome FROM survey_participation WHERE award_id = $1', [award.id])).toEqual([{ kind: 'award', outcome: 'answered' }]);
 
@@ -166,7 +202,9 @@ describe('learner surveys', () => {
     const { credentialId, award } = await earn('Concurrent Answers');
     const form = await learner.browser.get(surveyUrl(learner, award.id, 'award'));
     const fields = readForm(form.body, /\/award$/).fields;
-    const pages = await Promise.all([1, 2, 3].map((n) => learner.browser.post(surveyUrl(learner, award.id, 'award'), { ...fields, satisfaction: String(n) }, false)));
+    const pages = await Promise.all(
+      [1, 2, 3].map((n) => learner.browser.post(surveyUrl(learner, award.id, 'award'), { ...fields, satisfaction: String(n) }, false)),
+    );
     expect(pages.map((p) => p.status).sort()).toEqual([303, 409, 409]);
     expect(await responses(credentialId)).toHaveLength(1);
 
@@ -230,7 +268,9 @@ describe('learner surveys', () => {
 
   it('asks the follow-up once it is due, at the next launch, and stores whether it was applied', async () => {
     const { credentialId, award } = await earn('Applied Later');
-    await learner.browser.post(`${surveyUrl(learner, award.id, 'award')}/decline`, { _csrf: readForm((await learner.browser.get(learner.base)).body, `/surveys/${award.id}/award/decline`).fields._csrf });
+    await learner.browser.post(`${surveyUrl(learner, award.id, 'award')}/decline`, {
+      _csrf: readForm((await learner.browser.get(learner.base)).body, `/surveys/${award.id}/award/decline`).fields._csrf,
+    });
     expect(text((await learner.browser.get(learner.base)).body)).not.toMatch(/Tell us about Applied Later|learned in Applied Later/);
     const early = await learner.browser.get(surveyUrl(learner, award.id, 'follow-up'));
     expect(early.status).toBe(409);
@@ -246,14 +286,25 @@ describe('learner surveys', () => {
     const done = await answer(next, form, award.id, 'follow-up', { applied: '4', comment: 'Used it for my thesis data.' });
     expect(text(done.body)).toContain('Thank you for your answers.');
     expect(text(done.body)).not.toContain('Applied Later?');
-    expect(await responses(credentialId)).toEqual([expect.objectContaining({ kind: 'follow-up', applied: 4, satisfaction: null, relevance: null, recommend: null, comment: 'Used it for my thesis data.', month: thisMonth() })]);
+    expect(await responses(credentialId)).toEqual([
+      expect.objectContaining({
+        kind: 'follow-up',
+        applied: 4,
+        satisfaction: null,
+        relevance: null,
+        recommend: null,
+        comment: 'Used it for my thesis data.',
+        month: thisMonth(),
+      }),
+    ]);
   });
 
   it('uses the course’s follow-up delay', async () => {
     const { award } = await earn('Short Delay');
     const store = new SurveyStore(tool.database.db);
     const inMonths = (m: number) => new Date(award.awardedAt.getTime() + m * 31 * 24 * 3600 * 1000);
-    const followUps = async (months: number, now: Date) => (await store.pendingFor(learner.courseId, learner.userId, months, now)).filter((s) => s.awardId === award.id && s.kind === 'follow-up');
+    const followUps = async (months: number, now: Date) =>
+      (await store.pendingFor(learner.courseId, learner.userId, months, now)).filter((s) => s.awardId === award.id && s.kind === 'follow-up');
     expect(await followUps(3, inMonths(2))).toHaveLength(0);
     expect(await followUps(3, inMonths(3))).toHaveLength(1);
     expect(await followUps(6, inMonths(3))).toHaveLength(0);
@@ -303,7 +354,12 @@ describe('learner surveys', () => {
     expect(readForm(page.body, '/follow-up').fields.code).toBe(code);
 
     // A forged post from another site is refused before anything else.
-    const forged = await fetch(`${share}/follow-up`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example', accept: 'text/html' }, body: new URLSearchParams({ code, applied: '1' }).toString(), redirect: 'manual' });
+    const forged = await fetch(`${share}/follow-up`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example', accept: 'text/html' },
+      body: new URLSearchParams({ code, applied: '1' }).toString(),
+      redirect: 'manual',
+    });
     expect(forged.status).toBe(403);
     // A post with a wrong code asks for the code again and stores nothing.
     const wrong = await anon.post(`${share}/follow-up`, { code: 'BBBBBBBBBBBB', applied: '1' });

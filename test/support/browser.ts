@@ -66,7 +66,10 @@ export class TestBrowser {
   /** The page this browser shows last: forms and links are sent from it (see Sec-Fetch-Site). */
   private document?: string;
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; multipart?: FormData; headers?: Record<string, string>; follow?: boolean } = {}): Promise<Page> {
+  async request(
+    url: string,
+    init: { method?: string; form?: Record<string, string>; multipart?: FormData; headers?: Record<string, string>; follow?: boolean } = {},
+  ): Promise<Page> {
     let current = url;
     let method = init.method ?? (init.form || init.multipart ? 'POST' : 'GET');
     let body: string | FormData | undefined = init.multipart ?? (init.form ? new URLSearchParams(init.form).toString() : undefined);
@@ -109,7 +112,12 @@ export class TestBrowser {
   upload(url: string, fields: Record<string, string>, file?: { field?: string; filename: string; content: Buffer | string; type?: string }) {
     const data = new FormData();
     for (const [k, v] of Object.entries(fields)) data.append(k, v);
-    if (file) data.append(file.field ?? 'file', new Blob([typeof file.content === 'string' ? file.content : new Uint8Array(file.content)], { type: file.type ?? 'application/octet-stream' }), file.filename);
+    if (file)
+      data.append(
+        file.field ?? 'file',
+        new Blob([typeof file.content === 'string' ? file.content : new Uint8Array(file.content)], { type: file.type ?? 'application/octet-stream' }),
+        file.filename,
+      );
     return this.request(url, { multipart: data });
   }
 }
@@ -146,13 +154,24 @@ export function readForm(html: string, actionIncludes?: string | RegExp): { acti
     if (/type="file"/.test(m[0])) continue;
     const name = /name="([^"]*)"/.exec(m[0])?.[1];
     const value = /value="([^"]*)"/.exec(m[0])?.[1] ?? '';
-    if (name) fields[name] = value.replace(/&amp;/g, '&').replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+    if (name)
+      fields[name] = value
+        .replace(/&amp;/g, '&')
+        .replace(/&#34;|&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>');
   }
   return { action: form[1].replace(/&amp;/g, '&'), fields };
 }
 
 const decodeEntities = (s: string) =>
-  s.replace(/&#39;|&#x27;/g, "'").replace(/&quot;|&#34;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  s
+    .replace(/&#39;|&#x27;/g, "'")
+    .replace(/&quot;|&#34;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /**
  * What a person reads on the page: its text without tags, scripts and styles, entities

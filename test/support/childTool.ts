@@ -18,7 +18,8 @@ function buildAsNpmStartDoes() {
   if (built) return;
   // If `npm start` ever runs something else, these tests must follow it.
   const start = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start;
-  if (start !== 'npm run build --silent && node dist/server.js') throw new Error(`npm start now runs "${start}": update test/support/childTool.ts to run the same`);
+  if (start !== 'npm run build --silent && node dist/server.js')
+    throw new Error(`npm start now runs "${start}": update test/support/childTool.ts to run the same`);
   execFileSync('flock', [path.join(root, 'dist.lock'), 'npm', 'run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   built = true;
 }

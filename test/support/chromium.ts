@@ -35,7 +35,10 @@ export async function launchChromium(): Promise<Browser> {
 export async function blockThirdPartyCookies(context: BrowserContext, page: Page) {
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
-  await cdp.send('Network.setCookieControls' as 'Network.enable', { enableThirdPartyCookieRestriction: true, disableThirdPartyCookieMetadata: true, disableThirdPartyCookieHeuristics: true } as never);
+  await cdp.send(
+    'Network.setCookieControls' as 'Network.enable',
+    { enableThirdPartyCookieRestriction: true, disableThirdPartyCookieMetadata: true, disableThirdPartyCookieHeuristics: true } as never,
+  );
 }
 
 /**
@@ -149,7 +152,10 @@ export class Journey {
    */
   async checkAccessibility(step: string, target: Page | Frame) {
     const url = new URL(target.url());
-    const path = url.pathname.replace(/\/app\/[^/]+/, '/app/:launch').replace(/\/\d+(?=\/|$)/g, '/:id').replace(/[0-9a-f-]{36}|\/setup\/[\w-]+/g, (m) => (m.startsWith('/setup') ? '/setup/:token' : ':uuid'));
+    const path = url.pathname
+      .replace(/\/app\/[^/]+/, '/app/:launch')
+      .replace(/\/\d+(?=\/|$)/g, '/:id')
+      .replace(/[0-9a-f-]{36}|\/setup\/[\w-]+/g, (m) => (m.startsWith('/setup') ? '/setup/:token' : ':uuid'));
     const key = `${path} · ${await target.title()}`;
     if (this.visited.has(key)) return;
     this.visited.add(key);
@@ -164,8 +170,15 @@ export class Journey {
           requestAnimationFrame(() => {
             const width = document.documentElement.clientWidth;
             // The innermost elements sticking out, to say what to fix.
-            const out = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > width + 1 && ![...e.children].some((c) => c.getBoundingClientRect().right > width + 1));
-            r({ overflowAt360: Math.max(0, document.documentElement.scrollWidth - width), tooWide: out.slice(0, 5).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${String(e.className).split(' ').join('.')}` : ''}`) });
+            const out = [...document.querySelectorAll('body *')].filter(
+              (e) => e.getBoundingClientRect().right > width + 1 && ![...e.children].some((c) => c.getBoundingClientRect().right > width + 1),
+            );
+            r({
+              overflowAt360: Math.max(0, document.documentElement.scrollWidth - width),
+              tooWide: out
+                .slice(0, 5)
+                .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${String(e.className).split(' ').join('.')}` : ''}`),
+            });
           }),
         ),
     );
@@ -178,7 +191,11 @@ export class Journey {
   }
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 /** The tool's frame inside the LMS course page. */
 export async function toolFrame(page: Page): Promise<Frame> {

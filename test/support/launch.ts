@@ -55,7 +55,13 @@ function afterLogin(browser: TestBrowser, res: Page): LoginStart {
  * the tool first keeps state and nonce in platform storage (its lti-storage page), the LMS
  * page's part is played and the page's next address followed, as its script does.
  */
-export async function startLogin(browser: TestBrowser, tool: TestTool, sim: PlatformSimulator, user: keyof typeof USERS = 'learner', extra: Record<string, string> = {}): Promise<LoginStart> {
+export async function startLogin(
+  browser: TestBrowser,
+  tool: TestTool,
+  sim: PlatformSimulator,
+  user: keyof typeof USERS = 'learner',
+  extra: Record<string, string> = {},
+): Promise<LoginStart> {
   return afterLogin(browser, await browser.get(loginUrl(tool, sim, user, extra), false));
 }
 
@@ -70,7 +76,11 @@ export async function postLaunch(browser: TestBrowser, tool: TestTool, idToken: 
 export async function continueThroughStorage(browser: TestBrowser, tool: TestTool, page: Page): Promise<Page> {
   const held = platformStorageOf(browser);
   const { fields } = readForm(page.body, '/lti/launch/storage');
-  return browser.post(`${tool.base}/lti/launch/storage`, { ticket: fields.ticket, state: held.get(attr(page.body, 'data-state-key')!) ?? '', nonce: held.get(attr(page.body, 'data-nonce-key')!) ?? '' });
+  return browser.post(`${tool.base}/lti/launch/storage`, {
+    ticket: fields.ticket,
+    state: held.get(attr(page.body, 'data-state-key')!) ?? '',
+    nonce: held.get(attr(page.body, 'data-nonce-key')!) ?? '',
+  });
 }
 
 /** Steps 2 and 3: the LMS's auth endpoint, and its id_token posted to the tool (through platform storage where the tool asks for it). */
@@ -86,7 +96,13 @@ async function finishLaunch(browser: TestBrowser, tool: TestTool, start: LoginSt
  * The whole launch as a browser does it. Returns the landing page. `extra` login parameters
  * choose what is launched, e.g. { lti_message_hint: 'deep-linking' } or placedLinkHint(id).
  */
-export async function launch(tool: TestTool, sim: PlatformSimulator, user: keyof typeof USERS, browser = new TestBrowser(), extra: Record<string, string> = {}): Promise<{ page: Page; browser: TestBrowser }> {
+export async function launch(
+  tool: TestTool,
+  sim: PlatformSimulator,
+  user: keyof typeof USERS,
+  browser = new TestBrowser(),
+  extra: Record<string, string> = {},
+): Promise<{ page: Page; browser: TestBrowser }> {
   const start = await startLogin(browser, tool, sim, user, extra);
   return { page: await finishLaunch(browser, tool, start), browser };
 }

@@ -26,12 +26,54 @@ const CANVAS_SUBMISSION = 'https://canvas.instructure.com/lti/submission';
 /** An ISO 8601 date-time, as Moodle's validate_iso8601_date() and Canvas's Time.zone.iso8601 want it. */
 const ISO_8601 = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/;
 export const USERS: Record<string, SimUser> = {
-  instructor: { sub: 'u-teacher-1', name: 'Ada Teacher', given_name: 'Ada', family_name: 'Teacher', email: 'ada@uni.example', roles: [`${LIS}membership#Instructor`, `${LIS}institution/person#Faculty`] },
-  ta: { sub: 'u-ta-1', name: 'Tom Assistant', given_name: 'Tom', family_name: 'Assistant', email: 'tom@uni.example', roles: [`${LIS}membership/Instructor#TeachingAssistant`] },
-  learner: { sub: 'u-learner-1', name: 'Lena Learner', given_name: 'Lena', family_name: 'Learner', email: 'lena@uni.example', roles: [`${LIS}membership#Learner`, `${LIS}institution/person#Student`] },
-  instructor2: { sub: 'u-teacher-2', name: 'Ben Marker', given_name: 'Ben', family_name: 'Marker', email: 'ben@uni.example', roles: [`${LIS}membership#Instructor`] },
-  learner2: { sub: 'u-learner-2', name: 'Max Student', given_name: 'Max', family_name: 'Student', email: 'max@uni.example', roles: [`${LIS}membership#Learner`] },
-  admin: { sub: 'u-admin-1', name: 'Sam Admin', given_name: 'Sam', family_name: 'Admin', email: 'sam@uni.example', roles: [`${LIS}system/person#Administrator`, `${LIS}institution/person#Administrator`] },
+  instructor: {
+    sub: 'u-teacher-1',
+    name: 'Ada Teacher',
+    given_name: 'Ada',
+    family_name: 'Teacher',
+    email: 'ada@uni.example',
+    roles: [`${LIS}membership#Instructor`, `${LIS}institution/person#Faculty`],
+  },
+  ta: {
+    sub: 'u-ta-1',
+    name: 'Tom Assistant',
+    given_name: 'Tom',
+    family_name: 'Assistant',
+    email: 'tom@uni.example',
+    roles: [`${LIS}membership/Instructor#TeachingAssistant`],
+  },
+  learner: {
+    sub: 'u-learner-1',
+    name: 'Lena Learner',
+    given_name: 'Lena',
+    family_name: 'Learner',
+    email: 'lena@uni.example',
+    roles: [`${LIS}membership#Learner`, `${LIS}institution/person#Student`],
+  },
+  instructor2: {
+    sub: 'u-teacher-2',
+    name: 'Ben Marker',
+    given_name: 'Ben',
+    family_name: 'Marker',
+    email: 'ben@uni.example',
+    roles: [`${LIS}membership#Instructor`],
+  },
+  learner2: {
+    sub: 'u-learner-2',
+    name: 'Max Student',
+    given_name: 'Max',
+    family_name: 'Student',
+    email: 'max@uni.example',
+    roles: [`${LIS}membership#Learner`],
+  },
+  admin: {
+    sub: 'u-admin-1',
+    name: 'Sam Admin',
+    given_name: 'Sam',
+    family_name: 'Admin',
+    email: 'sam@uni.example',
+    roles: [`${LIS}system/person#Administrator`, `${LIS}institution/person#Administrator`],
+  },
 };
 
 export interface AuthRequest {
@@ -125,8 +167,24 @@ export class PlatformSimulator {
   private heldScores?: { arrived: { go: () => void; done: Promise<void> }[] };
   /** The course roster NRPS serves: the named users and a class of generated learners. */
   members = [
-    ...Object.values(USERS).map((u) => ({ user_id: u.sub, name: u.name, given_name: u.given_name, family_name: u.family_name, email: u.email, roles: u.roles, status: 'Active' })),
-    ...Array.from({ length: 21 }, (_, i) => ({ user_id: `u-gen-${i + 1}`, name: `Learner ${i + 1}`, given_name: 'Learner', family_name: String(i + 1), email: `learner${i + 1}@uni.example`, roles: [`${LIS}membership#Learner`], status: 'Active' })),
+    ...Object.values(USERS).map((u) => ({
+      user_id: u.sub,
+      name: u.name,
+      given_name: u.given_name,
+      family_name: u.family_name,
+      email: u.email,
+      roles: u.roles,
+      status: 'Active',
+    })),
+    ...Array.from({ length: 21 }, (_, i) => ({
+      user_id: `u-gen-${i + 1}`,
+      name: `Learner ${i + 1}`,
+      given_name: 'Learner',
+      family_name: String(i + 1),
+      email: `learner${i + 1}@uni.example`,
+      roles: [`${LIS}membership#Learner`],
+      status: 'Active',
+    })),
   ];
 
   /** Deep-linking responses received (signature verified against the tool's JWKS), with their content items. */
@@ -187,7 +245,15 @@ export class PlatformSimulator {
         // lti_advantage_adapter.rb cache_payload: the launch is cached under a random verifier.
         const verifier = randomBytes(64).toString('hex');
         this.pendingHints.set(verifier, { what, expiresAt });
-        return this.hs256({ verifier, canvas_domain: new URL(this.issuer).host, context_type: 'Course', context_id: 101, canvas_locale: this.locale, include_storage_target: Boolean(this.profile.platformStorage), exp: expiresAt });
+        return this.hs256({
+          verifier,
+          canvas_domain: new URL(this.issuer).host,
+          context_type: 'Course',
+          context_id: 101,
+          canvas_locale: this.locale,
+          include_storage_target: Boolean(this.profile.platformStorage),
+          exp: expiresAt,
+        });
       }
     }
   }
@@ -335,11 +401,21 @@ export class PlatformSimulator {
       [`${C}launch_presentation`]: {
         locale: this.locale,
         document_target: 'iframe',
-        return_url: this.flavour === 'canvas' ? `${CANVAS_SCHOOL_ORIGIN}/courses/101/external_content/success/external_tool_redirect` : `${this.issuer}/course/view.php?id=101`,
+        return_url:
+          this.flavour === 'canvas'
+            ? `${CANVAS_SCHOOL_ORIGIN}/courses/101/external_content/success/external_tool_redirect`
+            : `${this.issuer}/course/view.php?id=101`,
       },
-      [`${C}tool_platform`]: this.flavour === 'canvas'
-        ? { guid: 'canvas-guid', name: 'Canvas Test', product_family_code: 'canvas', version: 'cloud' }
-        : { guid: '127.0.0.1', name: `${this.profile.name} test`, product_family_code: this.profile.productFamilyCode, version: this.profile.platformVersion, url: this.issuer },
+      [`${C}tool_platform`]:
+        this.flavour === 'canvas'
+          ? { guid: 'canvas-guid', name: 'Canvas Test', product_family_code: 'canvas', version: 'cloud' }
+          : {
+              guid: '127.0.0.1',
+              name: `${this.profile.name} test`,
+              product_family_code: this.profile.productFamilyCode,
+              version: this.profile.platformVersion,
+              url: this.issuer,
+            },
       'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint': {
         scope: ['https://purl.imsglobal.org/spec/lti-ags/scope/lineitem', 'https://purl.imsglobal.org/spec/lti-ags/scope/score'],
         lineitems: this.lineItemsUrl,
@@ -459,7 +535,9 @@ export class PlatformSimulator {
     const loginUrl = this.toolLaunchUrl.replace(/\/lti\/launch$/, '/lti/login');
     return (
       `<!doctype html><html lang="en"><title>Launching</title><form id="f" method="post" action="${escapeHtml(loginUrl)}">` +
-      Object.entries(this.loginInitiation(user, what, targetLinkUri)).map(([k, v]) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`).join('') +
+      Object.entries(this.loginInitiation(user, what, targetLinkUri))
+        .map(([k, v]) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`)
+        .join('') +
       `</form><script>document.getElementById('f').submit()</script></html>`
     );
   }
@@ -569,8 +647,16 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
       return this.html(res, this.loginInitiationPage(user, 'resource-link', target));
     }
     // Canvas's forwarding frame (ui/features/post_message_forwarding/index.ts), on the auth origin.
-    if (url.pathname === '/post_message_forwarding' && req.method === 'GET' && this.profile.platformStorage && this.profile.platformStorage.target === 'post_message_forwarding') {
-      return this.html(res, `<!doctype html><html lang="en"><title>post_message_forwarding</title><script>${forwardingFrameScript(this.issuer)}</script></html>`);
+    if (
+      url.pathname === '/post_message_forwarding' &&
+      req.method === 'GET' &&
+      this.profile.platformStorage &&
+      this.profile.platformStorage.target === 'post_message_forwarding'
+    ) {
+      return this.html(
+        res,
+        `<!doctype html><html lang="en"><title>post_message_forwarding</title><script>${forwardingFrameScript(this.issuer)}</script></html>`,
+      );
     }
     // The LMS administrator's pages for adding a tool by dynamic registration.
     if (await this.handleDynamicRegistration(req, res, url, body)) return;
@@ -584,14 +670,23 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
       const user = Object.values(USERS).find((u) => u.sub === q.get('login_hint'))!;
       if (this.profile.dynamicRegistration.launchesNeedInstall && this.dynamicRegistration?.state === 'pending') {
         // Canvas renders its authorize page posting the OIDC error to the tool instead of an id_token.
-        return this.html(res, autoPost(q.get('redirect_uri')!, { error: 'unauthorized_client', error_description: 'Client not authorized in requested context', state: q.get('state') ?? '' }));
+        return this.html(
+          res,
+          autoPost(q.get('redirect_uri')!, {
+            error: 'unauthorized_client',
+            error_description: 'Client not authorized in requested context',
+            state: q.get('state') ?? '',
+          }),
+        );
       }
       const hint = this.resolveMessageHint(q.get('lti_message_hint') ?? '');
       const post = (fields: Record<string, string>) =>
         this.html(
           res,
           `<!doctype html><form id="f" method="post" action="${escapeHtml(q.get('redirect_uri')!)}">` +
-            Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`).join('') +
+            Object.entries(fields)
+              .map(([k, v]) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`)
+              .join('') +
             `</form><script>document.getElementById('f').submit()</script>`,
         );
       if ('refused' in hint) {
@@ -599,15 +694,22 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
         // used or expired goes back to the tool as an OIDC error. Moodle (auth.php): "Invalid request".
         if (this.profile.messageHintFormat === 'canvas-jwt') {
           if (hint.refused === 'invalid') return this.text(res, 400, 'Invalid lti_message_hint');
-          return post({ error: 'launch_no_longer_valid', error_description: 'The launch has either expired or already been consumed', state: q.get('state') ?? '' });
+          return post({
+            error: 'launch_no_longer_valid',
+            error_description: 'The launch has either expired or already been consumed',
+            state: q.get('state') ?? '',
+          });
         }
         return this.text(res, 400, 'Invalid request');
       }
       const messageType = hint.what === 'deep-linking' ? 'LtiDeepLinkingRequest' : 'LtiResourceLinkRequest';
       const placed = hint.what.startsWith('link:') ? this.placedLinks.get(hint.what.slice('link:'.length)) : undefined;
-      const idToken = await this.signIdToken(placed ? this.placedLinkClaims(user, q.get('nonce')!, placed) : this.launchClaims(user, q.get('nonce')!, messageType));
+      const idToken = await this.signIdToken(
+        placed ? this.placedLinkClaims(user, q.get('nonce')!, placed) : this.launchClaims(user, q.get('nonce')!, messageType),
+      );
       // Canvas repeats lti_storage_target in the launch (authentication_controller.rb launch_parameters).
-      const storage: Record<string, string> = this.profile.platformStorage && this.profile.messageHintFormat === 'canvas-jwt' ? { lti_storage_target: this.profile.platformStorage.target } : {};
+      const storage: Record<string, string> =
+        this.profile.platformStorage && this.profile.messageHintFormat === 'canvas-jwt' ? { lti_storage_target: this.profile.platformStorage.target } : {};
       return post({ id_token: idToken, state: q.get('state') ?? '', ...storage });
     }
 
@@ -630,24 +732,42 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
       const C = 'https://purl.imsglobal.org/spec/lti/claim/';
       let payload: Record<string, unknown>;
       try {
-        ({ payload } = await jwtVerify(String((body as Record<string, string>).JWT ?? ''), createRemoteJWKSet(new URL(this.toolJwksUrl)), { issuer: this.clientId, audience: this.issuer }));
+        ({ payload } = await jwtVerify(String((body as Record<string, string>).JWT ?? ''), createRemoteJWKSet(new URL(this.toolJwksUrl)), {
+          issuer: this.clientId,
+          audience: this.issuer,
+        }));
       } catch (e) {
         res.writeHead(400, { 'content-type': 'text/plain' });
         return res.end(`invalid deep-linking response: ${String(e)}`);
       }
-      if (payload[`${C}message_type`] !== 'LtiDeepLinkingResponse' || payload[`${C}deployment_id`] !== this.deploymentId || payload[`${C}version`] !== '1.3.0') {
+      if (
+        payload[`${C}message_type`] !== 'LtiDeepLinkingResponse' ||
+        payload[`${C}deployment_id`] !== this.deploymentId ||
+        payload[`${C}version`] !== '1.3.0'
+      ) {
         res.writeHead(400, { 'content-type': 'text/plain' });
         return res.end('not an LtiDeepLinkingResponse for this deployment');
       }
       const items = (payload[`${DL}content_items`] ?? []) as Record<string, unknown>[];
       this.deepLinks.push({ payload, items });
       for (const item of items.filter((i) => i.type === 'ltiResourceLink')) {
-        const link: PlacedLink = { id: `rl-dl-${this.placedLinks.size + 1}`, title: String(item.title ?? 'Tool link'), custom: (item.custom ?? {}) as Record<string, string> };
+        const link: PlacedLink = {
+          id: `rl-dl-${this.placedLinks.size + 1}`,
+          title: String(item.title ?? 'Tool link'),
+          custom: (item.custom ?? {}) as Record<string, string>,
+        };
         const li = item.lineItem as { label?: string; scoreMaximum?: number; resourceId?: string; tag?: string } | undefined;
         if (li) {
           link.lineItemId = this.lineItemUrl(this.lineItems.size + 1);
           this.coupledLineItems.add(link.lineItemId);
-          this.lineItems.set(link.lineItemId, { id: link.lineItemId, label: li.label ?? link.title, scoreMaximum: li.scoreMaximum, resourceId: li.resourceId, tag: li.tag, resourceLinkId: link.id });
+          this.lineItems.set(link.lineItemId, {
+            id: link.lineItemId,
+            label: li.label ?? link.title,
+            scoreMaximum: li.scoreMaximum,
+            resourceId: li.resourceId,
+            tag: li.tag,
+            resourceLinkId: link.id,
+          });
         }
         this.placedLinks.set(link.id, link);
       }
@@ -691,14 +811,25 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
   private async mintRegistrationToken(toolUrl: string): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const sign = (claims: Record<string, unknown>) =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: this.kid }).setIssuedAt(now).setExpirationTime(now + 3600).sign(this.privateKey);
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: this.kid })
+        .setIssuedAt(now)
+        .setExpirationTime(now + 3600)
+        .sign(this.privateKey);
     switch (this.profile.dynamicRegistration.registrationToken) {
       // mod/lti/startltiadvregistration.php: sub is the client ID the tool will get (one per simulator here).
       case 'moodle':
         return sign({ sub: this.clientId, scope: 'reg' });
       // DynamicRegistrationController#registration_token.
       case 'canvas':
-        return sign({ uuid: randomUUID(), initiated_at: new Date().toISOString(), user_id: 1, root_account_global_id: 10000000000001, root_account_domain: new URL(this.issuer).host, registration_url: toolUrl });
+        return sign({
+          uuid: randomUUID(),
+          initiated_at: new Date().toISOString(),
+          user_id: 1,
+          root_account_global_id: 10000000000001,
+          root_account_domain: new URL(this.issuer).host,
+          registration_url: toolUrl,
+        });
       default:
         return 'sim-registration-token';
     }
@@ -763,7 +894,25 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
           messages_supported: ['LtiResourceLinkRequest', 'LtiDeepLinkingRequest'],
           placements: ['AddContentMenu'],
           // array_keys(lti_get_capabilities()), a part of them.
-          variables: ['basic-lti-launch-request', 'ContentItemSelectionRequest', 'Context.id', 'Context.title', 'Context.label', 'CourseSection.sourcedId', 'ResourceLink.id', 'ResourceLink.title', 'User.id', 'User.username', 'Person.name.full', 'Person.name.given', 'Person.name.family', 'Person.email.primary', 'Person.sourcedId', 'Membership.role', 'Moodle.Person.userGroupIds'],
+          variables: [
+            'basic-lti-launch-request',
+            'ContentItemSelectionRequest',
+            'Context.id',
+            'Context.title',
+            'Context.label',
+            'CourseSection.sourcedId',
+            'ResourceLink.id',
+            'ResourceLink.title',
+            'User.id',
+            'User.username',
+            'Person.name.full',
+            'Person.name.given',
+            'Person.name.family',
+            'Person.email.primary',
+            'Person.sourcedId',
+            'Membership.role',
+            'Moodle.Person.userGroupIds',
+          ],
         },
       };
     }
@@ -778,7 +927,10 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
         [PLATFORM_CONFIG]: {
           product_family_code: 'canvas',
           version: rules.configurationVersion,
-          messages_supported: Object.entries(CANVAS_PLACEMENTS_BY_MESSAGE_TYPE).map(([type, placements]) => ({ type, placements: placements.filter((p) => p !== 'resource_selection') })),
+          messages_supported: Object.entries(CANVAS_PLACEMENTS_BY_MESSAGE_TYPE).map(([type, placements]) => ({
+            type,
+            placements: placements.filter((p) => p !== 'resource_selection'),
+          })),
           variables: ['ResourceLink.id', 'Context.id', 'Canvas.course.id', 'Canvas.user.id', 'Canvas.environment.test'],
           'https://canvas.instructure.com/lti/account_name': CANVAS_ACCOUNT_NAME,
           'https://canvas.instructure.com/lti/account_lti_guid': 'pNu5F9EoIATW6XqZ33C5tiqomb7bFJ4IGWFoCFy6:canvas-lms',
@@ -790,14 +942,20 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
       scopes_supported: ['openid', ...LTI_SERVICE_SCOPES],
       subject_types_supported: ['public'],
       claims_supported: ['sub', 'iss', 'name', 'given_name', 'family_name', 'email'],
-      [PLATFORM_CONFIG]: { product_family_code: this.profile.productFamilyCode, version: rules.configurationVersion, messages_supported: [{ type: 'LtiResourceLinkRequest' }, { type: 'LtiDeepLinkingRequest' }] },
+      [PLATFORM_CONFIG]: {
+        product_family_code: this.profile.productFamilyCode,
+        version: rules.configurationVersion,
+        messages_supported: [{ type: 'LtiResourceLinkRequest' }, { type: 'LtiDeepLinkingRequest' }],
+      },
     };
   }
 
   /** The LMS's answer to an accepted registration. */
   private registrationAnswer(reg: Record<string, unknown>): Record<string, unknown> {
     const tc = (reg[TOOL_CONFIG] ?? {}) as Record<string, unknown>;
-    const requested = String(reg.scope ?? '').split(/\s+/).filter(Boolean);
+    const requested = String(reg.scope ?? '')
+      .split(/\s+/)
+      .filter(Boolean);
     const deployment = this.registrationWithoutDeployment ? {} : { deployment_id: this.deploymentId };
     if (this.flavour === 'moodle') {
       // registration_helper::config_to_registration(). Its scope list is built from the services
@@ -874,7 +1032,8 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
     }
 
     if (url.pathname === rules.registrationPath && req.method === 'POST') {
-      const refusal = (await this.registrationTokenRefusal(String(req.headers.authorization ?? ''))) ?? this.registrationRefusal((body ?? {}) as Record<string, unknown>);
+      const refusal =
+        (await this.registrationTokenRefusal(String(req.headers.authorization ?? ''))) ?? this.registrationRefusal((body ?? {}) as Record<string, unknown>);
       if (refusal) {
         if (refusal.json) this.json(res, refusal.status, refusal.json);
         else {
@@ -906,9 +1065,14 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
         return true;
       }
       // Moodle frames its own start page; Canvas and the spec's platform frame the tool directly.
-      const frameSrc = this.flavour === 'moodle' ? `/mod/lti/startltiadvregistration.php?${new URLSearchParams({ url: toolUrl })}` : await this.registrationStart(toolUrl);
+      const frameSrc =
+        this.flavour === 'moodle' ? `/mod/lti/startltiadvregistration.php?${new URLSearchParams({ url: toolUrl })}` : await this.registrationStart(toolUrl);
       const fromTool = rules.closeMessageFrom === 'tool-origin' ? `&&e.origin===${JSON.stringify(new URL(toolUrl).origin)}` : '';
-      const onClose = { 'tool-list': `location.href='/admin/tool/register'`, 'review-and-install': `location.href='/admin/tool/register/review'`, done: `document.getElementById('status').textContent='The tool is registered.'` }[rules.afterClose];
+      const onClose = {
+        'tool-list': `location.href='/admin/tool/register'`,
+        'review-and-install': `location.href='/admin/tool/register/review'`,
+        done: `document.getElementById('status').textContent='The tool is registered.'`,
+      }[rules.afterClose];
       this.html(
         res,
         `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Registering the tool</title></head><body><main><h1>Registering the tool</h1>` +
@@ -925,12 +1089,18 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
     if (url.pathname === '/admin/tool/register/review' && req.method === 'GET' && this.dynamicRegistration) {
       const { request, answer } = this.dynamicRegistration;
       const tc = (request[TOOL_CONFIG] ?? {}) as Record<string, unknown>;
-      const placements = ((tc.messages ?? []) as { type: string; placements?: string[] }[]).flatMap((m) => (m.placements?.length ? m.placements : ['link_selection']).map((p) => `${p} (${m.type})`));
+      const placements = ((tc.messages ?? []) as { type: string; placements?: string[] }[]).flatMap((m) =>
+        (m.placements?.length ? m.placements : ['link_selection']).map((p) => `${p} (${m.type})`),
+      );
       const item = (t: string) => `<li>${escapeHtml(t)}</li>`;
       this.html(
         res,
         `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Install App</title></head><body><main><h1>Install App: ${escapeHtml(String(answer.client_name))}</h1>` +
-          `<h2>Permissions</h2><ul id="permissions">${String(answer.scope).split(' ').filter((s) => s !== 'openid').map(item).join('')}</ul>` +
+          `<h2>Permissions</h2><ul id="permissions">${String(answer.scope)
+            .split(' ')
+            .filter((s) => s !== 'openid')
+            .map(item)
+            .join('')}</ul>` +
           `<h2>Data sharing</h2><p id="privacy-level">${escapeHtml(String(tc['https://canvas.instructure.com/lti/privacy_level'] ?? 'inferred from the claims'))}</p>` +
           `<h2>Placements</h2><ul id="placements">${placements.map(item).join('')}</ul>` +
           `<form method="post" action="/admin/tool/install"><button type="submit">Install App</button></form></main></body></html>`,
@@ -984,7 +1154,8 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
       return errors.length ? { status: 422, json: { errors } } : undefined;
     }
     // The spec's minimum (LTI DR 1.0 §3.5.2): the fields a registration cannot do without.
-    for (const k of ['redirect_uris', 'initiate_login_uri', 'jwks_uri', TOOL_CONFIG]) if (!reg[k]) return { status: 400, json: { error: 'invalid_client_metadata', error_description: `missing ${k}` } };
+    for (const k of ['redirect_uris', 'initiate_login_uri', 'jwks_uri', TOOL_CONFIG])
+      if (!reg[k]) return { status: 400, json: { error: 'invalid_client_metadata', error_description: `missing ${k}` } };
     return undefined;
   }
 
@@ -1045,7 +1216,8 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
 
   /** Canvas's error answers (app/controllers/lti/ims/concerns/lti_services.rb render_error). */
   private canvasError(res: ServerResponse, status: number, message: string) {
-    const type = ({ 400: 'bad_request', 404: 'not_found', 412: 'precondition_failed', 422: 'unprocessable_entity' } as Record<number, string>)[status] ?? String(status);
+    const type =
+      ({ 400: 'bad_request', 404: 'not_found', 412: 'precondition_failed', 422: 'unprocessable_entity' } as Record<number, string>)[status] ?? String(status);
     this.json(res, status, { errors: { type, message } });
   }
 
@@ -1055,13 +1227,26 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
     switch (this.profile.agsDialect) {
       case 'moodle': {
         // gradebookservices.php item_for_json(): resourceId and tag are '' when unset.
-        const out: Record<string, unknown> = { id: li.id, label: li.label, scoreMaximum: Number(li.scoreMaximum), resourceId: text(li.resourceId) ?? '', tag: text(li.tag) ?? '' };
+        const out: Record<string, unknown> = {
+          id: li.id,
+          label: li.label,
+          scoreMaximum: Number(li.scoreMaximum),
+          resourceId: text(li.resourceId) ?? '',
+          tag: text(li.tag) ?? '',
+        };
         if (text(li.resourceLinkId)) Object.assign(out, { resourceLinkId: text(li.resourceLinkId), ltiLinkId: text(li.resourceLinkId) });
         return out;
       }
       case 'canvas': {
         // LineItemsSerializer: nils left out (line_items_controller_spec "properly formats the response").
-        const out: Record<string, unknown> = { id: li.id, scoreMaximum: Number(li.scoreMaximum), label: li.label, resourceId: text(li.resourceId), tag: text(li.tag), resourceLinkId: text(li.resourceLinkId) };
+        const out: Record<string, unknown> = {
+          id: li.id,
+          scoreMaximum: Number(li.scoreMaximum),
+          label: li.label,
+          resourceId: text(li.resourceId),
+          tag: text(li.tag),
+          resourceLinkId: text(li.resourceLinkId),
+        };
         for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
         return out;
       }
@@ -1082,9 +1267,15 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
     let size = asked > 0 ? Math.floor(asked) : this.nrpsPageSize;
     if (size !== undefined && p.nrpsMaxPageSize !== undefined) size = Math.min(size, p.nrpsMaxPageSize);
     const listed = p.nrpsActiveOnly ? this.members.filter((m) => m.status === 'Active') : this.members;
-    const offset = size === undefined ? 0 : p.nrpsPaging === 'limit-from' ? Math.max(0, Number(url.searchParams.get('from') ?? 0)) : (Math.max(1, Number(url.searchParams.get('page') ?? 1)) - 1) * size;
+    const offset =
+      size === undefined
+        ? 0
+        : p.nrpsPaging === 'limit-from'
+          ? Math.max(0, Number(url.searchParams.get('from') ?? 0))
+          : (Math.max(1, Number(url.searchParams.get('page') ?? 1)) - 1) * size;
     const page = size === undefined ? 1 : Math.floor(offset / size) + 1;
-    if (this.nrpsFailFromPage !== undefined && page >= this.nrpsFailFromPage) return this.json(res, 500, { error: 'server_error', error_description: 'The roster service is unavailable' });
+    if (this.nrpsFailFromPage !== undefined && page >= this.nrpsFailFromPage)
+      return this.json(res, 500, { error: 'server_error', error_description: 'The roster service is unavailable' });
     const slice = size === undefined ? listed : listed.slice(offset, offset + size);
     const endpoint = `${url.origin}${url.pathname}`;
     const headers: Record<string, string> = { 'content-type': 'application/vnd.ims.lti-nrps.v2.membershipcontainer+json' };
@@ -1101,7 +1292,12 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
           u.searchParams.set('per_page', String(size));
           return u.toString();
         };
-        headers.link = [`<${at(page)}>; rel="current"`, `<${at(page + 1)}>; rel="next"`, `<${at(1)}>; rel="first"`, `<${at(Math.ceil(listed.length / size))}>; rel="last"`].join(',');
+        headers.link = [
+          `<${at(page)}>; rel="current"`,
+          `<${at(page + 1)}>; rel="next"`,
+          `<${at(1)}>; rel="first"`,
+          `<${at(Math.ceil(listed.length / size))}>; rel="last"`,
+        ].join(',');
       } else {
         const next = new URL(url.toString());
         next.searchParams.set('page', String(page + 1));
@@ -1115,17 +1311,43 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
       if (p.agsDialect === 'moodle') {
         // memberships.php users_to_json(): status 'Active', roles, user_id and lis_person_sourcedid
         // (idnumber, '' when none) always; names and email when the tool may have them.
-        return pick({ status: 'Active', roles: x.roles, user_id: x.user_id, lis_person_sourcedid: x.lis_person_sourcedid ?? '', name: x.name, given_name: x.given_name, family_name: x.family_name, email: x.email });
+        return pick({
+          status: 'Active',
+          roles: x.roles,
+          user_id: x.user_id,
+          lis_person_sourcedid: x.lis_person_sourcedid ?? '',
+          name: x.name,
+          given_name: x.given_name,
+          family_name: x.family_name,
+          email: x.email,
+        });
       }
       if (p.agsDialect === 'canvas') {
         // names_and_roles_serializer.rb member(): status always 'Active'; nils left out.
-        return pick({ status: 'Active', name: x.name, picture: x.picture, given_name: x.given_name, family_name: x.family_name, email: x.email, lis_person_sourcedid: x.lis_person_sourcedid, user_id: x.user_id, lti11_legacy_user_id: `legacy-${x.user_id}`, roles: x.roles });
+        return pick({
+          status: 'Active',
+          name: x.name,
+          picture: x.picture,
+          given_name: x.given_name,
+          family_name: x.family_name,
+          email: x.email,
+          lis_person_sourcedid: x.lis_person_sourcedid,
+          user_id: x.user_id,
+          lti11_legacy_user_id: `legacy-${x.user_id}`,
+          roles: x.roles,
+        });
       }
       return x;
     });
     res.writeHead(200, headers);
     // Moodle's container id is the endpoint (resource->get_endpoint()); Canvas's the request URL.
-    return res.end(JSON.stringify({ id: p.agsDialect === 'moodle' ? endpoint : url.toString(), context: { id: this.context.id, label: this.context.label, title: this.context.title }, members }));
+    return res.end(
+      JSON.stringify({
+        id: p.agsDialect === 'moodle' ? endpoint : url.toString(),
+        context: { id: this.context.id, label: this.context.label, title: this.context.title },
+        members,
+      }),
+    );
   }
 
   private async handleAgs(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) {
@@ -1149,7 +1371,8 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
     const [, , itemPart, , sub] = route;
     // Moodle: an LTI 1.3 service URL carries the tool type; without it the request is taken for
     // LTI 2 and refused (lineitems.php: check_tool → 401; scores.php: check_tool_proxy → 403).
-    if (dialect === 'moodle' && !url.searchParams.get('type_id')) return this.moodleError(res, req, itemPart ? 403 : 401, itemPart ? 'Forbidden' : 'Unauthorized');
+    if (dialect === 'moodle' && !url.searchParams.get('type_id'))
+      return this.moodleError(res, req, itemPart ? 403 : 401, itemPart ? 'Forbidden' : 'Unauthorized');
 
     if (!itemPart) {
       if (req.method === 'GET') return this.listLineItems(res, url);
@@ -1175,7 +1398,9 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
     const resourceId = q('resource_id');
     // Moodle also takes the LTI 1.3 draft's lti_link_id (lineitems.php execute()).
     const linkId = dialect === 'generic' ? undefined : (q('resource_link_id') ?? (dialect === 'moodle' ? q('lti_link_id') : undefined));
-    let items = [...this.lineItems.values()].filter((li) => (!tag || li.tag === tag) && (!resourceId || li.resourceId === resourceId) && (!linkId || li.resourceLinkId === linkId));
+    let items = [...this.lineItems.values()].filter(
+      (li) => (!tag || li.tag === tag) && (!resourceId || li.resourceId === resourceId) && (!linkId || li.resourceLinkId === linkId),
+    );
     const headers: Record<string, string> = { 'content-type': 'application/vnd.ims.lis.v2.lineitemcontainer+json' };
     const limit = Number(q('limit'));
     if (dialect === 'moodle' && limit > 0) {
@@ -1214,7 +1439,8 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
     const linkId = b.resourceLinkId === undefined || b.resourceLinkId === null ? undefined : String(b.resourceLinkId);
     if (this.profile.agsValidatesBodies) {
       if (dialect === 'moodle') {
-        if (b.label === undefined || b.label === null || b.scoreMaximum === undefined || b.scoreMaximum === null) return this.moodleError(res, req, 400, 'No label or Score Maximum');
+        if (b.label === undefined || b.label === null || b.scoreMaximum === undefined || b.scoreMaximum === null)
+          return this.moodleError(res, req, 400, 'No label or Score Maximum');
         if (!numeric(b.scoreMaximum)) return this.moodleError(res, req, 400, 'Bad Request');
         // lineitems.php: a resourceLinkId must be an activity of this tool in the course (check_lti_1x_id → 403).
         if (linkId && !this.placedLinks.has(linkId)) return this.moodleError(res, req, 403, 'Forbidden');
@@ -1245,7 +1471,8 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
     }
     try {
       const score = posted && typeof posted === 'object' ? posted : {};
-      const answer = (status: number) => this.scoreLog.push({ lineItem: itemId, userId: String(score.userId), timestamp: String(score.timestamp), status, score });
+      const answer = (status: number) =>
+        this.scoreLog.push({ lineItem: itemId, userId: String(score.userId), timestamp: String(score.timestamp), status, score });
       const refusal = this.rejectScores.get(itemId);
       if (refusal) {
         answer(400);
@@ -1276,14 +1503,31 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
   }
 
   /** mod/lti/service/gradebookservices/classes/local/resources/scores.php, in Moodle 4.5. */
-  private moodleScore(req: IncomingMessage, res: ServerResponse, itemId: string, key: string, s: Record<string, unknown>, accept: () => void, answer: (status: number) => void) {
-    const numeric = (v: unknown) => v === undefined || v === null || (typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)));
+  private moodleScore(
+    req: IncomingMessage,
+    res: ServerResponse,
+    itemId: string,
+    key: string,
+    s: Record<string, unknown>,
+    accept: () => void,
+    answer: (status: number) => void,
+  ) {
+    const numeric = (v: unknown) =>
+      v === undefined || v === null || (typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)));
     const stamp = typeof s.timestamp === 'string' && ISO_8601.test(s.timestamp) ? Date.parse(s.timestamp) : NaN;
     const refuse = (status: number, reason: string) => {
       answer(status);
       return this.moodleError(res, req, status, reason, '[]');
     };
-    if (s.userId === undefined || !s.gradingProgress || !s.activityProgress || Number.isNaN(stamp) || !numeric(s.scoreGiven) || !numeric(s.scoreMaximum) || (this.profile.agsStudentsOnly && !this.isStudent(String(s.userId)))) {
+    if (
+      s.userId === undefined ||
+      !s.gradingProgress ||
+      !s.activityProgress ||
+      Number.isNaN(stamp) ||
+      !numeric(s.scoreGiven) ||
+      !numeric(s.scoreMaximum) ||
+      (this.profile.agsStudentsOnly && !this.isStudent(String(s.userId)))
+    ) {
       return refuse(400, 'Incorrect score received');
     }
     const seconds = Math.floor(stamp / 1000); // PHP strtotime(): whole seconds
@@ -1292,7 +1536,8 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
       this.moodleGrades.set(key, { ...held, timemodified: seconds });
     }
     const held = this.moodleGrades.get(key);
-    if (held?.timemodified && held.timemodified >= seconds) return refuse(409, `Refusing score with an earlier timestamp for item ${itemId} and user ${String(s.userId)}`);
+    if (held?.timemodified && held.timemodified >= seconds)
+      return refuse(409, `Refusing score with an earlier timestamp for item ${itemId} and user ${String(s.userId)}`);
     // A score not FullyGraded has its scoreGiven dropped; comment is the feedback.
     const grade = s.gradingProgress === 'FullyGraded' && s.scoreGiven !== undefined && s.scoreGiven !== null ? Number(s.scoreGiven) : null;
     const feedback = s.comment ? String(s.comment) : null;
@@ -1326,7 +1571,8 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
     const stamp = typeof s.timestamp === 'string' && ISO_8601.test(s.timestamp) ? Date.parse(s.timestamp) : NaN;
     if (Number.isNaN(stamp)) return refuse(400, `Provided timestamp of ${String(s.timestamp)} not a valid timestamp`);
     const updatedAt = this.canvasResults.get(key);
-    if (updatedAt !== undefined && updatedAt > stamp) return refuse(400, `Provided timestamp of ${String(s.timestamp)} before last updated timestamp of ${new Date(updatedAt).toISOString()}`);
+    if (updatedAt !== undefined && updatedAt > stamp)
+      return refuse(400, `Provided timestamp of ${String(s.timestamp)} before last updated timestamp of ${new Date(updatedAt).toISOString()}`);
     const scored = ['FullyGraded', 'PendingManual'].includes(String(s.gradingProgress)) && s.scoreGiven !== undefined && s.scoreGiven !== null;
     if (scored && (s.scoreMaximum === undefined || s.scoreMaximum === null)) return refuse(422, 'ScoreMaximum not supplied when ScoreGiven present.');
     if (scored && !(Number(s.scoreMaximum) >= 0)) return refuse(422, 'ScoreMaximum must be greater than or equal to 0');
@@ -1364,7 +1610,9 @@ var fwd={};for(var j in m)fwd[j]=m[j];fwd.sourceToolInfo={origin:e.origin,window
 function autoPost(action: string, fields: Record<string, string>): string {
   return (
     `<!doctype html><form id="f" method="post" action="${escapeHtml(action)}">` +
-    Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('') +
+    Object.entries(fields)
+      .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
+      .join('') +
     `</form><script>document.getElementById('f').submit()</script>`
   );
 }
@@ -1386,15 +1634,79 @@ const AGS_LINEITEM = 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem';
 const NRPS_SCOPE = 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly';
 const LTI_SERVICE_SCOPES = [AGS_LINEITEM, AGS_LINEITEM_RO, AGS_RESULT, AGS_SCORE, NRPS_SCOPE];
 /** Moodle: registration_helper::lti_get_service_scopes(), the scopes of its installed services. */
-const MOODLE_SERVICE_SCOPES = ['https://purl.imsglobal.org/spec/lti-bo/scope/basicoutcome', AGS_SCORE, AGS_RESULT, AGS_LINEITEM_RO, AGS_LINEITEM, NRPS_SCOPE, 'https://purl.imsglobal.org/spec/lti-ts/scope/toolsetting'];
+const MOODLE_SERVICE_SCOPES = [
+  'https://purl.imsglobal.org/spec/lti-bo/scope/basicoutcome',
+  AGS_SCORE,
+  AGS_RESULT,
+  AGS_LINEITEM_RO,
+  AGS_LINEITEM,
+  NRPS_SCOPE,
+  'https://purl.imsglobal.org/spec/lti-ts/scope/toolsetting',
+];
 /** Canvas: TokenScopes::LTI_SCOPES, as in doc/api/registration.md's example. */
-const CANVAS_LTI_SCOPES = [...LTI_SERVICE_SCOPES, 'https://canvas.instructure.com/lti/public_jwk/scope/update', 'https://canvas.instructure.com/lti/account_lookup/scope/show', 'https://canvas.instructure.com/lti-ags/progress/scope/show'];
+const CANVAS_LTI_SCOPES = [
+  ...LTI_SERVICE_SCOPES,
+  'https://canvas.instructure.com/lti/public_jwk/scope/update',
+  'https://canvas.instructure.com/lti/account_lookup/scope/show',
+  'https://canvas.instructure.com/lti-ags/progress/scope/show',
+];
 /** The Canvas account the simulated registration is for (platform configuration's account_name). */
 export const CANVAS_ACCOUNT_NAME = 'Test University';
 /** Canvas: app/models/lti/resource_placement.rb PLACEMENTS_BY_MESSAGE_TYPE. */
 const CANVAS_PLACEMENTS_BY_MESSAGE_TYPE: Record<string, string[]> = {
-  LtiResourceLinkRequest: ['account_navigation', 'assignment_edit', 'assignment_group_menu', 'assignment_index_menu', 'assignment_menu', 'assignment_selection', 'assignment_view', 'collaboration', 'conference_selection', 'course_assignments_menu', 'course_home_sub_navigation', 'course_navigation', 'course_settings_sub_navigation', 'discussion_topic_index_menu', 'discussion_topic_menu', 'file_index_menu', 'file_menu', 'global_navigation', 'homework_submission', 'link_selection', 'migration_selection', 'module_group_menu', 'module_index_menu', 'module_index_menu_modal', 'module_menu_modal', 'module_menu', 'post_grades', 'quiz_index_menu', 'quiz_menu', 'resource_selection', 'similarity_detection', 'student_context_card', 'submission_type_selection', 'tool_configuration', 'user_navigation', 'wiki_index_menu', 'wiki_page_menu'],
-  LtiDeepLinkingRequest: ['assignment_selection', 'collaboration', 'conference_selection', 'course_assignments_menu', 'editor_button', 'homework_submission', 'link_selection', 'migration_selection', 'module_index_menu_modal', 'module_menu_modal', 'resource_selection', 'submission_type_selection'],
+  LtiResourceLinkRequest: [
+    'account_navigation',
+    'assignment_edit',
+    'assignment_group_menu',
+    'assignment_index_menu',
+    'assignment_menu',
+    'assignment_selection',
+    'assignment_view',
+    'collaboration',
+    'conference_selection',
+    'course_assignments_menu',
+    'course_home_sub_navigation',
+    'course_navigation',
+    'course_settings_sub_navigation',
+    'discussion_topic_index_menu',
+    'discussion_topic_menu',
+    'file_index_menu',
+    'file_menu',
+    'global_navigation',
+    'homework_submission',
+    'link_selection',
+    'migration_selection',
+    'module_group_menu',
+    'module_index_menu',
+    'module_index_menu_modal',
+    'module_menu_modal',
+    'module_menu',
+    'post_grades',
+    'quiz_index_menu',
+    'quiz_menu',
+    'resource_selection',
+    'similarity_detection',
+    'student_context_card',
+    'submission_type_selection',
+    'tool_configuration',
+    'user_navigation',
+    'wiki_index_menu',
+    'wiki_page_menu',
+  ],
+  LtiDeepLinkingRequest: [
+    'assignment_selection',
+    'collaboration',
+    'conference_selection',
+    'course_assignments_menu',
+    'editor_button',
+    'homework_submission',
+    'link_selection',
+    'migration_selection',
+    'module_index_menu_modal',
+    'module_menu_modal',
+    'resource_selection',
+    'submission_type_selection',
+  ],
 };
 const CANVAS_EXTENSION_PREFIX = 'https://canvas.instructure.com/lti/';
 
@@ -1405,7 +1717,15 @@ const CANVAS_EXTENSION_PREFIX = 'https://canvas.instructure.com/lti/';
  */
 function moodleRegistrationProblem(reg: Record<string, unknown>): string | undefined {
   // get_parameter(): PHP's empty() counts as missing.
-  const empty = (v: unknown) => v === undefined || v === null || v === '' || v === '0' || v === 0 || v === false || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
+  const empty = (v: unknown) =>
+    v === undefined ||
+    v === null ||
+    v === '' ||
+    v === '0' ||
+    v === 0 ||
+    v === false ||
+    (Array.isArray(v) && v.length === 0) ||
+    (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
   for (const k of ['response_types', 'initiate_login_uri', 'redirect_uris', 'client_name', 'jwks_uri', 'token_endpoint_auth_method', TOOL_CONFIG]) {
     if (empty(reg[k])) return `missing required attribute ${k}`;
   }
@@ -1429,17 +1749,36 @@ function moodleRegistrationProblem(reg: Record<string, unknown>): string | undef
 function canvasRegistrationErrors(reg: Record<string, unknown>): string[] {
   const errors: string[] = [];
   const isUri = (v: unknown) => typeof v === 'string' && /^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(v);
-  const required = ['application_type', 'grant_types', 'response_types', 'redirect_uris', 'initiate_login_uri', 'client_name', 'jwks_uri', 'token_endpoint_auth_method', TOOL_CONFIG];
+  const required = [
+    'application_type',
+    'grant_types',
+    'response_types',
+    'redirect_uris',
+    'initiate_login_uri',
+    'client_name',
+    'jwks_uri',
+    'token_endpoint_auth_method',
+    TOOL_CONFIG,
+  ];
   const missing = required.filter((k) => reg[k] === undefined);
   if (missing.length) errors.push(`object at root is missing required properties: ${missing.join(', ')}`);
   if (reg.application_type !== undefined && reg.application_type !== 'web') errors.push('value at `/application_type` does not match const: "web"');
-  if (reg.grant_types !== undefined && !(Array.isArray(reg.grant_types) && ['client_credentials', 'implicit'].every((g) => (reg.grant_types as unknown[]).includes(g)))) errors.push('array at `/grant_types` does not contain "client_credentials" and "implicit"');
-  if (reg.response_types !== undefined && !(Array.isArray(reg.response_types) && reg.response_types.includes('id_token'))) errors.push('array at `/response_types` does not contain "id_token"');
-  if (reg.redirect_uris !== undefined && !(Array.isArray(reg.redirect_uris) && reg.redirect_uris.length > 0 && reg.redirect_uris.every(isUri))) errors.push('value at `/redirect_uris` is not an array of at least one uri');
+  if (
+    reg.grant_types !== undefined &&
+    !(Array.isArray(reg.grant_types) && ['client_credentials', 'implicit'].every((g) => (reg.grant_types as unknown[]).includes(g)))
+  )
+    errors.push('array at `/grant_types` does not contain "client_credentials" and "implicit"');
+  if (reg.response_types !== undefined && !(Array.isArray(reg.response_types) && reg.response_types.includes('id_token')))
+    errors.push('array at `/response_types` does not contain "id_token"');
+  if (reg.redirect_uris !== undefined && !(Array.isArray(reg.redirect_uris) && reg.redirect_uris.length > 0 && reg.redirect_uris.every(isUri)))
+    errors.push('value at `/redirect_uris` is not an array of at least one uri');
   for (const k of ['initiate_login_uri', 'jwks_uri']) if (reg[k] !== undefined && !isUri(reg[k])) errors.push(`value at \`/${k}\` does not match format: uri`);
-  if (reg.client_name !== undefined && !(typeof reg.client_name === 'string' && reg.client_name.length > 0)) errors.push('value at `/client_name` is not a string of at least 1 character');
-  if (reg.token_endpoint_auth_method !== undefined && reg.token_endpoint_auth_method !== 'private_key_jwt') errors.push('value at `/token_endpoint_auth_method` does not match const: "private_key_jwt"');
-  if (reg.scope !== undefined && reg.scope !== null && typeof reg.scope !== 'string') errors.push('value at `/scope` is not one of the types: ["string", "null"]');
+  if (reg.client_name !== undefined && !(typeof reg.client_name === 'string' && reg.client_name.length > 0))
+    errors.push('value at `/client_name` is not a string of at least 1 character');
+  if (reg.token_endpoint_auth_method !== undefined && reg.token_endpoint_auth_method !== 'private_key_jwt')
+    errors.push('value at `/token_endpoint_auth_method` does not match const: "private_key_jwt"');
+  if (reg.scope !== undefined && reg.scope !== null && typeof reg.scope !== 'string')
+    errors.push('value at `/scope` is not one of the types: ["string", "null"]');
   const tc = reg[TOOL_CONFIG];
   if (tc === undefined) return errors;
   const at = '/https:~1~1purl.imsglobal.org~1spec~1lti-tool-configuration';
@@ -1449,22 +1788,31 @@ function canvasRegistrationErrors(reg: Record<string, unknown>): string[] {
   if (tcMissing.length) errors.push(`object at \`${at}\` is missing required properties: ${tcMissing.join(', ')}`);
   // A host name with an optional port: no scheme, no path.
   const domainPattern = /^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])(:[0-9]{1,5})?$/;
-  if (c.domain !== undefined && !(typeof c.domain === 'string' && domainPattern.test(c.domain))) errors.push(`string at \`${at}/domain\` does not match pattern`);
-  if (c.claims !== undefined && !(Array.isArray(c.claims) && c.claims.every((x) => typeof x === 'string'))) errors.push(`value at \`${at}/claims\` is not an array of strings`);
+  if (c.domain !== undefined && !(typeof c.domain === 'string' && domainPattern.test(c.domain)))
+    errors.push(`string at \`${at}/domain\` does not match pattern`);
+  if (c.claims !== undefined && !(Array.isArray(c.claims) && c.claims.every((x) => typeof x === 'string')))
+    errors.push(`value at \`${at}/claims\` is not an array of strings`);
   const privacy = c[`${CANVAS_EXTENSION_PREFIX}privacy_level`];
-  if (privacy !== undefined && privacy !== null && !['public', 'name_only', 'email_only', 'anonymous'].includes(String(privacy))) errors.push(`value at \`${at}/https:~1~1canvas.instructure.com~1lti~1privacy_level\` is not one of: public, name_only, email_only, anonymous`);
+  if (privacy !== undefined && privacy !== null && !['public', 'name_only', 'email_only', 'anonymous'].includes(String(privacy)))
+    errors.push(`value at \`${at}/https:~1~1canvas.instructure.com~1lti~1privacy_level\` is not one of: public, name_only, email_only, anonymous`);
   const toolId = c[`${CANVAS_EXTENSION_PREFIX}tool_id`];
-  if (toolId !== undefined && toolId !== null && typeof toolId !== 'string') errors.push(`value at \`${at}/https:~1~1canvas.instructure.com~1lti~1tool_id\` is not a string`);
+  if (toolId !== undefined && toolId !== null && typeof toolId !== 'string')
+    errors.push(`value at \`${at}/https:~1~1canvas.instructure.com~1lti~1tool_id\` is not a string`);
   if (c.messages !== undefined) {
     if (!Array.isArray(c.messages)) errors.push(`value at \`${at}/messages\` is not an array`);
     else {
       const allPlacements = new Set(Object.values(CANVAS_PLACEMENTS_BY_MESSAGE_TYPE).flat());
-      const validPlacement = (p: unknown) => typeof p === 'string' && (allPlacements.has(p) || allPlacements.has(p.replace(CANVAS_EXTENSION_PREFIX, '')) || p === 'ContentArea' || p === 'RichTextEditor');
+      const validPlacement = (p: unknown) =>
+        typeof p === 'string' &&
+        (allPlacements.has(p) || allPlacements.has(p.replace(CANVAS_EXTENSION_PREFIX, '')) || p === 'ContentArea' || p === 'RichTextEditor');
       c.messages.forEach((m: unknown, i) => {
         const msg = (m ?? {}) as Record<string, unknown>;
-        if (!(String(msg.type) in CANVAS_PLACEMENTS_BY_MESSAGE_TYPE)) errors.push(`value at \`${at}/messages/${i}/type\` is not one of: ${Object.keys(CANVAS_PLACEMENTS_BY_MESSAGE_TYPE).join(', ')}`);
-        if (msg.target_link_uri !== undefined && msg.target_link_uri !== null && !isUri(msg.target_link_uri)) errors.push(`value at \`${at}/messages/${i}/target_link_uri\` does not match format: uri`);
-        if (msg.placements !== undefined && !(Array.isArray(msg.placements) && msg.placements.every(validPlacement))) errors.push(`value at \`${at}/messages/${i}/placements\` has a placement Canvas does not know`);
+        if (!(String(msg.type) in CANVAS_PLACEMENTS_BY_MESSAGE_TYPE))
+          errors.push(`value at \`${at}/messages/${i}/type\` is not one of: ${Object.keys(CANVAS_PLACEMENTS_BY_MESSAGE_TYPE).join(', ')}`);
+        if (msg.target_link_uri !== undefined && msg.target_link_uri !== null && !isUri(msg.target_link_uri))
+          errors.push(`value at \`${at}/messages/${i}/target_link_uri\` does not match format: uri`);
+        if (msg.placements !== undefined && !(Array.isArray(msg.placements) && msg.placements.every(validPlacement)))
+          errors.push(`value at \`${at}/messages/${i}/placements\` has a placement Canvas does not know`);
       });
     }
   }

@@ -61,7 +61,8 @@ export function stateChangingRoutes(table: RouteEntry[]): RouteEntry[] {
 }
 
 /** The path with its params' own patterns left out: `/credentials/:uuid(…)/x` → `/credentials/:uuid/x`. */
-export const withoutParamPatterns = (path: string) => path.replace(PARAM, (_m, name: string, _p: string | undefined, optional: string | undefined) => `:${name}${optional ?? ''}`);
+export const withoutParamPatterns = (path: string) =>
+  path.replace(PARAM, (_m, name: string, _p: string | undefined, optional: string | undefined) => `:${name}${optional ?? ''}`);
 
 function walk(stack: Layer[], prefix: string, mounts: Record<string, Application>, out: RouteEntry[]) {
   for (const layer of stack) {
@@ -69,7 +70,8 @@ function walk(stack: Layer[], prefix: string, mounts: Record<string, Application
       const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
       for (const p of paths) {
         if (typeof p !== 'string') throw new Error(`a route under ${prefix || '/'} has a RegExp path (${String(p)}): give it a string pattern`);
-        for (const [method, on] of Object.entries(layer.route.methods)) if (on) out.push(entry(method === '_all' ? 'ALL' : method.toUpperCase(), join(prefix, p)));
+        for (const [method, on] of Object.entries(layer.route.methods))
+          if (on) out.push(entry(method === '_all' ? 'ALL' : method.toUpperCase(), join(prefix, p)));
       }
     } else if (layer.name === 'router' && layer.handle.stack) {
       walk(layer.handle.stack, join(prefix, mountPath(layer)), mounts, out);

@@ -27,14 +27,22 @@ beforeAll(async () => {
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');
   credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), supervisionType: 'unsupervised with no identity verification' });
-  openCredentialId = await publishCredential(tool, teacher, { ...completeDefinition(), title: 'Open', supervisionType: 'unsupervised with no identity verification' });
+  openCredentialId = await publishCredential(tool, teacher, {
+    ...completeDefinition(),
+    title: 'Open',
+    supervisionType: 'unsupervised with no identity verification',
+  });
   await launchAs(tool, sim, 'ta'); // someone who may second-mark
   submissionId = (await submitComplete(tool, learner, credentialId)).id;
   outcomeId = (await new CourseOutcomeStore(tool.database.db).create(teacher.courseId, { code: 'CO1', title: 'Planning', description: '' })).id;
   const token = (await tool.accounts.issueSetupToken())!;
   await tool.accounts.createFirstAdmin(token, 'it@uni.example', 'correct horse battery staple');
   const login = await admin.get(`${tool.base}/admin/login`);
-  await admin.post(`${tool.base}/admin/login`, { ...readForm(login.body, '/admin/login').fields, email: 'it@uni.example', password: 'correct horse battery staple' });
+  await admin.post(`${tool.base}/admin/login`, {
+    ...readForm(login.body, '/admin/login').fields,
+    email: 'it@uni.example',
+    password: 'correct horse battery staple',
+  });
 });
 afterAll(async () => {
   await tool?.stop();
@@ -49,11 +57,25 @@ const csrfOn = async (browser: TestBrowser, url: string) => /name="_csrf" value=
 
 /** The session's form token, for a browser whose pages show no form any more (a submitted attempt). */
 const sessionToken = async (browser: TestBrowser) =>
-  (await tool.database.pool.query("SELECT data->>'csrf' AS csrf FROM web_sessions WHERE sid = $1", [hashSessionId(browser.cookie(SESSION_COOKIE)!.value)])).rows[0].csrf as string;
+  (await tool.database.pool.query("SELECT data->>'csrf' AS csrf FROM web_sessions WHERE sid = $1", [hashSessionId(browser.cookie(SESSION_COOKIE)!.value)]))
+    .rows[0].csrf as string;
 
 /** A raw request from `browser` (its cookies, same-origin like its own pages): for bodies a form cannot send. */
-async function raw(browser: TestBrowser, url: string, body: string | Buffer | undefined, contentType?: string, accept = 'text/html', csrf?: string): Promise<Page> {
-  const headers = { cookie: browser.cookieHeader(url), 'sec-fetch-site': 'same-origin', accept, ...(contentType ? { 'content-type': contentType } : {}), ...(csrf ? { 'x-csrf-token': csrf } : {}) };
+async function raw(
+  browser: TestBrowser,
+  url: string,
+  body: string | Buffer | undefined,
+  contentType?: string,
+  accept = 'text/html',
+  csrf?: string,
+): Promise<Page> {
+  const headers = {
+    cookie: browser.cookieHeader(url),
+    'sec-fetch-site': 'same-origin',
+    accept,
+    ...(contentType ? { 'content-type': contentType } : {}),
+    ...(csrf ? { 'x-csrf-token': csrf } : {}),
+  };
   const res = await fetch(url, { method: body === undefined ? 'GET' : 'POST', headers, body: Buffer.isBuffer(body) ? new Uint8Array(body) : body });
   return { status: res.status, url, headers: res.headers, body: await res.text() };
 }
@@ -93,7 +115,12 @@ describe('text PostgreSQL cannot store (NUL, a lone surrogate)', () => {
   it('is a 400 naming the form field, and the course outcome form gives back what was typed', async () => {
     const list = await teacher.browser.get(`${teacher.base}/outcomes`);
     const form = readForm(list.body, /\/outcomes$/);
-    const res = await teacher.browser.post(`${tool.base}${form.action}`, { ...form.fields, code: 'CO9', title: 'Null\u0000byte', description: 'Kept description' });
+    const res = await teacher.browser.post(`${tool.base}${form.action}`, {
+      ...form.fields,
+      code: 'CO9',
+      title: 'Null\u0000byte',
+      description: 'Kept description',
+    });
     expect(res.status).toBe(400);
     expect(codeOf(res)).toBe('TEXT_UNSTORABLE');
     expect(text(res.body)).toContain('“title” contains a character that cannot be stored');
@@ -126,7 +153,13 @@ describe('text PostgreSQL cannot store (NUL, a lone surrogate)', () => {
     const multipart = await learner.browser.request(`${learner.base}/credentials/${openCredentialId}/my-work/start`, { multipart: form });
     expect(multipart.status).toBe(400);
     expect(codeOf(multipart)).toBe('TEXT_UNSTORABLE');
-    const json = await raw(new TestBrowser(), `${tool.base}/api/verify`, '{"credential": {"name": "half \\ud83d emoji"}}', 'application/json', 'application/json');
+    const json = await raw(
+      new TestBrowser(),
+      `${tool.base}/api/verify`,
+      '{"credential": {"name": "half \\ud83d emoji"}}',
+      'application/json',
+      'application/json',
+    );
     expect(json.status).toBe(400);
     expect(JSON.parse(json.body).error).toMatchObject({ code: 'TEXT_UNSTORABLE', message: expect.stringContaining('“credential.name”') });
   });
@@ -144,13 +177,20 @@ describe('ids beyond PostgreSQL’s integer columns', () => {
   });
 
   it('in a path or query parameter is a 404, or ignored where it only filters', async () => {
-    for (const path of [`${teacher.base}/credentials/2147483648`, `${tool.base}/catalogue/9223372036854775808`, `${tool.base}/achievements/1/versions/99999999999`]) {
+    for (const path of [
+      `${teacher.base}/credentials/2147483648`,
+      `${tool.base}/catalogue/9223372036854775808`,
+      `${tool.base}/achievements/1/versions/99999999999`,
+    ]) {
       expect((await teacher.browser.get(path)).status).toBe(404);
     }
     const [issued] = (await tool.database.pool.query('SELECT id FROM issued_credentials LIMIT 1')).rows;
     if (issued) expect((await teacher.browser.get(`${tool.base}/credentials/${issued.id}/evidence/99999999999`)).status).toBe(404);
     expect((await teacher.browser.get(`${teacher.base}/assessments?credential=99999999999`)).status).toBe(200);
-    const res = await teacher.browser.post(`${teacher.base}/outcomes/copy`, { _csrf: await csrfOn(teacher.browser, `${teacher.base}/outcomes`), sourceCourseId: '2147483648' });
+    const res = await teacher.browser.post(`${teacher.base}/outcomes/copy`, {
+      _csrf: await csrfOn(teacher.browser, `${teacher.base}/outcomes`),
+      sourceCourseId: '2147483648',
+    });
     expect(res.status).toBe(400);
     expect(text(res.body)).toContain('Choose the course to copy from.');
   });

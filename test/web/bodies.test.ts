@@ -54,7 +54,11 @@ it('a broken gzip body is a 400, an unknown encoding or charset a 415', async ()
 });
 
 it('the page form says it in the page’s language', async () => {
-  const res = await send('/verify', 'credential=%7B', { 'content-type': 'application/x-www-form-urlencoded; charset=koi8-r', accept: 'text/html', 'accept-language': 'nl' });
+  const res = await send('/verify', 'credential=%7B', {
+    'content-type': 'application/x-www-form-urlencoded; charset=koi8-r',
+    accept: 'text/html',
+    'accept-language': 'nl',
+  });
   expect(res.status).toBe(415);
   expect(res.text).toContain('Wat je hebt verstuurd, gebruikt een codering die deze site niet leest.');
   expect(res.text).toContain('BODY_ENCODING');

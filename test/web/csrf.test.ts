@@ -38,7 +38,12 @@ async function postMultipart(url: string, parts: Part[], headers: Record<string,
     if (filename) form.append(name, new Blob([value], { type: 'text/csv' }), filename);
     else form.append(name, value);
   }
-  const res = await fetch(url, { method: 'POST', body: form, redirect: 'manual', headers: { accept: 'text/html', cookie: teacher.browser.cookieHeader(url), ...headers } });
+  const res = await fetch(url, {
+    method: 'POST',
+    body: form,
+    redirect: 'manual',
+    headers: { accept: 'text/html', cookie: teacher.browser.cookieHeader(url), ...headers },
+  });
   return { status: res.status, body: await res.text() };
 }
 
@@ -49,13 +54,24 @@ async function outcomeCodes(): Promise<string[]> {
 
 describe('where the token may travel', () => {
   it('as the first field of a multipart form: the route then gets every field and the file', async () => {
-    const res = await postMultipart(preview(), [['_csrf', token], ['csv', ''], ['file', CSV, 'outcomes.csv']]);
+    const res = await postMultipart(preview(), [
+      ['_csrf', token],
+      ['csv', ''],
+      ['file', CSV, 'outcomes.csv'],
+    ]);
     expect(res.status).toBe(200);
     expect(res.body).toContain('Write a test first');
   });
 
   it('in the X-CSRF-Token header (the upload script sends it), whatever the order of the fields', async () => {
-    const res = await postMultipart(preview(), [['file', CSV, 'outcomes.csv'], ['_csrf', token]], { 'x-csrf-token': token });
+    const res = await postMultipart(
+      preview(),
+      [
+        ['file', CSV, 'outcomes.csv'],
+        ['_csrf', token],
+      ],
+      { 'x-csrf-token': token },
+    );
     expect(res.status).toBe(200);
     expect(res.body).toContain('Write a test first');
   });
@@ -63,8 +79,15 @@ describe('where the token may travel', () => {
   it('not after a file or another field: the form is refused before its route reads any of it', async () => {
     const before = await outcomeCodes();
     const orders: Part[][] = [
-      [['file', CSV, 'outcomes.csv'], ['_csrf', token]],
-      [['code', 'CS2'], ['_csrf', token], ['title', 'Token second']],
+      [
+        ['file', CSV, 'outcomes.csv'],
+        ['_csrf', token],
+      ],
+      [
+        ['code', 'CS2'],
+        ['_csrf', token],
+        ['title', 'Token second'],
+      ],
     ];
     for (const parts of orders) {
       const res = await postMultipart(`${teacher.base}/outcomes`, parts);
@@ -82,7 +105,14 @@ describe('where the token may travel', () => {
   });
 
   it('a wrong header is not rescued by a right field', async () => {
-    const res = await postMultipart(preview(), [['_csrf', token], ['file', CSV, 'outcomes.csv']], { 'x-csrf-token': 'x'.repeat(token.length) });
+    const res = await postMultipart(
+      preview(),
+      [
+        ['_csrf', token],
+        ['file', CSV, 'outcomes.csv'],
+      ],
+      { 'x-csrf-token': 'x'.repeat(token.length) },
+    );
     expect(res.status).toBe(403);
     expect(res.body).toContain('CSRF_TOKEN_INVALID');
   });
@@ -90,7 +120,12 @@ describe('where the token may travel', () => {
   it('JSON needs the header', async () => {
     const url = `${teacher.base}/outcomes`;
     const send = (headers: Record<string, string>) =>
-      fetch(url, { method: 'POST', redirect: 'manual', headers: { accept: 'application/json', 'content-type': 'application/json', cookie: teacher.browser.cookieHeader(url), ...headers }, body: JSON.stringify({ _csrf: token, code: 'CS4', title: 'As JSON' }) });
+      fetch(url, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { accept: 'application/json', 'content-type': 'application/json', cookie: teacher.browser.cookieHeader(url), ...headers },
+        body: JSON.stringify({ _csrf: token, code: 'CS4', title: 'As JSON' }),
+      });
     const without = await send({});
     expect(without.status).toBe(403);
     expect((await without.json()).error.code).toBe('CSRF_TOKEN_INVALID');
@@ -103,7 +138,14 @@ it('answers a tokenless upload without reading it: its body need never end', asy
   const url = new URL(preview());
   const boundary = 'xBoundaryx';
   const status = await new Promise<number>((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { cookie: teacher.browser.cookieHeader(url.toString()), 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' } });
+    const req = http.request(url, {
+      method: 'POST',
+      headers: {
+        cookie: teacher.browser.cookieHeader(url.toString()),
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'transfer-encoding': 'chunked',
+      },
+    });
     req.on('response', (res) => {
       resolve(res.statusCode ?? 0);
       res.resume();
@@ -118,17 +160,34 @@ it('answers a tokenless upload without reading it: its body need never end', asy
 });
 
 describe('requests another site sent, with a valid token all the same', () => {
-  const post = (headers: Record<string, string>) => postMultipart(preview(), [['_csrf', token], ['file', CSV, 'outcomes.csv']], headers);
+  const post = (headers: Record<string, string>) =>
+    postMultipart(
+      preview(),
+      [
+        ['_csrf', token],
+        ['file', CSV, 'outcomes.csv'],
+      ],
+      headers,
+    );
 
   it('are refused when the browser says so (Sec-Fetch-Site) or names another origin', async () => {
-    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://attacker.example' }] as Record<string, string>[]) {
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://attacker.example' }] as Record<
+      string,
+      string
+    >[]) {
       const res = await post(headers);
       expect({ headers, status: res.status, cross: res.body.includes('CROSS_SITE_FORM') }).toEqual({ headers, status: 403, cross: true });
     }
   });
 
   it('pass from our own pages, framed by the LMS or not: same-origin, typed in, or Origin "null" (Referrer-Policy: no-referrer)', async () => {
-    for (const headers of [{ 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'none' }, { 'sec-fetch-site': 'same-origin', origin: 'null' }, { origin: new URL(tool.base).origin }, {}] as Record<string, string>[]) {
+    for (const headers of [
+      { 'sec-fetch-site': 'same-origin' },
+      { 'sec-fetch-site': 'none' },
+      { 'sec-fetch-site': 'same-origin', origin: 'null' },
+      { origin: new URL(tool.base).origin },
+      {},
+    ] as Record<string, string>[]) {
       expect({ headers, status: (await post(headers)).status }).toEqual({ headers, status: 200 });
     }
   });

@@ -28,7 +28,11 @@ beforeAll(async () => {
   const token = (await tool.accounts.issueSetupToken())!;
   await tool.accounts.createFirstAdmin(token, 'it@uni.example', 'correct horse battery');
   const login = await admin.get(`${tool.base}/admin/login`);
-  const signedIn = await admin.post(`${tool.base}/admin/login`, { ...readForm(login.body, '/admin/login').fields, email: 'it@uni.example', password: 'correct horse battery' });
+  const signedIn = await admin.post(`${tool.base}/admin/login`, {
+    ...readForm(login.body, '/admin/login').fields,
+    email: 'it@uni.example',
+    password: 'correct horse battery',
+  });
   expect(signedIn.url).toBe(`${tool.base}/admin`);
 });
 afterAll(async () => {
@@ -68,7 +72,8 @@ const BODIES: Record<string, () => { body: string | FormData; type?: string }> =
   json: () => ({ body: JSON.stringify({ title: 'Forged', lockVersion: 1, direction: 'up', archived: 'true' }), type: 'application/json' }),
   multipart: () => {
     const form = new FormData();
-    for (const [k, v] of Object.entries({ title: 'Forged', lockVersion: '1', direction: 'up', archived: 'true', csv: 'code,title\nF1,Forged' })) form.append(k, v);
+    for (const [k, v] of Object.entries({ title: 'Forged', lockVersion: '1', direction: 'up', archived: 'true', csv: 'code,title\nF1,Forged' }))
+      form.append(k, v);
     form.append('file', new Blob(['code,title\nF2,Forged too\n'], { type: 'text/csv' }), 'forged.csv');
     return { body: form };
   },
@@ -116,9 +121,24 @@ describe.each(Object.keys(BODIES))('every state-changing route, sent %s without 
 });
 
 it('a state-changing request to an address no route has is refused the same way', async () => {
-  for (const [method, path] of [['POST', '/no-such-page'], ['DELETE', '/admin'], ['PUT', `/app/${launchIdOf('teacher')}/outcomes`], ['PROPFIND', '/lti/login']]) {
+  for (const [method, path] of [
+    ['POST', '/no-such-page'],
+    ['DELETE', '/admin'],
+    ['PUT', `/app/${launchIdOf('teacher')}/outcomes`],
+    ['PROPFIND', '/lti/login'],
+  ]) {
     const url = `${tool.base}${path}`;
-    const res = await fetch(url, { method, headers: { accept: 'text/html', cookie: teacher.browser.cookieHeader(url), 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1', redirect: 'manual' });
-    expect({ method, path, status: res.status, refused: (await res.text()).includes('CSRF_TOKEN_INVALID') }).toEqual({ method, path, status: 403, refused: true });
+    const res = await fetch(url, {
+      method,
+      headers: { accept: 'text/html', cookie: teacher.browser.cookieHeader(url), 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1',
+      redirect: 'manual',
+    });
+    expect({ method, path, status: res.status, refused: (await res.text()).includes('CSRF_TOKEN_INVALID') }).toEqual({
+      method,
+      path,
+      status: 403,
+      refused: true,
+    });
   }
 });

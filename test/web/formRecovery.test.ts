@@ -12,7 +12,14 @@ it('writes a urlencoded body back as its pairs, repeated names repeated', () => 
 });
 
 it('writes a multipart body (nested by multer) back as bracket paths', () => {
-  const nested = Object.assign(Object.create(null), { row: [{ type: 'ROR', id: '1' }, { type: 'ISNI', id: '2' }], level: { plan: 'plan-3' }, note: 'line 1\r\nline 2' });
+  const nested = Object.assign(Object.create(null), {
+    row: [
+      { type: 'ROR', id: '1' },
+      { type: 'ISNI', id: '2' },
+    ],
+    level: { plan: 'plan-3' },
+    note: 'line 1\r\nline 2',
+  });
   expect(formEntries(nested, true)).toEqual([
     { name: 'row[0][type]', value: 'ROR' },
     { name: 'row[0][id]', value: '1' },

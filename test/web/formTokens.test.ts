@@ -25,7 +25,15 @@ beforeAll(async () => {
   credentialId = await publishCredential(tool, teacher, completeDefinition());
   const token = (await tool.accounts.issueSetupToken())!;
   await tool.accounts.createFirstAdmin(token, ADMIN_EMAIL, ADMIN_PASSWORD);
-  await tool.issuer.save({ name: 'Example University', url: 'https://www.example.edu', countryCode: 'NL', identifiers: [], qaBodyName: 'NVAO', qaBodyUrl: 'https://www.nvao.net', qaType: 'Institutional accreditation' } as never);
+  await tool.issuer.save({
+    name: 'Example University',
+    url: 'https://www.example.edu',
+    countryCode: 'NL',
+    identifiers: [],
+    qaBodyName: 'NVAO',
+    qaBodyUrl: 'https://www.nvao.net',
+    qaType: 'Institutional accreditation',
+  } as never);
 });
 afterAll(async () => {
   await tool?.stop();
@@ -37,7 +45,8 @@ const abs = (action: string) => new URL(action, tool.base).toString();
 const tokenOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
 const sessionHash = (b: TestBrowser) => hashSessionId(b.cookie('mc_sid')!.value);
 /** The form token the server keeps for this browser. */
-const storedToken = async (b: TestBrowser) => (await q(`SELECT data->>'csrf' AS csrf FROM web_sessions WHERE sid = $1`, [sessionHash(b)]))[0]?.csrf as string | undefined;
+const storedToken = async (b: TestBrowser) =>
+  (await q(`SELECT data->>'csrf' AS csrf FROM web_sessions WHERE sid = $1`, [sessionHash(b)]))[0]?.csrf as string | undefined;
 const myWork = (p: Person) => `${p.base}/credentials/${credentialId}/my-work`;
 
 /** A learner's my-work page with an attempt started: its evidence forms are open. */
@@ -55,7 +64,10 @@ const reflectionForm = (page: Page) => {
 };
 
 const reflections = (learnerId: number) =>
-  q(`SELECT e.title, e.body FROM evidence_items e JOIN submissions s ON s.id = e.submission_id WHERE s.learner_id = $1 AND e.kind = 'reflection' ORDER BY e.id`, [learnerId]);
+  q(
+    `SELECT e.title, e.body FROM evidence_items e JOIN submissions s ON s.id = e.submission_id WHERE s.learner_id = $1 AND e.kind = 'reflection' ORDER BY e.id`,
+    [learnerId],
+  );
 
 describe('a form in any tab of the same browser still saves', () => {
   it('after the learner opens microcred again in another tab (a newer launch)', async () => {
@@ -66,7 +78,12 @@ describe('a form in any tab of the same browser still saves', () => {
     expect(tabB.page.status).toBe(200);
     expect(tabB.page.url).not.toBe(learner.base);
 
-    const saved = await learner.browser.post(tabA.action, { ...tabA.fields, criterionId: 'crit-plan', title: 'Week 3', body: 'Typed in tab A while tab B launched.' });
+    const saved = await learner.browser.post(tabA.action, {
+      ...tabA.fields,
+      criterionId: 'crit-plan',
+      title: 'Week 3',
+      body: 'Typed in tab A while tab B launched.',
+    });
     expect(saved.status).toBe(200);
     expect(text(saved.body)).toContain('Evidence added to your draft.');
     expect(await reflections(learner.userId)).toEqual([{ title: 'Week 3', body: 'Typed in tab A while tab B launched.' }]);
@@ -81,7 +98,14 @@ describe('a form in any tab of the same browser still saves', () => {
     const tabB = await launch(tool, sim, 'instructor', teacher.browser);
     expect(tabB.page.status).toBe(200);
 
-    const res = await teacher.browser.post(abs(form.action), { ...form.fields, 'level_crit-plan': 'plan-2', 'level_crit-publish': 'pub-2', overallComment: 'Add the archiving section.', identityMethod: 'lms-launch', decision: 'return' });
+    const res = await teacher.browser.post(abs(form.action), {
+      ...form.fields,
+      'level_crit-plan': 'plan-2',
+      'level_crit-publish': 'pub-2',
+      overallComment: 'Add the archiving section.',
+      identityMethod: 'lms-launch',
+      decision: 'return',
+    });
     expect(res.status).toBe(200);
     expect(text(res.body)).toContain('Returned for resubmission by Ada Teacher');
     expect((await q('SELECT status FROM submissions WHERE id = $1', [submission.id]))[0].status).toBe('returned');
@@ -89,7 +113,14 @@ describe('a form in any tab of the same browser still saves', () => {
 });
 
 describe('pages opened at once share one working token', () => {
-  const teacherPages = (base: string) => [base, `${base}/credentials`, `${base}/assessments/settings`, `${base}/grades`, `${base}/outcomes`, `${base}/quality/${credentialId}`];
+  const teacherPages = (base: string) => [
+    base,
+    `${base}/credentials`,
+    `${base}/assessments/settings`,
+    `${base}/grades`,
+    `${base}/outcomes`,
+    `${base}/quality/${credentialId}`,
+  ];
 
   /** A teacher's launch up to the tool's redirect to its landing page, which is not loaded yet. */
   async function launchedNotLoaded(): Promise<{ browser: TestBrowser; base: string }> {
@@ -139,7 +170,8 @@ describe('a form whose token really is stale', () => {
   });
 
   // The server no longer accepts the token this page carries (as after a session the server lost).
-  const forgetToken = (b: TestBrowser) => q(`UPDATE web_sessions SET data = jsonb_set(data, '{csrf}', to_jsonb('replaced-' || md5(random()::text))) WHERE sid = $1`, [sessionHash(b)]);
+  const forgetToken = (b: TestBrowser) =>
+    q(`UPDATE web_sessions SET data = jsonb_set(data, '{csrf}', to_jsonb('replaced-' || md5(random()::text))) WHERE sid = $1`, [sessionHash(b)]);
 
   it('comes back with everything typed and a fresh token; sending it again saves', async () => {
     const form = reflectionForm(await startedAttempt(learner));
@@ -173,7 +205,11 @@ describe('a form whose token really is stale', () => {
     const page = await startedAttempt(learner);
     const upload = readForm(page.body, /\/evidence$/);
     await forgetToken(learner.browser);
-    const refused = await learner.browser.upload(abs(upload.action), { ...upload.fields, criterionId: 'crit-plan', title: 'My plan (PDF)' }, { filename: 'dmp.pdf', content: PDF, type: 'application/pdf' });
+    const refused = await learner.browser.upload(
+      abs(upload.action),
+      { ...upload.fields, criterionId: 'crit-plan', title: 'My plan (PDF)' },
+      { filename: 'dmp.pdf', content: PDF, type: 'application/pdf' },
+    );
     expect(refused.status).toBe(403);
     const shown = text(refused.body);
     expect(shown).toContain('My plan (PDF)');
@@ -187,13 +223,23 @@ describe('a form whose token really is stale', () => {
     const saved = await learner.browser.upload(abs(again.action), again.fields, { filename: 'dmp.pdf', content: PDF, type: 'application/pdf' });
     expect(saved.status).toBe(200);
     expect(text(saved.body)).toContain('Evidence added to your draft.');
-    expect((await q(`SELECT count(*)::int AS n FROM evidence_items e JOIN submissions s ON s.id = e.submission_id WHERE s.learner_id = $1 AND e.title = 'My plan (PDF)'`, [learner.userId]))[0].n).toBe(1);
+    expect(
+      (
+        await q(
+          `SELECT count(*)::int AS n FROM evidence_items e JOIN submissions s ON s.id = e.submission_id WHERE s.learner_id = $1 AND e.title = 'My plan (PDF)'`,
+          [learner.userId],
+        )
+      )[0].n,
+    ).toBe(1);
   });
 
   it('sent from another site: refused, and nothing is echoed or offered to send again', async () => {
     const form = reflectionForm(await startedAttempt(learner));
     await forgetToken(learner.browser);
-    const forged = await learner.browser.request(form.action, { form: { ...form.fields, criterionId: 'crit-plan', title: 'Forged', body: 'Forged by another site' }, headers: { 'sec-fetch-site': 'cross-site' } });
+    const forged = await learner.browser.request(form.action, {
+      form: { ...form.fields, criterionId: 'crit-plan', title: 'Forged', body: 'Forged by another site' },
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
     expect(forged.status).toBe(403);
     expect(forged.body).toContain('CSRF_TOKEN_INVALID');
     expect(forged.body).not.toContain('Forged by another site');
@@ -211,7 +257,11 @@ describe('a form whose token really is stale', () => {
     // The address is gone: no form sends it there again.
     expect(refused.body).not.toMatch(/<form[^>]*\/evidence"/);
     // An upload is read here too (the route never got to it): its fields shown, its file named.
-    const upload = await other.browser.upload(form.action, { ...form.fields, kind: 'file', criterionId: 'crit-plan', title: 'Plan, late' }, { filename: 'late-plan.pdf', content: PDF, type: 'application/pdf' });
+    const upload = await other.browser.upload(
+      form.action,
+      { ...form.fields, kind: 'file', criterionId: 'crit-plan', title: 'Plan, late' },
+      { filename: 'late-plan.pdf', content: PDF, type: 'application/pdf' },
+    );
     expect(upload.status).toBe(401);
     expect(readableText(upload.body)).toContain('Plan, late');
     expect(readableText(upload.body)).toContain('Files are not kept on this page');
@@ -235,7 +285,11 @@ describe('the admin console', () => {
   /** Signs in; with `follow` false, the console's first page is not loaded yet. */
   async function signIn(b: TestBrowser, follow = true) {
     const login = await b.get(`${tool.base}/admin/login`);
-    const res = await b.post(`${tool.base}/admin/login`, { ...readForm(login.body, '/admin/login').fields, email: ADMIN_EMAIL, password: ADMIN_PASSWORD }, follow);
+    const res = await b.post(
+      `${tool.base}/admin/login`,
+      { ...readForm(login.body, '/admin/login').fields, email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
+      follow,
+    );
     if (follow) expect(res.url).toBe(`${tool.base}/admin`);
     else expect(res.headers.get('location')).toBe('/admin');
   }
@@ -243,13 +297,20 @@ describe('the admin console', () => {
   it('gives pages opened at once right after signing in one working token', async () => {
     const b = new TestBrowser();
     await signIn(b, false);
-    const urls = ['/admin', '/admin/issuer', '/admin/platforms/new', '/admin/keys', '/admin/quality-policy', '/admin/credentials'].map((p) => `${tool.base}${p}`);
+    const urls = ['/admin', '/admin/issuer', '/admin/platforms/new', '/admin/keys', '/admin/quality-policy', '/admin/credentials'].map(
+      (p) => `${tool.base}${p}`,
+    );
     const pages = await Promise.all(urls.map((u) => b.get(u)));
     const tokens = pages.map((p) => tokenOf(p.body));
     expect(tokens.every(Boolean)).toBe(true);
     expect(new Set(tokens).size).toBe(1);
     const policy = readForm(pages[4].body, '/admin/quality-policy');
-    const saved = await b.post(`${tool.base}/admin/quality-policy`, { ...policy.fields, _csrf: tokens[0]!, title: 'Our QA policy', text: 'Every credential is reviewed yearly.' });
+    const saved = await b.post(`${tool.base}/admin/quality-policy`, {
+      ...policy.fields,
+      _csrf: tokens[0]!,
+      title: 'Our QA policy',
+      text: 'Every credential is reviewed yearly.',
+    });
     expect(saved.url).toBe(`${tool.base}/admin/quality-policy?notice=saved`);
     expect((await tool.issuer.qaPolicy())?.title).toBe('Our QA policy');
   });
@@ -265,7 +326,16 @@ describe('the admin console', () => {
     await b.post(`${tool.base}/admin/logout`, readForm((await b.get(`${tool.base}/admin`)).body, '/admin/logout').fields);
     await signIn(b);
 
-    const typed = { name: 'Moodle (renamed in tab A)', lmsFamily: 'moodle', issuer: reg.issuer, clientId: reg.clientId, authLoginUrl: reg.authLoginUrl, accessTokenUrl: reg.accessTokenUrl, jwksUrl: reg.jwksUrl, deploymentIds: `${sim.deploymentId}\ndep-extra` };
+    const typed = {
+      name: 'Moodle (renamed in tab A)',
+      lmsFamily: 'moodle',
+      issuer: reg.issuer,
+      clientId: reg.clientId,
+      authLoginUrl: reg.authLoginUrl,
+      accessTokenUrl: reg.accessTokenUrl,
+      jwksUrl: reg.jwksUrl,
+      deploymentIds: `${sim.deploymentId}\ndep-extra`,
+    };
     const refused = await b.post(abs(form.action), { ...form.fields, ...typed });
     expect(refused.status).toBe(403);
     expect(text(refused.body)).toContain('Moodle (renamed in tab A)');
@@ -283,7 +353,16 @@ describe('the admin console', () => {
     const path = `/admin/platforms/${id}`;
     const form = readForm((await b.get(`${tool.base}${path}/edit`)).body, path);
     const reg = sim.registration();
-    const typed = { name: 'Moodle (kept through sign-in)', lmsFamily: 'moodle', issuer: reg.issuer, clientId: reg.clientId, authLoginUrl: reg.authLoginUrl, accessTokenUrl: reg.accessTokenUrl, jwksUrl: reg.jwksUrl, deploymentIds: sim.deploymentId };
+    const typed = {
+      name: 'Moodle (kept through sign-in)',
+      lmsFamily: 'moodle',
+      issuer: reg.issuer,
+      clientId: reg.clientId,
+      authLoginUrl: reg.authLoginUrl,
+      accessTokenUrl: reg.accessTokenUrl,
+      jwksUrl: reg.jwksUrl,
+      deploymentIds: sim.deploymentId,
+    };
     await q('DELETE FROM web_sessions WHERE sid = $1', [sessionHash(b)]);
 
     // Each refusal gives the form back with what was typed, until it saves.

@@ -65,7 +65,15 @@ beforeAll(async () => {
   sim = await connectLms(tool, 'moodle-4.5');
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');
-  await tool.issuer.save({ name: 'Example University', url: 'https://www.example.edu', email: 'badges@example.edu', countryCode: 'NL', identifiers: [{ identifierType: 'ext:BRIN', identifier: '42NB' }], qaPolicyUrl: 'https://www.example.edu/qa', qaType: 'Institutional accreditation' } as never);
+  await tool.issuer.save({
+    name: 'Example University',
+    url: 'https://www.example.edu',
+    email: 'badges@example.edu',
+    countryCode: 'NL',
+    identifiers: [{ identifierType: 'ext:BRIN', identifier: '42NB' }],
+    qaPolicyUrl: 'https://www.example.edu/qa',
+    qaType: 'Institutional accreditation',
+  } as never);
   const q = (sql: string, params: unknown[] = []) => tool.database.pool.query(sql, params).then((r) => r.rows);
 
   // The course: outcomes, a published credential with its rubric, a draft being designed.
@@ -81,7 +89,12 @@ beforeAll(async () => {
   // The learner's attempts: one submitted to assess, one draft with evidence, one awarded and issued as a badge.
   const submitted = await submitComplete(tool, learner, published);
   const open = await tool.assessment.openDraft(learner.courseId, second, learner.userId);
-  await tool.assessment.addEvidence(learner.courseId, learner.userId, open.id, { criterionId: 'crit-plan', kind: 'file', title: 'plan.pdf', file: { filename: 'plan.pdf', mimeType: 'application/pdf', content: PDF } });
+  await tool.assessment.addEvidence(learner.courseId, learner.userId, open.id, {
+    criterionId: 'crit-plan',
+    kind: 'file',
+    title: 'plan.pdf',
+    file: { filename: 'plan.pdf', mimeType: 'application/pdf', content: PDF },
+  });
   const award = await acceptComplete(tool, teacher, learner, third);
   const issued = await tool.badges.issueForAward(award.id);
   const [evidence] = await q('SELECT id, file_id FROM evidence_items WHERE submission_id = $1 AND file_id IS NOT NULL', [open.id]);
@@ -92,7 +105,16 @@ beforeAll(async () => {
   const token = (await tool.accounts.issueSetupToken())!;
   await tool.accounts.createFirstAdmin(token, ADMIN.email, ADMIN.password);
   await signInAdmin();
-  await tool.platforms.create({ name: 'Spare LMS', issuer: 'https://spare-lms.example', clientId: 'spare', authLoginUrl: 'https://spare-lms.example/auth', accessTokenUrl: 'https://spare-lms.example/token', jwksUrl: 'https://spare-lms.example/jwks', lmsFamily: 'moodle', deploymentIds: ['1'] });
+  await tool.platforms.create({
+    name: 'Spare LMS',
+    issuer: 'https://spare-lms.example',
+    clientId: 'spare',
+    authLoginUrl: 'https://spare-lms.example/auth',
+    accessTokenUrl: 'https://spare-lms.example/token',
+    jwksUrl: 'https://spare-lms.example/jwks',
+    lmsFamily: 'moodle',
+    deploymentIds: ['1'],
+  });
   const [spareRow] = await q("SELECT id FROM platforms WHERE name = 'Spare LMS'");
   const outbound = await admin.get(`${tool.base}/admin/outbound`);
   await admin.post(`${tool.base}/admin/outbound`, { ...readForm(outbound.body, '/admin/outbound').fields, entry: '10.1.2.3', note: 'fuzz' });
@@ -166,7 +188,11 @@ function validParams(route: RouteEntry, who: Who): Record<string, string> {
   return {
     ...ids,
     launchId: (p ?? teacher).base.split('/app/')[1],
-    credentialId: myWork ? ids.secondCredentialId : /\/(rubric|outcomes)\b/.test(route.path) && route.path.startsWith('/app/:launchId/credentials') ? ids.draftCredentialId : ids.credentialId,
+    credentialId: myWork
+      ? ids.secondCredentialId
+      : /\/(rubric|outcomes)\b/.test(route.path) && route.path.startsWith('/app/:launchId/credentials')
+        ? ids.draftCredentialId
+        : ids.credentialId,
     submissionId: myWork ? ids.draftSubmissionId : ids.submissionId,
     evidenceId: myWork ? ids.evidenceId : ids.heldEvidenceId,
     id: route.path.startsWith('/admin/outbound') ? ids.entryId : ids.id,
@@ -174,7 +200,26 @@ function validParams(route: RouteEntry, who: Who): Record<string, string> {
 }
 
 /** Hostile path values, as they appear in the address (already encoded where they need it). */
-const PATH_VALUES = ['0', '-1', '2147483648', '9223372036854775808', '99999999999999999999', 'abc', '%00', 'a%00b', '1%00', '1.5', '1e3', '%20', '%F0%9F%98%80', '%ED%A0%80', '%25', '..%2F..%2Fetc', 'x'.repeat(3000), '1'.repeat(400)];
+const PATH_VALUES = [
+  '0',
+  '-1',
+  '2147483648',
+  '9223372036854775808',
+  '99999999999999999999',
+  'abc',
+  '%00',
+  'a%00b',
+  '1%00',
+  '1.5',
+  '1e3',
+  '%20',
+  '%F0%9F%98%80',
+  '%ED%A0%80',
+  '%25',
+  '..%2F..%2Fetc',
+  'x'.repeat(3000),
+  '1'.repeat(400),
+];
 
 // --- forms found on the app's own pages ----------------------------------------------
 
@@ -197,10 +242,18 @@ function table(): RouteEntry[] {
 /** The route (first in express's order) that an address with this method reaches. */
 function routeOf(routes: RouteEntry[], method: string, address: string): RouteEntry | undefined {
   const path = address.split(/[?#]/)[0];
-  return routes.find((r) => r.method === method && new RegExp(`^${r.path.replace(/:(\w+)(\((?:[^()]|\([^()]*\))*\))?\??/g, '[^/]+').replace(/\./g, '\\.')}/?$`).test(path));
+  return routes.find(
+    (r) => r.method === method && new RegExp(`^${r.path.replace(/:(\w+)(\((?:[^()]|\([^()]*\))*\))?\??/g, '[^/]+').replace(/\./g, '\\.')}/?$`).test(path),
+  );
 }
 
-const unescape = (s: string) => s.replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescape = (s: string) =>
+  s
+    .replace(/&#34;|&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /** Every form of a page: its action, whether it uploads, and its fields (inputs, text areas, selects) with their values. */
 function formsOf(html: string): { action: string; form: Form }[] {
@@ -211,7 +264,12 @@ function formsOf(html: string): { action: string; form: Form }[] {
     for (const c of m[2].matchAll(/<(input|textarea|select)\b([^>]*)>([\s\S]*?<\/(?:textarea|select)>)?/g)) {
       const name = /\sname="([^"]*)"/.exec(c[2])?.[1];
       if (!name || /type="(file|submit)"/.test(c[2])) continue;
-      const value = c[1] === 'textarea' ? (c[3] ?? '').replace(/<\/textarea>$/, '') : c[1] === 'select' ? (/<option\b[^>]*value="([^"]*)"/.exec(c[3] ?? '')?.[1] ?? '') : (/\svalue="([^"]*)"/.exec(c[2])?.[1] ?? '');
+      const value =
+        c[1] === 'textarea'
+          ? (c[3] ?? '').replace(/<\/textarea>$/, '')
+          : c[1] === 'select'
+            ? (/<option\b[^>]*value="([^"]*)"/.exec(c[3] ?? '')?.[1] ?? '')
+            : (/\svalue="([^"]*)"/.exec(c[2])?.[1] ?? '');
       fields.push([unescape(name), unescape(value)]);
     }
     return [{ action: unescape(action), form: { fields, multipart: /multipart\/form-data/.test(m[1]) } }];
@@ -236,7 +294,50 @@ async function harvestForms() {
 
 // --- hostile values and bodies -------------------------------------------------------
 
-const FIELD_NAMES = ['_csrf', 'lockVersion', 'versionId', 'assessorId', 'credentialId', 'learnerId', 'sourceCourseId', 'title', 'code', 'description', 'statement', 'kind', 'criterionId', 'url', 'body', 'badge', 'decision', 'direction', 'archived', 'active', 'shared', 'reason', 'csv', 'credential', 'email', 'password', 'confirm', 'next', 'entry', 'note', 'text', 'maxAttempts', 'followUpMonths', 'courseOutcomeIds', 'passLevel', 'weight', 'ticket', 'state', 'nonce', 'id_token', 'code', 'comment'];
+const FIELD_NAMES = [
+  '_csrf',
+  'lockVersion',
+  'versionId',
+  'assessorId',
+  'credentialId',
+  'learnerId',
+  'sourceCourseId',
+  'title',
+  'code',
+  'description',
+  'statement',
+  'kind',
+  'criterionId',
+  'url',
+  'body',
+  'badge',
+  'decision',
+  'direction',
+  'archived',
+  'active',
+  'shared',
+  'reason',
+  'csv',
+  'credential',
+  'email',
+  'password',
+  'confirm',
+  'next',
+  'entry',
+  'note',
+  'text',
+  'maxAttempts',
+  'followUpMonths',
+  'courseOutcomeIds',
+  'passLevel',
+  'weight',
+  'ticket',
+  'state',
+  'nonce',
+  'id_token',
+  'code',
+  'comment',
+];
 
 function hostileValue(rng: Rng): string | string[] {
   const v = rng.pick<() => string | string[]>([
@@ -275,12 +376,21 @@ interface Body {
 }
 
 /** Percent-encoding as a form sends it; a lone surrogate (which UTF-8 cannot hold) goes as the bytes a careless client would send. */
-const encodeField = (s: string) => s.split(/([\ud800-\udfff])/).map((part) => (/^[\ud800-\udfff]$/.test(part) ? `%ED%${(0xa0 + ((part.charCodeAt(0) >> 6) & 0x1f)).toString(16).toUpperCase()}%80` : encodeURIComponent(part))).join('');
+const encodeField = (s: string) =>
+  s
+    .split(/([\ud800-\udfff])/)
+    .map((part) =>
+      /^[\ud800-\udfff]$/.test(part) ? `%ED%${(0xa0 + ((part.charCodeAt(0) >> 6) & 0x1f)).toString(16).toUpperCase()}%80` : encodeURIComponent(part),
+    )
+    .join('');
 const encodeForm = (fields: [string, string][]) => fields.map(([k, v]) => `${encodeField(k)}=${encodeField(v)}`).join('&');
 
 function multipart(fields: [string, string][], withFile: boolean, boundary = `----fuzz${Date.now().toString(36)}`): Buffer {
   const parts = fields.map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`);
-  if (withFile) parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="plan.pdf"\r\nContent-Type: application/pdf\r\n\r\n${PDF.toString('latin1')}\r\n`);
+  if (withFile)
+    parts.push(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="plan.pdf"\r\nContent-Type: application/pdf\r\n\r\n${PDF.toString('latin1')}\r\n`,
+    );
   return Buffer.concat([Buffer.from(parts.join(''), 'utf8'), Buffer.from(`--${boundary}--\r\n`)]);
 }
 
@@ -300,7 +410,11 @@ function bodyFor(rng: Rng, route: RouteEntry, csrf: string | undefined): Body {
   }
   if (csrf && rng.chance(0.9)) fields.unshift(['_csrf', csrf]);
   const label = mutated.join(' ');
-  const kind = rng.pick(base.multipart ? ['multipart', 'multipart', 'broken-multipart', 'urlencoded', 'json'] : ['urlencoded', 'urlencoded', 'urlencoded', 'json', 'malformed-json', 'multipart', 'broken-multipart', 'none']);
+  const kind = rng.pick(
+    base.multipart
+      ? ['multipart', 'multipart', 'broken-multipart', 'urlencoded', 'json']
+      : ['urlencoded', 'urlencoded', 'urlencoded', 'json', 'malformed-json', 'multipart', 'broken-multipart', 'none'],
+  );
   switch (kind) {
     case 'urlencoded':
       return { label: `form ${label}`, payload: encodeForm(fields), contentType: 'application/x-www-form-urlencoded' };
@@ -310,7 +424,11 @@ function bodyFor(rng: Rng, route: RouteEntry, csrf: string | undefined): Body {
       return { label: `json ${label}`, payload: JSON.stringify(obj), contentType: 'application/json' };
     }
     case 'malformed-json':
-      return { label: 'malformed json', payload: rng.pick(['{"credential": {"broken', '{', '[1,2', '"\\u0000"', 'nul\u0000l', '{"a":"\\ud800"}', '{"__proto__": {"x": 1}}']), contentType: 'application/json' };
+      return {
+        label: 'malformed json',
+        payload: rng.pick(['{"credential": {"broken', '{', '[1,2', '"\\u0000"', 'nul\u0000l', '{"a":"\\ud800"}', '{"__proto__": {"x": 1}}']),
+        contentType: 'application/json',
+      };
     case 'multipart': {
       const boundary = 'fuzzboundary7MA4YWxkTrZu0gW';
       return { label: `multipart ${label}`, payload: multipart(fields, rng.chance(0.5), boundary), contentType: `multipart/form-data; boundary=${boundary}` };
@@ -319,10 +437,18 @@ function bodyFor(rng: Rng, route: RouteEntry, csrf: string | undefined): Body {
       const boundary = 'fuzzboundary7MA4YWxkTrZu0gW';
       const whole = multipart(fields, rng.chance(0.5), boundary);
       return rng.pick<() => Body>([
-        () => ({ label: `multipart cut short ${label}`, payload: whole.subarray(0, Math.max(1, Math.floor(whole.length * rng.next()))), contentType: `multipart/form-data; boundary=${boundary}` }),
+        () => ({
+          label: `multipart cut short ${label}`,
+          payload: whole.subarray(0, Math.max(1, Math.floor(whole.length * rng.next()))),
+          contentType: `multipart/form-data; boundary=${boundary}`,
+        }),
         () => ({ label: 'multipart without a boundary', payload: whole, contentType: 'multipart/form-data' }),
         () => ({ label: 'multipart with another boundary', payload: whole, contentType: 'multipart/form-data; boundary=not-the-one' }),
-        () => ({ label: 'multipart with a broken part header', payload: Buffer.from(`--${boundary}\r\nContent-Disposition form-data name\r\n\r\nx\r\n--${boundary}--\r\n`), contentType: `multipart/form-data; boundary=${boundary}` }),
+        () => ({
+          label: 'multipart with a broken part header',
+          payload: Buffer.from(`--${boundary}\r\nContent-Disposition form-data name\r\n\r\nx\r\n--${boundary}--\r\n`),
+          contentType: `multipart/form-data; boundary=${boundary}`,
+        }),
         () => ({ label: 'multipart, empty', payload: Buffer.alloc(0), contentType: `multipart/form-data; boundary=${boundary}` }),
       ])();
     }
@@ -341,74 +467,94 @@ async function csrfOf(who: Who): Promise<string | undefined> {
 
 // --- the walk ------------------------------------------------------------------------
 
-it(`answers no request with a 500 (seed ${SEED}, ${REQUESTS} requests)`, async () => {
-  console.log(`fuzz: seed ${SEED} (FUZZ_SEED), ${REQUESTS} requests (FUZZ_REQUESTS)`);
-  const rng = prng(SEED);
-  const routes = table();
-  const order = rng.shuffle(routes);
-  const tokens = new Map<Who, string | undefined>();
-  const failures: string[] = [];
-  /** Requests the server did not answer: refused, reset, or still waiting after 15 s. */
-  const unanswered: string[] = [];
-  const counts = new Map<number, number>();
-  const perRoute = new Map<string, number[]>();
-  for (let i = 0; i < REQUESTS; i++) {
-    // Every route in turn, so each is reached about REQUESTS / routes times.
-    const route = order[i % order.length];
-    let who = whoFor(route.path);
-    // Now and then someone else's session, or none: authorisation paths must not 500 either.
-    if (rng.chance(0.1)) who = rng.pick<Who>(['teacher', 'learner', 'admin', 'nobody']);
-    if (!tokens.has(who)) tokens.set(who, await csrfOf(who));
-    const csrf = tokens.get(who);
+it(
+  `answers no request with a 500 (seed ${SEED}, ${REQUESTS} requests)`,
+  async () => {
+    console.log(`fuzz: seed ${SEED} (FUZZ_SEED), ${REQUESTS} requests (FUZZ_REQUESTS)`);
+    const rng = prng(SEED);
+    const routes = table();
+    const order = rng.shuffle(routes);
+    const tokens = new Map<Who, string | undefined>();
+    const failures: string[] = [];
+    /** Requests the server did not answer: refused, reset, or still waiting after 15 s. */
+    const unanswered: string[] = [];
+    const counts = new Map<number, number>();
+    const perRoute = new Map<string, number[]>();
+    for (let i = 0; i < REQUESTS; i++) {
+      // Every route in turn, so each is reached about REQUESTS / routes times.
+      const route = order[i % order.length];
+      let who = whoFor(route.path);
+      // Now and then someone else's session, or none: authorisation paths must not 500 either.
+      if (rng.chance(0.1)) who = rng.pick<Who>(['teacher', 'learner', 'admin', 'nobody']);
+      if (!tokens.has(who)) tokens.set(who, await csrfOf(who));
+      const csrf = tokens.get(who);
 
-    const params = validParams(route, who);
-    const raw: Record<string, string> = {};
-    if (route.params.length && rng.chance(0.35)) {
-      const p = rng.pick(route.params);
-      raw[p.name] = rng.pick(PATH_VALUES);
-      params[p.name] = `\u0001${p.name}\u0001`;
-    }
-    let path = route.fill(params).replace(/%01(\w+)%01/g, (_m, name: string) => raw[name]);
-    if (rng.chance(0.15)) path += `?${rng.pick(['notice', 'status', 'credential', 'learner', 'q', 'next', 'copied', 'code', 'download', 'survey'])}=${encodeField(rng.pick(['%00', '\u0000', '\ud800', '99999999999', '-1', 'NaN', 'x'.repeat(3000), '😀']))}${rng.chance(0.3) ? '&notice=a&notice=b' : ''}`;
+      const params = validParams(route, who);
+      const raw: Record<string, string> = {};
+      if (route.params.length && rng.chance(0.35)) {
+        const p = rng.pick(route.params);
+        raw[p.name] = rng.pick(PATH_VALUES);
+        params[p.name] = `\u0001${p.name}\u0001`;
+      }
+      let path = route.fill(params).replace(/%01(\w+)%01/g, (_m, name: string) => raw[name]);
+      if (rng.chance(0.15))
+        path += `?${rng.pick(['notice', 'status', 'credential', 'learner', 'q', 'next', 'copied', 'code', 'download', 'survey'])}=${encodeField(rng.pick(['%00', '\u0000', '\ud800', '99999999999', '-1', 'NaN', 'x'.repeat(3000), '😀']))}${rng.chance(0.3) ? '&notice=a&notice=b' : ''}`;
 
-    const body: Body = route.method === 'GET' ? { label: '' } : bodyFor(rng, route, csrf);
-    const headers: Record<string, string> = { accept: rng.chance(0.15) ? 'application/json' : 'text/html', 'sec-fetch-site': 'same-origin' };
-    const cookie = browserOf(who).cookieHeader(tool.base);
-    if (cookie) headers.cookie = cookie;
-    if (body.contentType) headers['content-type'] = body.contentType;
-    // Scripts send the token as a header: most of the time with bodies that carry no form field.
-    if (csrf && route.method !== 'GET' && rng.chance(body.contentType === 'application/x-www-form-urlencoded' ? 0.1 : 0.6)) headers['x-csrf-token'] = csrf;
-    const what = `${route.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}${body.label ? ` [${body.label}]` : ''} as ${who}`;
-    let status: number;
-    let sessionChanged = false;
-    try {
-      const res = await fetch(`${tool.base}${path}`, { method: route.method, headers, body: route.method === 'GET' || body.payload === undefined ? undefined : typeof body.payload === 'string' ? body.payload : new Uint8Array(body.payload), redirect: 'manual', signal: AbortSignal.timeout(15_000) });
-      status = res.status;
-      // Ended or replaced: a session cookie other than the one sent (a cookie re-sent unchanged only renews it).
-      const sent = browserOf(who).cookie(SESSION_COOKIE)?.value;
-      sessionChanged = res.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`) && !c.startsWith(`${SESSION_COOKIE}=${sent};`));
-      await res.arrayBuffer();
-    } catch (e) {
-      unanswered.push(`no answer to ${what}: ${String((e as Error).cause ?? e)}`);
-      continue;
+      const body: Body = route.method === 'GET' ? { label: '' } : bodyFor(rng, route, csrf);
+      const headers: Record<string, string> = { accept: rng.chance(0.15) ? 'application/json' : 'text/html', 'sec-fetch-site': 'same-origin' };
+      const cookie = browserOf(who).cookieHeader(tool.base);
+      if (cookie) headers.cookie = cookie;
+      if (body.contentType) headers['content-type'] = body.contentType;
+      // Scripts send the token as a header: most of the time with bodies that carry no form field.
+      if (csrf && route.method !== 'GET' && rng.chance(body.contentType === 'application/x-www-form-urlencoded' ? 0.1 : 0.6)) headers['x-csrf-token'] = csrf;
+      const what = `${route.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}${body.label ? ` [${body.label}]` : ''} as ${who}`;
+      let status: number;
+      let sessionChanged = false;
+      try {
+        const res = await fetch(`${tool.base}${path}`, {
+          method: route.method,
+          headers,
+          body:
+            route.method === 'GET' || body.payload === undefined ? undefined : typeof body.payload === 'string' ? body.payload : new Uint8Array(body.payload),
+          redirect: 'manual',
+          signal: AbortSignal.timeout(15_000),
+        });
+        status = res.status;
+        // Ended or replaced: a session cookie other than the one sent (a cookie re-sent unchanged only renews it).
+        const sent = browserOf(who).cookie(SESSION_COOKIE)?.value;
+        sessionChanged = res.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`) && !c.startsWith(`${SESSION_COOKIE}=${sent};`));
+        await res.arrayBuffer();
+      } catch (e) {
+        unanswered.push(`no answer to ${what}: ${String((e as Error).cause ?? e)}`);
+        continue;
+      }
+      counts.set(status, (counts.get(status) ?? 0) + 1);
+      const k = routeKey(route.method, route.path);
+      if (!perRoute.has(k)) perRoute.set(k, []);
+      perRoute.get(k)!.push(status);
+      if (status >= 500) failures.push(`${status} ${what}`);
+      // A sign-out (anyone's session can be sent to /admin/logout) ends the session: start it again,
+      // so later requests still reach the handlers.
+      if (sessionChanged && who !== 'nobody') {
+        await restoreSession(who);
+        tokens.delete(who);
+      }
     }
-    counts.set(status, (counts.get(status) ?? 0) + 1);
-    const k = routeKey(route.method, route.path);
-    if (!perRoute.has(k)) perRoute.set(k, []);
-    perRoute.get(k)!.push(status);
-    if (status >= 500) failures.push(`${status} ${what}`);
-    // A sign-out (anyone's session can be sent to /admin/logout) ends the session: start it again,
-    // so later requests still reach the handlers.
-    if (sessionChanged && who !== 'nobody') {
-      await restoreSession(who);
-      tokens.delete(who);
-    }
-  }
-  const health = await fetch(`${tool.base}/healthz`).then((r) => r.status, (e: unknown) => `unreachable (${String(e)})`);
-  if (health !== 200) unanswered.push(`the server no longer answers /healthz: ${health}`);
+    const health = await fetch(`${tool.base}/healthz`).then(
+      (r) => r.status,
+      (e: unknown) => `unreachable (${String(e)})`,
+    );
+    if (health !== 200) unanswered.push(`the server no longer answers /healthz: ${health}`);
 
-  const pastSignInAndCsrf = [...counts].filter(([s]) => s !== 401 && s !== 403).reduce((n, [, c]) => n + c, 0);
-  console.log(`fuzz: ${REQUESTS} requests over ${routes.length} routes (${pastSignInAndCsrf} past sign-in and CSRF); answers: ${[...counts].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ')}; 500s: ${failures.length}; no answer: ${unanswered.length}`);
-  if (process.env.FUZZ_VERBOSE) console.log([...perRoute].map(([k, v]) => `${k}: ${v.sort().join(' ')}`).join('\n'));
-  expect({ seed: SEED, serverErrors: failures, unanswered }).toEqual({ seed: SEED, serverErrors: [], unanswered: [] });
-}, 60_000 + 150 * REQUESTS);
+    const pastSignInAndCsrf = [...counts].filter(([s]) => s !== 401 && s !== 403).reduce((n, [, c]) => n + c, 0);
+    console.log(
+      `fuzz: ${REQUESTS} requests over ${routes.length} routes (${pastSignInAndCsrf} past sign-in and CSRF); answers: ${[...counts]
+        .sort(([a], [b]) => a - b)
+        .map(([s, n]) => `${s}×${n}`)
+        .join(' ')}; 500s: ${failures.length}; no answer: ${unanswered.length}`,
+    );
+    if (process.env.FUZZ_VERBOSE) console.log([...perRoute].map(([k, v]) => `${k}: ${v.sort().join(' ')}`).join('\n'));
+    expect({ seed: SEED, serverErrors: failures, unanswered }).toEqual({ seed: SEED, serverErrors: [], unanswered: [] });
+  },
+  60_000 + 150 * REQUESTS,
+);

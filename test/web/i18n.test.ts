@@ -17,7 +17,9 @@ describe('catalogues', () => {
     it(`${lang}: has every English string, with the same placeholders, and nothing English lacks`, () => {
       const missing = [...en.keys()].filter((k) => !messages.has(k));
       const extra = [...messages.keys()].filter((k) => !en.has(k));
-      const mismatched = [...en.entries()].filter(([k, v]) => messages.has(k) && placeholders(v).join() !== placeholders(messages.get(k)!).join()).map(([k]) => k);
+      const mismatched = [...en.entries()]
+        .filter(([k, v]) => messages.has(k) && placeholders(v).join() !== placeholders(messages.get(k)!).join())
+        .map(([k]) => k);
       const blank = [...messages.entries()].filter(([, v]) => v.trim() === '').map(([k]) => k);
       expect({ missing, extra, mismatched, blank }).toEqual({ missing: [], extra: [], mismatched: [], blank: [] });
     });
@@ -66,11 +68,17 @@ describe('messageTranslator (sentences the code writes)', () => {
       'Deze Open Badge kon niet worden geaccepteerd: De uitgever heeft deze credential ingetrokken. Hij is niet meer geldig.',
     );
     // Three levels: the check, the fetch guard's reason, the kind of address.
-    expect(nl('Whether the issuer has revoked this credential could not be checked: microcred did not fetch http://127.0.0.1:8080/status/1, because it leads to 127.0.0.1, a loopback address (this server itself).')).toBe(
+    expect(
+      nl(
+        'Whether the issuer has revoked this credential could not be checked: microcred did not fetch http://127.0.0.1:8080/status/1, because it leads to 127.0.0.1, a loopback address (this server itself).',
+      ),
+    ).toBe(
       'Of de uitgever deze credential heeft ingetrokken, kon niet worden gecontroleerd: microcred heeft http://127.0.0.1:8080/status/1 niet opgehaald, omdat het naar 127.0.0.1 leidt, een loopbackadres (deze server zelf).',
     );
     // Values the table does not know (names, addresses) stay as they are.
-    expect(nl('This Open Badge could not be accepted: Something only this test says.')).toBe('Deze Open Badge kon niet worden geaccepteerd: Something only this test says.');
+    expect(nl('This Open Badge could not be accepted: Something only this test says.')).toBe(
+      'Deze Open Badge kon niet worden geaccepteerd: Something only this test says.',
+    );
   });
 
   for (const lang of loadCatalogues().keys()) {
@@ -79,7 +87,13 @@ describe('messageTranslator (sentences the code writes)', () => {
       const { exact, templates } = loadMessageTable(lang);
       const fs = require('node:fs') as typeof import('node:fs');
       const folder = require('node:path').join(localesDir(), lang);
-      const file = Object.assign({}, ...fs.readdirSync(folder).filter((f: string) => f.startsWith('_messages')).map((f: string) => JSON.parse(fs.readFileSync(`${folder}/${f}`, 'utf8')))) as Record<string, string>;
+      const file = Object.assign(
+        {},
+        ...fs
+          .readdirSync(folder)
+          .filter((f: string) => f.startsWith('_messages'))
+          .map((f: string) => JSON.parse(fs.readFileSync(`${folder}/${f}`, 'utf8'))),
+      ) as Record<string, string>;
       const wrong = Object.entries(file).filter(([en, tr]) => placeholders(en).join() !== placeholders(tr).join() || tr.trim() === '');
       expect(wrong).toEqual([]);
       expect(exact.size + templates.length).toBe(Object.keys(file).length);

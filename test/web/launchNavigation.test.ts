@@ -22,7 +22,11 @@ afterAll(async () => {
 function headerLinks(html: string): { href: string; label: string; current?: true }[] {
   const header = /<header class="top">([\s\S]*?)<\/header>/.exec(html)?.[1] ?? '';
   const nav = /<nav\b[^>]*>([\s\S]*?)<\/nav>/.exec(header)?.[1] ?? '';
-  return [...nav.matchAll(/<a href="([^"]+)"([^>]*)>([\s\S]*?)<\/a>/g)].map((m) => ({ href: m[1], label: text(m[3]).trim(), ...(/aria-current="page"/.test(m[2]) ? { current: true as const } : {}) }));
+  return [...nav.matchAll(/<a href="([^"]+)"([^>]*)>([\s\S]*?)<\/a>/g)].map((m) => ({
+    href: m[1],
+    label: text(m[3]).trim(),
+    ...(/aria-current="page"/.test(m[2]) ? { current: true as const } : {}),
+  }));
 }
 
 const pathOf = (p: Person) => new URL(p.base).pathname;
@@ -59,7 +63,8 @@ it.each([
 it('records the first landing of a launch once, in the database', async () => {
   const teacher = await launchIn('instructor');
   const launchId = pathOf(teacher).split('/').pop();
-  const landedAt = async () => (await tool.database.pool.query('SELECT landed_at FROM launch_sessions WHERE id = $1', [launchId])).rows[0].landed_at as Date | null;
+  const landedAt = async () =>
+    (await tool.database.pool.query('SELECT landed_at FROM launch_sessions WHERE id = $1', [launchId])).rows[0].landed_at as Date | null;
   const first = await landedAt();
   expect(first).toBeInstanceOf(Date);
   await teacher.browser.get(teacher.base);

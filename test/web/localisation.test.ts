@@ -25,7 +25,9 @@ const visible = (html: string) => readableText(html, { labels: true });
 const KEYS = [...loadCatalogues().get('en')!.keys()];
 /** Catalogue keys (or the start of one) in the text: a string that skipped t(). Audit actions such as "assessment.decided" are data, not keys. */
 const rawKeys = (text: string) =>
-  [...text.matchAll(/\b(?:lti|assessment|badges|qa|common|grades|home|errors)\.[a-zA-Z][\w.-]*/g)].map((m) => m[0].replace(/\.$/, '')).filter((k) => KEYS.some((key) => key === k || key.startsWith(`${k}.`)));
+  [...text.matchAll(/\b(?:lti|assessment|badges|qa|common|grades|home|errors)\.[a-zA-Z][\w.-]*/g)]
+    .map((m) => m[0].replace(/\.$/, ''))
+    .filter((k) => KEYS.some((key) => key === k || key.startsWith(`${k}.`)));
 
 /** A page in `lang` (200 unless said otherwise) with no untranslated key showing. */
 function expectPage(page: Page, lang: 'en' | 'nl', status = 200) {
@@ -49,13 +51,24 @@ const nl = { 'accept-language': 'nl-NL,nl;q=0.9,en;q=0.5' };
 beforeAll(async () => {
   tool = await startTestTool();
   sim = await connectLms(tool, 'moodle-4.5');
-  await tool.issuer.save({ name: 'Example University', url: 'https://www.example.edu', countryCode: 'NL', identifiers: [], qaBodyName: 'NVAO', qaBodyUrl: 'https://www.nvao.net', qaType: 'Institutional accreditation' } as never);
+  await tool.issuer.save({
+    name: 'Example University',
+    url: 'https://www.example.edu',
+    countryCode: 'NL',
+    identifiers: [],
+    qaBodyName: 'NVAO',
+    qaBodyUrl: 'https://www.nvao.net',
+    qaType: 'Institutional accreditation',
+  } as never);
   teacher = await launchAs(tool, sim, 'instructor');
   credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), supervisionType: 'unsupervised with no identity verification' });
   // learner2 earns the credential: an issued badge for the badge pages.
   const learner2 = await launchAs(tool, sim, 'learner2');
   const award = await acceptComplete(tool, teacher, learner2, credentialId);
-  const issued = await until('the credential to be issued', async () => (await tool.database.pool.query('SELECT id FROM issued_credentials WHERE award_id = $1', [award.id])).rows[0]);
+  const issued = await until(
+    'the credential to be issued',
+    async () => (await tool.database.pool.query('SELECT id FROM issued_credentials WHERE award_id = $1', [award.id])).rows[0],
+  );
   share = `${tool.base}/credentials/${issued.id}`;
 });
 afterAll(async () => {
@@ -73,7 +86,8 @@ describe('a learner whose LMS speaks Dutch', () => {
     const landing = await learner.browser.get(learner.base);
     expectPage(landing, 'nl');
     const text = visible(landing.body);
-    for (const dutch of ['Mijn microcredentials', 'Microcredentials in Biology 101', 'Mijn badges', 'Mijn werk', 'Niet begonnen']) expect(text).toContain(dutch);
+    for (const dutch of ['Mijn microcredentials', 'Microcredentials in Biology 101', 'Mijn badges', 'Mijn werk', 'Niet begonnen'])
+      expect(text).toContain(dutch);
     expect(landing.body).toContain('<title>Mijn microcredentials</title>');
     expect(text).not.toContain('My credentials');
     const browserSaysEnglish = await learner.browser.request(learner.base, { headers: { 'accept-language': 'en-GB,en' } });
@@ -85,11 +99,28 @@ describe('a learner whose LMS speaks Dutch', () => {
     const before = await learner.browser.get(page);
     expectPage(before, 'nl');
     let text = visible(before.body);
-    for (const dutch of ['Mijn werk: Research Data Management', 'Voortgang', 'Identiteitscontrole', 'Er is geen toezicht of identiteitscontrole vereist.', 'Je inzending', 'Mijn inzending starten']) expect(text).toContain(dutch);
+    for (const dutch of [
+      'Mijn werk: Research Data Management',
+      'Voortgang',
+      'Identiteitscontrole',
+      'Er is geen toezicht of identiteitscontrole vereist.',
+      'Je inzending',
+      'Mijn inzending starten',
+    ])
+      expect(text).toContain(dutch);
     const draft = await learner.browser.post(`${tool.base}${readForm(before.body, /\/start$/).action}`, readForm(before.body, /\/start$/).fields);
     expectPage(draft, 'nl');
     text = visible(draft.body);
-    for (const dutch of ['Poging 1 van', 'Concept (niet ingeleverd)', 'Een bestand uploaden', 'Een link toevoegen', 'Een reflectie schrijven', 'nog 1 bestand', 'Indienen voor beoordeling']) expect(text).toContain(dutch);
+    for (const dutch of [
+      'Poging 1 van',
+      'Concept (niet ingeleverd)',
+      'Een bestand uploaden',
+      'Een link toevoegen',
+      'Een reflectie schrijven',
+      'nog 1 bestand',
+      'Indienen voor beoordeling',
+    ])
+      expect(text).toContain(dutch);
     // The upload script's messages come from the page, in its language.
     expect(draft.body).toContain('data-msg-uploading="Bezig met uploaden…"');
     expect(draft.body).toContain('data-msg-progress="Bezig met uploaden… {percent}%"');
@@ -111,10 +142,21 @@ describe('a learner with a badge, in Dutch', () => {
     const badges = await learner2.browser.get(`${learner2.base}/badges`);
     expectPage(badges, 'nl');
     const text = visible(badges.body);
-    for (const dutch of ['Openbare pagina openen', 'Toevoegen aan LinkedIn-profiel', 'Je houderscode voor de vervolgenquête', 'Geldig']) expect(text).toContain(dutch);
-    const survey = await learner2.browser.get(`${learner2.base}/surveys/${(await tool.database.pool.query('SELECT award_id FROM issued_credentials WHERE id = $1', [share.split('/').pop()])).rows[0].award_id}/award`);
+    for (const dutch of ['Openbare pagina openen', 'Toevoegen aan LinkedIn-profiel', 'Je houderscode voor de vervolgenquête', 'Geldig'])
+      expect(text).toContain(dutch);
+    const survey = await learner2.browser.get(
+      `${learner2.base}/surveys/${(await tool.database.pool.query('SELECT award_id FROM issued_credentials WHERE id = $1', [share.split('/').pop()])).rows[0].award_id}/award`,
+    );
     expectPage(survey, 'nl');
-    for (const dutch of ['Hoe tevreden ben je over deze microcredential?', 'zeer tevreden', 'Geen antwoord', 'Maximaal 2.000 tekens', 'Mijn antwoorden versturen', 'Nee, bedankt, vraag het me niet meer']) expect(visible(survey.body)).toContain(dutch);
+    for (const dutch of [
+      'Hoe tevreden ben je over deze microcredential?',
+      'zeer tevreden',
+      'Geen antwoord',
+      'Maximaal 2.000 tekens',
+      'Mijn antwoorden versturen',
+      'Nee, bedankt, vraag het me niet meer',
+    ])
+      expect(visible(survey.body)).toContain(dutch);
   });
 });
 
@@ -131,7 +173,15 @@ describe('a teacher whose LMS speaks Dutch', () => {
     const page = await dutchTeacher.browser.get(dutchTeacher.base);
     expectPage(page, 'nl');
     const text = visible(page.body);
-    for (const dutch of ['Leeruitkomsten van de cursus', 'Microcredentials in deze cursus', 'Beoordelingswachtrij openen', 'Kwaliteitsdashboard openen', 'Studenten en hun voortgang', 'Deelnemerslijst synchroniseren vanuit de leeromgeving']) expect(text).toContain(dutch);
+    for (const dutch of [
+      'Leeruitkomsten van de cursus',
+      'Microcredentials in deze cursus',
+      'Beoordelingswachtrij openen',
+      'Kwaliteitsdashboard openen',
+      'Studenten en hun voortgang',
+      'Deelnemerslijst synchroniseren vanuit de leeromgeving',
+    ])
+      expect(text).toContain(dutch);
     expect(page.body).toContain('<title>Biology 101 · microcred</title>');
   });
 
@@ -144,7 +194,16 @@ describe('a teacher whose LMS speaks Dutch', () => {
     expect(queue.body).toContain('placeholder="Naam of e-mailadres"');
     const score = await dutchTeacher.browser.get(`${dutchTeacher.base}/assessments/${submissionId}`);
     expectPage(score, 'nl');
-    for (const dutch of ['Bewijsstukken', 'Bestand uploaden', 'Beoordelen met de rubric', 'Identiteitscontrole', 'Geauthenticeerde start vanuit de leeromgeving', 'Accepteren: de student behaalt de microcredential', 'Besluit opslaan']) expect(visible(score.body)).toContain(dutch);
+    for (const dutch of [
+      'Bewijsstukken',
+      'Bestand uploaden',
+      'Beoordelen met de rubric',
+      'Identiteitscontrole',
+      'Geauthenticeerde start vanuit de leeromgeving',
+      'Accepteren: de student behaalt de microcredential',
+      'Besluit opslaan',
+    ])
+      expect(visible(score.body)).toContain(dutch);
     for (const [address, dutch] of [
       ['/assessments/settings', 'Onafhankelijkheid van beoordelaars'],
       ['/assessments/audit', 'Auditlogboek'],
@@ -196,11 +255,22 @@ describe('public pages follow the browser', () => {
     const catalogue = await anon.request(`${tool.base}/catalogue`, { headers: nl });
     expectPage(catalogue, 'nl');
     expect(catalogue.body).toContain('<title>Microcredentials van Example University</title>');
-    for (const dutch of ['Zoeken op titel of code', 'Machineleesbare catalogus', 'Laatste evaluatie', 'Details van Research Data Management']) expect(visible(catalogue.body)).toContain(dutch);
+    for (const dutch of ['Zoeken op titel of code', 'Machineleesbare catalogus', 'Laatste evaluatie', 'Details van Research Data Management'])
+      expect(visible(catalogue.body)).toContain(dutch);
 
     const offer = await anon.request(`${tool.base}/catalogue/${credentialId}`, { headers: nl });
     expectPage(offer, 'nl');
-    for (const dutch of ['Hoe studenten worden beoordeeld', 'Afrondingsregel', 'Wat studenten zeiden', 'Geldigheid', 'Verloopt niet', 'Tot nu toe aan minder dan 5 studenten toegekend', '12. Vereiste voorkennis voor inschrijving', 'Zonder toezicht, zonder identiteitscontrole']) expect(visible(offer.body)).toContain(dutch);
+    for (const dutch of [
+      'Hoe studenten worden beoordeeld',
+      'Afrondingsregel',
+      'Wat studenten zeiden',
+      'Geldigheid',
+      'Verloopt niet',
+      'Tot nu toe aan minder dan 5 studenten toegekend',
+      '12. Vereiste voorkennis voor inschrijving',
+      'Zonder toezicht, zonder identiteitscontrole',
+    ])
+      expect(visible(offer.body)).toContain(dutch);
 
     const verify = await anon.request(`${tool.base}/verify`, { headers: nl });
     expectPage(verify, 'nl');
@@ -214,7 +284,14 @@ describe('public pages follow the browser', () => {
 
     const badge = await anon.request(share, { headers: nl });
     expectPage(badge, 'nl');
-    for (const dutch of ['Uitgegeven door', '✓ Deze credential is geldig', 'Digitale handtekening', 'Wat deze microcredential bevestigt', 'Een andere credential verifiëren']) expect(visible(badge.body)).toContain(dutch);
+    for (const dutch of [
+      'Uitgegeven door',
+      '✓ Deze credential is geldig',
+      'Digitale handtekening',
+      'Wat deze microcredential bevestigt',
+      'Een andere credential verifiëren',
+    ])
+      expect(visible(badge.body)).toContain(dutch);
     const followUp = await anon.request(`${share}/follow-up`, { headers: nl });
     expectPage(followUp, 'nl');
     expect(visible(followUp.body)).toContain('Ben jij de houder van deze badge?');
@@ -259,7 +336,10 @@ describe('error pages', () => {
   });
 
   it('have catalogue messages that are the code’s own English text in src/', () => {
-    const src = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? src(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [fs.readFileSync(path.join(dir, e.name), 'utf8')] : []));
+    const src = (dir: string): string[] =>
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? src(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [fs.readFileSync(path.join(dir, e.name), 'utf8')] : []));
     const code = src(path.resolve(__dirname, '..', '..', 'src')).join('\n');
     const en = loadCatalogues().get('en')!;
     const stale = [...en.entries()]

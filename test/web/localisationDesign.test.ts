@@ -69,7 +69,18 @@ describe('credential design pages inside a launch', () => {
     expectPage(edit, 'nl');
     credential = edit.url.replace(/\/edit$/, '');
     const text = visible(edit.body);
-    for (const dutch of ['Microcredential bewerken', '2. Titel', '7. Nominale studielast in EC', 'Concept opslaan', 'EQF-niveau 6', 'Toetsing', 'Op locatie of blended', 'Op locatie, met identiteitscontrole', 'Eerste cyclus (bachelorniveau)', 'Vrije tekst, bijv. interne kwaliteitszorg']) {
+    for (const dutch of [
+      'Microcredential bewerken',
+      '2. Titel',
+      '7. Nominale studielast in EC',
+      'Concept opslaan',
+      'EQF-niveau 6',
+      'Toetsing',
+      'Op locatie of blended',
+      'Op locatie, met identiteitscontrole',
+      'Eerste cyclus (bachelorniveau)',
+      'Vrije tekst, bijv. interne kwaliteitszorg',
+    ]) {
       expect(text).toContain(dutch);
     }
     for (const english of ['Save draft', 'Edit micro-credential', 'EQF level 6', 'Testing', 'Free text']) expect(text).not.toContain(english);
@@ -105,10 +116,21 @@ describe('credential design pages inside a launch', () => {
     expect(page.body).toContain('Bouwt voort op cursusleeruitkomsten');
     const co = /name="courseOutcomeIds" value="(\d+)"/.exec(page.body)![1];
     const form = readForm(page.body, /\/outcomes$/);
-    page = await nl.browser.request(`${credential}/outcomes`, { form: { ...form.fields, statement: 'Ik kan een experiment veilig uitvoeren', courseOutcomeIds: co } });
+    page = await nl.browser.request(`${credential}/outcomes`, {
+      form: { ...form.fields, statement: 'Ik kan een experiment veilig uitvoeren', courseOutcomeIds: co },
+    });
     expectPage(page, 'nl');
     const text = visible(page.body);
-    for (const dutch of ['Leeruitkomst toegevoegd.', 'Koppelingsmatrix', 'LU 1', 'Leeruitkomst 1 opslaan', 'ESCO-vaardigheid of -beroep', 'Ander raamwerk', 'Deze leeruitkomst verwijderen?']) expect(text).toContain(dutch);
+    for (const dutch of [
+      'Leeruitkomst toegevoegd.',
+      'Koppelingsmatrix',
+      'LU 1',
+      'Leeruitkomst 1 opslaan',
+      'ESCO-vaardigheid of -beroep',
+      'Ander raamwerk',
+      'Deze leeruitkomst verwijderen?',
+    ])
+      expect(text).toContain(dutch);
     expect(text).not.toContain('Save mapping');
   });
 
@@ -116,7 +138,18 @@ describe('credential design pages inside a launch', () => {
     const rubric = await nl.browser.get(`${credential}/rubric`);
     expectPage(rubric, 'nl');
     const text = visible(rubric.body);
-    for (const dutch of ['Rubric en bewijsstukken', 'Nog geen beoordelingscriteria.', 'Titel van het beoordelingscriterium', 'Prestatieniveaus, laagste eerst', 'Niveau 1 (laagste)', 'Voldoendeniveau', 'Bestand uploaden', 'Schriftelijke reflectie', 'Beoordelingscriterium toevoegen', '— kies —']) {
+    for (const dutch of [
+      'Rubric en bewijsstukken',
+      'Nog geen beoordelingscriteria.',
+      'Titel van het beoordelingscriterium',
+      'Prestatieniveaus, laagste eerst',
+      'Niveau 1 (laagste)',
+      'Voldoendeniveau',
+      'Bestand uploaden',
+      'Schriftelijke reflectie',
+      'Beoordelingscriterium toevoegen',
+      '— kies —',
+    ]) {
       expect(text).toContain(dutch);
     }
     expect(rubric.body).toContain('<title>Rubric · Laboratoriumvaardigheden</title>');
@@ -134,7 +167,8 @@ describe('credential design pages inside a launch', () => {
     expect(show.body).toContain('Zo behaal je deze microcredential');
     const preview = await nl.browser.get(`${nl.base}/credentials/${id}/rubric/preview`);
     expectPage(preview, 'nl');
-    for (const dutch of ['Beoordelingscriterium', 'Niveau 1 (laagste)', 'Voldoendeniveau (minimaal nodig om te slagen)', 'Vereiste bewijsstukken', '2 punten']) expect(preview.body).toContain(dutch);
+    for (const dutch of ['Beoordelingscriterium', 'Niveau 1 (laagste)', 'Voldoendeniveau (minimaal nodig om te slagen)', 'Vereiste bewijsstukken', '2 punten'])
+      expect(preview.body).toContain(dutch);
     const list = await nl.browser.get(`${nl.base}/credentials`);
     expect(list.body).toMatch(/gepubliceerd v1/);
   });
@@ -149,7 +183,14 @@ describe('credential design pages inside a launch', () => {
     const id = /credentials\/(\d+)"/.exec(list.body)![1];
     const edit = await en.browser.request(`${en.base}/credentials/${id}/edit`, { headers });
     expectPage(edit, 'en');
-    for (const english of ['Edit micro-credential', 'Save draft', 'EQF level 6', 'Application of a skill', 'Free text, e.g. internal quality assurance; institutional accreditation']) expect(edit.body).toContain(english);
+    for (const english of [
+      'Edit micro-credential',
+      'Save draft',
+      'EQF level 6',
+      'Application of a skill',
+      'Free text, e.g. internal quality assurance; institutional accreditation',
+    ])
+      expect(edit.body).toContain(english);
     const rubric = await en.browser.request(`${en.base}/credentials/${id}/rubric`, { headers });
     expectPage(rubric, 'en');
     expect(rubric.body).toContain('Rubric and evidence');
@@ -211,12 +252,18 @@ describe('the admin console', () => {
     expectPage(dash, 'nl');
     const expected: Record<string, string[]> = {
       '/admin': ['Een LMS koppelen', 'URL voor het starten van de aanmelding', 'Een platform handmatig registreren', 'Het uitgeversprofiel bewerken'],
-      '/admin/issuer': ['Uitgeversprofiel', 'Officiële naam', 'Identificatiecodes van de toekennende instantie (optioneel)', 'Interne kwaliteitszorg', 'Uitgeversprofiel opslaan'],
+      '/admin/issuer': [
+        'Uitgeversprofiel',
+        'Officiële naam',
+        'Identificatiecodes van de toekennende instantie (optioneel)',
+        'Interne kwaliteitszorg',
+        'Uitgeversprofiel opslaan',
+      ],
       '/admin/quality-policy': ['Kwaliteitszorgbeleid', 'Naar welk beleid microcredentials verwijzen', 'Opslaan en publiceren'],
       '/admin/keys': ['Ondertekeningssleutels', 'Identiteit van de uitgever', 'Een nieuwe ondertekeningssleutel maken'],
       '/admin/credentials': ['Uitgegeven microcredentials'],
       '/admin/quality': ['Kwaliteit in de hele instelling', 'Slagingspercentage', 'Openbare catalogus'],
-      '/admin/platforms/new': ['Een platform registreren', 'Deployment-ID\'s', 'Platform registreren'],
+      '/admin/platforms/new': ['Een platform registreren', "Deployment-ID's", 'Platform registreren'],
     };
     for (const path of pages) {
       const page = await b.get(`${tool.base}${path}`);

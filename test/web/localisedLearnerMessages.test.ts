@@ -47,7 +47,11 @@ describe('the learner messages table', () => {
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const filled = new RegExp(`\\b(${vocabulary.map(escape).join('|')})(?![\\w-])`, 'g');
   /** The longest fixed part of a key: the text between its {placeholders} (and filled-in words). */
-  const longestFixedPart = (key: string) => key.replace(filled, '{word}').split(/\{\w+\}/).sort((a, b) => b.length - a.length)[0];
+  const longestFixedPart = (key: string) =>
+    key
+      .replace(filled, '{word}')
+      .split(/\{\w+\}/)
+      .sort((a, b) => b.length - a.length)[0];
 
   it.each(Object.keys(TABLE))('still occurs in src/: %s', (key) => {
     const fixed = longestFixedPart(key);
@@ -106,7 +110,14 @@ describe('in Dutch, on real pages', () => {
     expect(text(page.body)).not.toMatch(/\b1 more (file|link|written reflection)\b/);
 
     // A PNG where the criterion takes documents.
-    let res = await uploadForm(tool, b, page, /\/evidence$/, { kind: 'file', criterionId: 'crit-plan' }, { filename: 'scan.png', content: Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex') });
+    let res = await uploadForm(
+      tool,
+      b,
+      page,
+      /\/evidence$/,
+      { kind: 'file', criterionId: 'crit-plan' },
+      { filename: 'scan.png', content: Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex') },
+    );
     expect(res.status).toBe(422);
     expect(text(res.body)).toContain('“scan.png” is een PNG-bestand, maar dit beoordelingscriterium accepteert');
     expect(text(res.body)).toContain('Niet de naam beslist, maar de inhoud.');
@@ -152,7 +163,16 @@ describe('in Dutch, on real pages', () => {
 
   it('shows a survey answer off the scale with a Dutch error', async () => {
     const dutch = await launchDutch('learner');
-    const award = await acceptComplete(tool, teacher, dutch, await publishCredential(tool, teacher, { ...completeDefinition(), title: 'Survey Course', supervisionType: 'unsupervised with no identity verification' }));
+    const award = await acceptComplete(
+      tool,
+      teacher,
+      dutch,
+      await publishCredential(tool, teacher, {
+        ...completeDefinition(),
+        title: 'Survey Course',
+        supervisionType: 'unsupervised with no identity verification',
+      }),
+    );
     const url = `${dutch.base}/surveys/${award.id}/award`;
     const form = await dutch.browser.get(url);
     expect(form.status).toBe(200);

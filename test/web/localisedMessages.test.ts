@@ -87,7 +87,8 @@ describe('code-written messages on real pages', () => {
     ]) {
       expect(text).toContain(dutch);
     }
-    for (const english of ['Give the micro-credential a title.', 'Choose the type of assessment.', 'Title of the micro-credential']) expect(text).not.toContain(english);
+    for (const english of ['Give the micro-credential a title.', 'Choose the type of assessment.', 'Title of the micro-credential'])
+      expect(text).not.toContain(english);
   });
 
   it('shows the problems of an outcomes CSV in Dutch', async () => {
@@ -97,11 +98,14 @@ describe('code-written messages on real pages', () => {
     const preview = await nl.browser.upload(`${tool.base}${form.action}`, { ...form.fields, csv });
     expect(preview.status).toBe(200);
     const text = visible(preview);
-    for (const dutch of ['De titel ontbreekt.', 'Code “LU2” wordt ook gebruikt in rij 3.', 'De code ontbreekt.', 'Kolom “extra” wordt genegeerd.']) expect(text).toContain(dutch);
+    for (const dutch of ['De titel ontbreekt.', 'Code “LU2” wordt ook gebruikt in rij 3.', 'De code ontbreekt.', 'Kolom “extra” wordt genegeerd.'])
+      expect(text).toContain(dutch);
     for (const english of ['The title is missing.', 'is also used in row', 'is ignored']) expect(text).not.toContain(english);
 
     const noHeader = await nl.browser.upload(`${tool.base}${form.action}`, { ...form.fields, csv: 'naam,titel\nLU1,Iets\n' });
-    expect(visible(noHeader)).toContain('De eerste rij moet de kolommen code, title en (eventueel) description noemen; code en title ontbreken. Gevonden: naam, titel.');
+    expect(visible(noHeader)).toContain(
+      'De eerste rij moet de kolommen code, title en (eventueel) description noemen; code en title ontbreken. Gevonden: naam, titel.',
+    );
   });
 
   it('shows the admin console’s form errors in Dutch for a Dutch browser', async () => {
@@ -109,11 +113,21 @@ describe('code-written messages on real pages', () => {
     const b = new BrowserIn('nl-NL,nl;q=0.9');
     const setup = await b.get(`${tool.base}/admin/setup/${token}`);
     const setupForm = readForm(setup.body, '/admin/setup/');
-    const mismatch = await b.post(`${tool.base}${setupForm.action}`, { ...setupForm.fields, email: 'beheer@uni.example', password: 'correct horse battery staple', confirm: 'something else entirely' });
+    const mismatch = await b.post(`${tool.base}${setupForm.action}`, {
+      ...setupForm.fields,
+      email: 'beheer@uni.example',
+      password: 'correct horse battery staple',
+      confirm: 'something else entirely',
+    });
     expect(mismatch.status).toBe(422);
     expect(visible(mismatch)).toContain('De twee wachtwoorden verschillen');
     const again = readForm(mismatch.body, '/admin/setup/');
-    const dash = await b.post(`${tool.base}${again.action}`, { ...again.fields, email: 'beheer@uni.example', password: 'correct horse battery staple', confirm: 'correct horse battery staple' });
+    const dash = await b.post(`${tool.base}${again.action}`, {
+      ...again.fields,
+      email: 'beheer@uni.example',
+      password: 'correct horse battery staple',
+      confirm: 'correct horse battery staple',
+    });
     expect(dash.url).toBe(`${tool.base}/admin`);
 
     const issuer = await b.get(`${tool.base}/admin/issuer`);
@@ -138,7 +152,8 @@ describe('code-written messages on real pages', () => {
     ]) {
       expect(text).toContain(dutch);
     }
-    for (const english of ['Give the institution’s legal name.', 'Enter the full web address', 'two-letter country code', 'Give the identifier itself']) expect(text).not.toContain(english);
+    for (const english of ['Give the institution’s legal name.', 'Enter the full web address', 'two-letter country code', 'Give the identifier itself'])
+      expect(text).not.toContain(english);
   });
 });
 

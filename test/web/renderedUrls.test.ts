@@ -64,19 +64,34 @@ beforeAll(async () => {
   sim = await connectLms(tool, 'moodle-4.5');
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');
-  await tool.issuer.save({ name: 'Example University', url: 'https://www.example.edu', countryCode: 'NL', identifiers: [], qaBodyName: 'NVAO', qaBodyUrl: 'https://www.nvao.net', qaType: 'Institutional accreditation' } as never);
+  await tool.issuer.save({
+    name: 'Example University',
+    url: 'https://www.example.edu',
+    countryCode: 'NL',
+    identifiers: [],
+    qaBodyName: 'NVAO',
+    qaBodyUrl: 'https://www.nvao.net',
+    qaType: 'Institutional accreditation',
+  } as never);
   await tool.issuer.saveQaPolicy({ title: 'Our QA policy', text: 'We review every credential each year.' });
   const token = (await tool.accounts.issueSetupToken())!;
   await tool.accounts.createFirstAdmin(token, 'it@uni.example', 'correct horse battery staple');
   admin = new TestBrowser();
   const login = await admin.get(`${tool.base}/admin/login`);
-  await admin.post(`${tool.base}/admin/login`, { ...readForm(login.body, '/admin/login').fields, email: 'it@uni.example', password: 'correct horse battery staple' });
+  await admin.post(`${tool.base}/admin/login`, {
+    ...readForm(login.body, '/admin/login').fields,
+    email: 'it@uni.example',
+    password: 'correct horse battery staple',
+  });
 
   // A real award, issued with good addresses; then the addresses are replaced behind the forms' back.
   credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), supervisionType: 'unsupervised with no identity verification' });
   const award = await acceptComplete(tool, teacher, learner, credentialId);
   submissionId = award.submissionId;
-  const issued = await until('the credential to be issued', async () => (await q('SELECT id, credential FROM issued_credentials WHERE award_id = $1', [award.id]))[0]);
+  const issued = await until(
+    'the credential to be issued',
+    async () => (await q('SELECT id, credential FROM issued_credentials WHERE award_id = $1', [award.id]))[0],
+  );
   share = `${tool.base}/credentials/${issued.id}`;
 
   await q('UPDATE issuer_profile SET url = $1, qa_policy_url = $2, qa_body_url = $3', ['javascript:alert(0)', HOSTILE.institutionPolicy, HOSTILE.qaBody]);
@@ -92,7 +107,12 @@ beforeAll(async () => {
   try {
     await client.query('BEGIN');
     await client.query('SET LOCAL session_replication_role = replica');
-    [{ id: evidenceId }] = (await client.query("UPDATE evidence_items SET url = $2, shared = true WHERE submission_id = $1 AND kind = 'link' RETURNING id", [submissionId, HOSTILE.evidence])).rows;
+    [{ id: evidenceId }] = (
+      await client.query("UPDATE evidence_items SET url = $2, shared = true WHERE submission_id = $1 AND kind = 'link' RETURNING id", [
+        submissionId,
+        HOSTILE.evidence,
+      ])
+    ).rows;
     await client.query('COMMIT');
   } finally {
     client.release();
@@ -108,7 +128,10 @@ afterAll(async () => {
 
 describe('a stored javascript:, data: or vbscript: address is never rendered as a link', () => {
   it('on the credential page, for its designer and for a learner (awarding body, alignment, QA policy)', async () => {
-    for (const page of [await teacher.browser.get(`${teacher.base}/credentials/${credentialId}`), await learner.browser.get(`${learner.base}/credentials/${credentialId}`)]) {
+    for (const page of [
+      await teacher.browser.get(`${teacher.base}/credentials/${credentialId}`),
+      await learner.browser.get(`${learner.base}/credentials/${credentialId}`),
+    ]) {
       expectOnlyWebLinks(page);
       // The names are still there, as plain text.
       expect(readableText(page.body)).toContain('Example University');
@@ -123,7 +146,10 @@ describe('a stored javascript:, data: or vbscript: address is never rendered as 
   });
 
   it('on the learner’s work and the assessor’s scoring page (evidence links), showing the address as text', async () => {
-    for (const page of [await learner.browser.get(`${learner.base}/credentials/${credentialId}/my-work`), await teacher.browser.get(`${teacher.base}/assessments/${submissionId}`)]) {
+    for (const page of [
+      await learner.browser.get(`${learner.base}/credentials/${credentialId}/my-work`),
+      await teacher.browser.get(`${teacher.base}/assessments/${submissionId}`),
+    ]) {
       expectOnlyWebLinks(page);
       expect(readableText(page.body)).toContain('javascript:alert(5)');
     }

@@ -30,11 +30,21 @@ async function referenceFor(headers: Record<string, string>): Promise<string> {
 
 describe('the request id on the error page', () => {
   it('is the proxy’s X-Request-Id when it is a short token', async () => {
-    for (const id of ['b7c1e0d2-4f7a-4c53-9a8e-0d7f5c2b9e11', '9f86d081884c7d659a2feaa0c55ad015', 'req_01.HX-7']) expect(await referenceFor({ 'x-request-id': id })).toBe(id);
+    for (const id of ['b7c1e0d2-4f7a-4c53-9a8e-0d7f5c2b9e11', '9f86d081884c7d659a2feaa0c55ad015', 'req_01.HX-7'])
+      expect(await referenceFor({ 'x-request-id': id })).toBe(id);
   });
 
   it('is generated for a hostile X-Request-Id: markup, 10 KB, spaces, non-ASCII, two headers', async () => {
-    const hostile = ['<script>alert(1)</script>', 'a'.repeat(10 * 1024), 'x'.repeat(65), 'id with spaces', 'id\twith\ttab', 'caf\u00e9', '../../etc/passwd?', ''];
+    const hostile = [
+      '<script>alert(1)</script>',
+      'a'.repeat(10 * 1024),
+      'x'.repeat(65),
+      'id with spaces',
+      'id\twith\ttab',
+      'caf\u00e9',
+      '../../etc/passwd?',
+      '',
+    ];
     const seen = new Set<string>();
     for (const value of hostile) {
       const reference = await referenceFor({ 'x-request-id': value });

@@ -5,7 +5,8 @@ import { useViews } from '../../src/web/views';
 
 describe('safeUrl', () => {
   it('passes absolute http(s) addresses unchanged', () => {
-    for (const url of ['https://www.example.edu', 'http://data.europa.eu/esco/skill/bfe4f330', 'HTTPS://Example.edu/a?b=c&d=e#f']) expect(safeUrl(url)).toBe(url);
+    for (const url of ['https://www.example.edu', 'http://data.europa.eu/esco/skill/bfe4f330', 'HTTPS://Example.edu/a?b=c&d=e#f'])
+      expect(safeUrl(url)).toBe(url);
   });
 
   it('refuses every other scheme, in the spellings browsers still run', () => {
@@ -27,7 +28,8 @@ describe('safeUrl', () => {
   });
 
   it('refuses relative addresses, blanks and anything not a string', () => {
-    for (const value of ['/quality-policy', 'www.example.edu', '//evil.example/x', '', '   ', undefined, null, 42, { href: 'https://x.example' }]) expect(safeUrl(value)).toBeUndefined();
+    for (const value of ['/quality-policy', 'www.example.edu', '//evil.example/x', '', '   ', undefined, null, 42, { href: 'https://x.example' }])
+      expect(safeUrl(value)).toBeUndefined();
   });
 });
 
@@ -39,7 +41,17 @@ describe('the LTI platform-storage login page', () => {
     return new Promise<string>((resolve, reject) => app.render(view, locals, (err, html) => (err ? reject(err) : resolve(html!))));
   };
   const page = (authUrl: string) =>
-    render('lti/storage-put', { layout: false, titleKey: 'lti.storage.title', authUrl, storageTarget: '_parent', platformOrigin: 'https://lms.example.edu', stateKey: 's', state: 'x', nonceKey: 'n', nonce: 'y' });
+    render('lti/storage-put', {
+      layout: false,
+      titleKey: 'lti.storage.title',
+      authUrl,
+      storageTarget: '_parent',
+      platformOrigin: 'https://lms.example.edu',
+      stateKey: 's',
+      state: 'x',
+      nonceKey: 'n',
+      nonce: 'y',
+    });
 
   it('sends the browser on to a stored LMS sign-in address only when it is http(s)', async () => {
     const good = await page('https://lms.example.edu/auth?state=x');

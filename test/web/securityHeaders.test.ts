@@ -11,7 +11,9 @@ const ONE_YEAR = 365 * 24 * 60 * 60;
 
 /** The HSTS header of a few kinds of response: a page, a public JSON document, a 404. */
 async function hstsOf(url: string, headers: Record<string, string> = {}): Promise<(string | null)[]> {
-  return Promise.all(['/', '/catalogue.json', '/no-such-page'].map(async (path) => (await fetch(`${url}${path}`, { headers })).headers.get('strict-transport-security')));
+  return Promise.all(
+    ['/', '/catalogue.json', '/no-such-page'].map(async (path) => (await fetch(`${url}${path}`, { headers })).headers.get('strict-transport-security')),
+  );
 }
 
 describe('a production server whose PUBLIC_URL is https', () => {
@@ -55,7 +57,10 @@ describe('securityHeaders(): when Strict-Transport-Security is sent', () => {
   });
 
   it('in production with an http PUBLIC_URL: only when the request came over https through a trusted proxy', async () => {
-    expect(await serve({ production: true, publicUrl: 'http://microcred.internal.example' })).toEqual({ plain: null, forwardedHttps: expect.stringMatching(/^max-age=\d+$/) });
+    expect(await serve({ production: true, publicUrl: 'http://microcred.internal.example' })).toEqual({
+      plain: null,
+      forwardedHttps: expect.stringMatching(/^max-age=\d+$/),
+    });
   });
 
   it('outside production: never, even over https', async () => {

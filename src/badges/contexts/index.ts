@@ -27,8 +27,7 @@ export const VC_V1_CONTEXT = 'https://www.w3.org/2018/credentials/v1';
 export const OB_V3_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
 export const DID_V1_CONTEXT = 'https://www.w3.org/ns/did/v1';
 export const MULTIKEY_V1_CONTEXT = 'https://w3id.org/security/multikey/v1';
-export const EDUBADGES_CONTEXT =
-  'https://raw.githubusercontent.com/educredentials/obv3-examples/refs/heads/main/contexts/educredential.json';
+export const EDUBADGES_CONTEXT = 'https://raw.githubusercontent.com/educredentials/obv3-examples/refs/heads/main/contexts/educredential.json';
 
 /**
  * microcred's own context: the edubadges terms (with upstream's "context" typo corrected to
