@@ -6,8 +6,6 @@ import { type Request, type Response, Router } from 'express';
 import multer from 'multer';
 import { and, eq } from 'drizzle-orm';
 import type { AssessmentStore } from '../assessment/store';
-import type { CredentialDefinition } from '../credentials/model';
-import { buildAchievement, type Ob3Achievement } from '../credentials/achievement';
 import type { Db } from '../db/database';
 import { credentials, credentialVersions, evidenceItems } from '../db/schema';
 import { NotFoundError } from '../errors';
@@ -20,6 +18,7 @@ import { bakePng, bakeSvg, unbake } from './baking';
 import { credentialState } from './credentialState';
 import { microcredContext } from './contexts';
 import { badgeUrls } from './credentialBuilder';
+import { publishedAchievement } from './publishedAchievement';
 import type { BadgeIssuer, IssuedCredentialRow } from './issuance';
 import type { Verifier } from './verifier';
 import type { VerificationReport } from './verify';
@@ -53,33 +52,6 @@ export function linkedInUrl(row: IssuedCredentialRow, issuerName: string, shareU
     certId: row.id,
   }).toString();
   return u.toString();
-}
-
-/**
- * The Achievement of a published credential version, as served at its URL (the id issued
- * credentials name) and in the public catalogue feed. The awarding body stands in as its
- * creator. The institution's QA policy becomes the quality-assurance alignment when the
- * credential names no policy of its own, as in issued credentials.
- */
-export function publishedAchievement(
-  publicUrl: string,
-  version: { credentialId: number; versionNo: number; definition: CredentialDefinition },
-  institutionQaPolicyUrl?: string,
-): Ob3Achievement {
-  const urls = badgeUrls(publicUrl);
-  const id = urls.achievement(version.credentialId, version.versionNo);
-  const def = version.definition;
-  const body = def.awardingBodies?.[0];
-  return buildAchievement(
-    { ...def, qaPolicyUrl: def.qaPolicyUrl || institutionQaPolicyUrl },
-    {
-      id,
-      version: String(version.versionNo),
-      image: { id: urls.achievementImage(version.credentialId, version.versionNo), caption: def.title },
-      criteriaUrl: id,
-      creator: { id: body?.id ?? `${publicUrl}/issuer`, type: ['Profile'], name: body?.name ?? 'Issuer' },
-    },
-  );
 }
 
 /** The quality-assurance policy an issued credential names (its ext:QualityAssurance alignment). */

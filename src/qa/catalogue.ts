@@ -10,7 +10,7 @@
 import { and, count, eq, inArray } from 'drizzle-orm';
 import type { IssuerProfileStore } from '../issuer/issuerProfile';
 import { countryName } from '../issuer/country';
-import { publishedAchievement } from '../badges/publicPages';
+import { publishedAchievement } from '../badges/publishedAchievement';
 import type { Ob3Achievement } from '../credentials/achievement';
 import type { CredentialDefinition } from '../credentials/model';
 import type { Db } from '../db/database';
