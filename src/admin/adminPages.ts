@@ -126,16 +126,14 @@ export function adminPages(deps: AdminDeps): Router {
     const checked = checkNewAdmin(req.body ?? {});
     if (!checked.ok) {
       // The email typed is kept; the passwords never come back.
-      return res
-        .status(422)
-        .render('admin/setup', {
-          titleKey: 'admin.setup.title',
-          csrf: csrfToken(req),
-          token: req.params.token,
-          values: { email: req.body.email },
-          errors: checked.errors,
-          passwordAdvice: checked.passwordAdvice,
-        });
+      return res.status(422).render('admin/setup', {
+        titleKey: 'admin.setup.title',
+        csrf: csrfToken(req),
+        token: req.params.token,
+        values: { email: req.body.email },
+        errors: checked.errors,
+        passwordAdvice: checked.passwordAdvice,
+      });
     }
     const { email, password } = checked.value;
     const id = await deps.accounts.createFirstAdmin(req.params.token, email, password);
@@ -172,15 +170,13 @@ export function adminPages(deps: AdminDeps): Router {
     const wait = Math.max(byEmail.retryAfter(email), byAddress.retryAfter(address));
     if (wait > 0) {
       res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
-      return res
-        .status(429)
-        .render('admin/login', {
-          titleKey: 'admin.login.title',
-          csrf: csrfToken(req),
-          values: { email: req.body.email },
-          error: { key: 'admin.login.tooMany', params: { count: Math.ceil(wait / 60000) } },
-          next: safeNext(req.body.next),
-        });
+      return res.status(429).render('admin/login', {
+        titleKey: 'admin.login.title',
+        csrf: csrfToken(req),
+        values: { email: req.body.email },
+        error: { key: 'admin.login.tooMany', params: { count: Math.ceil(wait / 60000) } },
+        next: safeNext(req.body.next),
+      });
     }
     passport.authenticate('local', (err: unknown, user: Express.User | false) => {
       if (err) return next(err);
@@ -192,15 +188,13 @@ export function adminPages(deps: AdminDeps): Router {
         else t.fail(k);
       }
       if (!user) {
-        return res
-          .status(401)
-          .render('admin/login', {
-            titleKey: 'admin.login.title',
-            csrf: csrfToken(req),
-            values: { email: req.body.email },
-            error: { key: 'admin.login.noMatch' },
-            next: safeNext(req.body.next),
-          });
+        return res.status(401).render('admin/login', {
+          titleKey: 'admin.login.title',
+          csrf: csrfToken(req),
+          values: { email: req.body.email },
+          error: { key: 'admin.login.noMatch' },
+          next: safeNext(req.body.next),
+        });
       }
       req.login(user, (e) => (e ? next(e) : res.redirect(303, safeNext(req.body.next))));
     })(req, res, next);
@@ -223,17 +217,15 @@ export function adminPages(deps: AdminDeps): Router {
   });
 
   const platformForm = (req: Request, res: Response, locals: { id?: number; values: Record<string, unknown>; errors: FieldErrors }, status = 200) =>
-    res
-      .status(status)
-      .render('admin/platform-form', {
-        titleKey: locals.id ? 'admin.platform.editTitle' : 'admin.platform.registerTitle',
-        csrf: csrfToken(req),
-        admin: req.user,
-        families: LMS_FAMILIES,
-        urls: toolUrls(deps.publicUrl),
-        ...locals,
-        id: locals.id ?? null,
-      });
+    res.status(status).render('admin/platform-form', {
+      titleKey: locals.id ? 'admin.platform.editTitle' : 'admin.platform.registerTitle',
+      csrf: csrfToken(req),
+      admin: req.user,
+      families: LMS_FAMILIES,
+      urls: toolUrls(deps.publicUrl),
+      ...locals,
+      id: locals.id ?? null,
+    });
 
   r.get('/platforms/new', (req, res) => platformForm(req, res, { values: { lmsFamily: 'moodle' }, errors: {} }));
 

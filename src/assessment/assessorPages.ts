@@ -102,17 +102,15 @@ export function assessorPages({ assessment: store, credentials: credentialsStore
     if (!Number.isInteger(followUpMonths) || followUpMonths < 1 || followUpMonths > 36) errors.followUpMonths = 'Give a whole number of months from 1 to 36.';
     if (Object.keys(errors).length) {
       const typed = { ...values, maxAttempts: fieldText(req.body.maxAttempts), followUpMonths: fieldText(req.body.followUpMonths) };
-      return res
-        .status(422)
-        .render('assessment/settings', {
-          titleKey: 'assessment.settings.title',
-          launch: req.launch,
-          base: launchBase(req),
-          csrf: csrfToken(req),
-          values: typed,
-          errors,
-          saved: false,
-        });
+      return res.status(422).render('assessment/settings', {
+        titleKey: 'assessment.settings.title',
+        launch: req.launch,
+        base: launchBase(req),
+        csrf: csrfToken(req),
+        values: typed,
+        errors,
+        saved: false,
+      });
     }
     await store.saveSettings(courseOf(req), me(req), values);
     res.redirect(303, `${launchBase(req)}/assessments/settings?notice=saved`);

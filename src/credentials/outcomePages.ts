@@ -62,16 +62,14 @@ export function outcomePages({ courseOutcomes: store }: { courseOutcomes: Course
   const importPage = async (req: Request, res: Response, csv: string, status = 200) => {
     const existing = (await store.list(courseOf(req), { includeArchived: true })).map((o) => o.code);
     const preview = csv.trim() ? parseCourseOutcomesCsv(csv, { existingCodes: existing }) : undefined;
-    res
-      .status(status)
-      .render('credentials/outcomes-import', {
-        titleKey: 'credentials.outcomesImport.title',
-        launch: req.launch,
-        base: launchBase(req),
-        csrf: csrfToken(req),
-        csv,
-        preview,
-      });
+    res.status(status).render('credentials/outcomes-import', {
+      titleKey: 'credentials.outcomesImport.title',
+      launch: req.launch,
+      base: launchBase(req),
+      csrf: csrfToken(req),
+      csv,
+      preview,
+    });
     return preview;
   };
 
@@ -137,15 +135,13 @@ export function outcomePages({ courseOutcomes: store }: { courseOutcomes: Course
     locals: { outcomeId: number; values: Record<string, unknown>; errors: Record<string, string> },
     status = 200,
   ) =>
-    res
-      .status(status)
-      .render('credentials/outcome-edit', {
-        titleKey: 'credentials.outcomeEdit.title',
-        launch: req.launch,
-        base: launchBase(req),
-        csrf: csrfToken(req),
-        ...locals,
-      });
+    res.status(status).render('credentials/outcome-edit', {
+      titleKey: 'credentials.outcomeEdit.title',
+      launch: req.launch,
+      base: launchBase(req),
+      csrf: csrfToken(req),
+      ...locals,
+    });
 
   r.get('/:outcomeId/edit', async (req, res) => {
     const o = await store.get(courseOf(req), id(req));

@@ -278,15 +278,13 @@ export class CredentialStore {
           .insert(credentialVersions)
           .values({ credentialId, versionNo: (top ?? 0) + 1, definition })
           .returning();
-        await tx
-          .insert(credentialChanges)
-          .values({
-            credentialId,
-            versionId: row.id,
-            actorId,
-            action: 'new-version',
-            summary: `Version ${row.versionNo} started from version ${base.versionNo}: ${summary}`,
-          });
+        await tx.insert(credentialChanges).values({
+          credentialId,
+          versionId: row.id,
+          actorId,
+          action: 'new-version',
+          summary: `Version ${row.versionNo} started from version ${base.versionNo}: ${summary}`,
+        });
         return row;
       } catch (e) {
         if (isUniqueViolation(e)) throw staleMessage('credential');

@@ -157,31 +157,27 @@ export function createApp(deps: AppDeps) {
   lti.onSessionTimeout(failure);
   lti.onUnregisteredPlatform((req, res) => {
     log.warn({ reason: 'UNKNOWN_PLATFORM', reqId: req.id }, 'LTI login rejected');
-    res
-      .status(400)
-      .render('error', {
-        title: 'Unknown LMS',
-        error: {
-          status: 400,
-          code: 'UNKNOWN_PLATFORM',
-          message: 'This LMS is not registered with microcred.',
-          hint: 'Ask your administrator to register the LMS (issuer and client ID) in the microcred admin console.',
-        },
-      });
+    res.status(400).render('error', {
+      title: 'Unknown LMS',
+      error: {
+        status: 400,
+        code: 'UNKNOWN_PLATFORM',
+        message: 'This LMS is not registered with microcred.',
+        hint: 'Ask your administrator to register the LMS (issuer and client ID) in the microcred admin console.',
+      },
+    });
   });
   lti.onInactivePlatform((req, res) => {
     log.warn({ reason: 'PLATFORM_DISABLED', reqId: req.id }, 'LTI login rejected');
-    res
-      .status(403)
-      .render('error', {
-        title: 'LMS disabled',
-        error: {
-          status: 403,
-          code: 'PLATFORM_DISABLED',
-          message: 'This LMS has been disabled in microcred.',
-          hint: 'Ask your microcred administrator to enable it again.',
-        },
-      });
+    res.status(403).render('error', {
+      title: 'LMS disabled',
+      error: {
+        status: 403,
+        code: 'PLATFORM_DISABLED',
+        message: 'This LMS has been disabled in microcred.',
+        hint: 'Ask your microcred administrator to enable it again.',
+      },
+    });
   });
   // ltijs would also accept an ltik (which never expires) on any path under its mount.
   // Only the three routes we use reach it, and the launch only after our guard passed.
