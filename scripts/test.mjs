@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check, then every test on a real PostgreSQL (scripts/with-postgres.mjs).
+// `npm test`: type-check, lint, then every test on a real PostgreSQL (scripts/with-postgres.mjs).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,6 +10,12 @@ const run = (cmd, args, env = process.env) => spawnSync(cmd, args, { stdio: 'inh
 const t0 = Date.now();
 if (run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0) {
   console.error('\nType check failed; fix the errors above.');
+  process.exit(1);
+}
+// Lint and format (Biome), then the import rules: no cycles, no other capability's pages,
+// no web layer in stores and domain modules (.dependency-cruiser.cjs).
+if (run('npm', ['run', 'lint', '--silent']) !== 0) {
+  console.error('\nLint failed; `npm run format` fixes layout, the rest is named above.');
   process.exit(1);
 }
 // The browser journeys need Debian's Chromium; installed here when missing (idempotent).
