@@ -8,6 +8,7 @@ import { acceptComplete, launchAs, type Person, publishCredential, submitForm, t
 import { readForm, TestBrowser } from '../support/browser';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
+import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
@@ -19,15 +20,7 @@ beforeAll(async () => {
   sim = await connectLms(tool, 'moodle-4.5');
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');
-  await tool.issuer.save({
-    name: 'Example University',
-    url: 'https://www.example.edu',
-    email: 'badges@example.edu',
-    countryCode: 'NL',
-    identifiers: [{ identifierType: 'ext:BRIN', identifier: '42NB' }],
-    qaPolicyUrl: 'https://www.example.edu/qa',
-    qaType: 'Institutional accreditation',
-  } as never);
+  await tool.issuer.save(ISSUER_WITH_QA_POLICY_URL);
 });
 afterAll(async () => {
   await tool?.stop();

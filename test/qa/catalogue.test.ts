@@ -10,6 +10,7 @@ import { completeDefinition } from '../credentials/fixtures';
 import { readForm, TestBrowser } from '../support/browser';
 import { type PlatformSimulator, USERS } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
+import { ISSUER_WITH_QA_BODY } from '../support/issuerProfiles';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
@@ -34,15 +35,7 @@ beforeAll(async () => {
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');
   // No external QA policy address: the text written in microcred is the policy.
-  await tool.issuer.save({
-    name: 'Example University',
-    url: 'https://www.example.edu',
-    countryCode: 'NL',
-    identifiers: [],
-    qaBodyName: 'NVAO',
-    qaBodyUrl: 'https://www.nvao.net',
-    qaType: 'Institutional accreditation',
-  } as never);
+  await tool.issuer.save(ISSUER_WITH_QA_BODY);
   const token = (await tool.accounts.issueSetupToken())!;
   await tool.accounts.createFirstAdmin(token, 'it@uni.example', 'correct horse battery');
   admin = new TestBrowser();

@@ -10,6 +10,7 @@ import { acceptComplete, launchAs, type Person, publishCredential, submitForm, t
 import { type Page, readForm, TestBrowser } from '../support/browser';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
+import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
 
 describe('the survey form (pure)', () => {
   it('accepts any subset of answers and keeps blank questions as null', () => {
@@ -111,15 +112,7 @@ describe('learner surveys', () => {
     teacher = await launchAs(tool, sim, 'instructor');
     learner = await launchAs(tool, sim, 'learner');
     learner2 = await launchAs(tool, sim, 'learner2');
-    await tool.issuer.save({
-      name: 'Example University',
-      url: 'https://www.example.edu',
-      email: 'badges@example.edu',
-      countryCode: 'NL',
-      identifiers: [{ identifierType: 'ext:BRIN', identifier: '42NB' }],
-      qaPolicyUrl: 'https://www.example.edu/qa',
-      qaType: 'Institutional accreditation',
-    } as never);
+    await tool.issuer.save(ISSUER_WITH_QA_POLICY_URL);
   });
   afterAll(async () => {
     await tool?.stop();

@@ -9,6 +9,7 @@ import { type Page, readableText, readForm, TestBrowser } from '../support/brows
 import { launch, startLogin } from '../support/launch';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
+import { ISSUER_WITH_QA_BODY } from '../support/issuerProfiles';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
@@ -25,15 +26,7 @@ beforeAll(async () => {
   credentialId = await publishCredential(tool, teacher, completeDefinition());
   const token = (await tool.accounts.issueSetupToken())!;
   await tool.accounts.createFirstAdmin(token, ADMIN_EMAIL, ADMIN_PASSWORD);
-  await tool.issuer.save({
-    name: 'Example University',
-    url: 'https://www.example.edu',
-    countryCode: 'NL',
-    identifiers: [],
-    qaBodyName: 'NVAO',
-    qaBodyUrl: 'https://www.nvao.net',
-    qaType: 'Institutional accreditation',
-  } as never);
+  await tool.issuer.save(ISSUER_WITH_QA_BODY);
 });
 afterAll(async () => {
   await tool?.stop();

@@ -19,6 +19,7 @@ import { readForm, TestBrowser } from '../support/browser';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import { type RouteEntry, routeTable } from '../support/routeTable';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
+import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 1_312_2026);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 600);
@@ -65,15 +66,7 @@ beforeAll(async () => {
   sim = await connectLms(tool, 'moodle-4.5');
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');
-  await tool.issuer.save({
-    name: 'Example University',
-    url: 'https://www.example.edu',
-    email: 'badges@example.edu',
-    countryCode: 'NL',
-    identifiers: [{ identifierType: 'ext:BRIN', identifier: '42NB' }],
-    qaPolicyUrl: 'https://www.example.edu/qa',
-    qaType: 'Institutional accreditation',
-  } as never);
+  await tool.issuer.save(ISSUER_WITH_QA_POLICY_URL);
   const q = (sql: string, params: unknown[] = []) => tool.database.pool.query(sql, params).then((r) => r.rows);
 
   // The course: outcomes, a published credential with its rubric, a draft being designed.

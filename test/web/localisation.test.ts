@@ -12,6 +12,7 @@ import { type Page, readableText, readForm, TestBrowser } from '../support/brows
 import { launch } from '../support/launch';
 import type { PlatformSimulator, USERS } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
+import { ISSUER_WITH_QA_BODY } from '../support/issuerProfiles';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
@@ -51,15 +52,7 @@ const nl = { 'accept-language': 'nl-NL,nl;q=0.9,en;q=0.5' };
 beforeAll(async () => {
   tool = await startTestTool();
   sim = await connectLms(tool, 'moodle-4.5');
-  await tool.issuer.save({
-    name: 'Example University',
-    url: 'https://www.example.edu',
-    countryCode: 'NL',
-    identifiers: [],
-    qaBodyName: 'NVAO',
-    qaBodyUrl: 'https://www.nvao.net',
-    qaType: 'Institutional accreditation',
-  } as never);
+  await tool.issuer.save(ISSUER_WITH_QA_BODY);
   teacher = await launchAs(tool, sim, 'instructor');
   credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), supervisionType: 'unsupervised with no identity verification' });
   // learner2 earns the credential: an issued badge for the badge pages.

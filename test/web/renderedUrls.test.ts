@@ -8,6 +8,7 @@ import { completeDefinition } from '../credentials/fixtures';
 import { type Page, readableText, readForm, TestBrowser } from '../support/browser';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
+import { ISSUER_WITH_QA_BODY } from '../support/issuerProfiles';
 
 /** Script-running addresses as an attacker would store them, in the spellings browsers still run. */
 const HOSTILE = {
@@ -64,15 +65,7 @@ beforeAll(async () => {
   sim = await connectLms(tool, 'moodle-4.5');
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');
-  await tool.issuer.save({
-    name: 'Example University',
-    url: 'https://www.example.edu',
-    countryCode: 'NL',
-    identifiers: [],
-    qaBodyName: 'NVAO',
-    qaBodyUrl: 'https://www.nvao.net',
-    qaType: 'Institutional accreditation',
-  } as never);
+  await tool.issuer.save(ISSUER_WITH_QA_BODY);
   await tool.issuer.saveQaPolicy({ title: 'Our QA policy', text: 'We review every credential each year.' });
   const token = (await tool.accounts.issueSetupToken())!;
   await tool.accounts.createFirstAdmin(token, 'it@uni.example', 'correct horse battery staple');
