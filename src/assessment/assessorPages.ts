@@ -16,8 +16,8 @@ import { describeIdentity, ID_DOCUMENT_TYPES, identityFromForm } from './identit
 import { compareAssessors, scoreRubric } from './scoring';
 import type { AssessmentStore } from './store';
 import { formError } from './learnerPages';
-import { formBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
+import { launchPageRouter } from '../web/launchPageRouter';
 
 const STATUSES = ['submitted', 'returned', 'accepted', 'rejected', 'second-marking'] as const;
 
@@ -47,9 +47,7 @@ export interface AssessorPagesDeps {
 }
 
 export function assessorPages({ assessment: store, credentials: credentialsStore }: AssessorPagesDeps): Router {
-  const r = Router({ mergeParams: true });
-  r.use(requireCapability('course:assess'));
-  r.use(formBody('512kb'));
+  const r = launchPageRouter({ access: 'course:assess', formLimit: '512kb' });
 
   const me = (req: Request) => launchOf(req).userId;
   const submissionId = (req: Request) => idParam(req, 'submissionId', 'That submission does not exist in this course.');
@@ -271,7 +269,8 @@ export function assessorPages({ assessment: store, credentials: credentialsStore
  * as a page of this site.
  */
 export function filePages({ assessment: store }: { assessment: AssessmentStore }): Router {
-  const r = Router({ mergeParams: true });
+  // Owner or assessor, decided per file below.
+  const r = launchPageRouter({ access: 'each-route' });
   const INLINE = new Set(['application/pdf', 'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'text/plain', 'video/mp4', 'audio/mpeg']);
   r.get('/:fileId', async (req, res) => {
     const launch = launchOf(req);

@@ -14,8 +14,8 @@ import { badgeUrls } from './credentialBuilder';
 import type { BadgeIssuer } from './issuance';
 import { credentialState } from './credentialState';
 import { linkedInUrl } from './publicPages';
-import { formBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
+import { launchPageRouter } from '../web/launchPageRouter';
 
 export interface BadgeLaunchDeps {
   db: Db;
@@ -27,8 +27,7 @@ export interface BadgeLaunchDeps {
 
 export function badgeLaunchPages({ db, badges: issuer, assessment, publicUrl, encryptionKey }: BadgeLaunchDeps): Router {
   const urls = badgeUrls(publicUrl);
-  const r = Router({ mergeParams: true });
-  r.use(formBody('64kb'));
+  const r = launchPageRouter({ access: 'each-route', formLimit: '64kb' });
 
   r.get('/', requireCapability('course:learn'), async (req, res) => {
     const learnerId = launchOf(req).userId;

@@ -24,8 +24,8 @@ import {
   STACKABILITY_OPTIONS,
   SUPERVISION_TYPES,
 } from './vocabulary';
-import { formBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
+import { launchPageRouter } from '../web/launchPageRouter';
 
 const vocab = { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLES, QUALITY_ASSURANCE_SUGGESTIONS, STACKABILITY_OPTIONS, SUPERVISION_TYPES };
 
@@ -38,9 +38,7 @@ export interface CredentialPagesDeps {
 }
 
 export function credentialPages({ credentials: store, issuer, publicUrl }: CredentialPagesDeps): Router {
-  const r = Router({ mergeParams: true });
-  r.use(requireCapability('course:read'));
-  r.use(formBody('256kb'));
+  const r = launchPageRouter({ access: 'course:read', formLimit: '256kb' });
 
   const designer = (req: Request) => can(launchOf(req), 'course:design');
   const credId = (req: Request) => idParam(req, 'credentialId', 'That credential does not exist in this course.');

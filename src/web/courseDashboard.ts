@@ -11,8 +11,8 @@ import { platformRef, type RosterSync } from '../lti/roster';
 import { can, requireCapability } from './authz';
 import { csrfToken } from './csrf';
 import { AppError } from '../errors';
-import { formBody } from './input';
 import { launchOf } from './launchContext';
+import { launchPageRouter } from './launchPageRouter';
 
 /** Where a learner stands on one credential, from least to most advanced. */
 export type ProgressStatus = 'not-started' | 'draft' | 'submitted' | 'returned' | 'rejected' | 'accepted' | 'awarded' | 'issued' | 'revoked';
@@ -201,9 +201,8 @@ function requireStaff(req: Request, res: Response, next: NextFunction) {
 /** /app/:launchId/roster: the sync button's target. */
 export function courseDashboardPages({ roster, ...sources }: DashboardSources & { roster: RosterSync }): Router {
   const { db } = sources;
-  const r = Router({ mergeParams: true });
-  // The role check comes first, so a learner is refused for who they are, whatever they send.
-  r.post('/sync', requireStaff, formBody('16kb'), async (req, res, next) => {
+  const r = launchPageRouter({ access: requireStaff, formLimit: '16kb' });
+  r.post('/sync', async (req, res, next) => {
     const launch = launchOf(req);
     try {
       const result = await roster.sync(launch.courseId!, await platformRef(db, launch.platformId));
