@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { Provider } from 'ltijs';
 import { AdminAccounts } from './admin/accounts';
-import { DynamicRegistrations } from './admin/dynamicRegistration';
+import { DynamicRegistrations } from './admin/dynamicRegistrationPages';
 import { OutboundAllowListStore } from './admin/outboundAllowList';
 import { createFileStorage } from './assessment/fileStorage';
 import { AssessmentStore } from './assessment/store';

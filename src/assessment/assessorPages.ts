@@ -2,15 +2,16 @@
 // filters and counts, the scoring page (rubric levels beside the evidence, comments,
 // identity verification, decision), blind second marking with agreement per criterion,
 // the course's assessment settings and its audit log. Also the evidence file route.
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { CredentialStore } from '../credentials/store';
 import type { CredentialDefinition } from '../credentials/model';
 import { EVIDENCE_KINDS, IDENTITY_METHODS, IDENTITY_REQUIREMENTS } from '../credentials/vocabulary';
 import { can, requireCapability } from '../web/authz';
 import { csrfToken } from '../web/csrf';
-import { fieldText, formVersionMissing } from '../web/forms';
+import { fieldText, formVersionMissing } from '../forms';
 import { AppError, ForbiddenError } from '../errors';
-import { idParam, parseId } from '../web/params';
+import { parseId } from '../ids';
+import { idParam } from '../web/params';
 import { pageTranslator } from '../web/views';
 import { describeIdentity, ID_DOCUMENT_TYPES, identityFromForm } from './identity';
 import { compareAssessors, scoreRubric } from './scoring';

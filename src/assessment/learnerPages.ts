@@ -3,13 +3,13 @@
 // criterion, the evidence still needed, the identity notice, the draft with its evidence
 // (files, links, reflections, existing Open Badges), submitting, and the feedback.
 // Learners only ever reach their own attempts: every query filters by the launch's user.
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
 import multer from 'multer';
 import type { CredentialStore } from '../credentials/store';
 import type { CredentialDefinition } from '../credentials/model';
 import { EVIDENCE_KINDS, fileTypeLabel, formatBytes } from '../credentials/vocabulary';
 import { csrfToken } from '../web/csrf';
-import { fieldText } from '../web/forms';
+import { fieldText } from '../forms';
 import { AppError } from '../errors';
 import { idParam } from '../web/params';
 import { typeAllowed, sniffMimeType } from './fileType';

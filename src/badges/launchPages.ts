@@ -1,7 +1,7 @@
 // Badges inside the launch. Learners: "My badges" with downloads, the share link, LinkedIn,
 // and which evidence is public. Course staff: the course's issued credentials, revoked with
 // a reason or reinstated. /app/:launchId/badges…
-import { Router } from 'express';
+import type { Router } from 'express';
 import { inArray } from 'drizzle-orm';
 import type { AssessmentStore } from '../assessment/store';
 import type { Db } from '../db/database';

@@ -1,7 +1,7 @@
 // Pages for micro-credentials inside a launch: /app/:launchId/credentials…
 // Course staff create and edit drafts, see the readiness panel and publish; learners
 // see published versions only. Learning outcomes and the rubric have their own pages.
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { IssuerProfileStore } from '../issuer/issuerProfile';
 import { can, requireCapability } from '../web/authz';
 import { annexIView } from '../qa/annexI';

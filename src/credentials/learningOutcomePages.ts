@@ -1,7 +1,7 @@
 // The credential's learning outcomes, their alignments, and the mapping matrix to
 // course outcomes: /app/:launchId/credentials/:credentialId/outcomes… (course staff).
 import { randomUUID } from 'node:crypto';
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import { idParam } from '../web/params';
 import { csrfToken } from '../web/csrf';
 import { NotFoundError } from '../errors';

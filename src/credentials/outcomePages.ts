@@ -1,9 +1,10 @@
 // Pages where course staff manage the course's outcomes, inside a launch:
 // /app/:launchId/outcomes… Every route needs the course:design capability.
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
 import multer from 'multer';
-import { formVersionMissing } from '../web/forms';
-import { idField, idParam, parseId } from '../web/params';
+import { formVersionMissing } from '../forms';
+import { parseId } from '../ids';
+import { idField, idParam } from '../web/params';
 import { csrfToken } from '../web/csrf';
 import { AppError, BadRequestError, NotFoundError } from '../errors';
 import { parseCourseOutcomesCsv } from './csv';

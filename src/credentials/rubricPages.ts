@@ -3,7 +3,7 @@
 // levels, pass level, weight, learning outcomes and evidence); learners see the preview of
 // the published version only.
 import { randomUUID } from 'node:crypto';
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import { can, requireCapability } from '../web/authz';
 import { idParam } from '../web/params';
 import { csrfToken } from '../web/csrf';

@@ -1,7 +1,7 @@
 // Grade passback as the instructor sees it: per learner and credential, whether the LMS
 // has the grade (sent), is about to get it (pending, with the last error if a try failed)
 // or refused it (failed, with the LMS's reason); resend one or all. /app/:launchId/grades
-import { Router } from 'express';
+import type { Router } from 'express';
 import { and, eq, ne } from 'drizzle-orm';
 import type { Db } from '../db/database';
 import { credentialVersions, ltiUsers, submissions } from '../db/schema';
@@ -9,7 +9,7 @@ import type { BackgroundJobs } from '../jobs/backgroundJobs';
 import { csrfToken } from '../web/csrf';
 import { AppError } from '../errors';
 import type { GradePassback } from './passback';
-import { parseId } from '../web/params';
+import { parseId } from '../ids';
 import { courseOf, launchBase } from '../web/launchContext';
 import { launchPageRouter } from '../web/launchPageRouter';
 

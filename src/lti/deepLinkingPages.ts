@@ -2,7 +2,7 @@
 // answer that goes back to the LMS, and where a launch of a placed link lands. The protocol's
 // pieces (content item, settings, placed credential) are in deepLinking.ts.
 import { eq } from 'drizzle-orm';
-import { type Request, type Response, type NextFunction, Router } from 'express';
+import type { Request, Response, NextFunction, Router } from 'express';
 import type { Provider } from 'ltijs';
 import type { Db } from '../db/database';
 import { launchSessions, ltiUsers, platforms } from '../db/schema';

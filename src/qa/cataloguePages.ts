@@ -11,7 +11,7 @@ import type { IssuerProfileStore } from '../issuer/issuerProfile';
 import { describeCompletionRule } from '../credentials/completion';
 import { ASSESSMENT_TYPES, labelOf } from '../credentials/vocabulary';
 import { NotFoundError } from '../errors';
-import { parseId } from '../web/params';
+import { parseId } from '../ids';
 import type { Catalogue, CatalogueOffer } from './catalogue';
 
 export interface CataloguePagesDeps {

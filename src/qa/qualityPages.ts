@@ -1,11 +1,11 @@
 // The QA dashboard inside a launch (/app/:launchId/quality…): for the course's teachers only.
 // The course's credentials with their figures, one credential's dashboard with charts, CSV
 // exports, and the annual review (recorded here, published in the public catalogue).
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import { csrfToken } from '../web/csrf';
 import { sendCsv } from '../web/download';
 import { NotFoundError } from '../errors';
-import { fieldText } from '../web/forms';
+import { fieldText } from '../forms';
 import { idParam } from '../web/params';
 import { pageTranslator } from '../web/views';
 import { agreementCsv, figuresCsv, qualityCharts, qualityFormat } from './qualityReport';

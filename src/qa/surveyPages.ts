@@ -1,11 +1,11 @@
 // The learner's surveys inside the launch: /app/:launchId/surveys/:awardId/:kind… .
 // Learners only, and only their own awards in this launch's course: the award is looked up
 // with the launch's course and user, so anyone else's survey is a 404.
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import { dashboardPath } from '../web/courseDashboard';
 import { csrfToken } from '../web/csrf';
 import { NotFoundError } from '../errors';
-import type { Translate } from '../web/i18n';
+import type { Translate } from '../i18n';
 import { idParam } from '../web/params';
 import { pageTranslator } from '../web/views';
 import { PRIVACY_FLOOR } from './metrics';

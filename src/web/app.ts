@@ -18,7 +18,7 @@ import { holderSurveyPages } from '../qa/holderSurveyPages';
 import { publishingPages } from '../issuer/publishingPages';
 import type { Database } from '../db/database';
 import type { Services } from '../composition';
-import { captureLogin, completeLaunch, continueFromStorage, guardLaunch, ltijsFailure } from '../lti/launch';
+import { captureLogin, completeLaunch, continueFromStorage, guardLaunch, ltijsFailure } from '../lti/launchPages';
 import { LTI_MOUNT, LTI_ROUTES } from '../lti/provider';
 import { csrfProtection, csrfToken } from './csrf';
 import { AppError, BadRequestError, NotFoundError } from '../errors';

@@ -3,7 +3,7 @@
 // every published credential. The grid is built from a handful of course-wide queries, never
 // one query per learner, so a class of hundreds costs the same few round trips.
 import { desc, eq } from 'drizzle-orm';
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
 import type { CredentialStore } from '../credentials/store';
 import type { Db } from '../db/database';
 import { awards, courseMembers, courseServices, issuedCredentials, ltiUsers, submissions } from '../db/schema';

@@ -18,7 +18,7 @@ export const SESSION_COOKIE = 'mc_sid';
 const IDLE_SECONDS = 8 * 60 * 60;
 
 export interface SessionData {
-  /** The form token; kept from the first write on, and carried over by a launch (src/lti/launch.ts). */
+  /** The form token; kept from the first write on, and carried over by a launch (src/lti/launchPages.ts). */
   csrf?: string;
   /** passport's slot */
   passport?: { user?: number };
