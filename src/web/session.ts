@@ -61,6 +61,7 @@ export function sessionMiddleware(db: Db): RequestHandler {
     .prepare('mc_find_web_session');
   return async (req: Request, res: Response, next: NextFunction) => {
     if (req.session) return next(); // already loaded on this request
+    // Its own try: csrfProtection calls it directly, outside the express layers that forward rejections.
     try {
       const cookieSid = req.cookies?.[SESSION_COOKIE] as string | undefined;
       let sid = cookieSid && /^[A-Za-z0-9_-]{43}$/.test(cookieSid) ? cookieSid : undefined;
