@@ -95,7 +95,7 @@ export function badgeLaunchPages({ db, badges: issuer, assessment, publicUrl, en
   r.post('/issued/:uuid/:action(revoke|reinstate)', requireCapability('course:assess'), async (req, res) => {
     const revoke = req.params.action === 'revoke';
     const launch = launchOf(req);
-    await issuer.setRevoked(req.params.uuid, revoke, { label: `user:${launch.userId}`, userId: launch.userId }, req.body.reason, launch.courseId!);
+    await issuer.setRevoked(req.params.uuid, revoke, { label: `user:${launch.userId}`, userId: launch.userId }, req.body.reason, courseOf(req));
     res.redirect(303, `${launchBase(req)}/badges/issued?notice=${revoke ? 'revoked' : 'reinstated'}`);
   });
 

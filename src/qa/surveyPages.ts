@@ -11,7 +11,7 @@ import { pageTranslator } from '../web/views';
 import { PRIVACY_FLOOR } from './metrics';
 import { COMMENT_LABEL, COMMENT_MAX, isSurveyKind, parseSurveyForm, QUESTIONS, type SurveyKind } from './surveyForm';
 import { assertOpen, type SurveyState, type SurveyStore } from './surveys';
-import { launchBase, launchOf } from '../web/launchContext';
+import { courseOf, launchBase, launchOf } from '../web/launchContext';
 import { launchPageRouter } from '../web/launchPageRouter';
 
 /** The notices "My credentials" shows after a survey (?survey=…): fixed texts, never echoed input. */
@@ -40,7 +40,7 @@ export function surveyPages({ surveys }: { surveys: SurveyStore }): Router {
   /** The survey named in the address, if it is this learner's and can be answered now. */
   const openSurvey = async (req: Request): Promise<SurveyState> => {
     const launch = launchOf(req);
-    const state = await surveys.survey(launch.courseId!, launch.userId, idParam(req, 'awardId', 'There is no such survey.'), kindOf(req));
+    const state = await surveys.survey(courseOf(req), launch.userId, idParam(req, 'awardId', 'There is no such survey.'), kindOf(req));
     assertOpen(state);
     return state;
   };
@@ -86,7 +86,7 @@ export function surveyPages({ surveys }: { surveys: SurveyStore }): Router {
 
   r.post('/:awardId/:kind/decline', async (req, res) => {
     const launch = launchOf(req);
-    await surveys.decline(launch.courseId!, launch.userId, idParam(req, 'awardId', 'There is no such survey.'), kindOf(req));
+    await surveys.decline(courseOf(req), launch.userId, idParam(req, 'awardId', 'There is no such survey.'), kindOf(req));
     res.redirect(303, `${home(req)}?survey=declined`);
   });
 

@@ -11,7 +11,7 @@ import { platformRef, type RosterSync } from '../lti/roster';
 import { can, requireCapability } from './authz';
 import { csrfToken } from './csrf';
 import { AppError } from '../errors';
-import { launchOf } from './launchContext';
+import { courseOf, launchOf } from './launchContext';
 import { launchPageRouter } from './launchPageRouter';
 
 /** Where a learner stands on one credential, from least to most advanced. */
@@ -202,10 +202,11 @@ function requireStaff(req: Request, res: Response, next: NextFunction) {
 export function courseDashboardPages({ roster, ...sources }: DashboardSources & { roster: RosterSync }): Router {
   const { db } = sources;
   const r = launchPageRouter({ access: requireStaff, formLimit: '16kb' });
-  r.post('/sync', async (req, res, next) => {
+  r.post('/sync', async (req, res) => {
     const launch = launchOf(req);
+    const courseId = courseOf(req);
     try {
-      const result = await roster.sync(launch.courseId!, await platformRef(db, launch.platformId));
+      const result = await roster.sync(courseId, await platformRef(db, launch.platformId));
       req.log?.info({ courseId: launch.courseId, ...result }, 'roster synced');
       const q = new URLSearchParams({
         notice: 'roster-synced',
@@ -216,14 +217,10 @@ export function courseDashboardPages({ roster, ...sources }: DashboardSources & 
       });
       res.redirect(303, `${dashboardPath(launch)}?${q.toString()}#roster`);
     } catch (e) {
-      if (!(e instanceof AppError)) return next(e);
+      if (!(e instanceof AppError)) throw e;
       // The LMS's refusal is shown on the dashboard itself, which still works without a fresh roster.
       req.log?.warn({ courseId: launch.courseId, code: e.code, err: e.message }, 'roster sync failed');
-      try {
-        await renderCourseDashboard(sources, req, res, { status: e.status, syncError: { message: e.message, hint: e.hint } });
-      } catch (err) {
-        next(err);
-      }
+      await renderCourseDashboard(sources, req, res, { status: e.status, syncError: { message: e.message, hint: e.hint } });
     }
   });
   return r;
