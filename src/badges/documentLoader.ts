@@ -7,7 +7,7 @@
  * their DID document, and asks an optional resolver supplied by the caller (for example the
  * app's own issuer keys). Anything else is refused with an error naming the URL.
  */
-import { bundledContexts, DID_V1_CONTEXT, MICROCRED_CONTEXT_PATH, microcredContext, MULTIKEY_V1_CONTEXT } from './contexts';
+import { bundledContexts, DID_V1_CONTEXT, MICROCRED_CONTEXTS, MULTIKEY_V1_CONTEXT } from './contexts';
 import type { DocumentLoader, JsonObject, RemoteDocument } from './esm';
 import { decodeEd25519PublicKeyMultibase } from './keys';
 
@@ -38,7 +38,8 @@ export function createDocumentLoader(options: DocumentLoaderOptions = {}): Docum
   return async (url: string): Promise<RemoteDocument> => {
     const bundled = bundledContexts.get(url);
     if (bundled !== undefined) return { contextUrl: null, documentUrl: url, document: bundled };
-    if (isMicrocredContextUrl(url)) return { contextUrl: null, documentUrl: url, document: microcredContext };
+    const microcred = microcredContextFor(url);
+    if (microcred !== undefined) return { contextUrl: null, documentUrl: url, document: microcred };
 
     if (url.startsWith('did:key:')) {
       const document = resolveDidKey(url);
@@ -55,14 +56,22 @@ export function createDocumentLoader(options: DocumentLoaderOptions = {}): Docum
   };
 }
 
-/** https://<any installation>/…/contexts/microcred-v1.json: fixed content per version, so any host. */
+/** https://<any installation>/…/contexts/microcred-v<n>.json: fixed content per version, so any host. */
 export function isMicrocredContextUrl(url: string): boolean {
+  return microcredContextFor(url) !== undefined;
+}
+
+/** The bundled microcred context a URL names, whatever the host; undefined for any other URL. */
+export function microcredContextFor(url: string): unknown {
+  let u: URL;
   try {
-    const u = new URL(url);
-    return (u.protocol === 'https:' || u.protocol === 'http:') && u.pathname.endsWith(MICROCRED_CONTEXT_PATH) && !u.search && !u.hash;
+    u = new URL(url);
   } catch {
-    return false;
+    return undefined;
   }
+  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.search || u.hash) return undefined;
+  const path = Object.keys(MICROCRED_CONTEXTS).find((p) => u.pathname.endsWith(p));
+  return path === undefined ? undefined : MICROCRED_CONTEXTS[path];
 }
 
 /** The loader with only the bundled contexts and did:key. */

@@ -16,7 +16,7 @@ import { pageTranslator } from '../web/views';
 import { badgePng, badgeSvg } from './badgeImage';
 import { bakePng, bakeSvg, unbake } from './baking';
 import { credentialState } from './credentialState';
-import { microcredContext } from './contexts';
+import { MICROCRED_CONTEXTS } from './contexts';
 import { badgeUrls } from './credentialBuilder';
 import { publishedAchievement } from './publishedAchievement';
 import type { BadgeIssuer, IssuedCredentialRow } from './issuance';
@@ -80,9 +80,10 @@ export function badgePages(deps: BadgePagesDeps): Router {
     return { title: c.name ?? 'Micro-credential', issuer: c.issuer?.name, seed: `${row.credentialId}` };
   };
 
-  r.get('/contexts/microcred-v1.json', (_req, res) => {
+  // Every version stays published: credentials name the one they were signed with.
+  r.get(Object.keys(MICROCRED_CONTEXTS), (req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=86400');
-    res.type('application/ld+json').send(JSON.stringify(microcredContext, null, 2));
+    res.type('application/ld+json').send(JSON.stringify(MICROCRED_CONTEXTS[req.path], null, 2));
   });
 
   r.get(`/credentials/:uuid(${UUID})`, async (req, res) => {

@@ -9,6 +9,7 @@
  * `ext:` alignments). The remaining elements are extension properties, which the OB 3.0
  * schema allows (`additionalProperties: true` on Achievement).
  */
+import { MICROCRED_CONTEXT_PATH } from '../badges/contexts';
 import { describeCompletionRule, describeEvidence, pointsWords } from './completion';
 import type { Alignment, CredentialDefinition, RubricCriterion } from './model';
 import { rubricScoreRange } from './rubric';
@@ -89,7 +90,7 @@ export interface Ob3Achievement {
  * The edubadges JSON-LD context. Its published copy has a typo ("context" for
  * "@context" under supervisionType) that breaks JSON-LD processing, so issued credentials
  * use microcred's own context instead (same terms and IRIs, typo fixed; see
- * src/badges/contexts/microcred-v1.json and decision 0006).
+ * src/badges/contexts/microcred-v2.json and decisions 0006, 0013).
  */
 export const EDUBADGES_CONTEXT_URL = 'https://raw.githubusercontent.com/educredentials/obv3-examples/refs/heads/main/contexts/educredential.json';
 
@@ -100,7 +101,7 @@ export function achievementCredentialContexts(publicUrl: string): string[] {
     'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json',
     // 1EdTech's extensions context defines the credentialSchema type 1EdTechJsonSchemaValidator2019.
     'https://purl.imsglobal.org/spec/ob/v3p0/extensions.json',
-    `${publicUrl}/contexts/microcred-v1.json`,
+    `${publicUrl}${MICROCRED_CONTEXT_PATH}`,
   ];
 }
 

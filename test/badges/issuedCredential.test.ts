@@ -117,7 +117,7 @@ it('carries the award: results, grade, hashed identifiers, status entry, schema,
   expect(c.id).toBe(`urn:uuid:${input.uuid}`);
   expect(c.validFrom).toBe('2026-11-20T10:15:30Z');
   expect(c.validUntil).toBe('2027-11-20T10:15:30Z');
-  expect(c['@context'][3]).toBe(`${PUBLIC_URL}/contexts/microcred-v1.json`);
+  expect(c['@context'][3]).toBe(`${PUBLIC_URL}/contexts/microcred-v2.json`);
   const subject = c.credentialSubject;
   expect(subject.identifier[0]).toEqual({
     type: 'IdentityObject',

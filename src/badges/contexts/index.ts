@@ -13,6 +13,7 @@ import didV1 from './did-v1.json';
 import ed25519Signature2020V1 from './ed25519-signature-2020-v1.json';
 import edubadgesEducredential from './edubadges-educredential.json';
 import microcredV1 from './microcred-v1.json';
+import microcredV2 from './microcred-v2.json';
 import multikeyV1 from './multikey-v1.json';
 import obContext300 from './ob-v3p0-context-3.0.0.json';
 import obContext301 from './ob-v3p0-context-3.0.1.json';
@@ -30,13 +31,23 @@ export const MULTIKEY_V1_CONTEXT = 'https://w3id.org/security/multikey/v1';
 export const EDUBADGES_CONTEXT = 'https://raw.githubusercontent.com/educredentials/obv3-examples/refs/heads/main/contexts/educredential.json';
 
 /**
- * microcred's own context: the edubadges terms (with upstream's "context" typo corrected to
+ * microcred's own contexts: the edubadges terms (with upstream's "context" typo corrected to
  * "@context", so they work in JSON-LD) and the Annex I elements edubadges has no name for.
- * Every installation publishes it at <PUBLIC_URL>/contexts/microcred-v1.json; its content is
- * fixed by its version, so the loader serves the bundled copy for that path on any host.
+ * Every installation publishes them at <PUBLIC_URL>/contexts/microcred-v<n>.json; the content
+ * of each version is fixed forever (credentials signed with it must keep verifying), so the
+ * loader serves the bundled copy for that path on any host.
+ *
+ * v2 (issue 15) leaves `ECTS` and `weight` without a datatype: a JSON number then becomes an
+ * xsd:integer when whole (what edubadges' own context makes of ECTS) and an xsd:double
+ * otherwise. v1 typed them xsd:decimal, which turns 7.5 into the ill-typed "7.5E0"^^xsd:decimal.
+ * New credentials name v2; v1 stays for the credentials that name it.
  */
-export const MICROCRED_CONTEXT_PATH = '/contexts/microcred-v1.json';
-export const microcredContext: unknown = microcredV1;
+export const MICROCRED_CONTEXTS: Readonly<Record<string, unknown>> = {
+  '/contexts/microcred-v1.json': microcredV1,
+  '/contexts/microcred-v2.json': microcredV2,
+};
+/** The path of the version new credentials and Achievements name. */
+export const MICROCRED_CONTEXT_PATH = '/contexts/microcred-v2.json';
 
 export const bundledContexts: ReadonlyMap<string, unknown> = new Map<string, unknown>([
   [VC_V2_CONTEXT, credentialsV2],
