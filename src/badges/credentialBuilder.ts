@@ -48,6 +48,28 @@ export interface CredentialInputs {
   /** Per-credential salt for the hashed identifiers (random, stored in the credential). */
   salt: string;
   status: { listId: number; index: number };
+  /**
+   * `credentialSubject.id`. A holder-bound copy passes the holder's DID. Left out, the subject
+   * is the award's own `urn:uuid:` (awardSubjectId), which names no one (decision 0013).
+   */
+  subjectId?: string;
+}
+
+/** A namespace (random, fixed) for the name-based UUIDs of award subjects. */
+const SUBJECT_NAMESPACE = Buffer.from('5d3f0f0e8b6a4f6e9c1f6a2b7e4d9c30', 'hex');
+
+/**
+ * The subject id of an unbound credential: a UUID (RFC 9562 version 5, name-based) derived
+ * from the credential's random salt. The salt is 16 random bytes drawn at issuance and stored
+ * in the credential, so the id is as random as a fresh UUID, the same for every reading of
+ * the award's credential, different for every award, and no function of who the learner is.
+ */
+export function awardSubjectId(salt: string): string {
+  const hash = createHash('sha1').update(SUBJECT_NAMESPACE).update(salt, 'utf8').digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** OB 3.0 IdentityHash: "sha256$" + hex(SHA-256(identity + salt)). */
@@ -145,6 +167,7 @@ export function buildOpenBadgeCredential(input: CredentialInputs): Record<string
     validFrom,
     ...(def.validityMonths ? { validUntil: isoSeconds(addMonths(input.awardedAt, def.validityMonths)) } : {}),
     credentialSubject: {
+      id: input.subjectId ?? awardSubjectId(input.salt),
       type: ['AchievementSubject'],
       identifier,
       achievement,

@@ -13,7 +13,7 @@ import { conformanceProblems } from './conformance';
 import { badgeUrls, buildOpenBadgeCredential } from './credentialBuilder';
 import { createDocumentLoader, type DocumentLoader, type ExtraResolver } from './documentLoader';
 import type { Ed25519KeyPair } from './keys';
-import { signCredentialDataIntegrity, signCredentialJwt } from './sign';
+import { signBothForms } from './sign';
 import type { StatusLists } from './statusLists';
 
 export type IssuedCredentialRow = typeof issuedCredentials.$inferSelect;
@@ -127,8 +127,8 @@ export class BadgeIssuer {
     // A credential that fails the schemas is a bug here, not something to hand to a learner.
     const problems = conformanceProblems(credential);
     if (problems.length) throw new Error(`The credential for award ${awardId} does not conform: ${problems.slice(0, 5).join(' ')}`);
-    // The JWT's EdDSA signature runs on libuv's thread pool, so it overlaps the Data Integrity proof.
-    const [signed, jwt] = await Promise.all([signCredentialDataIntegrity(credential, keyPair, this.loader), signCredentialJwt(credential, keyPair)]);
+    // The Data Integrity proof first, then the JWT over the credential that carries it (OB 3.0 §8.2.1).
+    const { credential: signed, jwt } = await signBothForms(credential, keyPair, this.loader);
     await this.opts.afterSigning?.(awardId);
     const values = {
       id: uuid,

@@ -1,7 +1,9 @@
 /**
  * Signing primitives shared by issuance and the tests of the verifier:
  * - Data Integrity proof (DataIntegrityProof, cryptosuite eddsa-rdfc-2022) via @digitalbazaar/vc;
- * - VC-JWT as Open Badges 3.0 §8.2 describes it (JWS compact, EdDSA).
+ * - VC-JWT as Open Badges 3.0 §8.2 describes it (JWS compact, EdDSA);
+ * - signBothForms, the one path every issued credential takes: the proof first, then the JWT
+ *   over the credential that carries it (§8.2.1).
  */
 import { SignJWT, importJWK } from 'jose';
 import { documentLoader as offlineLoader } from './documentLoader';
@@ -70,6 +72,21 @@ export async function signCredentialJwt(credential: Credential, keyPair: Ed25519
   const key = await importJWK(await toPrivateJwk(keyPair), 'EdDSA');
   // OB 3.0 allows no JOSE headers beyond alg, kid, jwk and typ.
   return new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', kid: keyPair.id, typ: 'JWT' }).sign(key);
+}
+
+/**
+ * Both forms of an issued credential, in the order OB 3.0 §8.2.1 demands: "If a Linked Data
+ * Proof is also provided, it MUST be created before the JSON Web Token Proof Format is
+ * created." So the JWT's payload is the Data-Integrity-signed credential, proof included.
+ * Issuance and holder-bound copies both sign through here.
+ */
+export async function signBothForms(
+  credential: Credential,
+  keyPair: Ed25519KeyPair,
+  loader: DocumentLoader = offlineLoader,
+): Promise<{ credential: Credential; jwt: string }> {
+  const signed = await signCredentialDataIntegrity(credential, keyPair, loader);
+  return { credential: signed, jwt: await signCredentialJwt(signed, keyPair) };
 }
 
 function assertSignable(credential: Credential, keyPair: Ed25519KeyPair): void {

@@ -1,112 +1,36 @@
 // Every kind of credential the tool can make: built from a definition and an award,
 // checked against the official OB 3.0 schema and the edubadges profile, signed in both
 // forms and verified; tampering with any field breaks the signature.
-import { randomUUID } from 'node:crypto';
-import { scoreRubric, gradeOf } from '../../src/assessment/scoring';
 import { conformanceProblems, edubadgesProblems } from '../../src/badges/conformance';
-import { buildOpenBadgeCredential, identityHash, type CredentialInputs } from '../../src/badges/credentialBuilder';
+import { awardSubjectId, buildOpenBadgeCredential, identityHash, type CredentialInputs } from '../../src/badges/credentialBuilder';
 import { generateKeyPair, type Ed25519KeyPair } from '../../src/badges/keys';
-import { signCredentialDataIntegrity, signCredentialJwt } from '../../src/badges/sign';
+import { signBothForms, signCredentialDataIntegrity } from '../../src/badges/sign';
 import { verifyOpenBadgeCredential } from '../../src/badges/verify';
 import type { CredentialDefinition } from '../../src/credentials/model';
 import { completeDefinition } from '../credentials/fixtures';
+import { CREDENTIAL_KINDS, credentialInputs, PUBLIC_URL } from './credentialKinds';
 
 let key: Ed25519KeyPair;
 beforeAll(async () => {
   key = await generateKeyPair();
 });
 
-const PUBLIC_URL = 'https://microcred.example.edu';
+const inputs = (def: CredentialDefinition, over: Partial<CredentialInputs> = {}) => credentialInputs(key.controller, def, over);
 
-function inputs(def: CredentialDefinition, over: Partial<CredentialInputs> = {}): CredentialInputs {
-  const levels = Object.fromEntries(def.rubric.criteria.map((c) => [c.id, c.passLevelId]));
-  const score = scoreRubric(def.rubric.criteria, levels);
-  return {
-    uuid: randomUUID(),
-    publicUrl: PUBLIC_URL,
-    issuer: {
-      id: key.controller,
-      type: ['Profile'],
-      name: 'Example University',
-      url: 'https://www.example.edu',
-      email: 'badges@example.edu',
-      address: { type: ['Address'], addressCountryCode: 'NL' },
-      otherIdentifier: [{ type: 'IdentifierEntry', identifier: '42NB', identifierType: 'ext:BRIN' }],
-    },
-    qaPolicy: { url: 'https://www.example.edu/qa', name: 'Institutional accreditation' },
-    definition: def,
-    credentialId: 7,
-    versionNo: 2,
-    awardedAt: new Date('2026-11-20T10:15:30.123Z'),
-    rubricResults: score.results,
-    grade: gradeOf(def, score),
-    identity: { method: 'online-supervisor', identityVerified: true, attestedBy: 'Ivo', attestedAt: '2026-11-20T10:00:00Z', factors: 2, recordedById: 1 },
-    evidenceCount: 3,
-    sharedEvidence: [],
-    learner: { email: 'Lena@Uni.example', ltiUserId: 'u-learner-1' },
-    salt: 'c0ffee',
-    status: { listId: 1, index: 1234 },
-    ...over,
-  };
-}
-
-const KINDS: [string, () => CredentialInputs][] = [
-  ['supervised online, grade shown, 3 ECTS, no expiry', () => inputs(completeDefinition())],
-  [
-    'hours only (SBU), no grade, no supervision given, expires after 24 months',
-    () => {
-      const def = { ...completeDefinition(), workload: { hours: 40 }, gradeShown: false, supervisionType: undefined, validityMonths: 24 };
-      return inputs(def, {
-        identity: { method: 'lms-launch', identityVerified: false, attestedBy: 'Moodle', attestedAt: '2026-11-20T10:00:00Z', recordedById: 3 },
-      });
-    },
-  ],
-  [
-    'on site with ID check, 7.5 ECTS, public evidence, no learner email',
-    () => {
-      const def = { ...completeDefinition(), workload: { ects: 7.5 }, supervisionType: 'onsite with identity verification' as const };
-      return inputs(def, {
-        learner: { email: null, ltiUserId: 'u-2' },
-        identity: {
-          method: 'onsite-id-check',
-          identityVerified: true,
-          attestedBy: 'Desk',
-          attestedAt: '2026-11-20T10:00:00Z',
-          idDocumentType: 'passport',
-          recordedById: 1,
-        },
-        sharedEvidence: [
-          { id: 1, kind: 'link', title: 'Dataset', url: 'https://zenodo.org/records/1' },
-          { id: 2, kind: 'reflection', title: 'What I learned', body: 'A lot.' },
-          { id: 3, kind: 'file', title: 'plan.pdf' },
-        ],
-      });
-    },
-  ],
-  [
-    'recognition of prior learning, 30 ECTS, no QA policy of its own',
-    () =>
-      inputs({ ...completeDefinition(), assessmentType: 'recognition of prior learning', workload: { ects: 30 }, qaPolicyUrl: undefined, gradeShown: false }),
-  ],
-  [
-    '1 ECTS (below the edubadges ECTS range), stand-alone',
-    () => inputs({ ...completeDefinition(), workload: { ects: 1 }, stackability: { kind: 'stand-alone' } }),
-  ],
-];
-
-describe.each(KINDS)('%s', (_name, make) => {
+describe.each(CREDENTIAL_KINDS)('%s', (_name, make) => {
   it('conforms to the OB 3.0 schema and the edubadges profile, and verifies in both forms', async () => {
-    const credential = buildOpenBadgeCredential(make());
+    const credential = buildOpenBadgeCredential(make(key.controller));
     expect(conformanceProblems(credential)).toEqual([]);
-    const signed = await signCredentialDataIntegrity(credential, key);
+    // The path issuance takes: the Data Integrity proof, then the JWT over the signed credential.
+    const { credential: signed, jwt } = await signBothForms(credential, key);
     expect(conformanceProblems(signed)).toEqual([]);
     const now = new Date('2026-12-01T00:00:00Z');
     const ld = await verifyOpenBadgeCredential(signed, { now });
     expect(ld.checks.filter((c) => c.status === 'failed')).toEqual([]);
     expect(ld.verified).toBe(true);
-    const jwt = await signCredentialJwt(credential, key);
     const fromJwt = await verifyOpenBadgeCredential(jwt, { now });
     expect(fromJwt.checks.filter((c) => c.status === 'failed')).toEqual([]);
+    expect(fromJwt.verified).toBe(true);
     expect(fromJwt.form).toBe('jwt');
   });
 });
@@ -119,6 +43,10 @@ it('carries the award: results, grade, hashed identifiers, status entry, schema,
   expect(c.validUntil).toBe('2027-11-20T10:15:30Z');
   expect(c['@context'][3]).toBe(`${PUBLIC_URL}/contexts/microcred-v2.json`);
   const subject = c.credentialSubject;
+  // The subject is the award's own urn:uuid, derived from the random salt: no learner id in it.
+  expect(subject.id).toBe(awardSubjectId('c0ffee'));
+  expect(subject.id).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect(subject.id).not.toBe(c.id);
   expect(subject.identifier[0]).toEqual({
     type: 'IdentityObject',
     hashed: true,
@@ -174,6 +102,21 @@ it('carries the award: results, grade, hashed identifiers, status entry, schema,
     targetName: 'Institutional accreditation',
     targetUrl: 'https://www.example.edu/qa',
   });
+});
+
+it('the subject id is per award: another salt, another id; the same salt, the same id; a holder-bound copy names the holder', () => {
+  const a = buildOpenBadgeCredential(inputs(completeDefinition(), { salt: 'a1'.repeat(16) })) as Record<string, any>;
+  const b = buildOpenBadgeCredential(inputs(completeDefinition(), { salt: 'b2'.repeat(16) })) as Record<string, any>;
+  const again = buildOpenBadgeCredential(inputs(completeDefinition(), { salt: 'a1'.repeat(16) })) as Record<string, any>;
+  expect(a.credentialSubject.id).not.toBe(b.credentialSubject.id);
+  expect(again.credentialSubject.id).toBe(a.credentialSubject.id);
+  // Same learner, same LMS id and email in all three: the id depends on none of them.
+  for (const c of [a, b]) expect(c.credentialSubject.id).not.toContain('u-learner-1');
+  const bound = buildOpenBadgeCredential(inputs(completeDefinition(), { subjectId: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK' })) as Record<
+    string,
+    any
+  >;
+  expect(bound.credentialSubject.id).toBe('did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK');
 });
 
 it('edubadges: hours without ECTS become SBU, never both', () => {
