@@ -13,6 +13,12 @@ export interface Ed25519KeyPair {
   publicKeyMultibase: string;
   /** Absent on a public-only key pair (one that can verify but not sign). */
   secretKeyMultibase?: string;
+  /**
+   * The same key published as a JsonWebKey verification method, when its controller document
+   * lists one (our did:web does): a VC-JWT names it as kid, since OB 3.0 §8.2.2 wants a kid
+   * that dereferences to a JWK.
+   */
+  jwkId?: string;
   /** The @digitalbazaar/ed25519-multikey object, for the signing libraries. */
   readonly multikey: MultikeyKeyPair;
 }
@@ -25,6 +31,8 @@ export interface ExportedKeyPair {
   controller?: string;
   publicKeyMultibase: string;
   secretKeyMultibase?: string;
+  /** See Ed25519KeyPair.jwkId; not part of the Multikey JSON. */
+  jwkId?: string;
 }
 
 export function didKeyFor(publicKeyMultibase: string): string {
@@ -35,7 +43,7 @@ export function didKeyFor(publicKeyMultibase: string): string {
  * A new random key pair (or one from a 32-byte seed). Without a `controller` the key is its
  * own did:key issuer identity: controller `did:key:z6Mk…`, id `did:key:z6Mk…#z6Mk…`.
  */
-export async function generateKeyPair(options: { controller?: string; id?: string; seed?: Uint8Array } = {}): Promise<Ed25519KeyPair> {
+export async function generateKeyPair(options: { controller?: string; id?: string; jwkId?: string; seed?: Uint8Array } = {}): Promise<Ed25519KeyPair> {
   const { Ed25519Multikey } = await loadLibraries();
   const generated = await Ed25519Multikey.generate(options.seed ? { seed: options.seed } : {});
   return importKeyPair({
@@ -43,6 +51,7 @@ export async function generateKeyPair(options: { controller?: string; id?: strin
     secretKeyMultibase: generated.secretKeyMultibase,
     controller: options.controller,
     id: options.id,
+    jwkId: options.jwkId,
   });
 }
 
@@ -64,6 +73,7 @@ export async function importKeyPair(exported: ExportedKeyPair): Promise<Ed25519K
     controller,
     publicKeyMultibase: multikey.publicKeyMultibase,
     secretKeyMultibase: multikey.secretKeyMultibase,
+    ...(exported.jwkId ? { jwkId: exported.jwkId } : {}),
     multikey,
   };
 }

@@ -57,7 +57,8 @@ export async function signCredentialDataIntegrity(
 /**
  * Sign as VC-JWT (OB 3.0 §8.2): header {alg: EdDSA, kid, typ: JWT}; the payload is the
  * credential itself plus iss (issuer id), jti (credential id), sub (subject id), nbf (validFrom)
- * and exp (validUntil).
+ * and exp (validUntil). The kid is the key's JsonWebKey verification method when it has one
+ * (§8.2.2: the kid dereferences to a JWK), else its Multikey id (a did:key).
  */
 export async function signCredentialJwt(credential: Credential, keyPair: Ed25519KeyPair): Promise<string> {
   assertSignable(credential, keyPair);
@@ -71,7 +72,7 @@ export async function signCredentialJwt(credential: Credential, keyPair: Ed25519
 
   const key = await importJWK(await toPrivateJwk(keyPair), 'EdDSA');
   // OB 3.0 allows no JOSE headers beyond alg, kid, jwk and typ.
-  return new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', kid: keyPair.id, typ: 'JWT' }).sign(key);
+  return new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', kid: keyPair.jwkId ?? keyPair.id, typ: 'JWT' }).sign(key);
 }
 
 /**

@@ -1,5 +1,7 @@
 /**
- * The issuer's Ed25519 signing keys (W3C Multikey) under its did:web.
+ * The issuer's Ed25519 signing keys under its did:web, each published twice: as a W3C
+ * Multikey (`#key-n`, which Data Integrity proofs name) and as a JsonWebKey (`#key-n-jwk`,
+ * which a VC-JWT's kid names: OB 3.0 §8.2.2 and §8.5 want a kid that dereferences to a JWK).
  *
  * One key is active and signs; generating a new one retires it in the same transaction.
  * Retired keys stay in the DID document (verificationMethod and assertionMethod) so every
@@ -7,10 +9,10 @@
  * derived from ENCRYPTION_KEY (src/db/secrets.ts), never in plain text.
  */
 import { asc, desc, eq, sql } from 'drizzle-orm';
-import { DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT } from '../badges/contexts';
+import { DID_V1_CONTEXT, JWK_V1_CONTEXT, MULTIKEY_V1_CONTEXT } from '../badges/contexts';
 import type { ExtraResolver } from '../badges/documentLoader';
 import { issuerIdentity, type IssuerIdentity } from '../badges/issuerIdentity';
-import { generateKeyPair, importKeyPair, type Ed25519KeyPair } from '../badges/keys';
+import { generateKeyPair, importKeyPair, jwkFromPublicKeyMultibase, type Ed25519KeyPair } from '../badges/keys';
 import { type Db, isUniqueViolation, type Tx } from '../db/database';
 import { signingKeys } from '../db/schema';
 import { decryptSecret, encryptSecret } from '../db/secrets';
@@ -33,6 +35,8 @@ export interface SigningKeyInfo {
   keyId: string;
   /** The full verification method id, `<did>#key-3`. */
   verificationMethod: string;
+  /** The same key as a JsonWebKey verification method, `<did>#key-3-jwk` (a VC-JWT's kid). */
+  jsonWebKeyMethod: string;
   publicKeyMultibase: string;
   status: 'active' | 'retired';
   createdAt: Date;
@@ -47,18 +51,28 @@ export interface MultikeyMethod {
   publicKeyMultibase: string;
 }
 
+export interface JsonWebKeyMethod {
+  id: string;
+  type: 'JsonWebKey';
+  controller: string;
+  publicKeyJwk: { kty: 'OKP'; crv: 'Ed25519'; x: string };
+}
+
 export interface DidDocument {
   '@context': string[];
   id: string;
   alsoKnownAs: string[];
-  verificationMethod: MultikeyMethod[];
+  verificationMethod: (MultikeyMethod | JsonWebKeyMethod)[];
   assertionMethod: string[];
 }
+
+/** The fragment of a key's JsonWebKey method: its Multikey fragment plus "-jwk". */
+export const jsonWebKeyFragment = (keyId: string) => `${keyId}-jwk`;
 
 interface Snapshot {
   at: number;
   document: DidDocument;
-  methods: Map<string, MultikeyMethod>;
+  methods: Map<string, MultikeyMethod | JsonWebKeyMethod>;
 }
 
 export class SigningKeys {
@@ -151,8 +165,9 @@ export class SigningKeys {
 
   /**
    * The `resolve` option of createDocumentLoader (and `resolveKey` of verifyOpenBadgeCredential):
-   * answers our DID with the DID document and each `<did>#key-n` with its Multikey document.
-   * Anything else is not ours (undefined). Served from memory; invalidated on rotation.
+   * answers our DID with the DID document, each `<did>#key-n` with its Multikey document and
+   * each `<did>#key-n-jwk` with its JsonWebKey document. Anything else is not ours (undefined).
+   * Served from memory; invalidated on rotation.
    */
   resolver(): ExtraResolver {
     return async (url: string) => {
@@ -162,7 +177,8 @@ export class SigningKeys {
       if (hash < 0) return structuredClone((await this.load()).document);
       // A key made by another process since the cache was filled: read once more.
       const method = (await this.load()).methods.get(url) ?? (await this.load(true)).methods.get(url);
-      return method ? { '@context': MULTIKEY_V1_CONTEXT, ...method } : undefined;
+      if (!method) return undefined;
+      return { '@context': method.type === 'Multikey' ? MULTIKEY_V1_CONTEXT : JWK_V1_CONTEXT, ...method };
     };
   }
 
@@ -196,6 +212,7 @@ export class SigningKeys {
         secretKeyMultibase: decryptSecret(row.secretKeyEncrypted, this.encryptionKey, SECRET_PURPOSE),
         controller: this.did,
         id: this.identity.keyId(row.keyId),
+        jwkId: this.identity.keyId(jsonWebKeyFragment(row.keyId)),
       });
       this.keyPairs.set(row.id, pair);
       pair.catch(() => this.keyPairs.delete(row.id));
@@ -208,6 +225,7 @@ export class SigningKeys {
       id: r.id,
       keyId: r.keyId,
       verificationMethod: this.identity.keyId(r.keyId),
+      jsonWebKeyMethod: this.identity.keyId(jsonWebKeyFragment(r.keyId)),
       publicKeyMultibase: r.publicKeyMultibase,
       status: r.status === 'active' ? 'active' : 'retired',
       createdAt: r.createdAt,
@@ -240,14 +258,22 @@ export class SigningKeys {
       .select({ keyId: signingKeys.keyId, publicKeyMultibase: signingKeys.publicKeyMultibase })
       .from(signingKeys)
       .orderBy(asc(signingKeys.id));
-    const verificationMethod: MultikeyMethod[] = rows.map((r) => ({
+    const multikeys: MultikeyMethod[] = rows.map((r) => ({
       id: this.identity.keyId(r.keyId),
       type: 'Multikey',
       controller: this.did,
       publicKeyMultibase: r.publicKeyMultibase,
     }));
+    // The same keys as JWKs, for JOSE verifiers (a VC-JWT's kid names these).
+    const jsonWebKeys: JsonWebKeyMethod[] = rows.map((r) => ({
+      id: this.identity.keyId(jsonWebKeyFragment(r.keyId)),
+      type: 'JsonWebKey',
+      controller: this.did,
+      publicKeyJwk: { kty: 'OKP', crv: 'Ed25519', x: jwkFromPublicKeyMultibase(r.publicKeyMultibase)?.x as string },
+    }));
+    const verificationMethod = [...multikeys, ...jsonWebKeys];
     const document: DidDocument = {
-      '@context': [DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT],
+      '@context': [DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT, JWK_V1_CONTEXT],
       id: this.did,
       alsoKnownAs: [this.identity.profileUrl],
       verificationMethod,

@@ -137,13 +137,24 @@ describe('published over HTTP', () => {
     expect(res.headers.get('cache-control')).toMatch(/^public, max-age=\d+$/);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     const doc = await res.json();
+    // Each key twice: as the Multikey Data Integrity proofs name, and as the JWK a JWT's kid names.
+    const { keyPair } = await tool.signingKeys.activeKeyPair();
     expect(doc).toEqual({
-      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
+      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1', 'https://w3id.org/security/jwk/v1'],
       id: tool.signingKeys.did,
       alsoKnownAs: [`${tool.base}/issuer`],
-      verificationMethod: [{ id: row.verificationMethod, type: 'Multikey', controller: tool.signingKeys.did, publicKeyMultibase: row.publicKeyMultibase }],
-      assertionMethod: [row.verificationMethod],
+      verificationMethod: [
+        { id: row.verificationMethod, type: 'Multikey', controller: tool.signingKeys.did, publicKeyMultibase: row.publicKeyMultibase },
+        {
+          id: row.jsonWebKeyMethod,
+          type: 'JsonWebKey',
+          controller: tool.signingKeys.did,
+          publicKeyJwk: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(keyPair.multikey.publicKey).toString('base64url') },
+        },
+      ],
+      assertionMethod: [row.verificationMethod, row.jsonWebKeyMethod],
     });
+    expect(row.jsonWebKeyMethod).toBe(`${row.verificationMethod}-jwk`);
     expect(JSON.stringify(doc)).not.toContain('secretKey');
   });
 

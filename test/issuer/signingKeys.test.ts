@@ -77,6 +77,7 @@ describe('signing keys', () => {
     expect(row).toMatchObject({ keyId: `key-${row.id}`, status: 'active', retiredAt: null, createdBy: null });
     expect(keyPair.controller).toBe(keys.did);
     expect(keyPair.id).toBe(`${keys.did}#key-${row.id}`);
+    expect(keyPair.jwkId).toBe(`${keys.did}#key-${row.id}-jwk`);
     expect(keys.did).toBe(`did:web:localhost%3A${new URL(tool.base).port}`);
   });
 
@@ -120,7 +121,16 @@ describe('signing keys', () => {
       controller: keys.did,
       publicKeyMultibase: row.publicKeyMultibase,
     });
+    // The same key as a JWK: what a VC-JWT's kid names.
+    expect(await resolve(row.jsonWebKeyMethod)).toEqual({
+      '@context': 'https://w3id.org/security/jwk/v1',
+      id: row.jsonWebKeyMethod,
+      type: 'JsonWebKey',
+      controller: keys.did,
+      publicKeyJwk: { kty: 'OKP', crv: 'Ed25519', x: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) },
+    });
     expect(await resolve(`${keys.did}#key-999`)).toBeUndefined();
+    expect(await resolve(`${keys.did}#key-999-jwk`)).toBeUndefined();
     expect(await resolve('did:web:elsewhere.example')).toBeUndefined();
     expect(await resolve('https://www.w3.org/ns/credentials/v2')).toBeUndefined();
   });
@@ -168,8 +178,9 @@ describe('signing keys', () => {
       const { keyPair: newKey } = await keys.activeKeyPair();
       expect(newKey.id).not.toBe(oldKey.id);
       const doc = await (await fetch(`${tool.base}/.well-known/did.json`)).json();
-      expect(doc.verificationMethod.map((m: { id: string }) => m.id)).toEqual([oldKey.id, newKey.id]);
-      expect(doc.assertionMethod).toEqual([oldKey.id, newKey.id]);
+      const ids = [oldKey.id, newKey.id, `${oldKey.id}-jwk`, `${newKey.id}-jwk`];
+      expect(doc.verificationMethod.map((m: { id: string }) => m.id)).toEqual(ids);
+      expect(doc.assertionMethod).toEqual(ids);
       expect(await keys.didDocument()).toEqual(doc);
     });
 
@@ -202,7 +213,7 @@ describe('signing keys', () => {
       const active = all.find((k) => k.status === 'active')!;
       expect((await keys.activeKeyPair()).row.id).toBe(active.id);
       const doc = await keys.didDocument();
-      expect(doc.assertionMethod).toHaveLength(all.length);
+      expect(doc.assertionMethod).toHaveLength(2 * all.length);
       // Every published key matches the stored public key.
       for (const k of all) {
         const [stored] = await tool.database.db.select().from(signingKeys).where(eq(signingKeys.id, k.id));

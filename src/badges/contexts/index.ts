@@ -28,6 +28,13 @@ export const VC_V1_CONTEXT = 'https://www.w3.org/2018/credentials/v1';
 export const OB_V3_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
 export const DID_V1_CONTEXT = 'https://www.w3.org/ns/did/v1';
 export const MULTIKEY_V1_CONTEXT = 'https://w3id.org/security/multikey/v1';
+/**
+ * The context that defines JsonWebKey and publicKeyJwk (VC-JOSE-COSE). Named by our DID
+ * document for its JsonWebKey methods; not bundled (no npm package carries it), which is
+ * harmless: nothing here expands a DID document or a JWK method as JSON-LD (JOSE verifiers
+ * read them as JSON, and jsonld-signatures does not frame a DID v1 document).
+ */
+export const JWK_V1_CONTEXT = 'https://w3id.org/security/jwk/v1';
 export const EDUBADGES_CONTEXT = 'https://raw.githubusercontent.com/educredentials/obv3-examples/refs/heads/main/contexts/educredential.json';
 
 /**
