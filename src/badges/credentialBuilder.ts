@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { IdentityRecord } from '../assessment/identity';
 import type { CriterionResult, Grade } from '../assessment/scoring';
-import { achievementCredentialContexts, buildAchievement, criterionUri, levelUri, type Ob3Profile } from '../credentials/achievement';
+import { achievementCredentialContexts, buildAchievement, criterionUri, levelUri, type Ob3Achievement, type Ob3Profile } from '../credentials/achievement';
 import type { CredentialDefinition } from '../credentials/model';
 import { identityMethodPhrase } from '../credentials/vocabulary';
 
@@ -55,6 +55,50 @@ export interface CredentialInputs {
   subjectId?: string;
 }
 
+/** The issuer as an Achievement's creator, and the QA policy it adds where a credential names none. */
+export interface AchievementIssuer {
+  profile: Ob3Profile;
+  qaPolicy?: { url: string; name: string };
+}
+
+/**
+ * The Achievement of a published credential version: what every credential issued from it
+ * embeds (and signs), and what its id, /achievements/<id>/versions/<n>, serves. One function
+ * for both, so one id names one object. The issuer's Profile is its creator; the
+ * institution's QA policy (Annex I element 11) becomes an ext:QualityAssurance alignment when
+ * the definition has no policy of its own.
+ */
+export function versionAchievement(
+  publicUrl: string,
+  version: { credentialId: number; versionNo: number; definition: CredentialDefinition },
+  issuer: AchievementIssuer,
+): Ob3Achievement {
+  const urls = badgeUrls(publicUrl);
+  const def = version.definition;
+  const achievementId = urls.achievement(version.credentialId, version.versionNo);
+  const achievement = buildAchievement(def, {
+    id: achievementId,
+    version: String(version.versionNo),
+    creator: issuer.profile,
+    image: { id: urls.achievementImage(version.credentialId, version.versionNo), caption: def.title },
+    criteriaUrl: achievementId,
+  });
+  const alignment = (achievement.alignment as Record<string, unknown>[] | undefined) ?? [];
+  if (issuer.qaPolicy && !alignment.some((a) => a.targetType === 'ext:QualityAssurance' && a.targetUrl)) {
+    alignment.push({ type: ['Alignment'], targetType: 'ext:QualityAssurance', targetName: issuer.qaPolicy.name, targetUrl: issuer.qaPolicy.url });
+    achievement.alignment = alignment;
+  }
+  return achievement;
+}
+
+/** The issuer details issuance reads (IssuerProfileStore.forIssuance) as an AchievementIssuer. */
+export function achievementIssuer(details: { profile: Ob3Profile; qaPolicyUrl?: string; qaType?: string }): AchievementIssuer {
+  return {
+    profile: details.profile,
+    ...(details.qaPolicyUrl ? { qaPolicy: { url: details.qaPolicyUrl, name: details.qaType ?? 'Quality assurance policy' } } : {}),
+  };
+}
+
 /** A namespace (random, fixed) for the name-based UUIDs of award subjects. */
 const SUBJECT_NAMESPACE = Buffer.from('5d3f0f0e8b6a4f6e9c1f6a2b7e4d9c30', 'hex');
 
@@ -100,19 +144,11 @@ export function buildOpenBadgeCredential(input: CredentialInputs): Record<string
   const urls = badgeUrls(input.publicUrl);
   const def = input.definition;
   const achievementId = urls.achievement(input.credentialId, input.versionNo);
-  const achievement = buildAchievement(def, {
-    id: achievementId,
-    version: String(input.versionNo),
-    creator: input.issuer,
-    image: { id: urls.achievementImage(input.credentialId, input.versionNo), caption: def.title },
-    criteriaUrl: achievementId,
-  });
-  // The institution's QA policy (Annex I element 11) when the credential has no policy of its own.
-  const alignment = (achievement.alignment as Record<string, unknown>[] | undefined) ?? [];
-  if (input.qaPolicy && !alignment.some((a) => a.targetType === 'ext:QualityAssurance' && a.targetUrl)) {
-    alignment.push({ type: ['Alignment'], targetType: 'ext:QualityAssurance', targetName: input.qaPolicy.name, targetUrl: input.qaPolicy.url });
-    achievement.alignment = alignment;
-  }
+  const achievement = versionAchievement(
+    input.publicUrl,
+    { credentialId: input.credentialId, versionNo: input.versionNo, definition: def },
+    { profile: input.issuer, ...(input.qaPolicy ? { qaPolicy: input.qaPolicy } : {}) },
+  );
 
   const result: Record<string, unknown>[] = input.rubricResults.map((r) => ({
     type: ['Result'],

@@ -5,12 +5,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { and, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Ob3Profile } from '../credentials/achievement';
+import type { CredentialDefinition } from '../credentials/model';
 import type { Db } from '../db/database';
 import { awards, credentialVersions, issuedCredentials, ltiUsers } from '../db/schema';
 import { AppError, ConflictError, NotFoundError } from '../errors';
 import { audit, emit } from '../jobs/events';
 import { conformanceProblems } from './conformance';
-import { badgeUrls, buildOpenBadgeCredential } from './credentialBuilder';
+import { achievementIssuer, badgeUrls, buildOpenBadgeCredential } from './credentialBuilder';
+import { type PublishedAchievement, publishedAchievement } from './publishedAchievement';
 import { createDocumentLoader, type DocumentLoader, type ExtraResolver } from './documentLoader';
 import type { Ed25519KeyPair } from './keys';
 import { signBothForms } from './sign';
@@ -106,11 +108,12 @@ export class BadgeIssuer {
     const { row: keyRow, keyPair } = await this.opts.keys.activeKeyPair();
     const status = await this.allocateStatus();
     const uuid = randomUUID();
+    const { profile, qaPolicy } = achievementIssuer(issuer);
     const credential = buildOpenBadgeCredential({
       uuid,
       publicUrl: this.opts.publicUrl,
-      issuer: issuer.profile,
-      qaPolicy: issuer.qaPolicyUrl ? { url: issuer.qaPolicyUrl, name: issuer.qaType ?? 'Quality assurance policy' } : undefined,
+      issuer: profile,
+      qaPolicy,
       definition: row.version.definition,
       credentialId: row.award.credentialId,
       versionNo: row.version.versionNo,
@@ -170,6 +173,16 @@ export class BadgeIssuer {
     });
     if (!inserted) return (await this.forAward(awardId))!;
     return { ...values, revokedAt: null, revocationReason: null, revokedBy: null };
+  }
+
+  /**
+   * The Achievement a published version's URL serves: built by the function that builds the one
+   * credentials embed, from the same issuer details, so both are one object (decision 0013).
+   * With no issuer profile yet nothing can have been issued; the creator is then the bare DID.
+   */
+  async publishedAchievement(version: { credentialId: number; versionNo: number; definition: CredentialDefinition }): Promise<PublishedAchievement> {
+    const issuer = await this.issuerDetails();
+    return publishedAchievement(this.opts.publicUrl, version, issuer ? achievementIssuer(issuer) : { did: this.opts.did });
   }
 
   private issuerCache?: { at: number; value: Awaited<ReturnType<IssuerDetails['forIssuance']>> };

@@ -18,7 +18,6 @@ import { bakePng, bakeSvg, unbake } from './baking';
 import { credentialState } from './credentialState';
 import { MICROCRED_CONTEXTS } from './contexts';
 import { badgeUrls } from './credentialBuilder';
-import { publishedAchievement } from './publishedAchievement';
 import type { BadgeIssuer, IssuedCredentialRow } from './issuance';
 import type { Verifier } from './verifier';
 import type { VerificationReport } from './verify';
@@ -175,9 +174,10 @@ export function badgePages(deps: BadgePagesDeps): Router {
 
   r.get('/achievements/:credentialId(\\d+)/versions/:versionNo(\\d+)', async (req, res) => {
     const version = await publishedVersion(req);
-    const achievement = publishedAchievement(publicUrl, version, await deps.institutionQaPolicyUrl?.());
+    // JSON-LD, and the very Achievement the credentials issued from this version sign.
+    const achievement = await issuer.publishedAchievement(version);
     res.setHeader('Cache-Control', 'public, max-age=3600');
-    res.type('application/json').send(JSON.stringify(achievement, null, 2));
+    res.type('application/ld+json').send(JSON.stringify(achievement, null, 2));
   });
 
   r.get('/achievements/:credentialId(\\d+)/versions/:versionNo(\\d+)/image.png', async (req, res) => {

@@ -1,32 +1,28 @@
-// The Achievement a published credential version shows to the world (its public JSON and the
-// catalogue's feed): pure, from the definition and the tool's public URL.
-import { buildAchievement, type Ob3Achievement } from '../credentials/achievement';
+// The Achievement of a published credential version as a document of its own: what its URL
+// (the id every issued credential names) serves and what the public catalogue's feed lists.
+// Pure. The object is the one credentials embed and sign (versionAchievement), plus the
+// JSON-LD contexts a standalone document needs.
+import { achievementCredentialContexts, type Ob3Achievement } from '../credentials/achievement';
 import type { CredentialDefinition } from '../credentials/model';
-import { badgeUrls } from './credentialBuilder';
+import { type AchievementIssuer, versionAchievement } from './credentialBuilder';
+
+export type PublishedAchievement = Ob3Achievement & { '@context': string[] };
 
 /**
- * The Achievement of a published credential version, as served at its URL (the id issued
- * credentials name) and in the public catalogue feed. The awarding body stands in as its
- * creator. The institution's QA policy becomes the quality-assurance alignment when the
- * credential names no policy of its own, as in issued credentials.
+ * The Achievement as JSON-LD: the credential's contexts, in the credential's order, then the
+ * very object issued credentials embed. Without an issuer profile (so before anything can be
+ * issued) the creator is the issuer's bare DID.
  */
 export function publishedAchievement(
   publicUrl: string,
   version: { credentialId: number; versionNo: number; definition: CredentialDefinition },
-  institutionQaPolicyUrl?: string,
-): Ob3Achievement {
-  const urls = badgeUrls(publicUrl);
-  const id = urls.achievement(version.credentialId, version.versionNo);
-  const def = version.definition;
-  const body = def.awardingBodies?.[0];
-  return buildAchievement(
-    { ...def, qaPolicyUrl: def.qaPolicyUrl || institutionQaPolicyUrl },
-    {
-      id,
-      version: String(version.versionNo),
-      image: { id: urls.achievementImage(version.credentialId, version.versionNo), caption: def.title },
-      criteriaUrl: id,
-      creator: { id: body?.id ?? `${publicUrl}/issuer`, type: ['Profile'], name: body?.name ?? 'Issuer' },
-    },
-  );
+  issuer: AchievementIssuer | { did: string },
+): PublishedAchievement {
+  const by: AchievementIssuer = 'profile' in issuer ? issuer : { profile: { id: issuer.did, type: ['Profile'] } };
+  return achievementDocument(publicUrl, versionAchievement(publicUrl, version, by));
+}
+
+/** An Achievement as a standalone JSON-LD document. */
+export function achievementDocument(publicUrl: string, achievement: Ob3Achievement): PublishedAchievement {
+  return { '@context': achievementCredentialContexts(publicUrl), ...achievement };
 }

@@ -10,8 +10,9 @@
 import { and, count, eq, inArray } from 'drizzle-orm';
 import type { IssuerProfileStore } from '../issuer/issuerProfile';
 import { countryName } from '../issuer/country';
-import { publishedAchievement } from '../badges/publishedAchievement';
-import type { Ob3Achievement } from '../credentials/achievement';
+import { achievementIssuer } from '../badges/credentialBuilder';
+import { didForPublicUrl } from '../badges/issuerIdentity';
+import { type PublishedAchievement, publishedAchievement } from '../badges/publishedAchievement';
 import type { CredentialDefinition } from '../credentials/model';
 import type { Db } from '../db/database';
 import { awards, credentialVersions } from '../db/schema';
@@ -66,7 +67,7 @@ export interface CatalogueOffer {
   definition: CredentialDefinition;
   annex: AnnexIView;
   /** The OB 3.0 Achievement, exactly as served at its own URL. */
-  achievement: Ob3Achievement;
+  achievement: PublishedAchievement;
   review: ReviewState;
   evaluation: PublicEvaluation;
   awarded: PeopleCount;
@@ -151,8 +152,9 @@ export class Catalogue {
       );
     if (versions.length === 0) return [];
     const ids = versions.map((v) => v.credentialId);
-    const [institutionPolicy, reviews, surveys, awarded] = await Promise.all([
+    const [institutionPolicy, issuance, reviews, surveys, awarded] = await Promise.all([
       this.issuer.qaPolicyUrl(this.publicUrl),
+      this.issuer.forIssuance(this.publicUrl, didForPublicUrl(this.publicUrl)),
       this.qa.reviewStates(ids),
       this.qa.surveySummaries(ids),
       this.db.select({ credentialId: awards.credentialId, n: count() }).from(awards).where(inArray(awards.credentialId, ids)).groupBy(awards.credentialId),
@@ -167,7 +169,8 @@ export class Catalogue {
           url: this.detailUrl(v.credentialId),
           definition,
           annex: annexIView(definition, institutionPolicy),
-          achievement: publishedAchievement(this.publicUrl, v, institutionPolicy),
+          // The Achievement its URL serves and issued credentials embed.
+          achievement: publishedAchievement(this.publicUrl, v, issuance ? achievementIssuer(issuance) : { did: didForPublicUrl(this.publicUrl) }),
           review: reviews.get(v.credentialId) ?? { overdue: false },
           evaluation: publicEvaluation(surveys.get(v.credentialId)),
           awarded: peopleCount(awarded.find((a) => a.credentialId === v.credentialId)?.n ?? 0),

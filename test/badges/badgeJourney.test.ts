@@ -58,7 +58,8 @@ it('issues, shows, shares, verifies, revokes and reinstates a badge', async () =
   });
   expect(c.proof[0]).toMatchObject({ type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', verificationMethod: `${c.issuer.id}#key-1` });
   const [header] = issued.jwt.split('.');
-  expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ alg: 'EdDSA', kid: `${c.issuer.id}#key-1`, typ: 'JWT' });
+  // The JWT's kid is the same key published as a JsonWebKey (OB 3.0 §8.2.2: it dereferences to a JWK).
+  expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ alg: 'EdDSA', kid: `${c.issuer.id}#key-1-jwk`, typ: 'JWT' });
 
   // Public share page and downloads, without any session.
   const anon = new TestBrowser();
@@ -76,8 +77,10 @@ it('issues, shows, shares, verifies, revokes and reinstates a badge', async () =
   const statusList = await fetch(c.credentialStatus.statusListCredential);
   expect(statusList.headers.get('cache-control')).toContain('max-age=60');
   expect(statusList.headers.get('etag')).toBeTruthy();
-  // The Achievement and its image resolve.
-  expect((await fetch(c.credentialSubject.achievement.id)).status).toBe(200);
+  // The Achievement resolves to the one the credential signs (as JSON-LD), and its image resolves.
+  const { '@context': achievementContext, ...achievement } = await (await fetch(c.credentialSubject.achievement.id)).json();
+  expect(achievementContext).toEqual(c['@context']);
+  expect(achievement).toEqual(c.credentialSubject.achievement);
   expect((await fetch(c.credentialSubject.achievement.image.id)).headers.get('content-type')).toBe('image/png');
 
   // The verification page: a baked PNG uploaded, and the JSON API with the JWT.
