@@ -114,7 +114,8 @@ export function badgePages(deps: BadgePagesDeps): Router {
   r.get(`/credentials/:uuid(${UUID}).jwt`, async (req, res) => {
     const row = await issued(req);
     if (req.query.download) download(res, `credential-${row.id}.jwt`);
-    res.type('application/vc+jwt').send(row.jwt);
+    // OB 3.0 §5.2: a VC-JWT file is text/plain.
+    res.type('text/plain; charset=utf-8').send(row.jwt);
   });
 
   // Baked images carry the signed JSON-LD credential (OB 3.0 §5.3).

@@ -69,7 +69,9 @@ it('issues, shows, shares, verifies, revokes and reinstates a badge', async () =
   const json = await anon.get(`${share}.json?download=1`);
   expect(json.headers.get('content-disposition')).toContain('attachment');
   expect(JSON.parse(json.body).id).toBe(`urn:uuid:${issued.id}`);
-  expect((await anon.get(`${share}.jwt`)).body).toBe(issued.jwt);
+  const jwtFile = await anon.get(`${share}.jwt`);
+  expect(jwtFile.body).toBe(issued.jwt);
+  expect(jwtFile.headers.get('content-type')).toBe('text/plain; charset=utf-8'); // OB 3.0 §5.2
   const png = Buffer.from(await (await fetch(`${share}/badge.png`)).arrayBuffer());
   const svg = Buffer.from(await (await fetch(`${share}/badge.svg`)).arrayBuffer());
   expect(JSON.parse(unbake(png)!.credential)).toEqual(c);
