@@ -153,6 +153,7 @@ describe('signing keys', () => {
       expect(page.status).toBe(200);
       expect(page.body).toContain(keys.did);
       expect(page.body).toContain(oldKey.id);
+      expect(page.body).toContain(`${oldKey.id}-jwk`);
       expect(page.body).toContain(`${tool.base}/.well-known/did.json`);
       expect(page.body).toContain(`${tool.base}/issuer`);
       expect(page.body).toContain('stay in the DID document');
