@@ -56,12 +56,10 @@ export function createDocumentLoader(options: DocumentLoaderOptions = {}): Docum
   };
 }
 
-/** https://<any installation>/…/contexts/microcred-v<n>.json: fixed content per version, so any host. */
-export function isMicrocredContextUrl(url: string): boolean {
-  return microcredContextFor(url) !== undefined;
-}
-
-/** The bundled microcred context a URL names, whatever the host; undefined for any other URL. */
+/**
+ * https://<any installation>/…/contexts/microcred-v<n>.json → the bundled copy of that version
+ * (fixed content per version, so any host); undefined for any other URL.
+ */
 export function microcredContextFor(url: string): unknown {
   let u: URL;
   try {

@@ -18,6 +18,22 @@ describe('bundled contexts', () => {
     expect(context['@vocab']).toBeUndefined();
   });
 
+  it('serves every version of microcred’s context, from any installation, each as it was', async () => {
+    const v1 = (await documentLoader('https://badges.other-uni.example/contexts/microcred-v1.json')).document as any;
+    const v2 = (await documentLoader('http://localhost:3000/tools/mc/contexts/microcred-v2.json')).document as any;
+    // v1 stays as credentials signed with it were canonicalised; v2 leaves ECTS untyped.
+    expect(v1['@context'].ECTS).toEqual({ '@id': 'edu:ects', '@type': 'xsd:decimal' });
+    expect(v2['@context'].ECTS).toEqual({ '@id': 'edu:ects' });
+    expect({ ...v2['@context'], ECTS: undefined, weight: undefined }).toEqual({ ...v1['@context'], ECTS: undefined, weight: undefined });
+    for (const url of [
+      'https://x.example/contexts/microcred-v3.json',
+      'https://x.example/contexts/microcred-v2.json?x=1',
+      'ftp://x.example/contexts/microcred-v2.json',
+    ]) {
+      await expect(documentLoader(url)).rejects.toThrow(DocumentNotBundledError);
+    }
+  });
+
   it('has the OB 3.0.3 context, with the terms 1EdTech added in 3.0.3', async () => {
     const { document } = await documentLoader('https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json');
     const context = (document as any)['@context'];
