@@ -9,6 +9,7 @@ import { OutboundAllowListStore } from './admin/outboundAllowList';
 import { SigningKeys } from './issuer/signingKeys';
 import { BadgeIssuer, holdIssuanceAfter } from './badges/issuance';
 import { StatusLists } from './badges/statusLists';
+import { HolderCopies } from './wallets/holderCopies';
 import { BackgroundJobs } from './jobs/backgroundJobs';
 import { jobTable } from './jobs/jobTable';
 import { LtiServiceClient } from './lti/serviceClient';
@@ -40,6 +41,8 @@ export interface RunningApp {
   signingKeys: SigningKeys;
   issuer: IssuerProfileStore;
   badges: BadgeIssuer;
+  /** Holder-bound copies of awards' credentials, for wallets. */
+  holderCopies: HolderCopies;
   jobs: BackgroundJobs;
   services: LtiServiceClient;
   passback: GradePassback;
@@ -79,6 +82,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     statusLists: new StatusLists(database.db),
     afterSigning: config.testHoldIssuanceAfter === undefined ? undefined : holdIssuanceAfter(config.testHoldIssuanceAfter),
   });
+  const holderCopies = new HolderCopies(database.db, { keys: signingKeys, loader: badges.loader });
   const qa = new QaStore(database.db);
   const passback = new GradePassback(database.db, services, { publicUrl: config.publicUrl, log });
   const jobs = new BackgroundJobs(database.db, database.url, log, jobTable({ badges, passback }));
@@ -128,6 +132,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     signingKeys,
     issuer,
     badges,
+    holderCopies,
     jobs,
     services,
     passback,
