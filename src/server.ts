@@ -10,6 +10,7 @@ import { SigningKeys } from './issuer/signingKeys';
 import { BadgeIssuer, holdIssuanceAfter } from './badges/issuance';
 import { StatusLists } from './badges/statusLists';
 import { HolderCopies } from './wallets/holderCopies';
+import { VcApiExchanges } from './wallets/vcApiExchanges';
 import { BackgroundJobs } from './jobs/backgroundJobs';
 import { jobTable } from './jobs/jobTable';
 import { LtiServiceClient } from './lti/serviceClient';
@@ -43,6 +44,8 @@ export interface RunningApp {
   badges: BadgeIssuer;
   /** Holder-bound copies of awards' credentials, for wallets. */
   holderCopies: HolderCopies;
+  /** VC-API exchanges (the DCC Learner Credential Wallet). */
+  vcApi: VcApiExchanges;
   jobs: BackgroundJobs;
   services: LtiServiceClient;
   passback: GradePassback;
@@ -83,6 +86,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     afterSigning: config.testHoldIssuanceAfter === undefined ? undefined : holdIssuanceAfter(config.testHoldIssuanceAfter),
   });
   const holderCopies = new HolderCopies(database.db, { keys: signingKeys, loader: badges.loader });
+  const vcApi = new VcApiExchanges(database.db, { publicUrl: config.publicUrl, issuerDid: signingKeys.did, holderCopies });
   const qa = new QaStore(database.db);
   const passback = new GradePassback(database.db, services, { publicUrl: config.publicUrl, log });
   const jobs = new BackgroundJobs(database.db, database.url, log, jobTable({ badges, passback }));
@@ -95,6 +99,8 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     registrations,
     signingKeys,
     badges,
+    holderCopies,
+    vcApi,
     passback,
     jobs,
     log,
@@ -133,6 +139,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     issuer,
     badges,
     holderCopies,
+    vcApi,
     jobs,
     services,
     passback,

@@ -41,6 +41,15 @@ export interface HolderCopy {
   created: boolean;
 }
 
+/** A copy without its credential, for lists. */
+export interface CopySummary {
+  id: string;
+  awardId: number;
+  holderDid: string;
+  deliveredVia: string | null;
+  createdAt: Date;
+}
+
 export interface IssueCopyInput {
   awardId: number;
   holderDid: string;
@@ -139,6 +148,25 @@ export class HolderCopies {
       .groupBy(holderCopies.awardId);
     for (const r of rows) counts.set(r.awardId, r.n);
     return counts;
+  }
+
+  /** The copies of many awards (for lists of awards): who holds them, how they went, when. */
+  async forAwards(awardIds: number[]): Promise<Map<number, CopySummary[]>> {
+    const byAward = new Map<number, CopySummary[]>();
+    if (awardIds.length === 0) return byAward;
+    const rows = await this.db
+      .select({
+        id: holderCopies.id,
+        awardId: holderCopies.awardId,
+        holderDid: holderCopies.holderDid,
+        deliveredVia: holderCopies.deliveredVia,
+        createdAt: holderCopies.createdAt,
+      })
+      .from(holderCopies)
+      .where(inArray(holderCopies.awardId, awardIds))
+      .orderBy(asc(holderCopies.createdAt), asc(holderCopies.id));
+    for (const r of rows) byAward.set(r.awardId, [...(byAward.get(r.awardId) ?? []), r]);
+    return byAward;
   }
 
   private async find(issuedCredentialId: string, holderDid: string): Promise<HolderCopyRow | undefined> {

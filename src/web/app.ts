@@ -42,6 +42,9 @@ import { securityHeaders } from './security';
 import { sessionMiddleware } from './session';
 import { useViews } from './views';
 import type { QaStore } from '../qa/store';
+import type { HolderCopies } from '../wallets/holderCopies';
+import type { VcApiExchanges } from '../wallets/vcApiExchanges';
+import { walletPages } from '../wallets/walletPages';
 import { forwardAsyncRejections } from './asyncHandlers';
 import { formBody, refuseUnstorableAddress, unreadableAddress } from './input';
 
@@ -54,6 +57,8 @@ export interface AppDeps {
   registrations: DynamicRegistrations;
   signingKeys: SigningKeys;
   badges: BadgeIssuer;
+  holderCopies: HolderCopies;
+  vcApi: VcApiExchanges;
   passback: GradePassback;
   jobs: BackgroundJobs;
   log: Logger;
@@ -136,6 +141,8 @@ export function createApp(deps: AppDeps) {
   app.use(cataloguePages({ db: database.db, qa: deps.qa, issuer: deps.issuer, publicUrl: deps.publicUrl }));
   // The holder's follow-up survey, linked from the share page: the holder code is its proof.
   app.use(holderSurveyPages({ db: database.db, encryptionKey: deps.encryptionKey }));
+  // Wallet delivery: the VC-API exchange endpoint, and "Add to a wallet" for the holder.
+  app.use(walletPages({ badges: deps.badges, vcApi: deps.vcApi, encryptionKey: deps.encryptionKey }));
 
   const launchDeps = { db: database.db, platforms: deps.platforms, log, publicUrl: deps.publicUrl, encryptionKey: deps.encryptionKey };
   const body = formBody('256kb');
@@ -208,6 +215,7 @@ export function createApp(deps: AppDeps) {
       registrations: deps.registrations,
       signingKeys: deps.signingKeys,
       badges: deps.badges,
+      holderCopies: deps.holderCopies,
       allowList: deps.allowList,
       publicUrl: deps.publicUrl,
     }),
@@ -221,6 +229,8 @@ export function createApp(deps: AppDeps) {
       assessment: deps.assessment,
       learner: { maxUploadBytes: deps.uploads.maxUploadBytes, verify: (input) => verifier.verify(input) },
       badges: deps.badges,
+      holderCopies: deps.holderCopies,
+      vcApi: deps.vcApi,
       services: deps.services,
       passback: deps.passback,
       jobs: deps.jobs,
