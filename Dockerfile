@@ -25,6 +25,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY views ./views
+COPY locales ./locales
 COPY public ./public
 COPY drizzle ./drizzle
 # DATA_DIR (./data) is only written when ENCRYPTION_KEY is unset (the generated key

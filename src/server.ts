@@ -2,54 +2,20 @@
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { Provider } from 'ltijs';
-import { AdminAccounts } from './admin/accounts';
-import { DynamicRegistrations } from './admin/dynamicRegistration';
-import { IssuerProfileStore } from './issuer/issuerProfile';
-import { OutboundAllowListStore } from './admin/outboundAllowList';
-import { SigningKeys } from './issuer/signingKeys';
-import { BadgeIssuer, holdIssuanceAfter } from './badges/issuance';
-import { StatusLists } from './badges/statusLists';
-import { HolderCopies } from './wallets/holderCopies';
-import { VcApiExchanges } from './wallets/vcApiExchanges';
-import { BackgroundJobs } from './jobs/backgroundJobs';
-import { jobTable } from './jobs/jobTable';
-import { LtiServiceClient } from './lti/serviceClient';
-import { GradePassback } from './grades/passback';
-import { createFileStorage } from './assessment/fileStorage';
-import { AssessmentStore } from './assessment/store';
-import { QaStore } from './qa/store';
 import { type AppConfig, ConfigError, loadConfig } from './config';
 import { type Database, openDatabase } from './db/database';
 import { startHousekeeping } from './db/housekeeping';
 import { createLogger } from './logger';
-import { PlatformRegistry } from './lti/platforms';
 import { createLtiProvider } from './lti/provider';
-import { OutboundFetcher } from './net/outboundFetch';
+import { compose, type Services } from './composition';
 import { createApp } from './web/app';
 
-export interface RunningApp {
+export interface RunningApp extends Services {
   server: Server;
   /** The express app the server runs (tests read its route table). */
   app: Express;
   url: string;
   database: Database;
-  accounts: AdminAccounts;
-  platforms: PlatformRegistry;
-  registrations: DynamicRegistrations;
-  allowList: OutboundAllowListStore;
-  outbound: OutboundFetcher;
-  assessment: AssessmentStore;
-  signingKeys: SigningKeys;
-  issuer: IssuerProfileStore;
-  badges: BadgeIssuer;
-  /** Holder-bound copies of awards' credentials, for wallets. */
-  holderCopies: HolderCopies;
-  /** VC-API exchanges (the DCC Learner Credential Wallet). */
-  vcApi: VcApiExchanges;
-  jobs: BackgroundJobs;
-  services: LtiServiceClient;
-  passback: GradePassback;
-  qa: QaStore;
   lti: Provider;
   stop(): Promise<void>;
 }
@@ -64,86 +30,33 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
     await database.close();
     throw err;
   }
-  let origins: string[] = [];
-  const platforms: PlatformRegistry = new PlatformRegistry(database.db, lti, async () => {
-    origins = await platforms.frameOrigins();
-  });
-  origins = await platforms.frameOrigins();
-  const accounts = new AdminAccounts(database.db);
-  const issuer = new IssuerProfileStore(database.db);
-  const allowList = new OutboundAllowListStore(database.db, config.outboundAllowList);
-  const outbound = new OutboundFetcher({ production: config.production, allowList: () => allowList.current(), log });
-  const registrations = new DynamicRegistrations(database.db, platforms, config.publicUrl, log, outbound, config.production);
-  const assessment = new AssessmentStore(database.db, createFileStorage(config.fileStorage, config.dataDir));
-  const services = new LtiServiceClient(lti, { concurrency: config.serviceConcurrency, timeoutMs: 10_000 });
-  const signingKeys = new SigningKeys(database.db, config.encryptionKey, config.publicUrl);
-  const badges = new BadgeIssuer(database.db, {
-    publicUrl: config.publicUrl,
-    did: signingKeys.did,
-    keys: signingKeys,
-    issuer,
-    statusLists: new StatusLists(database.db),
-    afterSigning: config.testHoldIssuanceAfter === undefined ? undefined : holdIssuanceAfter(config.testHoldIssuanceAfter),
-  });
-  const holderCopies = new HolderCopies(database.db, { keys: signingKeys, loader: badges.loader });
-  const vcApi = new VcApiExchanges(database.db, { publicUrl: config.publicUrl, issuerDid: signingKeys.did, holderCopies });
-  const qa = new QaStore(database.db);
-  const passback = new GradePassback(database.db, services, { publicUrl: config.publicUrl, log });
-  const jobs = new BackgroundJobs(database.db, database.url, log, jobTable({ badges, passback }));
+  const services = await compose(config, database, lti, log);
   const app = createApp({
+    ...services,
     database,
     lti,
-    platforms,
-    accounts,
-    issuer,
-    registrations,
-    signingKeys,
-    badges,
-    holderCopies,
-    vcApi,
-    passback,
-    jobs,
     log,
     publicUrl: config.publicUrl,
     encryptionKey: config.encryptionKey,
     trustProxy: config.trustProxy,
-    frameOrigins: () => origins,
-    assessment,
     uploads: { maxUploadBytes: config.maxUploadBytes, production: config.production },
-    outbound,
-    allowList,
-    services,
-    qa,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, () => resolve(s));
     s.once('error', reject);
   });
   const stopHousekeeping = await startHousekeeping(database.db, log);
+  const { jobs } = services;
   if (config.backgroundJobs) await jobs.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   let stopped = false;
   return {
+    ...services,
     server,
     app,
     url: `http://localhost:${port}`,
     database,
-    accounts,
-    platforms,
-    registrations,
-    allowList,
-    outbound,
-    assessment,
-    signingKeys,
-    issuer,
-    badges,
-    holderCopies,
-    vcApi,
-    jobs,
-    services,
-    passback,
-    qa,
     lti,
     async stop() {
       if (stopped) return;

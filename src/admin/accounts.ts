@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Db } from '../db/database';
 import { adminSetupTokens, adminUsers } from '../db/schema';
 import { AppError } from '../errors';
-import { formErrors } from '../web/forms';
+import { formErrors } from '../forms';
 import { judgePassword, WEAK_PASSWORD_MESSAGE } from './passwordStrength';
 
 const SETUP_TTL_MS = 24 * 60 * 60 * 1000;

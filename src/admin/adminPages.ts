@@ -9,12 +9,12 @@ import { idParam } from '../web/params';
 import { csrfToken } from '../web/csrf';
 import { QUALITY_ASSURANCE_SUGGESTIONS } from '../credentials/vocabulary';
 import { AppError, ConflictError, ForbiddenError } from '../errors';
-import { fieldText, formErrors } from '../web/forms';
+import { fieldText, formErrors } from '../forms';
 import type { AdminAccounts } from './accounts';
 import { checkNewAdmin } from './accounts';
 import { canvasDeveloperKey } from './canvas';
 import { LoginThrottle } from './throttle';
-import type { DynamicRegistrations } from './dynamicRegistration';
+import type { DynamicRegistrations } from './dynamicRegistrationPages';
 import {
   checkLogo,
   IDENTIFIER_TYPES,

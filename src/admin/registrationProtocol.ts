@@ -1,7 +1,7 @@
 // LTI Dynamic Registration (https://www.imsglobal.org/spec/lti-dr/v1p0), the part without
 // HTTP or SQL: reading an LMS's openid-configuration, the registration request microcred
 // sends (the plain IMS one, or with Canvas's extensions when the configuration says Canvas),
-// and reading the LMS's answer. src/admin/dynamicRegistration.ts does the talking.
+// and reading the LMS's answer. src/admin/dynamicRegistrationPages.ts does the talking.
 import type { LMS_FAMILIES } from '../lti/platforms';
 import { toolUrls } from '../lti/provider';
 import {

@@ -2,22 +2,23 @@
 // filters and counts, the scoring page (rubric levels beside the evidence, comments,
 // identity verification, decision), blind second marking with agreement per criterion,
 // the course's assessment settings and its audit log. Also the evidence file route.
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { CredentialStore } from '../credentials/store';
 import type { CredentialDefinition } from '../credentials/model';
 import { EVIDENCE_KINDS, IDENTITY_METHODS, IDENTITY_REQUIREMENTS } from '../credentials/vocabulary';
 import { can, requireCapability } from '../web/authz';
 import { csrfToken } from '../web/csrf';
-import { fieldText, formVersionMissing } from '../web/forms';
+import { fieldText, formVersionMissing } from '../forms';
 import { AppError, ForbiddenError } from '../errors';
-import { idParam, parseId } from '../web/params';
+import { parseId } from '../ids';
+import { idParam } from '../web/params';
 import { pageTranslator } from '../web/views';
 import { describeIdentity, ID_DOCUMENT_TYPES, identityFromForm } from './identity';
 import { compareAssessors, scoreRubric } from './scoring';
 import type { AssessmentStore } from './store';
 import { formError } from './learnerPages';
-import { formBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
+import { launchPageRouter } from '../web/launchPageRouter';
 
 const STATUSES = ['submitted', 'returned', 'accepted', 'rejected', 'second-marking'] as const;
 
@@ -47,9 +48,7 @@ export interface AssessorPagesDeps {
 }
 
 export function assessorPages({ assessment: store, credentials: credentialsStore }: AssessorPagesDeps): Router {
-  const r = Router({ mergeParams: true });
-  r.use(requireCapability('course:assess'));
-  r.use(formBody('512kb'));
+  const r = launchPageRouter({ access: 'course:assess', formLimit: '512kb' });
 
   const me = (req: Request) => launchOf(req).userId;
   const submissionId = (req: Request) => idParam(req, 'submissionId', 'That submission does not exist in this course.');
@@ -271,7 +270,8 @@ export function assessorPages({ assessment: store, credentials: credentialsStore
  * as a page of this site.
  */
 export function filePages({ assessment: store }: { assessment: AssessmentStore }): Router {
-  const r = Router({ mergeParams: true });
+  // Owner or assessor, decided per file below.
+  const r = launchPageRouter({ access: 'each-route' });
   const INLINE = new Set(['application/pdf', 'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'text/plain', 'video/mp4', 'audio/mpeg']);
   r.get('/:fileId', async (req, res) => {
     const launch = launchOf(req);

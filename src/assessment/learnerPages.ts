@@ -3,14 +3,13 @@
 // criterion, the evidence still needed, the identity notice, the draft with its evidence
 // (files, links, reflections, existing Open Badges), submitting, and the feedback.
 // Learners only ever reach their own attempts: every query filters by the launch's user.
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
 import multer from 'multer';
 import type { CredentialStore } from '../credentials/store';
 import type { CredentialDefinition } from '../credentials/model';
 import { EVIDENCE_KINDS, fileTypeLabel, formatBytes } from '../credentials/vocabulary';
-import { requireCapability } from '../web/authz';
 import { csrfToken } from '../web/csrf';
-import { fieldText } from '../web/forms';
+import { fieldText } from '../forms';
 import { AppError } from '../errors';
 import { idParam } from '../web/params';
 import { typeAllowed, sniffMimeType } from './fileType';
@@ -21,8 +20,9 @@ import type { AssessmentStore, NewEvidence } from './store';
 import { verifyPriorBadge } from './priorBadge';
 import type { VerificationReport } from '../badges/verify';
 import type { SurveyStore } from '../qa/surveys';
-import { formBody, refuseUnstorableBody } from '../web/input';
+import { refuseUnstorableBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
+import { launchPageRouter } from '../web/launchPageRouter';
 
 interface Failed {
   values: Record<string, string>;
@@ -46,12 +46,10 @@ export interface LearnerPagesDeps {
 }
 
 export function learnerPages({ assessment: store, credentials: credentialsStore, surveys, learner: opts }: LearnerPagesDeps): Router {
-  const r = Router({ mergeParams: true });
-  r.use(requireCapability('course:learn'));
+  const r = launchPageRouter({ access: 'course:learn', formLimit: '1mb' });
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: opts.maxUploadBytes, files: 1, fields: 30, fieldSize: 1024 * 1024 } }).single(
     'file',
   );
-  r.use(formBody('1mb'));
   r.use((req: Request, res: Response, next: NextFunction) =>
     upload(req, res, (err: unknown) => {
       if (err instanceof multer.MulterError) {

@@ -1,7 +1,7 @@
 // Badges inside the launch. Learners: "My badges" with downloads, the share link, LinkedIn,
 // which evidence is public, and "Add to a wallet" (src/wallets). Course staff: the course's issued credentials, revoked with
 // a reason or reinstated. /app/:launchId/badges…
-import { Router } from 'express';
+import type { Router } from 'express';
 import { inArray } from 'drizzle-orm';
 import type { AssessmentStore } from '../assessment/store';
 import type { Db } from '../db/database';
@@ -14,8 +14,8 @@ import { badgeUrls } from './credentialBuilder';
 import type { BadgeIssuer } from './issuance';
 import { credentialState } from './credentialState';
 import { linkedInUrl } from './publicPages';
-import { formBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
+import { launchPageRouter } from '../web/launchPageRouter';
 import { pageTranslator } from '../web/views';
 import { ConflictError, NotFoundError } from '../errors';
 import { vcApiOffer } from '../wallets/addToWallet';
@@ -34,8 +34,7 @@ export interface BadgeLaunchDeps {
 
 export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, assessment, publicUrl, encryptionKey }: BadgeLaunchDeps): Router {
   const urls = badgeUrls(publicUrl);
-  const r = Router({ mergeParams: true });
-  r.use(formBody('64kb'));
+  const r = launchPageRouter({ access: 'each-route', formLimit: '64kb' });
 
   r.get('/', requireCapability('course:learn'), async (req, res) => {
     const learnerId = launchOf(req).userId;

@@ -9,7 +9,7 @@ import type { AssessmentStore } from '../assessment/store';
 import type { Db } from '../db/database';
 import { credentials, credentialVersions, evidenceItems } from '../db/schema';
 import { NotFoundError } from '../errors';
-import type { Translate } from '../web/i18n';
+import type { Translate } from '../i18n';
 import { idParam } from '../web/params';
 import { safeUrl } from '../web/safeUrl';
 import { pageTranslator } from '../web/views';

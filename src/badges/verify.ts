@@ -5,7 +5,7 @@
  * other keys and status lists come only from resolvers the caller passes in.
  */
 import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK, type JWK, type ProtectedHeaderParameters } from 'jose';
-import { type ErrorObject, openBadgesValidators } from '../credentials/openBadgesSchema';
+import { openBadgesValidators, schemaProblems } from '../credentials/openBadgesSchema';
 import { VC_V1_CONTEXT, VC_V2_CONTEXT } from './contexts';
 import { createDocumentLoader, resolveDidKey, type ExtraResolver } from './documentLoader';
 import { loadLibraries, type DocumentLoader, type JsonObject, type VcVerifyResult } from './esm';
@@ -271,100 +271,22 @@ function checkFormat(credential: JsonObject): CheckResult {
 // --- Schema ----------------------------------------------------------------------------------
 
 const validator = () => openBadgesValidators().credential;
+const CREDENTIAL = { wholeDocument: 'The credential' };
 
 /** Plain-language problems with a credential against the official OB 3.0 schema; empty when valid. */
 export function ob3SchemaProblems(credential: JsonObject): string[] {
   const data = credential.proof && !Array.isArray(credential.proof) ? { ...credential, proof: [credential.proof] } : credential;
-  const validate = validator();
-  return validate(data) ? [] : describeSchemaErrors(validate.errors ?? [], data);
+  return schemaProblems(validator(), data, CREDENTIAL).map((p) => p.message);
 }
 
 function checkSchema(credential: JsonObject): CheckResult {
   // The VC data model allows one proof as an object; the official schema only lists arrays.
   const data = credential.proof && !Array.isArray(credential.proof) ? { ...credential, proof: [credential.proof] } : credential;
-  const validate = validator();
-  if (validate(data)) return { status: 'passed', message: 'All the information the Open Badges 3.0 standard requires is present and well-formed.' };
-  const problems = describeSchemaErrors(validate.errors ?? [], data);
+  const problems = schemaProblems(validator(), data, CREDENTIAL).map((p) => p.message);
+  if (problems.length === 0) return { status: 'passed', message: 'All the information the Open Badges 3.0 standard requires is present and well-formed.' };
   const shown = problems.slice(0, 3);
   const more = problems.length > shown.length ? ` …and ${problems.length - shown.length} more.` : '';
   return { status: 'failed', message: `The credential does not follow the Open Badges 3.0 standard: ${shown.join(' ')}${more}` };
-}
-
-function describeSchemaErrors(errors: ErrorObject[], data: unknown): string[] {
-  // A failed oneOf/anyOf (e.g. issuer: a URL or a Profile object) also reports why each
-  // alternative failed. For an object, the object alternative's errors ("issuer.name should be
-  // a string") say the most; for a plain value, the summary does.
-  const drop = new Set<ErrorObject>();
-  for (const umbrella of errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf')) {
-    const at = umbrella.instancePath;
-    const children = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && (e.instancePath === at || e.instancePath.startsWith(`${at}/`)));
-    const value = valueAt(data, at);
-    if (value && typeof value === 'object') {
-      const useful = children.filter((e) => !(e.instancePath === at && e.keyword === 'type'));
-      for (const e of children) if (!useful.includes(e)) drop.add(e);
-      if (useful.length > 0) drop.add(umbrella);
-    } else {
-      for (const e of children) if (e.instancePath === at) drop.add(e);
-    }
-  }
-  const messages = new Set<string>();
-  for (const error of errors) {
-    if (drop.has(error)) continue;
-    const path = error.instancePath
-      .split('/')
-      .slice(1)
-      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-      .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
-    const where = path ? `“${path}”` : 'The credential';
-    const params = error.params as Record<string, unknown>;
-    switch (error.keyword) {
-      case 'required':
-        messages.add(`${where} is missing “${String(params.missingProperty)}”.`);
-        break;
-      case 'type':
-        messages.add(`${where} should be ${/^[aeiou]/.test(String(params.type)) ? 'an' : 'a'} ${String(params.type)}.`);
-        break;
-      case 'format':
-        messages.add(`${where} is not a valid ${String(params.format)}.`);
-        break;
-      case 'enum':
-        messages.add(`${where} must be one of: ${(params.allowedValues as unknown[]).map(String).join(', ')}.`);
-        break;
-      case 'oneOf':
-      case 'anyOf': {
-        const allowed = describeAlternatives(error.schema);
-        messages.add(allowed ? `${where} must be ${allowed}.` : `${where} is not in a form the standard allows.`);
-        break;
-      }
-      case 'minItems':
-        messages.add(`${where} must have at least ${String(params.limit)} item(s).`);
-        break;
-      default:
-        messages.add(`${where} ${error.message ?? 'is not valid'}.`);
-    }
-  }
-  return [...messages];
-}
-
-/** The value at a JSON pointer such as "/credentialSubject/achievement". */
-function valueAt(data: unknown, pointer: string): unknown {
-  let value = data;
-  for (const part of pointer.split('/').slice(1)) {
-    if (!value || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
-  }
-  return value;
-}
-
-/** For OB 3.0's "extensible enumerations": a listed value or an ext: term. */
-function describeAlternatives(schema: unknown): string | undefined {
-  if (!Array.isArray(schema)) return undefined;
-  const listed = schema.flatMap((alt: { enum?: unknown[] }) => alt.enum ?? []).map(String);
-  const extensible = schema.some((alt: { pattern?: string }) => alt.pattern?.includes('ext:'));
-  const parts: string[] = [];
-  if (listed.length > 0) parts.push(`one of: ${listed.slice(0, 12).join(', ')}${listed.length > 12 ? ', …' : ''}`);
-  if (extensible) parts.push('an extension term such as “ext:MyType”');
-  return parts.length > 0 ? parts.join(', or ') : undefined;
 }
 
 // --- Signature and issuer -----------------------------------------------------------------

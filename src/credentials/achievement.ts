@@ -12,7 +12,7 @@
 import { describeCompletionRule, describeEvidence, pointsWords } from './completion';
 import type { Alignment, CredentialDefinition, RubricCriterion } from './model';
 import { rubricScoreRange } from './rubric';
-import { type ErrorObject, openBadgesValidators } from './openBadgesSchema';
+import { openBadgesValidators, type SchemaProblem, schemaProblems } from './openBadgesSchema';
 import {
   ASSESSMENT_TYPES,
   NQF_COMPARE_URL,
@@ -439,99 +439,12 @@ export function criteriaNarrative(def: CredentialDefinition): string {
 
 // --- Validation against the official schema ------------------------------------------------
 
-export interface AchievementValidationError {
-  /** Where, as a readable path: "achievement", "achievement.alignment[0].targetType". */
-  path: string;
-  message: string;
-}
+/** Where ("achievement", "achievement.alignment[0].targetType") and what is wrong. */
+export type AchievementValidationError = SchemaProblem;
 
 const achievementValidator = () => openBadgesValidators().achievement;
 
 export function validateAchievement(json: unknown): { valid: boolean; errors: AchievementValidationError[] } {
-  const validate = achievementValidator();
-  if (validate(json)) return { valid: true, errors: [] };
-  return { valid: false, errors: readableErrors(validate.errors ?? []) };
-}
-
-/** "/alignment/0/targetType" → "achievement.alignment[0].targetType". */
-function readablePath(instancePath: string): string {
-  const parts = instancePath
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : `${path}.${part}`), 'achievement');
-}
-
-/** Turn ajv's errors into one sentence per problem, folding the noise of `oneOf` alternatives. */
-export function readableErrors(errors: ErrorObject[]): AchievementValidationError[] {
-  // A failed oneOf also reports each failed alternative; keep only the oneOf's summary.
-  const oneOfPaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => e.schemaPath);
-  const kept = errors.filter((e) => !oneOfPaths.some((p) => e.keyword !== 'oneOf' && e.schemaPath.startsWith(`${p}/`)));
-
-  const result: AchievementValidationError[] = [];
-  const seen = new Set<string>();
-  for (const error of kept) {
-    const path = readablePath(error.instancePath);
-    const message = describeError(error, path);
-    const key = `${path}|${message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    result.push({ path, message });
-  }
-  return result;
-}
-
-function describeError(error: ErrorObject, path: string): string {
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'required':
-      return `${path} is missing the required property “${String(params.missingProperty)}”.`;
-    case 'type':
-      return `${path} must be ${article(String(params.type))} ${String(params.type)}.`;
-    case 'enum':
-      return `${path} must be one of: ${(params.allowedValues as unknown[]).map(String).join(', ')}.`;
-    case 'contains':
-      return `${path} must include ${describeContains(error.schema)}.`;
-    case 'pattern': {
-      const property = error.instancePath.split('/').pop() ?? '';
-      const expected = PATTERN_WORDS[property] ?? `text matching ${String(params.pattern)}`;
-      return `${path} must be ${expected}.`;
-    }
-    case 'format':
-      return `${path} must be a valid ${String(params.format)}.`;
-    case 'additionalProperties':
-      return `${path} may not have the property “${String(params.additionalProperty)}”.`;
-    case 'minItems':
-      return `${path} must have at least ${String(params.limit)} item(s).`;
-    case 'oneOf':
-      return `${path} must be ${describeAlternatives(error.schema)}.`;
-    default:
-      return `${path} ${error.message ?? 'is not valid'}.`;
-  }
-}
-
-/** What the schema's patterns mean, for the properties that have one. */
-const PATTERN_WORDS: Record<string, string> = {
-  inLanguage: 'a language code such as “en” or “nl-NL”',
-  endorsementJwt: 'a compact JWS (three dot-separated base64url parts)',
-};
-
-function article(word: string): string {
-  return /^[aeiou]/i.test(word) ? 'an' : 'a';
-}
-
-function describeContains(schema: unknown): string {
-  const values = (schema as { enum?: unknown[] } | undefined)?.enum;
-  return values ? values.map((v) => `“${String(v)}”`).join(' or ') : 'an allowed value';
-}
-
-/** For the OB 3.0 "extensible enumeration" pattern: a listed value or an ext: term. */
-function describeAlternatives(schema: unknown): string {
-  if (!Array.isArray(schema)) return 'one of the allowed values';
-  const listed = schema.flatMap((alt: { enum?: unknown[] }) => alt.enum ?? []).map(String);
-  const extensible = schema.some((alt: { pattern?: string }) => alt.pattern?.includes('ext:'));
-  const parts: string[] = [];
-  if (listed.length > 0) parts.push(`one of: ${listed.join(', ')}`);
-  if (extensible) parts.push('an extension term such as “ext:MyType”');
-  return parts.length > 0 ? parts.join(', or ') : 'one of the allowed values';
+  const errors = schemaProblems(achievementValidator(), json, { root: 'achievement', wholeDocument: 'The achievement' });
+  return { valid: errors.length === 0, errors };
 }

@@ -1,7 +1,7 @@
 // Pages for micro-credentials inside a launch: /app/:launchId/credentials…
 // Course staff create and edit drafts, see the readiness panel and publish; learners
 // see published versions only. Learning outcomes and the rubric have their own pages.
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { IssuerProfileStore } from '../issuer/issuerProfile';
 import { can, requireCapability } from '../web/authz';
 import { annexIView } from '../qa/annexI';
@@ -24,8 +24,8 @@ import {
   STACKABILITY_OPTIONS,
   SUPERVISION_TYPES,
 } from './vocabulary';
-import { formBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
+import { launchPageRouter } from '../web/launchPageRouter';
 
 const vocab = { ASSESSMENT_TYPES, EQF_LEVELS, PARTICIPATION_TYPES, QF_EHEA_CYCLES, QUALITY_ASSURANCE_SUGGESTIONS, STACKABILITY_OPTIONS, SUPERVISION_TYPES };
 
@@ -38,9 +38,7 @@ export interface CredentialPagesDeps {
 }
 
 export function credentialPages({ credentials: store, issuer, publicUrl }: CredentialPagesDeps): Router {
-  const r = Router({ mergeParams: true });
-  r.use(requireCapability('course:read'));
-  r.use(formBody('256kb'));
+  const r = launchPageRouter({ access: 'course:read', formLimit: '256kb' });
 
   const designer = (req: Request) => can(launchOf(req), 'course:design');
   const credId = (req: Request) => idParam(req, 'credentialId', 'That credential does not exist in this course.');

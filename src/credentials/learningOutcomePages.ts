@@ -1,8 +1,7 @@
 // The credential's learning outcomes, their alignments, and the mapping matrix to
 // course outcomes: /app/:launchId/credentials/:credentialId/outcomes… (course staff).
 import { randomUUID } from 'node:crypto';
-import { type Request, type Response, Router } from 'express';
-import { requireCapability } from '../web/authz';
+import type { Request, Response, Router } from 'express';
 import { idParam } from '../web/params';
 import { csrfToken } from '../web/csrf';
 import { NotFoundError } from '../errors';
@@ -12,8 +11,8 @@ import type { CourseOutcome, LearningOutcome } from './model';
 import type { CourseOutcomeStore, CredentialStore, CredentialVersionRow } from './store';
 import { alignmentSchema, formErrors, learningOutcomeSchema } from './validation';
 import { ALIGNMENT_KINDS } from './vocabulary';
-import { formBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
+import { launchPageRouter } from '../web/launchPageRouter';
 
 /** What the page shows again after a failed write: which form, what was typed, what is wrong. */
 interface Failed {
@@ -26,9 +25,7 @@ const asList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v =
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
 export function learningOutcomePages({ credentials, courseOutcomes }: { credentials: CredentialStore; courseOutcomes: CourseOutcomeStore }): Router {
-  const r = Router({ mergeParams: true });
-  r.use(requireCapability('course:design'));
-  r.use(formBody('256kb'));
+  const r = launchPageRouter({ access: 'course:design', formLimit: '256kb' });
 
   const credentialId = (req: Request) => idParam(req, 'credentialId', 'That credential does not exist in this course.');
   const pageUrl = (req: Request) => `${launchBase(req)}/credentials/${credentialId(req)}/outcomes`;

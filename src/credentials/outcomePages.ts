@@ -1,17 +1,18 @@
 // Pages where course staff manage the course's outcomes, inside a launch:
 // /app/:launchId/outcomes… Every route needs the course:design capability.
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
 import multer from 'multer';
-import { requireCapability } from '../web/authz';
-import { formVersionMissing } from '../web/forms';
-import { idField, idParam, parseId } from '../web/params';
+import { formVersionMissing } from '../forms';
+import { parseId } from '../ids';
+import { idField, idParam } from '../web/params';
 import { csrfToken } from '../web/csrf';
 import { AppError, BadRequestError, NotFoundError } from '../errors';
 import { parseCourseOutcomesCsv } from './csv';
 import type { CourseOutcomeStore } from './store';
 import { courseOutcomeInputSchema, formErrors } from './validation';
-import { formBody, refuseUnstorableBody } from '../web/input';
+import { refuseUnstorableBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
+import { launchPageRouter } from '../web/launchPageRouter';
 
 const MAX_CSV_BYTES = 1024 * 1024;
 
@@ -28,9 +29,7 @@ function readCsvUpload(req: Request, res: Response, next: NextFunction) {
 }
 
 export function outcomePages({ courseOutcomes: store }: { courseOutcomes: CourseOutcomeStore }): Router {
-  const r = Router({ mergeParams: true });
-  r.use(requireCapability('course:design'));
-  r.use(formBody('2mb'));
+  const r = launchPageRouter({ access: 'course:design', formLimit: '2mb' });
 
   const id = (req: Request) => idParam(req, 'outcomeId', 'That course outcome does not exist in this course.');
 

@@ -3,7 +3,7 @@
 // levels, pass level, weight, learning outcomes and evidence); learners see the preview of
 // the published version only.
 import { randomUUID } from 'node:crypto';
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import { can, requireCapability } from '../web/authz';
 import { idParam } from '../web/params';
 import { csrfToken } from '../web/csrf';
@@ -15,8 +15,8 @@ import { criterionProblems, passLevelIndex } from './rubric';
 import type { CredentialVersionRow, CredentialStore } from './store';
 import { formErrors, rubricCriterionSchema, versionLockSchema } from './validation';
 import { EVIDENCE_KINDS, fileTypeLabel } from './vocabulary';
-import { formBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
+import { launchPageRouter } from '../web/launchPageRouter';
 
 /** Rows of level inputs the form always shows; blank rows are ignored. */
 export const LEVEL_ROWS = MAX_LEVELS;
@@ -184,9 +184,7 @@ function formMessage(field: string, message: string): string {
 }
 
 export function rubricPages({ credentials: store }: { credentials: CredentialStore }): Router {
-  const r = Router({ mergeParams: true });
-  r.use(requireCapability('course:read'));
-  r.use(formBody('256kb'));
+  const r = launchPageRouter({ access: 'course:read', formLimit: '256kb' });
 
   const designer = (req: Request) => can(launchOf(req), 'course:design');
   const credentialId = (req: Request) => idParam(req, 'credentialId', 'That credential does not exist in this course.');

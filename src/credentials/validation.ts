@@ -12,8 +12,8 @@
 import { z } from 'zod';
 import type { CredentialDefinition } from './model';
 import { criterionProblems } from './rubric';
-import { formErrors, formVersionMissing, validate, type Validated } from '../web/forms';
-import { idSchema } from '../web/params';
+import { formErrors, formVersionMissing, validate, type Validated } from '../forms';
+import { idSchema } from '../ids';
 import {
   ASSESSMENT_TYPE_VALUES,
   ESCO_URI_PATTERN,

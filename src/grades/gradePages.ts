@@ -1,18 +1,17 @@
 // Grade passback as the instructor sees it: per learner and credential, whether the LMS
 // has the grade (sent), is about to get it (pending, with the last error if a try failed)
 // or refused it (failed, with the LMS's reason); resend one or all. /app/:launchId/grades
-import { Router } from 'express';
+import type { Router } from 'express';
 import { and, eq, ne } from 'drizzle-orm';
 import type { Db } from '../db/database';
 import { credentialVersions, ltiUsers, submissions } from '../db/schema';
 import type { BackgroundJobs } from '../jobs/backgroundJobs';
-import { requireCapability } from '../web/authz';
 import { csrfToken } from '../web/csrf';
 import { AppError } from '../errors';
 import type { GradePassback } from './passback';
-import { formBody } from '../web/input';
-import { parseId } from '../web/params';
+import { parseId } from '../ids';
 import { courseOf, launchBase } from '../web/launchContext';
+import { launchPageRouter } from '../web/launchPageRouter';
 
 export interface GradePagesDeps {
   db: Db;
@@ -21,9 +20,7 @@ export interface GradePagesDeps {
 }
 
 export function gradePages({ db, passback, jobs }: GradePagesDeps): Router {
-  const r = Router({ mergeParams: true });
-  r.use(requireCapability('course:assess'));
-  r.use(formBody('16kb'));
+  const r = launchPageRouter({ access: 'course:assess', formLimit: '16kb' });
 
   r.get('/', async (req, res) => {
     const courseId = courseOf(req);

@@ -2,7 +2,7 @@
 // answer that goes back to the LMS, and where a launch of a placed link lands. The protocol's
 // pieces (content item, settings, placed credential) are in deepLinking.ts.
 import { eq } from 'drizzle-orm';
-import { type Request, type Response, type NextFunction, Router } from 'express';
+import type { Request, Response, NextFunction, Router } from 'express';
 import type { Provider } from 'ltijs';
 import type { Db } from '../db/database';
 import { launchSessions, ltiUsers, platforms } from '../db/schema';
@@ -12,7 +12,6 @@ import { csrfToken } from '../web/csrf';
 import { AppError, BadRequestError, ForbiddenError, NotFoundError } from '../errors';
 import { courseOf, type LaunchContext, launchOf } from '../web/launchContext';
 import { pageTranslator } from '../web/views';
-import { formBody } from '../web/input';
 import {
   acceptsResourceLinks,
   contentItemFor,
@@ -23,6 +22,7 @@ import {
   placedCredentialId,
 } from './deepLinking';
 import { type ServiceContext, signDeepLinkingResponse } from './services';
+import { launchPageRouter } from '../web/launchPageRouter';
 
 export interface DeepLinkingDeps {
   db: Db;
@@ -125,9 +125,7 @@ const onlyTeachers = (req: Request, _res: Response, next: NextFunction) => {
 
 /** /app/:launchId/deep-linking: the picker (GET) and the choice (POST). */
 export function deepLinkingPages({ db, credentials: store, publicUrl, lti }: DeepLinkingDeps): Router {
-  const r = Router({ mergeParams: true });
-  r.use(onlyTeachers);
-  r.use(formBody('16kb'));
+  const r = launchPageRouter({ access: onlyTeachers, formLimit: '16kb' });
 
   r.get('/', async (req, res) => {
     const launch = launchOf(req);

@@ -40,7 +40,7 @@ export function isToolLaunchUrl(publicUrl: string, target: unknown): boolean {
  * How far an LMS's clock may be from ours, either way, as seen in an id_token's `iat`. ltijs
  * refuses a token issued longer ago than this (tokenMaxAge; `exp` it checks with no leeway at
  * all: jsonwebtoken without clockTolerance, Utils/Auth.js verifyToken); guardLaunch
- * (src/lti/launch.ts) refuses one issued further in the future. One number for both ways.
+ * (src/lti/launchPages.ts) refuses one issued further in the future. One number for both ways.
  */
 export const ID_TOKEN_CLOCK_SKEW_SECONDS = 60;
 
@@ -79,7 +79,7 @@ export async function setupLtijs(databaseUrl: string, encryptionKey: string, sch
       tokenMaxAge: ID_TOKEN_CLOCK_SKEW_SECONDS,
       cors: false,
       ltiaas: true,
-      // No dynReg: our own handler (src/admin/dynamicRegistration.ts) serves /lti/register.
+      // No dynReg: our own handler (src/admin/dynamicRegistrationPages.ts) serves /lti/register.
     },
   );
   // ltijs-sequelize reports its migrations with console.info; keep stdout to our JSON logs.

@@ -10,15 +10,12 @@ import { type Request, type Response, Router } from 'express';
 import type { IssuerProfileStore } from '../issuer/issuerProfile';
 import { describeCompletionRule } from '../credentials/completion';
 import { ASSESSMENT_TYPES, labelOf } from '../credentials/vocabulary';
-import type { Db } from '../db/database';
 import { NotFoundError } from '../errors';
-import { parseId } from '../web/params';
-import { Catalogue, type CatalogueOffer } from './catalogue';
-import type { QaStore } from './store';
+import { parseId } from '../ids';
+import type { Catalogue, CatalogueOffer } from './catalogue';
 
 export interface CataloguePagesDeps {
-  db: Db;
-  qa: QaStore;
+  catalogue: Catalogue;
   issuer: IssuerProfileStore;
   publicUrl: string;
 }
@@ -47,7 +44,7 @@ export function paragraphs(text: string): string[] {
 const day = (d: Date | undefined) => d?.toISOString().slice(0, 10);
 
 export function cataloguePages(deps: CataloguePagesDeps): Router {
-  const catalogue = new Catalogue(deps.db, deps.qa, deps.issuer, deps.publicUrl);
+  const { catalogue } = deps;
   const r = Router();
 
   // Public, but not cached for long: a withdrawn credential should leave the list soon.

@@ -7,24 +7,24 @@
 // cannot know it. The app's CSRF check lists the survey as an exemption for that reason, and
 // still turns away a post another site sent (src/web/csrf.ts, CSRF_EXEMPTIONS).
 import { type Request, type Response, Router } from 'express';
-import type { Db } from '../db/database';
 import { AppError, NotFoundError } from '../errors';
 import { PRIVACY_FLOOR } from './metrics';
 import { COMMENT_LABEL, COMMENT_MAX, parseSurveyForm, QUESTIONS } from './surveyForm';
-import { assertOpen, holderCodeMatches, normaliseHolderCode, type SurveyState, SurveyStore } from './surveys';
+import { assertOpen, holderCodeMatches, normaliseHolderCode, type SurveyState, type SurveyStore } from './surveys';
 import { formBody } from '../web/input';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
 export interface HolderSurveyDeps {
-  db: Db;
+  surveys: SurveyStore;
+  /** The holder code is derived from it (src/qa/surveys.ts). */
   encryptionKey: Buffer;
 }
 
 type HolderState = SurveyState & { learnerId: number };
 
 export function holderSurveyPages(deps: HolderSurveyDeps): Router {
-  const surveys = new SurveyStore(deps.db);
+  const { surveys } = deps;
   const r = Router();
   const path = `/credentials/:uuid(${UUID})/follow-up`;
   const pageUrl = (uuid: string) => `/credentials/${uuid}/follow-up`;

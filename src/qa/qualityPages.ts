@@ -1,18 +1,17 @@
 // The QA dashboard inside a launch (/app/:launchId/quality…): for the course's teachers only.
 // The course's credentials with their figures, one credential's dashboard with charts, CSV
 // exports, and the annual review (recorded here, published in the public catalogue).
-import { type Request, type Response, Router } from 'express';
-import { requireCapability } from '../web/authz';
+import type { Request, Response, Router } from 'express';
 import { csrfToken } from '../web/csrf';
 import { sendCsv } from '../web/download';
 import { NotFoundError } from '../errors';
-import { fieldText } from '../web/forms';
+import { fieldText } from '../forms';
 import { idParam } from '../web/params';
 import { pageTranslator } from '../web/views';
 import { agreementCsv, figuresCsv, qualityCharts, qualityFormat } from './qualityReport';
 import { type CredentialQuality, type QaStore, REVIEW_INTERVAL_MONTHS } from './store';
-import { formBody } from '../web/input';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
+import { launchPageRouter } from '../web/launchPageRouter';
 
 /** The review form's limits; the texts are published, so they are kept to a readable size. */
 export const REVIEW_LIMITS = { summary: 4000, changesMade: 4000 };
@@ -35,9 +34,7 @@ export function reviewProblems(input: ReviewInput): Record<string, string> {
 }
 
 export function qualityPages({ qa }: { qa: QaStore }): Router {
-  const r = Router({ mergeParams: true });
-  r.use(requireCapability('course:design'));
-  r.use(formBody('64kb'));
+  const r = launchPageRouter({ access: 'course:design', formLimit: '64kb' });
 
   const one = async (req: Request): Promise<CredentialQuality> => {
     const credentialId = idParam(req, 'credentialId', 'That credential does not exist in this course.');

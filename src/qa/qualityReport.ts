@@ -2,7 +2,7 @@
 // rows. Shared by the instructor's pages (in a launch) and the admin console, so both show
 // the same figures defined the same way.
 import { formatCsv } from '../credentials/csv';
-import type { Translate } from '../web/i18n';
+import type { Translate } from '../i18n';
 import { barChart } from './charts';
 import { formatDuration } from './figures';
 import type { ScaleSummary } from './metrics';

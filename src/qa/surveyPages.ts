@@ -1,19 +1,18 @@
 // The learner's surveys inside the launch: /app/:launchId/surveys/:awardId/:kind… .
 // Learners only, and only their own awards in this launch's course: the award is looked up
 // with the launch's course and user, so anyone else's survey is a 404.
-import { type Request, type Response, Router } from 'express';
-import { requireCapability } from '../web/authz';
+import type { Request, Response, Router } from 'express';
 import { dashboardPath } from '../web/courseDashboard';
 import { csrfToken } from '../web/csrf';
 import { NotFoundError } from '../errors';
-import type { Translate } from '../web/i18n';
+import type { Translate } from '../i18n';
 import { idParam } from '../web/params';
 import { pageTranslator } from '../web/views';
 import { PRIVACY_FLOOR } from './metrics';
 import { COMMENT_LABEL, COMMENT_MAX, isSurveyKind, parseSurveyForm, QUESTIONS, type SurveyKind } from './surveyForm';
 import { assertOpen, type SurveyState, type SurveyStore } from './surveys';
-import { formBody } from '../web/input';
 import { launchBase, launchOf } from '../web/launchContext';
+import { launchPageRouter } from '../web/launchPageRouter';
 
 /** The notices "My credentials" shows after a survey (?survey=…): fixed texts, never echoed input. */
 export const SURVEY_NOTICES: Record<string, string> = {
@@ -29,9 +28,7 @@ export function localSurveyPrompt(t: Translate, kind: SurveyKind, credentialTitl
 }
 
 export function surveyPages({ surveys }: { surveys: SurveyStore }): Router {
-  const r = Router({ mergeParams: true });
-  r.use(requireCapability('course:learn'));
-  r.use(formBody('64kb'));
+  const r = launchPageRouter({ access: 'course:learn', formLimit: '64kb' });
 
   /** Where the learner answered from, and sees the thanks: "My credentials". */
   const home = (req: Request) => dashboardPath(launchOf(req));

@@ -10,28 +10,15 @@ import type { Provider } from 'ltijs';
 import passport from 'passport';
 import type { Logger } from 'pino';
 import pinoHttp from 'pino-http';
-import type { AssessmentStore } from '../assessment/store';
-import type { AdminAccounts } from '../admin/accounts';
-import type { DynamicRegistrations } from '../admin/dynamicRegistration';
-import type { IssuerProfileStore } from '../issuer/issuerProfile';
-import type { OutboundAllowListStore } from '../admin/outboundAllowList';
-import type { SigningKeys } from '../issuer/signingKeys';
 import { adminPages, canvasConfigHandler, configurePassport, requireAdmin } from '../admin/adminPages';
 import { adminQualityPages } from '../qa/adminQualityPages';
-import type { BadgeIssuer } from '../badges/issuance';
-import type { GradePassback } from '../grades/passback';
-import type { BackgroundJobs } from '../jobs/backgroundJobs';
 import { badgePages } from '../badges/publicPages';
-import { statusListSource } from '../badges/statusListSource';
-import { Verifier } from '../badges/verifier';
-import type { OutboundFetcher } from '../net/outboundFetch';
 import { cataloguePages } from '../qa/cataloguePages';
 import { holderSurveyPages } from '../qa/holderSurveyPages';
 import { publishingPages } from '../issuer/publishingPages';
 import type { Database } from '../db/database';
-import { captureLogin, completeLaunch, continueFromStorage, guardLaunch, ltijsFailure } from '../lti/launch';
-import type { PlatformRegistry } from '../lti/platforms';
-import type { LtiServiceClient } from '../lti/serviceClient';
+import type { Services } from '../composition';
+import { captureLogin, completeLaunch, continueFromStorage, guardLaunch, ltijsFailure } from '../lti/launchPages';
 import { LTI_MOUNT, LTI_ROUTES } from '../lti/provider';
 import { csrfProtection, csrfToken } from './csrf';
 import { AppError, BadRequestError, NotFoundError } from '../errors';
@@ -41,38 +28,19 @@ import { requestIdFrom } from './requestId';
 import { securityHeaders } from './security';
 import { sessionMiddleware } from './session';
 import { useViews } from './views';
-import type { QaStore } from '../qa/store';
-import type { HolderCopies } from '../wallets/holderCopies';
-import type { VcApiExchanges } from '../wallets/vcApiExchanges';
 import { walletPages } from '../wallets/walletPages';
 import { forwardAsyncRejections } from './asyncHandlers';
 import { formBody, refuseUnstorableAddress, unreadableAddress } from './input';
 
-export interface AppDeps {
+/** Every store and service (src/composition.ts), and what the web layer itself is configured with. */
+export interface AppDeps extends Services {
   database: Database;
   lti: Provider;
-  platforms: PlatformRegistry;
-  accounts: AdminAccounts;
-  issuer: IssuerProfileStore;
-  registrations: DynamicRegistrations;
-  signingKeys: SigningKeys;
-  badges: BadgeIssuer;
-  holderCopies: HolderCopies;
-  vcApi: VcApiExchanges;
-  passback: GradePassback;
-  jobs: BackgroundJobs;
   log: Logger;
   publicUrl: string;
   encryptionKey: Buffer;
   trustProxy: string | boolean | number;
-  frameOrigins: () => readonly string[];
-  assessment: AssessmentStore;
   uploads: { maxUploadBytes: number; production: boolean };
-  /** Every fetch of a URL from someone else's input goes through it. */
-  outbound: OutboundFetcher;
-  allowList: OutboundAllowListStore;
-  services: LtiServiceClient;
-  qa: QaStore;
 }
 
 export function createApp(deps: AppDeps) {
@@ -122,25 +90,20 @@ export function createApp(deps: AppDeps) {
   // The issuer's public Profile, logo and DID document: no session, no CSRF.
   app.use(publishingPages({ issuer: deps.issuer, signingKeys: deps.signingKeys, publicUrl: deps.publicUrl }));
   // Issued credentials' public pages and files, status lists, the verification page and API.
-  // One verifier for every credential someone hands in: the public pages and prior learning.
-  const verifier = new Verifier({
-    resolveKey: deps.signingKeys.resolver(),
-    fetchStatusList: statusListSource({ publicUrl: deps.publicUrl, issuer: deps.badges, outbound: deps.outbound }),
-  });
   app.use(
     badgePages({
       db: database.db,
       issuer: deps.badges,
       assessment: deps.assessment,
       publicUrl: deps.publicUrl,
-      verifier,
+      verifier: deps.verifier,
       institutionQaPolicyUrl: () => deps.issuer.qaPolicyUrl(deps.publicUrl),
     }),
   );
   // The public catalogue of published micro-credentials, its JSON feed, and the QA policy page.
-  app.use(cataloguePages({ db: database.db, qa: deps.qa, issuer: deps.issuer, publicUrl: deps.publicUrl }));
+  app.use(cataloguePages({ catalogue: deps.catalogue, issuer: deps.issuer, publicUrl: deps.publicUrl }));
   // The holder's follow-up survey, linked from the share page: the holder code is its proof.
-  app.use(holderSurveyPages({ db: database.db, encryptionKey: deps.encryptionKey }));
+  app.use(holderSurveyPages({ surveys: deps.surveys, encryptionKey: deps.encryptionKey }));
   // Wallet delivery: the VC-API exchange endpoint, and "Add to a wallet" for the holder.
   app.use(walletPages({ badges: deps.badges, vcApi: deps.vcApi, encryptionKey: deps.encryptionKey }));
 
@@ -223,20 +186,9 @@ export function createApp(deps: AppDeps) {
   app.use(
     '/app',
     launchPages({
+      ...deps,
       db: database.db,
-      publicUrl: deps.publicUrl,
-      issuer: deps.issuer,
-      assessment: deps.assessment,
-      learner: { maxUploadBytes: deps.uploads.maxUploadBytes, verify: (input) => verifier.verify(input) },
-      badges: deps.badges,
-      holderCopies: deps.holderCopies,
-      vcApi: deps.vcApi,
-      services: deps.services,
-      passback: deps.passback,
-      jobs: deps.jobs,
-      qa: deps.qa,
-      encryptionKey: deps.encryptionKey,
-      lti,
+      learner: { maxUploadBytes: deps.uploads.maxUploadBytes, verify: (input) => deps.verifier.verify(input) },
     }),
   );
 

@@ -3,16 +3,16 @@
 // every published credential. The grid is built from a handful of course-wide queries, never
 // one query per learner, so a class of hundreds costs the same few round trips.
 import { desc, eq } from 'drizzle-orm';
-import { type NextFunction, type Request, type Response, Router } from 'express';
-import { CredentialStore } from '../credentials/store';
+import type { NextFunction, Request, Response, Router } from 'express';
+import type { CredentialStore } from '../credentials/store';
 import type { Db } from '../db/database';
 import { awards, courseMembers, courseServices, issuedCredentials, ltiUsers, submissions } from '../db/schema';
 import { platformRef, type RosterSync } from '../lti/roster';
 import { can, requireCapability } from './authz';
 import { csrfToken } from './csrf';
 import { AppError } from '../errors';
-import { formBody } from './input';
 import { launchOf } from './launchContext';
+import { launchPageRouter } from './launchPageRouter';
 
 /** Where a learner stands on one credential, from least to most advanced. */
 export type ProgressStatus = 'not-started' | 'draft' | 'submitted' | 'returned' | 'rejected' | 'accepted' | 'awarded' | 'issued' | 'revoked';
@@ -59,10 +59,16 @@ export interface SyncNotice {
 const displayName = (u: { name: string | null; givenName: string | null; familyName: string | null; email: string | null; sub: string }) =>
   u.name ?? ([u.givenName, u.familyName].filter(Boolean).join(' ') || u.email || `LMS user ${u.sub}`);
 
+/** What the dashboard reads. */
+export interface DashboardSources {
+  db: Db;
+  credentials: CredentialStore;
+}
+
 /** The course's learners × published credentials. Five queries whatever the class size. */
-export async function courseProgress(db: Db, courseId: number): Promise<CourseProgress> {
+export async function courseProgress({ db, credentials: store }: DashboardSources, courseId: number): Promise<CourseProgress> {
   const [offered, members, latest, awarded, [services]] = await Promise.all([
-    new CredentialStore(db).listForCourse(courseId, { publishedOnly: true }),
+    store.listForCourse(courseId, { publishedOnly: true }),
     db
       .select({
         userId: courseMembers.userId,
@@ -163,14 +169,14 @@ function parseNotice(query: Request['query']): SyncNotice | undefined {
  * deep link that names nothing usable); `syncError` after a failed sync (the page still shows).
  */
 export async function renderCourseDashboard(
-  db: Db,
+  sources: DashboardSources,
   req: Request,
   res: Response,
   opts: { status?: number; notice?: string; syncError?: { message: string; hint?: string } } = {},
 ) {
   const launch = launchOf(req);
   const locale = (launch.claims.launchPresentation as { locale?: string } | undefined)?.locale;
-  const progress = launch.courseId === null ? null : await courseProgress(db, launch.courseId);
+  const progress = launch.courseId === null ? null : await courseProgress(sources, launch.courseId);
   res.status(opts.status ?? 200).render('lti/course-dashboard', {
     ...(launch.courseTitle ? { titleKey: 'lti.dashboard.title', titleParams: { course: launch.courseTitle } } : { titleKey: 'lti.dashboard.titleNoCourse' }),
     launch,
@@ -193,10 +199,10 @@ function requireStaff(req: Request, res: Response, next: NextFunction) {
 }
 
 /** /app/:launchId/roster: the sync button's target. */
-export function courseDashboardPages({ db, roster }: { db: Db; roster: RosterSync }): Router {
-  const r = Router({ mergeParams: true });
-  // The role check comes first, so a learner is refused for who they are, whatever they send.
-  r.post('/sync', requireStaff, formBody('16kb'), async (req, res, next) => {
+export function courseDashboardPages({ roster, ...sources }: DashboardSources & { roster: RosterSync }): Router {
+  const { db } = sources;
+  const r = launchPageRouter({ access: requireStaff, formLimit: '16kb' });
+  r.post('/sync', async (req, res, next) => {
     const launch = launchOf(req);
     try {
       const result = await roster.sync(launch.courseId!, await platformRef(db, launch.platformId));
@@ -214,7 +220,7 @@ export function courseDashboardPages({ db, roster }: { db: Db; roster: RosterSyn
       // The LMS's refusal is shown on the dashboard itself, which still works without a fresh roster.
       req.log?.warn({ courseId: launch.courseId, code: e.code, err: e.message }, 'roster sync failed');
       try {
-        await renderCourseDashboard(db, req, res, { status: e.status, syncError: { message: e.message, hint: e.hint } });
+        await renderCourseDashboard(sources, req, res, { status: e.status, syncError: { message: e.message, hint: e.hint } });
       } catch (err) {
         next(err);
       }

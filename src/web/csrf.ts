@@ -59,12 +59,12 @@ export const CSRF_EXEMPTIONS: readonly CsrfExemption[] = [
     path: '/lti/launch',
     sameOriginOnly: false,
     reason:
-      'The LMS posts the signed id_token from its own site. Its signature, our nonce and the login state bound to this browser are the proof (src/lti/launch.ts).',
+      'The LMS posts the signed id_token from its own site. Its signature, our nonce and the login state bound to this browser are the proof (src/lti/launchPages.ts).',
   },
   {
     method: 'POST',
     path: '/lti/launch/storage',
-    // Not refused here: continueFromStorage (src/lti/launch.ts) is stricter still and says why,
+    // Not refused here: continueFromStorage (src/lti/launchPages.ts) is stricter still and says why,
     // redeeming a ticket only when the browser marks the post same-origin.
     sameOriginOnly: false,
     reason:

@@ -32,7 +32,7 @@ const RECOVERABLE: Record<string, { mode: RecoveredForm['mode']; intro: string }
   CSRF_TOKEN_INVALID: { mode: 'resend', intro: 'resend' },
   NOT_SIGNED_IN: { mode: 'resend', intro: 'signInFirst' },
   LAUNCH_SESSION_INVALID: { mode: 'copy', intro: 'copy' },
-  // Input no route could act on (src/web/input.ts, src/web/params.ts, src/web/forms.ts): sent
+  // Input no route could act on (src/web/input.ts, src/ids.ts, src/forms.ts): sent
   // again unchanged it would be refused again, so the page shows it to copy.
   FORM_VERSION_MISSING: { mode: 'copy', intro: 'fix' },
   TEXT_UNSTORABLE: { mode: 'copy', intro: 'fix' },

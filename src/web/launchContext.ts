@@ -6,7 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Db } from '../db/database';
 import { courses, launchSessions, ltiUsers, platforms } from '../db/schema';
 import { UnauthorizedError } from '../errors';
-import { renderCookiesBlocked } from '../lti/launch';
+import { renderCookiesBlocked } from '../lti/launchPages';
 import type { NewWindow } from '../lti/newWindow';
 import { hashSessionId, SESSION_COOKIE } from './session';
 

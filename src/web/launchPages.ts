@@ -12,12 +12,12 @@ import type { BadgeIssuer } from '../badges/issuance';
 import type { HolderCopies } from '../wallets/holderCopies';
 import type { VcApiExchanges } from '../wallets/vcApiExchanges';
 import { badgeLaunchPages } from '../badges/launchPages';
-import { CourseOutcomeStore, CredentialStore } from '../credentials/store';
+import type { CourseOutcomeStore, CredentialStore } from '../credentials/store';
 import { credentialPages } from '../credentials/credentialPages';
 import { learningOutcomePages } from '../credentials/learningOutcomePages';
 import { outcomePages } from '../credentials/outcomePages';
 import { rubricPages } from '../credentials/rubricPages';
-import { RosterSync } from '../lti/roster';
+import type { RosterSync } from '../lti/roster';
 import type { LtiServiceClient } from '../lti/serviceClient';
 import type { Provider } from 'ltijs';
 import { DEEP_LINKING_REQUEST } from '../lti/deepLinking';
@@ -30,7 +30,7 @@ import type { BackgroundJobs } from '../jobs/backgroundJobs';
 import type { QaStore } from '../qa/store';
 import { qualityPages } from '../qa/qualityPages';
 import { localSurveyPrompt, SURVEY_NOTICES, surveyPages } from '../qa/surveyPages';
-import { SurveyStore } from '../qa/surveys';
+import type { SurveyStore } from '../qa/surveys';
 import { csrfToken } from './csrf';
 import { pageTranslator } from './views';
 import { type LaunchContext, launchOf, loadLaunch } from './launchContext';
@@ -95,13 +95,16 @@ export interface LaunchDeps {
   qa: QaStore;
   encryptionKey: Buffer;
   lti: Provider;
+  credentials: CredentialStore;
+  courseOutcomes: CourseOutcomeStore;
+  surveys: SurveyStore;
+  roster: RosterSync;
 }
 
 export function launchPages(deps: LaunchDeps): Router {
-  const { db, publicUrl, issuer, assessment, learner, badges, holderCopies, vcApi, services, passback, jobs, qa, encryptionKey, lti } = deps;
-  const credentialStore = new CredentialStore(db);
-  const courseOutcomes = new CourseOutcomeStore(db);
-  const surveys = new SurveyStore(db);
+  const { db, publicUrl, issuer, assessment, learner, badges, holderCopies, vcApi, passback, jobs, qa, encryptionKey, lti, courseOutcomes, surveys, roster } =
+    deps;
+  const credentialStore = deps.credentials;
   // Each capability's pages under /app/:launchId, all behind loadLaunch and the header's links.
   const pages: { path: string; router: Router }[] = [
     { path: '/credentials/:credentialId/my-work', router: learnerPages({ assessment, credentials: credentialStore, surveys, learner }) },
@@ -112,7 +115,7 @@ export function launchPages(deps: LaunchDeps): Router {
     { path: '/credentials/:credentialId/outcomes', router: learningOutcomePages({ credentials: credentialStore, courseOutcomes }) },
     { path: '/credentials/:credentialId/rubric', router: rubricPages({ credentials: credentialStore }) },
     { path: '/credentials', router: credentialPages({ credentials: credentialStore, issuer, publicUrl }) },
-    { path: '/roster', router: courseDashboardPages({ db, roster: new RosterSync(db, services) }) },
+    { path: '/roster', router: courseDashboardPages({ db, credentials: credentialStore, roster }) },
     { path: '/grades', router: gradePages({ db, passback, jobs }) },
     { path: '/deep-linking', router: deepLinkingPages({ db, credentials: credentialStore, publicUrl, lti }) },
     { path: '/quality', router: qualityPages({ qa }) },
@@ -130,7 +133,7 @@ export function launchPages(deps: LaunchDeps): Router {
     const surveyNotice =
       typeof req.query.survey === 'string' && Object.hasOwn(SURVEY_NOTICES, req.query.survey) ? t(`qa.survey.notice.${req.query.survey}`) : undefined;
     const common = { launch, base: `/app/${launch.id}`, lmsAdmin: Boolean(launch.claims.lmsAdmin), locale, notice: notice ?? surveyNotice };
-    if (launch.appRole === 'instructor') return await renderCourseDashboard(db, req, res, { notice });
+    if (launch.appRole === 'instructor') return await renderCourseDashboard({ db, credentials: credentialStore }, req, res, { notice });
     if (launch.appRole === 'admin') return res.render('lti/lms-admin', { titleKey: 'lti.lmsAdmin.title', ...common });
     if (launch.courseId === null) return res.render('lti/my-credentials', { titleKey: 'lti.myCredentials.title', ...common, credentials: [], surveys: [] });
     // Learners: the course's credentials with where they stand on each, and the surveys they may answer.

@@ -18,7 +18,7 @@ export const SESSION_COOKIE = 'mc_sid';
 const IDLE_SECONDS = 8 * 60 * 60;
 
 export interface SessionData {
-  /** The form token; kept from the first write on, and carried over by a launch (src/lti/launch.ts). */
+  /** The form token; kept from the first write on, and carried over by a launch (src/lti/launchPages.ts). */
   csrf?: string;
   /** passport's slot */
   passport?: { user?: number };
@@ -61,6 +61,7 @@ export function sessionMiddleware(db: Db): RequestHandler {
     .prepare('mc_find_web_session');
   return async (req: Request, res: Response, next: NextFunction) => {
     if (req.session) return next(); // already loaded on this request
+    // Its own try: csrfProtection calls it directly, outside the express layers that forward rejections.
     try {
       const cookieSid = req.cookies?.[SESSION_COOKIE] as string | undefined;
       let sid = cookieSid && /^[A-Za-z0-9_-]{43}$/.test(cookieSid) ? cookieSid : undefined;

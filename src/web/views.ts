@@ -1,6 +1,6 @@
 // ejs with one layout: a view renders its body, then views/layout.ejs wraps it.
 // ejs escapes <%= %> output; views never use <%- %> for user data.
-// Every view gets `t` (the interface strings in the page's language, src/web/i18n.ts), `rich`
+// Every view gets `t` (the interface strings in the page's language, src/i18n.ts), `rich`
 // (the same with markup in placeholders), `tm`
 // (the same for sentences the code wrote, e.g. validation messages) and `lang`: inside a launch the LMS's locale decides, elsewhere the browser's languages.
 // Every view also gets `safeUrl` (src/web/safeUrl.ts): an address from stored or user-supplied
@@ -8,7 +8,7 @@
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Express } from 'express';
-import { DEFAULT_LOCALE, messageTranslator, resolveLocale, type Params, type Translate, translator } from './i18n';
+import { DEFAULT_LOCALE, messageTranslator, resolveLocale, type Params, type Translate, translator } from '../i18n';
 import { safeUrl } from './safeUrl';
 
 /** The page's language: the launch's LMS locale, else (outside a launch) the browser's, else English. */

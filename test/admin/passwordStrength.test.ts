@@ -1,7 +1,7 @@
 // judgePassword(): how guessable an administrator's password is (issue 13, item 12). Pure.
 import * as en from '@zxcvbn-ts/language-en';
 import { judgePassword, MIN_PASSWORD_SCORE, personalWords } from '../../src/admin/passwordStrength';
-import { loadCatalogues } from '../../src/web/i18n';
+import { loadCatalogues } from '../../src/i18n';
 
 describe('judgePassword', () => {
   it('refuses repeats, common passwords and keyboard runs, with zxcvbn’s reason first', () => {

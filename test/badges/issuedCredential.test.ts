@@ -183,6 +183,18 @@ it('edubadges: hours without ECTS become SBU, never both', () => {
   expect(edubadgesProblems(c)).toEqual([]);
 });
 
+it('explains what breaks the OB 3.0 schema and the edubadges profile, one sentence per problem', () => {
+  const c = buildOpenBadgeCredential(inputs(completeDefinition())) as Record<string, any>;
+  c.issuer = { ...c.issuer, name: 7 };
+  delete c.credentialSubject.achievement.criteria;
+  const problems = conformanceProblems(c);
+  // The issuer may be a URL or a Profile: for an object, what is wrong inside it is said, not the alternatives.
+  expect(problems).toContain('“issuer.name” must be a string.');
+  expect(problems).toContain('“credentialSubject.achievement” is missing the required property “criteria”.');
+  expect(problems.filter((p) => p.startsWith('edubadges: '))).not.toEqual([]);
+  expect(problems.every((p) => p.endsWith('.'))).toBe(true);
+});
+
 describe('tampering with any field breaks the signature', () => {
   const edits: [string, (c: Record<string, any>) => void][] = [
     ['name', (c) => (c.name = 'Something grander')],

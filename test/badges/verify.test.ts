@@ -99,8 +99,8 @@ describe('schema', () => {
     expect(check(report, 'signature').status).toBe('passed');
     const schema = check(report, 'schema');
     expect(schema.status).toBe('failed');
-    expect(schema.message).toContain('“credentialSubject.achievement” is missing “criteria”');
-    expect(schema.message).toContain('“credentialSubject.achievement.name” should be a string');
+    expect(schema.message).toContain('“credentialSubject.achievement” is missing the required property “criteria”');
+    expect(schema.message).toContain('“credentialSubject.achievement.name” must be a string');
   });
 });
 

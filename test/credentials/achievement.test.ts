@@ -192,7 +192,7 @@ describe('validateAchievement', () => {
     expect(achievement).not.toHaveProperty('name');
     const result = validateAchievement(achievement);
     expect(result.valid).toBe(false);
-    expect(result.errors).toEqual([{ path: 'achievement', message: 'achievement is missing the required property “name”.' }]);
+    expect(result.errors).toEqual([{ path: 'achievement', message: '“achievement” is missing the required property “name”.' }]);
   });
 
   it('explains a targetType outside the OB 3.0 vocabulary, a missing targetUrl and a bad language code', () => {
@@ -205,12 +205,12 @@ describe('validateAchievement', () => {
     expect(valid).toBe(false);
     expect(errors).toEqual(
       expect.arrayContaining([
-        { path: 'achievement.alignment[0]', message: 'achievement.alignment[0] is missing the required property “targetUrl”.' },
+        { path: 'achievement.alignment[0]', message: '“achievement.alignment[0]” is missing the required property “targetUrl”.' },
         {
           path: 'achievement.alignment[0].targetType',
           message: expect.stringContaining('must be one of: ceasn:Competency, ceterms:Credential, CFItem'),
         },
-        { path: 'achievement.inLanguage', message: 'achievement.inLanguage must be a language code such as “en” or “nl-NL”.' },
+        { path: 'achievement.inLanguage', message: '“achievement.inLanguage” must be a language code such as “en” or “nl-NL”.' },
       ]),
     );
     // One message per problem: the failed oneOf alternatives are folded into one.
@@ -221,7 +221,7 @@ describe('validateAchievement', () => {
     const { valid, errors } = validateAchievement({ type: ['Badge'] });
     expect(valid).toBe(false);
     expect(errors.map((e) => e.message)).toEqual(
-      expect.arrayContaining(['achievement is missing the required property “id”.', 'achievement.type must include “Achievement”.']),
+      expect.arrayContaining(['“achievement” is missing the required property “id”.', '“achievement.type” must include “Achievement”.']),
     );
   });
 });

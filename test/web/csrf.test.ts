@@ -195,7 +195,7 @@ describe('requests another site sent, with a valid token all the same', () => {
   it('are refused on the exemptions only our own pages post (the holder survey here; the storage continuation refuses them itself)', async () => {
     for (const [path, code] of [
       ['/credentials/00000000-0000-4000-8000-000000000000/follow-up', 'CROSS_SITE_FORM'],
-      // Stricter in src/lti/launch.ts: only a post marked same-origin redeems a ticket.
+      // Stricter in src/lti/launchPages.ts: only a post marked same-origin redeems a ticket.
       ['/lti/launch/storage', 'STORAGE_TICKET_NOT_FROM_FRAME'],
     ]) {
       const cross = await new TestBrowser().request(`${tool.base}${path}`, { form: { code: 'x', ticket: 'x' }, headers: { 'sec-fetch-site': 'cross-site' } });

@@ -1,6 +1,6 @@
 // The interface-string catalogues: every language has every English key with the same
 // placeholders, and the page language follows the LMS's locale with English as fallback.
-import { loadCatalogues, loadMessageTable, localesDir, messageTranslator, resolveLocale, translator } from '../../src/web/i18n';
+import { loadCatalogues, loadMessageTable, localesDir, messageTranslator, resolveLocale, translator } from '../../src/i18n';
 
 const catalogues = loadCatalogues();
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();

@@ -1,7 +1,7 @@
 // The two rules every request's input passes (issue 13 item 6), as pure functions: which
-// numbers name a row (src/web/params.ts) and which field holds text PostgreSQL cannot store
+// numbers name a row (src/ids.ts) and which field holds text PostgreSQL cannot store
 // (src/web/input.ts). The routes that use them are tested in test/web/badInput.test.ts.
-import { MAX_ID, parseId } from '../../src/web/params';
+import { MAX_ID, parseId } from '../../src/ids';
 import { unstorableField } from '../../src/web/input';
 
 it('takes a row id written in digits, from 1 to PostgreSQL’s largest integer', () => {

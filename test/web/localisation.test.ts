@@ -5,7 +5,7 @@
 // shows a raw catalogue key.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadCatalogues } from '../../src/web/i18n';
+import { loadCatalogues } from '../../src/i18n';
 import { acceptComplete, launchAs, type Person, publishCredential, submitComplete, until } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
 import { type Page, readableText, readForm, TestBrowser } from '../support/browser';

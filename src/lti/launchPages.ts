@@ -176,177 +176,170 @@ export function captureLogin({ db, log, publicUrl, encryptionKey }: LaunchDeps) 
 export function guardLaunch({ db, log, encryptionKey }: LaunchDeps) {
   const cookies = stateCookies(encryptionKey);
   return async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      const idToken = req.body?.id_token;
-      const state = req.body?.state;
-      if (req.body?.error) {
-        rejectLaunch(
-          log,
-          req,
-          new LaunchRejectedError('PLATFORM_ERROR', `The LMS refused the login: ${String(req.body.error_description ?? req.body.error)}.`, 400),
-        );
-      }
-      if (typeof idToken !== 'string' || typeof state !== 'string') {
-        rejectLaunch(
-          log,
-          req,
-          new LaunchRejectedError(
-            'NOT_A_LAUNCH',
-            'This address only accepts LTI launches from a registered LMS.',
-            400,
-            'Open the tool from a link or activity in your course.',
-          ),
-        );
-      }
-      let header: ReturnType<typeof decodeProtectedHeader>;
-      let claims: ReturnType<typeof decodeJwt>;
-      try {
-        header = decodeProtectedHeader(idToken);
-        claims = decodeJwt(idToken);
-      } catch {
-        rejectLaunch(log, req, new LaunchRejectedError('MALFORMED_ID_TOKEN', 'The launch message from the LMS is not a valid signed token.', 400));
-      }
-      if (!header.alg || !ALLOWED_ALGS.has(header.alg)) {
-        rejectLaunch(
-          log,
-          req,
-          new LaunchRejectedError('ALG_NOT_ALLOWED', `The launch token is signed with "${String(header.alg)}", which is not allowed; LTI 1.3 requires RS256.`),
-        );
-      }
-      // ltijs bounds a token's age by iat (tokenMaxAge) but lets one without iat through, and one
-      // dated in the future stays "fresh" until then. The same allowance for clocks either way.
-      if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) {
-        rejectLaunch(log, req, new LaunchRejectedError('MISSING_CLAIMS', 'The launch token is missing required LTI information (NO_IAT_CLAIM).'));
-      }
-      if (claims.iat > Date.now() / 1000 + ID_TOKEN_CLOCK_SKEW_SECONDS) {
-        rejectLaunch(log, req, new LaunchRejectedError('TOKEN_ISSUED_IN_FUTURE', 'The launch from the LMS is dated in the future.', 401, CLOCK_HINT));
-      }
-
-      // Consume the login exactly once, and only while it is fresh. The same round trip finds
-      // the platform it names and whether the token's deployment is registered for it.
-      const auds = Array.isArray(claims.aud) ? claims.aud : claims.aud ? [claims.aud] : [];
-      const deploymentId = claims[`${CLAIM}deployment_id`];
-      const consumed = db.$with('consumed').as(
-        db
-          .update(ltiLogins)
-          .set({ consumedAt: new Date() })
-          .where(
-            and(eq(ltiLogins.state, state), isNull(ltiLogins.consumedAt), gt(ltiLogins.createdAt, sql`now() - make_interval(secs => ${LOGIN_TTL_SECONDS})`)),
-          )
-          .returning(),
+    const idToken = req.body?.id_token;
+    const state = req.body?.state;
+    if (req.body?.error) {
+      rejectLaunch(
+        log,
+        req,
+        new LaunchRejectedError('PLATFORM_ERROR', `The LMS refused the login: ${String(req.body.error_description ?? req.body.error)}.`, 400),
       );
-      // The client ID is the login's, else the token's azp, else its first aud.
-      const tokenClientId = (typeof claims.azp === 'string' && claims.azp) || auds[0] || null;
-      const [found] = await db
-        .with(consumed)
-        .select({
-          login: { nonce: consumed.nonce, issuer: consumed.issuer, loginParams: consumed.loginParams },
-          platform: platformTable,
-          hasDeployment:
-            typeof deploymentId === 'string'
-              ? sql<boolean>`exists (select 1 from ${platformDeployments} where ${platformDeployments.platformId} = ${platformTable.id} and ${platformDeployments.deploymentId} = ${deploymentId})`
-              : sql<boolean>`false`,
-        })
-        .from(consumed)
-        .leftJoin(
-          platformTable,
-          and(eq(platformTable.issuer, String(claims.iss)), eq(platformTable.clientId, sql`coalesce(nullif(${consumed.clientId}, ''), ${tokenClientId})`)),
-        );
-      if (!found) {
-        const [seen] = await db.select({ consumedAt: ltiLogins.consumedAt }).from(ltiLogins).where(eq(ltiLogins.state, state));
-        if (seen?.consumedAt) rejectLaunch(log, req, new LaunchRejectedError('REPLAYED_LAUNCH', 'This launch was already used. Each launch works once.'));
-        rejectLaunch(
-          log,
-          req,
-          new LaunchRejectedError(
-            seen ? 'LOGIN_EXPIRED' : 'UNKNOWN_STATE',
-            seen ? 'The login took too long and expired.' : 'This launch does not belong to a login started by this tool.',
-          ),
-        );
-      }
-      const { login, platform } = found;
-      if (claims.nonce !== login.nonce) {
-        rejectLaunch(log, req, new LaunchRejectedError('NONCE_MISMATCH', 'The launch token does not belong to the login that asked for it.'));
-      }
-      if (claims.iss !== login.issuer) {
-        rejectLaunch(log, req, new LaunchRejectedError('ISSUER_MISMATCH', 'The launch token comes from a different LMS than the login.'));
-      }
-      if (!platform) {
-        rejectLaunch(
-          log,
-          req,
-          new LaunchRejectedError(
-            'UNKNOWN_PLATFORM',
-            'This LMS is not registered with microcred.',
-            403,
-            'Ask your administrator to register the LMS in the microcred admin console.',
-          ),
-        );
-      }
-      // ltijs never checks that an array aud contains our client id (it trusts azp alone).
-      if (!auds.includes(platform.clientId) || (auds.length > 1 && claims.azp !== platform.clientId)) {
-        rejectLaunch(log, req, new LaunchRejectedError('WRONG_AUDIENCE', 'The launch token was issued for another tool.'));
-      }
-      if (!platform.active) {
-        rejectLaunch(
-          log,
-          req,
-          new LaunchRejectedError('PLATFORM_DISABLED', 'This LMS has been disabled in microcred.', 403, 'Ask your microcred administrator to enable it again.'),
-        );
-      }
-      if (typeof deploymentId !== 'string' || !found.hasDeployment) {
-        rejectLaunch(
-          log,
-          req,
-          new LaunchRejectedError(
-            'UNKNOWN_DEPLOYMENT',
-            `Deployment "${String(deploymentId ?? '(none)')}" of this LMS is not registered.`,
-            403,
-            'Ask your microcred administrator to add this deployment ID to the platform.',
-          ),
-        );
-      }
-
-      const newWindow = newWindowFor(platform, login.loginParams, claims);
-      // The state must come back to the browser that started the login, and only our own state
-      // cookie says so: ltijs's (signed, but any host of the site can set one under its name)
-      // counts for nothing on its own. ltijs then finds ours in place of its own.
-      const signed = (req.signedCookies ?? {}) as Record<string, unknown>;
-      const otherLogins =
-        Object.keys(signed).some((k) => k.startsWith('state')) || Object.keys(req.cookies ?? {}).some((k) => k.startsWith(STATE_COOKIE_PREFIX));
-      if (cookies.vouches(req, state)) signed[`state${state}`] = login.issuer;
-      else delete signed[`state${state}`];
-      if (!signed[`state${state}`]) {
-        if (otherLogins) {
-          rejectLaunch(log, req, new LaunchRejectedError('STATE_COOKIE_MISMATCH', 'This launch was started in another browser window or by another site.'));
-        }
-        if (login.loginParams.lti_storage_target) {
-          // No cookies at all, but the LMS offers platform storage: a page reads the state
-          // back from the LMS frame and continues with a one-time ticket.
-          const ticket = randomBytes(24).toString('base64url');
-          await db.insert(pendingLaunches).values({ ticketHash: hashTicket(ticket), state, idToken, platformId: platform.id });
-          log.info({ reqId: req.id }, 'LTI launch continues through platform storage');
-          return res.render('lti/storage-get', {
-            layout: false,
-            titleKey: 'lti.storage.title',
-            ticket,
-            storageTarget: login.loginParams.lti_storage_target,
-            platformOrigin: new URL(platform.authLoginUrl).origin,
-            stateKey: storageKey('state', state),
-            nonceKey: storageKey('nonce', state),
-            newWindow,
-          });
-        }
-        log.warn({ reason: 'COOKIES_BLOCKED', reqId: req.id, fallback: newWindow.kind }, 'LTI launch needs a new window');
-        return renderCookiesBlocked(res, newWindow, (claims[`${CLAIM}launch_presentation`] as { locale?: unknown } | undefined)?.locale);
-      }
-      res.locals.platformRow = platform;
-      res.locals.loginParams = login.loginParams;
-      res.locals.newWindow = newWindow;
-      next();
-    } catch (err) {
-      next(err);
     }
+    if (typeof idToken !== 'string' || typeof state !== 'string') {
+      rejectLaunch(
+        log,
+        req,
+        new LaunchRejectedError(
+          'NOT_A_LAUNCH',
+          'This address only accepts LTI launches from a registered LMS.',
+          400,
+          'Open the tool from a link or activity in your course.',
+        ),
+      );
+    }
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    let claims: ReturnType<typeof decodeJwt>;
+    try {
+      header = decodeProtectedHeader(idToken);
+      claims = decodeJwt(idToken);
+    } catch {
+      rejectLaunch(log, req, new LaunchRejectedError('MALFORMED_ID_TOKEN', 'The launch message from the LMS is not a valid signed token.', 400));
+    }
+    if (!header.alg || !ALLOWED_ALGS.has(header.alg)) {
+      rejectLaunch(
+        log,
+        req,
+        new LaunchRejectedError('ALG_NOT_ALLOWED', `The launch token is signed with "${String(header.alg)}", which is not allowed; LTI 1.3 requires RS256.`),
+      );
+    }
+    // ltijs bounds a token's age by iat (tokenMaxAge) but lets one without iat through, and one
+    // dated in the future stays "fresh" until then. The same allowance for clocks either way.
+    if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) {
+      rejectLaunch(log, req, new LaunchRejectedError('MISSING_CLAIMS', 'The launch token is missing required LTI information (NO_IAT_CLAIM).'));
+    }
+    if (claims.iat > Date.now() / 1000 + ID_TOKEN_CLOCK_SKEW_SECONDS) {
+      rejectLaunch(log, req, new LaunchRejectedError('TOKEN_ISSUED_IN_FUTURE', 'The launch from the LMS is dated in the future.', 401, CLOCK_HINT));
+    }
+
+    // Consume the login exactly once, and only while it is fresh. The same round trip finds
+    // the platform it names and whether the token's deployment is registered for it.
+    const auds = Array.isArray(claims.aud) ? claims.aud : claims.aud ? [claims.aud] : [];
+    const deploymentId = claims[`${CLAIM}deployment_id`];
+    const consumed = db.$with('consumed').as(
+      db
+        .update(ltiLogins)
+        .set({ consumedAt: new Date() })
+        .where(and(eq(ltiLogins.state, state), isNull(ltiLogins.consumedAt), gt(ltiLogins.createdAt, sql`now() - make_interval(secs => ${LOGIN_TTL_SECONDS})`)))
+        .returning(),
+    );
+    // The client ID is the login's, else the token's azp, else its first aud.
+    const tokenClientId = (typeof claims.azp === 'string' && claims.azp) || auds[0] || null;
+    const [found] = await db
+      .with(consumed)
+      .select({
+        login: { nonce: consumed.nonce, issuer: consumed.issuer, loginParams: consumed.loginParams },
+        platform: platformTable,
+        hasDeployment:
+          typeof deploymentId === 'string'
+            ? sql<boolean>`exists (select 1 from ${platformDeployments} where ${platformDeployments.platformId} = ${platformTable.id} and ${platformDeployments.deploymentId} = ${deploymentId})`
+            : sql<boolean>`false`,
+      })
+      .from(consumed)
+      .leftJoin(
+        platformTable,
+        and(eq(platformTable.issuer, String(claims.iss)), eq(platformTable.clientId, sql`coalesce(nullif(${consumed.clientId}, ''), ${tokenClientId})`)),
+      );
+    if (!found) {
+      const [seen] = await db.select({ consumedAt: ltiLogins.consumedAt }).from(ltiLogins).where(eq(ltiLogins.state, state));
+      if (seen?.consumedAt) rejectLaunch(log, req, new LaunchRejectedError('REPLAYED_LAUNCH', 'This launch was already used. Each launch works once.'));
+      rejectLaunch(
+        log,
+        req,
+        new LaunchRejectedError(
+          seen ? 'LOGIN_EXPIRED' : 'UNKNOWN_STATE',
+          seen ? 'The login took too long and expired.' : 'This launch does not belong to a login started by this tool.',
+        ),
+      );
+    }
+    const { login, platform } = found;
+    if (claims.nonce !== login.nonce) {
+      rejectLaunch(log, req, new LaunchRejectedError('NONCE_MISMATCH', 'The launch token does not belong to the login that asked for it.'));
+    }
+    if (claims.iss !== login.issuer) {
+      rejectLaunch(log, req, new LaunchRejectedError('ISSUER_MISMATCH', 'The launch token comes from a different LMS than the login.'));
+    }
+    if (!platform) {
+      rejectLaunch(
+        log,
+        req,
+        new LaunchRejectedError(
+          'UNKNOWN_PLATFORM',
+          'This LMS is not registered with microcred.',
+          403,
+          'Ask your administrator to register the LMS in the microcred admin console.',
+        ),
+      );
+    }
+    // ltijs never checks that an array aud contains our client id (it trusts azp alone).
+    if (!auds.includes(platform.clientId) || (auds.length > 1 && claims.azp !== platform.clientId)) {
+      rejectLaunch(log, req, new LaunchRejectedError('WRONG_AUDIENCE', 'The launch token was issued for another tool.'));
+    }
+    if (!platform.active) {
+      rejectLaunch(
+        log,
+        req,
+        new LaunchRejectedError('PLATFORM_DISABLED', 'This LMS has been disabled in microcred.', 403, 'Ask your microcred administrator to enable it again.'),
+      );
+    }
+    if (typeof deploymentId !== 'string' || !found.hasDeployment) {
+      rejectLaunch(
+        log,
+        req,
+        new LaunchRejectedError(
+          'UNKNOWN_DEPLOYMENT',
+          `Deployment "${String(deploymentId ?? '(none)')}" of this LMS is not registered.`,
+          403,
+          'Ask your microcred administrator to add this deployment ID to the platform.',
+        ),
+      );
+    }
+
+    const newWindow = newWindowFor(platform, login.loginParams, claims);
+    // The state must come back to the browser that started the login, and only our own state
+    // cookie says so: ltijs's (signed, but any host of the site can set one under its name)
+    // counts for nothing on its own. ltijs then finds ours in place of its own.
+    const signed = (req.signedCookies ?? {}) as Record<string, unknown>;
+    const otherLogins = Object.keys(signed).some((k) => k.startsWith('state')) || Object.keys(req.cookies ?? {}).some((k) => k.startsWith(STATE_COOKIE_PREFIX));
+    if (cookies.vouches(req, state)) signed[`state${state}`] = login.issuer;
+    else delete signed[`state${state}`];
+    if (!signed[`state${state}`]) {
+      if (otherLogins) {
+        rejectLaunch(log, req, new LaunchRejectedError('STATE_COOKIE_MISMATCH', 'This launch was started in another browser window or by another site.'));
+      }
+      if (login.loginParams.lti_storage_target) {
+        // No cookies at all, but the LMS offers platform storage: a page reads the state
+        // back from the LMS frame and continues with a one-time ticket.
+        const ticket = randomBytes(24).toString('base64url');
+        await db.insert(pendingLaunches).values({ ticketHash: hashTicket(ticket), state, idToken, platformId: platform.id });
+        log.info({ reqId: req.id }, 'LTI launch continues through platform storage');
+        return res.render('lti/storage-get', {
+          layout: false,
+          titleKey: 'lti.storage.title',
+          ticket,
+          storageTarget: login.loginParams.lti_storage_target,
+          platformOrigin: new URL(platform.authLoginUrl).origin,
+          stateKey: storageKey('state', state),
+          nonceKey: storageKey('nonce', state),
+          newWindow,
+        });
+      }
+      log.warn({ reason: 'COOKIES_BLOCKED', reqId: req.id, fallback: newWindow.kind }, 'LTI launch needs a new window');
+      return renderCookiesBlocked(res, newWindow, (claims[`${CLAIM}launch_presentation`] as { locale?: unknown } | undefined)?.locale);
+    }
+    res.locals.platformRow = platform;
+    res.locals.loginParams = login.loginParams;
+    res.locals.newWindow = newWindow;
+    next();
   };
 }
 
@@ -366,53 +359,46 @@ export function guardLaunch({ db, log, encryptionKey }: LaunchDeps) {
  */
 export function continueFromStorage({ db, platforms, log }: LaunchDeps) {
   return async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      if (req.get('sec-fetch-site') !== 'same-origin') {
-        rejectLaunch(
-          log,
-          req,
-          new LaunchRejectedError(
-            'STORAGE_TICKET_NOT_FROM_FRAME',
-            "This sign-in step can only be completed by microcred's own page, in the browser that started it.",
-            403,
-            'Go back to your course in the LMS and open microcred again. If it keeps happening, update your browser, or ask your LMS administrator to open microcred in a new window.',
-          ),
-        );
-      }
-      const ticket = typeof req.body?.ticket === 'string' ? req.body.ticket : '';
-      const [pending] = ticket
-        ? await db
-            .delete(pendingLaunches)
-            .where(
-              and(
-                eq(pendingLaunches.ticketHash, hashTicket(ticket)),
-                gt(pendingLaunches.createdAt, sql`now() - make_interval(secs => ${PENDING_TTL_SECONDS})`),
-              ),
-            )
-            .returning()
-        : [];
-      if (!pending) rejectLaunch(log, req, new LaunchRejectedError('UNKNOWN_TICKET', 'This sign-in step was already used or took too long.'));
-      const [login] = await db.select().from(ltiLogins).where(eq(ltiLogins.state, pending.state));
-      if (!login || req.body.state !== pending.state || req.body.nonce !== login.nonce) {
-        rejectLaunch(log, req, new LaunchRejectedError('STORAGE_MISMATCH', 'The LMS frame did not confirm this sign-in.'));
-      }
-      const platform = await platforms.get(pending.platformId).catch(() => undefined);
-      if (!platform?.active) rejectLaunch(log, req, new LaunchRejectedError('PLATFORM_DISABLED', 'This LMS has been disabled in microcred.', 403));
-      req.body = { id_token: pending.idToken, state: pending.state };
-      (req.signedCookies as Record<string, unknown>)[`state${pending.state}`] = login.issuer;
-      res.locals.platformRow = platform;
-      res.locals.loginParams = login.loginParams;
-      let claims: Record<string, unknown> = {};
-      try {
-        claims = decodeJwt(pending.idToken);
-      } catch {
-        // ltijs refuses it next, with its reason.
-      }
-      res.locals.newWindow = newWindowFor(platform, login.loginParams, claims);
-      next();
-    } catch (err) {
-      next(err);
+    if (req.get('sec-fetch-site') !== 'same-origin') {
+      rejectLaunch(
+        log,
+        req,
+        new LaunchRejectedError(
+          'STORAGE_TICKET_NOT_FROM_FRAME',
+          "This sign-in step can only be completed by microcred's own page, in the browser that started it.",
+          403,
+          'Go back to your course in the LMS and open microcred again. If it keeps happening, update your browser, or ask your LMS administrator to open microcred in a new window.',
+        ),
+      );
     }
+    const ticket = typeof req.body?.ticket === 'string' ? req.body.ticket : '';
+    const [pending] = ticket
+      ? await db
+          .delete(pendingLaunches)
+          .where(
+            and(eq(pendingLaunches.ticketHash, hashTicket(ticket)), gt(pendingLaunches.createdAt, sql`now() - make_interval(secs => ${PENDING_TTL_SECONDS})`)),
+          )
+          .returning()
+      : [];
+    if (!pending) rejectLaunch(log, req, new LaunchRejectedError('UNKNOWN_TICKET', 'This sign-in step was already used or took too long.'));
+    const [login] = await db.select().from(ltiLogins).where(eq(ltiLogins.state, pending.state));
+    if (!login || req.body.state !== pending.state || req.body.nonce !== login.nonce) {
+      rejectLaunch(log, req, new LaunchRejectedError('STORAGE_MISMATCH', 'The LMS frame did not confirm this sign-in.'));
+    }
+    const platform = await platforms.get(pending.platformId).catch(() => undefined);
+    if (!platform?.active) rejectLaunch(log, req, new LaunchRejectedError('PLATFORM_DISABLED', 'This LMS has been disabled in microcred.', 403));
+    req.body = { id_token: pending.idToken, state: pending.state };
+    (req.signedCookies as Record<string, unknown>)[`state${pending.state}`] = login.issuer;
+    res.locals.platformRow = platform;
+    res.locals.loginParams = login.loginParams;
+    let claims: Record<string, unknown> = {};
+    try {
+      claims = decodeJwt(pending.idToken);
+    } catch {
+      // ltijs refuses it next, with its reason.
+    }
+    res.locals.newWindow = newWindowFor(platform, login.loginParams, claims);
+    next();
   };
 }
 

@@ -139,13 +139,7 @@ export class DynamicRegistrations {
       // Even a refusal shows in the LMS's frame, where the admin is looking.
       const configOrigin = this.originOf(req.query.openid_configuration);
       if (configOrigin) allowFraming(res, [configOrigin], await this.platforms.frameOrigins().catch(() => []));
-      let claimed: boolean;
-      try {
-        claimed = await this.claimLink(reg);
-      } catch (e) {
-        return next(e);
-      }
-      if (!claimed) {
+      if (!(await this.claimLink(reg))) {
         return next(
           new ForbiddenError(
             'This registration link is missing, already used or expired.',

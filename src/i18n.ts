@@ -16,12 +16,11 @@ export type Translate = ((key: string, params?: Params) => string) & {
 
 let catalogues: Map<string, Map<string, string>> | undefined;
 
-/** Works from src/ (ts-jest, tsx) and from dist/src/ (compiled). */
+/** Works from src/ (ts-jest, tsx) and from dist/ (compiled); both sit beside locales/. */
 export function localesDir(): string {
-  for (const candidate of [path.resolve(__dirname, '..', '..', 'locales'), path.resolve(__dirname, '..', '..', '..', 'locales')]) {
-    if (fs.existsSync(path.join(candidate, DEFAULT_LOCALE))) return candidate;
-  }
-  throw new Error('locales/ folder not found');
+  const dir = path.resolve(__dirname, '..', 'locales');
+  if (fs.existsSync(path.join(dir, DEFAULT_LOCALE))) return dir;
+  throw new Error(`locales/ folder not found at ${dir}`);
 }
 
 /** Reads every language's namespace files once: "nl" → { "common.save" → "Opslaan", … }. */

@@ -1,7 +1,7 @@
 // Turning zod results into what a form shows: one message per field, next to it.
 // Pure (no express), shared by every form in the app.
 import type { z } from 'zod';
-import { BadRequestError } from '../errors';
+import { BadRequestError } from './errors';
 
 /**
  * The first message per field, keyed by the dotted path of the input

@@ -1,0 +1,115 @@
+// The composition root: every store and service microcred runs on, built once, here. The
+// server (src/server.ts, and through it every test tool) gets them from compose(); routers
+// receive what they need in their deps object and build nothing themselves.
+import type { Logger } from 'pino';
+import type { Provider } from 'ltijs';
+import { AdminAccounts } from './admin/accounts';
+import { DynamicRegistrations } from './admin/dynamicRegistrationPages';
+import { OutboundAllowListStore } from './admin/outboundAllowList';
+import { createFileStorage } from './assessment/fileStorage';
+import { AssessmentStore } from './assessment/store';
+import { BadgeIssuer, holdIssuanceAfter } from './badges/issuance';
+import { statusListSource } from './badges/statusListSource';
+import { StatusLists } from './badges/statusLists';
+import { Verifier } from './badges/verifier';
+import type { AppConfig } from './config';
+import { CourseOutcomeStore, CredentialStore } from './credentials/store';
+import type { Database } from './db/database';
+import { GradePassback } from './grades/passback';
+import { IssuerProfileStore } from './issuer/issuerProfile';
+import { SigningKeys } from './issuer/signingKeys';
+import { BackgroundJobs } from './jobs/backgroundJobs';
+import { jobTable } from './jobs/jobTable';
+import { PlatformRegistry } from './lti/platforms';
+import { RosterSync } from './lti/roster';
+import { LtiServiceClient } from './lti/serviceClient';
+import { OutboundFetcher } from './net/outboundFetch';
+import { Catalogue } from './qa/catalogue';
+import { QaStore } from './qa/store';
+import { SurveyStore } from './qa/surveys';
+import { HolderCopies } from './wallets/holderCopies';
+import { VcApiExchanges } from './wallets/vcApiExchanges';
+
+/** Every store and service, by the name routers and tests know it by. */
+export interface Services {
+  accounts: AdminAccounts;
+  platforms: PlatformRegistry;
+  /** The LMS origins allowed to frame the tool, kept current as LMSs are registered. */
+  frameOrigins: () => readonly string[];
+  registrations: DynamicRegistrations;
+  allowList: OutboundAllowListStore;
+  /** Every fetch of a URL from someone else's input goes through it. */
+  outbound: OutboundFetcher;
+  issuer: IssuerProfileStore;
+  signingKeys: SigningKeys;
+  badges: BadgeIssuer;
+  /** Holder-bound copies of awards' credentials, for wallets. */
+  holderCopies: HolderCopies;
+  /** VC-API exchanges (the DCC Learner Credential Wallet). */
+  vcApi: VcApiExchanges;
+  /** One verifier for every credential someone hands in: the public pages and prior learning. */
+  verifier: Verifier;
+  credentials: CredentialStore;
+  courseOutcomes: CourseOutcomeStore;
+  assessment: AssessmentStore;
+  services: LtiServiceClient;
+  roster: RosterSync;
+  passback: GradePassback;
+  jobs: BackgroundJobs;
+  qa: QaStore;
+  /** The public catalogue of published micro-credentials. */
+  catalogue: Catalogue;
+  surveys: SurveyStore;
+}
+
+export async function compose(config: AppConfig, database: Database, lti: Provider, log: Logger): Promise<Services> {
+  const { db } = database;
+  let origins: readonly string[] = [];
+  const platforms: PlatformRegistry = new PlatformRegistry(db, lti, async () => {
+    origins = await platforms.frameOrigins();
+  });
+  origins = await platforms.frameOrigins();
+  const allowList = new OutboundAllowListStore(db, config.outboundAllowList);
+  const outbound = new OutboundFetcher({ production: config.production, allowList: () => allowList.current(), log });
+  const issuer = new IssuerProfileStore(db);
+  const signingKeys = new SigningKeys(db, config.encryptionKey, config.publicUrl);
+  const badges = new BadgeIssuer(db, {
+    publicUrl: config.publicUrl,
+    did: signingKeys.did,
+    keys: signingKeys,
+    issuer,
+    statusLists: new StatusLists(db),
+    afterSigning: config.testHoldIssuanceAfter === undefined ? undefined : holdIssuanceAfter(config.testHoldIssuanceAfter),
+  });
+  const holderCopies = new HolderCopies(db, { keys: signingKeys, loader: badges.loader });
+  const services = new LtiServiceClient(lti, { concurrency: config.serviceConcurrency, timeoutMs: 10_000 });
+  const passback = new GradePassback(db, services, { publicUrl: config.publicUrl, log });
+  const qa = new QaStore(db);
+  return {
+    accounts: new AdminAccounts(db),
+    platforms,
+    frameOrigins: () => origins,
+    registrations: new DynamicRegistrations(db, platforms, config.publicUrl, log, outbound, config.production),
+    allowList,
+    outbound,
+    issuer,
+    signingKeys,
+    badges,
+    holderCopies,
+    vcApi: new VcApiExchanges(db, { publicUrl: config.publicUrl, issuerDid: signingKeys.did, holderCopies }),
+    verifier: new Verifier({
+      resolveKey: signingKeys.resolver(),
+      fetchStatusList: statusListSource({ publicUrl: config.publicUrl, issuer: badges, outbound }),
+    }),
+    credentials: new CredentialStore(db),
+    courseOutcomes: new CourseOutcomeStore(db),
+    assessment: new AssessmentStore(db, createFileStorage(config.fileStorage, config.dataDir)),
+    services,
+    roster: new RosterSync(db, services),
+    passback,
+    jobs: new BackgroundJobs(db, database.url, log, jobTable({ badges, passback })),
+    qa,
+    catalogue: new Catalogue(db, qa, issuer, config.publicUrl),
+    surveys: new SurveyStore(db),
+  };
+}
