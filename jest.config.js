@@ -3,7 +3,7 @@
 // ESM-only packages that src/badges loads with require(). Jest's module system is CommonJS,
 // so these are transpiled to CommonJS by ts-jest (allowJs, transpile only) instead of being
 // ignored like the rest of node_modules. See docs/decisions/0004-ob3-verification-and-offline-contexts.md.
-const esmPackages = ['@digitalbazaar', 'base58-universal', 'base64url-universal'];
+const esmPackages = ['@digitalbazaar', 'base58-universal', 'base64url-universal', 'crypto-ld'];
 
 module.exports = {
   testEnvironment: 'node',

@@ -27,6 +27,8 @@ import { OutboundFetcher } from './net/outboundFetch';
 import { Catalogue } from './qa/catalogue';
 import { QaStore } from './qa/store';
 import { SurveyStore } from './qa/surveys';
+import { HolderCopies } from './wallets/holderCopies';
+import { VcApiExchanges } from './wallets/vcApiExchanges';
 
 /** Every store and service, by the name routers and tests know it by. */
 export interface Services {
@@ -41,6 +43,10 @@ export interface Services {
   issuer: IssuerProfileStore;
   signingKeys: SigningKeys;
   badges: BadgeIssuer;
+  /** Holder-bound copies of awards' credentials, for wallets. */
+  holderCopies: HolderCopies;
+  /** VC-API exchanges (the DCC Learner Credential Wallet). */
+  vcApi: VcApiExchanges;
   /** One verifier for every credential someone hands in: the public pages and prior learning. */
   verifier: Verifier;
   credentials: CredentialStore;
@@ -75,6 +81,7 @@ export async function compose(config: AppConfig, database: Database, lti: Provid
     statusLists: new StatusLists(db),
     afterSigning: config.testHoldIssuanceAfter === undefined ? undefined : holdIssuanceAfter(config.testHoldIssuanceAfter),
   });
+  const holderCopies = new HolderCopies(db, { keys: signingKeys, loader: badges.loader });
   const services = new LtiServiceClient(lti, { concurrency: config.serviceConcurrency, timeoutMs: 10_000 });
   const passback = new GradePassback(db, services, { publicUrl: config.publicUrl, log });
   const qa = new QaStore(db);
@@ -88,6 +95,8 @@ export async function compose(config: AppConfig, database: Database, lti: Provid
     issuer,
     signingKeys,
     badges,
+    holderCopies,
+    vcApi: new VcApiExchanges(db, { publicUrl: config.publicUrl, issuerDid: signingKeys.did, holderCopies }),
     verifier: new Verifier({
       resolveKey: signingKeys.resolver(),
       fetchStatusList: statusListSource({ publicUrl: config.publicUrl, issuer: badges, outbound }),

@@ -32,6 +32,7 @@ import {
 import type { SigningKeys } from '../issuer/signingKeys';
 import { allowEntryFormSchema, MAX_NOTE_CHARS, type OutboundAllowListStore } from './outboundAllowList';
 import type { BadgeIssuer } from '../badges/issuance';
+import type { HolderCopies } from '../wallets/holderCopies';
 import { credentialState } from '../badges/credentialState';
 import { badgeUrls } from '../badges/credentialBuilder';
 import { formBody } from '../web/input';
@@ -43,6 +44,7 @@ export interface AdminDeps {
   registrations: DynamicRegistrations;
   signingKeys: SigningKeys;
   badges: BadgeIssuer;
+  holderCopies: HolderCopies;
   allowList: OutboundAllowListStore;
   publicUrl: string;
 }
@@ -387,10 +389,12 @@ export function adminPages(deps: AdminDeps): Router {
   // --- issued credentials: revoke and reinstate, across the institution ------
   r.get('/credentials', async (req, res) => {
     const rows = await deps.badges.all(500);
+    const copies = await deps.holderCopies.forAwards(rows.map((row) => row.awardId));
     render(req, res, 'credentials', {
       titleKey: 'admin.credentials.title',
       rows: rows.map((row) => ({
         row,
+        copies: copies.get(row.awardId) ?? [],
         state: credentialState(row),
         name: (row.credential as { name?: string }).name,
         share: badgeUrls(deps.publicUrl).credential(row.id),

@@ -73,6 +73,27 @@ export interface VcModule {
   }): Promise<VcVerifyResult>;
 }
 
+/** The presentation half of @digitalbazaar/vc: DID Authentication (src/wallets/didAuth.ts). */
+export interface VcPresentationModule {
+  createPresentation(options: { holder?: string; verifiableCredential?: JsonObject[]; id?: string; version?: number }): JsonObject;
+  signPresentation(options: {
+    presentation: JsonObject;
+    suite: unknown;
+    challenge: string;
+    domain?: string;
+    documentLoader: DocumentLoader;
+  }): Promise<JsonObject>;
+  verify(options: { presentation: JsonObject; suite: unknown; challenge: string; domain?: string; documentLoader: DocumentLoader }): Promise<{
+    verified: boolean;
+    error?: Error & { errors?: Error[] };
+    presentationResult?: VcVerifyResult;
+  }>;
+}
+
+export interface Ed25519Signature2020Module {
+  Ed25519Signature2020: new (options?: { signer?: unknown; key?: unknown }) => unknown;
+}
+
 export interface DataIntegrityModule {
   DataIntegrityProof: new (options: { signer?: unknown; cryptosuite: unknown }) => unknown;
 }
@@ -112,4 +133,24 @@ export function loadLibraries(): Promise<Libraries> {
     libraries = undefined;
   });
   return libraries;
+}
+
+let presentationLibraries: Promise<{ vc: VcPresentationModule; Ed25519Signature2020: Ed25519Signature2020Module['Ed25519Signature2020'] }> | undefined;
+
+/**
+ * The libraries for verifiable presentations, loaded on first use: the DCC Learner Credential
+ * Wallet signs its DID Authentication with Ed25519Signature2020 (docs/decisions/0014).
+ */
+export function loadPresentationLibraries() {
+  presentationLibraries ??= (async () => {
+    const [vc, ed2020] = await Promise.all([
+      load<VcPresentationModule>('@digitalbazaar/vc'),
+      load<Ed25519Signature2020Module>('@digitalbazaar/ed25519-signature-2020'),
+    ]);
+    return { vc, Ed25519Signature2020: ed2020.Ed25519Signature2020 };
+  })();
+  presentationLibraries.catch(() => {
+    presentationLibraries = undefined;
+  });
+  return presentationLibraries;
 }

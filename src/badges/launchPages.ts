@@ -1,5 +1,5 @@
 // Badges inside the launch. Learners: "My badges" with downloads, the share link, LinkedIn,
-// and which evidence is public. Course staff: the course's issued credentials, revoked with
+// which evidence is public, and "Add to a wallet" (src/wallets). Course staff: the course's issued credentials, revoked with
 // a reason or reinstated. /app/:launchId/badges…
 import type { Router } from 'express';
 import { inArray } from 'drizzle-orm';
@@ -16,16 +16,23 @@ import { credentialState } from './credentialState';
 import { linkedInUrl } from './publicPages';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
 import { launchPageRouter } from '../web/launchPageRouter';
+import { pageTranslator } from '../web/views';
+import { ConflictError, NotFoundError } from '../errors';
+import { vcApiOffer } from '../wallets/addToWallet';
+import type { HolderCopies } from '../wallets/holderCopies';
+import type { VcApiExchanges } from '../wallets/vcApiExchanges';
 
 export interface BadgeLaunchDeps {
   db: Db;
   badges: BadgeIssuer;
+  holderCopies: HolderCopies;
+  vcApi: VcApiExchanges;
   assessment: AssessmentStore;
   publicUrl: string;
   encryptionKey: Buffer;
 }
 
-export function badgeLaunchPages({ db, badges: issuer, assessment, publicUrl, encryptionKey }: BadgeLaunchDeps): Router {
+export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, assessment, publicUrl, encryptionKey }: BadgeLaunchDeps): Router {
   const urls = badgeUrls(publicUrl);
   const r = launchPageRouter({ access: 'each-route', formLimit: '64kb' });
 
@@ -67,8 +74,27 @@ export function badgeLaunchPages({ db, badges: issuer, assessment, publicUrl, en
     res.redirect(303, `${launchBase(req)}/badges?notice=${req.body.shared === 'true' ? 'shared' : 'unshared'}`);
   });
 
+  // "Add to a wallet": a fresh single-use exchange for the learner's own badge, shown at once.
+  r.post('/wallet/:uuid', requireCapability('course:learn'), async (req, res) => {
+    const row = await issuer.byUuid(req.params.uuid);
+    if (!row || row.learnerId !== launchOf(req).userId) throw new NotFoundError('That badge is not one of yours.', 'CREDENTIAL_NOT_FOUND');
+    if (row.revokedAt) throw new ConflictError('This badge has been revoked, so it cannot be added to a wallet.', 'CREDENTIAL_REVOKED');
+    const opened = await vcApi.open(row.awardId);
+    const t = pageTranslator({ launch: req.launch });
+    res.setHeader('Cache-Control', 'no-store');
+    res.render('wallets/add-to-wallet', {
+      titleKey: 'wallets.title',
+      launch: req.launch,
+      name: (row.credential as { name?: string }).name ?? 'Micro-credential',
+      backUrl: `${launchBase(req)}/badges`,
+      vcApi: await vcApiOffer(opened, t('wallets.lcw.qrLabel')),
+      codeError: false,
+    });
+  });
+
   r.get('/issued', requireCapability('course:assess'), async (req, res) => {
     const rows = await issuer.forCourse(courseOf(req));
+    const copies = await holderCopies.forAwards(rows.map((row) => row.awardId));
     const people = rows.length
       ? await db
           .select({ id: ltiUsers.id, name: ltiUsers.name, email: ltiUsers.email })
@@ -82,6 +108,7 @@ export function badgeLaunchPages({ db, badges: issuer, assessment, publicUrl, en
       csrf: csrfToken(req),
       rows: rows.map((row) => ({
         row,
+        copies: copies.get(row.awardId) ?? [],
         state: credentialState(row),
         name: (row.credential as { name?: string }).name,
         learner: people.find((p) => p.id === row.learnerId),

@@ -1,9 +1,10 @@
 // Deletes what has served its purpose: used or stale logins, expired launch sessions,
-// abandoned platform-storage tickets, old registration links. Runs hourly and at start.
+// abandoned platform-storage tickets, old registration links, VC-API exchanges a day past
+// their expiry (the copies they delivered stay). Runs hourly and at start.
 import { lt, or, isNotNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from './database';
-import { launchSessions, ltiLogins, pendingLaunches, registrationLinks, webSessions } from './schema';
+import { launchSessions, ltiLogins, pendingLaunches, registrationLinks, vcApiExchanges, webSessions } from './schema';
 
 export async function sweep(db: Db): Promise<Record<string, number>> {
   const dayAgo = sql`now() - interval '1 day'`;
@@ -19,6 +20,7 @@ export async function sweep(db: Db): Promise<Record<string, number>> {
       .where(or(lt(registrationLinks.expiresAt, dayAgo), isNotNull(registrationLinks.usedAt)))
       .returning({ t: registrationLinks.tokenHash })
   ).length;
+  counts.vcApiExchanges = (await db.delete(vcApiExchanges).where(lt(vcApiExchanges.expiresAt, dayAgo)).returning({ id: vcApiExchanges.id })).length;
   counts.webSessions = (await db.delete(webSessions).where(lt(webSessions.expiresAt, sql`now()`)).returning({ s: webSessions.sid })).length;
   return counts;
 }

@@ -455,6 +455,59 @@ export const issuedCredentials = pgTable(
   (t) => [uniqueIndex('issued_credentials_status_entry_uq').on(t.statusListId, t.statusIndex), index('issued_credentials_learner_idx').on(t.learnerId)],
 );
 
+/**
+ * Copies of an award's credential bound to a holder (credentialSubject.id = the holder's DID),
+ * one per (credential, holder DID), delivered to a wallet. A copy shares its award's status
+ * list entry, so revoking or reinstating the award revokes or reinstates every copy at once:
+ * there is no revocation state of its own to drift out of step.
+ */
+export const holderCopies = pgTable(
+  'holder_copies',
+  {
+    /** The copy's UUID: its credential id is urn:uuid:<id>. */
+    id: text('id').primaryKey(),
+    awardId: integer('award_id')
+      .notNull()
+      .references(() => awards.id),
+    /** The credential it copies (and whose status entry it carries). */
+    issuedCredentialId: text('issued_credential_id')
+      .notNull()
+      .references(() => issuedCredentials.id),
+    holderDid: text('holder_did').notNull(),
+    /** How it was delivered first: vc-api | openid4vci | null (issued directly). */
+    deliveredVia: text('delivered_via'),
+    signingKeyId: integer('signing_key_id')
+      .notNull()
+      .references(() => signingKeys.id),
+    credential: jsonb('credential').$type<Record<string, unknown>>().notNull(),
+    jwt: text('jwt').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('holder_copies_credential_holder_uq').on(t.issuedCredentialId, t.holderDid), index('holder_copies_award_idx').on(t.awardId)],
+);
+
+/**
+ * VC-API exchanges (the DCC Learner Credential Wallet's protocol): short-lived and single use.
+ * The wallet proves control of a DID by signing the challenge; the first valid POST claims the
+ * row (UPDATE … WHERE used_at IS NULL), so two wallets posting at once cannot both get a copy.
+ */
+export const vcApiExchanges = pgTable(
+  'vc_api_exchanges',
+  {
+    /** Random, unguessable: it is half of the wallet's credentials (with the challenge). */
+    id: text('id').primaryKey(),
+    awardId: integer('award_id')
+      .notNull()
+      .references(() => awards.id),
+    challenge: text('challenge').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    holderCopyId: text('holder_copy_id').references(() => holderCopies.id),
+  },
+  (t) => [index('vc_api_exchanges_award_idx').on(t.awardId)],
+);
+
 // ---------------------------------------------------------------------------
 // Assessment: evidence, submissions, rubric scoring, identity, awards
 // ---------------------------------------------------------------------------

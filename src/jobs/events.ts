@@ -65,6 +65,7 @@ export type AuditAction =
   | 'credential.issued'
   | 'credential.revoked'
   | 'credential.reinstated'
+  | 'credential.holder-copy-issued'
   | 'outbound-allow.added'
   | 'outbound-allow.removed';
 

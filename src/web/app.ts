@@ -28,6 +28,7 @@ import { requestIdFrom } from './requestId';
 import { securityHeaders } from './security';
 import { sessionMiddleware } from './session';
 import { useViews } from './views';
+import { walletPages } from '../wallets/walletPages';
 import { forwardAsyncRejections } from './asyncHandlers';
 import { formBody, refuseUnstorableAddress, unreadableAddress } from './input';
 
@@ -103,6 +104,8 @@ export function createApp(deps: AppDeps) {
   app.use(cataloguePages({ catalogue: deps.catalogue, issuer: deps.issuer, publicUrl: deps.publicUrl }));
   // The holder's follow-up survey, linked from the share page: the holder code is its proof.
   app.use(holderSurveyPages({ surveys: deps.surveys, encryptionKey: deps.encryptionKey }));
+  // Wallet delivery: the VC-API exchange endpoint, and "Add to a wallet" for the holder.
+  app.use(walletPages({ badges: deps.badges, vcApi: deps.vcApi, encryptionKey: deps.encryptionKey }));
 
   const launchDeps = { db: database.db, platforms: deps.platforms, log, publicUrl: deps.publicUrl, encryptionKey: deps.encryptionKey };
   const body = formBody('256kb');
@@ -175,6 +178,7 @@ export function createApp(deps: AppDeps) {
       registrations: deps.registrations,
       signingKeys: deps.signingKeys,
       badges: deps.badges,
+      holderCopies: deps.holderCopies,
       allowList: deps.allowList,
       publicUrl: deps.publicUrl,
     }),

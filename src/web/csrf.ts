@@ -89,6 +89,20 @@ export const CSRF_EXEMPTIONS: readonly CsrfExemption[] = [
     reason:
       'The holder’s follow-up survey, on a public page with no session: the holder code in the form, which another site cannot know, is the proof (src/qa/holderSurveyPages.ts).',
   },
+  {
+    method: 'POST',
+    path: '/workflows/claim/exchanges/:exchangeId',
+    sameOriginOnly: false,
+    reason:
+      'The VC-API exchange endpoint a wallet app posts to (machine to machine, no cookies, no session). The unguessable exchange id and the one-time challenge the wallet signs into its DID Authentication are the proof; the exchange is single use (src/wallets/vcApiExchanges.ts).',
+  },
+  {
+    method: 'POST',
+    path: '/credentials/:uuid/wallet',
+    sameOriginOnly: true,
+    reason:
+      'The holder’s “Add to a wallet” on the public share page, with no session: the holder code in the form, which another site cannot know, is the proof (src/wallets/walletPages.ts).',
+  },
 ];
 
 export const newCsrfToken = () => randomBytes(24).toString('base64url');

@@ -9,6 +9,8 @@ import { assessorPages, filePages } from '../assessment/assessorPages';
 import { type LearnerOptions, learnerPages } from '../assessment/learnerPages';
 import type { AssessmentStore } from '../assessment/store';
 import type { BadgeIssuer } from '../badges/issuance';
+import type { HolderCopies } from '../wallets/holderCopies';
+import type { VcApiExchanges } from '../wallets/vcApiExchanges';
 import { badgeLaunchPages } from '../badges/launchPages';
 import type { CourseOutcomeStore, CredentialStore } from '../credentials/store';
 import { credentialPages } from '../credentials/credentialPages';
@@ -85,6 +87,8 @@ export interface LaunchDeps {
   assessment: AssessmentStore;
   learner: LearnerOptions;
   badges: BadgeIssuer;
+  holderCopies: HolderCopies;
+  vcApi: VcApiExchanges;
   services: LtiServiceClient;
   passback: GradePassback;
   jobs: BackgroundJobs;
@@ -98,14 +102,15 @@ export interface LaunchDeps {
 }
 
 export function launchPages(deps: LaunchDeps): Router {
-  const { db, publicUrl, issuer, assessment, learner, badges, passback, jobs, qa, encryptionKey, lti, courseOutcomes, surveys, roster } = deps;
+  const { db, publicUrl, issuer, assessment, learner, badges, holderCopies, vcApi, passback, jobs, qa, encryptionKey, lti, courseOutcomes, surveys, roster } =
+    deps;
   const credentialStore = deps.credentials;
   // Each capability's pages under /app/:launchId, all behind loadLaunch and the header's links.
   const pages: { path: string; router: Router }[] = [
     { path: '/credentials/:credentialId/my-work', router: learnerPages({ assessment, credentials: credentialStore, surveys, learner }) },
     { path: '/assessments', router: assessorPages({ assessment, credentials: credentialStore }) },
     { path: '/files', router: filePages({ assessment }) },
-    { path: '/badges', router: badgeLaunchPages({ db, badges, assessment, publicUrl, encryptionKey }) },
+    { path: '/badges', router: badgeLaunchPages({ db, badges, holderCopies, vcApi, assessment, publicUrl, encryptionKey }) },
     { path: '/outcomes', router: outcomePages({ courseOutcomes }) },
     { path: '/credentials/:credentialId/outcomes', router: learningOutcomePages({ credentials: credentialStore, courseOutcomes }) },
     { path: '/credentials/:credentialId/rubric', router: rubricPages({ credentials: credentialStore }) },

@@ -53,10 +53,11 @@ const SESSIONS: [RegExp, Who][] = [
   [/^\/app\/:launchId\/credentials\/:credentialId\/my-work(\/|$)/, 'learner'],
   [/^\/app\/:launchId\/surveys(\/|$)/, 'learner'],
   [/^\/app\/:launchId\/badges\/evidence(\/|$)/, 'learner'],
+  [/^\/app\/:launchId\/badges\/wallet(\/|$)/, 'learner'],
   [/^\/app(\/|$)/, 'teacher'],
   [/^\/admin(\/|$)/, 'admin'],
   // Public pages and the LTI endpoints: no session of ours.
-  [/^\/(lti|verify|api\/verify|credentials)(\/|$)/, 'nobody'],
+  [/^\/(lti|verify|api\/verify|credentials|workflows)(\/|$)/, 'nobody'],
 ];
 const whoFor = (path: string): Who | undefined => SESSIONS.find(([re]) => re.test(path))?.[1];
 

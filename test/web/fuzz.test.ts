@@ -123,6 +123,8 @@ beforeAll(async () => {
     heldEvidenceId: String(heldEvidence.id),
     fileId: evidence.file_id,
     uuid: issued.id,
+    // A live VC-API exchange of that badge, for the wallet endpoint to get junk bodies.
+    exchangeId: (await tool.vcApi.open(award.id)).id,
     awardId: String(award.id),
     kind: 'award',
     outcomeId: String(outcome.id),
@@ -164,7 +166,7 @@ async function signInAdmin() {
 type Who = 'teacher' | 'learner' | 'admin' | 'nobody';
 /** Whose session each part of the app is for; the first match wins. */
 const SESSIONS: [RegExp, Who][] = [
-  [/^\/app\/:launchId\/(credentials\/:credentialId\/my-work|surveys|badges\/evidence)(\/|$)/, 'learner'],
+  [/^\/app\/:launchId\/(credentials\/:credentialId\/my-work|surveys|badges\/evidence|badges\/wallet)(\/|$)/, 'learner'],
   [/^\/app\/:launchId\/badges\/?$/, 'learner'],
   [/^\/app(\/|$)/, 'teacher'],
   [/^\/admin(\/|$)/, 'admin'],
