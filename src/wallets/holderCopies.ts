@@ -12,7 +12,7 @@ import { audit } from '../jobs/events';
 import { conformanceProblems } from '../badges/conformance';
 import type { DocumentLoader } from '../badges/documentLoader';
 import type { IssuerKeys } from '../badges/issuance';
-import { signCredentialDataIntegrity, signCredentialJwt } from '../badges/sign';
+import { signBothForms } from '../badges/sign';
 import { assertHolderDid, bindToHolder } from './holderBinding';
 
 export type HolderCopyRow = typeof holderCopies.$inferSelect;
@@ -184,9 +184,7 @@ export class HolderCopies {
     const problems = conformanceProblems(unsigned);
     if (problems.length) throw new Error(`The holder copy does not conform: ${problems.slice(0, 5).join(' ')}`);
     const { row: keyRow, keyPair } = await this.opts.keys.activeKeyPair();
-    // OB 3.0 §8.2.1: a Linked Data proof, when present, is created before the JWT, which carries it.
-    const credential = await signCredentialDataIntegrity(unsigned, keyPair, this.opts.loader);
-    const jwt = await signCredentialJwt(credential, keyPair);
+    const { credential, jwt } = await signBothForms(unsigned, keyPair, this.opts.loader);
     return { uuid, credential, jwt, signingKeyId: keyRow.id };
   }
 
