@@ -31,6 +31,7 @@ import type { QaStore } from '../qa/store';
 import { qualityPages } from '../qa/qualityPages';
 import { localSurveyPrompt, SURVEY_NOTICES, surveyPages } from '../qa/surveyPages';
 import type { SurveyStore } from '../qa/surveys';
+import { openid4vciLaunchPages } from '../wallets/openid4vciPages';
 import { csrfToken } from './csrf';
 import { pageTranslator } from './views';
 import { type LaunchContext, launchOf, loadLaunch } from './launchContext';
@@ -120,6 +121,7 @@ export function launchPages(deps: LaunchDeps): Router {
     { path: '/deep-linking', router: deepLinkingPages({ db, credentials: credentialStore, publicUrl, lti }) },
     { path: '/quality', router: qualityPages({ qa }) },
     { path: '/surveys', router: surveyPages({ surveys }) },
+    { path: '/openid4vci', router: openid4vciLaunchPages({ db, publicUrl, encryptionKey }) },
   ];
   const r = Router({ mergeParams: true });
   r.use('/:launchId', loadLaunch(db), launchNavigation);
