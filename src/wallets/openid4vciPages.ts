@@ -49,7 +49,7 @@ export interface Openid4vciDeps {
 }
 
 /** Requests per client address per minute, and per pre-authorized code per 10 minutes. */
-export const TOKEN_LIMITS = { perAddress: { max: 30, windowSeconds: 60 }, perCode: { max: 10, windowSeconds: 600 } };
+export const TOKEN_LIMITS = { perAddress: { max: 60, windowSeconds: 60 }, perCode: { max: 10, windowSeconds: 600 } };
 export const NONCE_LIMIT = { max: 60, windowSeconds: 60 };
 
 export function openid4vciPages(deps: Openid4vciDeps): Router {
