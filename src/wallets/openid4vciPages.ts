@@ -164,7 +164,9 @@ export function openid4vciPages(deps: Openid4vciDeps): Router {
 function protocolErrorOf(error: unknown): unknown {
   if (error instanceof Oid4vciError || !(error instanceof AppError)) return error;
   if (error.code === 'INVALID_HOLDER_DID') return new Oid4vciError('invalid_proof', error.message);
-  return new Oid4vciError('credential_request_denied', error.message, error.status === 404 ? 400 : error.status >= 500 ? error.status : 400);
+  if (error.status >= 500) return error;
+  // OpenID4VCI §8.3.1.2: a request refused for what it asks for is a 400, whatever our own status was.
+  return new Oid4vciError('credential_request_denied', error.message);
 }
 
 /** A body express could not parse: the protocol's invalid_request. */

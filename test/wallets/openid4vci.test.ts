@@ -116,14 +116,42 @@ it('delivers both forms to a did:key wallet with a transaction code; they verify
 
   for (const credential of [ldp, jwt]) expect((await verify(credential)).verified).toBe(true);
 
+  // A second wallet holds a token for another offer when the award is revoked.
+  const late = await Openid4vciWallet.create();
+  const lateOffer = await late.client.resolveCredentialOffer((await makeOffer({ txCode: false })).link);
+  const lateMetadata = await late.client.resolveIssuerMetadata(lateOffer.credential_issuer);
+  const lateToken = await late.token(lateOffer, lateMetadata);
+
   // Revoking the award revokes the copy (its status entry is the award's); reinstating restores it.
   await tool.badges.setRevoked(credentialUuid, true, { label: 'test', userId: null }, 'Checked again');
   for (const credential of [ldp, jwt]) expect(await verify(credential)).toMatchObject({ verified: false, revoked: true });
-  // And while revoked, a new offer cannot be made, nor can an open one be redeemed into a credential.
+  // While revoked, no new offer is offered, and an open one is not turned into a credential.
   const badges = await learner.browser.get(`${learner.base}/badges`);
   expect(badges.body).not.toContain('/openid4vci/');
+  const { c_nonce } = await late.client.requestNonce({ issuerMetadata: lateMetadata });
+  const refused = await post(
+    '/oid4vci/credential',
+    { credential_configuration_id: 'OpenBadgeCredential_ldp_vc', proofs: { jwt: [await late.proof(lateMetadata, 'OpenBadgeCredential_ldp_vc', c_nonce)] } },
+    { authorization: `Bearer ${lateToken.access_token}` },
+  );
+  expect(refused).toMatchObject({ status: 400, body: { error: 'credential_request_denied', error_description: expect.stringContaining('revoked') } });
+  expect(await q('SELECT count(*)::int AS n FROM holder_copies WHERE holder_did = $1', [late.holderDid])).toEqual([{ n: 0 }]);
   await tool.badges.setRevoked(credentialUuid, false, { label: 'test', userId: null }, '');
   for (const credential of [ldp, jwt]) expect((await verify(credential)).verified).toBe(true);
+});
+
+it('makes offers only for the learner’s own issued badge', async () => {
+  const badges = await learner.browser.get(`${learner.base}/badges`);
+  const form = /action="([^"]*\/openid4vci\/)\d+"/.exec(badges.body)![1];
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(badges.body)![1];
+  const before = await q('SELECT count(*)::int AS n FROM oid4vci_offers');
+  const other = await learner.browser.post(new URL(`${form}${awardId + 1000}`, tool.base).toString(), { _csrf: csrf });
+  expect(other.status).toBe(404);
+  // The teacher, in the same course, cannot make one for the learner's badge.
+  const teacherPage = await teacher.browser.get(`${teacher.base}/badges/issued`);
+  const teacherCsrf = /name="_csrf" value="([^"]+)"/.exec(teacherPage.body)![1];
+  expect((await teacher.browser.post(`${teacher.base}/openid4vci/${awardId}`, { _csrf: teacherCsrf })).status).toBe(403);
+  expect(await q('SELECT count(*)::int AS n FROM oid4vci_offers')).toEqual(before);
 });
 
 it('delivers to jwk wallets (Ed25519 and P-256) without a transaction code', async () => {
