@@ -20,7 +20,7 @@ import { resolveLocale, supportedLocales, translator } from '../web/i18n';
 import { formBody } from '../web/input';
 import { launchBase, launchOf } from '../web/launchContext';
 import { idParam } from '../web/params';
-import { pageLocale } from '../web/views';
+import { pageLocale, pageTranslator } from '../web/views';
 import {
   authorizationServerMetadata,
   CONFIGURATION_IDS,
@@ -30,13 +30,12 @@ import {
   issuerMetadata,
   NonceMint,
   Oid4vciError,
-  OFFER_TTL,
-  offerLink,
   PRE_AUTHORIZED_GRANT,
   parseCredentialRequest,
   sha256,
   verifyProofJwt,
 } from './openid4vci';
+import { type Openid4vciOfferView, openid4vciOffer } from './openid4vciOffer';
 import { type CopyIssuer, Oid4vciStore, TX_CODE_LENGTH } from './openid4vciStore';
 
 export interface Openid4vciDeps {
@@ -178,7 +177,11 @@ function bodyProblem(err: unknown): Oid4vciError | undefined {
   return undefined;
 }
 
-/** The learner's side, inside the launch: make an offer for one of their badges. */
+/**
+ * The learner's side, inside the launch: an offer for one of their badges, shown on its own.
+ * "Add to a wallet" (src/badges/launchPages.ts) shows one with a transaction code beside the
+ * VC-API exchange and links here for one without (`txCode=none`).
+ */
 export function openid4vciLaunchPages(deps: Omit<Openid4vciDeps, 'copies' | 'issuer'>): Router {
   const store = new Oid4vciStore(deps.db, deps.encryptionKey);
   const r = Router({ mergeParams: true });
@@ -186,23 +189,26 @@ export function openid4vciLaunchPages(deps: Omit<Openid4vciDeps, 'copies' | 'iss
   r.post('/:awardId', requireCapability('course:learn'), async (req, res) => {
     const launch = launchOf(req);
     const awardId = idParam(req, 'awardId', 'That badge does not exist.');
-    const locale = pageLocale(res.locals);
-    let made: Awaited<ReturnType<Oid4vciStore['createOffer']>>;
+    const t = pageTranslator(res.locals);
+    let offer: Openid4vciOfferView;
     try {
-      made = await store.createOffer({ awardId, learnerId: launch.userId, locale, withTxCode: req.body.txCode !== 'none' });
+      offer = await openid4vciOffer(store, {
+        awardId,
+        learnerId: launch.userId,
+        locale: pageLocale(res.locals),
+        withTxCode: req.body.txCode !== 'none',
+        publicUrl: deps.publicUrl,
+        qrLabel: t('openid4vci.offer.qrLabel'),
+      });
     } catch (error) {
       if (error instanceof Oid4vciError) throw new AppError(error.description, error.status, 'OFFER_REFUSED', 'Go back to My badges.');
       throw error;
     }
-    const link = offerLink(deps.publicUrl, made.offer.id);
     res.set('Cache-Control', 'no-store').render('wallets/openid4vci-offer', {
       titleKey: 'openid4vci.offer.title',
       launch: req.launch,
       base: launchBase(req),
-      link,
-      offerUri: endpoints(deps.publicUrl).offer(made.offer.id),
-      txCode: made.txCode,
-      minutes: Math.round(OFFER_TTL / 60),
+      offer,
     });
   });
   return r;

@@ -9,6 +9,8 @@ import { completeDefinition } from '../credentials/fixtures';
 import { acceptComplete, launchAs, type Person, publishCredential, submitForm, until } from '../assessment/support';
 import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
 import { Openid4vciWallet } from '../support/openid4vciWallet';
+import { TestBrowser } from '../support/browser';
+import { holderCode } from '../../src/qa/surveys';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
@@ -37,15 +39,24 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-/** The learner's "Add to an OpenID4VCI wallet" on My badges: the offer link and the code shown. */
-async function makeOffer(opts: { txCode: boolean } = { txCode: true }) {
-  const badges = await learner.browser.get(`${learner.base}/badges`);
-  const page = await submitForm(tool, learner.browser, badges, /\/openid4vci\/\d+$/, opts.txCode ? {} : { txCode: 'none' });
+/** The offer link and the transaction code on an "Add to a wallet" page. */
+function offerOn(page: { status: number; body: string }) {
   expect(page.status).toBe(200);
   const link = /href="(openid-credential-offer:\/\/[^"]+)"/.exec(page.body)?.[1]?.replace(/&amp;/g, '&');
   if (!link) throw new Error(`no offer link on the page: ${page.body.slice(0, 500)}`);
   const txCode = /class="tx-code">(\d+)</.exec(page.body)?.[1];
   return { link, txCode, page };
+}
+
+/**
+ * The learner's "Add to a wallet" on My badges: the OpenID4VCI offer beside the VC-API one,
+ * with a transaction code; or, from there, the offer without one.
+ */
+async function makeOffer(opts: { txCode: boolean } = { txCode: true }) {
+  const badges = await learner.browser.get(`${learner.base}/badges`);
+  const addPage = await submitForm(tool, learner.browser, badges, /\/badges\/wallet\/[0-9a-f-]+$/);
+  if (opts.txCode) return offerOn(addPage);
+  return offerOn(await submitForm(tool, learner.browser, addPage, /\/openid4vci\/\d+$/));
 }
 
 async function verify(credential: unknown) {
@@ -125,9 +136,13 @@ it('delivers both forms to a did:key wallet with a transaction code; they verify
   // Revoking the award revokes the copy (its status entry is the award's); reinstating restores it.
   await tool.badges.setRevoked(credentialUuid, true, { label: 'test', userId: null }, 'Checked again');
   for (const credential of [ldp, jwt]) expect(await verify(credential)).toMatchObject({ verified: false, revoked: true });
-  // While revoked, no new offer is offered, and an open one is not turned into a credential.
+  // While revoked, no new offer is made, and an open one is not turned into a credential.
   const badges = await learner.browser.get(`${learner.base}/badges`);
-  expect(badges.body).not.toContain('/openid4vci/');
+  expect(badges.body).not.toContain('/badges/wallet/');
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(badges.body)![1];
+  const offersBefore = await q('SELECT count(*)::int AS n FROM oid4vci_offers');
+  expect((await learner.browser.post(`${learner.base}/openid4vci/${awardId}`, { _csrf: csrf, txCode: 'none' })).status).toBe(409);
+  expect(await q('SELECT count(*)::int AS n FROM oid4vci_offers')).toEqual(offersBefore);
   const { c_nonce } = await late.client.requestNonce({ issuerMetadata: lateMetadata });
   const refused = await post(
     '/oid4vci/credential',
@@ -142,16 +157,24 @@ it('delivers both forms to a did:key wallet with a transaction code; they verify
 
 it('makes offers only for the learner’s own issued badge', async () => {
   const badges = await learner.browser.get(`${learner.base}/badges`);
-  const form = /action="([^"]*\/openid4vci\/)\d+"/.exec(badges.body)![1];
   const csrf = /name="_csrf" value="([^"]+)"/.exec(badges.body)![1];
   const before = await q('SELECT count(*)::int AS n FROM oid4vci_offers');
-  const other = await learner.browser.post(new URL(`${form}${awardId + 1000}`, tool.base).toString(), { _csrf: csrf });
-  expect(other.status).toBe(404);
+  expect((await learner.browser.post(`${learner.base}/openid4vci/${awardId + 1000}`, { _csrf: csrf })).status).toBe(404);
   // The teacher, in the same course, cannot make one for the learner's badge.
   const teacherPage = await teacher.browser.get(`${teacher.base}/badges/issued`);
   const teacherCsrf = /name="_csrf" value="([^"]+)"/.exec(teacherPage.body)![1];
   expect((await teacher.browser.post(`${teacher.base}/openid4vci/${awardId}`, { _csrf: teacherCsrf })).status).toBe(403);
   expect(await q('SELECT count(*)::int AS n FROM oid4vci_offers')).toEqual(before);
+});
+
+it('offers OpenID4VCI to the holder on the public share page too, after the holder code', async () => {
+  const anon = new TestBrowser();
+  const page = await anon.post(`${tool.base}/credentials/${credentialUuid}/wallet`, { code: holderCode(tool.config.encryptionKey, credentialUuid) });
+  const { link, txCode } = offerOn(page);
+  expect(page.body).toContain('<svg role="img"');
+  const wallet = await Openid4vciWallet.create();
+  const got = await wallet.receive(link, { txCode });
+  expect((got.credentials.OpenBadgeCredential_ldp_vc as Record<string, any>).credentialSubject.id).toBe(wallet.holderDid);
 });
 
 it('delivers to jwk wallets (Ed25519 and P-256) without a transaction code', async () => {
