@@ -86,7 +86,7 @@ export function issuerMetadata(publicUrl: string, displays: DisplayText[], logoU
   }));
   const common = {
     cryptographic_binding_methods_supported: ['did:key', 'jwk'],
-    proof_types_supported: { jwt: { proof_signing_alg_values_supported: [...PROOF_ALGS] } },
+    proof_types_supported: PROOF_TYPES,
     credential_metadata: { display: credentialDisplay },
   };
   const type = ['VerifiableCredential', 'OpenBadgeCredential'];
@@ -209,8 +209,15 @@ export class NonceMint {
 export interface CredentialRequest {
   configurationId: ConfigurationId;
   format: CredentialFormat;
-  proofJwt: string;
+  /** The proof of possession: a proof JWT, or a Data Integrity presentation (di_vp). */
+  proof: { type: 'jwt'; jwt: string } | { type: 'di_vp'; presentation: Record<string, unknown> };
 }
+
+/** Proof types we check (Appendix F.1 and F.2), and what each may be signed with. */
+export const PROOF_TYPES = {
+  jwt: { proof_signing_alg_values_supported: [...PROOF_ALGS] },
+  di_vp: { proof_signing_alg_values_supported: ['eddsa-rdfc-2022'] },
+};
 
 export function parseCredentialRequest(body: unknown, offered: readonly string[]): CredentialRequest {
   const invalid = (why: string) => new Oid4vciError('invalid_credential_request', why);
@@ -243,11 +250,22 @@ export function parseCredentialRequest(body: unknown, offered: readonly string[]
     throw new Oid4vciError('invalid_proof', 'The request has no proofs: this credential is bound to the holder’s key.');
   const types = Object.keys(proofs);
   if (types.length !== 1) throw invalid('proofs must contain exactly one proof type.');
-  const jwts = (proofs as Record<string, unknown>).jwt;
-  if (jwts === undefined) throw new Oid4vciError('invalid_proof', `Proof type "${types[0]?.slice(0, 40)}" is not supported here: use "jwt".`);
-  if (!Array.isArray(jwts) || jwts.length !== 1 || typeof jwts[0] !== 'string')
-    throw new Oid4vciError('invalid_proof', 'proofs.jwt must hold exactly one proof JWT: this issuer binds one copy to one holder key.');
-  return { configurationId: id as ConfigurationId, format: CONFIGURATIONS[id as ConfigurationId], proofJwt: jwts[0] };
+  const configuration = { configurationId: id as ConfigurationId, format: CONFIGURATIONS[id as ConfigurationId] };
+  const type = types[0];
+  const values = (proofs as Record<string, unknown>)[type];
+  if (type !== 'jwt' && type !== 'di_vp')
+    throw new Oid4vciError('invalid_proof', `Proof type "${type.slice(0, 40)}" is not supported here: use "jwt" or "di_vp".`);
+  // One holder, one key, one copy: no batch issuance.
+  if (!Array.isArray(values) || values.length !== 1)
+    throw new Oid4vciError('invalid_proof', `proofs.${type} must hold exactly one proof: this issuer binds one copy to one holder key.`);
+  const [value] = values;
+  if (type === 'jwt') {
+    if (typeof value !== 'string') throw new Oid4vciError('invalid_proof', 'proofs.jwt must hold a proof JWT (compact serialisation).');
+    return { ...configuration, proof: { type, jwt: value } };
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new Oid4vciError('invalid_proof', 'proofs.di_vp must hold a verifiable presentation (JSON object).');
+  return { ...configuration, proof: { type, presentation: value as Record<string, unknown> } };
 }
 
 /** The holder a valid proof names, and the nonce it was signed over. */

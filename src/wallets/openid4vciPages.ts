@@ -35,6 +35,7 @@ import {
   sha256,
   verifyProofJwt,
 } from './openid4vci';
+import { verifyDiVpProof } from './openid4vciDiVp';
 import { type Openid4vciOfferView, openid4vciOffer } from './openid4vciOffer';
 import { type CopyIssuer, Oid4vciStore, TX_CODE_LENGTH } from './openid4vciStore';
 
@@ -132,7 +133,10 @@ export function openid4vciPages(deps: Openid4vciDeps): Router {
     const offer = await store.offerForToken(match[1]);
     if (!offer) throw new Oid4vciError('invalid_token', 'The access token is unknown or has expired.', 401);
     const request = parseCredentialRequest(req.body, CONFIGURATION_IDS);
-    const holder = await verifyProofJwt(request.proofJwt, { audience: urls.issuer, nonces });
+    const holder =
+      request.proof.type === 'jwt'
+        ? await verifyProofJwt(request.proof.jwt, { audience: urls.issuer, nonces })
+        : await verifyDiVpProof(request.proof.presentation, { audience: urls.issuer, nonces });
     let credential: Record<string, unknown> | string;
     try {
       credential = await store.deliver(deps.copies, {

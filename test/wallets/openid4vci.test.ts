@@ -10,6 +10,7 @@ import { acceptComplete, launchAs, type Person, publishCredential, submitForm, u
 import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
 import { Openid4vciWallet } from '../support/openid4vciWallet';
 import { TestBrowser } from '../support/browser';
+import { WalletSimulator } from '../support/walletSimulator';
 import { holderCode } from '../../src/qa/surveys';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
@@ -300,6 +301,51 @@ it('refuses a wrong or replayed nonce, a wrong audience, an unknown DID method a
     body: { error: 'credential_request_denied' },
   });
   expect(await counts()).toEqual(after);
+});
+
+it('accepts a di_vp proof: a Data Integrity presentation over the nonce, for this issuer', async () => {
+  const { link } = await makeOffer({ txCode: false });
+  // The token through the client library; the presentation signed as the VC-API wallet signs its DID Authentication.
+  const client = await Openid4vciWallet.create();
+  const offer = await client.client.resolveCredentialOffer(link);
+  const metadata = await client.client.resolveIssuerMetadata(offer.credential_issuer);
+  expect(metadata.credentialIssuer.credential_configurations_supported.OpenBadgeCredential_ldp_vc.proof_types_supported).toMatchObject({
+    di_vp: { proof_signing_alg_values_supported: ['eddsa-rdfc-2022'] },
+  });
+  const token = await client.token(offer, metadata);
+  const auth = { authorization: `Bearer ${token.access_token}` };
+  const holder = await WalletSimulator.create();
+  const nonce = async () => (await post('/oid4vci/nonce', {})).body.c_nonce as string;
+  const request = (presentation: object) =>
+    post('/oid4vci/credential', { credential_configuration_id: 'OpenBadgeCredential_jwt_vc_json', proofs: { di_vp: [presentation] } }, auth);
+  const before = await counts();
+
+  const elsewhere = await holder.didAuthentication({ challenge: await nonce(), domain: 'https://other.example', proof: 'eddsa-rdfc-2022', vcVersion: 2 });
+  expect(await request(elsewhere)).toMatchObject({ status: 400, body: { error: 'invalid_proof', error_description: expect.stringContaining('domain') } });
+  const forged = await holder.didAuthentication({ challenge: 'not-our-nonce', domain: tool.base, proof: 'eddsa-rdfc-2022', vcVersion: 2 });
+  expect(await request(forged)).toMatchObject({ status: 400, body: { error: 'invalid_nonce' } });
+  const oldSuite = await holder.didAuthentication({ challenge: await nonce(), domain: tool.base, proof: 'Ed25519Signature2020' });
+  expect(await request(oldSuite)).toMatchObject({
+    status: 400,
+    body: { error: 'invalid_proof', error_description: expect.stringContaining('eddsa-rdfc-2022') },
+  });
+  const someoneElse = await holder.didAuthentication({
+    challenge: await nonce(),
+    domain: tool.base,
+    proof: 'eddsa-rdfc-2022',
+    vcVersion: 2,
+    holder: (await WalletSimulator.create()).did,
+  });
+  expect(await request(someoneElse)).toMatchObject({ status: 400, body: { error: 'invalid_proof' } });
+  expect(await counts()).toEqual(before);
+
+  const good = await holder.didAuthentication({ challenge: await nonce(), domain: tool.base, proof: 'eddsa-rdfc-2022', vcVersion: 2 });
+  const ok = await request(good);
+  expect(ok.status).toBe(200);
+  const jwt = ok.body.credentials[0].credential as string;
+  expect(decodeJwt(jwt).sub).toBe(holder.did);
+  expect((await verify(jwt)).verified).toBe(true);
+  expect(await request(good)).toMatchObject({ status: 400, body: { error: 'invalid_nonce' } });
 });
 
 it('rate-limits the token endpoint per code', async () => {

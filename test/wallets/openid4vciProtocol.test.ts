@@ -52,7 +52,14 @@ describe('credential requests (1.0 only)', () => {
     expect(parseCredentialRequest({ credential_configuration_id: 'OpenBadgeCredential_jwt_vc_json', proofs: { jwt: ['a.b.c'] } }, offered)).toEqual({
       configurationId: 'OpenBadgeCredential_jwt_vc_json',
       format: 'jwt_vc_json',
-      proofJwt: 'a.b.c',
+      proof: { type: 'jwt', jwt: 'a.b.c' },
+    });
+    expect(
+      parseCredentialRequest({ credential_configuration_id: 'OpenBadgeCredential_ldp_vc', proofs: { di_vp: [{ type: ['VerifiablePresentation'] }] } }, offered),
+    ).toEqual({
+      configurationId: 'OpenBadgeCredential_ldp_vc',
+      format: 'ldp_vc',
+      proof: { type: 'di_vp', presentation: { type: ['VerifiablePresentation'] } },
     });
   });
   it.each([
@@ -63,7 +70,9 @@ describe('credential requests (1.0 only)', () => {
     [{ credential_configuration_id: 'toString', proofs: { jwt: ['a'] } }, 'unknown_credential_configuration'],
     [{ credential_configuration_id: 'OpenBadgeCredential_ldp_vc', proof: { proof_type: 'jwt', jwt: 'a' } }, 'invalid_credential_request'],
     [{ credential_configuration_id: 'OpenBadgeCredential_ldp_vc' }, 'invalid_proof'],
-    [{ credential_configuration_id: 'OpenBadgeCredential_ldp_vc', proofs: { di_vp: [{}] } }, 'invalid_proof'],
+    [{ credential_configuration_id: 'OpenBadgeCredential_ldp_vc', proofs: { ldp_vp: [{}] } }, 'invalid_proof'],
+    [{ credential_configuration_id: 'OpenBadgeCredential_ldp_vc', proofs: { di_vp: ['a.b.c'] } }, 'invalid_proof'],
+    [{ credential_configuration_id: 'OpenBadgeCredential_ldp_vc', proofs: { jwt: [{}] } }, 'invalid_proof'],
     [{ credential_configuration_id: 'OpenBadgeCredential_ldp_vc', proofs: { jwt: ['a', 'b'] } }, 'invalid_proof'],
     [{ credential_configuration_id: 'OpenBadgeCredential_ldp_vc', proofs: { jwt: ['a'], di_vp: [] } }, 'invalid_credential_request'],
     [{ credential_identifier: 'x', proofs: { jwt: ['a'] } }, 'invalid_credential_request'],
