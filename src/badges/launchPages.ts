@@ -22,7 +22,7 @@ import { vcApiOffer } from '../wallets/addToWallet';
 import type { HolderCopies } from '../wallets/holderCopies';
 import type { VcApiExchanges } from '../wallets/vcApiExchanges';
 import { openid4vciOffer } from '../wallets/openid4vciOffer';
-import { Oid4vciStore } from '../wallets/openid4vciStore';
+import type { Oid4vciStore } from '../wallets/openid4vciStore';
 import { pageLocale } from '../web/views';
 
 export interface BadgeLaunchDeps {
@@ -30,14 +30,14 @@ export interface BadgeLaunchDeps {
   badges: BadgeIssuer;
   holderCopies: HolderCopies;
   vcApi: VcApiExchanges;
+  openid4vci: Oid4vciStore;
   assessment: AssessmentStore;
   publicUrl: string;
   encryptionKey: Buffer;
 }
 
-export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, assessment, publicUrl, encryptionKey }: BadgeLaunchDeps): Router {
+export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, openid4vci, assessment, publicUrl, encryptionKey }: BadgeLaunchDeps): Router {
   const urls = badgeUrls(publicUrl);
-  const openid4vci = new Oid4vciStore(db, encryptionKey);
   const r = launchPageRouter({ access: 'each-route', formLimit: '64kb' });
 
   r.get('/', requireCapability('course:learn'), async (req, res) => {

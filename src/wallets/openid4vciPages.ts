@@ -11,13 +11,11 @@
 //   POST /app/:launchId/openid4vci/:awardId       make an offer: QR code, same-device link, tx_code
 // Every refusal is the spec's JSON error with a 4xx, and changes nothing.
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import type { Db } from '../db/database';
-import { RateLimits } from '../db/rateLimits';
+import type { RateLimits } from '../db/rateLimits';
 import { AppError } from '../errors';
 import type { IssuerProfileStore } from '../issuer/issuerProfile';
-import { requireCapability } from '../web/authz';
-import { resolveLocale, supportedLocales, translator } from '../web/i18n';
-import { formBody } from '../web/input';
+import { resolveLocale, supportedLocales, translator } from '../i18n';
+import { launchPageRouter } from '../web/launchPageRouter';
 import { launchBase, launchOf } from '../web/launchContext';
 import { idParam } from '../web/params';
 import { pageLocale, pageTranslator } from '../web/views';
@@ -28,7 +26,6 @@ import {
   type DisplayText,
   endpoints,
   issuerMetadata,
-  NonceMint,
   Oid4vciError,
   PRE_AUTHORIZED_GRANT,
   parseCredentialRequest,
@@ -37,13 +34,13 @@ import {
 } from './openid4vci';
 import { verifyDiVpProof } from './openid4vciDiVp';
 import { type Openid4vciOfferView, openid4vciOffer } from './openid4vciOffer';
-import { type CopyIssuer, Oid4vciStore, TX_CODE_LENGTH } from './openid4vciStore';
+import { type CopyIssuer, type Oid4vciStore, TX_CODE_LENGTH } from './openid4vciStore';
 
 export interface Openid4vciDeps {
-  db: Db;
   publicUrl: string;
-  encryptionKey: Buffer;
   issuer: IssuerProfileStore;
+  openid4vci: Oid4vciStore;
+  rateLimits: RateLimits;
   /** Signs and stores holder-bound copies (src/wallets/holderCopies.ts). */
   copies: CopyIssuer;
 }
@@ -54,9 +51,9 @@ export const NONCE_LIMIT = { max: 60, windowSeconds: 60 };
 
 export function openid4vciPages(deps: Openid4vciDeps): Router {
   const urls = endpoints(deps.publicUrl);
-  const store = new Oid4vciStore(deps.db, deps.encryptionKey);
-  const nonces = new NonceMint(deps.encryptionKey);
-  const limits = new RateLimits(deps.db);
+  const store = deps.openid4vci;
+  const nonces = store.nonces;
+  const limits = deps.rateLimits;
   const r = Router();
 
   r.get('/.well-known/openid-credential-issuer', async (req, res) => {
@@ -186,11 +183,10 @@ function bodyProblem(err: unknown): Oid4vciError | undefined {
  * "Add to a wallet" (src/badges/launchPages.ts) shows one with a transaction code beside the
  * VC-API exchange and links here for one without (`txCode=none`).
  */
-export function openid4vciLaunchPages(deps: Omit<Openid4vciDeps, 'copies' | 'issuer'>): Router {
-  const store = new Oid4vciStore(deps.db, deps.encryptionKey);
-  const r = Router({ mergeParams: true });
-  r.use(formBody('8kb'));
-  r.post('/:awardId', requireCapability('course:learn'), async (req, res) => {
+export function openid4vciLaunchPages(deps: Pick<Openid4vciDeps, 'publicUrl' | 'openid4vci'>): Router {
+  const store = deps.openid4vci;
+  const r = launchPageRouter({ access: 'course:learn', formLimit: '8kb' });
+  r.post('/:awardId', async (req, res) => {
     const launch = launchOf(req);
     const awardId = idParam(req, 'awardId', 'That badge does not exist.');
     const t = pageTranslator(res.locals);

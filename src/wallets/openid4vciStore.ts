@@ -8,7 +8,17 @@ import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/database';
 import { issuedCredentials, oid4vciDeliveries, oid4vciOffers, oid4vciUsedNonces } from '../db/schema';
 import { NotFoundError } from '../errors';
-import { ACCESS_TOKEN_TTL, type ConfigurationId, type CredentialFormat, OFFER_TTL, Oid4vciError, randomToken, randomTxCode, sha256 } from './openid4vci';
+import {
+  ACCESS_TOKEN_TTL,
+  type ConfigurationId,
+  type CredentialFormat,
+  NonceMint,
+  OFFER_TTL,
+  Oid4vciError,
+  randomToken,
+  randomTxCode,
+  sha256,
+} from './openid4vci';
 
 export type OfferRow = typeof oid4vciOffers.$inferSelect;
 
@@ -33,12 +43,15 @@ export interface CopyIssuer {
 
 export class Oid4vciStore {
   private readonly codeKey: Buffer;
+  /** Mints and checks c_nonces (stateless; spent ones are recorded by deliver()). */
+  readonly nonces: NonceMint;
 
   constructor(
     private readonly db: Db,
     secret: Buffer,
   ) {
     this.codeKey = createHmac('sha256', secret).update('microcred openid4vci pre-authorized code v1').digest();
+    this.nonces = new NonceMint(secret);
   }
 
   /**

@@ -16,7 +16,6 @@ import { badgePages } from '../badges/publicPages';
 import { cataloguePages } from '../qa/cataloguePages';
 import { holderSurveyPages } from '../qa/holderSurveyPages';
 import { openid4vciPages } from '../wallets/openid4vciPages';
-import { Oid4vciStore } from '../wallets/openid4vciStore';
 import { publishingPages } from '../issuer/publishingPages';
 import type { Database } from '../db/database';
 import type { Services } from '../composition';
@@ -112,13 +111,15 @@ export function createApp(deps: AppDeps) {
       badges: deps.badges,
       vcApi: deps.vcApi,
       encryptionKey: deps.encryptionKey,
-      openid4vci: new Oid4vciStore(database.db, deps.encryptionKey),
+      openid4vci: deps.openid4vci,
       publicUrl: deps.publicUrl,
     }),
   );
   // OpenID4VCI: issuer metadata, offers, token, nonce and credential endpoints. Machine to
   // machine: no session; the pre-authorized code, access token and proof are the proof.
-  app.use(openid4vciPages({ db: database.db, publicUrl: deps.publicUrl, encryptionKey: deps.encryptionKey, issuer: deps.issuer, copies: deps.holderCopies }));
+  app.use(
+    openid4vciPages({ publicUrl: deps.publicUrl, issuer: deps.issuer, openid4vci: deps.openid4vci, rateLimits: deps.rateLimits, copies: deps.holderCopies }),
+  );
 
   const launchDeps = { db: database.db, platforms: deps.platforms, log, publicUrl: deps.publicUrl, encryptionKey: deps.encryptionKey };
   const body = formBody('256kb');
