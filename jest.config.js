@@ -3,7 +3,7 @@
 // ESM-only packages that src/badges loads with require(). Jest's module system is CommonJS,
 // so these are transpiled to CommonJS by ts-jest (allowJs, transpile only) instead of being
 // ignored like the rest of node_modules. See docs/decisions/0004-ob3-verification-and-offline-contexts.md.
-const esmPackages = ['@digitalbazaar', 'base58-universal', 'base64url-universal', 'crypto-ld'];
+const esmPackages = ['@digitalbazaar', 'base58-universal', 'base64url-universal', 'crypto-ld', '@openid4vc'];
 
 module.exports = {
   testEnvironment: 'node',
@@ -11,7 +11,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
-    '^.+/node_modules/.+\\.js$': [
+    '^.+/node_modules/.+\\.m?js$': [
       'ts-jest',
       { tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', target: 'ES2022', esModuleInterop: true } },
     ],

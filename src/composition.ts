@@ -29,6 +29,8 @@ import { QaStore } from './qa/store';
 import { SurveyStore } from './qa/surveys';
 import { HolderCopies } from './wallets/holderCopies';
 import { VcApiExchanges } from './wallets/vcApiExchanges';
+import { Oid4vciStore } from './wallets/openid4vciStore';
+import { RateLimits } from './db/rateLimits';
 
 /** Every store and service, by the name routers and tests know it by. */
 export interface Services {
@@ -47,6 +49,10 @@ export interface Services {
   holderCopies: HolderCopies;
   /** VC-API exchanges (the DCC Learner Credential Wallet). */
   vcApi: VcApiExchanges;
+  /** OpenID4VCI offers, tokens and nonces (pre-authorized code flow). */
+  openid4vci: Oid4vciStore;
+  /** Request limits shared by every process (the OpenID4VCI token and nonce endpoints). */
+  rateLimits: RateLimits;
   /** One verifier for every credential someone hands in: the public pages and prior learning. */
   verifier: Verifier;
   credentials: CredentialStore;
@@ -97,6 +103,8 @@ export async function compose(config: AppConfig, database: Database, lti: Provid
     badges,
     holderCopies,
     vcApi: new VcApiExchanges(db, { publicUrl: config.publicUrl, issuerDid: signingKeys.did, holderCopies }),
+    openid4vci: new Oid4vciStore(db, config.encryptionKey),
+    rateLimits: new RateLimits(db),
     verifier: new Verifier({
       resolveKey: signingKeys.resolver(),
       fetchStatusList: statusListSource({ publicUrl: config.publicUrl, issuer: badges, outbound }),

@@ -21,18 +21,22 @@ import { ConflictError, NotFoundError } from '../errors';
 import { vcApiOffer } from '../wallets/addToWallet';
 import type { HolderCopies } from '../wallets/holderCopies';
 import type { VcApiExchanges } from '../wallets/vcApiExchanges';
+import { openid4vciOffer } from '../wallets/openid4vciOffer';
+import type { Oid4vciStore } from '../wallets/openid4vciStore';
+import { pageLocale } from '../web/views';
 
 export interface BadgeLaunchDeps {
   db: Db;
   badges: BadgeIssuer;
   holderCopies: HolderCopies;
   vcApi: VcApiExchanges;
+  openid4vci: Oid4vciStore;
   assessment: AssessmentStore;
   publicUrl: string;
   encryptionKey: Buffer;
 }
 
-export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, assessment, publicUrl, encryptionKey }: BadgeLaunchDeps): Router {
+export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, openid4vci, assessment, publicUrl, encryptionKey }: BadgeLaunchDeps): Router {
   const urls = badgeUrls(publicUrl);
   const r = launchPageRouter({ access: 'each-route', formLimit: '64kb' });
 
@@ -81,6 +85,15 @@ export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, asse
     if (row.revokedAt) throw new ConflictError('This badge has been revoked, so it cannot be added to a wallet.', 'CREDENTIAL_REVOKED');
     const opened = await vcApi.open(row.awardId);
     const t = pageTranslator({ launch: req.launch });
+    // OpenID4VCI beside it: an offer with a transaction code (the page offers one without).
+    const oid4vci = await openid4vciOffer(openid4vci, {
+      awardId: row.awardId,
+      learnerId: row.learnerId,
+      locale: pageLocale({ launch: req.launch }),
+      withTxCode: true,
+      publicUrl,
+      qrLabel: t('openid4vci.offer.qrLabel'),
+    });
     res.setHeader('Cache-Control', 'no-store');
     res.render('wallets/add-to-wallet', {
       titleKey: 'wallets.title',
@@ -88,6 +101,7 @@ export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, asse
       name: (row.credential as { name?: string }).name ?? 'Micro-credential',
       backUrl: `${launchBase(req)}/badges`,
       vcApi: await vcApiOffer(opened, t('wallets.lcw.qrLabel')),
+      openid4vci: { ...oid4vci, withoutCodeAction: `${launchBase(req)}/openid4vci/${row.awardId}`, csrf: csrfToken(req) },
       codeError: false,
     });
   });

@@ -4,7 +4,17 @@
 import { lt, or, isNotNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from './database';
-import { launchSessions, ltiLogins, pendingLaunches, registrationLinks, vcApiExchanges, webSessions } from './schema';
+import {
+  launchSessions,
+  ltiLogins,
+  oid4vciOffers,
+  oid4vciUsedNonces,
+  pendingLaunches,
+  rateLimitCounters,
+  registrationLinks,
+  vcApiExchanges,
+  webSessions,
+} from './schema';
 
 export async function sweep(db: Db): Promise<Record<string, number>> {
   const dayAgo = sql`now() - interval '1 day'`;
@@ -22,6 +32,13 @@ export async function sweep(db: Db): Promise<Record<string, number>> {
   ).length;
   counts.vcApiExchanges = (await db.delete(vcApiExchanges).where(lt(vcApiExchanges.expiresAt, dayAgo)).returning({ id: vcApiExchanges.id })).length;
   counts.webSessions = (await db.delete(webSessions).where(lt(webSessions.expiresAt, sql`now()`)).returning({ s: webSessions.sid })).length;
+  // OpenID4VCI: offers a day after they lapsed (their deliveries go with them), spent nonces
+  // once they could no longer be accepted anyway, rate-limit windows that have closed.
+  counts.oid4vciOffers = (await db.delete(oid4vciOffers).where(lt(oid4vciOffers.expiresAt, dayAgo)).returning({ id: oid4vciOffers.id })).length;
+  counts.oid4vciNonces = (
+    await db.delete(oid4vciUsedNonces).where(lt(oid4vciUsedNonces.expiresAt, sql`now()`)).returning({ h: oid4vciUsedNonces.nonceHash })
+  ).length;
+  counts.rateLimits = (await db.delete(rateLimitCounters).where(lt(rateLimitCounters.expiresAt, sql`now()`)).returning({ k: rateLimitCounters.key })).length;
   return counts;
 }
 

@@ -890,3 +890,96 @@ export const credentialReviews = pgTable(
   },
   (t) => [index('credential_reviews_credential_idx').on(t.credentialId, t.reviewedAt)],
 );
+
+// ---------------------------------------------------------------------------
+// OpenID4VCI 1.0 (pre-authorized code flow): offers, used nonces, rate limits
+// ---------------------------------------------------------------------------
+
+/**
+ * A credential offer for one award, made by its learner on "My badges". Short-lived and single
+ * use: the token endpoint claims it with one UPDATE … WHERE redeemed_at IS NULL, so of two
+ * wallets redeeming the same code at once exactly one gets an access token. Codes and tokens
+ * are stored only as SHA-256 hashes (docs/decisions/0015-openid4vci.md).
+ */
+export const oid4vciOffers = pgTable(
+  'oid4vci_offers',
+  {
+    /** Random; names the offer in its credential_offer_uri (not a secret on its own). */
+    id: text('id').primaryKey(),
+    awardId: integer('award_id')
+      .notNull()
+      .references(() => awards.id, { onDelete: 'cascade' }),
+    learnerId: integer('learner_id')
+      .notNull()
+      .references(() => ltiUsers.id, { onDelete: 'cascade' }),
+    /** SHA-256 (hex) of the pre-authorized code. */
+    codeHash: text('code_hash').notNull(),
+    /** SHA-256 (hex) of the transaction code shown on the learner's screen; null when none was asked for. */
+    txCodeHash: text('tx_code_hash'),
+    /** Wrong transaction codes so far: at 5 the offer is spent (a 6-digit code is not guessed that way). */
+    txCodeFailures: integer('tx_code_failures').notNull().default(0),
+    /** The learner's language when the offer was made. */
+    locale: text('locale').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /** When the token endpoint exchanged the code; set once. */
+    redeemedAt: timestamp('redeemed_at', { withTimezone: true }),
+    /** SHA-256 (hex) of the access token issued for it. */
+    accessTokenHash: text('access_token_hash'),
+    tokenExpiresAt: timestamp('token_expires_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('oid4vci_offers_code_uq').on(t.codeHash),
+    uniqueIndex('oid4vci_offers_token_uq').on(t.accessTokenHash),
+    index('oid4vci_offers_award_idx').on(t.awardId),
+  ],
+);
+
+/**
+ * What an offer's access token delivered: one credential per credential configuration
+ * (ldp_vc, jwt_vc_json) per offer. The primary key refuses a second delivery of the same
+ * configuration, inside the transaction that stores the holder's copy.
+ */
+export const oid4vciDeliveries = pgTable(
+  'oid4vci_deliveries',
+  {
+    offerId: text('offer_id')
+      .notNull()
+      .references(() => oid4vciOffers.id, { onDelete: 'cascade' }),
+    configurationId: text('configuration_id').notNull(),
+    holderDid: text('holder_did').notNull(),
+    /** The holder copy delivered. */
+    holderCopyId: text('holder_copy_id').references(() => holderCopies.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.offerId, t.configurationId] })],
+);
+
+/**
+ * Nonces (c_nonce) spent by a credential request. Nonces are stateless (HMAC-signed, with their
+ * expiry) until used, so the unauthenticated nonce endpoint writes nothing; a used one is
+ * recorded here until it expires, and the primary key refuses it a second time.
+ */
+export const oid4vciUsedNonces = pgTable('oid4vci_used_nonces', {
+  /** SHA-256 (hex) of the nonce. */
+  nonceHash: text('nonce_hash').primaryKey(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Fixed-window request counters shared by every process (one row per key and window), for
+ * endpoints anyone can call: the OpenID4VCI token and nonce endpoints. One
+ * INSERT … ON CONFLICT DO UPDATE … RETURNING counts a request atomically.
+ */
+export const rateLimitCounters = pgTable(
+  'rate_limit_counters',
+  {
+    key: text('key').notNull(),
+    /** Start of the window (epoch seconds, a multiple of the window length). */
+    windowStart: integer('window_start').notNull(),
+    hits: integer('hits').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
+);

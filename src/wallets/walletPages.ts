@@ -10,8 +10,10 @@ import { AppError, NotFoundError } from '../errors';
 import type { BadgeIssuer } from '../badges/issuance';
 import { holderCodeMatches } from '../qa/surveys';
 import { formBody, jsonBody } from '../web/input';
-import { pageTranslator } from '../web/views';
+import { pageLocale, pageTranslator } from '../web/views';
 import { vcApiOffer } from './addToWallet';
+import { openid4vciOffer } from './openid4vciOffer';
+import type { Oid4vciStore } from './openid4vciStore';
 import type { VcApiExchanges } from './vcApiExchanges';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -20,6 +22,9 @@ export interface WalletDeps {
   badges: BadgeIssuer;
   vcApi: VcApiExchanges;
   encryptionKey: Buffer;
+  /** OpenID4VCI offers, shown beside the VC-API exchange. */
+  openid4vci: Oid4vciStore;
+  publicUrl: string;
 }
 
 export function walletPages(deps: WalletDeps): Router {
@@ -70,7 +75,15 @@ export function walletPages(deps: WalletDeps): Router {
     if (!holderCodeMatches(deps.encryptionKey, row.id, req.body?.code)) return render(res, { ...view, codeError: true }, 403);
     const opened = await deps.vcApi.open(row.awardId);
     const t = pageTranslator({ acceptLanguage: req.get('accept-language') });
-    render(res, { ...view, vcApi: await vcApiOffer(opened, t('wallets.lcw.qrLabel')) });
+    const openid4vci = await openid4vciOffer(deps.openid4vci, {
+      awardId: row.awardId,
+      learnerId: row.learnerId,
+      locale: pageLocale({ acceptLanguage: req.get('accept-language') }),
+      withTxCode: true,
+      publicUrl: deps.publicUrl,
+      qrLabel: t('openid4vci.offer.qrLabel'),
+    });
+    render(res, { ...view, vcApi: await vcApiOffer(opened, t('wallets.lcw.qrLabel')), openid4vci });
   });
 
   return r;

@@ -15,6 +15,7 @@ import { adminQualityPages } from '../qa/adminQualityPages';
 import { badgePages } from '../badges/publicPages';
 import { cataloguePages } from '../qa/cataloguePages';
 import { holderSurveyPages } from '../qa/holderSurveyPages';
+import { openid4vciPages } from '../wallets/openid4vciPages';
 import { publishingPages } from '../issuer/publishingPages';
 import type { Database } from '../db/database';
 import type { Services } from '../composition';
@@ -105,7 +106,20 @@ export function createApp(deps: AppDeps) {
   // The holder's follow-up survey, linked from the share page: the holder code is its proof.
   app.use(holderSurveyPages({ surveys: deps.surveys, encryptionKey: deps.encryptionKey }));
   // Wallet delivery: the VC-API exchange endpoint, and "Add to a wallet" for the holder.
-  app.use(walletPages({ badges: deps.badges, vcApi: deps.vcApi, encryptionKey: deps.encryptionKey }));
+  app.use(
+    walletPages({
+      badges: deps.badges,
+      vcApi: deps.vcApi,
+      encryptionKey: deps.encryptionKey,
+      openid4vci: deps.openid4vci,
+      publicUrl: deps.publicUrl,
+    }),
+  );
+  // OpenID4VCI: issuer metadata, offers, token, nonce and credential endpoints. Machine to
+  // machine: no session; the pre-authorized code, access token and proof are the proof.
+  app.use(
+    openid4vciPages({ publicUrl: deps.publicUrl, issuer: deps.issuer, openid4vci: deps.openid4vci, rateLimits: deps.rateLimits, copies: deps.holderCopies }),
+  );
 
   const launchDeps = { db: database.db, platforms: deps.platforms, log, publicUrl: deps.publicUrl, encryptionKey: deps.encryptionKey };
   const body = formBody('256kb');

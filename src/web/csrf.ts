@@ -103,6 +103,27 @@ export const CSRF_EXEMPTIONS: readonly CsrfExemption[] = [
     reason:
       'The holder’s “Add to a wallet” on the public share page, with no session: the holder code in the form, which another site cannot know, is the proof (src/wallets/walletPages.ts).',
   },
+  {
+    method: 'POST',
+    path: '/oid4vci/token',
+    sameOriginOnly: false,
+    reason:
+      'The OpenID4VCI token endpoint, called by a wallet app, not a browser page: it uses no cookies and no session. The single-use pre-authorized code (and the transaction code, when the offer has one) is the proof (src/wallets/openid4vciPages.ts).',
+  },
+  {
+    method: 'POST',
+    path: '/oid4vci/nonce',
+    sameOriginOnly: false,
+    reason:
+      'The OpenID4VCI nonce endpoint, called by a wallet app: it uses no cookies, stores nothing and hands out a fresh signed nonce to anyone, as the spec says.',
+  },
+  {
+    method: 'POST',
+    path: '/oid4vci/credential',
+    sameOriginOnly: false,
+    reason:
+      'The OpenID4VCI credential endpoint, called by a wallet app: it uses no cookies and no session. The Bearer access token from the token endpoint, and the holder’s signed proof over our nonce, are the proof.',
+  },
 ];
 
 export const newCsrfToken = () => randomBytes(24).toString('base64url');

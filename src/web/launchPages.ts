@@ -31,6 +31,8 @@ import type { QaStore } from '../qa/store';
 import { qualityPages } from '../qa/qualityPages';
 import { localSurveyPrompt, SURVEY_NOTICES, surveyPages } from '../qa/surveyPages';
 import type { SurveyStore } from '../qa/surveys';
+import { openid4vciLaunchPages } from '../wallets/openid4vciPages';
+import type { Oid4vciStore } from '../wallets/openid4vciStore';
 import { csrfToken } from './csrf';
 import { pageTranslator } from './views';
 import { type LaunchContext, launchOf, loadLaunch } from './launchContext';
@@ -89,6 +91,7 @@ export interface LaunchDeps {
   badges: BadgeIssuer;
   holderCopies: HolderCopies;
   vcApi: VcApiExchanges;
+  openid4vci: Oid4vciStore;
   services: LtiServiceClient;
   passback: GradePassback;
   jobs: BackgroundJobs;
@@ -110,7 +113,7 @@ export function launchPages(deps: LaunchDeps): Router {
     { path: '/credentials/:credentialId/my-work', router: learnerPages({ assessment, credentials: credentialStore, surveys, learner }) },
     { path: '/assessments', router: assessorPages({ assessment, credentials: credentialStore }) },
     { path: '/files', router: filePages({ assessment }) },
-    { path: '/badges', router: badgeLaunchPages({ db, badges, holderCopies, vcApi, assessment, publicUrl, encryptionKey }) },
+    { path: '/badges', router: badgeLaunchPages({ db, badges, holderCopies, vcApi, openid4vci: deps.openid4vci, assessment, publicUrl, encryptionKey }) },
     { path: '/outcomes', router: outcomePages({ courseOutcomes }) },
     { path: '/credentials/:credentialId/outcomes', router: learningOutcomePages({ credentials: credentialStore, courseOutcomes }) },
     { path: '/credentials/:credentialId/rubric', router: rubricPages({ credentials: credentialStore }) },
@@ -120,6 +123,7 @@ export function launchPages(deps: LaunchDeps): Router {
     { path: '/deep-linking', router: deepLinkingPages({ db, credentials: credentialStore, publicUrl, lti }) },
     { path: '/quality', router: qualityPages({ qa }) },
     { path: '/surveys', router: surveyPages({ surveys }) },
+    { path: '/openid4vci', router: openid4vciLaunchPages({ publicUrl, openid4vci: deps.openid4vci }) },
   ];
   const r = Router({ mergeParams: true });
   r.use('/:launchId', loadLaunch(db), launchNavigation);

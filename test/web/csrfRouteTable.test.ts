@@ -54,10 +54,13 @@ const SESSIONS: [RegExp, Who][] = [
   [/^\/app\/:launchId\/surveys(\/|$)/, 'learner'],
   [/^\/app\/:launchId\/badges\/evidence(\/|$)/, 'learner'],
   [/^\/app\/:launchId\/badges\/wallet(\/|$)/, 'learner'],
+  [/^\/app\/:launchId\/openid4vci(\/|$)/, 'learner'],
   [/^\/app(\/|$)/, 'teacher'],
   [/^\/admin(\/|$)/, 'admin'],
   // Public pages and the LTI endpoints: no session of ours.
   [/^\/(lti|verify|api\/verify|credentials|workflows)(\/|$)/, 'nobody'],
+  // OpenID4VCI: called by wallet apps, which have no session.
+  [/^\/oid4vci(\/|$)/, 'nobody'],
 ];
 const whoFor = (path: string): Who | undefined => SESSIONS.find(([re]) => re.test(path))?.[1];
 

@@ -1,0 +1,36 @@
+// Request limits shared by every process, in PostgreSQL: a fixed-window counter per key, counted
+// by one INSERT … ON CONFLICT DO UPDATE … RETURNING, so two processes never both let the
+// (max+1)th request through. For endpoints anyone can call (the OpenID4VCI token and nonce
+// endpoints); the admin sign-in keeps its in-memory throttle (src/admin/throttle.ts).
+import { sql } from 'drizzle-orm';
+import type { Db } from './database';
+import { rateLimitCounters } from './schema';
+
+export interface RateLimit {
+  /** Requests allowed per window. */
+  max: number;
+  windowSeconds: number;
+}
+
+export class RateLimits {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Counts one request for each key; returns the seconds to wait if any key is over its limit
+   * in this window (0: go ahead). A refused request still counts, so hammering does not help.
+   */
+  async hit(entries: { key: string; limit: RateLimit }[], nowMs = Date.now()): Promise<number> {
+    let wait = 0;
+    for (const { key, limit } of entries) {
+      const nowS = Math.floor(nowMs / 1000);
+      const windowStart = nowS - (nowS % limit.windowSeconds);
+      const [row] = await this.db
+        .insert(rateLimitCounters)
+        .values({ key, windowStart, hits: 1, expiresAt: new Date((windowStart + limit.windowSeconds) * 1000) })
+        .onConflictDoUpdate({ target: [rateLimitCounters.key, rateLimitCounters.windowStart], set: { hits: sql`${rateLimitCounters.hits} + 1` } })
+        .returning({ hits: rateLimitCounters.hits });
+      if (row.hits > limit.max) wait = Math.max(wait, windowStart + limit.windowSeconds - nowS);
+    }
+    return wait;
+  }
+}
