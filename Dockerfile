@@ -11,7 +11,9 @@
 # --- build: compile TypeScript to dist/ ---------------------------------------
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# patches/: npm ci's postinstall applies them (patch-package), see docs/decisions/0017.
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -22,6 +24,7 @@ FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY views ./views

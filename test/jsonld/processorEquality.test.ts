@@ -1,0 +1,187 @@
+// The proof that our patch to jsonld.js (patches/jsonld+<version>.patch, decision 0017) changes
+// only its speed: the W3C JSON-LD 1.1 expand and toRdf suites and every credential we issue or
+// accept give the same results, byte for byte, with the patched and the published processor.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildOpenBadgeCredential } from '../../src/badges/credentialBuilder';
+import { createDocumentLoader } from '../../src/badges/documentLoader';
+import { generateKeyPair, type Ed25519KeyPair } from '../../src/badges/keys';
+import { signCredentialDataIntegrity } from '../../src/badges/sign';
+import { CREDENTIAL_KINDS } from '../badges/credentialKinds';
+import { fullBadge, minimalBadge, statusEntry, statusListCredential } from '../badges/fixtures';
+import { canonize, type JsonLdProcessor, type JsonLdProcessors, loadJsonLdProcessors } from '../support/jsonldProcessors';
+
+const CONFORMANCE = path.resolve(__dirname, '../../../shared/conformance');
+const SUITE = path.join(CONFORMANCE, 'json-ld-api', 'tests');
+/** The suite's own base: manifests, inputs and remote contexts live under it. */
+const SUITE_BASE = 'https://w3c.github.io/json-ld-api/tests/';
+
+let processors: JsonLdProcessors;
+beforeAll(() => {
+  processors = loadJsonLdProcessors();
+});
+afterAll(() => processors?.dispose());
+
+const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+
+interface SuiteTest {
+  '@id': string;
+  '@type': string[];
+  input: string;
+  expect?: string;
+  expectErrorCode?: string;
+  option?: { base?: string; expandContext?: string; processingMode?: string; specVersion?: string; rdfDirection?: string; produceGeneralizedRdf?: boolean };
+}
+
+/** Serves the suite's files for their https://w3c.github.io/json-ld-api/tests/ URLs; anything else fails (never the network). */
+async function suiteLoader(url: string) {
+  const file = url.startsWith(SUITE_BASE) ? path.join(SUITE, url.slice(SUITE_BASE.length).split('#')[0]) : undefined;
+  if (!file || !existsSync(file)) throw new Error(`not in the W3C suite: ${url}`);
+  const text = readFileSync(file, 'utf8');
+  return { contextUrl: null, documentUrl: url, document: file.endsWith('.nq') ? text : JSON.parse(text) };
+}
+
+/** The error code jsonld.js reports (JsonLdError details.code), looking through wrapped causes. */
+function errorCode(error: unknown): string {
+  for (let e = error as { details?: { code?: string; cause?: unknown }; code?: string; cause?: unknown } | undefined; e; ) {
+    if (e.details?.code) return e.details.code;
+    if (typeof e.code === 'string') return e.code;
+    e = (e.details?.cause ?? e.cause) as typeof e;
+  }
+  return `uncoded: ${String(error)}`;
+}
+
+/** Expanded JSON-LD in a canonical order: arrays are unordered except @list values. */
+function unordered(value: unknown, inList = false): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map((v) => unordered(v));
+    return inList ? items : items.map((v) => JSON.stringify(v)).sort();
+  }
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, unordered((value as Record<string, unknown>)[k], k === '@list')]),
+    );
+  }
+  return value;
+}
+
+interface Outcome {
+  /** What the processor produced, exactly: expanded JSON or N-Quads text, or the error code. */
+  output: string;
+  passed: boolean;
+}
+
+async function runTest(jsonld: JsonLdProcessor, kind: 'expand' | 'toRdf', t: SuiteTest): Promise<Outcome> {
+  const options: Record<string, unknown> = { documentLoader: suiteLoader, base: t.option?.base ?? SUITE_BASE + t.input };
+  if (t.option?.processingMode) options.processingMode = t.option.processingMode;
+  if (t.option?.expandContext) options.expandContext = readJson(path.join(SUITE, t.option.expandContext));
+  if (t.option?.rdfDirection) options.rdfDirection = t.option.rdfDirection;
+  if (t.option?.produceGeneralizedRdf) options.produceGeneralizedRdf = true;
+  const negative = t['@type'].includes('jld:NegativeEvaluationTest');
+  let output: string;
+  try {
+    const input = readJson(path.join(SUITE, t.input));
+    output =
+      kind === 'expand'
+        ? JSON.stringify(await jsonld.expand(input, options))
+        : String(await jsonld.toRDF(input, { ...options, format: 'application/n-quads' }));
+  } catch (error) {
+    const code = errorCode(error);
+    return { output: `error: ${code}`, passed: negative && code === t.expectErrorCode };
+  }
+  if (negative) return { output, passed: false };
+  if (t['@type'].includes('jld:PositiveSyntaxTest')) return { output, passed: true };
+  const expected = readFileSync(path.join(SUITE, t.expect as string), 'utf8');
+  if (kind === 'expand') return { output, passed: JSON.stringify(unordered(JSON.parse(output))) === JSON.stringify(unordered(JSON.parse(expected))) };
+  return { output, passed: await isomorphic(output, expected) };
+}
+
+/** Two N-Quads documents are the same dataset: equal after RDFC-1.0 (blank node labels are arbitrary). */
+async function isomorphic(actual: string, expected: string): Promise<boolean> {
+  const rdfCanonize = require('rdf-canonize');
+  const canon = (nq: string) => rdfCanonize.canonize(rdfCanonize.NQuads.parse(nq), { algorithm: 'RDFC-1.0', format: 'application/n-quads' });
+  try {
+    return (await canon(actual)) === (await canon(expected));
+  } catch {
+    return false;
+  }
+}
+
+describe.each(['expand', 'toRdf'] as const)('W3C JSON-LD 1.1 %s suite', (kind) => {
+  const manifest = readJson(path.join(SUITE, `${kind}-manifest.jsonld`)) as { sequence: SuiteTest[] };
+
+  it('the patched processor gives exactly the published one’s results, test by test', async () => {
+    const rows: { id: string; applicable: boolean; unpatched: Outcome; patched: Outcome }[] = [];
+    for (const t of manifest.sequence) {
+      rows.push({
+        id: t['@id'],
+        // jsonld.js implements JSON-LD 1.1; tests written for 1.0 only are run but not counted.
+        applicable: t.option?.specVersion !== 'json-ld-1.0',
+        unpatched: await runTest(processors.unpatched, kind, t),
+        patched: await runTest(processors.patched, kind, t),
+      });
+    }
+    const passes = (which: 'unpatched' | 'patched') => rows.filter((r) => r.applicable && r[which].passed).map((r) => r.id);
+    const applicable = rows.filter((r) => r.applicable).length;
+    console.log(
+      `W3C ${kind}: ${manifest.sequence.length} tests, ${applicable} for JSON-LD 1.1; passed unpatched ${passes('unpatched').length}, patched ${passes('patched').length}`,
+    );
+    // Same output (or error code) for every test, so the same pass set.
+    expect(rows.filter((r) => r.patched.output !== r.unpatched.output).map((r) => r.id)).toEqual([]);
+    expect(passes('patched')).toEqual(passes('unpatched'));
+    // The runner itself works: the published processor passes the suite it is known to pass.
+    expect(passes('unpatched').length).toBeGreaterThan(applicable * 0.95);
+  });
+});
+
+describe('credentials canonicalise byte-identically with both processors', () => {
+  let key: Ed25519KeyPair;
+  beforeAll(async () => {
+    key = await generateKeyPair();
+  });
+  const loader = createDocumentLoader({
+    // The CLR 2.0 context, from the conformance copy, for the CLR examples.
+    resolve: (url) =>
+      url === 'https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json' ? readJson(path.join(CONFORMANCE, 'clr/clr-v2p0-context-2.0.1.json')) : undefined,
+  });
+  async function expectSameCanonicalForm(document: unknown) {
+    const unpatched = await canonize(processors.unpatched, document, loader);
+    const patched = await canonize(processors.patched, document, loader);
+    expect(unpatched.length).toBeGreaterThan(0);
+    expect(patched).toBe(unpatched);
+  }
+
+  it.each(CREDENTIAL_KINDS)('issued: %s (unsigned and signed)', async (_name, make) => {
+    const credential = buildOpenBadgeCredential(make(key.controller));
+    await expectSameCanonicalForm(credential);
+    await expectSameCanonicalForm(await signCredentialDataIntegrity(credential, key));
+  });
+
+  it.each(['ob3/full_example.json', 'ob3/minimal_valid.json', 'clr/example_simple.json'])('the conformance example %s', async (file) => {
+    await expectSameCanonicalForm(readJson(path.join(CONFORMANCE, file)));
+  });
+
+  it('the edubadges example: both refuse it with the same error (its context is not valid JSON-LD)', async () => {
+    // See test/badges/verify.test.ts, "cannot be signed as Data Integrity".
+    const example = readJson(path.join(CONFORMANCE, 'edubadges/example_microcredential.json'));
+    const failure = (jsonld: JsonLdProcessor) =>
+      canonize(jsonld, example, loader).then(
+        () => 'canonicalised',
+        (e: { name?: string; message?: string; details?: { code?: string } }) => `${e.name}: ${e.details?.code}: ${e.message}`,
+      );
+    const unpatched = await failure(processors.unpatched);
+    expect(unpatched).toMatch(/invalid scoped context/);
+    expect(await failure(processors.patched)).toBe(unpatched);
+  });
+
+  it('the 1EdTech examples as we sign them, with a status entry', async () => {
+    await expectSameCanonicalForm(await signCredentialDataIntegrity(fullBadge(key.controller, { credentialStatus: statusEntry() }), key));
+    await expectSameCanonicalForm(await signCredentialDataIntegrity(minimalBadge(key.controller), key));
+  });
+
+  it('a signed status list credential', async () => {
+    await expectSameCanonicalForm(await statusListCredential(key, [3, 94567]));
+  });
+});

@@ -1,0 +1,91 @@
+// jsonld.js twice in one process: as installed (carrying patches/jsonld+<version>.patch, applied
+// by patch-package at `npm install`) and as published, rebuilt by reversing that patch on a copy.
+// The equality proofs (test/jsonld/processorEquality.test.ts) and `npm run bench:issue` compare
+// the two side by side. See docs/decisions/0017-faster-jsonld.md.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..');
+
+/** The part of jsonld.js's API the proofs and the benchmark use. */
+export interface JsonLdProcessor {
+  expand(input: unknown, options?: Record<string, unknown>): Promise<unknown[]>;
+  toRDF(input: unknown, options?: Record<string, unknown>): Promise<unknown>;
+}
+
+export interface JsonLdProcessors {
+  /** The copy in node_modules, the one @digitalbazaar/vc signs and verifies with. */
+  patched: JsonLdProcessor;
+  /** The same files with the patch reversed: jsonld.js as published. */
+  unpatched: JsonLdProcessor;
+  version: string;
+  patchFile: string;
+  /** Removes the unpatched copy. */
+  dispose(): void;
+}
+
+/** Where Node would find `name` for a module in `fromDir` (walking up the node_modules folders). */
+function packageDir(name: string, fromDir: string): string {
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', name);
+    if (existsSync(path.join(candidate, 'package.json'))) return realpathSync(candidate);
+    if (path.dirname(dir) === dir) throw new Error(`${name} is not installed (looked up from ${fromDir})`);
+  }
+}
+
+export function loadJsonLdProcessors(): JsonLdProcessors {
+  const installed = packageDir('jsonld', root);
+  const { version, dependencies = {} } = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8'));
+  const patchFile = path.join(root, 'patches', `jsonld+${version}.patch`);
+  if (!existsSync(patchFile)) {
+    const present = existsSync(path.join(root, 'patches')) ? readdirSync(path.join(root, 'patches')).join(', ') : 'none';
+    throw new Error(`jsonld ${version} is installed but there is no ${patchFile} (patches: ${present}): port the patch to this version`);
+  }
+
+  // A private node_modules: the copy, plus links to the packages the installed jsonld requires.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'microcred-jsonld-'));
+  const copy = path.join(dir, 'node_modules', 'jsonld');
+  cpSync(installed, copy, { recursive: true });
+  for (const dep of Object.keys(dependencies)) {
+    const link = path.join(dir, 'node_modules', dep);
+    mkdirSync(path.dirname(link), { recursive: true });
+    symlinkSync(packageDir(dep, installed), link);
+  }
+  // Reversing fails (and says so) unless the installed copy carries exactly this patch.
+  try {
+    execFileSync('patch', ['--reverse', '--force', '--silent', '--no-backup-if-mismatch', '-p3', '-d', copy, '-i', patchFile], { stdio: 'pipe' });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    const output = (error as { stdout?: Buffer }).stdout?.toString() ?? String(error);
+    throw new Error(`node_modules/jsonld does not carry ${path.basename(patchFile)}; run \`npm install\` (postinstall: patch-package).\n${output}`);
+  }
+  return {
+    patched: require(installed),
+    unpatched: require(copy),
+    version,
+    patchFile,
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+type Loader = (url: string) => Promise<{ contextUrl: string | null; documentUrl: string; document: unknown }>;
+
+/**
+ * Canonical N-Quads of a credential exactly as eddsa-rdfc-2022 computes them before hashing
+ * (@digitalbazaar/eddsa-rdfc-2022-cryptosuite lib/canonize.js): toRDF with these options, then
+ * RDFC-1.0 (rdf-canonize, shared by both processors).
+ */
+export async function canonize(jsonld: JsonLdProcessor, document: unknown, documentLoader: Loader): Promise<string> {
+  const rdfCanonize = require(packageDir('rdf-canonize', packageDir('jsonld', root)));
+  const dataset = await jsonld.toRDF(document, {
+    algorithm: 'RDFC-1.0',
+    base: null,
+    safe: true,
+    rdfDirection: 'i18n-datatype',
+    produceGeneralizedRdf: false,
+    documentLoader,
+  });
+  return rdfCanonize.canonize(dataset, { algorithm: 'RDFC-1.0', format: 'application/n-quads' });
+}
