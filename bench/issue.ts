@@ -2,11 +2,14 @@
 //   end to end   BadgeIssuer.issueForAward: load the award, build, check the schemas, allocate a
 //                status entry, sign (Data Integrity + VC-JWT), store;
 //   raw          @digitalbazaar/vc issue() of the same credential with the same key and loader;
-//   verify       verifyOpenBadgeCredential of an issued credential (our keys and status list).
+//   verify       verifyOpenBadgeCredential of an issued credential (our keys and status list);
+//   canonicalisation of an issued credential (toRDF + RDFC-1.0, what eddsa-rdfc-2022 hashes) with
+//                jsonld.js as published and as patched (patches/, docs/decisions/0017-faster-jsonld.md).
 // Both issue runs keep the same number of operations in flight. Run: npm run bench:issue [N]
 import { loadLibraries } from '../src/badges/esm';
 import { verifyOpenBadgeCredential } from '../src/badges/verify';
 import { completeDefinition } from '../test/credentials/fixtures';
+import { canonize, loadJsonLdProcessors } from '../test/support/jsonldProcessors';
 import { startTestTool } from '../test/support/tool';
 
 const N = Number(process.argv[2] ?? 300);
@@ -130,8 +133,29 @@ async function main() {
     });
     if (!r.verified) throw new Error(`verification failed: ${JSON.stringify(r.checks)}`);
   });
+  // Canonicalisation with both processors, alternating rounds so both see the same machine load.
+  const processors = loadJsonLdProcessors();
+  const [before, after] = [await canonize(processors.unpatched, sample, badges.loader), await canonize(processors.patched, sample, badges.loader)];
+  if (before !== after) throw new Error('the patched jsonld canonicalises the credential differently');
+  const canonSecs = { unpatched: 0, patched: 0 };
+  const perRound = Math.max(10, Math.round(N / 4));
+  for (let round = 0; round < 4; round++) {
+    for (const which of ['unpatched', 'patched'] as const) {
+      const t0 = performance.now();
+      for (let i = 0; i < perRound; i++) await canonize(processors[which], sample, badges.loader);
+      canonSecs[which] += (performance.now() - t0) / 1000;
+    }
+  }
+  processors.dispose();
+  for (const which of ['unpatched', 'patched'] as const) {
+    const ms = (1000 * canonSecs[which]) / (4 * perRound);
+    console.log(
+      `${`canonicalise, jsonld ${which}`.padEnd(34)} ${String(4 * perRound).padStart(5)} in ${canonSecs[which].toFixed(2).padStart(6)} s  ${ms.toFixed(2).padStart(7)} ms each`,
+    );
+  }
   const rawMean = (raw + raw2) / 2;
   console.log(`\nend to end / raw = ${(e2e / rawMean).toFixed(2)} (target ≥ 0.80); verification ${verify.toFixed(1)} /s`);
+  console.log(`canonicalisation of an issued credential, patched / unpatched = ${(canonSecs.unpatched / canonSecs.patched).toFixed(2)} (target ≥ 3)`);
   const [{ n }] = (await tool.database.pool.query('SELECT count(*)::int AS n FROM issued_credentials')).rows;
   console.log(`issued credentials stored: ${n} (expected ${N + 20})`);
   await tool.stop();
