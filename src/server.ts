@@ -70,7 +70,8 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
   };
 }
 
-async function main() {
+/** The server as `npm start` runs it (scripts/start.mjs, after checking dist/ is current). */
+export async function main() {
   let config: AppConfig;
   try {
     config = loadConfig();

@@ -1,6 +1,6 @@
 // A second microcred process on the same database, for tests that need a real process to
 // crash and restart (ltijs is one per process, so the test process cannot restart its own).
-// It runs what `npm start` runs: `npm run build`, then `node dist/server.js`.
+// It runs what `npm start` runs: dist/ rebuilt if stale (scripts/dist.mjs), then dist/server.js.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,16 +11,15 @@ const root = path.resolve(__dirname, '..', '..');
 let built = false;
 
 /**
- * `npm start`'s build step, once per test worker. Under a lock, because workers build into the
- * same `dist/`; the build is incremental, so a second worker finds nothing to write.
+ * `npm start`'s build step (only when dist/ is older than src/), once per test worker. Under a
+ * lock, because workers build into the same `dist/`; a second worker finds it current.
  */
 function buildAsNpmStartDoes() {
   if (built) return;
   // If `npm start` ever runs something else, these tests must follow it.
   const start = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start;
-  if (start !== 'npm run build --silent && node dist/server.js')
-    throw new Error(`npm start now runs "${start}": update test/support/childTool.ts to run the same`);
-  execFileSync('flock', [path.join(root, 'dist.lock'), 'npm', 'run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  if (start !== 'node scripts/start.mjs') throw new Error(`npm start now runs "${start}": update test/support/childTool.ts to run the same`);
+  execFileSync('flock', [path.join(root, 'dist.lock'), process.execPath, path.join(root, 'scripts', 'dist.mjs')], { cwd: root, stdio: 'inherit' });
   built = true;
 }
 
