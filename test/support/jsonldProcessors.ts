@@ -1,5 +1,6 @@
 // jsonld.js twice in one process: as installed (carrying patches/jsonld+<version>.patch, applied
-// by patch-package at `npm install`) and as published, rebuilt by reversing that patch on a copy.
+// by patch-package at `npm install`) and as published, rebuilt by reversing that patch on a copy
+// (git apply --reverse, in a temporary directory).
 // The equality proofs (test/jsonld/processorEquality.test.ts) and `npm run bench:issue` compare
 // the two side by side. See docs/decisions/0017-faster-jsonld.md.
 import { execFileSync } from 'node:child_process';
@@ -53,12 +54,15 @@ export function loadJsonLdProcessors(): JsonLdProcessors {
     mkdirSync(path.dirname(link), { recursive: true });
     symlinkSync(packageDir(dep, installed), link);
   }
-  // Reversing fails (and says so) unless the installed copy carries exactly this patch.
+  // Reversing fails (and says so) unless the installed copy carries exactly this patch. git apply
+  // outside any repository works on plain files; GIT_* variables (set in git hooks) are dropped so
+  // it cannot pick up a repository from them.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_')));
   try {
-    execFileSync('patch', ['--reverse', '--force', '--silent', '--no-backup-if-mismatch', '-p3', '-d', copy, '-i', patchFile], { stdio: 'pipe' });
+    execFileSync('git', ['apply', '--reverse', '-p3', patchFile], { cwd: copy, env, stdio: 'pipe' });
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
-    const output = (error as { stdout?: Buffer }).stdout?.toString() ?? String(error);
+    const output = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
     throw new Error(`node_modules/jsonld does not carry ${path.basename(patchFile)}; run \`npm install\` (postinstall: patch-package).\n${output}`);
   }
   return {
