@@ -11,9 +11,11 @@
 # --- build: compile TypeScript to dist/ ---------------------------------------
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# patches/: npm ci's postinstall applies them (patch-package), see docs/decisions/0017.
+# npm ci's postinstall applies patches/ (patch-package, see docs/decisions/0017) and runs
+# scripts/dist.mjs, which builds nothing here (no src/ yet): the build is the step below.
 COPY package.json package-lock.json ./
 COPY patches ./patches
+COPY scripts/dist.mjs ./scripts/
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -25,6 +27,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY patches ./patches
+COPY scripts/dist.mjs ./scripts/
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY views ./views
