@@ -14,6 +14,8 @@ import { StatusLists } from './badges/statusLists';
 import { Verifier } from './badges/verifier';
 import type { AppConfig } from './config';
 import { CourseOutcomeStore, CredentialStore } from './credentials/store';
+import { EdcService } from './edc/edcService';
+import { SealStore } from './edc/sealStore';
 import type { Database } from './db/database';
 import { GradePassback } from './grades/passback';
 import { IssuerProfileStore } from './issuer/issuerProfile';
@@ -66,6 +68,10 @@ export interface Services {
   /** The public catalogue of published micro-credentials. */
   catalogue: Catalogue;
   surveys: SurveyStore;
+  /** The institution's seal for European Digital Credentials, and the verifier's trust anchors. */
+  seals: SealStore;
+  /** European Digital Credentials: sealing for download, and the Europass checks on /verify. */
+  edc: EdcService;
 }
 
 export async function compose(config: AppConfig, database: Database, lti: Provider, log: Logger): Promise<Services> {
@@ -91,6 +97,8 @@ export async function compose(config: AppConfig, database: Database, lti: Provid
   const services = new LtiServiceClient(lti, { concurrency: config.serviceConcurrency, timeoutMs: 10_000 });
   const passback = new GradePassback(db, services, { publicUrl: config.publicUrl, log });
   const qa = new QaStore(db);
+  const seals = new SealStore(db, config.encryptionKey);
+  const fetchStatusList = statusListSource({ publicUrl: config.publicUrl, issuer: badges, outbound });
   return {
     accounts: new AdminAccounts(db),
     platforms,
@@ -107,7 +115,7 @@ export async function compose(config: AppConfig, database: Database, lti: Provid
     rateLimits: new RateLimits(db),
     verifier: new Verifier({
       resolveKey: signingKeys.resolver(),
-      fetchStatusList: statusListSource({ publicUrl: config.publicUrl, issuer: badges, outbound }),
+      fetchStatusList,
     }),
     credentials: new CredentialStore(db),
     courseOutcomes: new CourseOutcomeStore(db),
@@ -119,5 +127,7 @@ export async function compose(config: AppConfig, database: Database, lti: Provid
     qa,
     catalogue: new Catalogue(db, qa, issuer, config.publicUrl),
     surveys: new SurveyStore(db),
+    seals,
+    edc: new EdcService({ db, publicUrl: config.publicUrl, seals, issuer, did: signingKeys.did, fetchStatusList }),
   };
 }

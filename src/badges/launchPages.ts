@@ -5,6 +5,8 @@ import type { Router } from 'express';
 import { inArray } from 'drizzle-orm';
 import type { AssessmentStore } from '../assessment/store';
 import type { Db } from '../db/database';
+import type { EdcService } from '../edc/edcService';
+import { sendEdc } from '../edc/edcPages';
 import { ltiUsers } from '../db/schema';
 import { holderCode } from '../qa/surveys';
 import { requireCapability } from '../web/authz';
@@ -34,9 +36,10 @@ export interface BadgeLaunchDeps {
   assessment: AssessmentStore;
   publicUrl: string;
   encryptionKey: Buffer;
+  edc: EdcService;
 }
 
-export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, openid4vci, assessment, publicUrl, encryptionKey }: BadgeLaunchDeps): Router {
+export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, openid4vci, assessment, publicUrl, encryptionKey, edc }: BadgeLaunchDeps): Router {
   const urls = badgeUrls(publicUrl);
   const r = launchPageRouter({ access: 'each-route', formLimit: '64kb' });
 
@@ -71,6 +74,13 @@ export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, open
       pending: pending.length,
       flash: req.query.notice,
     });
+  });
+
+  // The learner's credential as a sealed European Digital Credential (Europass wallet).
+  r.get('/:uuid/edc', requireCapability('course:learn'), async (req, res) => {
+    const row = await issuer.byUuid(String(req.params.uuid));
+    if (!row || row.learnerId !== launchOf(req).userId) throw new NotFoundError('That credential is not yours or does not exist.');
+    await sendEdc(edc, row.id, res);
   });
 
   r.post('/evidence/:evidenceId', requireCapability('course:learn'), async (req, res) => {

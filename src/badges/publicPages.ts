@@ -21,6 +21,8 @@ import { badgeUrls } from './credentialBuilder';
 import type { BadgeIssuer, IssuedCredentialRow } from './issuance';
 import type { Verifier } from './verifier';
 import type { VerificationReport } from './verify';
+import type { EdcService } from '../edc/edcService';
+import { looksLikeEdc } from '../edc/seal';
 import { formBody, jsonBody, textBody } from '../web/input';
 
 export interface BadgePagesDeps {
@@ -32,6 +34,21 @@ export interface BadgePagesDeps {
   verifier: Verifier;
   /** The institution's QA policy address (IssuerProfileStore.qaPolicyUrl), for credentials that name none. */
   institutionQaPolicyUrl?: () => Promise<string | undefined>;
+  /** European Digital Credentials dropped on /verify go to their own verifier (src/edc). */
+  edc?: Pick<EdcService, 'verify'>;
+}
+
+/** The JSON of a European Digital Credential (sealed or not), or undefined for anything else. */
+function edcOf(input: unknown): object | undefined {
+  let value = input;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return looksLikeEdc(value) ? (value as object) : undefined;
 }
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -224,6 +241,11 @@ export function badgePages(deps: BadgePagesDeps): Router {
     const { input, error } = inputOf(req, pageTranslator(res.locals));
     const pasted = typeof req.body?.credential === 'string' ? req.body.credential : '';
     if (!input) return res.status(422).render('badges/verify', { titleKey: 'badges.verify.title', pasted, report: undefined, error });
+    const edc = deps.edc && edcOf(input);
+    if (deps.edc && edc) {
+      const edcReport = await deps.edc.verify(edc);
+      return res.render('edc/verify', { title: edcReport.verified ? 'Verified' : 'Not verified', report: edcReport });
+    }
     const report = await verify(input);
     res.render('badges/verify', { titleKey: report.verified ? 'badges.verify.verified' : 'badges.verify.notVerified', pasted, report, error: undefined });
   });
@@ -236,6 +258,8 @@ export function badgePages(deps: BadgePagesDeps): Router {
     if (!input || (typeof input === 'object' && Object.keys(input as object).length === 0)) {
       return res.status(400).json({ error: { code: 'NO_CREDENTIAL', message: 'Send the credential as the JSON body, as JWT text, or as {"credential": …}.' } });
     }
+    const edc = deps.edc && edcOf(input);
+    if (deps.edc && edc) return res.json({ form: 'edc', ...(await deps.edc.verify(edc)) });
     const report = await verify(input as string | object);
     res.json({ verified: report.verified, revoked: report.revoked, form: report.form, summary: report.summary, checks: report.checks });
   });

@@ -983,3 +983,33 @@ export const rateLimitCounters = pgTable(
   },
   (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
 );
+
+/**
+ * The institution's electronic seal for European Digital Credentials (src/edc): the certificate
+ * chain (PEM, signer first) and its private key, encrypted like the signing keys. One is active;
+ * configuring another retires it. A test seal is self-signed and labelled as such.
+ */
+export const edcSeals = pgTable(
+  'edc_seals',
+  {
+    id: serial('id').primaryKey(),
+    chainPem: text('chain_pem').notNull(),
+    privateKeyEncrypted: text('private_key_encrypted').notNull(),
+    /** uploaded-pem | uploaded-pkcs12 | test */
+    source: text('source').notNull(),
+    /** active | retired */
+    status: text('status').notNull().default('active'),
+    createdAt: createdAt(),
+    createdBy: integer('created_by').references(() => adminUsers.id, { onDelete: 'set null' }),
+  },
+  (t) => [uniqueIndex('edc_seals_one_active_uq').on(t.status).where(sql`status = 'active'`)],
+);
+
+/** Certificates the EDC verifier trusts as the end of a seal's chain (the admin's choice). */
+export const edcTrustAnchors = pgTable('edc_trust_anchors', {
+  id: serial('id').primaryKey(),
+  label: text('label').notNull(),
+  certificatePem: text('certificate_pem').notNull(),
+  fingerprintSha256: text('fingerprint_sha256').notNull().unique(),
+  createdAt: createdAt(),
+});

@@ -13,6 +13,7 @@ import pinoHttp from 'pino-http';
 import { adminPages, canvasConfigHandler, configurePassport, requireAdmin } from '../admin/adminPages';
 import { adminQualityPages } from '../qa/adminQualityPages';
 import { badgePages } from '../badges/publicPages';
+import { edcAdminPages } from '../edc/edcPages';
 import { cataloguePages } from '../qa/cataloguePages';
 import { holderSurveyPages } from '../qa/holderSurveyPages';
 import { openid4vciPages } from '../wallets/openid4vciPages';
@@ -99,6 +100,7 @@ export function createApp(deps: AppDeps) {
       publicUrl: deps.publicUrl,
       verifier: deps.verifier,
       institutionQaPolicyUrl: () => deps.issuer.qaPolicyUrl(deps.publicUrl),
+      edc: deps.edc,
     }),
   );
   // The public catalogue of published micro-credentials, its JSON feed, and the QA policy page.
@@ -183,6 +185,7 @@ export function createApp(deps: AppDeps) {
 
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
   app.use('/admin/quality', requireAdmin, adminQualityPages({ qa: deps.qa }));
+  app.use('/admin/seal', requireAdmin, edcAdminPages({ seals: deps.seals }));
   app.use(
     '/admin',
     adminPages({

@@ -3,6 +3,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { IssuerProfileStore } from '../issuer/issuerProfile';
+import type { EdcService } from '../edc/edcService';
 import type { Db } from '../db/database';
 import { launchSessions } from '../db/schema';
 import { assessorPages, filePages } from '../assessment/assessorPages';
@@ -102,6 +103,7 @@ export interface LaunchDeps {
   courseOutcomes: CourseOutcomeStore;
   surveys: SurveyStore;
   roster: RosterSync;
+  edc: EdcService;
 }
 
 export function launchPages(deps: LaunchDeps): Router {
@@ -113,7 +115,7 @@ export function launchPages(deps: LaunchDeps): Router {
     { path: '/credentials/:credentialId/my-work', router: learnerPages({ assessment, credentials: credentialStore, surveys, learner }) },
     { path: '/assessments', router: assessorPages({ assessment, credentials: credentialStore }) },
     { path: '/files', router: filePages({ assessment }) },
-    { path: '/badges', router: badgeLaunchPages({ db, badges, holderCopies, vcApi, openid4vci: deps.openid4vci, assessment, publicUrl, encryptionKey }) },
+    { path: '/badges', router: badgeLaunchPages({ db, badges, holderCopies, vcApi, openid4vci: deps.openid4vci, assessment, publicUrl, encryptionKey, edc: deps.edc }) },
     { path: '/outcomes', router: outcomePages({ courseOutcomes }) },
     { path: '/credentials/:credentialId/outcomes', router: learningOutcomePages({ credentials: credentialStore, courseOutcomes }) },
     { path: '/credentials/:credentialId/rubric', router: rubricPages({ credentials: credentialStore }) },
