@@ -244,7 +244,7 @@ export function badgePages(deps: BadgePagesDeps): Router {
     const edc = deps.edc && edcOf(input);
     if (deps.edc && edc) {
       const edcReport = await deps.edc.verify(edc);
-      return res.render('edc/verify', { title: edcReport.verified ? 'Verified' : 'Not verified', report: edcReport });
+      return res.render('edc/verify', { titleKey: edcReport.verified ? 'edc.verify.verified' : 'edc.verify.notVerified', report: edcReport });
     }
     const report = await verify(input);
     res.render('badges/verify', { titleKey: report.verified ? 'badges.verify.verified' : 'badges.verify.notVerified', pasted, report, error: undefined });

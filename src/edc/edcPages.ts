@@ -32,7 +32,7 @@ export function edcAdminPages({ seals }: EdcAdminDeps): Router {
     const anchors = await seals.trustAnchors();
     const now = new Date();
     res.status(status).render('edc/admin-seal', {
-      title: 'Seal for European Digital Credentials',
+      titleKey: 'edc.seal.title',
       csrf: csrfToken(req),
       seal: active ? { ...active.facts, source: active.source, problem: validityProblem(active.chain[0], now) } : undefined,
       anchors: anchors.map((a) => ({ id: a.id, label: a.label, facts: describeCertificate(a.certificate) })),

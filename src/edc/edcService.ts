@@ -74,6 +74,11 @@ export class EdcService {
       .execute<{ count: number }>(sql`SELECT count(*)::int AS count FROM evidence_items WHERE submission_id = ${row.award.submissionId}`)
       .then((r) => r.rows as { count: number }[]);
     const facts = describeCertificate(seal.chain[0]);
+    // The issuer's eIDAS legal identifier and country come from the seal certificate, as in the sample.
+    if (!facts.organizationIdentifier || !facts.country)
+      throw new ConflictError(
+        'The seal certificate names no organizationIdentifier (or serialNumber) and country (C) in its subject: an EDC issuer needs its legal identifier from the seal.',
+      );
     const def = row.version.definition;
     const credential = buildEuropeanDigitalCredential({
       uuid,
@@ -92,7 +97,7 @@ export class EdcService {
       learner: { email: row.learner.email, ltiUserId: row.learner.sub },
       salt,
       status: { listId: row.issued.statusListId, index: row.issued.statusIndex },
-      seal: { legalIdentifier: facts.organizationIdentifier ?? facts.serialNumber, country: facts.country ?? 'NL' },
+      seal: { legalIdentifier: facts.organizationIdentifier, country: facts.country },
       imagePng: badgePng({ seed: `${row.award.credentialId}`, title: def.title ?? 'Micro-credential', size: 200 }),
       issuedAt: now,
     });

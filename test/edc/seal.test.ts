@@ -129,3 +129,20 @@ it('reads the QCStatements of the Commission sample’s qualified seal certifica
   expect(facts.qualifiedSeal).toBe(true);
   expect(facts.issuer).toContain('ANF AC Qualified Certificates for eSeal');
 });
+
+it('verifies the Commission’s own sealed sample (real JAdES from a qualified eSeal), and tells when its CA is not a trust anchor', async () => {
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const signed = JSON.parse(readFileSync(`${__dirname}/../../../shared/conformance/elm/Sample-MC-Annex1-signed.jsonld`, 'utf8'));
+  const header = JSON.parse(Buffer.from(signed.signatures[0].protected, 'base64url').toString());
+  expect(header.crit).toEqual(['b64', 'sigT', 'adoTst']);
+  const signer = new X509Certificate(Buffer.from(header.x5c[0], 'base64'));
+  const trusted = await verifySeal(signed, [signer]);
+  expect(trusted.messages.slice(0, 2)).toEqual([
+    'The JAdES signature (RS256) is valid for the credential as written.',
+    'The seal certificate was valid at the signing time (2023-09-27T11:54:17.000Z).',
+  ]);
+  expect(trusted.ok).toBe(true);
+  const untrusted = await verifySeal(signed, []);
+  expect(untrusted.ok).toBe(false);
+  expect(untrusted.messages.at(-1)).toBe('No trust anchors are configured, so the seal’s certificate is not trusted.');
+});
