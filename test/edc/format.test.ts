@@ -91,3 +91,18 @@ it('the bundled profile and context are the Commission’s files, unchanged', ()
   );
   expect(readFileSync(path.join(bundled, 'edc-ap-context.json'), 'utf8')).toBe(readFileSync(path.join(ELM, 'edc-ap-context.jsonld'), 'utf8'));
 });
+
+it('checks run side by side, from a cold start, each get their own results', async () => {
+  let fresh!: typeof import('../../src/edc/shacl');
+  jest.isolateModules(() => {
+    fresh = require('../../src/edc/shacl');
+  });
+  const good = buildEuropeanDigitalCredential(edcInputs(completeDefinition())) as Record<string, any>;
+  const broken = structuredClone(good);
+  delete broken.issued;
+  const [a, b, c] = await Promise.all([fresh.checkFormat(broken), fresh.checkFormat(good), fresh.checkFormat(JSON.parse(sample.payload))]);
+  expect(a.conforms).toBe(false);
+  expect(a.problems).toHaveLength(1);
+  expect(b).toMatchObject({ conforms: true, problems: [] });
+  expect(c).toMatchObject({ conforms: true, problems: [] });
+});
