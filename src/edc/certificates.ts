@@ -153,11 +153,9 @@ export function sealFromPkcs12(file: Buffer, password: string): SealMaterial {
     ...(p12.getBags({ bagType: forge.pki.oids.keyBag })[forge.pki.oids.keyBag] ?? []),
   ];
   const certBags = p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? [];
-  const keyBag = keyBags.find((b) => b.key || b.asn1);
-  if (!keyBag) throw new BadRequestError('The PKCS#12 file holds no private key.');
-  const keyDer = keyBag.asn1
-    ? forge.asn1.toDer(forge.pki.wrapRsaPrivateKey(keyBag.asn1)).getBytes()
-    : forge.asn1.toDer(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(keyBag.key as forge.pki.rsa.PrivateKey))).getBytes();
+  const keyBag = keyBags.find((b) => b.key);
+  if (!keyBag) throw new BadRequestError('The PKCS#12 file holds no RSA private key that can be read (for an EC key, upload the certificate and key as PEM).');
+  const keyDer = forge.asn1.toDer(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(keyBag.key as forge.pki.rsa.PrivateKey))).getBytes();
   const key = createPrivateKey({ key: Buffer.from(keyDer, 'binary'), format: 'der', type: 'pkcs8' });
   const chain = certBags
     .map((b) => (b.cert ? forge.asn1.toDer(forge.pki.certificateToAsn1(b.cert)).getBytes() : b.asn1 ? forge.asn1.toDer(b.asn1).getBytes() : undefined))

@@ -59,6 +59,7 @@ export class EdcService {
       .innerJoin(ltiUsers, eq(ltiUsers.id, awards.learnerId))
       .where(eq(issuedCredentials.id, uuid));
     if (!row) throw new NotFoundError('No such credential.');
+    if (row.issued.revokedAt) throw new ConflictError('This credential has been revoked, so it is not sealed as a European Digital Credential.');
     const seal = await this.deps.seals.active();
     if (!seal) throw new ConflictError('The institution has not configured its seal yet, so no European Digital Credential can be made.');
     const problem = validityProblem(seal.chain[0], now);
@@ -107,23 +108,17 @@ export class EdcService {
   /** The five Europass checks, in plain language. */
   async verify(input: unknown, now = new Date()): Promise<EdcReport> {
     const checks: EdcCheck[] = [];
-    if (!isSealedEdc(input)) {
-      return {
-        verified: false,
-        checks: [
-          {
-            name: 'SEAL',
-            status: 'failed',
-            messages: ['This is not a sealed EDC: a sealed EDC is a JWS in JSON serialization with “payload” and “signatures”.'],
-          },
-        ],
-      };
-    }
     let credential: Record<string, unknown>;
-    try {
-      credential = payloadOf(input);
-    } catch {
-      return { verified: false, checks: [{ name: 'FORMAT', status: 'failed', messages: ['The sealed payload is not JSON.'] }] };
+    if (isSealedEdc(input)) {
+      try {
+        credential = payloadOf(input);
+      } catch {
+        return { verified: false, checks: [{ name: 'FORMAT', status: 'failed', messages: ['The sealed payload is not JSON.'] }] };
+      }
+    } else if (input && typeof input === 'object') {
+      credential = input as Record<string, unknown>;
+    } else {
+      return { verified: false, checks: [{ name: 'FORMAT', status: 'failed', messages: ['This is not a European Digital Credential.'] }] };
     }
     const format = await checkFormat(credential);
     checks.push({
@@ -132,7 +127,13 @@ export class EdcService {
       messages: format.conforms ? [`Conforms to the profile ${format.profile} (SHACL, 0 violations).`] : format.problems,
     });
     const anchors = (await this.deps.seals.trustAnchors()).map((a) => a.certificate);
-    const seal = await verifySeal(input, anchors);
+    const seal = isSealedEdc(input)
+      ? await verifySeal(input, anchors)
+      : {
+          ok: false,
+          signer: undefined,
+          messages: ['The credential is not sealed: a sealed EDC is a JWS in JSON serialization, with “payload” and “signatures”.'],
+        };
     if (seal.signer) {
       const facts = describeCertificate(seal.signer);
       seal.messages.unshift(

@@ -170,6 +170,13 @@ it('the learner downloads the EDC; /verify reports every check; revoking the awa
   for (const name of ['FORMAT: passed', 'SEAL: passed', 'REVOCATION: passed', 'VALIDITY: passed', 'ACCREDITATION: not checked']) expect(words).toContain(name);
   expect(words).toContain('self-signed TEST seal (not qualified)');
 
+  // The credential without its seal: FORMAT is checked, SEAL fails.
+  const unsealed = await (
+    await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sealed.payload })
+  ).json();
+  expect(unsealed.checks.slice(0, 2).map((c: { name: string; status: string }) => `${c.name}:${c.status}`)).toEqual(['FORMAT:passed', 'SEAL:failed']);
+  expect(unsealed.checks[1].messages).toEqual(['The credential is not sealed: a sealed EDC is a JWS in JSON serialization, with “payload” and “signatures”.']);
+
   // A changed payload fails the seal.
   const tampered = { ...sealed, payload: sealed.payload.replace('Research Data Management', 'Research Data Mastery') };
   const bad = await (
@@ -188,4 +195,8 @@ it('the learner downloads the EDC; /verify reports every check; revoking the awa
     messages: ['The issuer has revoked this credential.'],
   });
   expect(report.verified).toBe(false);
+  // And a revoked credential is not sealed again.
+  const again = await learner.browser.get(`${learner.base}/badges/${issued.id}/edc`);
+  expect(again.status).toBe(409);
+  expect(text(again.body)).toContain('This credential has been revoked, so it is not sealed as a European Digital Credential.');
 });
