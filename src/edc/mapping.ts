@@ -75,6 +75,9 @@ export function buildEuropeanDigitalCredential(input: EdcInputs): Json {
   const { tag, concept: languageConcept } = language(def.language);
   const text = (value: string) => ({ [tag]: value });
   const note = (id: string, value: string) => ({ id, type: 'Note', noteLiteral: text(value) });
+  // Sentences microcred writes (labels, notes) are English, whatever the definition's language.
+  const en = (value: string) => ({ en: value });
+  const noteEn = (id: string, value: string) => ({ id, type: 'Note', noteLiteral: en(value) });
   const base = `urn:epass:${input.uuid}`;
   const title = def.title ?? 'Micro-credential';
   const achievementPage = `${input.publicUrl}/achievements/${input.credentialId}/versions/${input.versionNo}`;
@@ -147,7 +150,7 @@ export function buildEuropeanDigitalCredential(input: EdcInputs): Json {
       type: 'LearningOutcome',
       title: text(lo.statement),
       ...(esco.length ? { relatedESCOSkill: esco.map((a) => escoSkill(a.targetUrl as string, a.targetName)) } : {}),
-      ...(notes.length ? { additionalNote: notes.map((n, j) => note(`${base}:note:lo-${i + 1}-${j + 1}`, `Aligned to ${n}`)) } : {}),
+      ...(notes.length ? { additionalNote: notes.map((n, j) => noteEn(`${base}:note:lo-${i + 1}-${j + 1}`, `Aligned to ${n}`)) } : {}),
     };
   });
 
@@ -166,7 +169,6 @@ export function buildEuropeanDigitalCredential(input: EdcInputs): Json {
         : `Integration/stackability: stackable${def.stackability.towards ? ` towards ${def.stackability.towards}` : ''}.`,
     );
   }
-  if (def.furtherInformation) additional.push(`Further information: ${def.furtherInformation}`);
   if (def.workload?.hours !== undefined && def.workload.ects === undefined) additional.push(`Notional workload: ${def.workload.hours} hours.`);
   const qaUrl = def.qaPolicyUrl ?? input.qaPolicy?.url;
   const mode = def.participationType === 'online' ? MODES.online : def.participationType === 'onsite or blended' ? MODES.blended : undefined;
@@ -193,9 +195,17 @@ export function buildEuropeanDigitalCredential(input: EdcInputs): Json {
     ...(def.stackability?.kind === 'stackable' && def.stackability.towards
       ? { isPartOf: { id: `${base}:qualification:towards`, type: 'Qualification', title: text(def.stackability.towards) } }
       : {}),
-    ...(additional.length ? { additionalNote: additional.map((n, i) => note(`${base}:note:spec-${i + 1}`, n)) } : {}),
+    ...(additional.length || def.furtherInformation
+      ? {
+          additionalNote: [
+            ...additional.map((n, i) => noteEn(`${base}:note:spec-${i + 1}`, n)),
+            // Element 16, in the definition's own words and language.
+            ...(def.furtherInformation ? [note(`${base}:note:further-information`, def.furtherInformation)] : []),
+          ],
+        }
+      : {}),
     ...(qaUrl
-      ? { supplementaryDocument: { id: `${base}:webResource:qa`, type: 'WebResource', contentURL: qaUrl, title: text('Quality assurance policy') } }
+      ? { supplementaryDocument: { id: `${base}:webResource:qa`, type: 'WebResource', contentURL: qaUrl, title: en('Quality assurance policy') } }
       : {}),
     homepage: { id: `${base}:webResource:achievement`, type: 'WebResource', contentURL: achievementPage },
   };
@@ -209,24 +219,24 @@ export function buildEuropeanDigitalCredential(input: EdcInputs): Json {
   const assessment: Json = {
     id: `${base}:learningAssessment:1`,
     type: 'LearningAssessment',
-    title: text(`Assessment for ${title}`),
-    grade: note(`${base}:note:grade`, input.grade ? input.grade.text : 'Passed'),
+    title: en(`Assessment for ${title}`),
+    grade: input.grade ? note(`${base}:note:grade`, input.grade.text) : noteEn(`${base}:note:grade`, 'Passed'),
     awardedBy: awardingProcess,
     assessedBy: institution,
     dateIssued: isoSeconds(input.awardedAt),
     ...(supervision === 'unsupervised with no identity verification' ? { idVerification: UNSUPERVISED_NO_ID } : {}),
-    ...(assessmentNotes.length ? { additionalNote: assessmentNotes.map((n, i) => note(`${base}:note:assessment-${i + 1}`, n)) } : {}),
+    ...(assessmentNotes.length ? { additionalNote: assessmentNotes.map((n, i) => noteEn(`${base}:note:assessment-${i + 1}`, n)) } : {}),
     specifiedBy: {
       id: `${base}:learningAssessmentSpec:1`,
       type: 'LearningAssessmentSpecification',
-      title: text(def.assessmentType ? labelOf(ASSESSMENT_TYPES, def.assessmentType) : 'Assessment'),
+      title: en(def.assessmentType ? labelOf(ASSESSMENT_TYPES, def.assessmentType) : 'Assessment'),
       ...(mode ? { mode } : {}),
       language: languageConcept,
       gradingScheme: {
         id: `${base}:gradingScheme:1`,
         type: 'GradingScheme',
-        title: text('Rubric'),
-        description: text('Every criterion of the published rubric at or above its pass level.'),
+        title: en('Rubric'),
+        description: en('Every criterion of the published rubric at or above its pass level.'),
       },
     },
   };
@@ -283,7 +293,7 @@ export function buildEuropeanDigitalCredential(input: EdcInputs): Json {
       id: `${base}:displayParameter:1`,
       type: 'DisplayParameter',
       title: text(title),
-      description: text(DISPLAY_DESCRIPTION),
+      description: en(DISPLAY_DESCRIPTION),
       language: languageConcept,
       primaryLanguage: languageConcept,
       individualDisplay: {

@@ -106,3 +106,14 @@ it('checks run side by side, from a cold start, each get their own results', asy
   expect(b).toMatchObject({ conforms: true, problems: [] });
   expect(c).toMatchObject({ conforms: true, problems: [] });
 });
+
+it('tags the definition’s texts with its language, and microcred’s own sentences as English', () => {
+  const def = { ...completeDefinition(), language: 'nl', title: 'Onderzoeksdatabeheer', furtherInformation: 'Zie de studiegids.' };
+  const edc = buildEuropeanDigitalCredential(edcInputs(def)) as Record<string, any>;
+  expect(edc.displayParameter.title).toEqual({ nl: 'Onderzoeksdatabeheer' });
+  expect(edc.displayParameter.description).toEqual({ en: 'has been awarded this micro-credential' });
+  expect(edc.displayParameter.primaryLanguage.id).toBe('http://publications.europa.eu/resource/authority/language/NLD');
+  const notes = edc.credentialSubject.hasClaim.specifiedBy.additionalNote.map((n: { noteLiteral: object }) => n.noteLiteral);
+  expect(notes).toContainEqual({ en: 'Type of assessment: Portfolio.' });
+  expect(notes).toContainEqual({ nl: 'Zie de studiegids.' });
+});
