@@ -115,7 +115,10 @@ export function launchPages(deps: LaunchDeps): Router {
     { path: '/credentials/:credentialId/my-work', router: learnerPages({ assessment, credentials: credentialStore, surveys, learner }) },
     { path: '/assessments', router: assessorPages({ assessment, credentials: credentialStore }) },
     { path: '/files', router: filePages({ assessment }) },
-    { path: '/badges', router: badgeLaunchPages({ db, badges, holderCopies, vcApi, openid4vci: deps.openid4vci, assessment, publicUrl, encryptionKey, edc: deps.edc }) },
+    {
+      path: '/badges',
+      router: badgeLaunchPages({ db, badges, holderCopies, vcApi, openid4vci: deps.openid4vci, assessment, publicUrl, encryptionKey, edc: deps.edc }),
+    },
     { path: '/outcomes', router: outcomePages({ courseOutcomes }) },
     { path: '/credentials/:credentialId/outcomes', router: learningOutcomePages({ credentials: credentialStore, courseOutcomes }) },
     { path: '/credentials/:credentialId/rubric', router: rubricPages({ credentials: credentialStore }) },
