@@ -1,16 +1,21 @@
 /**
- * Generated badge artwork for achievements without an uploaded image: an SVG with the title and a
- * PNG emblem, both in a colour derived deterministically from a seed (so the same achievement
- * always looks the same). No image library: the SVG is a string template and the PNG is encoded by
- * hand (RGBA, filter 0, zlib), which is all a baked download needs (see ./baking.ts).
+ * Badge artwork. A credential version carries its badge image (BadgeImageSpec): a design made from
+ * templates (shape, two colours that must contrast, a bundled icon; the title and level are drawn as
+ * text in the image), an uploaded SVG (sanitised) or an uploaded PNG (checked by content, resized).
+ * Without one, a default design in a colour derived from a seed. Drawing is SVG; rasterising is
+ * resvg with the bundled Noto Sans fonts only (./fonts.ts), so text renders the same everywhere;
+ * PNG uploads are decoded and resized by sharp. Baking stays in ./baking.ts.
  */
 import { createHash } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
-import { encodePngChunk } from './baking';
+import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
+import createDOMPurify from 'dompurify';
+import { JSDOM } from 'jsdom';
+import sharp from 'sharp';
+import { FONT_FAMILY, FONT_FILES } from './fonts';
 
 /**
- * Badge colours. Each has a contrast ratio of at least 4.5:1 against white (WCAG AA for normal
- * text), so the white title stays readable whichever colour a seed picks.
+ * Badge colours for the default design. Each has a contrast ratio of at least 4.5:1 against white
+ * (WCAG AA for normal text), so the white title stays readable whichever colour a seed picks.
  */
 export const BADGE_PALETTE = [
   '#1D4ED8', // blue
@@ -23,8 +28,6 @@ export const BADGE_PALETTE = [
   '#4338CA', // indigo
 ] as const;
 
-type Rgb = readonly [number, number, number];
-
 function hashOf(seed: string): Buffer {
   return createHash('sha256').update(seed, 'utf8').digest();
 }
@@ -34,24 +37,135 @@ export function badgeColor(seed: string): string {
   return BADGE_PALETTE[hashOf(seed).readUInt32BE(0) % BADGE_PALETTE.length];
 }
 
-function rgbOf(hex: string): Rgb {
-  const n = parseInt(hex.slice(1), 16);
+// ---------------------------------------------------------------------------------------------
+// Colours
+// ---------------------------------------------------------------------------------------------
+
+const HEX_COLOUR = /^#[0-9A-Fa-f]{6}$/;
+
+function rgbOf(hex: string): [number, number, number] {
+  const n = Number.parseInt(hex.slice(1), 16);
   return [(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
 }
 
-function shade(rgb: Rgb, factor: number): Rgb {
-  return [Math.round(rgb[0] * factor), Math.round(rgb[1] * factor), Math.round(rgb[2] * factor)];
+/** WCAG 2 relative luminance of an sRGB colour. */
+function luminance(hex: string): number {
+  const [r, g, b] = rgbOf(hex).map((c) => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
 
-function hexOf(rgb: Rgb): string {
-  return `#${rgb
-    .map((c) => c.toString(16).padStart(2, '0'))
+/** WCAG 2 contrast ratio of two #RRGGBB colours, from 1 to 21. */
+export function contrastRatio(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** The text in a designed badge must be readable: WCAG AA for normal text. */
+export const MIN_CONTRAST = 4.5;
+
+function darken(hex: string, factor: number): string {
+  return `#${rgbOf(hex)
+    .map((c) =>
+      Math.round(c * factor)
+        .toString(16)
+        .padStart(2, '0'),
+    )
     .join('')
     .toUpperCase()}`;
 }
 
-/** The inner disc is the badge colour darkened, giving depth without a second hue. */
-const INNER_SHADE = 0.7;
+// ---------------------------------------------------------------------------------------------
+// Templates: shapes and icons
+// ---------------------------------------------------------------------------------------------
+
+/** Outlines in the 600×600 canvas: the outer shape, and the inset band drawn in the text colour. */
+const SHAPES = {
+  circle: {
+    outer: '<circle cx="300" cy="300" r="296"/>',
+    band: '<circle cx="300" cy="300" r="263" fill="none" stroke-width="14"/>',
+  },
+  shield: {
+    outer: '<path d="M300 6 L566 80 L566 300 C566 450 450 548 300 594 C150 548 34 450 34 300 L34 80 Z"/>',
+    band: '<path d="M300 40 L534 104 L534 300 C534 430 432 516 300 558 C168 516 66 430 66 300 L66 104 Z" fill="none" stroke-width="14"/>',
+  },
+  hexagon: {
+    outer: '<path d="M300 4 L556 152 L556 448 L300 596 L44 448 L44 152 Z"/>',
+    band: '<path d="M300 40 L525 170 L525 430 L300 560 L75 430 L75 170 Z" fill="none" stroke-width="14"/>',
+  },
+  square: {
+    outer: '<rect x="6" y="6" width="588" height="588" rx="72"/>',
+    band: '<rect x="38" y="38" width="524" height="524" rx="48" fill="none" stroke-width="14"/>',
+  },
+} as const;
+export type BadgeShape = keyof typeof SHAPES;
+export const BADGE_SHAPES = Object.keys(SHAPES) as BadgeShape[];
+
+/** A small bundled icon set, drawn in a 100×100 box (fill = the text colour, strokes where noted). */
+const ICONS = {
+  star: '<path d="M50 4 L62 37 L97 38 L69 60 L79 94 L50 74 L21 94 L31 60 L3 38 L38 37 Z"/>',
+  check: '<path d="M14 52 L40 78 L88 22" fill="none" stroke-width="14" stroke-linecap="round" stroke-linejoin="round"/>',
+  book: '<path d="M8 18 C26 12 40 14 48 22 L48 90 C40 82 26 80 8 86 Z M52 22 C60 14 74 12 92 18 L92 86 C74 80 60 82 52 90 Z"/>',
+  lightbulb:
+    '<path d="M50 4 C28 4 14 20 14 38 C14 52 22 60 30 68 C34 72 36 76 36 82 L64 82 C64 76 66 72 70 68 C78 60 86 52 86 38 C86 20 72 4 50 4 Z M36 88 L64 88 L64 94 C64 97 61 99 58 99 L42 99 C39 99 36 97 36 94 Z"/>',
+  globe:
+    '<g fill="none" stroke-width="7"><circle cx="50" cy="50" r="42"/><ellipse cx="50" cy="50" rx="18" ry="42"/><path d="M8 50 L92 50 M16 28 L84 28 M16 72 L84 72"/></g>',
+  code: '<path d="M34 22 L8 50 L34 78 M66 22 L92 50 L66 78 M58 12 L42 88" fill="none" stroke-width="10" stroke-linecap="round" stroke-linejoin="round"/>',
+} as const;
+export type BadgeIcon = keyof typeof ICONS;
+export const BADGE_ICONS = Object.keys(ICONS) as BadgeIcon[];
+
+/** A badge designed from the templates. Title and level come from the credential version. */
+export interface BadgeDesign {
+  shape: BadgeShape;
+  /** The shape's colour, #RRGGBB. */
+  background: string;
+  /** The colour of the band, the icon and the text, #RRGGBB; contrasts with the background. */
+  foreground: string;
+  icon: BadgeIcon;
+}
+
+/** The badge image of a credential version, stored with it (credential_versions.badge_image). */
+export type BadgeImageSpec =
+  | { kind: 'design'; design: BadgeDesign }
+  /** Sanitised SVG markup, as checked by checkUploadedImage. */
+  | { kind: 'svg'; svg: string }
+  /** Base64 of the uploaded PNG, resized to BADGE_PNG_SIZE square (transparent padding). */
+  | { kind: 'png'; png: string };
+
+/** Problems with a design, by form field; empty when it can be used. */
+export function checkDesign(input: { shape?: unknown; background?: unknown; foreground?: unknown; icon?: unknown }): {
+  design?: BadgeDesign;
+  errors: Record<string, string>;
+} {
+  const errors: Record<string, string> = {};
+  const shape = String(input.shape ?? '');
+  const icon = String(input.icon ?? '');
+  const background = String(input.background ?? '').trim();
+  const foreground = String(input.foreground ?? '').trim();
+  if (!BADGE_SHAPES.includes(shape as BadgeShape)) errors.shape = `Choose a shape: ${BADGE_SHAPES.join(', ')}.`;
+  if (!BADGE_ICONS.includes(icon as BadgeIcon)) errors.icon = `Choose an icon: ${BADGE_ICONS.join(', ')}.`;
+  if (!HEX_COLOUR.test(background)) errors.background = 'Give the background colour as #RRGGBB, e.g. #1D4ED8.';
+  if (!HEX_COLOUR.test(foreground)) errors.foreground = 'Give the text colour as #RRGGBB, e.g. #FFFFFF.';
+  if (!errors.background && !errors.foreground) {
+    const ratio = contrastRatio(background, foreground);
+    if (ratio < MIN_CONTRAST) {
+      errors.foreground = `The text colour contrasts ${ratio.toFixed(2)}:1 with the background; it needs at least ${MIN_CONTRAST}:1 to be readable. Choose a lighter or darker colour.`;
+    }
+  }
+  if (Object.keys(errors).length) return { errors };
+  return {
+    design: { shape: shape as BadgeShape, icon: icon as BadgeIcon, background: background.toUpperCase(), foreground: foreground.toUpperCase() },
+    errors,
+  };
+}
+
+/** The default design: the seed's palette colour, white text, a star in a circle. */
+export function defaultDesign(seed: string): BadgeDesign {
+  return { shape: 'circle', background: badgeColor(seed), foreground: '#FFFFFF', icon: 'star' };
+}
 
 // ---------------------------------------------------------------------------------------------
 // SVG
@@ -88,8 +202,7 @@ const MAX_TITLE_LINES = 3;
 
 /**
  * Greedy word wrap into at most three lines of ~18 characters; over-long words are hard-broken and
- * the last line gets an ellipsis if the title does not fit. Lengths are estimates — SVG has no text
- * measurement — so the font size below leaves generous margins.
+ * the last line gets an ellipsis if the title does not fit.
  */
 export function wrapTitle(title: string, maxChars = MAX_LINE_CHARS, maxLines = MAX_TITLE_LINES): string[] {
   const words = title.trim().split(/\s+/).filter(Boolean);
@@ -122,211 +235,238 @@ export function wrapTitle(title: string, maxChars = MAX_LINE_CHARS, maxLines = M
   return lines.length ? lines : [''];
 }
 
-const FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
+/** The bundled font first; the generic family for viewers of the SVG without it. */
+const SVG_FONT = `'${FONT_FAMILY}', sans-serif`;
 
-/** A 600×600 circular badge SVG with the title (up to three lines), subtitle and issuer in white. */
-export function badgeSvg(opts: { title: string; subtitle?: string; issuer?: string; seed?: string }): string {
-  const seed = opts.seed ?? opts.title;
-  const base = rgbOf(badgeColor(seed));
-  const inner = hexOf(shade(base, INNER_SHADE));
+/** A 600×600 designed badge: shape, band, icon, the title (up to three lines), level and issuer as text. */
+export function designSvg(opts: { design: BadgeDesign; title: string; level?: string; issuer?: string }): string {
+  const { design } = opts;
+  const shape = SHAPES[design.shape] ?? SHAPES.circle;
+  const icon = ICONS[design.icon] ?? ICONS.star;
+  const fg = design.foreground;
   // Unique ids so several badges can be inlined in one HTML page without clashing.
-  const id = `badge-${hashOf(`${seed}\u0000${opts.title}`).toString('hex').slice(0, 10)}`;
+  const id = `badge-${hashOf(`${JSON.stringify(design)}\u0000${opts.title}`)
+    .toString('hex')
+    .slice(0, 10)}`;
 
   const lines = wrapTitle(opts.title);
   const longest = Math.max(...lines.map((l) => Array.from(l).length), 1);
-  // ~0.6 em per character average for bold sans-serif; the usable width in the inner disc is ~400px.
-  const fontSize = Math.max(30, Math.min(64, Math.floor(400 / (longest * 0.6))));
+  // Noto Sans Bold averages ~0.6 em per character; the usable width inside the band is ~400px.
+  const fontSize = Math.max(30, Math.min(60, Math.floor(400 / (longest * 0.6))));
   const lineHeight = Math.round(fontSize * 1.15);
   const firstBaseline = 318 - ((lines.length - 1) * lineHeight) / 2;
   const titleText = lines.map((line, i) => `<tspan x="300" y="${Math.round(firstBaseline + i * lineHeight)}">${escapeXml(line)}</tspan>`).join('');
 
-  const subtitle = opts.subtitle?.trim() ? truncate(opts.subtitle.trim(), 28) : undefined;
+  const level = opts.level?.trim() ? truncate(opts.level.trim(), 28) : undefined;
   const issuer = opts.issuer?.trim() ? truncate(opts.issuer.trim(), 28) : undefined;
-  const description = [opts.subtitle?.trim(), opts.issuer?.trim() && `Issued by ${opts.issuer.trim()}`].filter(Boolean).join('. ');
+  const description = [opts.level?.trim(), opts.issuer?.trim() && `Issued by ${opts.issuer.trim()}`].filter(Boolean).join('. ');
 
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 600" width="600" height="600" role="img"`,
     ` aria-labelledby="${id}-title${description ? ` ${id}-desc` : ''}">`,
     `<title id="${id}-title">${escapeXml(opts.title)}</title>`,
     description ? `<desc id="${id}-desc">${escapeXml(description)}</desc>` : '',
-    `<circle cx="300" cy="300" r="296" fill="${hexOf(base)}"/>`,
-    `<circle cx="300" cy="300" r="257" fill="${inner}"/>`,
-    `<circle cx="300" cy="300" r="263" fill="none" stroke="#FFFFFF" stroke-width="14"/>`,
-    // Five-pointed star above the title, same geometry as the PNG emblem.
-    `<path d="${starPath(300, 130, 44)}" fill="#FFFFFF"/>`,
-    `<g fill="#FFFFFF" font-family="${FONT_FAMILY}" text-anchor="middle">`,
+    `<g fill="${design.background}">${shape.outer}</g>`,
+    // The inner field a shade darker, for depth without a second hue.
+    `<g fill="${darken(design.background, 0.85)}" transform="translate(300 300) scale(0.86) translate(-300 -300)">${shape.outer}</g>`,
+    `<g stroke="${fg}">${shape.band}</g>`,
+    `<g fill="${fg}" stroke="${fg}" transform="translate(245 78) scale(1.1)">${icon}</g>`,
+    `<g fill="${fg}" font-family="${SVG_FONT}" text-anchor="middle">`,
     `<text font-size="${fontSize}" font-weight="700">${titleText}</text>`,
-    subtitle ? `<text x="300" y="446" font-size="24">${escapeXml(subtitle)}</text>` : '',
-    issuer ? `<text x="300" y="488" font-size="20" opacity="0.9">${escapeXml(issuer)}</text>` : '',
+    level ? `<text x="300" y="446" font-size="26">${escapeXml(level)}</text>` : '',
+    issuer ? `<text x="300" y="486" font-size="20" opacity="0.9">${escapeXml(issuer)}</text>` : '',
     `</g>`,
     `</svg>`,
   ].join('');
 }
 
-/** Ratio of a five-pointed star's inner to outer radius; a bit fuller than a pentagram (0.382). */
-const STAR_INNER_RATIO = 0.45;
-
-function starVertices(cx: number, cy: number, outer: number): Array<[number, number]> {
-  const points: Array<[number, number]> = [];
-  for (let k = 0; k < 10; k++) {
-    const angle = -Math.PI / 2 + (k * Math.PI) / 5;
-    const r = k % 2 === 0 ? outer : outer * STAR_INNER_RATIO;
-    points.push([cx + r * Math.cos(angle), cy + r * Math.sin(angle)]);
-  }
-  return points;
-}
-
-function starPath(cx: number, cy: number, outer: number): string {
-  return `M${starVertices(cx, cy, outer)
-    .map(([x, y]) => `${x.toFixed(1)} ${y.toFixed(1)}`)
-    .join(' L')} Z`;
+/** The default badge SVG for a seed (see defaultDesign), with the title, subtitle and issuer. */
+export function badgeSvg(opts: { title: string; subtitle?: string; issuer?: string; seed?: string }): string {
+  return designSvg({ design: defaultDesign(opts.seed ?? opts.title), title: opts.title, level: opts.subtitle, issuer: opts.issuer });
 }
 
 // ---------------------------------------------------------------------------------------------
-// PNG
+// PNG (resvg)
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Hoisted so the per-sample loop does not look up the global `Math` each time: in sandboxed
- * contexts (Jest's vm, for one) global lookups are slow enough to dominate the rendering time.
- */
-const { abs, sqrt, round } = Math;
-
+/** The square size uploaded PNGs are stored at, and the size of the Achievement image. */
+export const BADGE_PNG_SIZE = 600;
 export const DEFAULT_BADGE_PNG_SIZE = 400;
-/** Bounds keep memory predictable (4 bytes per pixel) and the emblem legible. */
+/** Bounds keep memory predictable (4 bytes per pixel) and the badge legible. */
 const MIN_PNG_SIZE = 16;
 const MAX_PNG_SIZE = 2048;
-/** 4×4 samples per pixel: 16 coverage levels give smooth edges at badge sizes. */
-const SUPERSAMPLE = 4;
 
-/** Emblem geometry as fractions of the image radius. */
-const OUTER_R = 0.98;
-const RING_OUTER_R = 0.86;
-const RING_INNER_R = 0.8;
-const STAR_R = 0.48;
-
-const WHITE: Rgb = [255, 255, 255];
-
-/** Even-odd point-in-polygon test (the star is concave, so no convex shortcut). */
-function insidePolygon(x: number, y: number, poly: ReadonlyArray<readonly [number, number]>): boolean {
-  let inside = false;
-  for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
-    const [xi, yi] = poly[i];
-    const [xj, yj] = poly[j];
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
-
-/**
- * A square RGBA PNG of the emblem: a disc in the seed's colour, a white ring, a darker inner disc
- * and a white star, with transparent corners. Edges are anti-aliased by averaging 4×4 samples.
- */
-export function badgePng(opts: { seed?: string; title?: string; size?: number } = {}): Buffer {
-  const size = opts.size ?? DEFAULT_BADGE_PNG_SIZE;
+function checkSize(size: number) {
   if (!Number.isInteger(size) || size < MIN_PNG_SIZE || size > MAX_PNG_SIZE) {
     throw new RangeError(`Badge PNG size must be an integer from ${MIN_PNG_SIZE} to ${MAX_PNG_SIZE}, got ${size}`);
   }
-  const base = rgbOf(badgeColor(opts.seed ?? opts.title ?? ''));
-  const inner = shade(base, INNER_SHADE);
+}
 
-  // Work in units of the image radius, centred on the image, so geometry is size-independent.
-  const half = size / 2;
-  const star = starVertices(0, 0.04, STAR_R); // nudged down: a star's visual centre sits below its circumcentre
-  const starTop = 0.04 - STAR_R;
-  const starBottom = 0.04 + STAR_R;
-  const ringOuter2 = RING_OUTER_R ** 2;
-  const ringInner2 = RING_INNER_R ** 2;
-  const outer2 = OUTER_R ** 2;
+const RESVG_FONTS: ResvgRenderOptions['font'] = {
+  loadSystemFonts: false,
+  fontFiles: [FONT_FILES.regular, FONT_FILES.bold],
+  defaultFontFamily: FONT_FAMILY,
+  sansSerifFamily: FONT_FAMILY,
+  serifFamily: FONT_FAMILY,
+  monospaceFamily: FONT_FAMILY,
+  cursiveFamily: FONT_FAMILY,
+  fantasyFamily: FONT_FAMILY,
+};
 
-  const colourAt = (x: number, y: number): Rgb | undefined => {
-    const d2 = x * x + y * y;
-    if (d2 > outer2) return undefined;
-    if (d2 > ringOuter2) return base;
-    if (d2 > ringInner2) return WHITE;
-    if (y >= starTop && y <= starBottom && abs(x) <= STAR_R && insidePolygon(x, y, star)) return WHITE;
-    return inner;
-  };
+/** Renders SVG markup to a square PNG `size` pixels wide with the bundled fonts only. */
+export function renderSvgToPng(svg: string, size: number = DEFAULT_BADGE_PNG_SIZE): Buffer {
+  checkSize(size);
+  const resvg = new Resvg(svg, { font: RESVG_FONTS, fitTo: { mode: 'width', value: size }, imageRendering: 0, shapeRendering: 2, textRendering: 1 });
+  return resvg.render().asPng();
+}
 
-  // Only pixels on a boundary need supersampling; the rest take one sample, which keeps 400px fast.
-  // Circle edges: pixels within ~1px of a radius. Star edges: pixels whose four corners disagree on
-  // being inside the star (corners are evaluated once on the pixel grid, only inside the star's box).
-  const edgeMargin = 1 / half; // one pixel, in radius units (> half a pixel diagonal)
-  const nearEdge = (d: number) => abs(d - OUTER_R) < edgeMargin || abs(d - RING_OUTER_R) < edgeMargin || abs(d - RING_INNER_R) < edgeMargin;
-  const grid = size + 1;
-  const starCorners = new Uint8Array(grid * grid);
-  const gMin = Math.max(0, Math.floor(half - STAR_R * half) - 1);
-  const gMax = Math.min(size, Math.ceil(half + STAR_R * half) + 1);
-  const gyMin = Math.max(0, Math.floor(half + starTop * half) - 1);
-  const gyMax = Math.min(size, Math.ceil(half + starBottom * half) + 1);
-  for (let gy = gyMin; gy <= gyMax; gy++) {
-    for (let gx = gMin; gx <= gMax; gx++) {
-      starCorners[gy * grid + gx] = insidePolygon((gx - half) / half, (gy - half) / half, star) ? 1 : 0;
+/** The default badge as a PNG: the seed's colour, a star, and the title as text. */
+export function badgePng(opts: { seed?: string; title?: string; subtitle?: string; size?: number } = {}): Buffer {
+  const size = opts.size ?? DEFAULT_BADGE_PNG_SIZE;
+  checkSize(size);
+  return renderSvgToPng(badgeSvg({ title: opts.title ?? '', subtitle: opts.subtitle, seed: opts.seed ?? opts.title ?? '' }), size);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A credential version's image
+// ---------------------------------------------------------------------------------------------
+
+/** What the image of a credential version is drawn from (a credential_versions row fits). */
+export interface BadgeImageSource {
+  credentialId: number;
+  definition: { title?: string; level?: { eqfLevel?: number; qfEheaCycle?: string; nqf?: { name: string; level: string } } };
+  badgeImage?: BadgeImageSpec | null;
+}
+
+const CYCLES: Record<string, string> = {
+  'short-cycle': 'Short cycle',
+  'first-cycle': 'First cycle',
+  'second-cycle': 'Second cycle',
+  'third-cycle': 'Third cycle',
+};
+
+/** The level line of a designed badge: EQF first, else the QF-EHEA cycle, else the national level. */
+export function levelLabel(level: BadgeImageSource['definition']['level']): string | undefined {
+  if (level?.eqfLevel) return `EQF level ${level.eqfLevel}`;
+  if (level?.qfEheaCycle) return CYCLES[level.qfEheaCycle] ?? level.qfEheaCycle;
+  if (level?.nqf) return `${level.nqf.name} ${level.nqf.level}`;
+  return undefined;
+}
+
+/** The badge image of a version as SVG: its design, its uploaded SVG, or its PNG wrapped in SVG. */
+export function badgeSvgFor(version: BadgeImageSource): string {
+  const spec = version.badgeImage;
+  const title = version.definition.title ?? 'Micro-credential';
+  if (spec?.kind === 'svg') return spec.svg;
+  if (spec?.kind === 'png') {
+    return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${BADGE_PNG_SIZE} ${BADGE_PNG_SIZE}" width="${BADGE_PNG_SIZE}" height="${BADGE_PNG_SIZE}" role="img" aria-label="${escapeXml(title)}"><image width="${BADGE_PNG_SIZE}" height="${BADGE_PNG_SIZE}" href="data:image/png;base64,${spec.png}"/></svg>`;
+  }
+  const design = spec?.kind === 'design' ? spec.design : defaultDesign(String(version.credentialId));
+  return designSvg({ design, title, level: levelLabel(version.definition.level) });
+}
+
+/**
+ * The badge image of a credential version (or award: pass its version) as a square PNG. Every
+ * image of a badge comes from here: the Achievement image, the baked PNG, previews and PDFs.
+ */
+export async function badgePngFor(version: BadgeImageSource, size: number = BADGE_PNG_SIZE): Promise<Buffer> {
+  checkSize(size);
+  const spec = version.badgeImage;
+  if (spec?.kind === 'png') {
+    const stored = Buffer.from(spec.png, 'base64');
+    return size === BADGE_PNG_SIZE ? stored : sharp(stored).resize(size, size).png().toBuffer();
+  }
+  return renderSvgToPng(badgeSvgFor(version), size);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Uploads
+// ---------------------------------------------------------------------------------------------
+
+/** DOMPurify on the server needs a DOM: one jsdom window, made on the first upload. */
+let purifier: ReturnType<typeof createDOMPurify> | undefined;
+const purify = () => {
+  purifier ??= createDOMPurify(new JSDOM('').window as unknown as Parameters<typeof createDOMPurify>[0]);
+  return purifier;
+};
+
+export const MAX_BADGE_UPLOAD_BYTES = 2 * 1024 * 1024;
+const MIN_UPLOAD_SIDE = 64;
+const MAX_UPLOAD_SIDE = 4096;
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+export type UploadCheck = { ok: true; image: BadgeImageSpec } | { ok: false; message: string };
+
+/**
+ * Sanitises SVG markup with DOMPurify's SVG profile (and its SVG filters), then applies the checks logos get: no script, event handlers,
+ * javascript: URLs, embedded HTML or entity declarations — whatever the sanitiser left.
+ */
+export function sanitizeSvg(markup: string): string | undefined {
+  const clean = String(purify().sanitize(markup, { USE_PROFILES: { svg: true, svgFilters: true } })).trim();
+  if (!/^<svg[\s>]/i.test(clean)) return undefined;
+  // DOMPurify serialises as HTML: make it XML again (the one named entity HTML writes, namespaces),
+  // and keep no external reference: a badge must look the same offline and leak no views.
+  const svg = clean
+    .replace(/&nbsp;/g, '&#160;')
+    .replace(/\s(?:xlink:)?href="(?!#|data:image\/(?:png|jpeg);base64,)[^"]*"/gi, '')
+    .replace(/^<svg(?![^>]*\sxmlns=)/i, '<svg xmlns="http://www.w3.org/2000/svg"')
+    .replace(/^<svg(?![^>]*\sxmlns:xlink=)/i, '<svg xmlns:xlink="http://www.w3.org/1999/xlink"');
+  if (/<script|[\s"'/]on[a-z]+\s*=|javascript:|<foreignobject|<!entity/i.test(svg)) return undefined;
+  return svg;
+}
+
+/**
+ * What an uploaded badge image is, from its content (never its name or declared type): a PNG
+ * (signature, then sharp's decoder: size bounds, resized to BADGE_PNG_SIZE square with transparent
+ * padding) or an SVG (sanitised, and it must render). Anything else is refused with a message.
+ */
+export async function checkUploadedImage(bytes: Buffer): Promise<UploadCheck> {
+  if (bytes.length === 0) return { ok: false, message: 'The image file is empty.' };
+  if (bytes.length > MAX_BADGE_UPLOAD_BYTES) return { ok: false, message: 'The image is larger than 2 MB. Choose a smaller one.' };
+  if (bytes.subarray(0, 8).equals(PNG_SIGNATURE)) {
+    let meta: sharp.Metadata;
+    try {
+      meta = await sharp(bytes, { limitInputPixels: MAX_UPLOAD_SIDE * MAX_UPLOAD_SIDE }).metadata();
+    } catch {
+      return { ok: false, message: 'This PNG cannot be read; it may be damaged. Export it again.' };
+    }
+    if (meta.format !== 'png' || !meta.width || !meta.height) return { ok: false, message: 'This file is not a readable PNG image.' };
+    if (meta.width < MIN_UPLOAD_SIDE || meta.height < MIN_UPLOAD_SIDE || meta.width > MAX_UPLOAD_SIDE || meta.height > MAX_UPLOAD_SIDE) {
+      return {
+        ok: false,
+        message: `The PNG is ${meta.width}×${meta.height} pixels; a badge must be from ${MIN_UPLOAD_SIDE} to ${MAX_UPLOAD_SIDE} pixels on each side (square works best).`,
+      };
+    }
+    try {
+      const png = await sharp(bytes, { limitInputPixels: MAX_UPLOAD_SIDE * MAX_UPLOAD_SIDE })
+        .resize(BADGE_PNG_SIZE, BADGE_PNG_SIZE, { fit: 'contain', background: { r: 0, g: 0, b: 0, alpha: 0 } })
+        .png()
+        .toBuffer();
+      return { ok: true, image: { kind: 'png', png: png.toString('base64') } };
+    } catch {
+      return { ok: false, message: 'This PNG cannot be read; it may be damaged. Export it again.' };
     }
   }
-  // A sharp star tip can poke into a pixel without covering any of its corners: always supersample
-  // the pixels holding a vertex.
-  const vertexPixels = new Set(star.map(([x, y]) => Math.floor(y * half + half) * size + Math.floor(x * half + half)));
-  const onStarEdge = (px: number, py: number) => {
-    const i = py * grid + px;
-    const c = starCorners[i];
-    return starCorners[i + 1] !== c || starCorners[i + grid] !== c || starCorners[i + grid + 1] !== c || vertexPixels.has(py * size + px);
-  };
-
-  const stride = size * 4 + 1; // filter byte + RGBA per pixel
-  const raw = Buffer.alloc(size * stride); // zero-filled: filter 0 (None) and transparent pixels
-  const samples = SUPERSAMPLE * SUPERSAMPLE;
-  for (let py = 0; py < size; py++) {
-    const row = py * stride + 1;
-    const cy = (py + 0.5 - half) / half;
-    for (let px = 0; px < size; px++) {
-      const cx = (px + 0.5 - half) / half;
-      if (!onStarEdge(px, py) && !nearEdge(sqrt(cx * cx + cy * cy))) {
-        const colour = colourAt(cx, cy);
-        if (colour) {
-          const o = row + px * 4;
-          raw[o] = colour[0];
-          raw[o + 1] = colour[1];
-          raw[o + 2] = colour[2];
-          raw[o + 3] = 255;
-        }
-        continue;
-      }
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      let covered = 0;
-      for (let sy = 0; sy < SUPERSAMPLE; sy++) {
-        const y = (py + (sy + 0.5) / SUPERSAMPLE - half) / half;
-        for (let sx = 0; sx < SUPERSAMPLE; sx++) {
-          const colour = colourAt((px + (sx + 0.5) / SUPERSAMPLE - half) / half, y);
-          if (!colour) continue;
-          r += colour[0];
-          g += colour[1];
-          b += colour[2];
-          covered++;
-        }
-      }
-      if (covered === 0) continue;
-      // Straight (non-premultiplied) alpha, as PNG requires: average colour of the covered samples.
-      const o = row + px * 4;
-      raw[o] = round(r / covered);
-      raw[o + 1] = round(g / covered);
-      raw[o + 2] = round(b / covered);
-      raw[o + 3] = round((covered / samples) * 255);
-    }
+  const text = bytes
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
+  const lower = text.slice(0, 4096).toLowerCase();
+  const isSvg =
+    lower.startsWith('<svg') || ((lower.startsWith('<?xml') || lower.startsWith('<!--') || lower.startsWith('<!doctype svg')) && /<svg[\s>/]/.test(lower));
+  if (!isSvg) return { ok: false, message: 'The badge image must be a PNG or SVG. This file’s content is neither (whatever its name says).' };
+  if (/<!entity/i.test(text)) return { ok: false, message: 'This SVG declares entities, which a badge image may not. Export it again as a plain SVG.' };
+  const svg = sanitizeSvg(text);
+  if (!svg) {
+    return {
+      ok: false,
+      message: 'This SVG has nothing left once script, event handlers and embedded HTML are removed. Export it again as a plain SVG, or use PNG.',
+    };
   }
-
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 6; // colour type RGBA
-  // compression 0, filter method 0, interlace 0 (none): already zero
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    encodePngChunk('IHDR', ihdr),
-    encodePngChunk('IDAT', deflateSync(raw)),
-    encodePngChunk('IEND', Buffer.alloc(0)),
-  ]);
+  try {
+    renderSvgToPng(svg, 64);
+  } catch {
+    return { ok: false, message: 'This SVG cannot be drawn; it may be damaged or not SVG at all. Export it again, or use PNG.' };
+  }
+  return { ok: true, image: { kind: 'svg', svg } };
 }
