@@ -206,6 +206,17 @@ export class BadgeIssuer {
     return this.reserved.shift()!;
   }
 
+  /** The credential version an award was made for: what its badge image is drawn from (badgePngFor). */
+  async versionForAward(awardId: number): Promise<typeof credentialVersions.$inferSelect> {
+    const [row] = await this.db
+      .select({ version: credentialVersions })
+      .from(awards)
+      .innerJoin(credentialVersions, eq(credentialVersions.id, awards.credentialVersionId))
+      .where(eq(awards.id, awardId));
+    if (!row) throw new NotFoundError('There is no award with this id.');
+    return row.version;
+  }
+
   async byUuid(uuid: string): Promise<IssuedCredentialRow | undefined> {
     if (!/^[0-9a-f-]{36}$/.test(uuid)) return undefined;
     const [row] = await this.db.select().from(issuedCredentials).where(eq(issuedCredentials.id, uuid));

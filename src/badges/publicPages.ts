@@ -13,7 +13,7 @@ import type { Translate } from '../i18n';
 import { idParam } from '../web/params';
 import { safeUrl } from '../web/safeUrl';
 import { pageTranslator } from '../web/views';
-import { badgePng, badgeSvg } from './badgeImage';
+import { badgePngFor, badgeSvgFor } from './badgeImage';
 import { bakePng, bakeSvg, unbake } from './baking';
 import { credentialState } from './credentialState';
 import { MICROCRED_CONTEXTS } from './contexts';
@@ -91,10 +91,6 @@ export function badgePages(deps: BadgePagesDeps): Router {
     return row;
   };
   const download = (res: Response, name: string) => res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
-  const imageFor = (row: IssuedCredentialRow) => {
-    const c = row.credential as { name?: string; issuer?: { name?: string } };
-    return { title: c.name ?? 'Micro-credential', issuer: c.issuer?.name, seed: `${row.credentialId}` };
-  };
 
   // Every version stays published: credentials name the one they were signed with.
   r.get(Object.keys(MICROCRED_CONTEXTS), (req, res) => {
@@ -139,14 +135,17 @@ export function badgePages(deps: BadgePagesDeps): Router {
   r.get(`/credentials/:uuid(${UUID})/badge.png`, async (req, res) => {
     const row = await issued(req);
     if (req.query.download) download(res, `badge-${row.id}.png`);
-    res.type('image/png').send(bakePng(badgePng({ seed: imageFor(row).seed }), JSON.stringify(row.credential)));
+    // The image of the version the badge was issued from.
+    const image = await badgePngFor(await issuer.versionForAward(row.awardId));
+    res.type('image/png').send(bakePng(image, JSON.stringify(row.credential)));
   });
 
   r.get(`/credentials/:uuid(${UUID})/badge.svg`, async (req, res) => {
     const row = await issued(req);
     if (req.query.download) download(res, `badge-${row.id}.svg`);
-    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
-    res.type('image/svg+xml').send(bakeSvg(badgeSvg(imageFor(row)), JSON.stringify(row.credential)));
+    // img-src data: for an uploaded PNG, which the SVG carries inline.
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+    res.type('image/svg+xml').send(bakeSvg(badgeSvgFor(await issuer.versionForAward(row.awardId)), JSON.stringify(row.credential)));
   });
 
   /** Evidence the learner made public: links redirect, reflections show as text, files download. */
@@ -201,7 +200,7 @@ export function badgePages(deps: BadgePagesDeps): Router {
   r.get('/achievements/:credentialId(\\d+)/versions/:versionNo(\\d+)/image.png', async (req, res) => {
     const version = await publishedVersion(req);
     res.setHeader('Cache-Control', 'public, max-age=86400');
-    res.type('image/png').send(badgePng({ seed: String(version.credentialId) }));
+    res.type('image/png').send(await badgePngFor(version));
   });
 
   r.get('/status/:listId(\\d+)', async (req, res) => {

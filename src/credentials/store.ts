@@ -6,6 +6,7 @@ import { type Db, isUniqueViolation } from '../db/database';
 import { courseMembers, courseOutcomes, courses, credentialChanges, credentials, credentialVersions } from '../db/schema';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import type { CredentialDefinition } from './model';
+import type { BadgeImageSpec } from '../badges/badgeImage';
 
 const staleMessage = (what: string) =>
   new ConflictError(
@@ -249,6 +250,32 @@ export class CredentialStore {
     actorId: number,
     summary = 'Draft edited',
   ): Promise<CredentialVersionRow> {
+    return this.writeDraft(courseId, credentialId, basedOn, { definition }, actorId, summary);
+  }
+
+  /**
+   * Sets the badge image of the draft (null: back to the default design), with the same locking as
+   * saveDraft: the published version's image is frozen, so changing it starts a new draft version.
+   */
+  async saveBadgeImage(
+    courseId: number,
+    credentialId: number,
+    basedOn: { versionId: number; lockVersion: number },
+    badgeImage: BadgeImageSpec | null,
+    actorId: number,
+  ): Promise<CredentialVersionRow> {
+    const summary = badgeImage ? `Badge image ${badgeImage.kind === 'design' ? 'designed' : 'uploaded'}` : 'Badge image reset to the default';
+    return this.writeDraft(courseId, credentialId, basedOn, { badgeImage }, actorId, summary);
+  }
+
+  private async writeDraft(
+    courseId: number,
+    credentialId: number,
+    basedOn: { versionId: number; lockVersion: number },
+    change: { definition?: CredentialDefinition; badgeImage?: BadgeImageSpec | null },
+    actorId: number,
+    summary: string,
+  ): Promise<CredentialVersionRow> {
     await this.assertInCourse(courseId, credentialId);
     return this.db.transaction(async (tx) => {
       const [base] = await tx
@@ -260,7 +287,7 @@ export class CredentialStore {
       if (base.status === 'draft') {
         const [row] = await tx
           .update(credentialVersions)
-          .set({ definition, lockVersion: sql`${credentialVersions.lockVersion} + 1`, updatedAt: new Date() })
+          .set({ ...change, lockVersion: sql`${credentialVersions.lockVersion} + 1`, updatedAt: new Date() })
           .where(and(eq(credentialVersions.id, base.id), eq(credentialVersions.lockVersion, basedOn.lockVersion)))
           .returning();
         if (!row) throw staleMessage('credential');
@@ -276,7 +303,8 @@ export class CredentialStore {
       try {
         const [row] = await tx
           .insert(credentialVersions)
-          .values({ credentialId, versionNo: (top ?? 0) + 1, definition })
+          // The new version starts as a copy of the published one: its definition and its badge image.
+          .values({ credentialId, versionNo: (top ?? 0) + 1, definition: base.definition, badgeImage: base.badgeImage, ...change })
           .returning();
         await tx.insert(credentialChanges).values({
           credentialId,

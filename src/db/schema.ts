@@ -7,6 +7,7 @@ import type { IdentityRecord } from '../assessment/identity';
 import type { PriorBadgeReport } from '../assessment/priorBadge';
 import type { CriterionResult, Grade } from '../assessment/scoring';
 import type { CredentialDefinition } from '../credentials/model';
+import type { BadgeImageSpec } from '../badges/badgeImage';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
@@ -285,6 +286,8 @@ export const credentialVersions = pgTable(
     /** draft | published | superseded */
     status: text('status').notNull().default('draft'),
     definition: jsonb('definition').$type<CredentialDefinition>().notNull(),
+    /** The badge image of this version (design, sanitised SVG or resized PNG); null: the default design. */
+    badgeImage: jsonb('badge_image').$type<BadgeImageSpec>(),
     lockVersion: integer('lock_version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -1,0 +1,1 @@
+ALTER TABLE "credential_versions" ADD COLUMN "badge_image" jsonb;
