@@ -14,6 +14,7 @@ import type { HolderCopies } from '../wallets/holderCopies';
 import type { VcApiExchanges } from '../wallets/vcApiExchanges';
 import { badgeLaunchPages } from '../badges/launchPages';
 import type { CourseOutcomeStore, CredentialStore } from '../credentials/store';
+import { badgeImagePages } from '../credentials/badgeImagePages';
 import { credentialPages } from '../credentials/credentialPages';
 import { learningOutcomePages } from '../credentials/learningOutcomePages';
 import { outcomePages } from '../credentials/outcomePages';
@@ -122,6 +123,7 @@ export function launchPages(deps: LaunchDeps): Router {
     { path: '/outcomes', router: outcomePages({ courseOutcomes }) },
     { path: '/credentials/:credentialId/outcomes', router: learningOutcomePages({ credentials: credentialStore, courseOutcomes }) },
     { path: '/credentials/:credentialId/rubric', router: rubricPages({ credentials: credentialStore }) },
+    { path: '/credentials/:credentialId/image', router: badgeImagePages({ credentials: credentialStore }) },
     { path: '/credentials', router: credentialPages({ credentials: credentialStore, issuer, publicUrl }) },
     { path: '/roster', router: courseDashboardPages({ db, credentials: credentialStore, roster }) },
     { path: '/grades', router: gradePages({ db, passback, jobs }) },
