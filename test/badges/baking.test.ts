@@ -1,4 +1,6 @@
 import { deflateSync } from 'node:zlib';
+import extractChunks from 'png-chunks-extract';
+import { badgePng } from '../../src/badges/badgeImage';
 import { assertWellFormed } from './xml';
 import {
   bakePng,
@@ -126,6 +128,37 @@ describe('crc32', () => {
 });
 
 // ---- PNG ----
+
+describe('baking read back by an independent PNG chunk parser (png-chunks-extract)', () => {
+  /** iTXt (PNG spec §11.3.4.5): keyword \0, compression flag, method, language \0, translated keyword \0, text. */
+  function readItxt(data: Uint8Array) {
+    const buf = Buffer.from(data);
+    const k = buf.indexOf(0);
+    const flag = buf[k + 1];
+    const lang = buf.indexOf(0, k + 3);
+    const translated = buf.indexOf(0, lang + 1);
+    return { keyword: buf.toString('latin1', 0, k), compressed: flag === 1, text: buf.toString('utf8', translated + 1) };
+  }
+
+  it.each([
+    ['a JSON-LD credential with non-ASCII text', JSON.stringify({ name: 'Données — 数据 🎓', type: ['VerifiableCredential', 'OpenBadgeCredential'] })],
+    ['a compact VC-JWT', JWT],
+  ])('a rendered badge baked with %s has valid CRCs, one openbadgecredential iTXt before IEND, and the exact text', (_label, credential) => {
+    const original = badgePng({ seed: 'independent', title: 'Independent parser', size: 128 });
+    const baked = bakePng(bakePng(original, 'an older credential'), credential); // baked twice: replaced, not added
+    const chunks = extractChunks(baked); // throws on any CRC mismatch
+    const names = chunks.map((c) => c.name);
+    expect(names[0]).toBe('IHDR');
+    expect(names.at(-1)).toBe('IEND');
+    expect(names.at(-2)).toBe('iTXt');
+    const itxt = chunks.filter((c) => c.name === 'iTXt').map((c) => readItxt(c.data));
+    expect(itxt).toEqual([{ keyword: 'openbadgecredential', compressed: false, text: credential }]);
+    // The image itself is untouched: the other chunks are the original's, in order.
+    expect(chunks.filter((c) => c.name !== 'iTXt').map((c) => Buffer.from(c.data).toString('hex'))).toEqual(
+      extractChunks(original).map((c) => Buffer.from(c.data).toString('hex')),
+    );
+  });
+});
 
 describe('bakePng / unbakePng', () => {
   it.each([
