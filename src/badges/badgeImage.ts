@@ -66,15 +66,26 @@ export function contrastRatio(a: string, b: string): number {
 /** The text in a designed badge must be readable: WCAG AA for normal text. */
 export const MIN_CONTRAST = 4.5;
 
-function darken(hex: string, factor: number): string {
+/** `hex` moved `amount` of the way towards white (amount > 0) or black (amount < 0). */
+function shade(hex: string, amount: number): string {
+  const target = amount > 0 ? 255 : 0;
   return `#${rgbOf(hex)
     .map((c) =>
-      Math.round(c * factor)
+      Math.round(c + (target - c) * Math.abs(amount))
         .toString(16)
         .padStart(2, '0'),
     )
     .join('')
     .toUpperCase()}`;
+}
+
+/**
+ * The inner field, where the text sits: the background shaded away from the text colour (darker
+ * under light text, lighter under dark text), so the text contrasts there at least as much as the
+ * checked background/text pair does.
+ */
+export function innerFieldColour(design: Pick<BadgeDesign, 'background' | 'foreground'>): string {
+  return shade(design.background, luminance(design.foreground) > luminance(design.background) ? -0.15 : 0.3);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,8 +278,8 @@ export function designSvg(opts: { design: BadgeDesign; title: string; level?: st
     `<title id="${id}-title">${escapeXml(opts.title)}</title>`,
     description ? `<desc id="${id}-desc">${escapeXml(description)}</desc>` : '',
     `<g fill="${design.background}">${shape.outer}</g>`,
-    // The inner field a shade darker, for depth without a second hue.
-    `<g fill="${darken(design.background, 0.85)}" transform="translate(300 300) scale(0.86) translate(-300 -300)">${shape.outer}</g>`,
+    // The inner field a shade away from the text colour, for depth without a second hue.
+    `<g fill="${innerFieldColour(design)}" transform="translate(300 300) scale(0.86) translate(-300 -300)">${shape.outer}</g>`,
     `<g stroke="${fg}">${shape.band}</g>`,
     `<g fill="${fg}" stroke="${fg}" transform="translate(245 78) scale(1.1)">${icon}</g>`,
     `<g fill="${fg}" font-family="${SVG_FONT}" text-anchor="middle">`,

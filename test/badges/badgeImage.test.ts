@@ -17,6 +17,7 @@ import {
   checkUploadedImage,
   contrastRatio,
   designSvg,
+  innerFieldColour,
   levelLabel,
   renderSvgToPng,
   sanitizeSvg,
@@ -77,6 +78,18 @@ describe('checkDesign', () => {
     const { design, errors } = checkDesign({ shape: 'circle', background: '#FFFF00', foreground: '#FFFFFF', icon: 'star' });
     expect(design).toBeUndefined();
     expect(errors.foreground).toMatch(/1\.07:1 .*at least 4\.5:1/);
+  });
+
+  it('shades the inner field, where the text sits, away from the text colour: the text contrasts there at least as much', () => {
+    const pairs = [
+      ['#FDE68A', '#1F2937'],
+      ['#0F766E', '#FFFFFF'],
+      ['#1D4ED8', '#F8FAFC'],
+      ['#FFFFFF', '#595959'],
+    ];
+    for (const [background, foreground] of pairs) {
+      expect(contrastRatio(innerFieldColour({ background, foreground }), foreground)).toBeGreaterThanOrEqual(contrastRatio(background, foreground));
+    }
   });
 
   it('refuses unknown shapes and icons and colours that are not #RRGGBB', () => {
