@@ -7,7 +7,10 @@
 // screenshot of each step is saved under test-results/journeys/, named by the journey, which
 // is one per LMS profile: journeys.moodle.test.ts and journeys.canvas.test.ts each define it,
 // so jest runs the two on its two workers.
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { FileChooser } from 'playwright-core';
+import sharp from 'sharp';
 import { PDF } from '../assessment/support';
 import {
   axeViolations,
@@ -27,6 +30,10 @@ import { fill, follow, lmsMessagesSoFar, navigation, registrationFrame, submit, 
 
 const ADMIN = { email: 'admin@uni.example', password: 'correct horse battery staple' };
 const CREDENTIAL_TITLE = 'Laboratory practice';
+/** The designed badge's background: pale yellow, which needs dark text. */
+const BADGE_BACKGROUND = '#FDE68A';
+/** The designed badge as the teacher sees it, and the baked PNG the learner downloads. */
+const BADGE_SHOTS = path.resolve(__dirname, '..', '..', 'test-results', 'badges');
 
 /** The whole journey against a simulated LMS of this profile, as one jest file's tests. */
 export function defineJourney(profileName: Extract<LmsProfileName, 'moodle-4.5' | 'canvas'>): void {
@@ -219,6 +226,40 @@ export function defineJourney(profileName: Extract<LmsProfileName, 'moodle-4.5' 
         });
       }
     });
+    await journey.step('the badge image designed from a template: shape, colours with a contrast check, icon; title and level in the image', page, async () => {
+      await frame.goto(`${tool.base}${credentialPath}/image`);
+      await check('badge image page', frame);
+      // White on pale yellow cannot be read: refused, and the form keeps what was typed.
+      await submit(frame, '/image/design', { shape: 'shield', background: BADGE_BACKGROUND, foreground: '#FFFFFF', icon: 'book' });
+      expect(await visibleText(frame)).toContain('it needs at least 4.5:1');
+      expect(await frame.locator('[name="background"]').inputValue()).toBe(BADGE_BACKGROUND);
+      expect(await frame.locator('[name="shape"][value="shield"]').isChecked()).toBe(true);
+      await submit(frame, '/image/design', { foreground: '#1F2937' });
+      expect(await visibleText(frame)).toContain('Badge image saved in the draft.');
+      const image = frame.locator('#badge-image');
+      await frame.waitForFunction(() => {
+        const img = document.querySelector<HTMLImageElement>('#badge-image');
+        return Boolean(img?.complete && img.naturalWidth === 300);
+      });
+      mkdirSync(BADGE_SHOTS, { recursive: true });
+      // What the teacher sees: the page, clipped to the image (element screenshots do not reach into the LMS's cross-site frame).
+      // The image's box within the frame, plus the frame's box within the LMS page.
+      const inFrame = await image.evaluate((img) => {
+        img.scrollIntoView({ block: 'center' });
+        const r = img.getBoundingClientRect();
+        return { x: r.x, y: r.y, width: r.width, height: r.height };
+      });
+      const frameBox = await page.locator('iframe#tool').evaluate((el) => {
+        el.scrollIntoView({ block: 'nearest' });
+        const r = el.getBoundingClientRect();
+        return { x: r.x + el.clientLeft, y: r.y + el.clientTop };
+      });
+      await page.screenshot({
+        path: path.join(BADGE_SHOTS, `designed-badge-${profileName}.png`),
+        clip: { x: frameBox.x + inFrame.x, y: frameBox.y + inFrame.y, width: inFrame.width, height: inFrame.height },
+      });
+      await check('badge image saved', frame);
+    });
     await journey.step('the readiness panel turns green; publish', page, async () => {
       await frame.goto(`${tool.base}${credentialPath}`);
       await frame.locator('.readiness.ready').waitFor();
@@ -351,6 +392,13 @@ export function defineJourney(profileName: Extract<LmsProfileName, 'moodle-4.5' 
       png = (await image.path())!;
       bakedPng = png;
       expect(require('node:fs').readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+      // The badge issued from the published version wears its design: the shield in the chosen colour.
+      const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+      expect([info.width, info.height]).toEqual([600, 600]);
+      const at = (x: number, y: number) => Array.from(data.subarray((y * info.width + x) * 4, (y * info.width + x) * 4 + 4));
+      expect(at(300, 20)).toEqual([0xfd, 0xe6, 0x8a, 255]);
+      expect(at(3, 3)[3]).toBe(0);
+      copyFileSync(png, path.join(BADGE_SHOTS, `earned-badge-${profileName}.png`));
     });
     await journey.step('verifies the PNG on the public page in a new tab: every check green', page, async () => {
       const tab = await page.context().newPage();
