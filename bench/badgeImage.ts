@@ -1,8 +1,10 @@
 // Badge image rendering, measured (it used to be a timing assert in test/badges/badgeImage.test.ts,
 // which failed on a loaded machine and proved nothing about behaviour).
-//   png   badgePng: the designed badge at its default size (400 px), rendered to PNG.
+//   png     badgePng: the default badge with its title at its default size (400 px), by resvg.
+//   design  a shield designed from the templates, title and level as text, at 600 px (the
+//           size of the Achievement image and the baked PNG).
 // Run: npm run bench:image [N]
-import { badgePng } from '../src/badges/badgeImage';
+import { badgePng, designSvg, renderSvgToPng } from '../src/badges/badgeImage';
 
 const N = Number(process.argv[2] ?? 50);
 
@@ -20,3 +22,13 @@ function timed(label: string, work: (i: number) => unknown) {
 }
 
 timed('png', (i) => badgePng({ seed: `bench-${i}`, title: 'Laboratory practice' }));
+timed('design', (i) =>
+  renderSvgToPng(
+    designSvg({
+      design: { shape: 'shield', background: '#FDE68A', foreground: '#1F2937', icon: 'book' },
+      title: `Laboratory practice ${i}`,
+      level: 'EQF level 6',
+    }),
+    600,
+  ),
+);
