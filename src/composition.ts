@@ -23,6 +23,8 @@ import { SigningKeys } from './issuer/signingKeys';
 import { BackgroundJobs } from './jobs/backgroundJobs';
 import { jobTable } from './jobs/jobTable';
 import { PlatformRegistry } from './lti/platforms';
+import { Mailer } from './mail/mailer';
+import { LearnerNotifications } from './mail/notifications';
 import { RosterSync } from './lti/roster';
 import { LtiServiceClient } from './lti/serviceClient';
 import { OutboundFetcher } from './net/outboundFetch';
@@ -72,6 +74,8 @@ export interface Services {
   seals: SealStore;
   /** European Digital Credentials: sealing for download, and the Europass checks on /verify. */
   edc: EdcService;
+  /** Learners' mail about their badges (off without SMTP_URL) and their opt-out. */
+  mail: LearnerNotifications;
 }
 
 export async function compose(config: AppConfig, database: Database, lti: Provider, log: Logger): Promise<Services> {
@@ -99,6 +103,12 @@ export async function compose(config: AppConfig, database: Database, lti: Provid
   const qa = new QaStore(db);
   const seals = new SealStore(db, config.encryptionKey);
   const fetchStatusList = statusListSource({ publicUrl: config.publicUrl, issuer: badges, outbound });
+  const mail = new LearnerNotifications(db, new Mailer(config.smtpUrl, config.mailFrom), {
+    publicUrl: config.publicUrl,
+    encryptionKey: config.encryptionKey,
+    log,
+  });
+  if (!mail.enabled) log.info('SMTP_URL is not set: learners get no mail when a badge is issued or revoked');
   return {
     accounts: new AdminAccounts(db),
     platforms,
@@ -123,11 +133,12 @@ export async function compose(config: AppConfig, database: Database, lti: Provid
     services,
     roster: new RosterSync(db, services),
     passback,
-    jobs: new BackgroundJobs(db, database.url, log, jobTable({ badges, passback })),
+    jobs: new BackgroundJobs(db, database.url, log, jobTable({ badges, passback, mail })),
     qa,
     catalogue: new Catalogue(db, qa, issuer, config.publicUrl),
     surveys: new SurveyStore(db),
     seals,
     edc: new EdcService({ db, publicUrl: config.publicUrl, seals, issuer, did: signingKeys.did, fetchStatusList }),
+    mail,
   };
 }

@@ -42,6 +42,16 @@ const envSchema = z.object({
    * separated by commas or spaces.
    */
   OUTBOUND_ALLOWLIST: z.string().default(''),
+  /**
+   * The SMTP server learners' mail goes through, e.g. smtps://user:pass@mail.example.edu:465 or
+   * smtp://relay.example.edu:587 (STARTTLS when offered). Unset: no mail is sent, and the admin console says so.
+   */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, { message: 'must be an smtp:// or smtps:// URL, e.g. smtps://user:password@mail.example.edu:465' })
+    .optional(),
+  /** The sender of learners' mail; by default no-reply at PUBLIC_URL's host. */
+  MAIL_FROM: z.string().min(3).optional(),
   /** Test mode only: let this many issuances through, then hold each further one after signing (a crash test kills the process there). */
   TEST_HOLD_ISSUANCE_AFTER: z.coerce.number().int().min(0).optional(),
 });
@@ -63,6 +73,10 @@ export interface AppConfig {
   serviceConcurrency: number;
   /** OUTBOUND_ALLOWLIST, parsed. */
   outboundAllowList: AllowEntry[];
+  /** SMTP_URL; undefined: no mail. */
+  smtpUrl: string | undefined;
+  /** MAIL_FROM, or microcred <no-reply@PUBLIC_URL's host>. */
+  mailFrom: string;
   /** See TEST_HOLD_ISSUANCE_AFTER; undefined outside crash tests. */
   testHoldIssuanceAfter: number | undefined;
 }
@@ -125,5 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     serviceConcurrency: e.LTI_SERVICE_CONCURRENCY,
     outboundAllowList: allowList.entries,
     testHoldIssuanceAfter: e.TEST_HOLD_ISSUANCE_AFTER,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM ?? `microcred <no-reply@${new URL(publicUrl).hostname}>`,
   };
 }

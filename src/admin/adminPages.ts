@@ -47,6 +47,8 @@ export interface AdminDeps {
   holderCopies: HolderCopies;
   allowList: OutboundAllowListStore;
   publicUrl: string;
+  /** Whether learners' mail is on (SMTP_URL), for the console to say so. */
+  mailStatus?: () => { enabled: boolean; from: string };
 }
 
 type FieldErrors = Record<string, string>;
@@ -215,6 +217,7 @@ export function adminPages(deps: AdminDeps): Router {
       urls: toolUrls(deps.publicUrl),
       platforms: await deps.platforms.list(),
       notice: req.query.notice,
+      mail: deps.mailStatus?.(),
     });
   });
 

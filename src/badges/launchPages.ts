@@ -2,7 +2,7 @@
 // which evidence is public, and "Add to a wallet" (src/wallets). Course staff: the course's issued credentials, revoked with
 // a reason or reinstated. /app/:launchId/badges…
 import type { Router } from 'express';
-import { inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { AssessmentStore } from '../assessment/store';
 import type { Db } from '../db/database';
 import type { EdcService } from '../edc/edcService';
@@ -14,6 +14,7 @@ import { csrfToken } from '../web/csrf';
 import { idParam } from '../web/params';
 import { badgeUrls } from './credentialBuilder';
 import type { BadgeIssuer } from './issuance';
+import type { LearnerNotifications } from '../mail/notifications';
 import { credentialState } from './credentialState';
 import { linkedInUrl } from './publicPages';
 import { courseOf, launchBase, launchOf } from '../web/launchContext';
@@ -37,9 +38,17 @@ export interface BadgeLaunchDeps {
   publicUrl: string;
   encryptionKey: Buffer;
   edc: EdcService;
+  /** The learner's mail setting, shown on My badges (src/mail/mailPages.ts changes it). */
+  mail?: LearnerNotifications;
 }
 
-export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, openid4vci, assessment, publicUrl, encryptionKey, edc }: BadgeLaunchDeps): Router {
+/** What the mail setting on My badges shows: the learner's choice, and whether the LMS gave an address. */
+async function mailSettingOf(db: Db, mail: LearnerNotifications, learnerId: number, action: string, csrf: string) {
+  const [user] = await db.select({ email: ltiUsers.email }).from(ltiUsers).where(eq(ltiUsers.id, learnerId));
+  return { optedOut: await mail.optedOut(learnerId), hasAddress: Boolean(user?.email), action, csrf };
+}
+
+export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, openid4vci, assessment, publicUrl, encryptionKey, edc, mail }: BadgeLaunchDeps): Router {
   const urls = badgeUrls(publicUrl);
   const r = launchPageRouter({ access: 'each-route', formLimit: '64kb' });
 
@@ -73,6 +82,7 @@ export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, open
       badges,
       pending: pending.length,
       flash: req.query.notice,
+      mailSetting: mail && (await mailSettingOf(db, mail, learnerId, `${launchBase(req)}/mail`, csrfToken(req))),
     });
   });
 

@@ -371,6 +371,8 @@ export const issuerProfile = pgTable('issuer_profile', {
   logo: bytea('logo'),
   /** image/png | image/svg+xml | image/jpeg (detected from the content). */
   logoType: text('logo_type'),
+  /** The institution's LinkedIn organisation id: "add to profile" links name it, so LinkedIn shows the logo. */
+  linkedinOrganizationId: text('linkedin_organization_id'),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -1016,3 +1018,35 @@ export const edcTrustAnchors = pgTable('edc_trust_anchors', {
   fingerprintSha256: text('fingerprint_sha256').notNull().unique(),
   createdAt: createdAt(),
 });
+
+// ---------------------------------------------------------------------------
+// Learner mail: the opt-out and what was sent
+// ---------------------------------------------------------------------------
+
+/** A learner's mail setting: a row exists once they chose; opted out until they opt in again. */
+export const learnerMailSettings = pgTable('learner_mail_settings', {
+  learnerId: integer('learner_id')
+    .primaryKey()
+    .references(() => ltiUsers.id, { onDelete: 'cascade' }),
+  optedOut: boolean('opted_out').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Each mail sent to a learner about a credential, once per event (`eventKey`: "issued", or
+ * "revoked-<at>"): a job retried after its mail went out does not send it twice.
+ */
+export const learnerMails = pgTable(
+  'learner_mails',
+  {
+    id: serial('id').primaryKey(),
+    issuedCredentialId: text('issued_credential_id')
+      .notNull()
+      .references(() => issuedCredentials.id),
+    eventKey: text('event_key').notNull(),
+    toAddress: text('to_address').notNull(),
+    locale: text('locale').notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('learner_mails_event_uq').on(t.issuedCredentialId, t.eventKey)],
+);

@@ -1,9 +1,10 @@
 // Which job each outbox event starts, and what the job does: award.created -> issue-credential
 // (src/badges/issuance.ts); every change to a learner's grade -> grade-passback
-// (src/grades/passback.ts). Handlers get the payload types of src/jobs/events.ts, so ids
+// (src/grades/passback.ts); a badge issued or revoked -> learner-mail (src/mail/notifications.ts). Handlers get the payload types of src/jobs/events.ts, so ids
 // arrive as numbers and the chain award -> issuance -> passback is checked by the compiler.
 import type { BadgeIssuer } from '../badges/issuance';
 import type { GradePassback } from '../grades/passback';
+import type { LearnerMailJob, LearnerNotifications } from '../mail/notifications';
 import type { EventType, LearnerCredential, OutboxEvents } from './events';
 
 /** Each job's name and the data it runs on. */
@@ -11,6 +12,8 @@ export type JobData = {
   'issue-credential': OutboxEvents['award.created'];
   /** Sends whatever grade is newest; `at` makes a person's "resend" its own job. */
   'grade-passback': LearnerCredential & { at?: number };
+  /** The issued event (awardId) or a status change (revoked, at): each change is its own mail. */
+  'learner-mail': LearnerMailJob;
 };
 
 export type JobName = keyof JobData;
@@ -32,7 +35,7 @@ export interface QueueSpec<Q extends JobName = JobName> {
 
 export type JobTable = { [Q in JobName]: QueueSpec<Q> };
 
-export function jobTable(deps: { badges: BadgeIssuer; passback: GradePassback }): JobTable {
+export function jobTable(deps: { badges: BadgeIssuer; passback: GradePassback; mail: LearnerNotifications }): JobTable {
   return {
     'issue-credential': {
       events: ['award.created'],
@@ -46,6 +49,12 @@ export function jobTable(deps: { badges: BadgeIssuer; passback: GradePassback })
       handler: async (p) => void (await deps.passback.send({ courseId: p.courseId, credentialId: p.credentialId, learnerId: p.learnerId })),
       retryDelay: 1,
       batchSize: 16,
+    },
+    // A refused or unreachable SMTP server fails the job: retried after 2 s, 4 s, 8 s …
+    'learner-mail': {
+      events: ['credential.issued', 'credential.status-changed'],
+      key: (p, e) => `${e.type}-${e.subjectId}-${String(p.at ?? '')}`,
+      handler: async (p) => void (await deps.mail.handle(p)),
     },
   };
 }

@@ -26,6 +26,7 @@ import { csrfProtection, csrfToken } from './csrf';
 import { AppError, BadRequestError, NotFoundError } from '../errors';
 import { recoverForm } from './formRecovery';
 import { launchPages } from './launchPages';
+import { mailPages } from '../mail/mailPages';
 import { requestIdFrom } from './requestId';
 import { securityHeaders } from './security';
 import { sessionMiddleware } from './session';
@@ -122,6 +123,8 @@ export function createApp(deps: AppDeps) {
   app.use(
     openid4vciPages({ publicUrl: deps.publicUrl, issuer: deps.issuer, openid4vci: deps.openid4vci, rateLimits: deps.rateLimits, copies: deps.holderCopies }),
   );
+  // The one-click unsubscribe link of learners' mail: the signed token is its proof.
+  app.use(mailPages({ mail: deps.mail, encryptionKey: deps.encryptionKey }));
 
   const launchDeps = { db: database.db, platforms: deps.platforms, log, publicUrl: deps.publicUrl, encryptionKey: deps.encryptionKey };
   const body = formBody('256kb');
@@ -198,6 +201,7 @@ export function createApp(deps: AppDeps) {
       holderCopies: deps.holderCopies,
       allowList: deps.allowList,
       publicUrl: deps.publicUrl,
+      mailStatus: () => deps.mail.status(),
     }),
   );
   app.use(

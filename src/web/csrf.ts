@@ -124,6 +124,13 @@ export const CSRF_EXEMPTIONS: readonly CsrfExemption[] = [
     reason:
       'The OpenID4VCI credential endpoint, called by a wallet app: it uses no cookies and no session. The Bearer access token from the token endpoint, and the holder’s signed proof over our nonce, are the proof.',
   },
+  {
+    method: 'POST',
+    path: '/mail/unsubscribe/:token',
+    sameOriginOnly: false,
+    reason:
+      'The one-click unsubscribe of learners’ mail (RFC 8058): the mail client posts it, with no session of ours. The token in the address, an HMAC of the learner id under our key that only the mail carries, is the proof (src/mail/mailPages.ts); it can only turn mail off.',
+  },
 ];
 
 export const newCsrfToken = () => randomBytes(24).toString('base64url');

@@ -35,6 +35,8 @@ import { localSurveyPrompt, SURVEY_NOTICES, surveyPages } from '../qa/surveyPage
 import type { SurveyStore } from '../qa/surveys';
 import { openid4vciLaunchPages } from '../wallets/openid4vciPages';
 import type { Oid4vciStore } from '../wallets/openid4vciStore';
+import { mailSettingPages } from '../mail/mailPages';
+import type { LearnerNotifications } from '../mail/notifications';
 import { csrfToken } from './csrf';
 import { pageTranslator } from './views';
 import { type LaunchContext, launchOf, loadLaunch } from './launchContext';
@@ -105,10 +107,11 @@ export interface LaunchDeps {
   surveys: SurveyStore;
   roster: RosterSync;
   edc: EdcService;
+  mail: LearnerNotifications;
 }
 
 export function launchPages(deps: LaunchDeps): Router {
-  const { db, publicUrl, issuer, assessment, learner, badges, holderCopies, vcApi, passback, jobs, qa, encryptionKey, lti, courseOutcomes, surveys, roster } =
+  const { db, publicUrl, issuer, assessment, learner, badges, holderCopies, vcApi, passback, jobs, qa, encryptionKey, lti, courseOutcomes, surveys, roster, mail } =
     deps;
   const credentialStore = deps.credentials;
   // Each capability's pages under /app/:launchId, all behind loadLaunch and the header's links.
@@ -118,8 +121,9 @@ export function launchPages(deps: LaunchDeps): Router {
     { path: '/files', router: filePages({ assessment }) },
     {
       path: '/badges',
-      router: badgeLaunchPages({ db, badges, holderCopies, vcApi, openid4vci: deps.openid4vci, assessment, publicUrl, encryptionKey, edc: deps.edc }),
+      router: badgeLaunchPages({ db, badges, holderCopies, vcApi, openid4vci: deps.openid4vci, assessment, publicUrl, encryptionKey, edc: deps.edc, mail }),
     },
+    { path: '/mail', router: mailSettingPages({ mail }) },
     { path: '/outcomes', router: outcomePages({ courseOutcomes }) },
     { path: '/credentials/:credentialId/outcomes', router: learningOutcomePages({ credentials: credentialStore, courseOutcomes }) },
     { path: '/credentials/:credentialId/rubric', router: rubricPages({ credentials: credentialStore }) },

@@ -55,10 +55,11 @@ const SESSIONS: [RegExp, Who][] = [
   [/^\/app\/:launchId\/badges\/evidence(\/|$)/, 'learner'],
   [/^\/app\/:launchId\/badges\/wallet(\/|$)/, 'learner'],
   [/^\/app\/:launchId\/openid4vci(\/|$)/, 'learner'],
+  [/^\/app\/:launchId\/mail(\/|$)/, 'learner'],
   [/^\/app(\/|$)/, 'teacher'],
   [/^\/admin(\/|$)/, 'admin'],
   // Public pages and the LTI endpoints: no session of ours.
-  [/^\/(lti|verify|api\/verify|credentials|workflows)(\/|$)/, 'nobody'],
+  [/^\/(lti|verify|api\/verify|credentials|workflows|mail)(\/|$)/, 'nobody'],
   // OpenID4VCI: called by wallet apps, which have no session.
   [/^\/oid4vci(\/|$)/, 'nobody'],
 ];
