@@ -18,6 +18,7 @@ import { bakePng, bakeSvg, unbake } from './baking';
 import { credentialState } from './credentialState';
 import { MICROCRED_CONTEXTS } from './contexts';
 import { badgeUrls } from './credentialBuilder';
+import { shareEmbed, shareMeta } from './documentPages';
 import type { BadgeIssuer, IssuedCredentialRow } from './issuance';
 import type { Verifier } from './verifier';
 import type { VerificationReport } from './verify';
@@ -104,8 +105,12 @@ export function badgePages(deps: BadgePagesDeps): Router {
     const award = await deps.assessment.awardById(row.awardId);
     const shared = (await deps.assessment.evidenceOf(award!.submissionId)).filter((e) => e.shared);
     const c = row.credential as Record<string, any>;
+    const meta = shareMeta(row, publicUrl);
     res.render('badges/share', {
       titleKey: 'badges.share.title',
+      // Link previews (layout head) and the certificate / embed section (views/partials/share-documents.ejs).
+      meta,
+      embed: shareEmbed(meta),
       titleParams: { name: String(c.name ?? '') },
       c,
       row,

@@ -14,6 +14,7 @@ import { adminPages, canvasConfigHandler, configurePassport, requireAdmin } from
 import { adminQualityPages } from '../qa/adminQualityPages';
 import { badgePages } from '../badges/publicPages';
 import { edcAdminPages } from '../edc/edcPages';
+import { documentPages } from '../badges/documentPages';
 import { cataloguePages } from '../qa/cataloguePages';
 import { holderSurveyPages } from '../qa/holderSurveyPages';
 import { openid4vciPages } from '../wallets/openid4vciPages';
@@ -104,6 +105,8 @@ export function createApp(deps: AppDeps) {
       edc: deps.edc,
     }),
   );
+  // Their printable certificate, link-preview image and oEmbed answer.
+  app.use(documentPages({ issuer: deps.badges, publicUrl: deps.publicUrl }));
   // The public catalogue of published micro-credentials, its JSON feed, and the QA policy page.
   app.use(cataloguePages({ catalogue: deps.catalogue, issuer: deps.issuer, publicUrl: deps.publicUrl }));
   // The holder's follow-up survey, linked from the share page: the holder code is its proof.

@@ -5,7 +5,7 @@ import { type NextFunction, type Request, type Response, Router } from 'express'
 import type { IssuerProfileStore } from '../issuer/issuerProfile';
 import type { EdcService } from '../edc/edcService';
 import type { Db } from '../db/database';
-import { launchSessions } from '../db/schema';
+import { launchSessions, ltiUsers } from '../db/schema';
 import { assessorPages, filePages } from '../assessment/assessorPages';
 import { type LearnerOptions, learnerPages } from '../assessment/learnerPages';
 import type { AssessmentStore } from '../assessment/store';
@@ -13,6 +13,7 @@ import type { BadgeIssuer } from '../badges/issuance';
 import type { HolderCopies } from '../wallets/holderCopies';
 import type { VcApiExchanges } from '../wallets/vcApiExchanges';
 import { badgeLaunchPages } from '../badges/launchPages';
+import { certificateLaunchPages } from '../badges/documentPages';
 import type { CourseOutcomeStore, CredentialStore } from '../credentials/store';
 import { badgeImagePages } from '../credentials/badgeImagePages';
 import { credentialPages } from '../credentials/credentialPages';
@@ -86,6 +87,12 @@ async function claimFirstLanding(db: Db, launchId: string): Promise<boolean> {
   return claimed.length === 1;
 }
 
+/** The name the LMS gave a person, for their own certificate. */
+async function learnerName(db: Db, userId: number): Promise<string | undefined> {
+  const [user] = await db.select({ name: ltiUsers.name }).from(ltiUsers).where(eq(ltiUsers.id, userId));
+  return user?.name ?? undefined;
+}
+
 export interface LaunchDeps {
   db: Db;
   publicUrl: string;
@@ -124,6 +131,7 @@ export function launchPages(deps: LaunchDeps): Router {
       router: badgeLaunchPages({ db, badges, holderCopies, vcApi, openid4vci: deps.openid4vci, assessment, publicUrl, encryptionKey, edc: deps.edc, mail }),
     },
     { path: '/mail', router: mailSettingPages({ mail }) },
+    { path: '/certificates', router: certificateLaunchPages({ issuer: badges, publicUrl, learnerName: (id) => learnerName(db, id) }) },
     { path: '/outcomes', router: outcomePages({ courseOutcomes }) },
     { path: '/credentials/:credentialId/outcomes', router: learningOutcomePages({ credentials: credentialStore, courseOutcomes }) },
     { path: '/credentials/:credentialId/rubric', router: rubricPages({ credentials: credentialStore }) },
