@@ -7,7 +7,7 @@ import type { AssessmentStore } from '../assessment/store';
 import type { Db } from '../db/database';
 import type { EdcService } from '../edc/edcService';
 import { sendEdc } from '../edc/edcPages';
-import { ltiUsers } from '../db/schema';
+import { issuerProfile, ltiUsers } from '../db/schema';
 import { holderCode } from '../qa/surveys';
 import { requireCapability } from '../web/authz';
 import { csrfToken } from '../web/csrf';
@@ -57,6 +57,7 @@ export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, open
     const rows = await issuer.forLearner(learnerId);
     const awards = await assessment.awardsOfLearner(courseOf(req), learnerId);
     const pending = awards.filter((a) => !rows.some((row) => row.awardId === a.id));
+    const [profile] = await db.select({ linkedIn: issuerProfile.linkedinOrganizationId }).from(issuerProfile);
     const badges = await Promise.all(
       rows.map(async (row) => {
         const c = row.credential as { name?: string; issuer?: { name?: string } };
@@ -69,7 +70,7 @@ export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, open
           share: urls.credential(row.id),
           // Proof of holding for the follow-up survey on the public page, once the learner has left the LMS.
           holderCode: holderCode(encryptionKey, row.id),
-          linkedIn: linkedInUrl(row, c.issuer?.name ?? '', urls.credential(row.id)),
+          linkedIn: linkedInUrl(row, c.issuer?.name ?? '', urls.credential(row.id), profile?.linkedIn),
           evidence: award ? await assessment.evidenceOf(award.submissionId) : [],
         };
       }),

@@ -54,14 +54,17 @@ function edcOf(input: unknown): object | undefined {
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
-/** A LinkedIn "add to profile" link for a certification (their documented URL parameters). */
-export function linkedInUrl(row: IssuedCredentialRow, issuerName: string, shareUrl: string): string {
+/**
+ * A LinkedIn "add to profile" link for a certification (their documented URL parameters); with
+ * the institution's LinkedIn organisation id (issuer profile), LinkedIn links its page and logo.
+ */
+export function linkedInUrl(row: IssuedCredentialRow, issuerName: string, shareUrl: string, organizationId?: string | null): string {
   const c = row.credential as { name?: string };
   const u = new URL('https://www.linkedin.com/profile/add');
   u.search = new URLSearchParams({
     startTask: 'CERTIFICATION_NAME',
     name: c.name ?? 'Micro-credential',
-    organizationName: issuerName,
+    ...(organizationId ? { organizationId } : { organizationName: issuerName }),
     issueYear: String(row.issuedAt.getUTCFullYear()),
     issueMonth: String(row.issuedAt.getUTCMonth() + 1),
     ...(row.validUntil ? { expirationYear: String(row.validUntil.getUTCFullYear()), expirationMonth: String(row.validUntil.getUTCMonth() + 1) } : {}),

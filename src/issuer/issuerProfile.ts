@@ -72,6 +72,15 @@ export const issuerProfileSchema = z.object({
   qaBodyUrl: httpUrl('Enter the QA body’s full web address, e.g. https://www.nvao.net'),
   qaType: optionalText(200, 'type of quality assurance'),
   qaPolicyUrl: httpUrl('Enter the full address of the QA policy, e.g. https://www.uni.example/quality'),
+  /** LinkedIn's number for the institution's page: "add to profile" links name it, so LinkedIn shows the institution. */
+  linkedinOrganizationId: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\d{1,20}$/, 'Give the LinkedIn organisation id: the number in the address of the page’s admin view, e.g. 1337.')
+      .optional(),
+  ),
 });
 export type IssuerProfileInput = z.infer<typeof issuerProfileSchema>;
 
@@ -239,6 +248,7 @@ export class IssuerProfileStore {
         qaBodyUrl: issuerProfile.qaBodyUrl,
         qaType: issuerProfile.qaType,
         qaPolicyUrl: issuerProfile.qaPolicyUrl,
+        linkedinOrganizationId: issuerProfile.linkedinOrganizationId,
         logoType: issuerProfile.logoType,
         logoSize: sql<number | null>`octet_length(${issuerProfile.logo})`,
       })
@@ -258,6 +268,7 @@ export class IssuerProfileStore {
       qaBodyUrl: opt(row.qaBodyUrl),
       qaType: opt(row.qaType),
       qaPolicyUrl: opt(row.qaPolicyUrl),
+      linkedinOrganizationId: opt(row.linkedinOrganizationId),
       ...(row.logoType && row.logoSize ? { logoType: row.logoType, logoSize: Number(row.logoSize) } : {}),
     };
   }
@@ -275,6 +286,7 @@ export class IssuerProfileStore {
       qaBodyUrl: input.qaBodyUrl ?? null,
       qaType: input.qaType ?? null,
       qaPolicyUrl: input.qaPolicyUrl ?? null,
+      linkedinOrganizationId: input.linkedinOrganizationId ?? null,
       ...(logo === 'remove' ? { logo: null, logoType: null } : logo ? { logo: logo.bytes, logoType: logo.type } : {}),
       updatedAt: new Date(),
     };

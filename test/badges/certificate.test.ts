@@ -186,6 +186,20 @@ it('previews the share link: Open Graph and Twitter tags, a 1200×630 PNG with t
   expect((await fetch(`${tool.base}/oembed?url=${encodeURIComponent('https://elsewhere.example/credentials/x')}`)).status).toBe(400);
 });
 
+it('pre-fills LinkedIn "add to profile" with the organisation id the admin set', async () => {
+  const linkOf = async () => {
+    const body = (await learner.browser.get(`${learner.base}/badges`)).body;
+    return new URL(/href="(https:\/\/www\.linkedin\.com\/profile\/add\?[^"]+)"/.exec(body)![1].replace(/&amp;/g, '&'));
+  };
+  expect((await linkOf()).searchParams.get('organizationName')).toBe('Example University');
+  await tool.issuer.save({ ...(ISSUER_WITH_QA_POLICY_URL as object), linkedinOrganizationId: '1337' } as never);
+  const link = await linkOf();
+  expect(link.searchParams.get('organizationId')).toBe('1337');
+  expect(link.searchParams.get('certUrl')).toBe(share);
+  expect(link.searchParams.get('name')).toBe('Research Data Management');
+  expect((await tool.issuer.get())?.linkedinOrganizationId).toBe('1337');
+});
+
 it('says in the admin console that mail is off without SMTP_URL', async () => {
   const admin = new TestBrowser();
   const token = (await tool.accounts.issueSetupToken())!;
@@ -197,6 +211,10 @@ it('says in the admin console that mail is off without SMTP_URL', async () => {
     password: 'correct horse battery',
   });
   expect(text(console.body)).toContain('Mail is off: SMTP_URL is not set');
+  // The issuer form takes the LinkedIn organisation id, digits only.
+  const form = await admin.get(`${tool.base}/admin/issuer`);
+  expect(text(form.body)).toContain('LinkedIn organisation id');
+  expect(form.body).toContain('value="1337"');
   // And the issued badge's mail job did its work without mail: nothing recorded as sent.
   expect((await tool.database.pool.query('SELECT count(*)::int AS n FROM learner_mails')).rows[0].n).toBe(0);
 });
