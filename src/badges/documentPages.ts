@@ -21,6 +21,26 @@ export interface DocumentPagesDeps {
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
+/**
+ * The last rendered documents, by credential, state, language and name: a certificate costs a
+ * few hundred milliseconds of CPU and the public routes need no sign-in, so a link shared widely
+ * (or fetched in a loop) renders once. Bounded: the oldest entry goes first.
+ */
+class RenderCache {
+  private readonly entries = new Map<string, Buffer>();
+  constructor(private readonly max: number) {}
+  async get(key: string, render: () => Promise<Buffer> | Buffer): Promise<Buffer> {
+    const hit = this.entries.get(key);
+    if (hit) return hit;
+    const made = await render();
+    this.entries.set(key, made);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+    return made;
+  }
+}
+const rendered = new RenderCache(200);
+const stateKey = (row: IssuedCredentialRow) => `${row.id}|${row.revokedAt?.toISOString() ?? ''}`;
+
 const notFound = () =>
   new NotFoundError('There is no credential at this address.', 'CREDENTIAL_NOT_FOUND', 'Check the link you were given; it must be copied in full.');
 
@@ -45,15 +65,17 @@ export const shareEmbed = (meta: ShareMeta) => embedSnippet(meta);
 
 async function sendCertificate(req: Request, res: Response, row: IssuedCredentialRow, publicUrl: string, learnerName?: string) {
   const lang = pageLocale(res.locals);
-  const pdf = await renderCertificate({
-    credential: row.credential,
-    badgePng: awardBadgePng(row),
-    verifyUrl: `${publicUrl}/credentials/${row.id}`,
-    verifyPageUrl: `${publicUrl}/verify`,
-    learnerName,
-    lang,
-    t: translator(lang),
-  });
+  const pdf = await rendered.get(`pdf|${stateKey(row)}|${lang}|${learnerName ?? ''}`, () =>
+    renderCertificate({
+      credential: row.credential,
+      badgePng: awardBadgePng(row),
+      verifyUrl: `${publicUrl}/credentials/${row.id}`,
+      verifyPageUrl: `${publicUrl}/verify`,
+      learnerName,
+      lang,
+      t: translator(lang),
+    }),
+  );
   res.setHeader('Content-Disposition', `${req.query.download ? 'attachment' : 'inline'}; filename="certificate-${row.id}.pdf"`);
   res.setHeader('Cache-Control', 'no-store');
   res.type('application/pdf').send(pdf);
@@ -75,14 +97,17 @@ export function documentPages({ issuer, publicUrl }: DocumentPagesDeps): Router 
   r.get(`/credentials/:uuid(${UUID})/preview.png`, async (req, res) => {
     const row = await issued(req.params.uuid);
     const c = row.credential as { name?: string; issuer?: { name?: string } };
-    const t = translator(pageLocale(res.locals));
+    const lang = pageLocale(res.locals);
+    const t = translator(lang);
     const state = credentialState(row);
-    const png = renderPreviewPng({
-      title: c.name ?? 'Micro-credential',
-      issuer: c.issuer?.name ?? '',
-      caption: `${t.has(`common.state.${state}`) ? t(`common.state.${state}`) : state} · ${row.issuedAt.toISOString().slice(0, 10)}`,
-      badgePng: awardBadgePng(row),
-    });
+    const png = await rendered.get(`png|${stateKey(row)}|${state}|${lang}`, () =>
+      renderPreviewPng({
+        title: c.name ?? 'Micro-credential',
+        issuer: c.issuer?.name ?? '',
+        caption: `${t.has(`common.state.${state}`) ? t(`common.state.${state}`) : state} · ${row.issuedAt.toISOString().slice(0, 10)}`,
+        badgePng: awardBadgePng(row),
+      }),
+    );
     // Short: a revocation shows in the next preview a site fetches.
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.type('image/png').send(png);

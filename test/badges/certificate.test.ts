@@ -184,6 +184,13 @@ it('previews the share link: Open Graph and Twitter tags, a 1200×630 PNG with t
   );
   expect(page.body).toContain(`href="${tool.base}/oembed?format=json&amp;url=${encodeURIComponent(share)}"`);
   expect((await fetch(`${tool.base}/oembed?url=${encodeURIComponent('https://elsewhere.example/credentials/x')}`)).status).toBe(400);
+
+  // Rendered once and kept, but a revocation shows in the next preview (its caption says so).
+  expect(Buffer.from(await (await fetch(`${share}/preview.png`)).arrayBuffer()).equals(bytes)).toBe(true);
+  const by = { label: `user:${teacher.userId}`, userId: teacher.userId };
+  await tool.badges.setRevoked(uuid, true, by, 'Checking the preview', teacher.courseId);
+  expect(Buffer.from(await (await fetch(`${share}/preview.png`)).arrayBuffer()).equals(bytes)).toBe(false);
+  await tool.badges.setRevoked(uuid, false, by, undefined, teacher.courseId);
 });
 
 it('pre-fills LinkedIn "add to profile" with the organisation id the admin set', async () => {
