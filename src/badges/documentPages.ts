@@ -12,7 +12,8 @@ import { pageLocale } from '../web/views';
 import { renderCertificate } from './certificate';
 import { credentialState } from './credentialState';
 import type { BadgeIssuer, IssuedCredentialRow } from './issuance';
-import { awardBadgePng, embedSnippet, PREVIEW_HEIGHT, PREVIEW_WIDTH, renderPreviewPng, type ShareMeta } from './sharePreview';
+import { badgePngFor } from './badgeImage';
+import { embedSnippet, PREVIEW_HEIGHT, PREVIEW_WIDTH, renderPreviewPng, type ShareMeta } from './sharePreview';
 
 export interface DocumentPagesDeps {
   issuer: BadgeIssuer;
@@ -63,12 +64,17 @@ export function shareMeta(row: IssuedCredentialRow, publicUrl: string): ShareMet
 /** The embed snippet the share page offers, the same HTML oEmbed answers. */
 export const shareEmbed = (meta: ShareMeta) => embedSnippet(meta);
 
-async function sendCertificate(req: Request, res: Response, row: IssuedCredentialRow, publicUrl: string, learnerName?: string) {
+/** The badge image of the credential's version (designed, uploaded, or the default design), as the certificate and preview show it. */
+async function badgeImageOf(issuer: BadgeIssuer, row: IssuedCredentialRow): Promise<Buffer> {
+  return badgePngFor(await issuer.versionForAward(row.awardId), 400);
+}
+
+async function sendCertificate(req: Request, res: Response, issuer: BadgeIssuer, row: IssuedCredentialRow, publicUrl: string, learnerName?: string) {
   const lang = pageLocale(res.locals);
-  const pdf = await rendered.get(`pdf|${stateKey(row)}|${lang}|${learnerName ?? ''}`, () =>
+  const pdf = await rendered.get(`pdf|${stateKey(row)}|${lang}|${learnerName ?? ''}`, async () =>
     renderCertificate({
       credential: row.credential,
-      badgePng: awardBadgePng(row),
+      badgePng: await badgeImageOf(issuer, row),
       verifyUrl: `${publicUrl}/credentials/${row.id}`,
       verifyPageUrl: `${publicUrl}/verify`,
       learnerName,
@@ -91,7 +97,7 @@ export function documentPages({ issuer, publicUrl }: DocumentPagesDeps): Router 
   };
 
   r.get(`/credentials/:uuid(${UUID})/certificate.pdf`, async (req, res) => {
-    await sendCertificate(req, res, await issued(req.params.uuid), publicUrl);
+    await sendCertificate(req, res, issuer, await issued(req.params.uuid), publicUrl);
   });
 
   r.get(`/credentials/:uuid(${UUID})/preview.png`, async (req, res) => {
@@ -100,12 +106,12 @@ export function documentPages({ issuer, publicUrl }: DocumentPagesDeps): Router 
     const lang = pageLocale(res.locals);
     const t = translator(lang);
     const state = credentialState(row);
-    const png = await rendered.get(`png|${stateKey(row)}|${state}|${lang}`, () =>
+    const png = await rendered.get(`png|${stateKey(row)}|${state}|${lang}`, async () =>
       renderPreviewPng({
         title: c.name ?? 'Micro-credential',
         issuer: c.issuer?.name ?? '',
         caption: `${t.has(`common.state.${state}`) ? t(`common.state.${state}`) : state} · ${row.issuedAt.toISOString().slice(0, 10)}`,
-        badgePng: awardBadgePng(row),
+        badgePng: await badgeImageOf(issuer, row),
       }),
     );
     // Short: a revocation shows in the next preview a site fetches.
@@ -150,7 +156,7 @@ export function certificateLaunchPages({
     const userId = launchOf(req).userId;
     // Another learner's credential is as absent as a wrong address.
     if (!row || row.learnerId !== userId) throw notFound();
-    await sendCertificate(req, res, row, publicUrl, await learnerName(userId));
+    await sendCertificate(req, res, issuer, row, publicUrl, await learnerName(userId));
   });
   return r;
 }

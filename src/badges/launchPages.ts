@@ -6,7 +6,6 @@ import { eq, inArray } from 'drizzle-orm';
 import type { AssessmentStore } from '../assessment/store';
 import type { Db } from '../db/database';
 import type { EdcService } from '../edc/edcService';
-import { sendEdc } from '../edc/edcPages';
 import { issuerProfile, ltiUsers } from '../db/schema';
 import { holderCode } from '../qa/surveys';
 import { requireCapability } from '../web/authz';
@@ -48,7 +47,18 @@ async function mailSettingOf(db: Db, mail: LearnerNotifications, learnerId: numb
   return { optedOut: await mail.optedOut(learnerId), hasAddress: Boolean(user?.email), action, csrf };
 }
 
-export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, openid4vci, assessment, publicUrl, encryptionKey, edc, mail }: BadgeLaunchDeps): Router {
+export function badgeLaunchPages({
+  db,
+  badges: issuer,
+  holderCopies,
+  vcApi,
+  openid4vci,
+  assessment,
+  publicUrl,
+  encryptionKey,
+  edc,
+  mail,
+}: BadgeLaunchDeps): Router {
   const urls = badgeUrls(publicUrl);
   const r = launchPageRouter({ access: 'each-route', formLimit: '64kb' });
 
@@ -91,7 +101,9 @@ export function badgeLaunchPages({ db, badges: issuer, holderCopies, vcApi, open
   r.get('/:uuid/edc', requireCapability('course:learn'), async (req, res) => {
     const row = await issuer.byUuid(String(req.params.uuid));
     if (!row || row.learnerId !== launchOf(req).userId) throw new NotFoundError('That credential is not yours or does not exist.');
-    await sendEdc(edc, row.id, res);
+    const sealed = await edc.sealedFor(row.id);
+    res.setHeader('Content-Disposition', `attachment; filename="edc-${row.id}.jsonld"`);
+    res.type('application/ld+json').send(JSON.stringify(sealed, null, 2));
   });
 
   r.post('/evidence/:evidenceId', requireCapability('course:learn'), async (req, res) => {

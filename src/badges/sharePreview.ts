@@ -1,23 +1,13 @@
 // What a shared link shows before anyone opens it: the preview image (1200×630, the size
 // LinkedIn, Facebook and X ask for) with the badge, the title and the issuer, rendered from
 // SVG by resvg with only the bundled Noto Sans, so it looks the same on every server; the
-// Open Graph / Twitter card tags and the embed snippet. Also the one place documents get an
-// award's badge image from. Pure: no express, no SQL.
+// Open Graph / Twitter card tags and the embed snippet. Pure: no express, no SQL.
 import { Resvg } from '@resvg/resvg-js';
-import { badgePng, escapeXml, wrapTitle } from './badgeImage';
+import { escapeXml, wrapTitle } from './badgeImage';
 import { FONT_FAMILY, FONT_FILES } from './fonts';
 
 export const PREVIEW_WIDTH = 1200;
 export const PREVIEW_HEIGHT = 630;
-
-/**
- * The badge image of an issued credential, as a PNG, for the certificate and the preview. The
- * one call to switch when the credential version carries its own designed image.
- */
-export function awardBadgePng(credential: { credentialId: number; credential: Record<string, unknown> }): Buffer {
-  const c = credential.credential as { name?: string };
-  return badgePng({ seed: String(credential.credentialId), title: c.name ?? 'Micro-credential', size: 400 });
-}
 
 export interface PreviewFacts {
   title: string;

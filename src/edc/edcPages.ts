@@ -13,7 +13,6 @@ import { BadRequestError, NotFoundError } from '../errors';
 import { csrfToken } from '../web/csrf';
 import { formBody } from '../web/input';
 import { describeCertificate, generateTestSeal, sealFromPem, sealFromPkcs12, validityProblem } from './certificates';
-import type { EdcService } from './edcService';
 import type { SealStore } from './sealStore';
 
 export interface EdcAdminDeps {
@@ -94,11 +93,4 @@ export function edcAdminPages({ seals }: EdcAdminDeps): Router {
   });
 
   return r;
-}
-
-/** Sends the sealed EDC of credential `uuid` as a download (the caller checks it is the learner's). */
-export async function sendEdc(edc: EdcService, uuid: string, res: Response): Promise<void> {
-  const sealed = await edc.sealedFor(uuid);
-  res.setHeader('Content-Disposition', `attachment; filename="edc-${uuid}.jsonld"`);
-  res.type('application/ld+json').send(JSON.stringify(sealed, null, 2));
 }

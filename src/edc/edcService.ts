@@ -8,7 +8,7 @@
  * nothing. Revocation is the badge's: the EDC names the same status-list entry.
  */
 import { eq, sql } from 'drizzle-orm';
-import { badgePng } from '../badges/badgeImage';
+import { badgePngFor } from '../badges/badgeImage';
 import type { StatusListSource } from '../badges/statusListSource';
 import { decodeStatusList, getStatusBit } from '../badges/verify';
 import type { Db } from '../db/database';
@@ -99,7 +99,7 @@ export class EdcService {
       salt,
       status: { listId: row.issued.statusListId, index: row.issued.statusIndex },
       seal: { legalIdentifier: facts.organizationIdentifier, country: facts.country },
-      imagePng: badgePng({ seed: `${row.award.credentialId}`, title: def.title ?? 'Micro-credential', size: 200 }),
+      imagePng: await badgePngFor(row.version, 200),
       issuedAt: now,
     });
     return sealEdc(credential, seal, now);

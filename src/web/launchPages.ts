@@ -118,8 +118,25 @@ export interface LaunchDeps {
 }
 
 export function launchPages(deps: LaunchDeps): Router {
-  const { db, publicUrl, issuer, assessment, learner, badges, holderCopies, vcApi, passback, jobs, qa, encryptionKey, lti, courseOutcomes, surveys, roster, mail } =
-    deps;
+  const {
+    db,
+    publicUrl,
+    issuer,
+    assessment,
+    learner,
+    badges,
+    holderCopies,
+    vcApi,
+    passback,
+    jobs,
+    qa,
+    encryptionKey,
+    lti,
+    courseOutcomes,
+    surveys,
+    roster,
+    mail,
+  } = deps;
   const credentialStore = deps.credentials;
   // Each capability's pages under /app/:launchId, all behind loadLaunch and the header's links.
   const pages: { path: string; router: Router }[] = [

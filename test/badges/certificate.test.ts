@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import jsQR from 'jsqr';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFString } from 'pdf-lib';
 import { PNG } from 'pngjs';
-import { awardBadgePng, PREVIEW_HEIGHT, PREVIEW_WIDTH, renderPreviewPng } from '../../src/badges/sharePreview';
+import { badgePngFor } from '../../src/badges/badgeImage';
+import { PREVIEW_HEIGHT, PREVIEW_WIDTH, renderPreviewPng } from '../../src/badges/sharePreview';
 import { completeDefinition } from '../credentials/fixtures';
 import { acceptComplete, launchAs, type Person, publishCredential, text, until } from '../assessment/support';
 import { readForm, TestBrowser } from '../support/browser';
@@ -165,7 +166,12 @@ it('previews the share link: Open Graph and Twitter tags, a 1200×630 PNG with t
 
   // The title is drawn: the same preview without it differs where the title stands, and only there.
   const row = (await tool.badges.byUuid(uuid))!;
-  const facts = { title: 'Research Data Management', issuer: 'Example University', caption: 'x', badgePng: awardBadgePng(row) };
+  const facts = {
+    title: 'Research Data Management',
+    issuer: 'Example University',
+    caption: 'x',
+    badgePng: await badgePngFor(await tool.badges.versionForAward(row.awardId), 400),
+  };
   const withTitle = PNG.sync.read(renderPreviewPng(facts));
   const without = PNG.sync.read(renderPreviewPng({ ...facts, title: '' }));
   const differing = (x0: number, x1: number, y0: number, y1: number) => {
