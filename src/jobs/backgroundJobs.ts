@@ -174,7 +174,10 @@ export class BackgroundJobs {
     if (!this.boss || this.relaying) return 0;
     this.relaying = true;
     try {
-      const byEvent = new Map(Object.entries(this.relayed).flatMap(([name, spec]) => spec.events.map((event) => [event, { name, spec }] as const)));
+      // One event may start several jobs (credential.issued: grade passback and the pathway check).
+      const byEvent = new Map<string, { name: string; spec: RelayedQueue }[]>();
+      for (const [name, spec] of Object.entries(this.relayed))
+        for (const event of spec.events) byEvent.set(event, [...(byEvent.get(event) ?? []), { name, spec }]);
       const pending = await this.db
         .select()
         .from(outboxEvents)
@@ -182,8 +185,8 @@ export class BackgroundJobs {
         .orderBy(asc(outboxEvents.id))
         .limit(200);
       for (const event of pending) {
-        const target = byEvent.get(event.type)!;
-        await this.boss.send(target.name, event.payload, { singletonKey: target.spec.key(event.payload, event) });
+        for (const target of byEvent.get(event.type)!)
+          await this.boss.send(target.name, event.payload, { singletonKey: target.spec.key(event.payload, event) });
         await this.db
           .update(outboxEvents)
           .set({ dispatchedAt: sql`now()` })
