@@ -25,6 +25,7 @@ import { jobTable } from './jobs/jobTable';
 import { PlatformRegistry } from './lti/platforms';
 import { Mailer } from './mail/mailer';
 import { LearnerNotifications } from './mail/notifications';
+import { PathwayStore } from './pathways/store';
 import { RosterSync } from './lti/roster';
 import { LtiServiceClient } from './lti/serviceClient';
 import { OutboundFetcher } from './net/outboundFetch';
@@ -76,6 +77,8 @@ export interface Services {
   edc: EdcService;
   /** Learners' mail about their badges (off without SMTP_URL) and their opt-out. */
   mail: LearnerNotifications;
+  /** Stackable pathways, their composite awards and external achievements (src/pathways). */
+  pathways: PathwayStore;
 }
 
 export async function compose(config: AppConfig, database: Database, lti: Provider, log: Logger): Promise<Services> {
@@ -89,12 +92,13 @@ export async function compose(config: AppConfig, database: Database, lti: Provid
   const outbound = new OutboundFetcher({ production: config.production, allowList: () => allowList.current(), log });
   const issuer = new IssuerProfileStore(db);
   const signingKeys = new SigningKeys(db, config.encryptionKey, config.publicUrl);
+  const statusLists = new StatusLists(db);
   const badges = new BadgeIssuer(db, {
     publicUrl: config.publicUrl,
     did: signingKeys.did,
     keys: signingKeys,
     issuer,
-    statusLists: new StatusLists(db),
+    statusLists,
     afterSigning: config.testHoldIssuanceAfter === undefined ? undefined : holdIssuanceAfter(config.testHoldIssuanceAfter),
   });
   const holderCopies = new HolderCopies(db, { keys: signingKeys, loader: badges.loader });
@@ -109,6 +113,7 @@ export async function compose(config: AppConfig, database: Database, lti: Provid
     log,
   });
   if (!mail.enabled) log.info('SMTP_URL is not set: learners get no mail when a badge is issued or revoked');
+  const pathways = new PathwayStore(db, { publicUrl: config.publicUrl, signer: badges, statusBits: statusLists });
   return {
     accounts: new AdminAccounts(db),
     platforms,
@@ -133,12 +138,13 @@ export async function compose(config: AppConfig, database: Database, lti: Provid
     services,
     roster: new RosterSync(db, services),
     passback,
-    jobs: new BackgroundJobs(db, database.url, log, jobTable({ badges, passback, mail })),
+    jobs: new BackgroundJobs(db, database.url, log, jobTable({ badges, passback, mail, pathways })),
     qa,
     catalogue: new Catalogue(db, qa, issuer, config.publicUrl),
     surveys: new SurveyStore(db),
     seals,
     edc: new EdcService({ db, publicUrl: config.publicUrl, seals, issuer, did: signingKeys.did, fetchStatusList }),
     mail,
+    pathways,
   };
 }

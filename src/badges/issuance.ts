@@ -11,7 +11,7 @@ import { awards, credentialVersions, issuedCredentials, ltiUsers } from '../db/s
 import { AppError, ConflictError, NotFoundError } from '../errors';
 import { audit, emit } from '../jobs/events';
 import { conformanceProblems } from './conformance';
-import { achievementIssuer, badgeUrls, buildOpenBadgeCredential } from './credentialBuilder';
+import { type AchievementIssuer, achievementIssuer, badgeUrls, buildOpenBadgeCredential } from './credentialBuilder';
 import { type PublishedAchievement, publishedAchievement } from './publishedAchievement';
 import { createDocumentLoader, type DocumentLoader, type ExtraResolver } from './documentLoader';
 import type { Ed25519KeyPair } from './keys';
@@ -173,6 +173,31 @@ export class BadgeIssuer {
     });
     if (!inserted) return (await this.forAward(awardId))!;
     return { ...values, revokedAt: null, revocationReason: null, revokedBy: null };
+  }
+
+  /**
+   * Signs a credential that is not an award's (a pathway's composite, a learner's CLR) on the
+   * same path as every badge: the active key, a status entry from the same lists, and
+   * signBothForms. `build` gets the issuer and the entry; the caller stores the result.
+   * `check` is the schema the credential must pass first (OB 3.0 for a composite).
+   */
+  async signOther(
+    build: (ctx: { uuid: string; issuer: AchievementIssuer; status?: { listId: number; index: number } }) => Record<string, unknown>,
+    opts: { withStatus: boolean; check?: (credential: Record<string, unknown>) => string[] },
+  ): Promise<{ uuid: string; credential: Record<string, unknown>; jwt: string; status?: { listId: number; index: number }; signingKeyId: number }> {
+    const details = await this.issuerDetails();
+    if (!details)
+      throw new IssuerNotReadyError(
+        'The institution’s issuer profile is not set up yet: an administrator must fill it in (admin console → Issuer profile) before credentials can be issued.',
+      );
+    const { row: keyRow, keyPair } = await this.opts.keys.activeKeyPair();
+    const status = opts.withStatus ? await this.allocateStatus() : undefined;
+    const uuid = randomUUID();
+    const credential = build({ uuid, issuer: achievementIssuer(details), ...(status ? { status } : {}) });
+    const problems = (opts.check ?? conformanceProblems)(credential);
+    if (problems.length) throw new Error(`The credential ${uuid} does not conform: ${problems.slice(0, 5).join(' ')}`);
+    const { credential: signed, jwt } = await signBothForms(credential, keyPair, this.loader);
+    return { uuid, credential: signed, jwt, ...(status ? { status } : {}), signingKeyId: keyRow.id };
   }
 
   /**

@@ -8,6 +8,7 @@ import type { PriorBadgeReport } from '../assessment/priorBadge';
 import type { CriterionResult, Grade } from '../assessment/scoring';
 import type { CredentialDefinition } from '../credentials/model';
 import type { BadgeImageSpec } from '../badges/badgeImage';
+import type { PathwayRules } from '../pathways/pathwayRules';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
@@ -1049,4 +1050,135 @@ export const learnerMails = pgTable(
     sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('learner_mails_event_uq').on(t.issuedCredentialId, t.eventKey)],
+);
+
+// Pathways: stackable micro-credentials, their composite awards, external components
+// ---------------------------------------------------------------------------
+
+/**
+ * A pathway (issue 18): its kind, its rules (src/pathways/pathwayRules.ts) and the Annex I
+ * elements of the composite credential it awards. Published pathways count; a draft is
+ * edited by administrators and coordinators.
+ */
+export const pathways = pgTable('pathways', {
+  id: serial('id').primaryKey(),
+  title: text('title').notNull(),
+  description: text('description').notNull().default(''),
+  /** open | elective | rigid */
+  kind: text('kind').notNull(),
+  /** draft | published | archived */
+  status: text('status').notNull().default('draft'),
+  rules: jsonb('rules').$type<PathwayRules>().notNull(),
+  /** The composite credential's Annex I elements (rubric unused: it is awarded on the rules). */
+  definition: jsonb('definition').$type<CredentialDefinition>().notNull(),
+  lockVersion: integer('lock_version').notNull().default(1),
+  /** "admin:<id>" or "user:<id>" (a coordinator). */
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  publishedAt: timestamp('published_at', { withTimezone: true }),
+});
+
+/** LMS users an administrator made programme coordinators: they design pathways from their launch. */
+export const pathwayCoordinators = pgTable('pathway_coordinators', {
+  userId: integer('user_id')
+    .primaryKey()
+    .references(() => ltiUsers.id, { onDelete: 'cascade' }),
+  grantedBy: integer('granted_by').references(() => adminUsers.id, { onDelete: 'set null' }),
+  grantedAt: createdAt(),
+});
+
+/** Learners who chose to follow a pathway (it also shows when their credentials count towards it). */
+export const pathwayFollowers = pgTable(
+  'pathway_followers',
+  {
+    pathwayId: integer('pathway_id')
+      .notNull()
+      .references(() => pathways.id, { onDelete: 'cascade' }),
+    learnerId: integer('learner_id')
+      .notNull()
+      .references(() => ltiUsers.id, { onDelete: 'cascade' }),
+    followedAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.pathwayId, t.learnerId] })],
+);
+
+/**
+ * An Open Badges 3.0 credential from another issuer a learner brought for a pathway: verified
+ * by the prior-learning verifier, then approved or rejected by a coordinator.
+ */
+export const externalAchievements = pgTable(
+  'external_achievements',
+  {
+    id: serial('id').primaryKey(),
+    learnerId: integer('learner_id')
+      .notNull()
+      .references(() => ltiUsers.id, { onDelete: 'cascade' }),
+    /** The credential's own id (or a hash of it when it has none). */
+    credentialKey: text('credential_key').notNull(),
+    issuerId: text('issuer_id').notNull(),
+    achievementId: text('achievement_id').notNull(),
+    achievementName: text('achievement_name').notNull(),
+    credential: jsonb('credential').$type<Record<string, unknown>>().notNull(),
+    report: jsonb('report').$type<PriorBadgeReport>().notNull(),
+    credits: text('credits'),
+    issuedAt: timestamp('issued_at', { withTimezone: true }).notNull(),
+    validUntil: timestamp('valid_until', { withTimezone: true }),
+    /** pending | approved | rejected */
+    status: text('status').notNull().default('pending'),
+    decidedBy: text('decided_by'),
+    decisionReason: text('decision_reason'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('external_achievements_learner_credential_uq').on(t.learnerId, t.credentialKey)],
+);
+
+/**
+ * The composite credential a pathway awards: one per pathway and learner (unique), signed in
+ * both forms, with the component credentials it was built from. A revoked component flags it
+ * for a coordinator, who keeps or revokes it with a reason; nothing changes it silently.
+ */
+export const pathwayAwards = pgTable(
+  'pathway_awards',
+  {
+    id: serial('id').primaryKey(),
+    pathwayId: integer('pathway_id')
+      .notNull()
+      .references(() => pathways.id),
+    learnerId: integer('learner_id')
+      .notNull()
+      .references(() => ltiUsers.id),
+    /** The composite's UUID: its id is urn:uuid:<uuid>. */
+    uuid: text('uuid').notNull().unique(),
+    credential: jsonb('credential').$type<Record<string, unknown>>().notNull(),
+    jwt: text('jwt').notNull(),
+    statusListId: integer('status_list_id')
+      .notNull()
+      .references(() => statusLists.id),
+    statusIndex: integer('status_index').notNull(),
+    signingKeyId: integer('signing_key_id')
+      .notNull()
+      .references(() => signingKeys.id),
+    /** The component credentials' ids (urn:uuid:… or external ids), as counted at completion. */
+    components: jsonb('components').$type<string[]>().notNull(),
+    credits: text('credits').notNull(),
+    issuedAt: timestamp('issued_at', { withTimezone: true }).notNull(),
+    /** Set when a component is revoked: the coordinator's decision is pending. */
+    flaggedAt: timestamp('flagged_at', { withTimezone: true }),
+    flagReason: text('flag_reason'),
+    /** Revoked component ids a coordinator has already decided on: they do not flag it again. */
+    reviewedRevocations: jsonb('reviewed_revocations').$type<string[]>().notNull().default([]),
+    /** kept | revoked, with who and why. */
+    decision: text('decision'),
+    decisionReason: text('decision_reason'),
+    decidedBy: text('decided_by'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('pathway_awards_pathway_learner_uq').on(t.pathwayId, t.learnerId),
+    uniqueIndex('pathway_awards_status_entry_uq').on(t.statusListId, t.statusIndex),
+    index('pathway_awards_learner_idx').on(t.learnerId),
+  ],
 );

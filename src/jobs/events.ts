@@ -26,6 +26,10 @@ export type OutboxEvents = {
   'credential.issued': LearnerCredential & { awardId: number };
   /** `at` tells one change from the next: each is its own grade-passback job. */
   'credential.status-changed': LearnerCredential & { revoked: boolean; at: number };
+  /** A pathway's composite credential was awarded (subject: the pathway award). */
+  'pathway.awarded': { pathwayId: number; learnerId: number };
+  /** A coordinator approved or rejected an external achievement (subject: its row): the learner's pathways are checked again. */
+  'external-achievement.decided': { learnerId: number; approved: boolean };
 };
 
 export type EventType = keyof OutboxEvents;
@@ -66,6 +70,18 @@ export type AuditAction =
   | 'credential.revoked'
   | 'credential.reinstated'
   | 'credential.holder-copy-issued'
+  | 'pathway.saved'
+  | 'pathway.published'
+  | 'pathway.archived'
+  | 'pathway.awarded'
+  | 'pathway.flagged'
+  | 'pathway.kept'
+  | 'pathway.revoked'
+  | 'coordinator.granted'
+  | 'coordinator.removed'
+  | 'external-achievement.added'
+  | 'external-achievement.approved'
+  | 'external-achievement.rejected'
   | 'outbound-allow.added'
   | 'outbound-allow.removed';
 

@@ -1,10 +1,11 @@
 // Which job each outbox event starts, and what the job does: award.created -> issue-credential
 // (src/badges/issuance.ts); every change to a learner's grade -> grade-passback
-// (src/grades/passback.ts); a badge issued or revoked -> learner-mail (src/mail/notifications.ts). Handlers get the payload types of src/jobs/events.ts, so ids
+// (src/grades/passback.ts); a badge issued or revoked -> learner-mail (src/mail/notifications.ts) and pathway-check (src/pathways/store.ts). Handlers get the payload types of src/jobs/events.ts, so ids
 // arrive as numbers and the chain award -> issuance -> passback is checked by the compiler.
 import type { BadgeIssuer } from '../badges/issuance';
 import type { GradePassback } from '../grades/passback';
 import type { LearnerMailJob, LearnerNotifications } from '../mail/notifications';
+import type { PathwayStore } from '../pathways/store';
 import type { EventType, LearnerCredential, OutboxEvents } from './events';
 
 /** Each job's name and the data it runs on. */
@@ -14,6 +15,8 @@ export type JobData = {
   'grade-passback': LearnerCredential & { at?: number };
   /** The issued event (awardId) or a status change (revoked, at): each change is its own mail. */
   'learner-mail': LearnerMailJob;
+  /** Brings one learner's pathways up to date: awards completed ones, flags those with a revoked component. */
+  'pathway-check': { learnerId: number; at?: number };
 };
 
 export type JobName = keyof JobData;
@@ -35,7 +38,7 @@ export interface QueueSpec<Q extends JobName = JobName> {
 
 export type JobTable = { [Q in JobName]: QueueSpec<Q> };
 
-export function jobTable(deps: { badges: BadgeIssuer; passback: GradePassback; mail: LearnerNotifications }): JobTable {
+export function jobTable(deps: { badges: BadgeIssuer; passback: GradePassback; mail: LearnerNotifications; pathways: PathwayStore }): JobTable {
   return {
     'issue-credential': {
       events: ['award.created'],
@@ -55,6 +58,13 @@ export function jobTable(deps: { badges: BadgeIssuer; passback: GradePassback; m
       events: ['credential.issued', 'credential.status-changed'],
       key: (p, e) => `${e.type}-${e.subjectId}-${String(p.at ?? '')}`,
       handler: async (p) => void (await deps.mail.handle(p)),
+    },
+    // A badge issued or revoked, or an external achievement decided: the learner's pathways are
+    // checked again (src/pathways/store.ts reconcile), under the learner's advisory lock.
+    'pathway-check': {
+      events: ['credential.issued', 'credential.status-changed', 'external-achievement.decided'],
+      key: (p, e) => `${e.type}-${e.subjectId}-${String(p.at ?? '')}`,
+      handler: async (p) => void (await deps.pathways.reconcile(p.learnerId)),
     },
   };
 }
