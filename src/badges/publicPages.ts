@@ -242,19 +242,28 @@ export function badgePages(deps: BadgePagesDeps): Router {
     return { error: t('badges.verify.errorNothing') };
   };
 
-  r.get('/verify', (_req, res) => res.render('badges/verify', { titleKey: 'badges.verify.title', pasted: '', report: undefined, error: undefined }));
+  r.get('/verify', (_req, res) =>
+    res.render('badges/verify', { titleKey: 'badges.verify.title', pasted: '', report: undefined, inside: [], error: undefined }),
+  );
 
   r.post('/verify', upload, formBody('2mb'), async (req, res) => {
     const { input, error } = inputOf(req, pageTranslator(res.locals));
     const pasted = typeof req.body?.credential === 'string' ? req.body.credential : '';
-    if (!input) return res.status(422).render('badges/verify', { titleKey: 'badges.verify.title', pasted, report: undefined, error });
+    if (!input) return res.status(422).render('badges/verify', { titleKey: 'badges.verify.title', pasted, report: undefined, inside: [], error });
     const edc = deps.edc && edcOf(input);
     if (deps.edc && edc) {
       const edcReport = await deps.edc.verify(edc);
       return res.render('edc/verify', { titleKey: edcReport.verified ? 'edc.verify.verified' : 'edc.verify.notVerified', report: edcReport });
     }
-    const report = await verify(input);
-    res.render('badges/verify', { titleKey: report.verified ? 'badges.verify.verified' : 'badges.verify.notVerified', pasted, report, error: undefined });
+    // A CLR 2.0 record: the bundle's report, then one per credential inside it.
+    const { report, clr } = await deps.verifier.verifyAny(input);
+    res.render('badges/verify', {
+      titleKey: report.verified ? 'badges.verify.verified' : 'badges.verify.notVerified',
+      pasted,
+      report,
+      inside: clr?.credentials ?? [],
+      error: undefined,
+    });
   });
 
   /** JSON API: the body is the credential (JSON object or JWT text), or { "credential": … }. */
@@ -267,8 +276,9 @@ export function badgePages(deps: BadgePagesDeps): Router {
     }
     const edc = deps.edc && edcOf(input);
     if (deps.edc && edc) return res.json({ form: 'edc', ...(await deps.edc.verify(edc)) });
-    const report = await verify(input as string | object);
-    res.json({ verified: report.verified, revoked: report.revoked, form: report.form, summary: report.summary, checks: report.checks });
+    const { report, clr } = await deps.verifier.verifyAny(input as string | object);
+    const json = (r: typeof report) => ({ verified: r.verified, revoked: r.revoked, form: r.form, summary: r.summary, checks: r.checks });
+    res.json({ ...json(report), ...(clr ? { credentials: clr.credentials.map(json) } : {}) });
   });
 
   return r;

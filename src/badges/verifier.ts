@@ -9,6 +9,7 @@ import { AppError } from '../errors';
 import type { ExtraResolver } from './documentLoader';
 import type { StatusListSource } from './statusListSource';
 import { type VerificationReport, verifyOpenBadgeCredential } from './verify';
+import { type ClrVerificationReport, looksLikeClr, verifyClrCredential } from './verifyClr';
 
 export interface VerifierOptions {
   resolveKey?: ExtraResolver;
@@ -31,6 +32,17 @@ export class Verifier {
   }
 
   async verify(input: string | Buffer | object, now?: Date): Promise<VerificationReport> {
+    return this.withSlot(() => verifyOpenBadgeCredential(input, { now, resolveKey: this.opts.resolveKey, fetchStatusList: this.opts.fetchStatusList }));
+  }
+
+  /** A badge, or a CLR 2.0 record with every credential in it (one slot for the whole record). */
+  async verifyAny(input: string | Buffer | object, now?: Date): Promise<{ report: VerificationReport; clr?: ClrVerificationReport }> {
+    if (!looksLikeClr(input)) return { report: await this.verify(input, now) };
+    const clr = await this.withSlot(() => verifyClrCredential(input, { now, resolveKey: this.opts.resolveKey, fetchStatusList: this.opts.fetchStatusList }));
+    return { report: { ...clr.bundle, verified: clr.verified }, clr };
+  }
+
+  private async withSlot<T>(work: () => Promise<T>): Promise<T> {
     let release: () => void;
     try {
       release = await this.slots.acquire(AbortSignal.timeout(this.waitMs));
@@ -39,7 +51,7 @@ export class Verifier {
       throw new AppError('Too many credentials are being checked at the moment.', 503, 'VERIFY_BUSY', 'Try again in a minute.');
     }
     try {
-      return await verifyOpenBadgeCredential(input, { now, resolveKey: this.opts.resolveKey, fetchStatusList: this.opts.fetchStatusList });
+      return await work();
     } finally {
       release();
     }

@@ -53,6 +53,8 @@ export interface VerifyOptions {
   fetchStatusList?: (url: string) => Promise<unknown | undefined>;
   /** Resolves keys, key ids and controller documents the offline loader does not know (did:web, https). */
   resolveKey?: ExtraResolver;
+  /** What the input must be: an Open Badge (default) or a CLR 2.0 ClrCredential (src/badges/verifyClr.ts). */
+  kind?: 'open-badge' | 'clr';
 }
 
 /** Larger input is refused before parsing. */
@@ -125,12 +127,12 @@ async function verify(input: unknown, options: VerifyOptions): Promise<Verificat
 
   const { credential, form } = parsed;
   const results = new Map<CheckId, CheckResult>();
-  const format = checkFormat(credential);
+  const format = options.kind === 'clr' ? checkClrFormat(credential) : checkFormat(credential);
   results.set('format', format);
   if (format.status === 'failed') {
     for (const id of ORDER.slice(1)) results.set(id, { status: 'skipped', message: NOT_CHECKED_FORMAT });
   } else {
-    results.set('schema', checkSchema(credential));
+    results.set('schema', options.kind === 'clr' ? checkClrStructure(credential) : checkSchema(credential));
     const loader = createDocumentLoader({ resolve: options.resolveKey });
     const proof = parsed.form === 'jwt' ? await checkJwtProof(parsed.jwt, credential, loader) : await checkDataIntegrityProof(credential, loader, now);
     results.set('signature', proof.signature);
@@ -266,6 +268,36 @@ function checkFormat(credential: JsonObject): CheckResult {
     return { status: 'failed', message: `This is ${kind}, not an Open Badge (its type must include “OpenBadgeCredential”).` };
   }
   return { status: 'passed', message: 'This is an Open Badges 3.0 credential.' };
+}
+
+const CLR_CONTEXT = /^https:\/\/purl\.imsglobal\.org\/spec\/clr\/v2p0\/context(-2\.\d\.\d)?\.json$/;
+
+/** A Comprehensive Learner Record 2.0: VC 2.0, the CLR context, type ClrCredential. */
+function checkClrFormat(credential: JsonObject): CheckResult {
+  const contexts = asArray(credential['@context']);
+  if (contexts[0] !== VC_V2_CONTEXT)
+    return { status: 'failed', message: 'This is not a W3C Verifiable Credential 2.0 (its first “@context” must be the VC 2.0 context).' };
+  if (!contexts.some((c) => typeof c === 'string' && CLR_CONTEXT.test(c)))
+    return { status: 'failed', message: 'This credential does not declare the CLR 2.0 vocabulary, so it is not a learner record.' };
+  if (!asArray(credential.type).includes('ClrCredential'))
+    return { status: 'failed', message: 'This is not a learner record (its type must include “ClrCredential”).' };
+  return { status: 'passed', message: 'This is a Comprehensive Learner Record 2.0.' };
+}
+
+/** What CLR 2.0 requires of the bundle itself; the credentials inside are checked one by one. */
+function checkClrStructure(credential: JsonObject): CheckResult {
+  const subject = credential.credentialSubject as JsonObject | undefined;
+  const problems: string[] = [];
+  if (typeof credential.name !== 'string') problems.push('It has no name.');
+  if (!subject || !asArray(subject.type).includes('ClrSubject')) problems.push('Its subject is not a ClrSubject.');
+  else {
+    if (asArray(subject.verifiableCredential).length === 0) problems.push('It holds no credentials.');
+    for (const a of asArray(subject.association) as JsonObject[])
+      if (!a || a.type !== 'Association' || typeof a.sourceId !== 'string' || typeof a.targetId !== 'string' || typeof a.associationType !== 'string')
+        problems.push('An association lacks its type, source or target.');
+  }
+  if (problems.length === 0) return { status: 'passed', message: 'All the information the CLR 2.0 standard requires of the record is present.' };
+  return { status: 'failed', message: `The record does not follow the CLR 2.0 standard: ${problems.slice(0, 3).join(' ')}` };
 }
 
 // --- Schema ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  * They are imported as JSON so that `tsc` copies them into dist/ with the code.
  */
 import bitstringStatusListV1 from './bitstring-status-list-v1.json';
+import clrContext201 from './clr-v2p0-context-2.0.1.json';
 import credentialsUndefinedTermsV2 from './credentials-undefined-terms-v2.json';
 import credentialsV1 from './credentials-v1.json';
 import credentialsV2 from './credentials-v2.json';
@@ -26,6 +27,8 @@ import securityV2 from './security-v2.json';
 export const VC_V2_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
 export const VC_V1_CONTEXT = 'https://www.w3.org/2018/credentials/v1';
 export const OB_V3_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
+/** Comprehensive Learner Record 2.0 (the learner's record a ClrCredential bundles; issue 18). */
+export const CLR_V2_CONTEXT = 'https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json';
 export const DID_V1_CONTEXT = 'https://www.w3.org/ns/did/v1';
 export const MULTIKEY_V1_CONTEXT = 'https://w3id.org/security/multikey/v1';
 /**
@@ -75,4 +78,5 @@ export const bundledContexts: ReadonlyMap<string, unknown> = new Map<string, unk
   ['https://purl.imsglobal.org/spec/ob/v3p0/context.json', obContext300],
   ['https://purl.imsglobal.org/spec/ob/v3p0/extensions.json', obExtensions],
   [EDUBADGES_CONTEXT, edubadgesEducredential],
+  [CLR_V2_CONTEXT, clrContext201],
 ]);
