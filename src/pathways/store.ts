@@ -12,6 +12,7 @@ import type { Db, Tx } from '../db/database';
 import { externalAchievements, issuedCredentials, ltiUsers, pathwayAwards, pathwayCoordinators, pathwayFollowers, pathways } from '../db/schema';
 import { AppError, ConflictError, NotFoundError } from '../errors';
 import { audit, emit } from '../jobs/events';
+import { buildClrCredential, type ClrComposite } from './clr';
 import { buildCompositeCredential, compositeReadiness } from './composite';
 import { evaluatePathway, type HeldCredential, type PathwayKind, type PathwayRules, type Progress, rulesProblems } from './pathwayRules';
 
@@ -26,7 +27,7 @@ const PATHWAY_LOCK = 0x50415448;
 export interface CompositeSigner {
   signOther(
     build: (ctx: { uuid: string; issuer: AchievementIssuer; status?: { listId: number; index: number } }) => Record<string, unknown>,
-    opts: { withStatus: boolean },
+    opts: { withStatus: boolean; check?: (credential: Record<string, unknown>) => string[] },
   ): Promise<{ uuid: string; credential: Record<string, unknown>; jwt: string; status?: { listId: number; index: number }; signingKeyId: number }>;
 }
 
@@ -463,6 +464,69 @@ export class PathwayStore {
       });
       return row;
     });
+  }
+
+  // --- The learner's record -------------------------------------------------------------
+
+  /**
+   * The learner's CLR 2.0: every credential we issued them that is not revoked (components and
+   * composites), with the pathways' associations, signed now in both forms. Not stored: it is a
+   * snapshot each download makes again.
+   */
+  async clrFor(learnerId: number): Promise<{ credential: Record<string, unknown>; jwt: string; count: number }> {
+    const [learner] = await this.db.select({ name: ltiUsers.name, email: ltiUsers.email, sub: ltiUsers.sub }).from(ltiUsers).where(eq(ltiUsers.id, learnerId));
+    if (!learner) throw new NotFoundError('That learner does not exist.');
+    const issued = await this.db
+      .select({ credential: issuedCredentials.credential })
+      .from(issuedCredentials)
+      .where(and(eq(issuedCredentials.learnerId, learnerId), isNull(issuedCredentials.revokedAt)))
+      .orderBy(asc(issuedCredentials.issuedAt));
+    const composites = await this.db
+      .select({ award: pathwayAwards, pathway: pathways })
+      .from(pathwayAwards)
+      .innerJoin(pathways, eq(pathways.id, pathwayAwards.pathwayId))
+      .where(and(eq(pathwayAwards.learnerId, learnerId), isNull(pathwayAwards.revokedAt)))
+      .orderBy(asc(pathwayAwards.issuedAt));
+    if (issued.length === 0 && composites.length === 0)
+      throw new AppError(
+        'You hold no credentials from us yet, so there is no record to download.',
+        409,
+        'NO_CREDENTIALS',
+        'Come back once a micro-credential is issued to you.',
+      );
+    const held = await this.heldCredentials(learnerId);
+    const links: ClrComposite[] = composites.map(({ award, pathway }) => {
+      const achievementId = String(((award.credential.credentialSubject as Record<string, unknown>).achievement as Record<string, unknown>).id);
+      const order =
+        pathway.kind === 'rigid'
+          ? pathway.rules.required.flatMap((key) => {
+              const ref = pathway.rules.components.find((c) => c.key === key)?.ref;
+              const match = award.components.find((id) => {
+                const h = held.find((x) => x.id === id);
+                return h && ref && JSON.stringify(h.ref) === JSON.stringify(ref);
+              });
+              return match ? [match] : [];
+            })
+          : undefined;
+      return { achievementId, componentCredentialIds: award.components, ...(order ? { order } : {}) };
+    });
+    const credentials = [...issued.map((r) => r.credential), ...composites.map((c) => c.award.credential)];
+    const signed = await this.opts.signer.signOther(
+      ({ uuid, issuer }) =>
+        buildClrCredential({
+          uuid,
+          publicUrl: this.opts.publicUrl,
+          issuer,
+          learner: { name: learner.name, email: learner.email, ltiUserId: learner.sub },
+          salt: randomBytes(16).toString('hex'),
+          credentials,
+          composites: links,
+          now: new Date(),
+        }),
+      // The ClrCredential schema is checked by the tests (test/pathways/clr.test.ts); each credential inside passed OB 3.0 when issued.
+      { withStatus: false, check: () => [] },
+    );
+    return { credential: signed.credential, jwt: signed.jwt, count: credentials.length };
   }
 
   // --- Cohort ----------------------------------------------------------------------------
