@@ -14,7 +14,7 @@ import { AppError, ConflictError, NotFoundError } from '../errors';
 import { audit, emit } from '../jobs/events';
 import { buildClrCredential, type ClrComposite } from './clr';
 import { buildCompositeCredential, compositeReadiness } from './composite';
-import { evaluatePathway, type HeldCredential, type PathwayKind, type PathwayRules, type Progress, rulesProblems } from './pathwayRules';
+import { describeRules, evaluatePathway, type HeldCredential, type PathwayKind, type PathwayRules, type Progress, rulesProblems } from './pathwayRules';
 
 export type PathwayRow = typeof pathways.$inferSelect;
 export type PathwayAwardRow = typeof pathwayAwards.$inferSelect;
@@ -175,6 +175,33 @@ export class PathwayStore {
       title: r.definition.title ?? `Micro-credential ${r.credential_id}`,
       ...(r.definition.workload?.ects !== undefined ? { ects: r.definition.workload.ects } : {}),
       courseTitle: r.course_title,
+    }));
+  }
+
+  /** Published pathways for the public catalogue and its feed: components, rules, the composite's Annex I summary. No personal data. */
+  async publicFeed(): Promise<Record<string, unknown>[]> {
+    const list = await this.list({ publishedOnly: true });
+    return list.map((p) => ({
+      id: p.id,
+      url: `${this.opts.publicUrl}/pathways/${p.id}`,
+      title: p.title,
+      description: p.description,
+      kind: p.kind,
+      rules: describeRules(p.kind as PathwayKind, p.rules),
+      components: p.rules.components.map((c) => ({
+        key: c.key,
+        title: c.title,
+        ...(c.ref.type === 'internal'
+          ? { type: 'micro-credential', credentialId: c.ref.credentialId, catalogueUrl: `${this.opts.publicUrl}/catalogue/${c.ref.credentialId}` }
+          : { type: 'external Open Badge', issuerId: c.ref.issuerId, achievementId: c.ref.achievementId }),
+        ...(c.minResultPercent !== undefined ? { minResultPercent: c.minResultPercent } : {}),
+      })),
+      required: p.rules.required,
+      groups: p.rules.groups,
+      ...(p.rules.minCredits !== undefined ? { minCredits: p.rules.minCredits } : {}),
+      ...(p.rules.maxAgeMonths !== undefined ? { maxAgeMonths: p.rules.maxAgeMonths } : {}),
+      composite: { title: p.definition.title, ects: p.definition.workload?.ects, eqfLevel: p.definition.level?.eqfLevel },
+      publishedAt: p.publishedAt?.toISOString(),
     }));
   }
 
@@ -527,6 +554,17 @@ export class PathwayStore {
       { withStatus: false, check: () => [] },
     );
     return { credential: signed.credential, jwt: signed.jwt, count: credentials.length };
+  }
+
+  /** Composites waiting for a coordinator's decision, with the pathway and the learner. */
+  async flagged() {
+    return this.db
+      .select({ award: pathwayAwards, pathwayTitle: pathways.title, learnerName: ltiUsers.name })
+      .from(pathwayAwards)
+      .innerJoin(pathways, eq(pathways.id, pathwayAwards.pathwayId))
+      .innerJoin(ltiUsers, eq(ltiUsers.id, pathwayAwards.learnerId))
+      .where(and(isNotNull(pathwayAwards.flaggedAt), isNull(pathwayAwards.revokedAt)))
+      .orderBy(asc(pathwayAwards.flaggedAt));
   }
 
   // --- Cohort ----------------------------------------------------------------------------

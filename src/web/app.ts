@@ -12,6 +12,8 @@ import type { Logger } from 'pino';
 import pinoHttp from 'pino-http';
 import { adminPages, canvasConfigHandler, configurePassport, requireAdmin } from '../admin/adminPages';
 import { adminQualityPages } from '../qa/adminQualityPages';
+import { adminPathwayPages } from '../pathways/designPages';
+import { publicPathwayPages } from '../pathways/publicPathwayPages';
 import { badgePages } from '../badges/publicPages';
 import { edcAdminPages } from '../edc/edcPages';
 import { documentPages } from '../badges/documentPages';
@@ -108,7 +110,8 @@ export function createApp(deps: AppDeps) {
   // Their printable certificate, link-preview image and oEmbed answer.
   app.use(documentPages({ issuer: deps.badges, publicUrl: deps.publicUrl }));
   // The public catalogue of published micro-credentials, its JSON feed, and the QA policy page.
-  app.use(cataloguePages({ catalogue: deps.catalogue, issuer: deps.issuer, publicUrl: deps.publicUrl }));
+  app.use(cataloguePages({ catalogue: deps.catalogue, issuer: deps.issuer, publicUrl: deps.publicUrl, pathways: () => deps.pathways.publicFeed() }));
+  app.use(publicPathwayPages({ pathways: deps.pathways }));
   // The holder's follow-up survey, linked from the share page: the holder code is its proof.
   app.use(holderSurveyPages({ surveys: deps.surveys, encryptionKey: deps.encryptionKey }));
   // Wallet delivery: the VC-API exchange endpoint, and "Add to a wallet" for the holder.
@@ -192,6 +195,7 @@ export function createApp(deps: AppDeps) {
   app.get('/', (req, res) => res.render('home', { title: 'microcred' }));
   app.use('/admin/quality', requireAdmin, adminQualityPages({ qa: deps.qa }));
   app.use('/admin/seal', requireAdmin, edcAdminPages({ seals: deps.seals }));
+  app.use('/admin/pathways', requireAdmin, adminPathwayPages({ pathways: deps.pathways }));
   app.use(
     '/admin',
     adminPages({
