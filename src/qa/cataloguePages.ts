@@ -18,6 +18,8 @@ export interface CataloguePagesDeps {
   catalogue: Catalogue;
   issuer: IssuerProfileStore;
   publicUrl: string;
+  /** Published pathways with their components and rules (src/pathways/store.ts publicFeed). */
+  pathways?: () => Promise<Record<string, unknown>[]>;
 }
 
 /** Longest search text taken from ?q=; more is cut off, not refused. */
@@ -52,7 +54,7 @@ export function cataloguePages(deps: CataloguePagesDeps): Router {
 
   r.get('/catalogue', async (req: Request, res: Response) => {
     const q = (typeof req.query.q === 'string' ? req.query.q : '').trim().slice(0, MAX_QUERY);
-    const [institution, offers] = await Promise.all([catalogue.institution(), catalogue.offers()]);
+    const [institution, offers, pathways] = await Promise.all([catalogue.institution(), catalogue.offers(), deps.pathways?.() ?? []]);
     const shown = q ? offers.filter((o) => matchesQuery(o, q)) : offers;
     publicPage(res);
     res.render('qa/catalogue', {
@@ -62,15 +64,16 @@ export function cataloguePages(deps: CataloguePagesDeps): Router {
       total: offers.length,
       q,
       day,
+      pathways,
     });
   });
 
   r.get('/catalogue.json', async (_req: Request, res: Response) => {
-    const feed = await catalogue.feed();
+    const [feed, pathways] = await Promise.all([catalogue.feed(), deps.pathways?.() ?? []]);
     res.setHeader('Cache-Control', 'public, max-age=300');
     // Public data meant for other systems (registries, wallets, aggregators).
     res.setHeader('Access-Control-Allow-Origin', '*');
-    res.type('application/json').send(JSON.stringify(feed, null, 2));
+    res.type('application/json').send(JSON.stringify({ ...feed, pathways }, null, 2));
   });
 
   r.get('/catalogue/:credentialId(\\d+)', async (req: Request, res: Response) => {

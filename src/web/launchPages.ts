@@ -20,6 +20,9 @@ import { credentialPages } from '../credentials/credentialPages';
 import { learningOutcomePages } from '../credentials/learningOutcomePages';
 import { outcomePages } from '../credentials/outcomePages';
 import { rubricPages } from '../credentials/rubricPages';
+import { coordinatorPathwayPages } from '../pathways/designPages';
+import { learnerPathwayPages } from '../pathways/learnerPathwayPages';
+import type { PathwayStore } from '../pathways/store';
 import type { RosterSync } from '../lti/roster';
 import type { LtiServiceClient } from '../lti/serviceClient';
 import type { Provider } from 'ltijs';
@@ -67,6 +70,7 @@ function launchNavigation(req: Request, res: Response, next: NextFunction) {
       ? [{ href: `${base}/deep-linking`, labelKey: 'common.launchNav.addToCourse' }]
       : []),
     { href: dashboard.href, labelKey: dashboard.labelKey },
+    ...(can(launch, 'course:learn') ? [{ href: `${base}/pathways`, labelKey: 'common.launchNav.myPathways' }] : []),
   ];
   res.locals.dashboard = dashboard;
   // The launch's own address shows the dashboard too, once it has landed.
@@ -115,6 +119,7 @@ export interface LaunchDeps {
   roster: RosterSync;
   edc: EdcService;
   mail: LearnerNotifications;
+  pathways: PathwayStore;
 }
 
 export function launchPages(deps: LaunchDeps): Router {
@@ -160,6 +165,9 @@ export function launchPages(deps: LaunchDeps): Router {
     { path: '/quality', router: qualityPages({ qa }) },
     { path: '/surveys', router: surveyPages({ surveys }) },
     { path: '/openid4vci', router: openid4vciLaunchPages({ publicUrl, openid4vci: deps.openid4vci }) },
+    // The designer first: /pathways/design is for coordinators, whatever their course role.
+    { path: '/pathways/design', router: coordinatorPathwayPages({ pathways: deps.pathways }) },
+    { path: '/pathways', router: learnerPathwayPages({ pathways: deps.pathways, verify: (input) => learner.verify(input) }) },
   ];
   const r = Router({ mergeParams: true });
   r.use('/:launchId', loadLaunch(db), launchNavigation);

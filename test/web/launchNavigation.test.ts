@@ -52,12 +52,14 @@ it.each([
   const page = await person.browser.get(`${tool.base}${dashboard}`);
   expect(page.status).toBe(200);
   expect(text(page.body)).toContain(content);
-  expect(headerLinks(page.body)).toEqual([{ href: dashboard, label, current: true }]);
+  // Learners also get "My pathways" (issue 18), in their language.
+  const pathways = who === 'learner' ? [{ href: `${pathOf(person)}/pathways`, label: locale === 'en' ? 'My pathways' : 'Mijn leerpaden' }] : [];
+  expect(headerLinks(page.body)).toEqual([{ href: dashboard, label, current: true }, ...pathways]);
   expect(page.body).toMatch(new RegExp(`<a class="brand" href="${dashboard}"`));
   // An error page inside the launch keeps the way back.
   const missing = await person.browser.get(`${person.base}/credentials/999999`);
   expect(missing.status).toBeGreaterThanOrEqual(400);
-  expect(headerLinks(missing.body)).toEqual([{ href: dashboard, label }]);
+  expect(headerLinks(missing.body)).toEqual([{ href: dashboard, label }, ...pathways]);
 });
 
 it('records the first landing of a launch once, in the database', async () => {
