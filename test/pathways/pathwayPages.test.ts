@@ -133,6 +133,9 @@ it('shows the learner progress by rule and what is missing, awards the composite
   expect(done).toContain('completed: composite credential awarded');
   expect(done).toContain('6 ECTS accumulated');
 
+  // My badges links to the same record.
+  const badges = await learnerA.browser.get(`${learnerA.base}/badges`);
+  expect(badges.body).toContain(`href="${new URL(learnerA.base).pathname}/pathways/record.json"`);
   const record = await learnerA.browser.get(`${learnerA.base}/pathways/record.json`);
   expect(record.status).toBe(200);
   expect(record.headers.get('content-disposition')).toMatch(/attachment; filename="learner-record-/);
