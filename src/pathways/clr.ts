@@ -21,7 +21,7 @@ export interface ClrInputs {
   uuid: string;
   publicUrl: string;
   issuer: AchievementIssuer;
-  learner: { name?: string | null; email?: string | null; ltiUserId: string };
+  learner: { email?: string | null; ltiUserId: string };
   salt: string;
   /** The signed credentials (Data Integrity form), components and composites alike. */
   credentials: Json[];
@@ -98,7 +98,8 @@ export function buildClrCredential(input: ClrInputs): Json {
     ],
     id: `urn:uuid:${input.uuid}`,
     type: ['VerifiableCredential', 'ClrCredential'],
-    name: `Learner record${input.learner.name ? ` of ${input.learner.name}` : ''}`,
+    // No name of the learner: like every credential here, the record names them only by salted hashes (decision 0013).
+    name: 'Learner record',
     description: `The micro-credentials and pathway credentials issued by ${String(input.issuer.profile.name ?? 'the institution')}, on ${input.now.toISOString().slice(0, 10)}.`,
     issuer: input.issuer.profile,
     validFrom: isoSeconds(input.now),

@@ -501,7 +501,7 @@ export class PathwayStore {
    * snapshot each download makes again.
    */
   async clrFor(learnerId: number): Promise<{ credential: Record<string, unknown>; jwt: string; count: number }> {
-    const [learner] = await this.db.select({ name: ltiUsers.name, email: ltiUsers.email, sub: ltiUsers.sub }).from(ltiUsers).where(eq(ltiUsers.id, learnerId));
+    const [learner] = await this.db.select({ email: ltiUsers.email, sub: ltiUsers.sub }).from(ltiUsers).where(eq(ltiUsers.id, learnerId));
     if (!learner) throw new NotFoundError('That learner does not exist.');
     const issued = await this.db
       .select({ credential: issuedCredentials.credential })
@@ -544,7 +544,7 @@ export class PathwayStore {
           uuid,
           publicUrl: this.opts.publicUrl,
           issuer,
-          learner: { name: learner.name, email: learner.email, ltiUserId: learner.sub },
+          learner: { email: learner.email, ltiUserId: learner.sub },
           salt: randomBytes(16).toString('hex'),
           credentials,
           composites: links,

@@ -104,7 +104,7 @@ beforeAll(async () => {
     uuid: '00000000-0000-4000-8000-0000000000c1',
     publicUrl: PUBLIC_URL,
     issuer,
-    learner: { name: 'Lena', email: 'lena@uni.example', ltiUserId: 'u-learner-1' },
+    learner: { email: 'lena@uni.example', ltiUserId: 'u-learner-1' },
     salt: 'fedcba',
     credentials: [...components, composite],
     composites: [
@@ -120,6 +120,9 @@ const statusOffline = async () => undefined;
 it('has the structure CLR 2.0 defines: the bundle, the achievements and the associations', () => {
   const subject = clr.credentialSubject as Record<string, any>;
   expect(clr.type).toEqual(['VerifiableCredential', 'ClrCredential']);
+  // The learner only as salted hashes, never by name or email.
+  expect(clr.name).toBe('Learner record');
+  expect(JSON.stringify(clr)).not.toContain('lena@uni.example');
   expect((clr['@context'] as string[]).slice(0, 2)).toEqual([
     'https://www.w3.org/ns/credentials/v2',
     'https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json',
