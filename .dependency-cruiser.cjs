@@ -1,7 +1,7 @@
 // Import rules for src/, checked by `npm run lint` (so by `npm test`): no import cycles, no
 // capability reaching into another's pages, and stores and domain modules free of the web layer.
 // Only the composition root and the web shell mount pages. See docs/architecture.md.
-const CAPS = '(admin|assessment|badges|credentials|edc|grades|issuer|jobs|lti|mail|net|qa|wallets)';
+const CAPS = '(admin|assessment|badges|credentials|edc|grades|issuer|jobs|lti|mail|net|pathways|qa|wallets)';
 module.exports = {
   forbidden: [
     {
