@@ -4,7 +4,7 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
 import type { NextFunction, Request, Response } from 'express';
 import type { Db } from '../db/database';
-import { courses, launchSessions, ltiUsers, platforms } from '../db/schema';
+import { courses, launchSessions, ltiUsers, pathwayCoordinators, platforms } from '../db/schema';
 import { UnauthorizedError } from '../errors';
 import { renderCookiesBlocked } from '../lti/launchPages';
 import type { NewWindow } from '../lti/newWindow';
@@ -24,6 +24,8 @@ export interface LaunchContext {
   /** LtiResourceLinkRequest | LtiDeepLinkingRequest */
   messageType: string;
   claims: Record<string, unknown>;
+  /** A programme coordinator (pathway_coordinators), read with the launch: the header links to the designer. */
+  coordinator: boolean;
 }
 
 declare module 'express-serve-static-core' {
@@ -49,11 +51,14 @@ export function loadLaunch(db: Db) {
       roles: launchSessions.roles,
       messageType: launchSessions.messageType,
       claims: launchSessions.claims,
+      // In the same query (no extra round trip per page): the header needs it on every page.
+      coordinator: sql<boolean>`${pathwayCoordinators.userId} IS NOT NULL`,
     })
     .from(launchSessions)
     .innerJoin(platforms, eq(platforms.id, launchSessions.platformId))
     .innerJoin(ltiUsers, eq(ltiUsers.id, launchSessions.userId))
     .leftJoin(courses, eq(courses.id, launchSessions.courseId))
+    .leftJoin(pathwayCoordinators, eq(pathwayCoordinators.userId, launchSessions.userId))
     .where(
       and(
         eq(launchSessions.id, sql.placeholder('id')),

@@ -71,6 +71,8 @@ function launchNavigation(req: Request, res: Response, next: NextFunction) {
       : []),
     { href: dashboard.href, labelKey: dashboard.labelKey },
     ...(can(launch, 'course:learn') ? [{ href: `${base}/pathways`, labelKey: 'common.launchNav.myPathways' }] : []),
+    // Coordinators design pathways whatever their course role; loadLaunch read the flag with the launch.
+    ...(launch.coordinator ? [{ href: `${base}/pathways/design`, labelKey: 'common.launchNav.designPathways' }] : []),
   ];
   res.locals.dashboard = dashboard;
   // The launch's own address shows the dashboard too, once it has landed.

@@ -53,7 +53,7 @@ it.each([
   expect(page.status).toBe(200);
   expect(text(page.body)).toContain(content);
   // Learners also get "My pathways" (issue 18), in their language.
-  const pathways = who === 'learner' ? [{ href: `${pathOf(person)}/pathways`, label: locale === 'en' ? 'My pathways' : 'Mijn leerpaden' }] : [];
+  const pathways = who === 'learner' ? [{ href: `${pathOf(person)}/pathways`, label: locale === 'en' ? 'My pathways' : 'Mijn leerroutes' }] : [];
   expect(headerLinks(page.body)).toEqual([{ href: dashboard, label, current: true }, ...pathways]);
   expect(page.body).toMatch(new RegExp(`<a class="brand" href="${dashboard}"`));
   // An error page inside the launch keeps the way back.
@@ -71,4 +71,28 @@ it('records the first landing of a launch once, in the database', async () => {
   expect(first).toBeInstanceOf(Date);
   await teacher.browser.get(teacher.base);
   expect(await landedAt()).toEqual(first);
+});
+
+it.each([
+  ['instructor', 'en', 'Design pathways'],
+  ['learner', 'nl-NL', 'Leerroutes ontwerpen'],
+] as const)('a programme coordinator (%s, %s) gets “%s” in the header; others do not', async (who, locale, label) => {
+  const before = await launchIn(who, locale);
+  const design = (p: Person) => `${pathOf(p)}/pathways/design`;
+  const dashboardOf = async (p: Person) => headerLinks((await p.browser.get(`${tool.base}${pathOf(p)}/dashboard`)).body);
+  expect((await dashboardOf(before)).map((l) => l.href)).not.toContain(design(before));
+  // An administrator makes them a coordinator (pathway_coordinators); the flag is read with the launch.
+  const { rows } = await tool.database.pool.query('SELECT user_id FROM launch_sessions WHERE id = $1', [pathOf(before).split('/').pop()]);
+  await tool.database.pool.query('INSERT INTO pathway_coordinators (user_id) VALUES ($1) ON CONFLICT DO NOTHING', [rows[0].user_id]);
+  try {
+    const links = await dashboardOf(before);
+    expect(links).toContainEqual({ href: design(before), label });
+    // The link leads to the designer, which lets them in, and marks itself current there.
+    const designer = await before.browser.get(`${tool.base}${design(before)}`);
+    expect(designer.status).toBe(200);
+    expect(headerLinks(designer.body)).toContainEqual({ href: design(before), label, current: true });
+  } finally {
+    await tool.database.pool.query('DELETE FROM pathway_coordinators WHERE user_id = $1', [rows[0].user_id]);
+  }
+  expect((await dashboardOf(before)).map((l) => l.href)).not.toContain(design(before));
 });

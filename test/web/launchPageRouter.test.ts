@@ -22,6 +22,7 @@ const launchAs = (appRole: LaunchContext['appRole']): LaunchContext => ({
   roles: [],
   messageType: 'LtiResourceLinkRequest',
   claims: {},
+  coordinator: false,
 });
 
 /** An app whose launch is the role in the X-Role header, mounting `router` under /app/:launchId/x. */
