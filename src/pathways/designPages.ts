@@ -96,7 +96,7 @@ async function renderList(req: Request, res: Response, deps: PathwayDesignDeps, 
     deps.pathways.flagged(),
   ]);
   res.status(status).render('pathways/design-list', {
-    title: 'Pathways',
+    titleKey: 'pathways.list.title',
     ...mode.locals(req),
     designBase: mode.base(req),
     isAdmin: mode.admin,
@@ -122,7 +122,7 @@ function designRoutes(r: Router, deps: PathwayDesignDeps, mode: Mode) {
     const row = opts.id !== undefined ? await pathways.get(opts.id) : undefined;
     const offered = await pathways.publishedCredentials();
     res.status(opts.status ?? 200).render('pathways/edit', {
-      title: row ? `Pathway: ${row.title}` : 'New pathway',
+      ...(row ? { titleKey: 'pathways.edit.title', titleParams: { title: row.title } } : { titleKey: 'pathways.edit.newTitle' }),
       ...mode.locals(req),
       designBase: mode.base(req),
       row,
@@ -168,7 +168,8 @@ function designRoutes(r: Router, deps: PathwayDesignDeps, mode: Mode) {
   r.get('/:id/cohort', async (req, res) => {
     const cohort = await pathways.cohort(idParam(req, 'id', 'That pathway does not exist.'));
     res.render('pathways/cohort', {
-      title: `Cohort: ${cohort.pathway.title}`,
+      titleKey: 'pathways.cohort.title',
+      titleParams: { title: cohort.pathway.title },
       ...mode.locals(req),
       designBase: mode.base(req),
       cohort,

@@ -10,7 +10,6 @@ import { csrfToken } from '../web/csrf';
 import { launchBase, launchOf } from '../web/launchContext';
 import { launchPageRouter } from '../web/launchPageRouter';
 import { idParam } from '../web/params';
-import { ruleWords } from './cohort';
 import type { PathwayStore } from './store';
 
 export interface LearnerPathwayDeps {
@@ -38,7 +37,7 @@ export function learnerPathwayPages({ pathways, verify }: LearnerPathwayDeps) {
     );
     const offering = await pathways.offeringCourses([...new Set(missingIds)]);
     res.status(extra.status ?? 200).render('pathways/mine', {
-      title: 'My pathways',
+      titleKey: 'pathways.mine.title',
       launch: req.launch,
       base: launchBase(req),
       csrf: csrfToken(req),
@@ -46,7 +45,6 @@ export function learnerPathwayPages({ pathways, verify }: LearnerPathwayDeps) {
       others: published.filter((p) => !mine.some((m) => m.pathway.id === p.id)),
       external,
       offering,
-      ruleWords,
       notice: typeof req.query.notice === 'string' && NOTICES.has(req.query.notice) ? req.query.notice : undefined,
       externalError: extra.externalError,
       pasted: extra.pasted ?? '',

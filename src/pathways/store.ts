@@ -132,10 +132,14 @@ export class PathwayStore {
   }
 
   /** Everything that keeps a draft from being published: its rules and its composite's Annex I elements. */
-  readiness(row: Pick<PathwayRow, 'kind' | 'rules' | 'definition'>): { ready: boolean; problems: { field: string; message: string }[] } {
+  readiness(row: Pick<PathwayRow, 'kind' | 'rules' | 'definition'>): {
+    ready: boolean;
+    problems: { field: string; message: string; label?: string; element?: number }[];
+  } {
+    // The composite's issues keep their field label apart, so a page can show both in its language.
     const problems = [
       ...rulesProblems(row.kind as PathwayKind, row.rules),
-      ...compositeReadiness(row.definition).issues.map((i) => ({ field: i.fieldId, message: `${i.label}: ${i.message}` })),
+      ...compositeReadiness(row.definition).issues.map((i) => ({ field: i.fieldId, label: i.label, element: i.element, message: i.message })),
     ];
     return { ready: problems.length === 0, problems };
   }
@@ -148,7 +152,7 @@ export class PathwayStore {
       const { ready, problems } = this.readiness(current);
       if (!ready)
         throw new AppError(
-          `This pathway cannot be published yet: ${problems.map((p) => p.message).join(' ')}`,
+          `This pathway cannot be published yet: ${problems.map((p) => (p.label ? `${p.label}: ${p.message}` : p.message)).join(' ')}`,
           422,
           'PATHWAY_NOT_READY',
           'Complete what the readiness panel lists, then publish.',
@@ -451,7 +455,12 @@ export class PathwayStore {
   async decide(awardId: number, decision: 'keep' | 'revoke', reasonInput: unknown, actor: Actor): Promise<PathwayAwardRow> {
     const reason = typeof reasonInput === 'string' ? reasonInput.trim().slice(0, 500) : '';
     if (!reason)
-      throw new AppError('Give a reason for the decision: it is recorded in the audit log.', 422, 'REASON_REQUIRED', 'Write the reason and decide again.');
+      throw new AppError(
+        'Give a reason for the decision: it is recorded in the audit log.',
+        422,
+        'DECISION_REASON_REQUIRED',
+        'Write the reason and decide again.',
+      );
     return this.db.transaction(async (tx) => {
       const [current] = await tx.select().from(pathwayAwards).where(eq(pathwayAwards.id, awardId)).for('update');
       if (!current) throw new NotFoundError('That composite credential does not exist.');
@@ -650,7 +659,7 @@ export class PathwayStore {
   async decideExternal(id: number, approve: boolean, reasonInput: unknown, actor: Actor): Promise<ExternalAchievementRow> {
     const reason = typeof reasonInput === 'string' ? reasonInput.trim().slice(0, 500) : '';
     if (!approve && !reason)
-      throw new AppError('Give a reason for rejecting: the learner sees it.', 422, 'REASON_REQUIRED', 'Write the reason and reject again.');
+      throw new AppError('Give a reason for rejecting: the learner sees it.', 422, 'REJECT_REASON_REQUIRED', 'Write the reason and reject again.');
     return this.db.transaction(async (tx) => {
       const [row] = await tx
         .update(externalAchievements)

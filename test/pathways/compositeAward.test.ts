@@ -129,7 +129,7 @@ it('flags the composite when a component is revoked; the coordinator keeps it or
   expect(JSON.stringify(flagged.credential)).toBe(before);
   expect(flagged.revoked_at).toBeNull();
 
-  await expect(tool.pathways.decide(award.id, 'keep', '  ', admin)).rejects.toMatchObject({ code: 'REASON_REQUIRED' });
+  await expect(tool.pathways.decide(award.id, 'keep', '  ', admin)).rejects.toMatchObject({ code: 'DECISION_REASON_REQUIRED' });
   const kept = await tool.pathways.decide(award.id, 'keep', 'The remaining credits still meet the programme’s rules.', admin);
   expect(kept.decision).toBe('kept');
   expect(kept.flaggedAt).toBeNull();
