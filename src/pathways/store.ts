@@ -150,9 +150,10 @@ export class PathwayStore {
       if (!current) throw new NotFoundError('That pathway does not exist.');
       if (current.status !== 'draft') throw new ConflictError('This pathway is already published.', 'ALREADY_PUBLISHED', 'Reload the page.');
       const { ready, problems } = this.readiness(current);
+      const missing = problems.map((p) => (p.label ? `${p.label}: ${p.message}` : p.message)).join(' ');
       if (!ready)
         throw new AppError(
-          `This pathway cannot be published yet: ${problems.map((p) => (p.label ? `${p.label}: ${p.message}` : p.message)).join(' ')}`,
+          `This pathway cannot be published yet: ${missing}`,
           422,
           'PATHWAY_NOT_READY',
           'Complete what the readiness panel lists, then publish.',
