@@ -321,7 +321,11 @@ describe('from a deep-linked activity (Moodle 4.5), the course dashboard stays r
     const { page: first, browser } = await launchPlaced('learner', activity);
     expect(first.url).toMatch(new RegExp(`/app/[^/]+/credentials/${graded}/my-work$`));
     const launchPath = new URL(first.url).pathname.replace(/\/credentials\/.*$/, '');
-    expect(headerLinks(first.body)).toEqual([{ href: `${launchPath}/dashboard`, label: 'My credentials' }]);
+    // Learners' header: their dashboard, and My pathways (issue 18).
+    expect(headerLinks(first.body)).toEqual([
+      { href: `${launchPath}/dashboard`, label: 'My credentials' },
+      { href: `${launchPath}/pathways`, label: 'My pathways' },
+    ]);
     const mine = await browser.get(`${tool.base}${launchPath}/dashboard`);
     expect(mine.status).toBe(200);
     expect(mine.body).toContain('<h1>My credentials</h1>');
