@@ -2,6 +2,7 @@
 // wrong value stops the process at start with the variable's name and the fix.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { type AllowEntry, parseAllowList } from './net/addresses';
@@ -52,6 +53,8 @@ const envSchema = z.object({
     .optional(),
   /** The sender of learners' mail; by default no-reply at PUBLIC_URL's host. */
   MAIL_FROM: z.string().min(3).optional(),
+  /** Worker threads that sign and verify credentials (default: one per core); 0 does it on the main thread. */
+  CRYPTO_THREADS: z.coerce.number().int().min(0).max(256).optional(),
   /** Test mode only: let this many issuances through, then hold each further one after signing (a crash test kills the process there). */
   TEST_HOLD_ISSUANCE_AFTER: z.coerce.number().int().min(0).optional(),
 });
@@ -71,6 +74,8 @@ export interface AppConfig {
   maxUploadBytes: number;
   backgroundJobs: boolean;
   serviceConcurrency: number;
+  /** CRYPTO_THREADS, or the machine's core count (os.availableParallelism()). */
+  cryptoThreads: number;
   /** OUTBOUND_ALLOWLIST, parsed. */
   outboundAllowList: AllowEntry[];
   /** SMTP_URL; undefined: no mail. */
@@ -137,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
     backgroundJobs: e.BACKGROUND_JOBS === 'on',
     serviceConcurrency: e.LTI_SERVICE_CONCURRENCY,
+    cryptoThreads: e.CRYPTO_THREADS ?? os.availableParallelism(),
     outboundAllowList: allowList.entries,
     testHoldIssuanceAfter: e.TEST_HOLD_ISSUANCE_AFTER,
     smtpUrl: e.SMTP_URL,

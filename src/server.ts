@@ -64,6 +64,7 @@ export async function startServer(config: AppConfig): Promise<RunningApp> {
       stopHousekeeping();
       await jobs.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.crypto.close();
       await lti.close({ silent: true }).catch(() => undefined);
       await database.close();
     },

@@ -15,7 +15,7 @@ import { type AchievementIssuer, achievementIssuer, badgeUrls, buildOpenBadgeCre
 import { type PublishedAchievement, publishedAchievement } from './publishedAchievement';
 import { createDocumentLoader, type DocumentLoader, type ExtraResolver } from './documentLoader';
 import type { Ed25519KeyPair } from './keys';
-import { signBothForms } from './sign';
+import { signBothForms, type Credential } from './sign';
 import type { StatusLists } from './statusLists';
 
 export type IssuedCredentialRow = typeof issuedCredentials.$inferSelect;
@@ -68,6 +68,8 @@ export class BadgeIssuer {
       issuer: IssuerDetails;
       statusLists: StatusLists;
       afterSigning?: (awardId: number) => Promise<void>;
+      /** Where signing runs (the crypto pool, src/badges/cryptoPool.ts); default: this thread. */
+      sign?: (credential: Credential, keyPair: Ed25519KeyPair, loader: DocumentLoader) => Promise<{ credential: Credential; jwt: string }>;
     },
   ) {
     this.loader = createDocumentLoader({ resolve: (url) => opts.keys.resolver()(url) });
@@ -131,7 +133,7 @@ export class BadgeIssuer {
     const problems = conformanceProblems(credential);
     if (problems.length) throw new Error(`The credential for award ${awardId} does not conform: ${problems.slice(0, 5).join(' ')}`);
     // The Data Integrity proof first, then the JWT over the credential that carries it (OB 3.0 §8.2.1).
-    const { credential: signed, jwt } = await signBothForms(credential, keyPair, this.loader);
+    const { credential: signed, jwt } = await (this.opts.sign ?? signBothForms)(credential, keyPair, this.loader);
     await this.opts.afterSigning?.(awardId);
     const values = {
       id: uuid,

@@ -67,7 +67,7 @@ export interface IssueCopyInput {
 export class HolderCopies {
   constructor(
     private readonly db: Db,
-    private readonly opts: { keys: IssuerKeys; loader: DocumentLoader },
+    private readonly opts: { keys: IssuerKeys; loader: DocumentLoader; sign?: typeof signBothForms },
   ) {}
 
   /** Signs (or finds) the holder's copy of the award's credential. */
@@ -184,7 +184,7 @@ export class HolderCopies {
     const problems = conformanceProblems(unsigned);
     if (problems.length) throw new Error(`The holder copy does not conform: ${problems.slice(0, 5).join(' ')}`);
     const { row: keyRow, keyPair } = await this.opts.keys.activeKeyPair();
-    const { credential, jwt } = await signBothForms(unsigned, keyPair, this.opts.loader);
+    const { credential, jwt } = await (this.opts.sign ?? signBothForms)(unsigned, keyPair, this.opts.loader);
     return { uuid, credential, jwt, signingKeyId: keyRow.id };
   }
 

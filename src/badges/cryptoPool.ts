@@ -1,0 +1,130 @@
+/**
+ * Signing and verifying on every core. Both are JSON-LD CPU work (expansion and RDF
+ * canonicalisation), so on one event loop a cohort of awards would hold up every page. The
+ * pool runs them on worker threads (piscina), as many as the machine has cores unless
+ * CRYPTO_THREADS says otherwise; 0 keeps them in this thread (the old behaviour).
+ *
+ * A task carries the credential and the signing key pair (exported Multikey; never logged).
+ * What the worker cannot know — our keys and status lists in the database, other issuers'
+ * lists behind the outbound-fetch guard — it asks this thread for over the task's MessagePort,
+ * so the resolvers stay where the connections are. See docs/decisions/0020.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import path from 'node:path';
+import { Piscina } from 'piscina';
+import { documentLoader as offlineLoader, type DocumentLoader } from './documentLoader';
+import type { CryptoResult, CryptoTask, LookupRequest, LookupResponse, SerializedError } from './cryptoWorker';
+import { serializeError } from './cryptoWorker';
+import { type Ed25519KeyPair, exportKeyPair } from './keys';
+import { type Credential, CredentialSigningError, signBothForms } from './sign';
+import { type VerificationReport, type VerifyOptions, verifyOpenBadgeCredential } from './verify';
+
+/** The one signing path's shape (src/badges/sign.ts signBothForms). */
+export type SignBothForms = (credential: Credential, keyPair: Ed25519KeyPair, loader?: DocumentLoader) => Promise<{ credential: Credential; jwt: string }>;
+/** The verifier's shape (src/badges/verify.ts verifyOpenBadgeCredential). */
+export type VerifyCredential = (input: string | Buffer | object, options?: VerifyOptions) => Promise<VerificationReport>;
+
+type Lookup = (request: LookupRequest) => Promise<unknown>;
+
+export class CryptoPool {
+  private pool?: Piscina;
+  private tasks = { sign: 0, verify: 0 };
+
+  /** `threads` 0: sign and verify in the calling thread. */
+  constructor(readonly threads: number) {}
+
+  /** The pool, started on first use, so a process that never signs starts no threads. */
+  private piscina(): Piscina {
+    if (!this.pool) {
+      // Compiled (dist/, npm start): start the compiled worker. From source (ts-jest, tsx):
+      // a tiny CommonJS loader registers tsx in the thread, then loads the TypeScript worker.
+      const compiled = __filename.endsWith('.js');
+      this.pool = new Piscina({
+        filename: compiled ? path.join(__dirname, 'cryptoWorker.js') : path.resolve(__dirname, '../../scripts/ts-worker.cjs'),
+        workerData: { entry: path.join(__dirname, 'cryptoWorker.ts') },
+        name: 'run',
+        minThreads: this.threads,
+        maxThreads: this.threads,
+        // Tasks await lookups from this thread: a worker must keep its event loop, and may
+        // start a second task while the first waits for the database.
+        atomics: 'disabled',
+        concurrentTasksPerWorker: 2,
+      });
+    }
+    return this.pool;
+  }
+
+  /** signBothForms (Data Integrity proof, then the VC-JWT over it) on a worker thread. */
+  readonly signBothForms: SignBothForms = async (credential, keyPair, loader = offlineLoader) => {
+    if (this.threads === 0) return signBothForms(credential, keyPair, loader);
+    if (!keyPair.secretKeyMultibase) throw new CredentialSigningError('This key pair has no secret key, so it cannot sign.');
+    const key = { ...exportKeyPair(keyPair, { secretKey: true }), ...(keyPair.jwkId ? { jwkId: keyPair.jwkId } : {}) };
+    this.tasks.sign++;
+    const result = await this.runTask(
+      (port) => ({ kind: 'sign', credential, key, port }),
+      async ({ url }) => (await loader(url)).document,
+    );
+    if (result.kind === 'failed') throw rebuild(result.error, result.signing);
+    if (result.kind !== 'signed') throw new Error('The crypto worker answered a signing task with something else.');
+    return { credential: result.credential, jwt: result.jwt };
+  };
+
+  /** verifyOpenBadgeCredential on a worker thread; its resolvers run in this one. */
+  readonly verify: VerifyCredential = async (input, options = {}) => {
+    if (this.threads === 0) return verifyOpenBadgeCredential(input, options);
+    this.tasks.verify++;
+    const result = await this.runTask(
+      (port) => ({
+        kind: 'verify',
+        input: Buffer.isBuffer(input) ? new Uint8Array(input) : input,
+        now: options.now,
+        resolveKey: !!options.resolveKey,
+        fetchStatusList: !!options.fetchStatusList,
+        port,
+      }),
+      async ({ kind, url }) => (kind === 'resolve' ? options.resolveKey?.(url) : options.fetchStatusList?.(url)),
+    );
+    if (result.kind === 'failed') throw rebuild(result.error, false);
+    if (result.kind !== 'verified') throw new Error('The crypto worker answered a verification task with something else.');
+    return result.report;
+  };
+
+  private async runTask(task: (port: MessagePort) => CryptoTask, lookup: Lookup): Promise<CryptoResult> {
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (request: LookupRequest) => {
+      lookup(request).then(
+        (value) => port1.postMessage({ id: request.id, value: value ?? undefined } satisfies LookupResponse),
+        (error) => port1.postMessage({ id: request.id, error: serializeError(error) } satisfies LookupResponse),
+      );
+    });
+    try {
+      return (await this.piscina().run(task(port2 as unknown as MessagePort), { transferList: [port2] as never })) as CryptoResult;
+    } finally {
+      port1.close();
+    }
+  }
+
+  /** For the benches and the admin console. */
+  stats() {
+    return {
+      threads: this.threads,
+      signed: this.tasks.sign,
+      verified: this.tasks.verify,
+      utilization: this.pool?.utilization ?? 0,
+      queued: this.pool?.queueSize ?? 0,
+    };
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.destroy();
+  }
+}
+
+type MessagePort = import('node:worker_threads').MessagePort;
+
+function rebuild(error: SerializedError, signing: boolean): Error {
+  if (signing) return new CredentialSigningError(error.message);
+  return Object.assign(new Error(error.message), { name: error.name });
+}
