@@ -8,10 +8,12 @@ import { DynamicRegistrations } from './admin/dynamicRegistrationPages';
 import { OutboundAllowListStore } from './admin/outboundAllowList';
 import { createFileStorage } from './assessment/fileStorage';
 import { AssessmentStore } from './assessment/store';
+import { CryptoPool } from './badges/cryptoPool';
 import { BadgeIssuer, holdIssuanceAfter } from './badges/issuance';
-import { statusListSource } from './badges/statusListSource';
+import { ownStatusList, statusListSource } from './badges/statusListSource';
 import { StatusLists } from './badges/statusLists';
 import { Verifier } from './badges/verifier';
+import { VerificationCache } from './badges/verificationCache';
 import type { AppConfig } from './config';
 import { CourseOutcomeStore, CredentialStore } from './credentials/store';
 import { EdcService } from './edc/edcService';
@@ -58,6 +60,8 @@ export interface Services {
   openid4vci: Oid4vciStore;
   /** Request limits shared by every process (the OpenID4VCI token and nonce endpoints). */
   rateLimits: RateLimits;
+  /** The worker threads that sign and verify (closed when the server stops). */
+  crypto: CryptoPool;
   /** One verifier for every credential someone hands in: the public pages and prior learning. */
   verifier: Verifier;
   credentials: CredentialStore;
@@ -92,6 +96,7 @@ export async function compose(config: AppConfig, database: Database, lti: Provid
   const outbound = new OutboundFetcher({ production: config.production, allowList: () => allowList.current(), log });
   const issuer = new IssuerProfileStore(db);
   const signingKeys = new SigningKeys(db, config.encryptionKey, config.publicUrl);
+  const crypto = new CryptoPool(config.cryptoThreads);
   const statusLists = new StatusLists(db);
   const badges = new BadgeIssuer(db, {
     publicUrl: config.publicUrl,
@@ -100,8 +105,9 @@ export async function compose(config: AppConfig, database: Database, lti: Provid
     issuer,
     statusLists,
     afterSigning: config.testHoldIssuanceAfter === undefined ? undefined : holdIssuanceAfter(config.testHoldIssuanceAfter),
+    sign: crypto.signBothForms,
   });
-  const holderCopies = new HolderCopies(db, { keys: signingKeys, loader: badges.loader });
+  const holderCopies = new HolderCopies(db, { keys: signingKeys, loader: badges.loader, sign: crypto.signBothForms });
   const services = new LtiServiceClient(lti, { concurrency: config.serviceConcurrency, timeoutMs: 10_000 });
   const passback = new GradePassback(db, services, { publicUrl: config.publicUrl, log });
   const qa = new QaStore(db);
@@ -128,7 +134,12 @@ export async function compose(config: AppConfig, database: Database, lti: Provid
     vcApi: new VcApiExchanges(db, { publicUrl: config.publicUrl, issuerDid: signingKeys.did, holderCopies }),
     openid4vci: new Oid4vciStore(db, config.encryptionKey),
     rateLimits: new RateLimits(db),
+    crypto,
     verifier: new Verifier({
+      run: crypto.verify,
+      cache: new VerificationCache({ ownStatusList: ownStatusList(config.publicUrl), versions: (ids) => statusLists.versions(ids) }),
+      // Each thread verifies one at a time (and a second while the first waits for a lookup).
+      concurrency: Math.max(2, 2 * config.cryptoThreads),
       resolveKey: signingKeys.resolver(),
       fetchStatusList,
     }),

@@ -9,11 +9,20 @@ const ACCEPT = 'application/vc+ld+json, application/vc+jwt;q=0.9, application/js
 
 export type StatusListSource = (url: string) => Promise<unknown>;
 
-export function statusListSource(deps: { publicUrl: string; issuer: Pick<BadgeIssuer, 'statusListCredential'>; outbound: OutboundFetcher }): StatusListSource {
-  const own = new RegExp(`^${deps.publicUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/status/(\\d+)$`);
-  return async (url) => {
+/** The id of this installation's own status list at `url`, else undefined. */
+export function ownStatusList(publicUrl: string): (url: string) => number | undefined {
+  const own = new RegExp(`^${publicUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/status/(\\d+)$`);
+  return (url) => {
     const ours = own.exec(url);
-    if (ours) return (await deps.issuer.statusListCredential(Number(ours[1])))?.credential;
+    return ours ? Number(ours[1]) : undefined;
+  };
+}
+
+export function statusListSource(deps: { publicUrl: string; issuer: Pick<BadgeIssuer, 'statusListCredential'>; outbound: OutboundFetcher }): StatusListSource {
+  const own = ownStatusList(deps.publicUrl);
+  return async (url) => {
+    const ours = own(url);
+    if (ours !== undefined) return (await deps.issuer.statusListCredential(ours))?.credential;
     // The verifier reads no more than MAX_INPUT_BYTES of a credential: no point reading more.
     const res = await deps.outbound.get(url, { headers: { accept: ACCEPT }, maxBytes: MAX_INPUT_BYTES });
     // JSON text or a VC-JWT: the verifier parses and explains either.

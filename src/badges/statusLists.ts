@@ -1,7 +1,7 @@
 // The issuer's Bitstring Status Lists in PostgreSQL: entries handed out once each,
 // revocation bits flipped in SQL in the same transaction as the revocation record, and
 // the signed list credential published at /status/<id>, re-signed only when it changed.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/database';
 import { statusLists } from '../db/schema';
 import type { Ed25519KeyPair } from './keys';
@@ -40,6 +40,13 @@ export class StatusLists {
   }
 
   /** Sets or clears one entry's bit, inside the caller's transaction. Index 0 is the first byte's high bit. */
+  /** The current version of each list (it grows with every change of a bit). */
+  async versions(ids: number[]): Promise<Map<number, number>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.select({ id: statusLists.id, version: statusLists.version }).from(statusLists).where(inArray(statusLists.id, ids));
+    return new Map(rows.map((r) => [r.id, r.version]));
+  }
+
   async setBit(tx: Tx, listId: number, index: number, revoked: boolean) {
     // PostgreSQL numbers bits from the low end of each byte; the W3C list from the high end.
     const pgBit = (index >> 3) * 8 + (7 - (index & 7));

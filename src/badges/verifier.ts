@@ -8,12 +8,17 @@ import { Slots } from '../concurrency';
 import { AppError } from '../errors';
 import type { ExtraResolver } from './documentLoader';
 import type { StatusListSource } from './statusListSource';
+import type { VerificationCache } from './verificationCache';
 import { type VerificationReport, verifyOpenBadgeCredential } from './verify';
 import { type ClrVerificationReport, looksLikeClr, verifyClrCredential } from './verifyClr';
 
 export interface VerifierOptions {
   resolveKey?: ExtraResolver;
   fetchStatusList: StatusListSource;
+  /** Where verification runs (the crypto pool, src/badges/cryptoPool.ts); default: this thread. */
+  run?: typeof verifyOpenBadgeCredential;
+  /** Results for our own credentials (src/badges/verificationCache.ts). */
+  cache?: VerificationCache;
   /** Verifications at once in this process. */
   concurrency?: number;
   /** Verifications waiting for a turn; beyond that, refused. */
@@ -32,7 +37,21 @@ export class Verifier {
   }
 
   async verify(input: string | Buffer | object, now?: Date): Promise<VerificationReport> {
-    return this.withSlot(() => verifyOpenBadgeCredential(input, { now, resolveKey: this.opts.resolveKey, fetchStatusList: this.opts.fetchStatusList }));
+    // A cached result costs no turn: a popular share page never queues behind real work.
+    // An explicit `now` (a check against another day) bypasses the cache.
+    const cache = now ? undefined : this.opts.cache;
+    const key = cache && (await cache.keyFor(input));
+    const hit = key && cache.get(key);
+    if (hit) return hit;
+    return this.withSlot(async () => {
+      const report = await (this.opts.run ?? verifyOpenBadgeCredential)(input, {
+        now,
+        resolveKey: this.opts.resolveKey,
+        fetchStatusList: this.opts.fetchStatusList,
+      });
+      if (key) cache.set(key, report);
+      return report;
+    });
   }
 
   /** A badge, or a CLR 2.0 record with every credential in it (one slot for the whole record). */
