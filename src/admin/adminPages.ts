@@ -13,7 +13,7 @@ import { fieldText, formErrors } from '../forms';
 import type { AdminAccounts } from './accounts';
 import { checkNewAdmin } from './accounts';
 import { canvasDeveloperKey } from './canvas';
-import { LoginThrottle } from './throttle';
+import { type FailureCounter, LoginThrottle } from './throttle';
 import type { DynamicRegistrations } from './dynamicRegistrationPages';
 import {
   checkLogo,
@@ -46,6 +46,8 @@ export interface AdminDeps {
   badges: BadgeIssuer;
   holderCopies: HolderCopies;
   allowList: OutboundAllowListStore;
+  /** Shared by every process: the sign-in throttle counts failures there. */
+  rateLimits: FailureCounter;
   publicUrl: string;
   /** Whether learners' mail is on (SMTP_URL), for the console to say so. */
   mailStatus?: () => { enabled: boolean; from: string };
@@ -162,16 +164,23 @@ export function adminPages(deps: AdminDeps): Router {
   });
 
   // Five tries per account; more per address, since a campus NAT puts many people behind one.
-  const byEmail = new LoginThrottle(5);
-  const byAddress = new LoginThrottle(30);
-  r.post('/login', (req, res, next) => {
+  // Counted in PostgreSQL, so every process behind a load balancer counts the same tries.
+  const byEmail = new LoginThrottle(deps.rateLimits, 5, 15 * 60 * 1000, Date.now, 'admin-login-email');
+  const byAddress = new LoginThrottle(deps.rateLimits, 30, 15 * 60 * 1000, Date.now, 'admin-login-ip');
+  r.post('/login', async (req, res, next) => {
     const email = [
       `email:${String(req.body.email ?? '')
         .trim()
-        .toLowerCase()}`,
+        .toLowerCase()
+        .slice(0, 320)}`,
     ];
     const address = [`ip:${req.ip}`];
-    const wait = Math.max(byEmail.retryAfter(email), byAddress.retryAfter(address));
+    let wait: number;
+    try {
+      wait = Math.max(await byEmail.retryAfter(email), await byAddress.retryAfter(address));
+    } catch (err) {
+      return next(err);
+    }
     if (wait > 0) {
       res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
       return res.status(429).render('admin/login', {
@@ -182,14 +191,18 @@ export function adminPages(deps: AdminDeps): Router {
         next: safeNext(req.body.next),
       });
     }
-    passport.authenticate('local', (err: unknown, user: Express.User | false) => {
+    passport.authenticate('local', async (err: unknown, user: Express.User | false) => {
       if (err) return next(err);
-      for (const [t, k] of [
-        [byEmail, email],
-        [byAddress, address],
-      ] as const) {
-        if (user) t.succeed(k);
-        else t.fail(k);
+      try {
+        for (const [t, k] of [
+          [byEmail, email],
+          [byAddress, address],
+        ] as const) {
+          if (user) await t.succeed(k);
+          else await t.fail(k);
+        }
+      } catch (e) {
+        return next(e);
       }
       if (!user) {
         return res.status(401).render('admin/login', {

@@ -1,8 +1,8 @@
 // Request limits shared by every process, in PostgreSQL: a fixed-window counter per key, counted
 // by one INSERT … ON CONFLICT DO UPDATE … RETURNING, so two processes never both let the
 // (max+1)th request through. For endpoints anyone can call (the OpenID4VCI token and nonce
-// endpoints); the admin sign-in keeps its in-memory throttle (src/admin/throttle.ts).
-import { sql } from 'drizzle-orm';
+// endpoints), and the admin sign-in's failure counts (src/admin/throttle.ts).
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './database';
 import { rateLimitCounters } from './schema';
 
@@ -33,4 +33,24 @@ export class RateLimits {
     }
     return wait;
   }
+
+  /** The hits counted for `key` in the window that contains `nowMs`, without counting one. */
+  async count(key: string, windowSeconds: number, nowMs = Date.now()): Promise<number> {
+    const windowStart = windowStartOf(nowMs, windowSeconds);
+    const [row] = await this.db
+      .select({ hits: rateLimitCounters.hits })
+      .from(rateLimitCounters)
+      .where(and(eq(rateLimitCounters.key, key), eq(rateLimitCounters.windowStart, windowStart)));
+    return row?.hits ?? 0;
+  }
+
+  /** Forgets every window of `key` (e.g. failures, after a success). */
+  async clear(key: string): Promise<void> {
+    await this.db.delete(rateLimitCounters).where(eq(rateLimitCounters.key, key));
+  }
+}
+
+function windowStartOf(nowMs: number, windowSeconds: number): number {
+  const nowS = Math.floor(nowMs / 1000);
+  return nowS - (nowS % windowSeconds);
 }

@@ -207,6 +207,7 @@ export function createApp(deps: AppDeps) {
       badges: deps.badges,
       holderCopies: deps.holderCopies,
       allowList: deps.allowList,
+      rateLimits: deps.rateLimits,
       publicUrl: deps.publicUrl,
       mailStatus: () => deps.mail.status(),
     }),
