@@ -167,6 +167,9 @@ async function main() {
     });
     if (!r.verified) throw new Error(`verification failed: ${JSON.stringify(r.checks)}`);
   });
+  // The app's verifier, with its cache: 50 credentials, each checked several times (a popular share page).
+  const cached = await timed('verify via the app (cache)', 400, (i) => tool.verifier.verify(issued.rows[i % issued.rows.length].credential));
+  const cacheStats = tool.verifier.opts.cache?.stats();
   // Canonicalisation with both processors, alternating rounds so both see the same machine load.
   const processors = loadJsonLdProcessors();
   const [before, after] = [await canonize(processors.unpatched, sample, badges.loader), await canonize(processors.patched, sample, badges.loader)];
@@ -194,6 +197,9 @@ async function main() {
     `issuance with the worker pool / single worker = ${(e2eAll / e2eOne).toFixed(2)} (target ≥ 1.7 on 2 cores); pool / in-process = ${(e2eAll / e2e).toFixed(2)}`,
   );
   console.log(`verification on the pool ${verifyPool.toFixed(1)} /s (target ≥ 200/s without the cache)`);
+  console.log(
+    `verification cache: ${cached.toFixed(0)} /s, ${cacheStats?.hits} hits, ${cacheStats?.misses} misses, hit rate ${((cacheStats?.hitRate ?? 0) * 100).toFixed(1)} %`,
+  );
   const [{ n }] = (await tool.database.pool.query('SELECT count(*)::int AS n FROM issued_credentials')).rows;
   console.log(`issued credentials stored: ${n} (expected ${3 * N + 20})`);
   // The worker threads live in this process, so its RSS counts them.

@@ -31,7 +31,7 @@ export class Verifier {
   readonly slots: Slots;
   private readonly waitMs: number;
 
-  constructor(private readonly opts: VerifierOptions) {
+  constructor(readonly opts: VerifierOptions) {
     this.slots = new Slots(opts.concurrency ?? 2, opts.queue ?? 32);
     this.waitMs = opts.waitMs ?? 30_000;
   }
