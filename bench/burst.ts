@@ -49,8 +49,10 @@ async function burst(threads: string) {
     }
   }
   const secs = (performance.now() - t0) / 1000;
+  // This process is the tool (and the client): its RSS with the pool's threads in it.
+  const rssMiB = process.memoryUsage().rss / 2 ** 20;
   await tool.stop();
-  return { idle, busy, secs };
+  return { idle, busy, secs, rssMiB };
 }
 
 type Run = Awaited<ReturnType<typeof burst>>;
@@ -76,7 +78,7 @@ async function main() {
     const r = runAlone(threads);
     rows[label] = r;
     console.log(
-      `${label.padEnd(12)} idle p50 ${pct(r.idle, 50).toFixed(1)} ms · during the burst p50 ${pct(r.busy, 50).toFixed(1)} ms, p99 ${pct(r.busy, 99).toFixed(1)} ms (${r.busy.length} requests) · ${AWARDS} issued in ${r.secs.toFixed(1)} s (${(AWARDS / r.secs).toFixed(1)} /s)`,
+      `${label.padEnd(12)} idle p50 ${pct(r.idle, 50).toFixed(1)} ms · during the burst p50 ${pct(r.busy, 50).toFixed(1)} ms, p99 ${pct(r.busy, 99).toFixed(1)} ms (${r.busy.length} requests) · ${AWARDS} issued in ${r.secs.toFixed(1)} s (${(AWARDS / r.secs).toFixed(1)} /s) · RSS ${r.rssMiB.toFixed(0)} MiB`,
     );
   }
   console.log(`p99 during the burst, pool / main thread = ${(pct(rows.pool.busy, 99) / pct(rows['main thread'].busy, 99)).toFixed(2)}`);

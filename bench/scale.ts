@@ -1,0 +1,98 @@
+// Issuance and launch throughput with 1 and then 2 tool processes on one PostgreSQL, behind a
+// round-robin balancer (test/support/balancer.ts). Each process is the compiled server
+// (`npm start`'s dist/server.js) with background jobs on: the awards' issuance jobs come from
+// the outbox and pg-boss hands them to whichever process asks first. Both runs are in one
+// invocation, so they see the same machine. Run: npm run bench:scale [awards] [launches]
+import { availableParallelism } from 'node:os';
+import { identityFromLaunch } from '../src/assessment/identity';
+import { launchAs, PASSING_LEVELS, publishCredential } from '../test/assessment/support';
+import { completeDefinition } from '../test/credentials/fixtures';
+import { rosterLearners, submitComplete } from '../test/grades/support';
+import { startBalancer } from '../test/support/balancer';
+import { type ChildTool, startChildTool } from '../test/support/childTool';
+import { launch } from '../test/support/launch';
+import { connectLms, freePort, startTestTool } from '../test/support/tool';
+
+const AWARDS = Number(process.argv[2] ?? 200);
+const LAUNCHES = Number(process.argv[3] ?? 60);
+const IN_FLIGHT = 4;
+
+async function main() {
+  const tool = await startTestTool({ BACKGROUND_JOBS: 'off', LOG_LEVEL: 'silent' });
+  const balancer = await startBalancer(await freePort());
+  const sim = await connectLms(tool, 'moodle-4.5');
+  sim.toolLaunchUrl = `${balancer.url}/lti/launch`;
+  sim.toolJwksUrl = `${balancer.url}/lti/keys`;
+  await tool.issuer.save({ name: 'Bench University', countryCode: 'NL', identifiers: [] } as never);
+  const viaBalancer = { ...tool, base: balancer.url } as typeof tool;
+  const q = (text: string, params: unknown[] = []) => tool.database.pool.query(text, params).then((r) => r.rows);
+  const results: Record<number, { issue: number; launch: number }> = {};
+  const nodes: ChildTool[] = [];
+  let learnerOffset = 0;
+
+  for (const n of [1, 2]) {
+    while (nodes.length < n) nodes.push(await startChildTool(tool, { PUBLIC_URL: balancer.url }));
+    balancer.nodes = nodes.map((c) => c.url);
+    const teacher = await launchAs(viaBalancer, sim, 'instructor');
+    // Submitted attempts first (not timed), then accepted as fast as an assessor team could.
+    const learners = (await rosterLearners(tool, teacher, learnerOffset + AWARDS)).slice(learnerOffset);
+    learnerOffset += AWARDS;
+    const credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), title: `Scale ${n}`, supervisionType: undefined });
+    const attempts: { learner: (typeof learners)[number]; submission: { id: number; lockVersion: number } }[] = [];
+    for (const learner of learners) attempts.push({ learner, submission: await submitComplete(tool, learner, credentialId) });
+    const identity = identityFromLaunch({ platformName: 'Bench', id: 'l' }, new Date(), teacher.userId);
+    const [{ before }] = await q('SELECT count(*)::int AS before FROM issued_credentials');
+    const t0 = performance.now();
+    let i = 0;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (i < attempts.length) {
+          const { learner, submission } = attempts[i++];
+          await tool.assessment.decide(learner.courseId, submission.id, teacher.userId, {
+            decision: 'accept',
+            levels: PASSING_LEVELS,
+            criterionComments: {},
+            overallComment: '',
+            identity,
+            lockVersion: submission.lockVersion,
+          });
+        }
+      }),
+    );
+    for (;;) {
+      const [{ n: issued }] = await q('SELECT count(*)::int AS n FROM issued_credentials');
+      if (issued - before >= AWARDS) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const issueRate = AWARDS / ((performance.now() - t0) / 1000);
+
+    const l0 = performance.now();
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (done < LAUNCHES) {
+          done++;
+          const { page } = await launch(viaBalancer, sim, 'learner');
+          if (page.status !== 200) throw new Error(`launch answered ${page.status}`);
+        }
+      }),
+    );
+    const launchRate = LAUNCHES / ((performance.now() - l0) / 1000);
+    results[n] = { issue: issueRate, launch: launchRate };
+    console.log(
+      `${n} node${n > 1 ? 's' : ' '}: issuance ${issueRate.toFixed(1).padStart(6)} /s (${AWARDS} awards), launches ${launchRate.toFixed(1).padStart(6)} /s (${LAUNCHES})`,
+    );
+  }
+  console.log(`\n${availableParallelism()} cores; requests served per node: ${balancer.served.join(' / ')}`);
+  console.log(`issuance with 2 nodes / 1 node = ${(results[2].issue / results[1].issue).toFixed(2)} (target ≥ 1.7)`);
+  console.log(`launches with 2 nodes / 1 node = ${(results[2].launch / results[1].launch).toFixed(2)}`);
+  for (const node of nodes) await node.kill('SIGTERM');
+  await balancer.close();
+  await sim.stop();
+  await tool.stop();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
