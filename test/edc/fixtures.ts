@@ -1,44 +1,22 @@
 /**
- * EDC inputs for every kind of credential we issue, built exactly like the Open Badge KINDS in
- * test/badges/issuedCredential.test.ts, plus what sealing adds (the seal's legal identifier,
+ * EDC inputs for every kind of credential we issue, built from the Open Badge kinds' inputs
+ * (test/badges/credentialKinds.ts), plus what sealing adds (the seal's legal identifier,
  * the badge image, the sealing time).
  */
-import { randomUUID } from 'node:crypto';
-import { gradeOf, scoreRubric } from '../../src/assessment/scoring';
 import { badgePng } from '../../src/badges/badgeImage';
 import type { CredentialDefinition } from '../../src/credentials/model';
 import type { EdcInputs } from '../../src/edc/mapping';
+import { credentialInputs, PUBLIC_URL } from '../badges/credentialKinds';
 import { completeDefinition } from '../credentials/fixtures';
 
-export const PUBLIC_URL = 'https://microcred.example.edu';
+export { PUBLIC_URL };
 
 export function edcInputs(def: CredentialDefinition, over: Partial<EdcInputs> = {}): EdcInputs {
-  const levels = Object.fromEntries(def.rubric.criteria.map((c) => [c.id, c.passLevelId]));
-  const score = scoreRubric(def.rubric.criteria, levels);
+  const badge = credentialInputs('did:web:microcred.example.edu', def);
   return {
-    uuid: randomUUID(),
-    publicUrl: PUBLIC_URL,
-    issuer: {
-      id: 'did:web:microcred.example.edu',
-      type: ['Profile'],
-      name: 'Example University',
-      url: 'https://www.example.edu',
-      email: 'badges@example.edu',
-      address: { type: ['Address'], addressCountryCode: 'NL' },
-    },
-    qaPolicy: { url: 'https://www.example.edu/qa', name: 'Institutional accreditation' },
-    definition: def,
-    credentialId: 7,
-    versionNo: 2,
-    awardedAt: new Date('2026-11-20T10:15:30.123Z'),
-    rubricResults: score.results,
-    grade: gradeOf(def, score),
-    identity: { method: 'online-supervisor', identityVerified: true, attestedBy: 'Ivo', attestedAt: '2026-11-20T10:00:00Z', factors: 2, recordedById: 1 },
-    evidenceCount: 3,
-    sharedEvidence: [],
-    learner: { email: 'Lena@Uni.example', ltiUserId: 'u-learner-1' },
-    salt: 'c0ffee',
-    status: { listId: 1, index: 1234 },
+    ...badge,
+    // The Open Badge kinds' issuer, without its BRIN identifier.
+    issuer: { ...badge.issuer, otherIdentifier: undefined },
     seal: { legalIdentifier: 'VATNL-001234567B01', country: 'NL' },
     imagePng: badgePng({ title: def.title ?? 'x', size: 64 }),
     issuedAt: new Date('2026-11-20T10:16:00Z'),
