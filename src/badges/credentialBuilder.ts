@@ -117,6 +117,19 @@ export function awardSubjectId(salt: string): string {
 }
 
 /** OB 3.0 IdentityHash: "sha256$" + hex(SHA-256(identity + salt)). */
+/**
+ * The learner as salted, hashed IdentityObjects (e-mail, when the LMS gave one, and LMS user
+ * id): what every credential of ours says about who holds it, and no more.
+ */
+export function learnerIdentifiers(learner: { email?: string | null; ltiUserId: string }, salt: string): Record<string, unknown>[] {
+  return [
+    ...(learner.email
+      ? [{ type: 'IdentityObject', hashed: true, identityHash: identityHash(learner.email.trim().toLowerCase(), salt), identityType: 'emailAddress', salt }]
+      : []),
+    { type: 'IdentityObject', hashed: true, identityHash: identityHash(learner.ltiUserId, salt), identityType: 'ltiUserId', salt },
+  ];
+}
+
 export function identityHash(identity: string, salt: string): string {
   return `sha256$${createHash('sha256')
     .update(identity + salt, 'utf8')
@@ -158,20 +171,7 @@ export function buildOpenBadgeCredential(input: CredentialInputs): Record<string
   }));
   if (input.grade) result.push({ type: ['Result'], resultDescription: `${achievementId}#grade`, value: String(input.grade.points) });
 
-  const identifier = [
-    ...(input.learner.email
-      ? [
-          {
-            type: 'IdentityObject',
-            hashed: true,
-            identityHash: identityHash(input.learner.email.trim().toLowerCase(), input.salt),
-            identityType: 'emailAddress',
-            salt: input.salt,
-          },
-        ]
-      : []),
-    { type: 'IdentityObject', hashed: true, identityHash: identityHash(input.learner.ltiUserId, input.salt), identityType: 'ltiUserId', salt: input.salt },
-  ];
+  const identifier = learnerIdentifiers(input.learner, input.salt);
 
   const evidence: Record<string, unknown>[] = [
     {

@@ -4,7 +4,7 @@
 // "isPartOf" the composite it counted towards, and in a rigid pathway each component "precedes"
 // the next. Pure: the caller passes the signed credentials in.
 import { CLR_V2_CONTEXT, MICROCRED_CONTEXT_PATH, OB_V3_CONTEXT, VC_V2_CONTEXT } from '../badges/contexts';
-import { type AchievementIssuer, awardSubjectId, identityHash } from '../badges/credentialBuilder';
+import { type AchievementIssuer, awardSubjectId, learnerIdentifiers } from '../badges/credentialBuilder';
 
 export type Json = Record<string, unknown>;
 
@@ -70,20 +70,7 @@ export function buildClrCredential(input: ClrInputs): Json {
     const a = achievementOf(vc);
     if (a && !achievements.some((x) => x.id === a.id)) achievements.push(a);
   }
-  const identifier = [
-    ...(input.learner.email
-      ? [
-          {
-            type: 'IdentityObject',
-            hashed: true,
-            identityHash: identityHash(input.learner.email.trim().toLowerCase(), input.salt),
-            identityType: 'emailAddress',
-            salt: input.salt,
-          },
-        ]
-      : []),
-    { type: 'IdentityObject', hashed: true, identityHash: identityHash(input.learner.ltiUserId, input.salt), identityType: 'ltiUserId', salt: input.salt },
-  ];
+  const identifier = learnerIdentifiers(input.learner, input.salt);
   const associations = clrAssociations(input.credentials, input.composites);
   return {
     // microcred's context (the Annex I terms of the achievements listed here) comes before OB 3.0's:

@@ -2,7 +2,7 @@
 // 3.0 OpenBadgeCredential whose achievement is the pathway's own (its Annex I elements, its
 // rules as the criteria), whose creditsEarned is the sum of the counted components, and whose
 // evidence names every component credential it was built from. Pure, like credentialBuilder.
-import { type AchievementIssuer, awardSubjectId, badgeUrls, identityHash, OB3_SCHEMA_URL } from '../badges/credentialBuilder';
+import { type AchievementIssuer, awardSubjectId, badgeUrls, learnerIdentifiers, OB3_SCHEMA_URL } from '../badges/credentialBuilder';
 import { achievementCredentialContexts, buildAchievement } from '../credentials/achievement';
 import type { CredentialDefinition, Rubric } from '../credentials/model';
 import { checkReadiness, type ReadinessReport } from '../credentials/readiness';
@@ -78,20 +78,7 @@ const isoSeconds = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
 export function buildCompositeCredential(input: CompositeInputs): Record<string, unknown> {
   const def = input.pathway.definition;
   const statusUrl = badgeUrls(input.publicUrl).statusList(input.status.listId);
-  const identifier = [
-    ...(input.learner.email
-      ? [
-          {
-            type: 'IdentityObject',
-            hashed: true,
-            identityHash: identityHash(input.learner.email.trim().toLowerCase(), input.salt),
-            identityType: 'emailAddress',
-            salt: input.salt,
-          },
-        ]
-      : []),
-    { type: 'IdentityObject', hashed: true, identityHash: identityHash(input.learner.ltiUserId, input.salt), identityType: 'ltiUserId', salt: input.salt },
-  ];
+  const identifier = learnerIdentifiers(input.learner, input.salt);
   return {
     '@context': achievementCredentialContexts(input.publicUrl),
     id: `urn:uuid:${input.uuid}`,
