@@ -175,12 +175,7 @@ export function adminPages(deps: AdminDeps): Router {
         .slice(0, 320)}`,
     ];
     const address = [`ip:${req.ip}`];
-    let wait: number;
-    try {
-      wait = Math.max(await byEmail.retryAfter(email), await byAddress.retryAfter(address));
-    } catch (err) {
-      return next(err);
-    }
+    const wait = Math.max(await byEmail.retryAfter(email), await byAddress.retryAfter(address));
     if (wait > 0) {
       res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
       return res.status(429).render('admin/login', {

@@ -66,17 +66,9 @@ const adminMode = (req: Request): Mode => ({
 
 /** Coordinators, from their own launch: /app/<launchId>/pathways/design. */
 export function coordinatorPathwayPages(deps: PathwayDesignDeps): Router {
-  const onlyCoordinators: RequestHandler = (req, _res, next) => {
-    deps.pathways
-      .isCoordinator(launchOf(req).userId)
-      .then((yes) =>
-        next(
-          yes
-            ? undefined
-            : new ForbiddenError('Designing pathways is for programme coordinators.', 'NOT_A_COORDINATOR', 'Ask an administrator to make you a coordinator.'),
-        ),
-      )
-      .catch(next);
+  const onlyCoordinators: RequestHandler = async (req, _res, next) => {
+    if (await deps.pathways.isCoordinator(launchOf(req).userId)) return next();
+    next(new ForbiddenError('Designing pathways is for programme coordinators.', 'NOT_A_COORDINATOR', 'Ask an administrator to make you a coordinator.'));
   };
   const r = launchPageRouter({ access: onlyCoordinators, formLimit: '256kb' });
   designRoutes(r, deps, {
