@@ -99,13 +99,14 @@ it('issues 200 awards on both nodes, exactly once each, and loses no job when on
     for (const learner of learners) attempts.push({ learner, submission: await submitComplete(tool, learner, credentialId) });
   }
   // Which nodes hold issuance jobs (pg-boss jobs are claimed with an advisory lock by a
-  // connection named microcred-jobs:<pid>), sampled while the burst runs.
+  // connection named microcred-jobs:<pid>), sampled while the burst runs. Only this test's
+  // database: other test files share the PostgreSQL server and run their own tools.
   const working = new Set<string>();
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
       for (const r of await q<{ app: string }>(
-        "SELECT DISTINCT a.application_name AS app FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND a.application_name LIKE 'microcred-jobs:%'",
+        "SELECT DISTINCT a.application_name AS app FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND a.datname = current_database() AND a.application_name LIKE 'microcred-jobs:%'",
       ))
         working.add(r.app);
       await new Promise((r) => setTimeout(r, 50));
