@@ -3,7 +3,7 @@
 // the unique index on issued_credentials.award_id admits one. A crash before the insert
 // leaves nothing but a spent status-list entry (harmless); the job then runs again.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { and, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Ob3Profile } from '../credentials/achievement';
 import type { CredentialDefinition } from '../credentials/model';
 import type { Db } from '../db/database';
@@ -56,7 +56,7 @@ export class IssuerNotReadyError extends Error {
 export class BadgeIssuer {
   readonly loader: DocumentLoader;
 
-  /** Prepared once: the award, its version, the learner, its evidence and any credential already issued. */
+  /** Prepared once: the awards, their versions, learners, evidence and any credential already issued. */
   private readonly awardQuery;
 
   constructor(
@@ -87,7 +87,7 @@ export class BadgeIssuer {
       .innerJoin(credentialVersions, eq(credentialVersions.id, awards.credentialVersionId))
       .innerJoin(ltiUsers, eq(ltiUsers.id, awards.learnerId))
       .leftJoin(issuedCredentials, eq(issuedCredentials.awardId, awards.id))
-      .where(eq(awards.id, sql.placeholder('awardId')))
+      .where(sql`${awards.id} = ANY(${sql.placeholder('awardIds')}::int[])`)
       .prepare('issue_award_facts');
   }
 
@@ -98,83 +98,130 @@ export class BadgeIssuer {
 
   /** Issues the credential for an award once; returns the one that exists if it was issued before. */
   async issueForAward(awardId: number): Promise<IssuedCredentialRow> {
-    // One round trip for everything about the award, including a credential issued before.
-    const [row] = await this.awardQuery.execute({ awardId });
-    if (!row) throw new NotFoundError(`Award ${awardId} does not exist.`);
-    if (row.issued) return row.issued;
+    const outcome = (await this.issueForAwards([awardId])).get(awardId)!;
+    if (outcome instanceof Error) throw outcome;
+    return outcome;
+  }
+
+  /**
+   * Issues the credentials of several awards (a batch of issuance jobs): one read for all of
+   * them, each signed on its own (in parallel on the crypto pool), one transaction to store
+   * them. Each award's outcome is its own: its credential (new, or issued before) or the error
+   * that stopped it, so one bad award fails only its own job.
+   */
+  async issueForAwards(awardIds: number[]): Promise<Map<number, IssuedCredentialRow | Error>> {
+    const outcomes = new Map<number, IssuedCredentialRow | Error>();
+    const ids = [...new Set(awardIds)];
+    // One round trip for everything about the awards, including credentials issued before.
+    const rows = new Map((await this.awardQuery.execute({ awardIds: ids })).map((row) => [row.award.id, row]));
+    const toIssue: NonNullable<ReturnType<typeof rows.get>>[] = [];
+    for (const id of ids) {
+      const row = rows.get(id);
+      if (!row) outcomes.set(id, new NotFoundError(`Award ${id} does not exist.`));
+      else if (row.issued) outcomes.set(id, row.issued);
+      else toIssue.push(row);
+    }
+    if (toIssue.length === 0) return outcomes;
     const issuer = await this.issuerDetails();
-    if (!issuer)
-      throw new IssuerNotReadyError(
+    if (!issuer) {
+      const notReady = new IssuerNotReadyError(
         'The institution’s issuer profile is not set up yet: an administrator must fill it in (admin console → Issuer profile) before credentials can be issued.',
       );
+      for (const row of toIssue) outcomes.set(row.award.id, notReady);
+      return outcomes;
+    }
     const { row: keyRow, keyPair } = await this.opts.keys.activeKeyPair();
-    const status = await this.allocateStatus();
-    const uuid = randomUUID();
+    const statuses = await this.allocateStatuses(toIssue.length);
     const { profile, qaPolicy } = achievementIssuer(issuer);
-    const credential = buildOpenBadgeCredential({
-      uuid,
-      publicUrl: this.opts.publicUrl,
-      issuer: profile,
-      qaPolicy,
-      definition: row.version.definition,
-      credentialId: row.award.credentialId,
-      versionNo: row.version.versionNo,
-      awardedAt: row.award.awardedAt,
-      rubricResults: row.award.rubricResults,
-      grade: row.award.grade ?? undefined,
-      identity: row.award.identity,
-      evidenceCount: row.evidence.length,
-      sharedEvidence: row.evidence.filter((i) => i.shared),
-      learner: { email: row.learner.email, ltiUserId: row.learner.sub },
-      salt: randomBytes(16).toString('hex'),
-      status,
-    });
-    // A credential that fails the schemas is a bug here, not something to hand to a learner.
-    const problems = conformanceProblems(credential);
-    if (problems.length) throw new Error(`The credential for award ${awardId} does not conform: ${problems.slice(0, 5).join(' ')}`);
-    // The Data Integrity proof first, then the JWT over the credential that carries it (OB 3.0 §8.2.1).
-    const { credential: signed, jwt } = await (this.opts.sign ?? signBothForms)(credential, keyPair, this.loader);
-    await this.opts.afterSigning?.(awardId);
-    const values = {
-      id: uuid,
-      awardId,
-      courseId: row.award.courseId,
-      credentialId: row.award.credentialId,
-      learnerId: row.award.learnerId,
-      statusListId: status.listId,
-      statusIndex: status.index,
-      signingKeyId: keyRow.id,
-      credential: signed,
-      jwt,
-      issuedAt: row.award.awardedAt,
-      validUntil: typeof credential.validUntil === 'string' ? new Date(credential.validUntil) : null,
-    };
-    // The credential, its audit entry and its event in one transaction; a concurrent job that
-    // got there first wins (the unique award_id), and its credential is returned.
-    const inserted = await this.db.transaction(async (tx) => {
-      const [ins] = await tx
+    const signed = await Promise.all(
+      toIssue.map(async (row, i) => {
+        const awardId = row.award.id;
+        const status = statuses[i];
+        try {
+          const uuid = randomUUID();
+          const credential = buildOpenBadgeCredential({
+            uuid,
+            publicUrl: this.opts.publicUrl,
+            issuer: profile,
+            qaPolicy,
+            definition: row.version.definition,
+            credentialId: row.award.credentialId,
+            versionNo: row.version.versionNo,
+            awardedAt: row.award.awardedAt,
+            rubricResults: row.award.rubricResults,
+            grade: row.award.grade ?? undefined,
+            identity: row.award.identity,
+            evidenceCount: row.evidence.length,
+            sharedEvidence: row.evidence.filter((item) => item.shared),
+            learner: { email: row.learner.email, ltiUserId: row.learner.sub },
+            salt: randomBytes(16).toString('hex'),
+            status,
+          });
+          // A credential that fails the schemas is a bug here, not something to hand to a learner.
+          const problems = conformanceProblems(credential);
+          if (problems.length) throw new Error(`The credential for award ${awardId} does not conform: ${problems.slice(0, 5).join(' ')}`);
+          // The Data Integrity proof first, then the JWT over the credential that carries it (OB 3.0 §8.2.1).
+          const { credential: withProof, jwt } = await (this.opts.sign ?? signBothForms)(credential, keyPair, this.loader);
+          await this.opts.afterSigning?.(awardId);
+          return {
+            id: uuid,
+            awardId,
+            courseId: row.award.courseId,
+            credentialId: row.award.credentialId,
+            learnerId: row.award.learnerId,
+            statusListId: status.listId,
+            statusIndex: status.index,
+            signingKeyId: keyRow.id,
+            credential: withProof,
+            jwt,
+            issuedAt: row.award.awardedAt,
+            validUntil: typeof credential.validUntil === 'string' ? new Date(credential.validUntil) : null,
+          };
+        } catch (error) {
+          outcomes.set(awardId, error as Error);
+          return undefined;
+        }
+      }),
+    );
+    const ready = signed.filter((values) => values !== undefined);
+    if (ready.length === 0) return outcomes;
+    // The credentials, their audit entries and their events in one transaction; where a
+    // concurrent job got there first (the unique award_id), its credential is the outcome.
+    const stored = await this.db.transaction(async (tx) => {
+      const inserted = await tx
         .insert(issuedCredentials)
-        .values(values)
+        .values(ready)
         .onConflictDoNothing({ target: issuedCredentials.awardId })
-        .returning({ id: issuedCredentials.id });
-      if (!ins) return false;
-      await audit(tx, {
-        courseId: values.courseId,
-        actorId: null,
-        action: 'credential.issued',
-        entityType: 'award',
-        entityId: awardId,
-        after: { credentialUuid: uuid, statusListId: status.listId, statusIndex: status.index, signingKeyId: keyRow.id },
-      });
-      await emit(tx, {
-        type: 'credential.issued',
-        subjectId: awardId,
-        payload: { courseId: values.courseId, credentialId: values.credentialId, learnerId: values.learnerId, awardId },
-      });
-      return true;
+        .returning({ awardId: issuedCredentials.awardId });
+      const fresh = new Set(inserted.map((r) => r.awardId));
+      const mine = ready.filter((values) => fresh.has(values.awardId));
+      await audit(
+        tx,
+        mine.map((values) => ({
+          courseId: values.courseId,
+          actorId: null,
+          action: 'credential.issued' as const,
+          entityType: 'award',
+          entityId: values.awardId,
+          after: { credentialUuid: values.id, statusListId: values.statusListId, statusIndex: values.statusIndex, signingKeyId: keyRow.id },
+        })),
+      );
+      await emit(
+        tx,
+        mine.map((values) => ({
+          type: 'credential.issued' as const,
+          subjectId: values.awardId,
+          payload: { courseId: values.courseId, credentialId: values.credentialId, learnerId: values.learnerId, awardId: values.awardId },
+        })),
+      );
+      return fresh;
     });
-    if (!inserted) return (await this.forAward(awardId))!;
-    return { ...values, revokedAt: null, revocationReason: null, revokedBy: null };
+    for (const values of ready)
+      if (stored.has(values.awardId)) outcomes.set(values.awardId, { ...values, revokedAt: null, revocationReason: null, revokedBy: null });
+    const lost = ready.filter((values) => !stored.has(values.awardId)).map((values) => values.awardId);
+    if (lost.length)
+      for (const row of await this.db.select().from(issuedCredentials).where(inArray(issuedCredentials.awardId, lost))) outcomes.set(row.awardId, row);
+    return outcomes;
   }
 
   /**
@@ -229,8 +276,13 @@ export class BadgeIssuer {
   private reserved: { listId: number; index: number }[] = [];
 
   private async allocateStatus(): Promise<{ listId: number; index: number }> {
-    if (this.reserved.length === 0) this.reserved = await this.opts.statusLists.allocateBlock(16);
-    return this.reserved.shift()!;
+    return (await this.allocateStatuses(1))[0];
+  }
+
+  /** `count` entries: from the reserved block, topped up by one round trip when it runs short. */
+  private async allocateStatuses(count: number): Promise<{ listId: number; index: number }[]> {
+    while (this.reserved.length < count) this.reserved.push(...(await this.opts.statusLists.allocateBlock(Math.max(16, count - this.reserved.length))));
+    return this.reserved.splice(0, count);
   }
 
   /** The credential version an award was made for: what its badge image is drawn from (badgePngFor). */

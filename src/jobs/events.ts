@@ -2,6 +2,7 @@
 // here with the payload it carries, so the chain award -> issuance -> grade passback can be
 // followed by type (src/jobs/jobTable.ts says which job each event starts). The audit log is
 // written here too: an event and its audit row belong to the same transaction.
+import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/database';
 import { auditLog, outboxEvents } from '../db/schema';
 
@@ -43,13 +44,23 @@ export type OutboxEvent<T extends EventType = EventType> = { [K in T]: { type: K
  */
 const latestWins: ReadonlySet<EventType> = new Set<EventType>(['credential.status-changed']);
 
-/** Writes an outbox event in the caller's transaction; the relay (src/jobs/backgroundJobs.ts) queues its job after commit. */
-export async function emit(tx: Tx, event: OutboxEvent): Promise<void> {
-  const { type, subjectId, payload } = event;
-  const insert = tx.insert(outboxEvents).values({ type, subjectId, payload });
-  if (latestWins.has(type))
-    await insert.onConflictDoUpdate({ target: [outboxEvents.type, outboxEvents.subjectId], set: { payload, dispatchedAt: null, createdAt: new Date() } });
-  else await insert.onConflictDoNothing();
+/**
+ * Writes outbox events in the caller's transaction (one statement for a batch of one kind); the
+ * relay (src/jobs/backgroundJobs.ts) queues their jobs after commit.
+ */
+export async function emit(tx: Tx, event: OutboxEvent | OutboxEvent[]): Promise<void> {
+  const events = Array.isArray(event) ? event : [event];
+  const rows = (wins: boolean) => events.filter((e) => latestWins.has(e.type) === wins).map(({ type, subjectId, payload }) => ({ type, subjectId, payload }));
+  const [once, rearmed] = [rows(false), rows(true)];
+  if (once.length) await tx.insert(outboxEvents).values(once).onConflictDoNothing();
+  if (rearmed.length)
+    await tx
+      .insert(outboxEvents)
+      .values(rearmed)
+      .onConflictDoUpdate({
+        target: [outboxEvents.type, outboxEvents.subjectId],
+        set: { payload: sql`excluded.payload`, dispatchedAt: null, createdAt: sql`excluded.created_at` },
+      });
 }
 
 /** Everything the audit log records, by what happened. */
@@ -96,7 +107,8 @@ export interface AuditEntry {
   after?: Record<string, unknown> | null;
 }
 
-/** Appends to the audit log (the table refuses changes and deletions). */
-export async function audit(tx: Tx, entry: AuditEntry): Promise<void> {
-  await tx.insert(auditLog).values({ ...entry, before: entry.before ?? null, after: entry.after ?? null });
+/** Appends to the audit log (the table refuses changes and deletions); a batch in one statement. */
+export async function audit(tx: Tx, entry: AuditEntry | AuditEntry[]): Promise<void> {
+  const entries = Array.isArray(entry) ? entry : [entry];
+  if (entries.length) await tx.insert(auditLog).values(entries.map((e) => ({ ...e, before: e.before ?? null, after: e.after ?? null })));
 }

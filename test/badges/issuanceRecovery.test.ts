@@ -2,10 +2,14 @@
 // from the outbox when they start again; a job that fails (no issuer profile yet) is retried
 // by pg-boss and succeeds once the cause is fixed; a job left running by a process that died
 // is retried at once, one still claimed by a live process is not; status entries never
-// collide, even when a list fills up under concurrent reservations.
+// collide, even when a list fills up under concurrent reservations. A batch of awards (as the
+// issuance job runs them) gives each award its own outcome.
 import pg from 'pg';
 import PgBoss from 'pg-boss';
+import { BadgeIssuer } from '../../src/badges/issuance';
+import { CredentialSigningError, signBothForms } from '../../src/badges/sign';
 import { StatusLists } from '../../src/badges/statusLists';
+import { NotFoundError } from '../../src/errors';
 import { completeDefinition } from '../credentials/fixtures';
 import { acceptComplete, launchAs, type Person, publishCredential, until } from '../assessment/support';
 import type { PlatformSimulator } from '../support/platformSimulator';
@@ -103,4 +107,54 @@ it('hands out status entries once each, and never past the end of a list', async
   const rows = await q('SELECT id, allocated, size FROM status_lists');
   for (const row of rows) expect(row.allocated).toBeLessThanOrEqual(row.size);
   expect(rows.find((r) => r.id === nearlyFull.id).allocated).toBe(131072);
+});
+
+it('issues a batch of awards with an outcome for each: new, issued before, missing, or its own error', async () => {
+  await tool.issuer.save({ name: 'Example University', countryCode: 'NL', identifiers: [] } as never);
+  await tool.jobs.stop();
+  try {
+    const learner = await launchAs(tool, sim, 'learner2');
+    const earlier = await awardFor(learner, 'Batch: issued earlier');
+    const fresh = await awardFor(learner, 'Batch: new');
+    const failing = await awardFor(learner, 'Batch: signing fails');
+    const alsoFresh = await awardFor(learner, 'Batch: also new');
+    const previous = await tool.badges.issueForAward(earlier.id);
+    // Signing fails for one award only (as a broken context would); the rest of the batch is stored.
+    const issuer = new BadgeIssuer(tool.database.db, {
+      publicUrl: tool.config.publicUrl,
+      did: tool.signingKeys.did,
+      keys: tool.signingKeys,
+      issuer: tool.issuer,
+      statusLists: new StatusLists(tool.database.db),
+      sign: async (credential, keyPair, loader) => {
+        if (JSON.stringify(credential).includes('Batch: signing fails')) throw new CredentialSigningError('The credential could not be signed: test fault.');
+        return signBothForms(credential, keyPair, loader);
+      },
+    });
+    const outcomes = await issuer.issueForAwards([fresh.id, earlier.id, 999_999, failing.id, alsoFresh.id, fresh.id]);
+    expect([...outcomes.keys()].sort((a, b) => a - b)).toEqual([earlier.id, fresh.id, failing.id, alsoFresh.id, 999_999].sort((a, b) => a - b));
+    expect(outcomes.get(earlier.id)).toMatchObject({ id: previous.id, awardId: earlier.id });
+    expect(outcomes.get(999_999)).toBeInstanceOf(NotFoundError);
+    expect(outcomes.get(failing.id)).toBeInstanceOf(CredentialSigningError);
+    const stored = await q('SELECT id, award_id, status_list_id, status_index FROM issued_credentials WHERE award_id = ANY($1) ORDER BY award_id', [
+      [earlier.id, fresh.id, failing.id, alsoFresh.id],
+    ]);
+    expect(stored.map((r) => r.award_id)).toEqual([earlier.id, fresh.id, alsoFresh.id]);
+    for (const award of [fresh, alsoFresh]) expect(outcomes.get(award.id)).toMatchObject({ id: stored.find((r) => r.award_id === award.id).id });
+    expect(new Set(stored.map((r) => `${r.status_list_id}:${r.status_index}`)).size).toBe(3);
+    // One audit entry and one announcement per credential stored, none for the failed one.
+    for (const [table, column, value] of [
+      ['audit_log', 'entity_id', "action = 'credential.issued'"],
+      ['outbox_events', 'subject_id', "type = 'credential.issued'"],
+    ]) {
+      const rows = await q(`SELECT ${column} AS award FROM ${table} WHERE ${value} AND ${column} = ANY($1) ORDER BY 1`, [[fresh.id, failing.id, alsoFresh.id]]);
+      expect(rows.map((r) => r.award)).toEqual([fresh.id, alsoFresh.id]);
+    }
+    // Issued again (a retried job), the failed one is issued and the rest are returned as they are.
+    const again = await tool.badges.issueForAwards([fresh.id, failing.id]);
+    expect(again.get(fresh.id)).toMatchObject({ id: stored.find((r) => r.award_id === fresh.id).id });
+    expect(again.get(failing.id)).toMatchObject({ awardId: failing.id });
+  } finally {
+    await tool.jobs.start();
+  }
 });
