@@ -23,6 +23,7 @@ import type { JobData, JobName, JobTable } from './jobTable';
 interface RelayedQueue {
   events: readonly string[];
   handler(data: unknown): Promise<void>;
+  handleBatch?(batch: unknown[]): Promise<(Error | undefined)[]>;
   key(data: unknown, event: { type: string; subjectId: number }): string;
   retryDelay?: number;
   batchSize?: number;
@@ -63,23 +64,33 @@ export class BackgroundJobs {
     for (const [name, spec] of Object.entries(this.relayed)) {
       // Backoff 2 s, 4 s, 8 s … for about a day of retries; a job that hangs is retried after 2 minutes.
       await boss.createQueue(name, { name, retryLimit: 16, retryDelay: spec.retryDelay ?? 2, retryBackoff: true, expireInSeconds: 120 });
-      // A batch runs concurrently; each job completes or fails on its own (pg-boss retries it).
-      await boss.work<Record<string, unknown>>(
+      // A batch runs concurrently (or as one, handleBatch); each job completes or fails on its own
+      // (pg-boss retries it). A full batch means more are waiting: fetch again without the poll delay.
+      const batchSize = spec.batchSize ?? 4;
+      const workerId: string = await boss.work<Record<string, unknown>>(
         name,
-        { pollingIntervalSeconds: this.opts.pollSeconds ?? 0.5, batchSize: spec.batchSize ?? 4, includeMetadata: true },
+        { pollingIntervalSeconds: this.opts.pollSeconds ?? 0.5, batchSize, includeMetadata: true },
         async (jobs) => {
+          if (jobs.length === batchSize && workerId) boss.notifyWorker(workerId);
           const claimed = await this.claim(jobs.map((job) => job.id));
-          await Promise.all(
-            jobs.map(async (job) => {
-              try {
-                await spec.handler(job.data);
-                await boss.complete(name, job.id);
-              } catch (err) {
-                this.log.warn({ err, queue: name, jobId: job.id, retry: job.retryCount }, 'background job failed; it will be retried');
-                await boss.fail(name, job.id, { message: (err as Error).message });
-              }
-            }),
-          );
+          const outcomes = spec.handleBatch
+            ? await spec.handleBatch(jobs.map((job) => job.data)).catch((err: Error) => jobs.map(() => err))
+            : await Promise.all(
+                jobs.map((job) =>
+                  spec.handler(job.data).then(
+                    () => undefined,
+                    (err: Error) => err,
+                  ),
+                ),
+              );
+          const done = jobs.filter((_, i) => !outcomes[i]).map((job) => job.id);
+          if (done.length) await boss.complete(name, done);
+          for (const [i, job] of jobs.entries()) {
+            const err = outcomes[i];
+            if (!err) continue;
+            this.log.warn({ err, queue: name, jobId: job.id, retry: job.retryCount }, 'background job failed; it will be retried');
+            await boss.fail(name, job.id, { message: err.message });
+          }
           await this.release(claimed);
         },
       );
@@ -183,15 +194,25 @@ export class BackgroundJobs {
         .from(outboxEvents)
         .where(and(isNull(outboxEvents.dispatchedAt), inArray(outboxEvents.type, [...byEvent.keys()])))
         .orderBy(asc(outboxEvents.id))
-        .limit(200);
-      for (const event of pending) {
-        for (const target of byEvent.get(event.type)!)
-          await this.boss.send(target.name, event.payload, { singletonKey: target.spec.key(event.payload, event) });
-        await this.db
-          .update(outboxEvents)
-          .set({ dispatchedAt: sql`now()` })
-          .where(and(inArray(outboxEvents.id, [event.id]), isNull(outboxEvents.dispatchedAt)));
-      }
+        .limit(500);
+      if (pending.length === 0) return 0;
+      // One insert for all their jobs (a cohort's awards arrive together), then one update.
+      const jobs = pending.flatMap((event) =>
+        byEvent.get(event.type)!.map((target) => ({ name: target.name, data: event.payload, singletonKey: target.spec.key(event.payload, event) })),
+      );
+      await this.boss.insert(jobs);
+      await this.db
+        .update(outboxEvents)
+        .set({ dispatchedAt: sql`now()` })
+        .where(
+          and(
+            inArray(
+              outboxEvents.id,
+              pending.map((event) => event.id),
+            ),
+            isNull(outboxEvents.dispatchedAt),
+          ),
+        );
       return pending.length;
     } finally {
       this.relaying = false;

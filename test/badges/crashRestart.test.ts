@@ -222,11 +222,15 @@ describe.each(['node', 'tree'] as const)('after SIGKILL of %s', (how) => {
     const before = await issuedCount();
     expect(await decideAll(attempts)).toEqual([]);
     const held = () => proc!.output().match(/issuance of award \d+ held after signing/g)?.length ?? 0;
-    await until('issuances held inside signing', async () => (held() > 0 && (await issuedCount()) === before + LET_THROUGH ? true : undefined), 120_000);
+    // Issuance stores a batch of jobs in one transaction, so a batch with a held award stores
+    // nothing: at most the awards let through are stored when it crashes, perhaps none.
+    await until('issuances held inside signing', async () => (held() > 0 ? true : undefined), 120_000);
     const heldAtCrash = held();
+    const issuedAtCrash = (await issuedCount()) - before;
+    expect(issuedAtCrash).toBeLessThanOrEqual(LET_THROUGH);
     await proc!.crash(how);
     const restartMs = await start();
-    await expectEverythingIssued({ crash: `inside issuance, SIGKILL ${how}`, issuedAtCrash: LET_THROUGH, heldInSigning: heldAtCrash, restartMs }, attempts, []);
+    await expectEverythingIssued({ crash: `inside issuance, SIGKILL ${how}`, issuedAtCrash, heldInSigning: heldAtCrash, restartMs }, attempts, []);
   }, 240_000);
 
   it('mid-way through a burst of awards, every award is issued exactly once after the restart', async () => {
