@@ -1,6 +1,7 @@
 // Open Badges 3.0 issuance, measured side by side in one run on a real PostgreSQL:
-//   end to end   BadgeIssuer.issueForAward: load the award, build, check the schemas, allocate a
-//                status entry, sign (Data Integrity + VC-JWT), store;
+//   end to end   BadgeIssuer.issueForAwards, as the issuance job runs it (src/jobs/jobTable.ts): a
+//                batch of awards loaded in one query, each built, checked against the schemas
+//                and signed (Data Integrity + VC-JWT), all stored in one transaction;
 //   raw          @digitalbazaar/vc issue() of the same credential with the same key and loader;
 //   verify       verifyOpenBadgeCredential of an issued credential (our keys and status list);
 //   canonicalisation of an issued credential (toRDF + RDFC-1.0, what eddsa-rdfc-2022 hashes) with
@@ -8,7 +9,8 @@
 //   pool         end to end with signing on the worker-thread pool (src/badges/cryptoPool.ts) of
 //                one thread per core, against the same pool with one thread, and in the process;
 //   verify/s     on the pool (no cache), and the tool's RSS at the end.
-// Both issue runs keep the same number of operations in flight. Run: npm run bench:issue [N]
+// The raw run keeps CONCURRENCY signatures in flight; the end-to-end runs keep BATCHES batches
+// of the job's size in flight (one per issuance worker). Run: npm run bench:issue [N]
 import { availableParallelism } from 'node:os';
 import { CryptoPool } from '../src/badges/cryptoPool';
 import { loadLibraries } from '../src/badges/esm';
@@ -21,23 +23,39 @@ import { seedAwards } from './seedAwards';
 
 const N = Number(process.argv[2] ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const BATCHES = Number(process.env.BENCH_BATCHES ?? 2);
 
-async function inParallel(n: number, work: (i: number) => Promise<unknown>) {
+async function inParallel(n: number, work: (i: number) => Promise<unknown>, concurrency = CONCURRENCY) {
   let next = 0;
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (next < n) await work(next++);
     }),
   );
 }
 
-async function timed(label: string, n: number, work: (i: number) => Promise<unknown>) {
+async function timed(label: string, n: number, work: (i: number) => Promise<unknown>, units = n, concurrency = CONCURRENCY) {
   const t0 = performance.now();
-  await inParallel(n, work);
+  await inParallel(units, work, concurrency);
   const secs = (performance.now() - t0) / 1000;
   const rate = n / secs;
   console.log(`${label.padEnd(34)} ${String(n).padStart(5)} in ${secs.toFixed(2).padStart(6)} s  ${rate.toFixed(1).padStart(7)} /s`);
   return rate;
+}
+
+/** Issues `ids` in batches of the issuance job's size (8 per signing thread), BATCHES at a time. */
+function issueInBatches(label: string, issuer: BadgeIssuer, ids: number[], threads: number) {
+  const size = 8 * Math.max(1, threads);
+  const batches = Array.from({ length: Math.ceil(ids.length / size) }, (_, i) => ids.slice(i * size, (i + 1) * size));
+  return timed(
+    `${label} (batches of ${size})`,
+    ids.length,
+    async (i) => {
+      for (const outcome of (await issuer.issueForAwards(batches[i])).values()) if (outcome instanceof Error) throw outcome;
+    },
+    batches.length,
+    BATCHES,
+  );
 }
 
 async function main() {
@@ -70,7 +88,9 @@ async function main() {
   const { keyPair } = await tool.signingKeys.activeKeyPair();
   const { vc, DataIntegrityProof, cryptosuite } = await loadLibraries();
 
-  console.log(`node ${process.version}, ${cores} cores, ${CONCURRENCY} in flight, credential of ${JSON.stringify(sample).length} bytes`);
+  console.log(
+    `node ${process.version}, ${cores} cores, ${CONCURRENCY} signatures or ${BATCHES} batches in flight, credential of ${JSON.stringify(sample).length} bytes`,
+  );
   const raw = await timed('raw vc.issue (same credential)', N, () =>
     vc.issue({
       credential: structuredClone(unsigned),
@@ -78,9 +98,9 @@ async function main() {
       documentLoader: badges.loader,
     }),
   );
-  const e2e = await timed('end to end (build, sign, store)', N, (i) => badges.issueForAward(awardIds[i]));
-  const e2eOne = await timed('end to end, pool of 1 thread', N, (i) => onOne.issueForAward(awardIds[N + i]));
-  const e2eAll = await timed(`end to end, pool of ${cores} threads`, N, (i) => onAll.issueForAward(awardIds[2 * N + i]));
+  const e2e = await issueInBatches('end to end, in-process', badges, awardIds.slice(0, N), 1);
+  const e2eOne = await issueInBatches('end to end, pool of 1 thread', onOne, awardIds.slice(N, 2 * N), 1);
+  const e2eAll = await issueInBatches(`end to end, pool of ${cores}`, onAll, awardIds.slice(2 * N, 3 * N), cores);
   // The one-thread pool is the bench's, not the tool's: not counted in the RSS below.
   await pools.one.close();
   const raw2 = await timed('raw vc.issue again (drift check)', N, () =>
