@@ -3,19 +3,38 @@
 // (`npm start`'s dist/server.js) with background jobs on: the awards' issuance jobs come from
 // the outbox and pg-boss hands them to whichever process asks first. Both runs are in one
 // invocation, so they see the same machine. Run: npm run bench:scale [awards] [launches]
+//
+// One machine stands in for several: by default each node is pinned to a core of its own
+// (taskset) and signs on one thread, as if each were a one-core machine, so "2 nodes / 1 node"
+// measures what a second node adds rather than what a second core adds (which bench:issue
+// reports). PostgreSQL and this process (the assessors deciding, the LMS) are not pinned: they
+// share the cores with the nodes, as they would not in production. BENCH_SCALE_PIN=0 runs the
+// nodes unpinned, each signing on every core: then both runs share the same two cores.
+import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { identityFromLaunch } from '../src/assessment/identity';
 import { launchAs, PASSING_LEVELS, publishCredential } from '../test/assessment/support';
 import { completeDefinition } from '../test/credentials/fixtures';
 import { rosterLearners, submitComplete } from '../test/grades/support';
 import { startBalancer } from '../test/support/balancer';
-import { type ChildTool, startChildTool } from '../test/support/childTool';
+import { type ChildTool, rssMiB, startChildTool } from '../test/support/childTool';
 import { launch } from '../test/support/launch';
 import { connectLms, freePort, startTestTool } from '../test/support/tool';
 
 const AWARDS = Number(process.argv[2] ?? 200);
 const LAUNCHES = Number(process.argv[3] ?? 60);
 const IN_FLIGHT = 4;
+const CORES = availableParallelism();
+const PIN = process.env.BENCH_SCALE_PIN !== '0' && CORES >= 2 && hasTaskset();
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function main() {
   const tool = await startTestTool({ BACKGROUND_JOBS: 'off', LOG_LEVEL: 'silent' });
@@ -31,7 +50,10 @@ async function main() {
   let learnerOffset = 0;
 
   for (const n of [1, 2]) {
-    while (nodes.length < n) nodes.push(await startChildTool(tool, { PUBLIC_URL: balancer.url }));
+    while (nodes.length < n) {
+      const pinned = PIN ? { cpus: String(nodes.length % CORES) } : {};
+      nodes.push(await startChildTool(tool, { PUBLIC_URL: balancer.url, ...(PIN ? { CRYPTO_THREADS: '1' } : {}) }, pinned));
+    }
     balancer.nodes = nodes.map((c) => c.url);
     const teacher = await launchAs(viaBalancer, sim, 'instructor');
     // Submitted attempts first (not timed), then accepted as fast as an assessor team could.
@@ -65,6 +87,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 100));
     }
     const issueRate = AWARDS / ((performance.now() - t0) / 1000);
+    const rss = nodes.map((node) => rssMiB(node.pid).toFixed(0)).join(' / ');
 
     const l0 = performance.now();
     let done = 0;
@@ -80,10 +103,12 @@ async function main() {
     const launchRate = LAUNCHES / ((performance.now() - l0) / 1000);
     results[n] = { issue: issueRate, launch: launchRate };
     console.log(
-      `${n} node${n > 1 ? 's' : ' '}: issuance ${issueRate.toFixed(1).padStart(6)} /s (${AWARDS} awards), launches ${launchRate.toFixed(1).padStart(6)} /s (${LAUNCHES})`,
+      `${n} node${n > 1 ? 's' : ' '}: issuance ${issueRate.toFixed(1).padStart(6)} /s (${AWARDS} awards), launches ${launchRate.toFixed(1).padStart(6)} /s (${LAUNCHES}); RSS after issuance ${rss} MiB`,
     );
   }
-  console.log(`\n${availableParallelism()} cores; requests served per node: ${balancer.served.join(' / ')}`);
+  console.log(
+    `\n${CORES} cores; ${PIN ? 'each node pinned to its own core, signing on 1 thread' : 'nodes unpinned, each signing on every core'}; requests served per node: ${balancer.served.join(' / ')}`,
+  );
   console.log(`issuance with 2 nodes / 1 node = ${(results[2].issue / results[1].issue).toFixed(2)} (target ≥ 1.7)`);
   console.log(`launches with 2 nodes / 1 node = ${(results[2].launch / results[1].launch).toFixed(2)}`);
   for (const node of nodes) await node.kill('SIGTERM');

@@ -24,6 +24,7 @@ interface RelayedQueue {
   events: readonly string[];
   handler(data: unknown): Promise<void>;
   handleBatch?(batch: unknown[]): Promise<(Error | undefined)[]>;
+  workers?: number;
   key(data: unknown, event: { type: string; subjectId: number }): string;
   retryDelay?: number;
   batchSize?: number;
@@ -67,33 +68,36 @@ export class BackgroundJobs {
       // A batch runs concurrently (or as one, handleBatch); each job completes or fails on its own
       // (pg-boss retries it). A full batch means more are waiting: fetch again without the poll delay.
       const batchSize = spec.batchSize ?? 4;
-      const workerId: string = await boss.work<Record<string, unknown>>(
-        name,
-        { pollingIntervalSeconds: this.opts.pollSeconds ?? 0.5, batchSize, includeMetadata: true },
-        async (jobs) => {
-          if (jobs.length === batchSize && workerId) boss.notifyWorker(workerId);
-          const claimed = await this.claim(jobs.map((job) => job.id));
-          const outcomes = spec.handleBatch
-            ? await spec.handleBatch(jobs.map((job) => job.data)).catch((err: Error) => jobs.map(() => err))
-            : await Promise.all(
-                jobs.map((job) =>
-                  spec.handler(job.data).then(
-                    () => undefined,
-                    (err: Error) => err,
+      // Several workers: one fetches and stores while another's batch is still being signed.
+      for (let w = 0; w < (spec.workers ?? 1); w++) {
+        const workerId: string = await boss.work<Record<string, unknown>>(
+          name,
+          { pollingIntervalSeconds: this.opts.pollSeconds ?? 0.5, batchSize, includeMetadata: true },
+          async (jobs) => {
+            if (jobs.length === batchSize && workerId) boss.notifyWorker(workerId);
+            const claimed = await this.claim(jobs.map((job) => job.id));
+            const outcomes = spec.handleBatch
+              ? await spec.handleBatch(jobs.map((job) => job.data)).catch((err: Error) => jobs.map(() => err))
+              : await Promise.all(
+                  jobs.map((job) =>
+                    spec.handler(job.data).then(
+                      () => undefined,
+                      (err: Error) => err,
+                    ),
                   ),
-                ),
-              );
-          const done = jobs.filter((_, i) => !outcomes[i]).map((job) => job.id);
-          if (done.length) await boss.complete(name, done);
-          for (const [i, job] of jobs.entries()) {
-            const err = outcomes[i];
-            if (!err) continue;
-            this.log.warn({ err, queue: name, jobId: job.id, retry: job.retryCount }, 'background job failed; it will be retried');
-            await boss.fail(name, job.id, { message: err.message });
-          }
-          await this.release(claimed);
-        },
-      );
+                );
+            const done = jobs.filter((_, i) => !outcomes[i]).map((job) => job.id);
+            if (done.length) await boss.complete(name, done);
+            for (const [i, job] of jobs.entries()) {
+              const err = outcomes[i];
+              if (!err) continue;
+              this.log.warn({ err, queue: name, jobId: job.id, retry: job.retryCount }, 'background job failed; it will be retried');
+              await boss.fail(name, job.id, { message: err.message });
+            }
+            await this.release(claimed);
+          },
+        );
+      }
     }
     this.boss = boss;
     await this.retryOrphans();

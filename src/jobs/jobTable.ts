@@ -37,8 +37,10 @@ export interface QueueSpec<Q extends JobName = JobName> {
   key: (data: JobData[Q], event: { type: string; subjectId: number }) => string;
   /** Retry delay in seconds before backoff doubles it (default 2). */
   retryDelay?: number;
-  /** Jobs fetched and run at once by this process (default 4). */
+  /** Jobs fetched and run at once by each worker of this process (default 4). */
   batchSize?: number;
+  /** Workers of this process on the queue, each with its own batch (default 1). */
+  workers?: number;
 }
 
 export type JobTable = { [Q in JobName]: QueueSpec<Q> };
@@ -64,6 +66,7 @@ export function jobTable(deps: {
         });
       },
       batchSize: 8 * Math.max(1, deps.signingThreads),
+      workers: 2,
     },
     // Every state change of a learner's grade; the job sends whatever is newest (src/grades/passback.ts).
     'grade-passback': {

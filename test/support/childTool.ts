@@ -27,10 +27,24 @@ function buildAsNpmStartDoes() {
  * Spawns `npm start`'s server entry, `node dist/server.js`, itself rather than through npm, so
  * a signal reaches the server process (a "crash" must not leave it running under a dead npm).
  */
-export function spawnServer(env: NodeJS.ProcessEnv, opts: { detached?: boolean; output: 'inherit' | 'pipe' }): ChildProcess {
+export function spawnServer(env: NodeJS.ProcessEnv, opts: { detached?: boolean; output: 'inherit' | 'pipe'; cpus?: string }): ChildProcess {
   buildAsNpmStartDoes();
   const stdio = opts.output === 'pipe' ? (['ignore', 'pipe', 'pipe'] as const) : (['ignore', 'ignore', 'inherit'] as const);
-  return spawn(process.execPath, [path.join(root, 'dist', 'server.js')], { cwd: root, env, stdio: [...stdio], detached: opts.detached });
+  const server = [process.execPath, path.join(root, 'dist', 'server.js')];
+  // taskset execs node in its own place, so the pid (and its signals) is still the server's.
+  const [command, ...args] = opts.cpus ? ['taskset', '-c', opts.cpus, ...server] : server;
+  return spawn(command, args, { cwd: root, env, stdio: [...stdio], detached: opts.detached });
+}
+
+/** Resident set size of a process in MiB (Linux /proc; ps elsewhere), worker threads included. */
+export function rssMiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    /* not Linux */
+  }
+  return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) / 1024;
 }
 
 /** Resolves when `url` answers /healthz; throws (with `output`) if the process exits first or after 60 s. */
@@ -64,12 +78,13 @@ export function processTree(pid: number): number[] {
 
 export interface ChildTool {
   url: string;
+  pid: number;
   /** Ends the process: SIGKILL is a crash (no graceful shutdown), SIGTERM a normal stop. */
   kill(signal: 'SIGKILL' | 'SIGTERM'): Promise<void>;
 }
 
 /** Starts a process sharing the test tool's database, data folder and keys; resolves when it is healthy. */
-export async function startChildTool(tool: TestTool, env: Record<string, string> = {}): Promise<ChildTool> {
+export async function startChildTool(tool: TestTool, env: Record<string, string> = {}, opts: { cpus?: string } = {}): Promise<ChildTool> {
   const port = await freePort();
   const child = spawnServer(
     {
@@ -83,13 +98,14 @@ export async function startChildTool(tool: TestTool, env: Record<string, string>
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       ...env,
     },
-    { output: 'inherit' },
+    { output: 'inherit', cpus: opts.cpus },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(child, url);
   return {
     url,
+    pid: child.pid!,
     async kill(signal) {
       if (child.exitCode === null) child.kill(signal);
       await exited;
