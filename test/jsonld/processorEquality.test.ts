@@ -185,3 +185,102 @@ describe('credentials canonicalise byte-identically with both processors', () =>
     await expectSameCanonicalForm(await statusListCredential(key, [3, 94567]));
   });
 });
+
+// The patch also memoises the contexts derived when a type-scoped context is applied and reverted,
+// so jsonld.js's processed-context cache hits where it missed before. That is equal to processing
+// afresh only because the patch keys that cache on everything processing depends on. The published
+// processor keys it on the active context alone and so, once a context has been processed, reuses
+// the result where processing afresh gives another one. Each case: the patched processor, its
+// caches warmed by a first document, gives for a second one what a published processor with empty
+// caches gives (processing afresh); the published processor with warm caches does not. Decision
+// 0017, "Keying the cache".
+describe('where the published processor’s context cache conflates, the patched one processes afresh', () => {
+  const IMPORTED = 'https://example.org/imported.jsonld';
+  const loader = async (url: string) => {
+    if (url !== IMPORTED) throw new Error(`no document at ${url}`);
+    return { contextUrl: null, documentUrl: url, document: { '@context': { i: 'https://example.org/i' } } };
+  };
+  const expandOrError = (jsonld: JsonLdProcessor, document: unknown, options: Record<string, unknown> = {}) =>
+    jsonld.expand(structuredClone(document), { documentLoader: loader, base: null, ...options }).then(
+      (expanded) => JSON.stringify(expanded),
+      (e: { details?: { code?: string } }) => `error: ${e.details?.code}`,
+    );
+  /** A published processor nothing has run on yet: a fresh copy, so empty caches. */
+  async function afresh<T>(use: (jsonld: JsonLdProcessor) => Promise<T>): Promise<T> {
+    const fresh = loadJsonLdProcessors();
+    try {
+      return await use(fresh.unpatched);
+    } finally {
+      fresh.dispose();
+    }
+  }
+  /** What `second` gives on each processor right after `first` ran on it. */
+  async function secondAfterFirst<T>(first: (jsonld: JsonLdProcessor) => Promise<unknown>, second: (jsonld: JsonLdProcessor) => Promise<T>) {
+    const outputs: Record<'patched' | 'unpatched', T> = {} as never;
+    for (const which of ['patched', 'unpatched'] as const) {
+      await first(processors[which]);
+      outputs[which] = await second(processors[which]);
+    }
+    return outputs;
+  }
+
+  it('the document base: a relative @vocab resolves against each document’s own base', async () => {
+    const document = { '@context': { '@vocab': '' }, p: 'x' };
+    const withBase = (base: string) => (jsonld: JsonLdProcessor) => expandOrError(jsonld, document, { base });
+    const expected = await afresh(withBase('https://b.example/doc'));
+    expect(expected).toContain('https://b.example/docp');
+    const { patched, unpatched } = await secondAfterFirst(withBase('https://a.example/doc'), withBase('https://b.example/doc'));
+    expect(patched).toBe(expected);
+    // published: the context processed for the first base is reused for the second
+    expect(unpatched).toContain('https://a.example/docp');
+  });
+
+  it('overrideProtected: an embedded context may not redefine a protected term, even after a property-scoped one did', async () => {
+    const scoped = { p: 'https://other.example/p' };
+    const context = {
+      '@version': 1.1,
+      p: { '@id': 'https://example.org/p', '@protected': true },
+      q: { '@id': 'https://example.org/q', '@context': scoped },
+      r: 'https://example.org/r',
+    };
+    // property-scoped (under q) p may be redefined; embedded (in r's value) it may not
+    const propertyScoped = (jsonld: JsonLdProcessor) => expandOrError(jsonld, { '@context': context, q: { p: 'v' } });
+    const embedded = (jsonld: JsonLdProcessor) => expandOrError(jsonld, { '@context': context, r: { '@context': scoped, p: 'w' } });
+    const expected = await afresh(embedded);
+    expect(expected).toBe('error: protected term redefinition');
+    const { patched, unpatched } = await secondAfterFirst(propertyScoped, embedded);
+    expect(patched).toBe(expected);
+    // published: the property-scoped result is reused for the embedded context, which is accepted
+    expect(unpatched).toContain('https://other.example/p');
+  });
+
+  it('@import: each importing context gets its own terms, merged with the imported ones', async () => {
+    const importing = (term: string) => (jsonld: JsonLdProcessor) =>
+      expandOrError(jsonld, { '@context': { '@version': 1.1, '@import': IMPORTED, [term]: `https://example.org/${term}` }, a: 1, b: 2, i: 3 });
+    const expected = await afresh(importing('b'));
+    expect(expected).toContain('https://example.org/b');
+    const { patched, unpatched } = await secondAfterFirst(importing('a'), importing('b'));
+    expect(patched).toBe(expected);
+    // published: the merge made for the first importing context is reused for the second
+    expect(unpatched).not.toContain('https://example.org/b');
+  });
+
+  it('events: a cached context replays only its own events', async () => {
+    const document = { '@context': [{ '@reserved': 'x', a: 'https://example.org/a' }, { b: 'https://example.org/b' }], a: 1, b: 2 };
+    const events = async (jsonld: JsonLdProcessor) => {
+      const codes: string[] = [];
+      const eventHandler = ({ event, next }: { event: { code: string }; next?: () => void }) => {
+        codes.push(event.code);
+        next?.();
+      };
+      await jsonld.expand(structuredClone(document), { documentLoader: loader, base: null, eventHandler });
+      return codes;
+    };
+    const expected = await afresh(events);
+    expect(expected).toEqual(['reserved term']);
+    const { patched, unpatched } = await secondAfterFirst(events, events);
+    expect(patched).toEqual(expected);
+    // published: the second context's cache entry also holds the first one's events
+    expect(unpatched).toEqual(['reserved term', 'reserved term']);
+  });
+});
