@@ -37,9 +37,11 @@ const ED25519_DID_KEY = /^did:key:(z6Mk[1-9A-HJ-NP-Za-km-z]+)$/;
 export function createDocumentLoader(options: DocumentLoaderOptions = {}): DocumentLoader {
   return async (url: string): Promise<RemoteDocument> => {
     const bundled = bundledContexts.get(url);
-    if (bundled !== undefined) return { contextUrl: null, documentUrl: url, document: bundled };
+    // `tag: 'static'`: jsonld.js keeps what it resolved from these across operations (they
+    // never change while the process runs), so each context is processed once, not per document.
+    if (bundled !== undefined) return { contextUrl: null, documentUrl: url, document: bundled, tag: 'static' };
     const microcred = microcredContextFor(url);
-    if (microcred !== undefined) return { contextUrl: null, documentUrl: url, document: microcred };
+    if (microcred !== undefined) return { contextUrl: null, documentUrl: url, document: microcred, tag: 'static' };
 
     if (url.startsWith('did:key:')) {
       const document = resolveDidKey(url);

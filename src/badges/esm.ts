@@ -20,6 +20,8 @@ export interface RemoteDocument {
   contextUrl: string | null;
   documentUrl: string;
   document: unknown;
+  /** 'static': the document never changes, so jsonld.js may cache what it resolves from it. */
+  tag?: 'static';
 }
 
 export type JsonObject = Record<string, unknown>;

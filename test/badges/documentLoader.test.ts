@@ -18,6 +18,15 @@ describe('bundled contexts', () => {
     expect(context['@vocab']).toBeUndefined();
   });
 
+  it('marks its own contexts static, so jsonld.js resolves each once per process, and nothing else', async () => {
+    expect((await documentLoader('https://www.w3.org/ns/credentials/v2')).tag).toBe('static');
+    expect((await documentLoader('https://x.example/contexts/microcred-v2.json')).tag).toBe('static');
+    const { controller } = await generateKeyPair();
+    expect((await documentLoader(controller)).tag).toBeUndefined();
+    const resolved = await createDocumentLoader({ resolve: async () => ({ id: 'https://issuer.example/keys/1' }) })('https://issuer.example/keys/1');
+    expect(resolved.tag).toBeUndefined();
+  });
+
   it('serves every version of microcred’s context, from any installation, each as it was', async () => {
     const v1 = (await documentLoader('https://badges.other-uni.example/contexts/microcred-v1.json')).document as any;
     const v2 = (await documentLoader('http://localhost:3000/tools/mc/contexts/microcred-v2.json')).document as any;
