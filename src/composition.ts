@@ -149,7 +149,7 @@ export async function compose(config: AppConfig, database: Database, lti: Provid
     services,
     roster: new RosterSync(db, services),
     passback,
-    jobs: new BackgroundJobs(db, database.url, log, jobTable({ badges, passback, mail, pathways, signingThreads: config.cryptoThreads })),
+    jobs: new BackgroundJobs(database, log, jobTable({ badges, passback, mail, pathways, signingThreads: config.cryptoThreads })),
     qa,
     catalogue: new Catalogue(db, qa, issuer, config.publicUrl),
     surveys: new SurveyStore(db),

@@ -11,7 +11,9 @@ import { and, asc, inArray, isNull, sql } from 'drizzle-orm';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
-import type { Db } from '../db/database';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import type { Database } from '../db/database';
+import * as schema from '../db/schema';
 import { outboxEvents } from '../db/schema';
 import type { JobData, JobName, JobTable } from './jobTable';
 
@@ -44,14 +46,23 @@ export class BackgroundJobs {
   private stopping = false;
   /** The connection whose session holds the claims of this process's running jobs. */
   private claims?: Promise<pg.Client>;
+  /** Its queries, one after another (a pg client runs one at a time; two workers claim at once). */
+  private claimQueue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly db: Db,
-    private readonly databaseUrl: string,
+    private readonly database: Pick<Database, 'db' | 'pool' | 'url'>,
     private readonly log: Logger,
     private readonly queues: JobTable,
     private readonly opts: { pollSeconds?: number } = {},
   ) {}
+
+  private get db() {
+    return this.database.db;
+  }
+
+  private get databaseUrl() {
+    return this.database.url;
+  }
 
   private get relayed(): Record<string, RelayedQueue> {
     return this.queues;
@@ -135,10 +146,8 @@ export class BackgroundJobs {
     // Stopping: no new connection that nothing would close.
     if (this.stopping) return [];
     try {
-      const client = await this.claimConnection();
-      const { rows } = await client.query<{ id: string; got: boolean }>(
-        `SELECT id, pg_try_advisory_lock(${claimKey('id')}) AS got FROM unnest($1::text[]) AS id`,
-        [ids],
+      const { rows } = await this.onClaimConnection((client) =>
+        client.query<{ id: string; got: boolean }>(`SELECT id, pg_try_advisory_lock(${claimKey('id')}) AS got FROM unnest($1::text[]) AS id`, [ids]),
       );
       return rows.filter((r) => r.got).map((r) => r.id);
     } catch (err) {
@@ -149,9 +158,15 @@ export class BackgroundJobs {
 
   private async release(ids: string[]): Promise<void> {
     if (!ids.length || !this.claims) return;
-    await this.claims
-      .then((client) => client.query(`SELECT pg_advisory_unlock(${claimKey('id')}) FROM unnest($1::text[]) AS id`, [ids]))
-      .catch((err) => this.log.warn({ err }, 'could not release job claims'));
+    await this.onClaimConnection((client) => client.query(`SELECT pg_advisory_unlock(${claimKey('id')}) FROM unnest($1::text[]) AS id`, [ids])).catch((err) =>
+      this.log.warn({ err }, 'could not release job claims'),
+    );
+  }
+
+  private onClaimConnection<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+    const run = this.claimQueue.then(async () => work(await this.claimConnection()));
+    this.claimQueue = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -184,41 +199,54 @@ export class BackgroundJobs {
     return orphans.rows.length;
   }
 
-  /** Moves pending outbox events of the known types to their queues and marks them dispatched. */
+  /**
+   * Moves pending outbox events of the known types to their queues and marks them dispatched, in
+   * one transaction: the jobs exist if and only if their events are marked. Events another
+   * process's relay holds are skipped (FOR UPDATE SKIP LOCKED), so with several nodes each
+   * event still becomes its jobs once; a queued job's own retries never repeat it.
+   */
   async relayOnce(): Promise<number> {
-    if (!this.boss || this.relaying) return 0;
+    const boss = this.boss;
+    if (!boss || this.relaying) return 0;
     this.relaying = true;
+    const client = await this.database.pool.connect();
     try {
       // One event may start several jobs (credential.issued: grade passback and the pathway check).
       const byEvent = new Map<string, { name: string; spec: RelayedQueue }[]>();
       for (const [name, spec] of Object.entries(this.relayed))
         for (const event of spec.events) byEvent.set(event, [...(byEvent.get(event) ?? []), { name, spec }]);
-      const pending = await this.db
+      const tx = drizzle(client, { schema });
+      await client.query('BEGIN');
+      const pending = await tx
         .select()
         .from(outboxEvents)
         .where(and(isNull(outboxEvents.dispatchedAt), inArray(outboxEvents.type, [...byEvent.keys()])))
         .orderBy(asc(outboxEvents.id))
-        .limit(500);
-      if (pending.length === 0) return 0;
-      // One insert for all their jobs (a cohort's awards arrive together), then one update.
-      const jobs = pending.flatMap((event) =>
-        byEvent.get(event.type)!.map((target) => ({ name: target.name, data: event.payload, singletonKey: target.spec.key(event.payload, event) })),
-      );
-      await this.boss.insert(jobs);
-      await this.db
-        .update(outboxEvents)
-        .set({ dispatchedAt: sql`now()` })
-        .where(
-          and(
+        .limit(500)
+        .for('update', { skipLocked: true });
+      if (pending.length) {
+        // One insert for all their jobs (a cohort's awards arrive together), then one update.
+        const jobs = pending.flatMap((event) =>
+          byEvent.get(event.type)!.map((target) => ({ name: target.name, data: event.payload, singletonKey: target.spec.key(event.payload, event) })),
+        );
+        await boss.insert(jobs, { db: { executeSql: (text: string, values: unknown[]) => client.query(text, values) } });
+        await tx
+          .update(outboxEvents)
+          .set({ dispatchedAt: sql`now()` })
+          .where(
             inArray(
               outboxEvents.id,
               pending.map((event) => event.id),
             ),
-            isNull(outboxEvents.dispatchedAt),
-          ),
-        );
+          );
+      }
+      await client.query('COMMIT');
       return pending.length;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
     } finally {
+      client.release();
       this.relaying = false;
     }
   }

@@ -151,6 +151,12 @@ it('issues 200 awards on both nodes, exactly once each, and loses no job when on
   expect(await q('SELECT a.id FROM awards a LEFT JOIN issued_credentials c ON c.award_id = a.id GROUP BY a.id HAVING count(c.id) <> 1')).toEqual([]);
   expect(await count('SELECT count(*) AS n FROM (SELECT status_list_id, status_index FROM issued_credentials GROUP BY 1, 2 HAVING count(*) > 1) s')).toBe(0);
   expect(await count("SELECT count(*) AS n FROM pgboss.job WHERE name = 'issue-credential' AND state IN ('failed', 'cancelled')")).toBe(0);
+  // Both nodes relay the outbox, yet each award became one issuance job (not one per node).
+  const jobsPerAward = await q<{ award: string; n: number }>(
+    "SELECT data->>'awardId' AS award, count(*)::int AS n FROM (SELECT name, data FROM pgboss.job UNION ALL SELECT name, data FROM pgboss.archive) j WHERE name = 'issue-credential' GROUP BY 1",
+  );
+  expect(jobsPerAward).toHaveLength(awards);
+  expect(jobsPerAward.filter((r) => r.n !== 1)).toEqual([]);
 
   // Grade passback, from whichever node ran each job: every learner's scores arrived in
   // order (each accepted score newer than the last), and each gradebook ends fully graded.
