@@ -9,7 +9,6 @@
 import { createHash } from 'node:crypto';
 import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 import createDOMPurify from 'dompurify';
-import { JSDOM } from 'jsdom';
 import sharp from 'sharp';
 import { FONT_FAMILY, FONT_FILES } from './fonts';
 
@@ -394,10 +393,16 @@ export async function badgePngFor(version: BadgeImageSource, size: number = BADG
 // Uploads
 // ---------------------------------------------------------------------------------------------
 
-/** DOMPurify on the server needs a DOM: one jsdom window, made on the first upload. */
+/**
+ * DOMPurify on the server needs a DOM: one jsdom window, made on the first upload. jsdom is
+ * loaded then too: it adds ~48 MiB to a process, and most processes never sanitise an upload.
+ */
 let purifier: ReturnType<typeof createDOMPurify> | undefined;
 const purify = () => {
-  purifier ??= createDOMPurify(new JSDOM('').window as unknown as Parameters<typeof createDOMPurify>[0]);
+  if (!purifier) {
+    const { JSDOM } = require('jsdom') as typeof import('jsdom');
+    purifier = createDOMPurify(new JSDOM('').window as unknown as Parameters<typeof createDOMPurify>[0]);
+  }
   return purifier;
 };
 
