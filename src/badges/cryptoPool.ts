@@ -49,6 +49,10 @@ export class CryptoPool {
         // start a second task while the first waits for the database.
         atomics: 'disabled',
         concurrentTasksPerWorker: 2,
+        // JSON-LD processing makes mostly short-lived garbage; V8's default young generation
+        // (up to 48 MiB a thread) filled with it took ~50 MiB of RSS per thread. 6 MiB made
+        // each thread ~55 MiB smaller with no measurable loss of speed (decision 0020).
+        resourceLimits: { maxYoungGenerationSizeMb: 6 },
       });
     }
     return this.pool;
