@@ -39,7 +39,6 @@ export class StatusLists {
     throw new Error('Could not allocate a status list entry.');
   }
 
-  /** Sets or clears one entry's bit, inside the caller's transaction. Index 0 is the first byte's high bit. */
   /** The current version of each list (it grows with every change of a bit). */
   async versions(ids: number[]): Promise<Map<number, number>> {
     if (ids.length === 0) return new Map();
@@ -47,6 +46,7 @@ export class StatusLists {
     return new Map(rows.map((r) => [r.id, r.version]));
   }
 
+  /** Sets or clears one entry's bit, inside the caller's transaction. Index 0 is the first byte's high bit. */
   async setBit(tx: Tx, listId: number, index: number, revoked: boolean) {
     // PostgreSQL numbers bits from the low end of each byte; the W3C list from the high end.
     const pgBit = (index >> 3) * 8 + (7 - (index & 7));
