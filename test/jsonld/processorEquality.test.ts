@@ -265,6 +265,29 @@ describe('where the published processor’s context cache conflates, the patched
     expect(unpatched).not.toContain('https://example.org/b');
   });
 
+  it('the document loader: a context that @imports is processed again for another loader; one that loads nothing is shared', async () => {
+    // Two loaders that serve different documents for IMPORTED. The patch caches a context whose
+    // processing loaded nothing under a key that serves every loader (jsonld-signatures wraps
+    // the caller's loader in a new function for each signature), and one that loaded a document
+    // under that loader only.
+    const loaderWith = (term: string) => async (url: string) => {
+      if (url !== IMPORTED) throw new Error(`no document at ${url}`);
+      return { contextUrl: null, documentUrl: url, document: { '@context': { [term]: `https://example.org/${term}` } } };
+    };
+    const importing = { '@context': { '@version': 1.1, '@import': IMPORTED, a: 'https://example.org/a' }, a: 1, i: 2, j: 3 };
+    const withLoader = (term: string) => (jsonld: JsonLdProcessor) => expandOrError(jsonld, importing, { documentLoader: loaderWith(term) });
+    const expected = await afresh(withLoader('j'));
+    expect(expected).toContain('https://example.org/j');
+    const { patched, unpatched } = await secondAfterFirst(withLoader('i'), withLoader('j'));
+    expect(patched).toBe(expected);
+    // published: the context processed with the first loader's import is reused for the second
+    expect(unpatched).not.toContain('https://example.org/j');
+    // A context that loads nothing gives the same, with its cache entry shared, for any loader.
+    const plain = { '@context': { '@version': 1.1, t: { '@id': 'https://example.org/t', '@context': { u: 'https://example.org/u' } } }, t: { u: 1 } };
+    const plainExpected = await afresh((jsonld) => expandOrError(jsonld, plain, { documentLoader: loaderWith('x') }));
+    for (const term of ['x', 'y']) expect(await expandOrError(processors.patched, plain, { documentLoader: loaderWith(term) })).toBe(plainExpected);
+  });
+
   it('events: a cached context replays only its own events', async () => {
     const document = { '@context': [{ '@reserved': 'x', a: 'https://example.org/a' }, { b: 'https://example.org/b' }], a: 1, b: 2 };
     const events = async (jsonld: JsonLdProcessor) => {
