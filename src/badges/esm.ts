@@ -14,6 +14,8 @@
  * loaders are async. See docs/decisions/0004-ob3-verification-and-offline-contexts.md.
  */
 
+import { withKeyObjects } from './ed25519KeyObjects';
+
 /** A JSON-LD document loader as jsonld.js expects it. */
 export type DocumentLoader = (url: string) => Promise<RemoteDocument>;
 export interface RemoteDocument {
@@ -97,7 +99,7 @@ export interface Ed25519Signature2020Module {
 }
 
 export interface DataIntegrityModule {
-  DataIntegrityProof: new (options: { signer?: unknown; cryptosuite: unknown }) => unknown;
+  DataIntegrityProof: new (options: { signer?: unknown; cryptosuite: unknown; date?: string | Date }) => unknown;
 }
 
 export interface Libraries {
@@ -128,7 +130,9 @@ export function loadLibraries(): Promise<Libraries> {
       load<{ cryptosuite: unknown }>('@digitalbazaar/eddsa-rdfc-2022-cryptosuite'),
       load<Ed25519MultikeyModule>('@digitalbazaar/ed25519-multikey'),
     ]);
-    return { vc, DataIntegrityProof: dataIntegrity.DataIntegrityProof, cryptosuite: eddsa.cryptosuite, Ed25519Multikey };
+    // The suite verifies with a public KeyObject built once per key (ed25519KeyObjects.ts).
+    const cryptosuite = withKeyObjects(eddsa.cryptosuite as object, Ed25519Multikey);
+    return { vc, DataIntegrityProof: dataIntegrity.DataIntegrityProof, cryptosuite, Ed25519Multikey };
   })();
   // A failed load should be retried next time rather than cached.
   libraries.catch(() => {

@@ -7,6 +7,7 @@
  */
 import { SignJWT, importJWK } from 'jose';
 import { documentLoader as offlineLoader } from './documentLoader';
+import { signerOf } from './ed25519KeyObjects';
 import { loadLibraries, type DocumentLoader, type JsonObject } from './esm';
 import { toPrivateJwk, type Ed25519KeyPair } from './keys';
 
@@ -43,7 +44,8 @@ export async function signCredentialDataIntegrity(
 ): Promise<Credential> {
   assertSignable(credential, keyPair);
   const { vc, DataIntegrityProof, cryptosuite } = await loadLibraries();
-  const suite = new DataIntegrityProof({ signer: keyPair.multikey.signer(), cryptosuite });
+  // A signer that keeps its KeyObject (ed25519KeyObjects.ts), not one per signature.
+  const suite = new DataIntegrityProof({ signer: signerOf(keyPair.multikey), cryptosuite });
   let signed: Credential;
   try {
     signed = await vc.issue({ credential: structuredClone(credential), suite, documentLoader: loader });
