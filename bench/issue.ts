@@ -2,7 +2,7 @@
 //   end to end   BadgeIssuer.issueForAwards, as the issuance job runs it (src/jobs/jobTable.ts): a
 //                batch of awards loaded in one query, each built, checked against the schemas
 //                and signed (Data Integrity + VC-JWT), all stored in one transaction;
-//   raw          @digitalbazaar/vc issue() of the same credential with the same key and loader;
+//   raw          @digitalbazaar/vc issue() of the same credential with the same key, signer and loader;
 //   verify       verifyOpenBadgeCredential of an issued credential (our keys and status list);
 //   canonicalisation of an issued credential (toRDF + RDFC-1.0, what eddsa-rdfc-2022 hashes) with
 //                jsonld.js as published and as patched (patches/, docs/decisions/0017-faster-jsonld.md).
@@ -13,6 +13,7 @@
 // of the job's size in flight (one per issuance worker). Run: npm run bench:issue [N]
 import { availableParallelism } from 'node:os';
 import { CryptoPool } from '../src/badges/cryptoPool';
+import { signerOf } from '../src/badges/ed25519KeyObjects';
 import { loadLibraries } from '../src/badges/esm';
 import { BadgeIssuer } from '../src/badges/issuance';
 import { StatusLists } from '../src/badges/statusLists';
@@ -94,7 +95,7 @@ async function main() {
   const raw = await timed('raw vc.issue (same credential)', N, () =>
     vc.issue({
       credential: structuredClone(unsigned),
-      suite: new DataIntegrityProof({ signer: keyPair.multikey.signer(), cryptosuite }),
+      suite: new DataIntegrityProof({ signer: signerOf(keyPair.multikey), cryptosuite }),
       documentLoader: badges.loader,
     }),
   );
@@ -106,7 +107,7 @@ async function main() {
   const raw2 = await timed('raw vc.issue again (drift check)', N, () =>
     vc.issue({
       credential: structuredClone(unsigned),
-      suite: new DataIntegrityProof({ signer: keyPair.multikey.signer(), cryptosuite }),
+      suite: new DataIntegrityProof({ signer: signerOf(keyPair.multikey), cryptosuite }),
       documentLoader: badges.loader,
     }),
   );

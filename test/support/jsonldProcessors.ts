@@ -23,7 +23,12 @@ export interface JsonLdProcessors {
   unpatched: JsonLdProcessor;
   version: string;
   patchFile: string;
-  /** Removes the unpatched copy. */
+  /**
+   * Another copy of jsonld.js as published with `patch` (a patch-package diff, e.g. an earlier
+   * version of ours) applied: for benchmarks that compare patch versions side by side.
+   */
+  variant(patch: string): JsonLdProcessor;
+  /** Removes the unpatched copy and the variants. */
   dispose(): void;
 }
 
@@ -65,11 +70,19 @@ export function loadJsonLdProcessors(): JsonLdProcessors {
     const output = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
     throw new Error(`node_modules/jsonld does not carry ${path.basename(patchFile)}; run \`npm install\` (postinstall: patch-package).\n${output}`);
   }
+  let variants = 0;
   return {
     patched: require(installed),
     unpatched: require(copy),
     version,
     patchFile,
+    variant: (patch) => {
+      // dir/v<n>/node_modules/jsonld: its dependencies are found in dir/node_modules, as above.
+      const variantCopy = path.join(dir, `v${++variants}`, 'node_modules', 'jsonld');
+      cpSync(copy, variantCopy, { recursive: true });
+      execFileSync('git', ['apply', '-p3', '-'], { cwd: variantCopy, env, input: patch, stdio: ['pipe', 'pipe', 'pipe'] });
+      return require(variantCopy);
+    },
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
