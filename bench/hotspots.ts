@@ -1,9 +1,9 @@
 // Issue 17's hot spots, without a database: raw vc.issue and verifyOpenBadgeCredential (the
 // credential's proof, the status list credential's proof, the schema) of an issued-kind credential,
 // with a did:key issuer and a signed status list.
-//   npx tsx bench/hotspots.ts profile [sign|verify|both] [N]   one variant (as installed), a loop
+//   npm run bench:hotspots -- profile [sign|verify|both] [N]   one variant (as installed), a loop
 //                                                               to profile: node --cpu-prof --import tsx …
-//   npx tsx bench/hotspots.ts ab [N] [ROUNDS]                  variants side by side in one run,
+//   npm run bench:hotspots -- ab [N] [ROUNDS]                  variants side by side in one run,
 //                                                               alternating rounds, in one thread and
 //                                                               on two worker threads
 // Variants (ab): "before" is jsonld.js with the patch as of BEFORE_COMMIT and the library's
