@@ -74,12 +74,23 @@ function lookups(port: MessagePort) {
       waiting.reject(rebuilt);
     } else waiting.resolve(message.value);
   });
-  return (kind: LookupKind, url: string) =>
-    new Promise<unknown>((resolve, reject) => {
-      const id = next++;
-      pending.set(id, { resolve, reject });
-      port.postMessage({ id, kind, url } satisfies LookupRequest);
-    });
+  // Within one task a URL is asked for once: verifying a credential and then its status list
+  // resolves the same issuer's key and DID document twice, each a round trip to the main thread.
+  const answered = new Map<string, Promise<unknown>>();
+  return (kind: LookupKind, url: string) => {
+    const key = `${kind} ${url}`;
+    let answer = answered.get(key);
+    if (!answer) {
+      answer = new Promise<unknown>((resolve, reject) => {
+        const id = next++;
+        pending.set(id, { resolve, reject });
+        port.postMessage({ id, kind, url } satisfies LookupRequest);
+      });
+      answered.set(key, answer);
+    }
+    // A copy each time, as a fresh answer would be: nothing may see another caller's changes.
+    return answer.then((value) => structuredClone(value));
+  };
 }
 
 /** Piscina calls this for every task (the pool names it). */

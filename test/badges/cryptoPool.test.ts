@@ -108,6 +108,16 @@ describe('verifying on a worker thread', () => {
     expect(check(report, 'signature').status).toBe('passed');
     expect(asked).toContain(STATUS_LIST_URL);
 
+    // The issuer's key and DID document are needed for the credential's proof and again for the
+    // list's: a task asks this thread once for each URL (each a round trip between threads).
+    const resolved: string[] = [];
+    const counted = { ...options, resolveKey: async (url: string) => (resolved.push(url), resolveWebKey(url)) };
+    await pool.verify(credential, counted);
+    const inThisThread: string[] = [];
+    await verifyOpenBadgeCredential(credential, { ...options, resolveKey: async (url: string) => (inThisThread.push(url), resolveWebKey(url)) });
+    expect(new Set(inThisThread).size).toBeLessThan(inThisThread.length);
+    expect([...resolved].sort()).toEqual([...new Set(inThisThread)].sort());
+
     const refused = { ...options, fetchStatusList: async (url: string) => Promise.reject(new OutboundFetchError(url, { code: 'http-status', status: 503 })) };
     const refusal = await pool.verify(credential, refused);
     expect(check(refusal, 'status')).toEqual(check(await verifyOpenBadgeCredential(credential, refused), 'status'));
