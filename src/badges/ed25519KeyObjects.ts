@@ -24,6 +24,23 @@ export interface Verifier {
 }
 
 const signers = new WeakMap<MultikeyKeyPair, Signer>();
+const privateKeys = new WeakMap<MultikeyKeyPair, KeyObject>();
+
+/** The key pair's private KeyObject, made once per key pair object (also what signs the VC-JWT). */
+export function privateKeyObjectOf(multikey: MultikeyKeyPair): KeyObject {
+  let key = privateKeys.get(multikey);
+  if (!key) {
+    if (!multikey.secretKey) throw new Error('This key pair has no secret key, so it cannot sign.');
+    // The library keeps the 64-byte form (seed + public key); PKCS#8 holds the 32-byte seed.
+    key = createPrivateKey({
+      key: Buffer.concat([DER_PRIVATE_KEY_PREFIX, (multikey.secretKey as Uint8Array).subarray(0, 32)]),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    privateKeys.set(multikey, key);
+  }
+  return key;
+}
 
 /**
  * The key pair's signer ({id, algorithm, sign}, what DataIntegrityProof takes), made once per
@@ -33,12 +50,7 @@ export function signerOf(multikey: MultikeyKeyPair): Signer {
   let signer = signers.get(multikey);
   if (!signer) {
     const { id, algorithm } = multikey.signer();
-    // The library keeps the 64-byte form (seed + public key); PKCS#8 holds the 32-byte seed.
-    const key = createPrivateKey({
-      key: Buffer.concat([DER_PRIVATE_KEY_PREFIX, (multikey.secretKey as Uint8Array).subarray(0, 32)]),
-      format: 'der',
-      type: 'pkcs8',
-    });
+    const key = privateKeyObjectOf(multikey);
     signer = { id, algorithm, sign: async ({ data }) => sign(null, data, key) };
     signers.set(multikey, signer);
   }

@@ -5,11 +5,11 @@
  * - signBothForms, the one path every issued credential takes: the proof first, then the JWT
  *   over the credential that carries it (§8.2.1).
  */
-import { SignJWT, importJWK } from 'jose';
+import { SignJWT } from 'jose';
 import { documentLoader as offlineLoader } from './documentLoader';
-import { signerOf } from './ed25519KeyObjects';
+import { privateKeyObjectOf, signerOf } from './ed25519KeyObjects';
 import { loadLibraries, type DocumentLoader, type JsonObject } from './esm';
-import { toPrivateJwk, type Ed25519KeyPair } from './keys';
+import type { Ed25519KeyPair } from './keys';
 
 export type Credential = JsonObject;
 
@@ -65,16 +65,16 @@ export async function signCredentialDataIntegrity(
 export async function signCredentialJwt(credential: Credential, keyPair: Ed25519KeyPair): Promise<string> {
   assertSignable(credential, keyPair);
   const issuerId = issuerIdOf(credential) as string;
-  const payload: JsonObject = { ...structuredClone(credential), iss: issuerId };
+  // A shallow copy: only top-level claims are added, and SignJWT serialises it at once.
+  const payload: JsonObject = { ...credential, iss: issuerId };
   if (typeof credential.id === 'string') payload.jti = credential.id;
   const subjectId = subjectOf(credential)?.id;
   if (typeof subjectId === 'string') payload.sub = subjectId;
   payload.nbf = numericDate(credential.validFrom, 'validFrom');
   if (credential.validUntil !== undefined) payload.exp = numericDate(credential.validUntil, 'validUntil');
 
-  const key = await importJWK(await toPrivateJwk(keyPair), 'EdDSA');
-  // OB 3.0 allows no JOSE headers beyond alg, kid, jwk and typ.
-  return new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', kid: keyPair.jwkId ?? keyPair.id, typ: 'JWT' }).sign(key);
+  // OB 3.0 allows no JOSE headers beyond alg, kid, jwk and typ. The key's KeyObject is made once.
+  return new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', kid: keyPair.jwkId ?? keyPair.id, typ: 'JWT' }).sign(privateKeyObjectOf(keyPair.multikey));
 }
 
 /**
