@@ -64,13 +64,15 @@ export class StatusLists {
     key: Ed25519KeyPair,
     loader: DocumentLoader,
   ): Promise<{ credential: Record<string, unknown>; version: number } | undefined> {
-    const [list] = await this.db
-      .select()
-      .from(statusLists)
-      .where(and(eq(statusLists.id, listId), eq(statusLists.purpose, 'revocation')));
-    if (!list) return undefined;
+    // The version first: most calls (every verification of our badges) find the signed list
+    // unchanged, and need not read its 16 kB of bits.
+    const which = and(eq(statusLists.id, listId), eq(statusLists.purpose, 'revocation'));
+    const [current] = await this.db.select({ version: statusLists.version }).from(statusLists).where(which);
+    if (!current) return undefined;
     const cached = this.signed.get(listId);
-    if (cached && cached.version === list.version) return cached;
+    if (cached && cached.version === current.version) return cached;
+    const [list] = await this.db.select().from(statusLists).where(which);
+    if (!list) return undefined;
     const credential = await signCredentialDataIntegrity(
       {
         '@context': ['https://www.w3.org/ns/credentials/v2'],
