@@ -129,8 +129,11 @@ async function main() {
   // Every variant runs a quarter of its work in turn, four times, so all see the same machine.
   const quarter = (ids: number[], r: number) => ids.slice((r * ids.length) / ROUNDS, ((r + 1) * ids.length) / ROUNDS);
   const V = Math.min(N, 200);
-  const [raw, e2e, e2eOne, e2eAll, verify, verifyPool] = await sideBySide([
+  const signOn = (pool: CryptoPool) => () => inParallel(N / ROUNDS, () => pool.signBothForms(unsigned, keyPair, badges.loader), 4 * cores);
+  const [raw, signOne, signAll, e2e, e2eOne, e2eAll, verify, verifyPool] = await sideBySide([
     { label: 'raw vc.issue (same credential)', items: N, round: () => inParallel(N / ROUNDS, rawIssue) },
+    { label: 'signBothForms, pool of 1 thread', items: N, round: signOn(pools.one) },
+    { label: `signBothForms, pool of ${cores} threads`, items: N, round: signOn(pools.all) },
     { label: 'end to end, in-process', items: N, round: (r) => issueInBatches(badges, quarter(awardIds.slice(0, N), r), 1) },
     { label: 'end to end, pool of 1 thread', items: N, round: (r) => issueInBatches(onOne, quarter(awardIds.slice(N, 2 * N), r), 1) },
     { label: `end to end, pool of ${cores} threads`, items: N, round: (r) => issueInBatches(onAll, quarter(awardIds.slice(2 * N, 3 * N), r), cores) },
@@ -169,6 +172,7 @@ async function main() {
   console.log(
     `issuance with the worker pool / single worker = ${(e2eAll / e2eOne).toFixed(2)} (target ≥ 1.7 on 2 cores); pool / in-process = ${(e2eAll / e2e).toFixed(2)}`,
   );
+  console.log(`signing alone (signBothForms), pool of ${cores} / pool of 1 = ${(signAll / signOne).toFixed(2)}`);
   console.log(`verification on the pool ${verifyPool.toFixed(1)} /s (target ≥ 200/s without the cache)`);
   console.log(
     `verification cache: ${cached.toFixed(0)} /s, ${cacheStats?.hits} hits, ${cacheStats?.misses} misses, hit rate ${((cacheStats?.hitRate ?? 0) * 100).toFixed(1)} %`,
