@@ -82,6 +82,7 @@ export class CryptoPool {
         kind: 'verify',
         input: Buffer.isBuffer(input) ? new Uint8Array(input) : input,
         now: options.now,
+        credentialKind: options.kind,
         resolveKey: !!options.resolveKey,
         fetchStatusList: !!options.fetchStatusList,
         port,

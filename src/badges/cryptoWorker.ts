@@ -10,7 +10,7 @@ import { OutboundFetchError } from '../net/outboundFetch';
 import { createDocumentLoader } from './documentLoader';
 import { type Ed25519KeyPair, type ExportedKeyPair, importKeyPair } from './keys';
 import { type Credential, CredentialSigningError, signBothForms } from './sign';
-import { type VerificationReport, verifyOpenBadgeCredential } from './verify';
+import { type VerificationReport, type VerifyOptions, verifyOpenBadgeCredential } from './verify';
 
 /** What the worker asks the main thread for. */
 export type LookupKind = 'resolve' | 'status';
@@ -30,7 +30,16 @@ export type LookupResponse = { id: number; value: unknown } | { id: number; erro
 
 export type CryptoTask =
   | { kind: 'sign'; credential: Credential; key: ExportedKeyPair; port: MessagePort }
-  | { kind: 'verify'; input: string | Uint8Array | object; now?: Date; resolveKey: boolean; fetchStatusList: boolean; port: MessagePort };
+  | {
+      kind: 'verify';
+      input: string | Uint8Array | object;
+      now?: Date;
+      /** What the input must be (VerifyOptions.kind): an Open Badge or a CLR. */
+      credentialKind?: VerifyOptions['kind'];
+      resolveKey: boolean;
+      fetchStatusList: boolean;
+      port: MessagePort;
+    };
 
 export type CryptoResult =
   | { kind: 'signed'; credential: Credential; jwt: string }
@@ -104,6 +113,7 @@ export async function run(task: CryptoTask): Promise<CryptoResult> {
     }
     const report = await verifyOpenBadgeCredential(task.input, {
       now: task.now,
+      kind: task.credentialKind,
       resolveKey: task.resolveKey ? (url) => lookup('resolve', url) : undefined,
       fetchStatusList: task.fetchStatusList ? (url) => lookup('status', url) : undefined,
     });

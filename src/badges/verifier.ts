@@ -57,7 +57,9 @@ export class Verifier {
   /** A badge, or a CLR 2.0 record with every credential in it (one slot for the whole record). */
   async verifyAny(input: string | Buffer | object, now?: Date): Promise<{ report: VerificationReport; clr?: ClrVerificationReport }> {
     if (!looksLikeClr(input)) return { report: await this.verify(input, now) };
-    const clr = await this.withSlot(() => verifyClrCredential(input, { now, resolveKey: this.opts.resolveKey, fetchStatusList: this.opts.fetchStatusList }));
+    const clr = await this.withSlot(() =>
+      verifyClrCredential(input, { now, resolveKey: this.opts.resolveKey, fetchStatusList: this.opts.fetchStatusList }, this.opts.run),
+    );
     return { report: { ...clr.bundle, verified: clr.verified }, clr };
   }
 

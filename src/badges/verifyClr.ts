@@ -33,16 +33,23 @@ export function looksLikeClr(input: unknown): boolean {
   return Array.isArray(type) ? type.includes('ClrCredential') : type === 'ClrCredential';
 }
 
-export async function verifyClrCredential(input: string | Buffer | object, options: VerifyOptions = {}): Promise<ClrVerificationReport> {
-  const bundle = await verifyOpenBadgeCredential(input, { ...options, kind: 'clr' });
+/**
+ * `verify` is where each credential is checked: verifyOpenBadgeCredential in this thread, or the
+ * crypto pool's (src/badges/cryptoPool.ts), which then checks the credentials inside at once.
+ */
+export async function verifyClrCredential(
+  input: string | Buffer | object,
+  options: VerifyOptions = {},
+  verify: typeof verifyOpenBadgeCredential = verifyOpenBadgeCredential,
+): Promise<ClrVerificationReport> {
+  const bundle = await verify(input, { ...options, kind: 'clr' });
   const subject = bundle.credential?.credentialSubject as { verifiableCredential?: unknown } | undefined;
   const inside = Array.isArray(subject?.verifiableCredential)
     ? subject.verifiableCredential
     : subject?.verifiableCredential
       ? [subject.verifiableCredential]
       : [];
-  const credentials: VerificationReport[] = [];
-  for (const vc of inside.slice(0, MAX_CLR_CREDENTIALS)) credentials.push(await verifyOpenBadgeCredential(vc as object, options));
+  const credentials: VerificationReport[] = await Promise.all(inside.slice(0, MAX_CLR_CREDENTIALS).map((vc) => verify(vc as object, options)));
   return {
     verified: bundle.verified && credentials.length > 0 && inside.length <= MAX_CLR_CREDENTIALS && credentials.every((c) => c.verified),
     bundle,

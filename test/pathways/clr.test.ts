@@ -9,6 +9,7 @@ import path from 'node:path';
 import { achievementIssuer, buildOpenBadgeCredential } from '../../src/badges/credentialBuilder';
 import { generateKeyPair, type Ed25519KeyPair } from '../../src/badges/keys';
 import { signBothForms } from '../../src/badges/sign';
+import { CryptoPool } from '../../src/badges/cryptoPool';
 import { looksLikeClr, verifyClrCredential } from '../../src/badges/verifyClr';
 import { buildClrCredential, clrAssociations } from '../../src/pathways/clr';
 import { buildCompositeCredential } from '../../src/pathways/composite';
@@ -192,6 +193,22 @@ it('verifies, bundle and every credential inside, in the JSON-LD form and as a J
     for (const c of report.credentials) expect(c.checks.filter((x) => x.status === 'failed')).toEqual([]);
     // Revocation cannot be checked offline here (a warning), so "verified" rests on the other checks.
     expect(report.credentials.every((c) => c.checks.find((x) => x.id === 'signature')?.status === 'passed')).toBe(true);
+  }
+});
+
+it('verifies on the crypto pool exactly as in this thread, the credentials inside at once', async () => {
+  const pool = new CryptoPool(2);
+  try {
+    const tampered = structuredClone(clr) as Record<string, any>;
+    tampered.credentialSubject.verifiableCredential[1].name = 'Advanced Data Publication';
+    for (const form of [clr, jwt, tampered]) {
+      const options = { now: NOW, fetchStatusList: statusOffline };
+      expect(await verifyClrCredential(form as never, options, pool.verify)).toEqual(await verifyClrCredential(form as never, options));
+    }
+    // The bundle and its three credentials, for each of the three forms.
+    expect(pool.stats().verified).toBe(12);
+  } finally {
+    await pool.close();
   }
 });
 
