@@ -6,11 +6,21 @@
  * is deterministic, and these call the same `crypto.sign`/`crypto.verify` with the same key.
  */
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import type { MultikeyKeyPair } from './esm';
 
 /** PKCS#8 and SPKI DER prefixes for Ed25519 (RFC 8410), as the library uses them. */
 const DER_PRIVATE_KEY_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const DER_PUBLIC_KEY_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/**
+ * The part of @digitalbazaar/ed25519-multikey's key pair used here (esm.ts MultikeyKeyPair has
+ * it all; esm.ts imports this module, so the type is restated rather than imported).
+ */
+interface MultikeyKeyPair {
+  publicKey: Uint8Array;
+  secretKey?: Uint8Array;
+  signer(): { id?: string; algorithm: string };
+  verifier(): { id?: string; algorithm: string };
+}
 
 export interface Signer {
   id?: string;
