@@ -49,7 +49,26 @@ export const LTIJS_SCHEMA = 'ltijs';
 
 export async function createLtiProvider(opts: { databaseUrl: string; encryptionKey: Buffer; pool: Pool }): Promise<Provider> {
   await opts.pool.query(`CREATE SCHEMA IF NOT EXISTS ${LTIJS_SCHEMA}`);
-  return setupLtijs(opts.databaseUrl, opts.encryptionKey.toString('base64'), LTIJS_SCHEMA);
+  const provider = await setupLtijs(opts.databaseUrl, opts.encryptionKey.toString('base64'), LTIJS_SCHEMA);
+  keepNoLtikSessions(provider);
+  return provider;
+}
+
+/** ltijs's stores behind an ltik: its launch writes both, only its ltik session check reads them. */
+const LTIK_SESSION_STORES = new Set(['idtoken', 'contexttoken']);
+
+/**
+ * ltijs stores every launch's token (name, email, roles, context) in its `idtoken` and
+ * `contexttoken` tables, a DELETE and an INSERT each, for its ltik sessions. microcred never
+ * accepts an ltik (the gate in src/web/app.ts: no ltijs route reads them) and keeps what it
+ * needs in launch_sessions, so these four round trips per launch only left personal data
+ * nobody reads or cleans up. Every other store (platforms, keys, nonces, states, access
+ * tokens) is untouched. Decision 0021.
+ */
+export function keepNoLtikSessions(provider: Provider): void {
+  const database = provider.Database as unknown as { Replace: (encryptionKey: unknown, table: string, ...rest: unknown[]) => Promise<boolean> };
+  const replace = database.Replace.bind(database);
+  database.Replace = async (encryptionKey, table, ...rest) => (LTIK_SESSION_STORES.has(table) ? true : replace(encryptionKey, table, ...rest));
 }
 
 /**
