@@ -461,6 +461,8 @@ export function completeLaunch({ db, platforms, log }: LaunchDeps) {
       req.session.lti = true;
       if (formToken) req.session.csrf = formToken;
       const webSessionId = req.sessionId;
+      // The new session's row goes in with the launch's rows, not in a write of its own at the end.
+      const sessionRow = req.session.row();
       const now = new Date();
       const info = token.userInfo ?? {};
       const course = ctx.context?.id ? ctx.context : undefined;
@@ -488,7 +490,7 @@ export function completeLaunch({ db, platforms, log }: LaunchDeps) {
       };
       // One statement (so one round trip, and atomic like a transaction): upsert the user,
       // course, membership, services, placed line item and resource link, and insert the
-      // launch session. Each part below is what a separate statement did before. (In a sql``
+      // launch session and the browser session it is bound to. Each part below is what a separate statement did before. (In a sql``
       // template an undefined value renders as nothing, hence the `?? null`s.)
       const ctes = [
         // Launches open in other tabs of this browser move along to the new session.
@@ -523,12 +525,15 @@ export function completeLaunch({ db, platforms, log }: LaunchDeps) {
             VALUES ((SELECT id FROM c), ${ctx.resource.id}, ${ctx.resource.title ?? null})
             ON CONFLICT (course_id, link_id) DO UPDATE SET title = ${ctx.resource.title === undefined ? sql`resource_links.title` : ctx.resource.title}
             RETURNING id)`,
+        sql`ws AS (INSERT INTO web_sessions (sid, data, expires_at) VALUES (${sessionRow.sid}, ${JSON.stringify(sessionRow.data)}::jsonb, ${sessionRow.expiresAt})
+          ON CONFLICT (sid) DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at)`,
       ].filter((cte): cte is SQL => Boolean(cte));
       await db.execute(sql`WITH ${sql.join(ctes, sql`, `)}
         INSERT INTO launch_sessions (id, web_session_id, platform_id, deployment_id, course_id, user_id, resource_link_id, roles, app_role, message_type, claims, expires_at)
         VALUES (${launchId}, ${hashSid(webSessionId)}, ${platform.id}, ${token.deploymentId}, ${course ? sql`(SELECT id FROM c)` : null}, (SELECT id FROM u),
           ${course && ctx.resource?.id ? sql`(SELECT id FROM l)` : null}, ${roleList}, ${roles.appRole}, ${ctx.messageType}, ${JSON.stringify(claims)}::jsonb,
           ${new Date(Date.now() + LAUNCH_SESSION_SECONDS * 1000)})`);
+      sessionRow.stored();
       await platforms.learnOrigins(platform.id, [ctx.launchPresentation?.return_url, (token.platformInfo as { url?: string } | undefined)?.url]);
       log.info({ reqId: req.id, platformId: platform.id, role: roles.appRole }, 'LTI launch accepted');
       // 303: the browser follows with a GET, leaving the id_token POST behind.

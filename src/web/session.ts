@@ -29,6 +29,12 @@ export interface Session extends SessionData {
   regenerate(cb: (err?: unknown) => void): void;
   save(cb?: (err?: unknown) => void): void;
   destroy(cb?: (err?: unknown) => void): void;
+  /**
+   * The web_sessions row as it stands, for a caller that writes it in a statement of its own
+   * (the launch: one round trip with the launch's rows). Once that statement succeeded, it
+   * calls stored(), and the session is not written again when the response ends.
+   */
+  row(): { sid: string; data: SessionData; expiresAt: Date; stored(): void };
 }
 
 declare module 'express-serve-static-core' {
@@ -89,12 +95,17 @@ export function sessionMiddleware(db: Db): RequestHandler {
       let hasRow = !isNew;
       let currentSid = sid ?? randomBytes(32).toString('base64url');
       let destroyed = false;
-      const snapshot = JSON.stringify(stored);
+      let snapshot = JSON.stringify(stored);
 
+      const METHODS = ['regenerate', 'save', 'destroy', 'row'];
+      const dataOf = () => {
+        const data = { ...session } as Record<string, unknown>;
+        for (const k of METHODS) delete data[k];
+        return data;
+      };
       const persist = async () => {
         if (destroyed) return;
-        const data = { ...session } as Record<string, unknown>;
-        for (const k of ['regenerate', 'save', 'destroy']) delete data[k];
+        const data = dataOf();
         const json = JSON.stringify(data);
         // Untouched anonymous sessions are not stored: crawlers and health checks stay cheap.
         if (isNew && json === '{}') return;
@@ -114,7 +125,7 @@ export function sessionMiddleware(db: Db): RequestHandler {
       const session: Session = Object.assign(Object.create(null), stored, {
         regenerate(cb: (err?: unknown) => void) {
           const old = currentSid;
-          for (const k of Object.keys(session)) if (!['regenerate', 'save', 'destroy'].includes(k)) delete session[k];
+          for (const k of Object.keys(session)) if (!METHODS.includes(k)) delete session[k];
           currentSid = randomBytes(32).toString('base64url');
           req.sessionId = currentSid;
           isNew = true;
@@ -130,6 +141,26 @@ export function sessionMiddleware(db: Db): RequestHandler {
             () => cb?.(),
             (e) => cb?.(e),
           );
+        },
+        row() {
+          if (typeof session.csrf !== 'string') session.csrf = newCsrfToken();
+          const data = dataOf();
+          const expiresAt = new Date(Date.now() + IDLE_SECONDS * 1000);
+          const sidNow = currentSid;
+          return {
+            sid: hash(sidNow),
+            data,
+            expiresAt,
+            stored() {
+              if (destroyed || sidNow !== currentSid) return;
+              const changed = isNew || JSON.stringify(data) !== snapshot;
+              hasRow = true;
+              isNew = false;
+              snapshot = JSON.stringify(data);
+              storedExpiry = expiresAt.getTime();
+              if (changed) appendSetCookie(res, sessionCookieHeader(SESSION_COOKIE, currentSid, IDLE_SECONDS));
+            },
+          };
         },
         destroy(cb?: (err?: unknown) => void) {
           destroyed = true;
