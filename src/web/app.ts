@@ -28,6 +28,7 @@ import { LTI_MOUNT, LTI_ROUTES } from '../lti/provider';
 import { csrfProtection, csrfToken } from './csrf';
 import { AppError, BadRequestError, NotFoundError } from '../errors';
 import { recoverForm } from './formRecovery';
+import { prefetchLaunch } from './launchContext';
 import { launchPages } from './launchPages';
 import { mailPages } from '../mail/mailPages';
 import { requestIdFrom } from './requestId';
@@ -186,7 +187,8 @@ export function createApp(deps: AppDeps) {
   });
   app.use(LTI_MOUNT, lti.app);
 
-  // Everything below has a session.
+  // Everything below has a session. A launch page's own row is asked for alongside it.
+  app.use('/app/:launchId', prefetchLaunch(database.db));
   app.use(session);
   configurePassport(deps.accounts);
   app.use(passport.initialize());

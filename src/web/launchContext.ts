@@ -31,12 +31,23 @@ export interface LaunchContext {
 declare module 'express-serve-static-core' {
   interface Request {
     launch?: LaunchContext;
+    /** The launch's row, asked for with the session cookie before the session was loaded (prefetchLaunch). */
+    launchPrefetch?: { id: string; sid: string; rows: Promise<LaunchRow[]> };
   }
 }
 
-export function loadLaunch(db: Db) {
-  // Every page inside a launch runs this: prepared once, not rebuilt each time.
-  const findLaunch = db
+type LaunchRow = Awaited<ReturnType<ReturnType<typeof launchQuery>['execute']>>[number];
+
+/** Every page inside a launch runs this: prepared once per database, not rebuilt each time. */
+const launchQueries = new WeakMap<Db, ReturnType<typeof launchQuery>>();
+function findLaunchIn(db: Db) {
+  let query = launchQueries.get(db);
+  if (!query) launchQueries.set(db, (query = launchQuery(db)));
+  return query;
+}
+
+function launchQuery(db: Db) {
+  return db
     .select({
       id: launchSessions.id,
       platformId: launchSessions.platformId,
@@ -67,9 +78,37 @@ export function loadLaunch(db: Db) {
       ),
     )
     .prepare('mc_load_launch');
+}
+
+/**
+ * Before the session middleware, for /app/:launchId: asks for the launch bound to the session
+ * cookie's id while the session itself is being loaded, so a launch page waits for one round
+ * trip, not two. loadLaunch uses the answer only if the session kept that id (a cookie without
+ * a live session gets a new id, to which no launch is bound); otherwise it asks again.
+ */
+export function prefetchLaunch(db: Db) {
+  const findLaunch = findLaunchIn(db);
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const sid = req.cookies?.[SESSION_COOKIE];
+    const id = req.params.launchId;
+    if (typeof sid === 'string' && sid && typeof id === 'string' && !req.launchPrefetch) {
+      const rows = findLaunch.execute({ id, webSessionId: hashSessionId(sid), now: new Date() });
+      rows.catch(() => undefined); // awaited by loadLaunch; a request that never gets there must not leave it unhandled
+      req.launchPrefetch = { id, sid, rows };
+    }
+    next();
+  };
+}
+
+export function loadLaunch(db: Db) {
+  const findLaunch = findLaunchIn(db);
   return async (req: Request, res: Response, next: NextFunction) => {
     const id = req.params.launchId;
-    const [row] = await findLaunch.execute({ id, webSessionId: hashSessionId(req.sessionId), now: new Date() });
+    const prefetched = req.launchPrefetch;
+    const [row] =
+      prefetched && prefetched.id === id && prefetched.sid === req.sessionId
+        ? await prefetched.rows
+        : await findLaunch.execute({ id, webSessionId: hashSessionId(req.sessionId), now: new Date() });
     if (!row && !req.cookies?.[SESSION_COOKIE]) {
       // A launch that just happened, but the browser sent no session cookie back: it
       // blocks cookies in the LMS frame. Offer a fresh launch in a new window (or say what
