@@ -113,14 +113,29 @@ export class AssessmentStore {
     return this.db.select().from(evidenceItems).where(eq(evidenceItems.submissionId, submissionId)).orderBy(asc(evidenceItems.position), asc(evidenceItems.id));
   }
 
-  /** Per credential, the learner's latest attempt status in this course (for the landing page). */
-  async latestStatusByCredential(courseId: number, learnerId: number): Promise<Map<number, string>> {
-    const rows = await this.db
-      .select({ credentialId: submissions.credentialId, status: submissions.status })
-      .from(submissions)
-      .where(and(eq(submissions.courseId, courseId), eq(submissions.learnerId, learnerId)))
-      .orderBy(asc(submissions.attemptNo));
-    return new Map(rows.map((r) => [r.credentialId, r.status]));
+  /**
+   * A learner's dashboard in one round trip: each published credential of the course (in
+   * credential order) with its title, the status of the learner's latest attempt and whether it
+   * was awarded, and whether the learner holds any award here (only then can a survey be open).
+   * The same answers as listForCourse (published only), the latest attempt's status and awardsOfLearner.
+   */
+  async learnerDashboard(
+    courseId: number,
+    learnerId: number,
+  ): Promise<{ credentials: { id: number; title: string | null; status: string | null; awarded: boolean }[]; hasAwards: boolean }> {
+    const { rows } = await this.db.execute<{ id: number | null; title: string | null; status: string | null; awarded: boolean; has_awards: boolean }>(sql`
+      SELECT cv.credential_id AS id, cv.definition->>'title' AS title,
+        (SELECT s.status FROM ${submissions} s WHERE s.course_id = ${courseId} AND s.learner_id = ${learnerId} AND s.credential_id = cv.credential_id
+          ORDER BY s.attempt_no DESC LIMIT 1) AS status,
+        EXISTS (SELECT 1 FROM ${awards} a WHERE a.course_id = ${courseId} AND a.learner_id = ${learnerId} AND a.credential_id = cv.credential_id) AS awarded,
+        has.any AS has_awards
+      FROM (SELECT EXISTS (SELECT 1 FROM ${awards} a WHERE a.course_id = ${courseId} AND a.learner_id = ${learnerId}) AS any) has
+      LEFT JOIN (${credentialVersions} cv JOIN ${credentials} c ON c.id = cv.credential_id AND c.course_id = ${courseId}) ON cv.status = 'published'
+      ORDER BY c.id`);
+    return {
+      credentials: rows.filter((r) => r.id !== null).map((r) => ({ id: Number(r.id), title: r.title, status: r.status, awarded: r.awarded })),
+      hasAwards: rows[0]?.has_awards ?? false,
+    };
   }
 
   /** The definition an attempt was made against (published versions are frozen). */

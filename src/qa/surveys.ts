@@ -129,11 +129,12 @@ export class SurveyStore {
   /**
    * The surveys this learner may answer now in this course: the award survey of each award
    * not yet answered or declined, and the follow-up once `followUpMonths` have passed.
-   * Awards whose badge was revoked are left out.
+   * Awards whose badge was revoked are left out. `followUpMonths` may still be on its way (the
+   * course's settings): the awards are read meanwhile.
    */
-  async pendingFor(courseId: number, learnerId: number, followUpMonths: number, now = new Date()): Promise<SurveyState[]> {
-    const rows = await this.awardRows(and(eq(awards.courseId, courseId), eq(awards.learnerId, learnerId)));
-    return (await this.statesOf(rows, followUpMonths, now)).filter((s) => s.status === 'open');
+  async pendingFor(courseId: number, learnerId: number, followUpMonths: number | Promise<number>, now = new Date()): Promise<SurveyState[]> {
+    const [rows, months] = await Promise.all([this.awardRows(and(eq(awards.courseId, courseId), eq(awards.learnerId, learnerId))), followUpMonths]);
+    return (await this.statesOf(rows, months, now)).filter((s) => s.status === 'open');
   }
 
   /** One survey of one of this learner's awards in this course. NotFoundError if the award is not theirs. */

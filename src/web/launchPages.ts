@@ -188,16 +188,19 @@ export function launchPages(deps: LaunchDeps): Router {
     if (launch.courseId === null) return res.render('lti/my-credentials', { titleKey: 'lti.myCredentials.title', ...common, credentials: [], surveys: [] });
     // Learners: the course's credentials with where they stand on each, and the surveys they may answer.
     const courseId = launch.courseId;
-    const [offered, statuses, awarded, pending] = await Promise.all([
-      credentialStore.listForCourse(courseId, { publishedOnly: true }),
-      assessment.latestStatusByCredential(courseId, launch.userId),
-      assessment.awardsOfLearner(courseId, launch.userId),
-      assessment.settings(courseId).then(({ followUpMonths }) => surveys.pendingFor(courseId, launch.userId, followUpMonths)),
-    ]);
-    const credentials = offered.map((c) => ({
+    // One query for the credentials and where the learner stands on each; surveys only follow an award.
+    const dashboard = await assessment.learnerDashboard(courseId, launch.userId);
+    const pending = dashboard.hasAwards
+      ? await surveys.pendingFor(
+          courseId,
+          launch.userId,
+          assessment.settings(courseId).then(({ followUpMonths }) => followUpMonths),
+        )
+      : [];
+    const credentials = dashboard.credentials.map((c) => ({
       id: c.id,
-      title: c.published!.definition.title ?? t('common.untitledCredential'),
-      status: awarded.some((a) => a.credentialId === c.id) ? 'awarded' : (statuses.get(c.id) ?? 'not-started'),
+      title: c.title ?? t('common.untitledCredential'),
+      status: c.awarded ? 'awarded' : (c.status ?? 'not-started'),
     }));
     const surveyLinks = pending.map((s) => ({
       prompt: localSurveyPrompt(t, s.kind, s.credentialTitle, s.followUpMonths),
@@ -221,9 +224,26 @@ export function launchPages(deps: LaunchDeps): Router {
   r.get('/:launchId', async (req, res) => {
     const launch = launchOf(req);
     const landing = await deepLinkLanding(credentialStore, launch);
+    if (!landing.firstLandingOnly) {
+      // The destination does not depend on which landing this is: record the first one while
+      // the page is prepared, not before (one round trip less on every launch's way in).
+      const claimed = claimFirstLanding(db, launch.id).then(
+        () => undefined,
+        (err: unknown) => ({ err }),
+      );
+      if (landing.redirect) {
+        const failed = await claimed;
+        if (failed) throw failed.err;
+        return res.redirect(303, landing.redirect);
+      }
+      await renderDashboard(req, res, landing.notice ? 'lti.deepLinking.notPublishedHere' : undefined);
+      const failed = await claimed;
+      if (failed) throw failed.err;
+      return;
+    }
     // Claimed only once the destination is known, so a failure before it leaves the first landing to the retry.
     const first = await claimFirstLanding(db, launch.id);
-    if (landing.redirect && (first || !landing.firstLandingOnly)) return res.redirect(303, landing.redirect);
+    if (landing.redirect && first) return res.redirect(303, landing.redirect);
     // deepLinkLanding has one notice: the link's credential is not published here.
     await renderDashboard(req, res, landing.notice ? 'lti.deepLinking.notPublishedHere' : undefined);
   });
