@@ -50,25 +50,54 @@ export const LTIJS_SCHEMA = 'ltijs';
 export async function createLtiProvider(opts: { databaseUrl: string; encryptionKey: Buffer; pool: Pool }): Promise<Provider> {
   await opts.pool.query(`CREATE SCHEMA IF NOT EXISTS ${LTIJS_SCHEMA}`);
   const provider = await setupLtijs(opts.databaseUrl, opts.encryptionKey.toString('base64'), LTIJS_SCHEMA);
-  keepNoLtikSessions(provider);
+  leanLtijsStores(provider, opts.pool);
   return provider;
 }
 
-/** ltijs's stores behind an ltik: its launch writes both, only its ltik session check reads them. */
-const LTIK_SESSION_STORES = new Set(['idtoken', 'contexttoken']);
+type LtijsDatabase = {
+  Get(encryptionKey: unknown, table: string, info?: Record<string, unknown>): Promise<unknown>;
+  Insert(encryptionKey: unknown, table: string, ...rest: unknown[]): Promise<boolean>;
+  Replace(encryptionKey: unknown, table: string, ...rest: unknown[]): Promise<boolean>;
+};
 
 /**
- * ltijs stores every launch's token (name, email, roles, context) in its `idtoken` and
- * `contexttoken` tables, a DELETE and an INSERT each, for its ltik sessions. microcred never
- * accepts an ltik (the gate in src/web/app.ts: no ltijs route reads them) and keeps what it
- * needs in launch_sessions, so these four round trips per launch only left personal data
- * nobody reads or cleans up. Every other store (platforms, keys, nonces, states, access
- * tokens) is untouched. Decision 0021.
+ * ltijs's launch handler does nine database round trips; four of its stores do nothing for
+ * microcred, and one check takes two round trips where one suffices (decision 0021):
+ *
+ * - `idtoken` and `contexttoken` (a DELETE and an INSERT each per launch) back ltijs's ltik
+ *   sessions. microcred never accepts an ltik (the gate in src/web/app.ts) and keeps what it
+ *   needs in launch_sessions; nothing reads them, and they only kept each launcher's name,
+ *   email, roles and context in tables nobody cleans. Not written.
+ * - `state` keeps the query of a login's target_link_uri (Canvas's full-window launch adds one)
+ *   to hand back after the launch; microcred never reads it (its guard consumes its own
+ *   lti_logins row). Not written, so not looked up at each launch either.
+ * - `nonce`: ltijs looks the nonce up, then inserts it (validateNonce, Utils/Auth.js): two round
+ *   trips, not atomic, and only for 10 s (its ExpireTime), where a token lives 60. It stays,
+ *   as one atomic INSERT … ON CONFLICT DO NOTHING: "seen" exactly when the row was there.
+ *   (The guard's single use of the login row is what enforces single use for the whole 10 min.)
+ *
+ * Platforms, keys and access tokens are stored as before. The benchmark's bare ltijs keeps
+ * ltijs's stock stores.
  */
-export function keepNoLtikSessions(provider: Provider): void {
-  const database = provider.Database as unknown as { Replace: (encryptionKey: unknown, table: string, ...rest: unknown[]) => Promise<boolean> };
+export function leanLtijsStores(provider: Provider, pool: Pool): void {
+  const database = provider.Database as unknown as LtijsDatabase;
+  const get = database.Get.bind(database);
+  const insert = database.Insert.bind(database);
   const replace = database.Replace.bind(database);
-  database.Replace = async (encryptionKey, table, ...rest) => (LTIK_SESSION_STORES.has(table) ? true : replace(encryptionKey, table, ...rest));
+  database.Replace = async (key, table, ...rest) => (table === 'idtoken' || table === 'contexttoken' ? true : replace(key, table, ...rest));
+  database.Insert = async (key, table, ...rest) => (table === 'state' || table === 'nonce' ? true : insert(key, table, ...rest));
+  database.Get = async (key, table, info) => {
+    if (table === 'state') return false;
+    if (table === 'nonce') {
+      const { rowCount } = await pool.query(
+        `INSERT INTO ${LTIJS_SCHEMA}.nonces (nonce, "createdAt", "updatedAt") VALUES ($1, now(), now()) ON CONFLICT (nonce) DO NOTHING`,
+        [String(info?.nonce)],
+      );
+      // ltijs refuses the token when Get finds the nonce; it was recorded just now otherwise.
+      return rowCount === 1 ? false : [{ nonce: info?.nonce }];
+    }
+    return get(key, table, info);
+  };
 }
 
 /**
