@@ -58,7 +58,13 @@ type LtijsDatabase = {
   Get(encryptionKey: unknown, table: string, info?: Record<string, unknown>): Promise<unknown>;
   Insert(encryptionKey: unknown, table: string, ...rest: unknown[]): Promise<boolean>;
   Replace(encryptionKey: unknown, table: string, ...rest: unknown[]): Promise<boolean>;
+  Modify(encryptionKey: unknown, table: string, ...rest: unknown[]): Promise<boolean>;
+  Delete(table: string, ...rest: unknown[]): Promise<boolean>;
 };
+
+/** How long a process reuses ltijs's platform record and status (see leanLtijsStores). */
+export const LTIJS_PLATFORM_CACHE_MS = 5_000;
+const CACHED_TABLES = new Set(['platform', 'platformStatus']);
 
 /**
  * ltijs's launch handler does nine database round trips; four of its stores do nothing for
@@ -76,7 +82,14 @@ type LtijsDatabase = {
  *   as one atomic INSERT … ON CONFLICT DO NOTHING: "seen" exactly when the row was there.
  *   (The guard's single use of the login row is what enforces single use for the whole 10 min.)
  *
- * Platforms, keys and access tokens are stored as before. The benchmark's bare ltijs keeps
+ * - `platform` and `platformStatus`: ltijs reads both at every login and every launch (four round
+ *   trips). A found record is reused for LTIJS_PLATFORM_CACHE_MS; any write to either table in
+ *   this process empties the cache at once. Another process's change (a platform disabled on
+ *   another node) reaches ltijs here within those 5 s; the guard reads microcred's own
+ *   platforms row (active, client ID, deployments) at every launch, uncached, so a launch is
+ *   refused at once either way. A platform not found is not remembered.
+ *
+ * Keys and access tokens are stored and read as before. The benchmark's bare ltijs keeps
  * ltijs's stock stores.
  */
 export function leanLtijsStores(provider: Provider, pool: Pool): void {
@@ -84,9 +97,44 @@ export function leanLtijsStores(provider: Provider, pool: Pool): void {
   const get = database.Get.bind(database);
   const insert = database.Insert.bind(database);
   const replace = database.Replace.bind(database);
-  database.Replace = async (key, table, ...rest) => (table === 'idtoken' || table === 'contexttoken' ? true : replace(key, table, ...rest));
-  database.Insert = async (key, table, ...rest) => (table === 'state' || table === 'nonce' ? true : insert(key, table, ...rest));
+  const modify = database.Modify.bind(database);
+  const remove = database.Delete.bind(database);
+  const cache = new Map<string, { until: number; value: unknown }>();
+  // Bumped by every write: a read that began before one does not cache what it found.
+  let generation = 0;
+  const forget = (table: string) => {
+    if (!CACHED_TABLES.has(table)) return;
+    generation++;
+    cache.clear();
+  };
+  database.Replace = async (key, table, ...rest) => {
+    if (table === 'idtoken' || table === 'contexttoken') return true;
+    forget(table);
+    return replace(key, table, ...rest).finally(() => forget(table));
+  };
+  database.Insert = async (key, table, ...rest) => {
+    if (table === 'state' || table === 'nonce') return true;
+    forget(table);
+    return insert(key, table, ...rest).finally(() => forget(table));
+  };
+  database.Modify = async (key, table, ...rest) => {
+    forget(table);
+    return modify(key, table, ...rest).finally(() => forget(table));
+  };
+  database.Delete = async (table, ...rest) => {
+    forget(table);
+    return remove(table, ...rest).finally(() => forget(table));
+  };
   database.Get = async (key, table, info) => {
+    if (CACHED_TABLES.has(table) && !key) {
+      const id = `${table} ${JSON.stringify(info ?? null)}`;
+      const hit = cache.get(id);
+      if (hit && hit.until > Date.now()) return structuredClone(hit.value);
+      const before = generation;
+      const value = await get(key, table, info);
+      if (value && generation === before) cache.set(id, { until: Date.now() + LTIJS_PLATFORM_CACHE_MS, value: structuredClone(value) });
+      return value;
+    }
     if (table === 'state') return false;
     if (table === 'nonce') {
       const { rowCount } = await pool.query(
