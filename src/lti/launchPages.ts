@@ -103,8 +103,8 @@ export function rejectLaunch(log: Logger, req: Request, err: LaunchRejectedError
 }
 
 /**
- * Wraps ltijs's login route: ltijs answers with a redirect to the platform; we swap
- * its Math.random nonce for a crypto-random one and remember it with the state.
+ * Wraps ltijs's login route: ltijs answers with a redirect to the platform; we swap its
+ * state and its Math.random nonce for crypto-random ones of ours, remembered in lti_logins.
  */
 export function captureLogin({ db, log, publicUrl, encryptionKey }: LaunchDeps) {
   const cookies = stateCookies(encryptionKey);
@@ -124,49 +124,67 @@ export function captureLogin({ db, log, publicUrl, encryptionKey }: LaunchDeps) 
         ),
       );
     }
+    // The login's state and nonce are ours (crypto-random), and its row is written while ltijs
+    // looks the platform up, not after: ltijs's own state (and its cookie, which the guard never
+    // counts) are replaced in its redirect. A login ltijs then refuses leaves an unused row,
+    // which expires like any other (10 minutes; housekeeping deletes it after a day).
+    const plainState = randomBytes(25).toString('hex');
+    const nonce = randomBytes(24).toString('base64url');
+    const loginParams: Record<string, string> = {};
+    for (const k of ['iss', 'login_hint', 'target_link_uri', 'lti_message_hint', 'client_id', 'lti_deployment_id', 'lti_storage_target']) {
+      if (typeof params[k] === 'string') loginParams[k] = params[k];
+    }
+    const recorded = db
+      .insert(ltiLogins)
+      .values({ state: plainState, nonce, issuer: String(params.iss), clientId: params.client_id ?? null, loginParams })
+      .then(
+        () => undefined,
+        (err: unknown) => ({ err }),
+      );
     const originalRedirect = res.redirect.bind(res) as (url: string) => void;
     (res as unknown as { redirect: (u: string) => void }).redirect = (target: string) => {
       const url = new URL(target);
-      const state = url.searchParams.get('state');
-      if (!state) return originalRedirect(target);
-      const nonce = randomBytes(24).toString('base64url');
+      const ltijsState = url.searchParams.get('state');
+      if (!ltijsState) return originalRedirect(target);
+      url.searchParams.set('state', plainState);
       url.searchParams.set('nonce', nonce);
-      const loginParams: Record<string, string> = {};
-      for (const k of ['iss', 'login_hint', 'target_link_uri', 'lti_message_hint', 'client_id', 'lti_deployment_id', 'lti_storage_target']) {
-        if (typeof params[k] === 'string') loginParams[k] = params[k];
-      }
-      const plainState = decodeURIComponent(state);
-      db.insert(ltiLogins)
-        .values({ state: plainState, nonce, issuer: String(params.iss), clientId: params.client_id ?? null, loginParams })
-        .then(
-          () => {
-            // ltijs's state cookie is not Partitioned, so browsers that block third-party
-            // cookies drop it in the LMS iframe; this one (CHIPS) survives in Chrome.
-            res.append('Set-Cookie', cookies.header(plainState));
-            const storageTarget = loginParams.lti_storage_target;
-            if (!storageTarget) return originalRedirect(url.toString());
-            // LTI platform storage: keep state and nonce in the LMS's own frame as well,
-            // for browsers that allow no cookie at all here (Safari).
-            res.render('lti/storage-put', {
-              layout: false,
-              titleKey: 'lti.storage.title',
-              authUrl: url.toString(),
-              storageTarget,
-              platformOrigin: url.origin,
-              stateKey: storageKey('state', plainState),
-              state: plainState,
-              nonceKey: storageKey('nonce', plainState),
-              nonce,
-            });
-          },
-          (err) => {
-            log.error({ err }, 'could not record LTI login');
-            next(err);
-          },
-        );
+      dropCookie(res, `state${ltijsState}`);
+      void recorded.then((failed) => {
+        if (failed) {
+          log.error({ err: failed.err }, 'could not record LTI login');
+          return next(failed.err);
+        }
+        // ltijs's state cookie is not Partitioned, so browsers that block third-party
+        // cookies drop it in the LMS iframe; this one (CHIPS) survives in Chrome.
+        res.append('Set-Cookie', cookies.header(plainState));
+        const storageTarget = loginParams.lti_storage_target;
+        if (!storageTarget) return originalRedirect(url.toString());
+        // LTI platform storage: keep state and nonce in the LMS's own frame as well,
+        // for browsers that allow no cookie at all here (Safari).
+        res.render('lti/storage-put', {
+          layout: false,
+          titleKey: 'lti.storage.title',
+          authUrl: url.toString(),
+          storageTarget,
+          platformOrigin: url.origin,
+          stateKey: storageKey('state', plainState),
+          state: plainState,
+          nonceKey: storageKey('nonce', plainState),
+          nonce,
+        });
+      });
     };
     next();
   };
+}
+
+/** Takes a cookie ltijs set on this response back out (by name), before the head is sent. */
+function dropCookie(res: Response, name: string) {
+  const set = res.getHeader('Set-Cookie');
+  if (set === undefined) return;
+  const list = (Array.isArray(set) ? set : [String(set)]).filter((c) => !c.startsWith(`${name}=`));
+  if (list.length) res.setHeader('Set-Cookie', list);
+  else res.removeHeader('Set-Cookie');
 }
 
 /**
