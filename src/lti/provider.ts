@@ -87,7 +87,8 @@ const CACHED_TABLES = new Set(['platform', 'platformStatus']);
  *   this process empties the cache at once. Another process's change (a platform disabled on
  *   another node) reaches ltijs here within those 5 s; the guard reads microcred's own
  *   platforms row (active, client ID, deployments) at every launch, uncached, so a launch is
- *   refused at once either way. A platform not found is not remembered.
+ *   refused at once either way. A platform not found is not remembered; a platform without a
+ *   status row (which ltijs reads as active) is.
  *
  * Keys and access tokens are stored and read as before. The benchmark's bare ltijs keeps
  * ltijs's stock stores.
@@ -132,7 +133,10 @@ export function leanLtijsStores(provider: Provider, pool: Pool): void {
       if (hit && hit.until > Date.now()) return structuredClone(hit.value);
       const before = generation;
       const value = await get(key, table, info);
-      if (value && generation === before) cache.set(id, { until: Date.now() + LTIJS_PLATFORM_CACHE_MS, value: structuredClone(value) });
+      // No status row means active (Platform.platformActive), so that answer is kept too; a
+      // platform not found is not (no entry per unknown issuer).
+      if ((value || table === 'platformStatus') && generation === before)
+        cache.set(id, { until: Date.now() + LTIJS_PLATFORM_CACHE_MS, value: structuredClone(value) });
       return value;
     }
     if (table === 'state') return false;
