@@ -2,7 +2,8 @@
 // it (src/lti/provider.ts: ltijs-sequelize on the same PostgreSQL database, serverless,
 // mounted under /lti, ltiaas mode, secure SameSite=None cookies, tokenMaxAge 60, CORS off),
 // with an onConnect that only answers 200. Its tables live in their own schema so they
-// cannot collide with the tool's "ltijs" schema.
+// cannot collide with the tool's "ltijs" schema. It keeps ltijs's stock stores: the tool's
+// leanLtijsStores (src/lti/provider.ts, decision 0021) is microcred's, not ltijs's.
 // ltijs is one per process, so this runs as a child process:
 //   DATABASE_URL=… PORT=… ENCRYPTION_KEY=… BARE_PLATFORM='{"issuer":…}' node --import tsx bench/bareLtijs.ts
 import express from 'express';

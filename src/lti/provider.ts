@@ -73,7 +73,7 @@ const CACHED_TABLES = new Set(['platform', 'platformStatus']);
  * - `idtoken` and `contexttoken` (a DELETE and an INSERT each per launch) back ltijs's ltik
  *   sessions. microcred never accepts an ltik (the gate in src/web/app.ts) and keeps what it
  *   needs in launch_sessions; nothing reads them, and they only kept each launcher's name,
- *   email, roles and context in tables nobody cleans. Not written.
+ *   email, roles and context for a day (ltijs's hourly clean-up). Not written.
  * - `state` keeps the query of a login's target_link_uri (Canvas's full-window launch adds one)
  *   to hand back after the launch; microcred never reads it (its guard consumes its own
  *   lti_logins row). Not written, so not looked up at each launch either.
