@@ -134,11 +134,26 @@ export function captureLogin({ db, log, publicUrl, encryptionKey }: LaunchDeps) 
     for (const k of ['iss', 'login_hint', 'target_link_uri', 'lti_message_hint', 'client_id', 'lti_deployment_id', 'lti_storage_target']) {
       if (typeof params[k] === 'string') loginParams[k] = params[k];
     }
+    // Only for an LMS registered here and switched on: anyone may call the login, and an
+    // unknown issuer must not leave rows behind (ltijs then refuses it anyway).
+    const issuer = String(params.iss);
+    const clientId = params.client_id ?? null;
     const recorded = db
-      .insert(ltiLogins)
-      .values({ state: plainState, nonce, issuer: String(params.iss), clientId: params.client_id ?? null, loginParams })
+      .execute(sql`INSERT INTO ${ltiLogins} (state, nonce, issuer, client_id, login_params)
+        SELECT ${plainState}, ${nonce}, ${issuer}, ${clientId}, ${JSON.stringify(loginParams)}::jsonb
+        WHERE EXISTS (SELECT 1 FROM ${platformTable} p WHERE p.issuer = ${issuer} AND p.active AND (${clientId}::text IS NULL OR p.client_id = ${clientId}))`)
       .then(
-        () => undefined,
+        (result) =>
+          result.rowCount === 1
+            ? undefined
+            : {
+                err: new LaunchRejectedError(
+                  'PLATFORM_DISABLED',
+                  'This LMS is not registered in microcred, or it has been disabled.',
+                  403,
+                  'Ask your microcred administrator to register it or enable it again.',
+                ),
+              },
         (err: unknown) => ({ err }),
       );
     const originalRedirect = res.redirect.bind(res) as (url: string) => void;
@@ -151,7 +166,8 @@ export function captureLogin({ db, log, publicUrl, encryptionKey }: LaunchDeps) 
       dropCookie(res, `state${ltijsState}`);
       void recorded.then((failed) => {
         if (failed) {
-          log.error({ err: failed.err }, 'could not record LTI login');
+          if (failed.err instanceof LaunchRejectedError) log.warn({ reason: failed.err.code, reqId: req.id, ip: req.ip }, 'LTI launch rejected');
+          else log.error({ err: failed.err }, 'could not record LTI login');
           return next(failed.err);
         }
         // ltijs's state cookie is not Partitioned, so browsers that block third-party

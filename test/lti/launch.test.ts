@@ -129,6 +129,13 @@ describe('forged and broken launches are refused with a clear 4xx page', () => {
   }
   const claims = (nonce: string, overrides: Record<string, unknown> = {}) => ({ ...sim.launchClaims(USERS.learner, nonce), ...overrides });
 
+  /** lti_logins rows of an issuer, once any write the login started has had time to land. */
+  async function loginRowsOf(issuer: string): Promise<number> {
+    await new Promise((r) => setTimeout(r, 300));
+    const { rows } = await tool.database.pool.query('SELECT count(*)::int AS n FROM lti_logins WHERE issuer = $1', [issuer]);
+    return rows[0].n;
+  }
+
   function expectRefused(page: { status: number; body: string }, code: string) {
     expect(page.body).toContain(code);
     expect(page.status).toBeGreaterThanOrEqual(400);
@@ -341,21 +348,25 @@ describe('forged and broken launches are refused with a clear 4xx page', () => {
   it('a disabled platform', async () => {
     const p = await tool.platforms.findByIssuerAndClient(other.issuer, other.clientId);
     await tool.platforms.setActive(p!.id, false);
+    const rowsBefore = await loginRowsOf(other.issuer);
     try {
       const res = await new TestBrowser().get(
         `${tool.base}/lti/login?iss=${encodeURIComponent(other.issuer)}&login_hint=x&target_link_uri=${encodeURIComponent(`${tool.base}/lti/launch`)}&client_id=${other.clientId}`,
       );
       expectRefused(res, 'PLATFORM_DISABLED');
+      expect(await loginRowsOf(other.issuer)).toBe(rowsBefore);
     } finally {
       await tool.platforms.setActive(p!.id, true);
     }
   });
 
-  it('a login from an unregistered platform', async () => {
+  it('a login from an unregistered platform, leaving nothing behind', async () => {
     const res = await new TestBrowser().get(
       `${tool.base}/lti/login?iss=https%3A%2F%2Fevil.example&login_hint=x&target_link_uri=${encodeURIComponent(`${tool.base}/lti/launch`)}&client_id=x`,
     );
     expectRefused(res, 'UNKNOWN_PLATFORM');
+    // Anyone may call the login: an unknown issuer must not fill lti_logins.
+    expect(await loginRowsOf('https://evil.example')).toBe(0);
   });
 
   it('a POST without a token, and garbage as a token', async () => {
