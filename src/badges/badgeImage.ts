@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 import createDOMPurify from 'dompurify';
-import sharp from 'sharp';
+import type Sharp from 'sharp';
 import { FONT_FAMILY, FONT_FILES } from './fonts';
 
 /**
@@ -384,7 +384,7 @@ export async function badgePngFor(version: BadgeImageSource, size: number = BADG
   const spec = version.badgeImage;
   if (spec?.kind === 'png') {
     const stored = Buffer.from(spec.png, 'base64');
-    return size === BADGE_PNG_SIZE ? stored : sharp(stored).resize(size, size).png().toBuffer();
+    return size === BADGE_PNG_SIZE ? stored : loadSharp()(stored).resize(size, size).png().toBuffer();
   }
   return renderSvgToPng(badgeSvgFor(version), size);
 }
@@ -392,6 +392,10 @@ export async function badgePngFor(version: BadgeImageSource, size: number = BADG
 // ---------------------------------------------------------------------------------------------
 // Uploads
 // ---------------------------------------------------------------------------------------------
+
+/** sharp (libvips, ~19 MiB) is loaded with the first image it must resize or read, not at start. */
+let sharpModule: typeof Sharp | undefined;
+const loadSharp = () => (sharpModule ??= require('sharp') as typeof Sharp);
 
 /**
  * DOMPurify on the server needs a DOM: one jsdom window, made on the first upload. jsdom is
@@ -440,9 +444,9 @@ export async function checkUploadedImage(bytes: Buffer): Promise<UploadCheck> {
   if (bytes.length === 0) return { ok: false, message: 'The image file is empty.' };
   if (bytes.length > MAX_BADGE_UPLOAD_BYTES) return { ok: false, message: 'The image is larger than 2 MB. Choose a smaller one.' };
   if (bytes.subarray(0, 8).equals(PNG_SIGNATURE)) {
-    let meta: sharp.Metadata;
+    let meta: Sharp.Metadata;
     try {
-      meta = await sharp(bytes, { limitInputPixels: MAX_UPLOAD_SIDE * MAX_UPLOAD_SIDE }).metadata();
+      meta = await loadSharp()(bytes, { limitInputPixels: MAX_UPLOAD_SIDE * MAX_UPLOAD_SIDE }).metadata();
     } catch {
       return { ok: false, message: 'This PNG cannot be read; it may be damaged. Export it again.' };
     }
@@ -454,7 +458,7 @@ export async function checkUploadedImage(bytes: Buffer): Promise<UploadCheck> {
       };
     }
     try {
-      const png = await sharp(bytes, { limitInputPixels: MAX_UPLOAD_SIDE * MAX_UPLOAD_SIDE })
+      const png = await loadSharp()(bytes, { limitInputPixels: MAX_UPLOAD_SIDE * MAX_UPLOAD_SIDE })
         .resize(BADGE_PNG_SIZE, BADGE_PNG_SIZE, { fit: 'contain', background: { r: 0, g: 0, b: 0, alpha: 0 } })
         .png()
         .toBuffer();

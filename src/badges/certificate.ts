@@ -3,7 +3,7 @@
 // elements, the issuer, the date and the validity, a QR code to the verification page, and
 // the signed credential JSON attached as a file, so the PDF itself carries the credential.
 // Pure: credential and image in, PDF bytes out (src/badges/documentPages.ts serves it).
-import PDFDocument from 'pdfkit';
+import type PDFKitDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import type { Translate } from '../i18n';
 import { FONT_FILES } from './fonts';
@@ -57,6 +57,8 @@ const day = (iso: unknown) => (typeof iso === 'string' ? iso.slice(0, 10) : '');
 export const ATTACHED_CREDENTIAL = 'credential.json';
 
 export async function renderCertificate(input: CertificateInput): Promise<Buffer> {
+  // pdfkit (with its fonts engine, ~23 MiB) is loaded with the first certificate, not at start.
+  const PDFDocument = require('pdfkit') as typeof PDFKitDocument;
   const { credential: c, t } = input;
   const title = String(c.name ?? 'Micro-credential');
   const issuerName = String(c.issuer?.name ?? '');
