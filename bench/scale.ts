@@ -13,6 +13,7 @@
 // share the cores with the nodes, as they would not in production. BENCH_SCALE_PIN=0 runs the
 // nodes unpinned, each signing on every core: then both runs share the same two cores.
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { identityFromLaunch } from '../src/assessment/identity';
 import { launchAs, PASSING_LEVELS, publishCredential } from '../test/assessment/support';
@@ -36,6 +37,48 @@ function hasTaskset(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * CPU seconds used so far (Linux /proc; zeros elsewhere): by the nodes, by PostgreSQL's
+ * processes (connections that ended are counted by their parent), by this process, and by the
+ * whole machine. Where issuance spends its CPU, and whether the machine was the limit.
+ */
+function cpuNow(nodePids: number[]): { nodes: number; postgres: number; bench: number; machine: number } {
+  const ticksPerSecond = 100; // USER_HZ, 100 on Linux
+  const ticksOf = (pid: string, children = false) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    return f[11] + f[12] + (children ? f[13] + f[14] : 0); // utime stime (cutime cstime)
+  };
+  const out = { nodes: 0, postgres: 0, bench: 0, machine: 0 };
+  try {
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        if (nodePids.includes(Number(pid))) out.nodes += ticksOf(pid);
+        else if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') {
+          // The postmaster (parent 1 or a shell) also counts its ended children.
+          out.postgres += ticksOf(pid, readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('\0-D\0'));
+        }
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    out.machine = cpu.reduce((a, b) => a + b, 0) - cpu[3] - cpu[4];
+  } catch {
+    return out;
+  }
+  const usage = process.cpuUsage();
+  return {
+    nodes: out.nodes / ticksPerSecond,
+    postgres: out.postgres / ticksPerSecond,
+    bench: (usage.user + usage.system) / 1e6,
+    machine: out.machine / ticksPerSecond,
+  };
 }
 
 async function main() {
@@ -95,6 +138,7 @@ async function main() {
     // Timed from the moment every node is healthy to the last credential of the backlog.
     await startNodes(n);
     const t0 = performance.now();
+    const cpu0 = cpuNow(nodes.map((node) => node.pid));
     const [{ early }] = await q('SELECT count(*)::int - $1 AS early FROM issued_credentials', [before]);
     for (;;) {
       const [{ n: issued }] = await q('SELECT count(*)::int AS n FROM issued_credentials');
@@ -103,6 +147,9 @@ async function main() {
     }
     const issueRate = (AWARDS - early) / ((performance.now() - t0) / 1000);
     const rss = nodes.map((node) => rssMiB(node.pid).toFixed(0)).join(' / ');
+    const cpu = cpuNow(nodes.map((node) => node.pid));
+    const perCredential = (key: keyof typeof cpu) => `${((1000 * (cpu[key] - cpu0[key])) / (AWARDS - early)).toFixed(1)} ms`;
+    const busy = (100 * (cpu.machine - cpu0.machine)) / (CORES * ((performance.now() - t0) / 1000));
 
     const l0 = performance.now();
     let done = 0;
@@ -117,6 +164,9 @@ async function main() {
     );
     const launchRate = LAUNCHES / ((performance.now() - l0) / 1000);
     results[n] = { issue: issueRate, launch: launchRate };
+    console.log(
+      `   CPU per credential issued: nodes ${perCredential('nodes')}, PostgreSQL ${perCredential('postgres')}, this bench ${perCredential('bench')}; machine busy ${busy.toFixed(0)} % of ${CORES} cores`,
+    );
     if (n === 1) for (const node of nodes.splice(0)) await node.kill('SIGTERM');
     console.log(
       `${n} node${n > 1 ? 's' : ' '}: issuance ${issueRate.toFixed(1).padStart(6)} /s (${AWARDS - early} of ${AWARDS} awards after all were up), launches ${launchRate.toFixed(1).padStart(6)} /s (${LAUNCHES}); RSS after issuance ${rss} MiB`,
