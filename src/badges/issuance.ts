@@ -217,7 +217,8 @@ export class BadgeIssuer {
       return fresh;
     });
     for (const values of ready)
-      if (stored.has(values.awardId)) outcomes.set(values.awardId, { ...values, revokedAt: null, revocationReason: null, revokedBy: null });
+      if (stored.has(values.awardId))
+        outcomes.set(values.awardId, { ...values, revokedAt: null, revocationReason: null, revokedBy: null, statusChangedAt: null });
     const lost = ready.filter((values) => !stored.has(values.awardId)).map((values) => values.awardId);
     if (lost.length)
       for (const row of await this.db.select().from(issuedCredentials).where(inArray(issuedCredentials.awardId, lost))) outcomes.set(row.awardId, row);
@@ -340,10 +341,14 @@ export class BadgeIssuer {
           'STATUS_UNCHANGED',
           'Reload the page to see its current status.',
         );
+      // The gradebook comment follows each change, so each is a newer state (statusChangedAt).
+      const changedAt = new Date();
       const [updated] = await tx
         .update(issuedCredentials)
         .set(
-          revoked ? { revokedAt: new Date(), revocationReason: reason, revokedBy: actor.label } : { revokedAt: null, revocationReason: null, revokedBy: null },
+          revoked
+            ? { revokedAt: changedAt, revocationReason: reason, revokedBy: actor.label, statusChangedAt: changedAt }
+            : { revokedAt: null, revocationReason: null, revokedBy: null, statusChangedAt: changedAt },
         )
         .where(and(eq(issuedCredentials.id, uuid), revoked ? isNull(issuedCredentials.revokedAt) : isNotNull(issuedCredentials.revokedAt)))
         .returning();

@@ -457,6 +457,8 @@ export const issuedCredentials = pgTable(
     revocationReason: text('revocation_reason'),
     /** Who revoked: "user:<id>" (course staff) or "admin:<id>". */
     revokedBy: text('revoked_by'),
+    /** The last revocation or reinstatement: a state the gradebook comment must catch up with. */
+    statusChangedAt: timestamp('status_changed_at', { withTimezone: true }),
   },
   (t) => [uniqueIndex('issued_credentials_status_entry_uq').on(t.statusListId, t.statusIndex), index('issued_credentials_learner_idx').on(t.learnerId)],
 );

@@ -50,8 +50,11 @@ export interface ScoreFacts {
   definition: CredentialDefinition;
   latest: { status: string; submittedAt: Date | null; decidedAt: Date | null };
   decision?: { decision: string; levels: Record<string, string> };
-  /** The issued badge; issued after the decision, so its state counts from just after it. */
-  badge?: { uuid: string; revokedAt: Date | null };
+  /**
+   * The issued badge; issued after the decision, so its state counts from just after it, or
+   * from its last revocation or reinstatement (statusChangedAt), each a newer state.
+   */
+  badge?: { uuid: string; revokedAt: Date | null; statusChangedAt?: Date | null };
   lmsFamily: string;
   publicUrl: string;
 }
@@ -86,7 +89,8 @@ export function buildScore(f: ScoreFacts): { score: Score; at: Date } | undefine
     };
     // The comment links to the badge once it is issued (a later state, so a later timestamp).
     if (f.badge && latest.status === 'accepted') {
-      at = f.badge.revokedAt && f.badge.revokedAt > at ? f.badge.revokedAt : new Date(at.getTime() + 1);
+      const changed = f.badge.statusChangedAt ?? f.badge.revokedAt;
+      at = changed && changed > at ? changed : new Date(at.getTime() + 1);
       score.comment = f.badge.revokedAt
         ? 'Awarded; the badge has since been revoked.'
         : `Awarded. Open Badge: ${badgeUrls(f.publicUrl).credential(f.badge.uuid)}`;
@@ -161,6 +165,7 @@ export class GradePassback {
         levels: assessments.levels,
         badgeUuid: issuedCredentials.id,
         badgeRevokedAt: issuedCredentials.revokedAt,
+        badgeStatusChangedAt: issuedCredentials.statusChangedAt,
         lineItem: lineItems.url,
         row: gradePassback,
       })
@@ -203,7 +208,7 @@ export class GradePassback {
     return {
       latest,
       decision: latest.decision ? { decision: latest.decision, levels: latest.levels ?? {} } : undefined,
-      badge: latest.badgeUuid ? { uuid: latest.badgeUuid, revokedAt: latest.badgeRevokedAt } : undefined,
+      badge: latest.badgeUuid ? { uuid: latest.badgeUuid, revokedAt: latest.badgeRevokedAt, statusChangedAt: latest.badgeStatusChangedAt } : undefined,
     };
   }
 

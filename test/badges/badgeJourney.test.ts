@@ -6,7 +6,7 @@ import { unbake } from '../../src/badges/baking';
 import { completeDefinition } from '../credentials/fixtures';
 import { acceptComplete, launchAs, type Person, publishCredential, submitForm, text, until } from '../assessment/support';
 import { readForm, TestBrowser } from '../support/browser';
-import type { PlatformSimulator } from '../support/platformSimulator';
+import { type PlatformSimulator, USERS } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
 
@@ -116,10 +116,15 @@ it('issues, shows, shares, verifies, revokes and reinstates a badge', async () =
     revoked: true,
     reason: 'Plagiarism found after award',
   });
+  // The LMS's gradebook follows: its comment for the learner says the badge was revoked.
+  const gradebookComment = () => [...sim.scores.values()].find((score) => score.userId === USERS.learner.sub)?.comment as string | undefined;
+  await until('the gradebook says revoked', async () => (gradebookComment()?.includes('revoked') ? true : undefined));
 
   // Reinstated (it was a suspension after all): valid again.
   issuedPage = await submitForm(tool, teacher.browser, issuedPage, /\/reinstate$/);
   expect(text(issuedPage.body)).toContain('Reinstated.');
+  // A newer state than the revocation, so the LMS takes it: the comment links the badge again.
+  await until('the gradebook links the badge again', async () => (gradebookComment()?.startsWith('Awarded. Open Badge:') ? true : undefined));
   expect(
     (await (await fetch(`${tool.base}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c) })).json())
       .verified,

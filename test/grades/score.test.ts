@@ -37,7 +37,7 @@ it('sends the weighted rubric points when the credential shows a grade, and pass
   expect(returned.score).toMatchObject({ scoreGiven: 0, activityProgress: 'InProgress', gradingProgress: 'FullyGraded' });
 });
 
-it('links the badge once issued, as a later state; a revocation is later still', () => {
+it('links the badge once issued, as a later state; a revocation is later still, and a reinstatement later again', () => {
   const issued = buildScore({
     ...base,
     latest: { status: 'accepted', submittedAt, decidedAt },
@@ -55,6 +55,16 @@ it('links the badge once issued, as a later state; a revocation is later still',
   })!;
   expect(revoked.at).toEqual(revokedAt);
   expect(revoked.score.comment).toContain('revoked');
+  // Reinstated later: a newer state again (else the LMS, holding the revocation, would keep it).
+  const reinstatedAt = new Date('2026-12-02T00:00:00.000Z');
+  const reinstated = buildScore({
+    ...base,
+    latest: { status: 'accepted', submittedAt, decidedAt },
+    decision: { decision: 'accept', levels: passing },
+    badge: { uuid: 'abc', revokedAt: null, statusChangedAt: reinstatedAt },
+  })!;
+  expect(reinstated.at).toEqual(reinstatedAt);
+  expect(reinstated.score.comment).toBe('Awarded. Open Badge: https://mc.example/credentials/abc');
 });
 
 it('adds Canvas’s submission extension on Canvas only', () => {
