@@ -570,6 +570,10 @@ export function completeLaunch({ db, platforms, log }: LaunchDeps) {
       sessionRow.stored();
       await platforms.learnOrigins(platform.id, [ctx.launchPresentation?.return_url, (token.platformInfo as { url?: string } | undefined)?.url]);
       log.info({ reqId: req.id, platformId: platform.id, role: roles.appRole }, 'LTI launch accepted');
+      // The login's state cookie has done its work (the login row is consumed): gone now, not in
+      // 10 minutes, so a teacher opening many launches does not pile them up in every request.
+      const state = (req.body as { state?: unknown } | undefined)?.state;
+      if (typeof state === 'string') res.append('Set-Cookie', sessionCookieHeader(stateCookieName(state), '', 0));
       // 303: the browser follows with a GET, leaving the id_token POST behind.
       res.redirect(303, `/app/${launchId}`);
     } catch (err) {

@@ -35,6 +35,8 @@ describe('a full launch', () => {
     expect(sid.attributes).toMatch(/Secure/);
     expect(sid.attributes).toMatch(/SameSite=None/);
     expect(sid.attributes).toMatch(/Partitioned/);
+    // The login's state cookie is gone once the launch has used it.
+    expect(browser.cookies.filter((c) => c.name.startsWith('__Host-mc_state_'))).toEqual([]);
     // No ltik, no token in the address the person ends on.
     expect(page.url).not.toMatch(/ltik|id_token/);
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
