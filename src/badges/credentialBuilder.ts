@@ -99,6 +99,24 @@ export function achievementIssuer(details: { profile: Ob3Profile; qaPolicyUrl?: 
   };
 }
 
+/** What an award, its credential version and its learner give every credential made of them (the badge, its EDC). */
+export function awardFacts(row: {
+  award: { credentialId: number; awardedAt: Date; rubricResults: CriterionResult[]; grade: Grade | null; identity: IdentityRecord };
+  version: { definition: CredentialDefinition; versionNo: number };
+  learner: { email: string | null; sub: string };
+}): Pick<CredentialInputs, 'definition' | 'credentialId' | 'versionNo' | 'awardedAt' | 'rubricResults' | 'grade' | 'identity' | 'learner'> {
+  return {
+    definition: row.version.definition,
+    credentialId: row.award.credentialId,
+    versionNo: row.version.versionNo,
+    awardedAt: row.award.awardedAt,
+    rubricResults: row.award.rubricResults,
+    grade: row.award.grade ?? undefined,
+    identity: row.award.identity,
+    learner: { email: row.learner.email, ltiUserId: row.learner.sub },
+  };
+}
+
 /** A namespace (random, fixed) for the name-based UUIDs of award subjects. */
 const SUBJECT_NAMESPACE = Buffer.from('5d3f0f0e8b6a4f6e9c1f6a2b7e4d9c30', 'hex');
 

@@ -11,7 +11,7 @@ import { awards, credentialVersions, issuedCredentials, ltiUsers } from '../db/s
 import { AppError, ConflictError, NotFoundError } from '../errors';
 import { audit, emit } from '../jobs/events';
 import { conformanceProblems } from './conformance';
-import { type AchievementIssuer, achievementIssuer, badgeUrls, buildOpenBadgeCredential } from './credentialBuilder';
+import { type AchievementIssuer, achievementIssuer, awardFacts, badgeUrls, buildOpenBadgeCredential } from './credentialBuilder';
 import { type PublishedAchievement, publishedAchievement } from './publishedAchievement';
 import { createDocumentLoader, type DocumentLoader, type ExtraResolver } from './documentLoader';
 import type { Ed25519KeyPair } from './keys';
@@ -144,16 +144,9 @@ export class BadgeIssuer {
             publicUrl: this.opts.publicUrl,
             issuer: profile,
             qaPolicy,
-            definition: row.version.definition,
-            credentialId: row.award.credentialId,
-            versionNo: row.version.versionNo,
-            awardedAt: row.award.awardedAt,
-            rubricResults: row.award.rubricResults,
-            grade: row.award.grade ?? undefined,
-            identity: row.award.identity,
+            ...awardFacts(row),
             evidenceCount: row.evidence.length,
             sharedEvidence: row.evidence.filter((item) => item.shared),
-            learner: { email: row.learner.email, ltiUserId: row.learner.sub },
             salt: randomBytes(16).toString('hex'),
             status,
           });

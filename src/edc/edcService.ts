@@ -9,6 +9,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { badgePngFor } from '../badges/badgeImage';
+import { achievementIssuer, awardFacts } from '../badges/credentialBuilder';
 import type { StatusListSource } from '../badges/statusListSource';
 import { decodeStatusList, getStatusBit } from '../badges/verify';
 import type { Db } from '../db/database';
@@ -80,22 +81,15 @@ export class EdcService {
       throw new ConflictError(
         'The seal certificate names no organizationIdentifier (or serialNumber) and country (C) in its subject: an EDC issuer needs its legal identifier from the seal.',
       );
-    const def = row.version.definition;
+    const { profile, qaPolicy } = achievementIssuer(issuer);
     const credential = buildEuropeanDigitalCredential({
       uuid,
       publicUrl: this.deps.publicUrl,
-      issuer: issuer.profile,
-      qaPolicy: issuer.qaPolicyUrl ? { url: issuer.qaPolicyUrl, name: issuer.qaType ?? 'Quality assurance policy' } : undefined,
-      definition: def,
-      credentialId: row.award.credentialId,
-      versionNo: row.version.versionNo,
-      awardedAt: row.award.awardedAt,
-      rubricResults: row.award.rubricResults,
-      grade: row.award.grade ?? undefined,
-      identity: row.award.identity,
+      issuer: profile,
+      qaPolicy,
+      ...awardFacts(row),
       evidenceCount: count,
       sharedEvidence: [],
-      learner: { email: row.learner.email, ltiUserId: row.learner.sub },
       salt,
       status: { listId: row.issued.statusListId, index: row.issued.statusIndex },
       seal: { legalIdentifier: facts.organizationIdentifier, country: facts.country },
