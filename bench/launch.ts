@@ -17,6 +17,7 @@ import { loadConfig } from '../src/config';
 import { startServer } from '../src/server';
 import { type Page, readForm, TestBrowser } from '../test/support/browser';
 import { PlatformSimulator, USERS } from '../test/support/platformSimulator';
+import { rssMiB } from '../test/support/childTool';
 import { createTestDatabase, freePort } from '../test/support/tool';
 
 const N = Number(process.argv[2] ?? 300);
@@ -28,18 +29,6 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const secs = (x: number) => `${(x / 1000).toFixed(2)} s`;
-
-/** Resident set size of a process in MiB, from /proc (Linux) or ps. */
-function rssMiB(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    if (m) return Number(m[1]) / 1024;
-  } catch {
-    /* not Linux */
-  }
-  const r = spawnSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' });
-  return Number(r.stdout.trim()) / 1024;
-}
 
 /** Children still running; killed if the bench fails part-way, so none is left behind. */
 const running = new Set<ChildProcess>();
