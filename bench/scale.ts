@@ -15,8 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { identityFromLaunch } from '../src/assessment/identity';
-import { launchAs, PASSING_LEVELS, publishCredential } from '../test/assessment/support';
+import { acceptSubmitted, launchAs, publishCredential } from '../test/assessment/support';
 import { completeDefinition } from '../test/credentials/fixtures';
 import { rosterLearners, submitComplete } from '../test/grades/support';
 import { startBalancer } from '../test/support/balancer';
@@ -117,21 +116,13 @@ async function main() {
     const attempts: { learner: (typeof learners)[number]; submission: { id: number; lockVersion: number } }[] = [];
     for (const learner of learners) attempts.push({ learner, submission: await submitComplete(tool, learner, credentialId) });
     for (const node of nodes.splice(0)) await node.kill('SIGTERM');
-    const identity = identityFromLaunch({ platformName: 'Bench', id: 'l' }, new Date(), teacher.userId);
     const [{ before }] = await q('SELECT count(*)::int AS before FROM issued_credentials');
     let i = 0;
     await Promise.all(
       Array.from({ length: IN_FLIGHT }, async () => {
         while (i < attempts.length) {
           const { learner, submission } = attempts[i++];
-          await tool.assessment.decide(learner.courseId, submission.id, teacher.userId, {
-            decision: 'accept',
-            levels: PASSING_LEVELS,
-            criterionComments: {},
-            overallComment: '',
-            identity,
-            lockVersion: submission.lockVersion,
-          });
+          await acceptSubmitted(tool, teacher, learner, submission);
         }
       }),
     );

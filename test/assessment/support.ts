@@ -82,17 +82,26 @@ export async function submitComplete(tool: TestTool, who: Person, credentialId: 
 
 /** A complete attempt accepted by `assessor` at the pass levels with the launch as identity evidence: its award. */
 export async function acceptComplete(tool: TestTool, assessor: Person, who: Person, credentialId: number) {
-  const sub = await submitComplete(tool, who, credentialId);
+  return (await acceptSubmitted(tool, assessor, who, await submitComplete(tool, who, credentialId)))!;
+}
+
+/** `assessor` accepts a submitted attempt at the pass levels, the launch as identity evidence: its award and outbox event, in one transaction. */
+export async function acceptSubmitted(
+  tool: Pick<TestTool, 'assessment'>,
+  assessor: Pick<Person, 'userId'>,
+  who: Pick<Person, 'courseId'>,
+  submission: { id: number; lockVersion: number },
+) {
   const identity = identityFromLaunch({ platformName: 'Moodle test', id: 'launch-1' }, new Date(), assessor.userId);
-  const { award } = await tool.assessment.decide(who.courseId, sub.id, assessor.userId, {
+  const { award } = await tool.assessment.decide(who.courseId, submission.id, assessor.userId, {
     decision: 'accept',
     levels: PASSING_LEVELS,
     criterionComments: {},
     overallComment: '',
     identity,
-    lockVersion: sub.lockVersion,
+    lockVersion: submission.lockVersion,
   });
-  return award!;
+  return award;
 }
 
 /** Polls until `probe` gives a value (background jobs finish in their own time). */

@@ -11,11 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { identityFromLaunch } from '../../src/assessment/identity';
 import { createFileStorage } from '../../src/assessment/fileStorage';
 import { AssessmentStore } from '../../src/assessment/store';
 import * as schema from '../../src/db/schema';
-import { launchAs, PASSING_LEVELS, type Person, publishCredential, submitComplete, until } from '../assessment/support';
+import { acceptSubmitted, launchAs, type Person, publishCredential, submitComplete, until } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
 import { rosterLearners } from '../grades/support';
 import { type EmbeddedToolProcess, startEmbeddedTool } from '../support/childTool';
@@ -117,15 +116,7 @@ async function submitted(run: string): Promise<Attempt[]> {
 
 /** The assessor accepts the attempt: one award and its outbox event, in one transaction. */
 async function accept({ learner, submission }: Attempt) {
-  const identity = identityFromLaunch({ platformName: 'Moodle test', id: 'launch-1' }, new Date(), teacher.userId);
-  await stores.assessment.decide(learner.courseId, submission.id, teacher.userId, {
-    decision: 'accept',
-    levels: PASSING_LEVELS,
-    criterionComments: {},
-    overallComment: '',
-    identity,
-    lockVersion: submission.lockVersion,
-  });
+  await acceptSubmitted(stores, teacher, learner, submission);
 }
 
 /** Accepts the attempts four at a time, calling `onDone` with the number decided so far. Returns those whose decision failed. */

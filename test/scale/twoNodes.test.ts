@@ -4,8 +4,7 @@
 // SIGKILL of one process in the middle of a burst loses no job. The processes are the real
 // server (dist/, as `npm start` runs it); PostgreSQL and pg-boss are the only coordination.
 import http from 'node:http';
-import { identityFromLaunch } from '../../src/assessment/identity';
-import { launchAs, PASSING_LEVELS, type Person, publishCredential, until } from '../assessment/support';
+import { acceptSubmitted, launchAs, type Person, publishCredential, until } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
 import { rosterLearners, submitComplete } from '../grades/support';
 import { type ChildTool, startChildTool } from '../support/childTool';
@@ -114,20 +113,12 @@ it('issues 200 awards on both nodes, exactly once each, and loses no job when on
   })();
   let decided = 0;
   let killed = false;
-  const identity = identityFromLaunch({ platformName: 'Moodle test', id: 'launch-1' }, new Date(), teacher.userId);
   let i = 0;
   await Promise.all(
     Array.from({ length: 4 }, async () => {
       while (i < attempts.length) {
         const { learner, submission } = attempts[i++];
-        await tool.assessment.decide(learner.courseId, submission.id, teacher.userId, {
-          decision: 'accept',
-          levels: PASSING_LEVELS,
-          criterionComments: {},
-          overallComment: '',
-          identity,
-          lockVersion: submission.lockVersion,
-        });
+        await acceptSubmitted(tool, teacher, learner, submission);
         // Halfway, once the second node is issuing, it crashes.
         if (++decided >= attempts.length / 2 && !killed && working.size >= 2) {
           killed = true;
