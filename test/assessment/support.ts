@@ -6,7 +6,8 @@ import { CredentialStore } from '../../src/credentials/store';
 import { readForm, type Page, type TestBrowser } from '../support/browser';
 import { launch } from '../support/launch';
 import type { PlatformSimulator, USERS } from '../support/platformSimulator';
-import type { TestTool } from '../support/tool';
+import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
+import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 export interface Person {
   browser: TestBrowser;
@@ -22,6 +23,19 @@ export async function launchAs(tool: TestTool, sim: PlatformSimulator, who: keyo
   const launchId = l.page.url.split('/app/')[1];
   const { rows } = await tool.database.pool.query('SELECT user_id, course_id FROM launch_sessions WHERE id = $1', [launchId]);
   return { browser: l.browser, base: l.page.url, userId: rows[0].user_id, courseId: rows[0].course_id };
+}
+
+/**
+ * What a test of issued badges starts from: a tool on its own database, a Moodle course with its
+ * teacher and a learner launched, and the issuer profile saved. Stop `tool` and `sim` after.
+ */
+export async function issuingCourse(env: Record<string, string> = {}) {
+  const tool = await startTestTool(env);
+  const sim = await connectLms(tool, 'moodle-4.5');
+  const teacher = await launchAs(tool, sim, 'instructor');
+  const learner = await launchAs(tool, sim, 'learner');
+  await tool.issuer.save(ISSUER_WITH_QA_POLICY_URL);
+  return { tool, sim, teacher, learner };
 }
 
 /** Creates and publishes a credential in the course, as its teacher. */

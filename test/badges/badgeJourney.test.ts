@@ -4,11 +4,10 @@
 // revokes it and verification says so; reinstating restores it. Key rotation keeps it valid.
 import { unbake } from '../../src/badges/baking';
 import { completeDefinition } from '../credentials/fixtures';
-import { acceptComplete, launchAs, type Person, publishCredential, submitForm, text, until } from '../assessment/support';
+import { acceptComplete, issuingCourse, type Person, publishCredential, submitForm, text, until } from '../assessment/support';
 import { readForm, TestBrowser } from '../support/browser';
 import { type PlatformSimulator, USERS } from '../support/platformSimulator';
-import { connectLms, startTestTool, type TestTool } from '../support/tool';
-import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
+import type { TestTool } from '../support/tool';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
@@ -16,11 +15,7 @@ let teacher: Person;
 let learner: Person;
 
 beforeAll(async () => {
-  tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle-4.5');
-  teacher = await launchAs(tool, sim, 'instructor');
-  learner = await launchAs(tool, sim, 'learner');
-  await tool.issuer.save(ISSUER_WITH_QA_POLICY_URL);
+  ({ tool, sim, teacher, learner } = await issuingCourse());
 });
 afterAll(async () => {
   await tool?.stop();

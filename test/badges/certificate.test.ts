@@ -14,10 +14,10 @@ import { PNG } from 'pngjs';
 import { badgePngFor } from '../../src/badges/badgeImage';
 import { PREVIEW_HEIGHT, PREVIEW_WIDTH, renderPreviewPng } from '../../src/badges/sharePreview';
 import { completeDefinition } from '../credentials/fixtures';
-import { acceptComplete, launchAs, type Person, publishCredential, text, until } from '../assessment/support';
+import { acceptComplete, issuingCourse, type Person, publishCredential, text, until } from '../assessment/support';
 import { readForm, TestBrowser } from '../support/browser';
 import type { PlatformSimulator } from '../support/platformSimulator';
-import { connectLms, startTestTool, type TestTool } from '../support/tool';
+import type { TestTool } from '../support/tool';
 import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
 
 const RESULTS = path.resolve(__dirname, '..', '..', 'test-results', 'issue16');
@@ -31,11 +31,7 @@ let share: string;
 beforeAll(async () => {
   fs.mkdirSync(RESULTS, { recursive: true });
   // No SMTP_URL: mail is off, and the console says so (checked below).
-  tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle-4.5');
-  teacher = await launchAs(tool, sim, 'instructor');
-  learner = await launchAs(tool, sim, 'learner');
-  await tool.issuer.save(ISSUER_WITH_QA_POLICY_URL);
+  ({ tool, sim, teacher, learner } = await issuingCourse());
   const credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), supervisionType: 'unsupervised with no identity verification' });
   const award = await acceptComplete(tool, teacher, learner, credentialId);
   const issued = await until(

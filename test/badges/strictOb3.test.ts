@@ -14,11 +14,10 @@ import { publishedAchievement } from '../../src/badges/publishedAchievement';
 import { signBothForms, signCredentialDataIntegrity, signCredentialJwt } from '../../src/badges/sign';
 import { ob3SchemaProblems, verifyOpenBadgeCredential } from '../../src/badges/verify';
 import { openBadgesValidators } from '../../src/credentials/openBadgesSchema';
-import { acceptComplete, launchAs, type Person, publishCredential, until } from '../assessment/support';
+import { acceptComplete, issuingCourse, type Person, publishCredential, until } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
-import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
 import type { PlatformSimulator } from '../support/platformSimulator';
-import { connectLms, startTestTool, type TestTool } from '../support/tool';
+import type { TestTool } from '../support/tool';
 import { CREDENTIAL_KINDS, PUBLIC_URL } from './credentialKinds';
 
 type Json = Record<string, any>;
@@ -148,11 +147,7 @@ describe('what a running tool issues and publishes', () => {
   let loader: DocumentLoader;
 
   beforeAll(async () => {
-    tool = await startTestTool();
-    sim = await connectLms(tool, 'moodle-4.5');
-    teacher = await launchAs(tool, sim, 'instructor');
-    learner = await launchAs(tool, sim, 'learner');
-    await tool.issuer.save(ISSUER_WITH_QA_POLICY_URL);
+    ({ tool, sim, teacher, learner } = await issuingCourse());
     loader = createDocumentLoader({ resolve: tool.signingKeys.resolver() });
   });
   afterAll(async () => {

@@ -5,11 +5,10 @@
 import forge from 'node-forge';
 import { generateTestSeal } from '../../src/edc/certificates';
 import { completeDefinition } from '../credentials/fixtures';
-import { acceptComplete, launchAs, type Person, publishCredential, submitForm, text, until, uploadForm } from '../assessment/support';
+import { acceptComplete, issuingCourse, type Person, publishCredential, submitForm, text, until, uploadForm } from '../assessment/support';
 import { readForm, TestBrowser } from '../support/browser';
 import type { PlatformSimulator } from '../support/platformSimulator';
-import { connectLms, startTestTool, type TestTool } from '../support/tool';
-import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
+import type { TestTool } from '../support/tool';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
@@ -18,11 +17,7 @@ let learner: Person;
 let admin: TestBrowser;
 
 beforeAll(async () => {
-  tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle-4.5');
-  teacher = await launchAs(tool, sim, 'instructor');
-  learner = await launchAs(tool, sim, 'learner');
-  await tool.issuer.save(ISSUER_WITH_QA_POLICY_URL);
+  ({ tool, sim, teacher, learner } = await issuingCourse());
   const token = (await tool.accounts.issueSetupToken())!;
   await tool.accounts.createFirstAdmin(token, 'admin@uni.example', 'correct horse battery staple');
   admin = new TestBrowser();

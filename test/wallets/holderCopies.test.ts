@@ -5,10 +5,9 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { generateKeyPair } from '../../src/badges/keys';
 import { bindToHolder, isDid } from '../../src/wallets/holderBinding';
 import { completeDefinition } from '../credentials/fixtures';
-import { acceptComplete, launchAs, type Person, publishCredential, until } from '../assessment/support';
-import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
+import { acceptComplete, issuingCourse, type Person, publishCredential, until } from '../assessment/support';
 import type { PlatformSimulator } from '../support/platformSimulator';
-import { connectLms, startTestTool, type TestTool } from '../support/tool';
+import type { TestTool } from '../support/tool';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
@@ -16,11 +15,7 @@ let teacher: Person;
 let learner: Person;
 
 beforeAll(async () => {
-  tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle-4.5');
-  teacher = await launchAs(tool, sim, 'instructor');
-  learner = await launchAs(tool, sim, 'learner');
-  await tool.issuer.save(ISSUER_WITH_QA_POLICY_URL);
+  ({ tool, sim, teacher, learner } = await issuingCourse());
 });
 afterAll(async () => {
   await tool?.stop();

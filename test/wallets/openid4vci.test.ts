@@ -6,14 +6,13 @@
 // gets the spec's error and changes nothing.
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { completeDefinition } from '../credentials/fixtures';
-import { acceptComplete, launchAs, type Person, publishCredential, submitForm, until } from '../assessment/support';
-import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
+import { acceptComplete, issuingCourse, type Person, publishCredential, submitForm, until } from '../assessment/support';
 import { Openid4vciWallet } from '../support/openid4vciWallet';
 import { TestBrowser } from '../support/browser';
 import { WalletSimulator } from '../support/walletSimulator';
 import { holderCode } from '../../src/qa/surveys';
 import type { PlatformSimulator } from '../support/platformSimulator';
-import { connectLms, startTestTool, type TestTool } from '../support/tool';
+import type { TestTool } from '../support/tool';
 
 let tool: TestTool;
 let sim: PlatformSimulator;
@@ -25,11 +24,7 @@ let credentialUuid: string;
 const q = (sql: string, params: unknown[] = []) => tool.database.pool.query(sql, params).then((r) => r.rows);
 
 beforeAll(async () => {
-  tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle-4.5');
-  teacher = await launchAs(tool, sim, 'instructor');
-  learner = await launchAs(tool, sim, 'learner');
-  await tool.issuer.save(ISSUER_WITH_QA_POLICY_URL);
+  ({ tool, sim, teacher, learner } = await issuingCourse());
   const credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), supervisionType: 'unsupervised with no identity verification' });
   awardId = (await acceptComplete(tool, teacher, learner, credentialId)).id;
   credentialUuid = (await until('the credential to be issued', async () => (await q('SELECT id FROM issued_credentials WHERE award_id = $1', [awardId]))[0]))

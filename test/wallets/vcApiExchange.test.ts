@@ -8,11 +8,10 @@
 // reinstates them.
 import { decodeJwt } from 'jose';
 import { completeDefinition } from '../credentials/fixtures';
-import { acceptComplete, launchAs, type Person, publishCredential, submitForm, text, until } from '../assessment/support';
+import { acceptComplete, issuingCourse, type Person, publishCredential, submitForm, text, until } from '../assessment/support';
 import { readForm, TestBrowser } from '../support/browser';
-import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
 import type { PlatformSimulator } from '../support/platformSimulator';
-import { connectLms, startTestTool, type TestTool } from '../support/tool';
+import type { TestTool } from '../support/tool';
 import { WalletSimulator } from '../support/walletSimulator';
 import { holderCode } from '../../src/qa/surveys';
 
@@ -22,11 +21,7 @@ let teacher: Person;
 let learner: Person;
 
 beforeAll(async () => {
-  tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle-4.5');
-  teacher = await launchAs(tool, sim, 'instructor');
-  learner = await launchAs(tool, sim, 'learner');
-  await tool.issuer.save(ISSUER_WITH_QA_POLICY_URL);
+  ({ tool, sim, teacher, learner } = await issuingCourse());
 });
 afterAll(async () => {
   await tool?.stop();

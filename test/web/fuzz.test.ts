@@ -12,14 +12,13 @@
 // Real PostgreSQL, launches from the simulated Moodle, a course with outcomes, credentials with
 // a rubric, a submitted attempt, a draft attempt with evidence, and an issued badge.
 import { CourseOutcomeStore, CredentialStore } from '../../src/credentials/store';
-import { acceptComplete, launchAs, PDF, type Person, publishCredential, submitComplete } from '../assessment/support';
+import { acceptComplete, issuingCourse, launchAs, PDF, type Person, publishCredential, submitComplete } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
 import { hashSessionId, SESSION_COOKIE } from '../../src/web/session';
 import { readForm, TestBrowser } from '../support/browser';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import { type RouteEntry, routeTable } from '../support/routeTable';
-import { connectLms, startTestTool, type TestTool } from '../support/tool';
-import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
+import type { TestTool } from '../support/tool';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 1_312_2026);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 600);
@@ -62,11 +61,7 @@ const ADMIN = { email: 'it@uni.example', password: 'correct horse battery staple
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  tool = await startTestTool();
-  sim = await connectLms(tool, 'moodle-4.5');
-  teacher = await launchAs(tool, sim, 'instructor');
-  learner = await launchAs(tool, sim, 'learner');
-  await tool.issuer.save(ISSUER_WITH_QA_POLICY_URL);
+  ({ tool, sim, teacher, learner } = await issuingCourse());
   const q = (sql: string, params: unknown[] = []) => tool.database.pool.query(sql, params).then((r) => r.rows);
 
   // The course: outcomes, a published credential with its rubric, a draft being designed.
