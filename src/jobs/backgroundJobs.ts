@@ -13,7 +13,6 @@ import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type { Database } from '../db/database';
-import * as schema from '../db/schema';
 import { outboxEvents } from '../db/schema';
 import type { JobData, JobName, JobTable } from './jobTable';
 
@@ -215,7 +214,8 @@ export class BackgroundJobs {
       const byEvent = new Map<string, { name: string; spec: RelayedQueue }[]>();
       for (const [name, spec] of Object.entries(this.relayed))
         for (const event of spec.events) byEvent.set(event, [...(byEvent.get(event) ?? []), { name, spec }]);
-      const tx = drizzle(client, { schema });
+      // The query builder on this transaction's connection (no relational queries: no schema needed).
+      const tx = drizzle(client);
       await client.query('BEGIN');
       const pending = await tx
         .select()
