@@ -177,24 +177,12 @@ export async function renderCertificate(input: CertificateInput): Promise<Buffer
       doc.font('regular').fontSize(9).fillColor('#2b4c7e').text(input.verifyUrl, { width: textWidth, link: input.verifyUrl, underline: true }),
     ),
   );
-  root.add(
-    doc.struct('P', {}, () =>
-      doc
-        .font('regular')
-        .fontSize(8)
-        .fillColor('#444444')
-        .text(t('certificate.attached', { file: ATTACHED_CREDENTIAL, verify: input.verifyPageUrl }), { width: textWidth }),
-    ),
-  );
-  root.add(
-    doc.struct('P', {}, () =>
-      doc
-        .font('regular')
-        .fontSize(8)
-        .fillColor('#444444')
-        .text(t('certificate.credentialId', { id: String(c.id ?? '') }), { width: textWidth }),
-    ),
-  );
+  // The small print: the attached credential, then the credential's id.
+  for (const line of [
+    t('certificate.attached', { file: ATTACHED_CREDENTIAL, verify: input.verifyPageUrl }),
+    t('certificate.credentialId', { id: String(c.id ?? '') }),
+  ])
+    root.add(doc.struct('P', {}, () => doc.font('regular').fontSize(8).fillColor('#444444').text(line, { width: textWidth })));
   root.end();
   doc.end();
   return done;
