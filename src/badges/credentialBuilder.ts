@@ -53,6 +53,11 @@ export interface CredentialInputs {
    * is the award's own `urn:uuid:` (awardSubjectId), which names no one (decision 0013).
    */
   subjectId?: string;
+  /**
+   * The version's Achievement (versionAchievement of these inputs), when the caller built it
+   * once for several awards of the version. It is embedded as it is, not copied.
+   */
+  achievement?: Ob3Achievement;
 }
 
 /** The issuer as an Achievement's creator, and the QA policy it adds where a credential names none. */
@@ -175,11 +180,13 @@ export function buildOpenBadgeCredential(input: CredentialInputs): Record<string
   const urls = badgeUrls(input.publicUrl);
   const def = input.definition;
   const achievementId = urls.achievement(input.credentialId, input.versionNo);
-  const achievement = versionAchievement(
-    input.publicUrl,
-    { credentialId: input.credentialId, versionNo: input.versionNo, definition: def },
-    { profile: input.issuer, ...(input.qaPolicy ? { qaPolicy: input.qaPolicy } : {}) },
-  );
+  const achievement =
+    input.achievement ??
+    versionAchievement(
+      input.publicUrl,
+      { credentialId: input.credentialId, versionNo: input.versionNo, definition: def },
+      { profile: input.issuer, ...(input.qaPolicy ? { qaPolicy: input.qaPolicy } : {}) },
+    );
 
   const result: Record<string, unknown>[] = input.rubricResults.map((r) => ({
     type: ['Result'],

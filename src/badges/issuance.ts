@@ -4,14 +4,14 @@
 // leaves nothing but a spent status-list entry (harmless); the job then runs again.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
-import type { Ob3Profile } from '../credentials/achievement';
+import type { Ob3Achievement, Ob3Profile } from '../credentials/achievement';
 import type { CredentialDefinition } from '../credentials/model';
 import type { Db } from '../db/database';
 import { awards, credentialVersions, issuedCredentials, ltiUsers } from '../db/schema';
 import { AppError, ConflictError, NotFoundError } from '../errors';
 import { audit, emit } from '../jobs/events';
 import { conformanceProblems } from './conformance';
-import { type AchievementIssuer, achievementIssuer, awardFacts, badgeUrls, buildOpenBadgeCredential } from './credentialBuilder';
+import { type AchievementIssuer, achievementIssuer, awardFacts, badgeUrls, buildOpenBadgeCredential, versionAchievement } from './credentialBuilder';
 import { type PublishedAchievement, publishedAchievement } from './publishedAchievement';
 import { createDocumentLoader, type DocumentLoader, type ExtraResolver } from './documentLoader';
 import type { Ed25519KeyPair } from './keys';
@@ -133,6 +133,16 @@ export class BadgeIssuer {
     const { row: keyRow, keyPair } = await this.opts.keys.activeKeyPair();
     const statuses = await this.allocateStatuses(toIssue.length);
     const { profile, qaPolicy } = achievementIssuer(issuer);
+    // A cohort's awards share their version: its Achievement is built once per batch, not per award.
+    const achievements = new Map<number, Ob3Achievement>();
+    const achievementOf = (row: (typeof toIssue)[number]) => {
+      let achievement = achievements.get(row.version.id);
+      if (!achievement) {
+        achievement = versionAchievement(this.opts.publicUrl, { ...row.version, credentialId: row.award.credentialId }, { profile, qaPolicy });
+        achievements.set(row.version.id, achievement);
+      }
+      return achievement;
+    };
     const signed = await Promise.all(
       toIssue.map(async (row, i) => {
         const awardId = row.award.id;
@@ -145,6 +155,7 @@ export class BadgeIssuer {
             issuer: profile,
             qaPolicy,
             ...awardFacts(row),
+            achievement: achievementOf(row),
             evidenceCount: row.evidence.length,
             sharedEvidence: row.evidence.filter((item) => item.shared),
             salt: randomBytes(16).toString('hex'),
