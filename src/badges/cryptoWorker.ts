@@ -29,7 +29,8 @@ export interface SerializedError {
 export type LookupResponse = { id: number; value: unknown } | { id: number; error: SerializedError };
 
 export type CryptoTask =
-  | { kind: 'sign'; credential: Credential; key: ExportedKeyPair; port: MessagePort }
+  /** Credentials signed with one key, one after another: a share of an issuance batch. */
+  | { kind: 'sign'; credentials: Credential[]; key: ExportedKeyPair; port: MessagePort }
   | {
       kind: 'verify';
       input: string | Uint8Array | object;
@@ -42,7 +43,8 @@ export type CryptoTask =
     };
 
 export type CryptoResult =
-  | { kind: 'signed'; credential: Credential; jwt: string }
+  /** Each credential's outcome, in order: one that cannot be signed fails alone. */
+  | { kind: 'signed'; signed: ({ credential: Credential; jwt: string } | { error: SerializedError; signing: boolean })[] }
   | { kind: 'verified'; report: VerificationReport }
   | { kind: 'failed'; error: SerializedError; signing: boolean };
 
@@ -108,8 +110,16 @@ export async function run(task: CryptoTask): Promise<CryptoResult> {
   try {
     if (task.kind === 'sign') {
       const loader = createDocumentLoader({ resolve: (url) => lookup('resolve', url) });
-      const signed = await signBothForms(task.credential, await keyPairFor(task.key), loader);
-      return { kind: 'signed', ...signed };
+      const keyPair = await keyPairFor(task.key);
+      const signed = [];
+      for (const credential of task.credentials)
+        signed.push(
+          await signBothForms(credential, keyPair, loader).catch((error) => ({
+            error: serializeError(error),
+            signing: error instanceof CredentialSigningError,
+          })),
+        );
+      return { kind: 'signed', signed };
     }
     const report = await verifyOpenBadgeCredential(task.input, {
       now: task.now,

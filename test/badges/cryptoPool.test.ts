@@ -54,6 +54,29 @@ describe('signing on a worker thread', () => {
     }
   });
 
+  it('sends what is asked at once as a task per thread, and fails only the credential that cannot be signed', async () => {
+    const before = pool.stats();
+    const good = Array.from({ length: 7 }, (_, i) => fullBadge(issuerKey.controller, { id: `urn:uuid:00000000-0000-4000-8000-0000000001${i}0` }));
+    const foreign = fullBadge('did:example:someone-else');
+    const outcomes = await Promise.allSettled([...good.slice(0, 3), foreign, ...good.slice(3)].map((c) => pool.signBothForms(c, issuerKey)));
+    expect(pool.stats().signed - before.signed).toBe(8);
+    expect(pool.stats().signingTasks - before.signingTasks).toBe(2);
+    const refused = outcomes[3];
+    expect(refused.status).toBe('rejected');
+    expect((refused as PromiseRejectedResult).reason).toBeInstanceOf(CredentialSigningError);
+    const signed = outcomes.filter((_, i) => i !== 3);
+    for (const [i, outcome] of signed.entries()) {
+      expect(outcome.status).toBe('fulfilled');
+      const { credential, jwt } = (outcome as PromiseFulfilledResult<Awaited<ReturnType<CryptoPool['signBothForms']>>>).value;
+      expect(credential.id).toBe(good[i].id);
+      for (const form of [credential, jwt]) expect((await verifyOpenBadgeCredential(form, { now: NOW })).verified).toBe(true);
+    }
+    // Asked for one at a time, each is its own task.
+    await pool.signBothForms(good[0], issuerKey);
+    await pool.signBothForms(good[1], issuerKey);
+    expect(pool.stats().signingTasks - before.signingTasks).toBe(4);
+  });
+
   it('refuses what the main thread refuses, with the same error and words', async () => {
     const foreign = fullBadge('did:example:someone-else');
     const inThread = await signBothForms(foreign, issuerKey).catch((e: Error) => e);
