@@ -30,7 +30,8 @@ function buildAsNpmStartDoes() {
 export function spawnServer(env: NodeJS.ProcessEnv, opts: { detached?: boolean; output: 'inherit' | 'pipe'; cpus?: string }): ChildProcess {
   buildAsNpmStartDoes();
   const stdio = opts.output === 'pipe' ? (['ignore', 'pipe', 'pipe'] as const) : (['ignore', 'ignore', 'inherit'] as const);
-  const server = [process.execPath, path.join(root, 'dist', 'server.js')];
+  // BENCH_NODE_ARGS: node options for the benches' nodes, e.g. to profile them (bench/scale.ts).
+  const server = [process.execPath, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(root, 'dist', 'server.js')];
   // taskset execs node in its own place, so the pid (and its signals) is still the server's.
   const [command, ...args] = opts.cpus ? ['taskset', '-c', opts.cpus, ...server] : server;
   return spawn(command, args, { cwd: root, env, stdio: [...stdio], detached: opts.detached });
