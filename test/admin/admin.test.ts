@@ -357,6 +357,8 @@ describe('dynamic registration with Moodle 4.5', () => {
     expect(request.jwks_uri).toBe(`${tool.base}/lti/keys`);
     expect(Object.keys(request[TOOL_CONFIGURATION] as object).filter((k) => k.startsWith(CANVAS_EXT))).toEqual([]);
     expect(sim.dynamicRegistration!.state).toBe('pending');
+    // The claims asked for make Moodle share names and e-mail Always, course roster included.
+    expect(sim.sharing.moodle).toMatchObject({ name: 'always', email: 'always' });
 
     const admin = await signedIn();
     const list = await admin.get(`${tool.base}/admin`);
@@ -482,10 +484,12 @@ describe('dynamic registration with Canvas', () => {
   });
 
   it("registers with Canvas's extensions, takes the deployment ID from Canvas's answer, and says to install the app in Canvas", async () => {
+    sim.sharing.canvasPrivacyLevel = 'anonymous'; // until the registration sets it
     const res = await new TestBrowser().get(await sim.registrationStart(await registrationLink()));
     expect(res.status).toBe(200);
     const tc = sim.dynamicRegistration!.request[TOOL_CONFIGURATION] as Record<string, any>;
     expect(tc[`${CANVAS_EXT}privacy_level`]).toBe('public');
+    expect(sim.sharing.canvasPrivacyLevel).toBe('public');
     expect(tc[`${CANVAS_EXT}tool_id`]).toBe('microcred');
     const placements = Object.fromEntries((tc.messages as { type: string; placements: string[] }[]).map((m) => [m.type, m.placements]));
     expect(placements.LtiResourceLinkRequest).toEqual(['course_navigation']);

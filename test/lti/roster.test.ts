@@ -23,6 +23,9 @@ beforeAll(async () => {
   // Badges are issued by hand below, so the dashboard's states are deterministic.
   tool = await startTestTool({ BACKGROUND_JOBS: 'off' });
   sim = await connectLms(tool, 'moodle-4.5');
+  // Names and e-mail shared Always, as microcred's platform form asks of a Moodle administrator
+  // (Moodle's default for a tool added by hand, Delegate to teacher, is tested below).
+  shareAlways();
   // Moodle pages only when asked to (memberships.php); here the roster comes in pages of 10,
   // so that 27 members take three.
   sim.nrpsPageSize = PAGE_SIZE;
@@ -47,8 +50,12 @@ afterAll(async () => {
   await tool?.stop();
   await sim?.stop();
 });
+function shareAlways() {
+  sim.sharing.moodle = { name: 'always', email: 'always', teacherSharesName: true, teacherSharesEmail: true };
+}
 afterEach(() => {
   // Every test starts from the LMS's full, healthy roster.
+  shareAlways();
   sim.members = originalMembers.map((m) => ({ ...m }));
   sim.nrpsRateLimit = undefined;
   sim.nrpsFailFromPage = undefined;

@@ -3,7 +3,7 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { fetchAllMembers, type ServiceContext, signDeepLinkingResponse } from '../../src/lti/services';
 import { launch } from '../support/launch';
-import { PlatformSimulator, USERS } from '../support/platformSimulator';
+import { type CanvasPrivacyLevel, PlatformSimulator, USERS } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 let tool: TestTool;
@@ -144,16 +144,19 @@ describe('the simulated Moodle 4.5 and Canvas answer AGS and NRPS as the real on
     expect(all.headers.get('link')).toBeNull();
     const body = await all.json();
     expect(body.members).toHaveLength(sim.members.length);
-    expect(body.members[0]).toEqual({
-      status: 'Active',
-      roles: USERS.instructor.roles,
-      user_id: USERS.instructor.sub,
-      lis_person_sourcedid: '',
-      name: USERS.instructor.name,
-      given_name: 'Ada',
-      family_name: 'Teacher',
-      email: USERS.instructor.email,
-    });
+    // A tool added by hand shares names and e-mail by "Delegate to teacher": a course roster has neither.
+    expect(body.members[0]).toEqual({ status: 'Active', roles: USERS.instructor.roles, user_id: USERS.instructor.sub, lis_person_sourcedid: '' });
+    const personal = { name: USERS.instructor.name, given_name: 'Ada', family_name: 'Teacher', email: USERS.instructor.email };
+    // Asked for one activity's members (rlid), the activity's teacher choices (ticked) apply.
+    expect((await (await fetch(`${url}?rlid=1`, { headers: bearer })).json()).members[0]).toMatchObject(personal);
+    sim.sharing.moodle.email = 'always';
+    sim.sharing.moodle.name = 'always';
+    try {
+      expect((await (await fetch(url, { headers: bearer })).json()).members[0]).toEqual({ ...body.members[0], ...personal });
+    } finally {
+      sim.sharing.moodle.email = 'delegate';
+      sim.sharing.moodle.name = 'delegate';
+    }
     const paged = await fetch(`${url}?limit=10`, { headers: bearer });
     expect(paged.headers.get('link')).toBe(`<${url}?limit=10&from=10>; rel="next"`);
     expect((await paged.json()).members).toHaveLength(10);
@@ -221,5 +224,42 @@ describe('the simulated Moodle 4.5 and Canvas answer AGS and NRPS as the real on
     const all = await fetch(`${url}?limit=500`, { headers: bearer });
     expect(all.headers.get('link')).toBeNull(); // 27 members fit the 50 a page that Canvas allows
     expect((await all.json()).members).toHaveLength(canvas.members.length);
+    // The privacy level decides, for the course roster as for one activity's.
+    const level = async (privacy: CanvasPrivacyLevel) => {
+      canvas.sharing.canvasPrivacyLevel = privacy;
+      return (await (await fetch(`${url}?limit=10&rlid=1`, { headers: bearer })).json()).members[2];
+    };
+    try {
+      expect(await level('anonymous')).toEqual({
+        status: 'Active',
+        user_id: USERS.learner.sub,
+        lti11_legacy_user_id: expect.any(String),
+        roles: USERS.learner.roles,
+      });
+      expect(await level('email_only')).not.toHaveProperty('name');
+      expect(await level('email_only')).toHaveProperty('email', USERS.learner.email);
+      expect(await level('name_only')).not.toHaveProperty('email');
+      expect(await level('name_only')).toHaveProperty('name', USERS.learner.name);
+    } finally {
+      canvas.sharing.canvasPrivacyLevel = 'public';
+    }
+  });
+
+  it('Moodle: a launch carries names and e-mail by the tool type’s settings and, for Delegate, the activity’s choices', () => {
+    const personal = ['name', 'given_name', 'family_name', 'email'];
+    const has = (claims: Record<string, unknown>) => personal.filter((k) => k in claims);
+    const launchOf = (type?: string) => sim.launchClaims(USERS.learner, 'n', type);
+    try {
+      // Added by hand: Delegate, ticked in the activity. A deep-linking request names no activity.
+      expect(has(launchOf())).toEqual(personal);
+      expect(has(launchOf('LtiDeepLinkingRequest'))).toEqual([]);
+      sim.sharing.moodle.teacherSharesEmail = false;
+      expect(has(launchOf())).toEqual(['name', 'given_name', 'family_name']);
+      sim.sharing.moodle = { name: 'always', email: 'never', teacherSharesName: false, teacherSharesEmail: true };
+      expect(has(launchOf())).toEqual(['name', 'given_name', 'family_name']);
+      expect(has(launchOf('LtiDeepLinkingRequest'))).toEqual(['name', 'given_name', 'family_name']);
+    } finally {
+      sim.sharing.moodle = { name: 'delegate', email: 'delegate', teacherSharesName: true, teacherSharesEmail: true };
+    }
   });
 });

@@ -69,6 +69,17 @@ export interface LmsProfile {
   nrpsPaging: 'limit-from' | 'page-per_page' | 'page-limit';
   /** NRPS lists active enrolments only: a suspended member is left out, never "Inactive". */
   nrpsActiveOnly: boolean;
+
+  // --- What the LMS tells the tool about people ---------------------------------------------
+  /**
+   * Which rule decides whether names (name, given_name, family_name) and the e-mail address go
+   * into launches and NRPS members (the simulator's `sharing` holds the settings):
+   * - 'moodle-settings': the tool type's "Share launcher's name/e-mail with tool" (Never, Always,
+   *   Delegate to teacher) and, for Delegate, the activity's teacher choice;
+   * - 'canvas-privacy-level': the tool's privacy level (anonymous, name_only, email_only, public);
+   * - 'always': both, always.
+   */
+  personalData: 'moodle-settings' | 'canvas-privacy-level' | 'always';
 }
 
 /** How an LMS runs LTI Dynamic Registration: its addresses, token, validation, answer and admin page. */
@@ -171,6 +182,16 @@ export const LMS_PROFILES: Record<LmsProfileName, LmsProfile> = {
     // memberships.php get_members_json(): get_enrolled_users(…, $onlyactive = true); every
     // member it lists has status 'Active'.
     nrpsActiveOnly: true,
+    // Launches: mod/lti/locallib.php lti_build_standard_message() sends the names when sendname
+    // is Always, or Delegate and the activity's instructorchoicesendname is on (isset: a deep-
+    // linking request has no activity, so Delegate sends nothing); the e-mail likewise with
+    // sendemailaddr. NRPS: memberships.php is_allowed_field_set() takes Always, or Delegate with
+    // the activity's choice only when the request names one (rlid): a course roster under
+    // Delegate has no names or e-mail addresses. A tool added by hand starts at Delegate
+    // (edit_form.php setDefault '2') and a new activity's boxes are ticked (mod_form.php);
+    // dynamic registration sets Always or Never from the claims the tool asked for
+    // (registration_helper::registration_to_config).
+    personalData: 'moodle-settings',
   },
   canvas: {
     name: 'canvas',
@@ -255,6 +276,11 @@ export const LMS_PROFILES: Record<LmsProfileName, LmsProfile> = {
     // providers/course_memberships_provider.rb base_users_scope: context.active_users;
     // app/serializers/lti/ims/names_and_roles_serializer.rb: status is always 'Active'.
     nrpsActiveOnly: true,
+    // context_external_tool.rb include_name? (name_only or public) and include_email?
+    // (email_only or public) decide the launch's claims (lti/messages/jwt_message.rb) and the
+    // NRPS member's fields; dynamic registration takes the tool configuration's
+    // https://canvas.instructure.com/lti/privacy_level, else infer_privacy_level_from(claims).
+    personalData: 'canvas-privacy-level',
   },
   generic: {
     name: 'generic',
@@ -292,5 +318,6 @@ export const LMS_PROFILES: Record<LmsProfileName, LmsProfile> = {
     nrpsMaxPageSize: undefined,
     nrpsPaging: 'page-limit',
     nrpsActiveOnly: false,
+    personalData: 'always',
   },
 };

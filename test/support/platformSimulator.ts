@@ -97,6 +97,11 @@ export const placedLinkHint = (linkId: string) => `link:${linkId}`;
 export const LMS_SESSION_COOKIE = 'lms_session';
 
 /** What an authentication request's lti_message_hint turned out to be. */
+/** Moodle's "Share launcher's name/e-mail with tool" (lti_sendname, lti_sendemailaddr). */
+export type MoodleShare = 'never' | 'always' | 'delegate';
+/** Canvas's privacy level of a tool. */
+export type CanvasPrivacyLevel = 'anonymous' | 'name_only' | 'email_only' | 'public';
+
 export type HintResolution = { what: string } | { refused: 'invalid' | 'used-or-expired' };
 
 export interface Recorded {
@@ -195,6 +200,18 @@ export class PlatformSimulator {
   locale = 'en';
   /** Merged into the deep_linking_settings of deep-linking launches (e.g. `data`, other `accept_types`). */
   deepLinkingSettings: Record<string, unknown> = {};
+
+  /**
+   * What the LMS is set to tell the tool about people (profile.personalData). Moodle: the tool
+   * type's two settings as an administrator who adds the tool by hand finds them (Delegate to
+   * teacher), and the activity's teacher choices (ticked). Canvas: the privacy level of
+   * microcred's own configuration (public). Dynamic registration sets them from the claims the
+   * tool asks for. Tests change them as an administrator or teacher would.
+   */
+  sharing = {
+    moodle: { name: 'delegate' as MoodleShare, email: 'delegate' as MoodleShare, teacherSharesName: true, teacherSharesEmail: true },
+    canvasPrivacyLevel: 'public' as CanvasPrivacyLevel,
+  };
 
   /** The LMS this simulator behaves like, with the rules it enforces (lmsProfiles.ts). */
   readonly profile: LmsProfile;
@@ -381,16 +398,44 @@ export class PlatformSimulator {
     };
   }
 
+  /**
+   * Whether the LMS tells the tool this person's names or e-mail address (profile.personalData).
+   * `activity`: the request names an activity (a resource-link launch; NRPS with rlid), whose
+   * teacher choice Moodle's Delegate setting follows.
+   */
+  shares(field: 'name' | 'email', activity: boolean): boolean {
+    switch (this.profile.personalData) {
+      case 'always':
+        return true;
+      case 'canvas-privacy-level': {
+        const level = this.sharing.canvasPrivacyLevel;
+        return level === 'public' || level === (field === 'name' ? 'name_only' : 'email_only');
+      }
+      case 'moodle-settings': {
+        const m = this.sharing.moodle;
+        return m[field] === 'always' || (m[field] === 'delegate' && activity && (field === 'name' ? m.teacherSharesName : m.teacherSharesEmail));
+      }
+    }
+  }
+
+  /** The names and e-mail address of a person, as far as the LMS shares them (shares()). */
+  private personalData(
+    person: { name?: string; given_name?: string; family_name?: string; email?: string },
+    activity: boolean,
+  ): Record<string, string | undefined> {
+    return {
+      ...(this.shares('name', activity) ? { name: person.name, given_name: person.given_name, family_name: person.family_name } : {}),
+      ...(this.shares('email', activity) ? { email: person.email } : {}),
+    };
+  }
+
   /** Realistic Moodle- or Canvas-shaped launch claims for a user. */
   launchClaims(user: SimUser, nonce: string, messageType = 'LtiResourceLinkRequest'): Record<string, unknown> {
     const C = 'https://purl.imsglobal.org/spec/lti/claim/';
     const claims: Record<string, unknown> = {
       nonce,
       sub: user.sub,
-      name: user.name,
-      given_name: user.given_name,
-      family_name: user.family_name,
-      email: user.email,
+      ...this.personalData(user, messageType === 'LtiResourceLinkRequest'),
       [`${C}message_type`]: messageType,
       [`${C}version`]: '1.3.0',
       [`${C}deployment_id`]: this.deploymentId,
@@ -950,6 +995,29 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
     };
   }
 
+  /** What the LMS shares about people once it has a tool's registration (profile.personalData). */
+  private shareAsRegistered(reg: Record<string, unknown>): void {
+    const tc = (reg[TOOL_CONFIG] ?? {}) as Record<string, unknown>;
+    const claims = Array.isArray(tc.claims) ? (tc.claims as string[]) : [];
+    const names = ['name', 'given_name', 'family_name'].some((c) => claims.includes(c));
+    const email = claims.includes('email');
+    if (this.profile.personalData === 'moodle-settings') {
+      // registration_helper::registration_to_config(): Always for what the tool asked for, Never for the rest.
+      this.sharing.moodle.name = names ? 'always' : 'never';
+      this.sharing.moodle.email = email ? 'always' : 'never';
+    }
+    if (this.profile.personalData === 'canvas-privacy-level') {
+      // Lti::IMS::Registration#privacy_level: the configuration's level, else infer_privacy_level_from(claims).
+      const lis = claims.includes('https://purl.imsglobal.org/spec/lti/claim/lis');
+      const inferred: CanvasPrivacyLevel =
+        claims.includes('picture') || ((names || lis) && email) ? 'public' : names || lis ? 'name_only' : email ? 'email_only' : 'anonymous';
+      const configured = tc['https://canvas.instructure.com/lti/privacy_level'];
+      this.sharing.canvasPrivacyLevel = ['anonymous', 'name_only', 'email_only', 'public'].includes(String(configured))
+        ? (configured as CanvasPrivacyLevel)
+        : inferred;
+    }
+  }
+
   /** The LMS's answer to an accepted registration. */
   private registrationAnswer(reg: Record<string, unknown>): Record<string, unknown> {
     const tc = (reg[TOOL_CONFIG] ?? {}) as Record<string, unknown>;
@@ -1046,6 +1114,7 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
       this.toolLaunchUrl = (reg.redirect_uris as string[])[0];
       this.toolJwksUrl = String(reg.jwks_uri);
       const answer = this.registrationAnswer(reg);
+      this.shareAsRegistered(reg);
       this.dynamicRegistration = { request: reg, answer, state: rules.afterClose === 'done' ? 'active' : 'pending' };
       this.json(res, 200, answer);
       return true;
@@ -1305,6 +1374,8 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
         headers.link = `<${next.toString()}>; rel="next"`;
       }
     }
+    // A roster for one activity (rlid) follows that activity's choices where the LMS lets teachers choose.
+    const activity = url.searchParams.has('rlid');
     const members = slice.map((m): Record<string, unknown> => {
       const pick = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
       const x = m as typeof m & { lis_person_sourcedid?: string; picture?: string };
@@ -1316,22 +1387,22 @@ if(d.launchType==='new_window')window.open(to,'newWindowLaunch');else if(d.launc
           roles: x.roles,
           user_id: x.user_id,
           lis_person_sourcedid: x.lis_person_sourcedid ?? '',
-          name: x.name,
-          given_name: x.given_name,
-          family_name: x.family_name,
-          email: x.email,
+          ...this.personalData(x, activity),
         });
       }
       if (p.agsDialect === 'canvas') {
-        // names_and_roles_serializer.rb member(): status always 'Active'; nils left out.
+        // names_and_roles_serializer.rb member(): status always 'Active'; nils left out. The
+        // member decorator gives names and the sourcedId only when the tool includes names, the
+        // e-mail when it includes e-mail, the picture when it is public.
+        const { name, given_name, family_name, email } = this.personalData(x, activity);
         return pick({
           status: 'Active',
-          name: x.name,
-          picture: x.picture,
-          given_name: x.given_name,
-          family_name: x.family_name,
-          email: x.email,
-          lis_person_sourcedid: x.lis_person_sourcedid,
+          name,
+          picture: this.sharing.canvasPrivacyLevel === 'public' ? x.picture : undefined,
+          given_name,
+          family_name,
+          email,
+          lis_person_sourcedid: name === undefined ? undefined : x.lis_person_sourcedid,
           user_id: x.user_id,
           lti11_legacy_user_id: `legacy-${x.user_id}`,
           roles: x.roles,
