@@ -20,6 +20,12 @@ export interface RosterSyncResult {
   added: number;
   updated: number;
   deactivated: number;
+  /**
+   * People the LMS listed without their names, and without their e-mail address: LMSs leave them
+   * out by privacy setting (Moodle's "Delegate to teacher" does for a course roster).
+   */
+  withoutName: number;
+  withoutEmail: number;
 }
 
 /** One roster entry, cleaned: empty strings are treated as "not given". */
@@ -270,15 +276,28 @@ export class RosterSync {
       deactivated += gone.length;
 
       await tx.update(courseServices).set({ lastRosterSyncAt: now }).where(eq(courseServices.courseId, courseId));
-      return { total: roster.length, added, updated, deactivated };
+      return {
+        total: roster.length,
+        added,
+        updated,
+        deactivated,
+        withoutName: roster.filter((m) => !m.name && !m.givenName && !m.familyName).length,
+        withoutEmail: roster.filter((m) => !m.email).length,
+      };
     });
   }
 }
 
 /** The platform a launch came from, as the service client needs it. */
-export async function platformRef(db: Db, platformId: number): Promise<PlatformRef> {
+export async function platformRef(db: Db, platformId: number): Promise<PlatformRef & { lmsFamily: string }> {
   const [p] = await db
-    .select({ id: platforms.id, issuer: platforms.issuer, clientId: platforms.clientId, accessTokenUrl: platforms.accessTokenUrl })
+    .select({
+      id: platforms.id,
+      issuer: platforms.issuer,
+      clientId: platforms.clientId,
+      accessTokenUrl: platforms.accessTokenUrl,
+      lmsFamily: platforms.lmsFamily,
+    })
     .from(platforms)
     .where(eq(platforms.id, platformId));
   if (!p) throw new NotFoundError('The LMS of this launch is no longer registered.');

@@ -54,6 +54,10 @@ export interface SyncNotice {
   added: number;
   updated: number;
   deactivated: number;
+  withoutName: number;
+  withoutEmail: number;
+  /** The LMS family, whose setting the notice names when names or e-mail addresses were withheld. */
+  lms: 'moodle' | 'canvas' | 'other';
 }
 
 const displayName = (u: { name: string | null; givenName: string | null; familyName: string | null; email: string | null; sub: string }) =>
@@ -161,7 +165,9 @@ function parseNotice(query: Request['query']): SyncNotice | undefined {
   };
   const [total, added, updated, deactivated] = [n('total'), n('added'), n('updated'), n('deactivated')];
   if (total === undefined || added === undefined || updated === undefined || deactivated === undefined) return undefined;
-  return { total, added, updated, deactivated };
+  // Where the LMS withheld names or e-mail addresses, the notice says which setting shares them.
+  const lms = (['moodle', 'canvas'] as const).find((family) => family === query.lms) ?? 'other';
+  return { total, added, updated, deactivated, withoutName: n('withoutName') ?? 0, withoutEmail: n('withoutEmail') ?? 0, lms };
 }
 
 /**
@@ -206,7 +212,8 @@ export function courseDashboardPages({ roster, ...sources }: DashboardSources & 
     const launch = launchOf(req);
     const courseId = courseOf(req);
     try {
-      const result = await roster.sync(courseId, await platformRef(db, launch.platformId));
+      const platform = await platformRef(db, launch.platformId);
+      const result = await roster.sync(courseId, platform);
       req.log?.info({ courseId: launch.courseId, ...result }, 'roster synced');
       const q = new URLSearchParams({
         notice: 'roster-synced',
@@ -214,6 +221,9 @@ export function courseDashboardPages({ roster, ...sources }: DashboardSources & 
         added: String(result.added),
         updated: String(result.updated),
         deactivated: String(result.deactivated),
+        withoutName: String(result.withoutName),
+        withoutEmail: String(result.withoutEmail),
+        lms: platform.lmsFamily,
       });
       res.redirect(303, `${dashboardPath(launch)}?${q.toString()}#roster`);
     } catch (e) {

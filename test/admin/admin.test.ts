@@ -197,6 +197,8 @@ describe('platforms', () => {
     expect(res.body).toContain('value="not a url"');
     expect(res.body).toContain('Enter a full URL');
     expect(res.body).toContain('Add at least one deployment ID');
+    // Moodle's default for a tool added by hand leaves names and e-mail out of the roster: the form says which setting to change.
+    expect(res.body).toContain('set “Share launcher’s name with tool” and “Share launcher’s email with tool” to Always');
   });
 
   it('registers by hand, edits, disables, enables and deletes, and launches follow', async () => {

@@ -177,6 +177,29 @@ describe('roster sync and the course dashboard', () => {
     await sync(); // back to the LMS's original name
   });
 
+  it('says which Moodle setting shares names and e-mail addresses when the roster comes without them', async () => {
+    // Moodle's default for a tool added by hand: Delegate to teacher, which a course roster does not follow.
+    sim.sharing.moodle.name = 'delegate';
+    sim.sharing.moodle.email = 'delegate';
+    sim.members.push({ ...originalMembers.at(-1)!, user_id: 'u-new-1', name: 'Nina New', given_name: 'Nina', family_name: 'New', email: 'nina@uni.example' });
+    const page = await sync();
+    expect(text(page.body)).toContain('Roster synced from the LMS: 28 people in the course; 1 added, 0 updated, 0 marked as having left.');
+    const withheld = text(page.body.split('id="roster-withheld">')[1].split('</p>')[0]);
+    expect(withheld).toContain('The LMS left out the names of 28 of these people and the e-mail addresses of 28');
+    expect(withheld).toContain('set “Share launcher’s name with tool” and “Share launcher’s email with tool” to Always');
+    // Known names and addresses stay; someone new is listed by their LMS user id.
+    expect(row(page.body, 'Lena Learner')).toContain('lena@uni.example');
+    expect(row(page.body, 'LMS user u-new-1')).toContain('has not opened microcred');
+    expect(await q('SELECT name, email FROM lti_users WHERE sub = $1', ['u-new-1'])).toEqual([{ name: null, email: null }]);
+    // Shared Always, the next sync names them, and the notice is gone.
+    shareAlways();
+    const named = await sync();
+    expect(row(named.body, 'Nina New')).toContain('nina@uni.example');
+    expect(named.body).not.toContain('id="roster-withheld"');
+    // The later tests count the course's 27 members.
+    await q("DELETE FROM course_members WHERE user_id = (SELECT id FROM lti_users WHERE sub = 'u-new-1')");
+  });
+
   it('shows an issued badge, and a revoked one', async () => {
     const issued = await tool.badges.issueForAward(awardId);
     expect(row((await dashboard()).body, 'Lena Learner')).toContain('Badge issued');
