@@ -191,3 +191,34 @@ it('sends nothing to a learner who opted out with the link, until they opt in on
   expect(refusedForTeacher.status).toBe(403);
 }, 60000);
 
+it('sends nothing to a learner whose LMS keeps their address back, and says so on My badges', async () => {
+  // A Canvas course whose privacy level for microcred is anonymous: launches carry no name or e-mail.
+  const canvas = await connectLms(tool, 'canvas');
+  canvas.sharing.canvasPrivacyLevel = 'anonymous';
+  try {
+    const canvasTeacher = await launchAs(tool, canvas, 'instructor');
+    const anonymous = await launchAs(tool, canvas, 'learner');
+    expect(await q('SELECT name, email FROM lti_users WHERE id = $1', [anonymous.userId])).toEqual([{ name: null, email: null }]);
+    const [before, jobs] = [inbox.length, await completedMailJobs()];
+    const credentialId = await publishCredential(tool, canvasTeacher, {
+      ...completeDefinition(),
+      title: 'Open Science',
+      supervisionType: 'unsupervised with no identity verification',
+    });
+    const a = await acceptComplete(tool, canvasTeacher, anonymous, credentialId);
+    const issued = await until(
+      'the credential to be issued',
+      async () => (await q('SELECT id, credential FROM issued_credentials WHERE award_id = $1', [a.id]))[0],
+    );
+    await until('the mail job to finish', async () => (await completedMailJobs()) > jobs || undefined);
+    expect(inbox.length).toBe(before);
+    expect(await q('SELECT 1 FROM learner_mails WHERE issued_credential_id = $1', [issued.id])).toEqual([]);
+    // The badge names its holder by the hashed LMS user id alone.
+    expect(issued.credential.credentialSubject.identifier.map((i: { identityType: string }) => i.identityType)).toEqual(['ltiUserId']);
+    expect(text((await anonymous.browser.get(`${anonymous.base}/badges`)).body)).toContain(
+      'Your LMS has not given us your email address, so no mail can be sent.',
+    );
+  } finally {
+    await canvas.stop();
+  }
+}, 60000);
