@@ -1,6 +1,7 @@
 /**
  * The worker-thread half of the crypto pool (src/badges/cryptoPool.ts): signing and verifying
- * are JSON-LD CPU work, so they run here, one task per credential, on every core. Whatever a
+ * are JSON-LD CPU work, so they run here, on every core: a verification per task, and the
+ * signatures asked for at once shared out, a task per thread. Whatever a
  * task needs from the main thread (our keys and status lists come from the database, other
  * issuers' lists through the outbound-fetch guard) it asks for over the MessagePort that comes
  * with the task; nothing here opens a database connection or a socket.
