@@ -7,6 +7,7 @@ import path from 'node:path';
 import { EVIDENCE_KINDS } from '../../src/credentials/vocabulary';
 import { ID_DOCUMENT_TYPES } from '../../src/assessment/identity';
 import { QUESTIONS } from '../../src/qa/surveyForm';
+import { messageTranslator } from '../../src/i18n';
 import { acceptComplete, launchAs, type Person, publishCredential, submitForm, text, uploadForm } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
 import { TestBrowser } from '../support/browser';
@@ -60,6 +61,15 @@ describe('the learner messages table', () => {
     const longestSentence = fixed.split(/(?<=[.!?:]) /).sort((a, b) => b.length - a.length)[0];
     const variants = [fixed, fixed.replace(/^s\b/, ''), fixed.replace(/s$/, ''), longestSentence.replace(/[.!?:]$/, '')].filter((v) => v.trim().length >= 3);
     expect({ key, found: variants.some((v) => source.includes(v)) }).toEqual({ key, found: true });
+  });
+
+  it('translates the launch refusals that carry ltijs’s own reason', () => {
+    const tm = messageTranslator('nl');
+    expect(tm('The launch token is missing required LTI information (NO_IAT_CLAIM).')).toBe('Het starttoken mist verplichte LTI-gegevens (NO_IAT_CLAIM).');
+    expect(tm('The launch token carries invalid LTI information (INVALID_MESSAGE_TYPE).')).toBe(
+      'Het starttoken bevat ongeldige LTI-gegevens (INVALID_MESSAGE_TYPE).',
+    );
+    expect(tm('The launch could not be validated (UNKNOWN).')).toBe('De start kon niet worden gecontroleerd (UNKNOWN).');
   });
 
   it('has a Dutch sentence for every key, with the same placeholders', () => {
