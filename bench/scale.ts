@@ -49,6 +49,15 @@ async function main() {
   await tool.issuer.save({ name: 'Bench University', countryCode: 'NL', identifiers: [] } as never);
   const viaBalancer = { ...tool, base: balancer.url } as typeof tool;
   const q = (text: string, params: unknown[] = []) => tool.database.pool.query(text, params).then((r) => r.rows);
+  /** Completed jobs and their retries, by queue (pg-boss's own table). */
+  const jobCounts = async (): Promise<Record<string, { done: number; retries: number }>> =>
+    Object.fromEntries(
+      (
+        await q(
+          "SELECT name, count(*)::int AS done, coalesce(sum(retry_count), 0)::int AS retries FROM pgboss.job WHERE state = 'completed' AND name NOT LIKE '\\_\\_%' GROUP BY name ORDER BY name",
+        )
+      ).map((r) => [r.name, { done: r.done, retries: r.retries }]),
+    );
   const results: Record<number, { issue: number; launch: number; cpuMs: number }> = {};
   const nodes: ChildTool[] = [];
   let learnerOffset = 0;
@@ -90,6 +99,7 @@ async function main() {
     await startNodes(n);
     const t0 = performance.now();
     const cpu0 = cpuNow(nodes.map((node) => node.pid));
+    const [scores0, jobs0] = [sim.scoreLog.length, await jobCounts()];
     const [{ early }] = await q('SELECT count(*)::int - $1 AS early FROM issued_credentials', [before]);
     for (;;) {
       const [{ n: issued }] = await q('SELECT count(*)::int AS n FROM issued_credentials');
@@ -101,6 +111,12 @@ async function main() {
     const cpu = cpuNow(nodes.map((node) => node.pid));
     const perCredential = (key: keyof typeof cpu) => `${((1000 * (cpu[key] - cpu0[key])) / (AWARDS - early)).toFixed(1)} ms`;
     const busy = (100 * (cpu.machine - cpu0.machine)) / (CORES * ((performance.now() - t0) / 1000));
+    // What the nodes did for the backlog meanwhile: score POSTs to the LMS (and its 409s), and jobs by queue.
+    const scores = sim.scoreLog.slice(scores0);
+    const jobs = await jobCounts();
+    const jobLine = Object.entries(jobs)
+      .map(([name, { done, retries }]) => `${name} ${done - (jobs0[name]?.done ?? 0)} (+${retries - (jobs0[name]?.retries ?? 0)} retries)`)
+      .join(', ');
 
     const l0 = performance.now();
     let done = 0;
@@ -119,6 +135,9 @@ async function main() {
     results[n] = { issue: issueRate, launch: launchRate, cpuMs };
     console.log(
       `   CPU per credential issued: nodes ${perCredential('nodes')}, PostgreSQL ${perCredential('postgres')}, this bench ${perCredential('bench')}; machine busy ${busy.toFixed(0)} % of ${CORES} cores`,
+    );
+    console.log(
+      `   meanwhile: ${scores.length} scores sent to the LMS (${scores.filter((s) => s.status === 409).length} refused 409); jobs completed: ${jobLine}`,
     );
     if (n === 1) for (const node of nodes.splice(0)) await node.kill('SIGTERM');
     console.log(
