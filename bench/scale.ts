@@ -28,6 +28,8 @@ import { connectLms, freePort, startTestTool } from '../test/support/tool';
 const AWARDS = Number(process.argv[2] ?? 200);
 const LAUNCHES = Number(process.argv[3] ?? 60);
 const IN_FLIGHT = 4;
+// BENCH_SCALE_NODES=1: the one-node run alone, e.g. for a large cohort's throughput and RSS.
+const NODE_COUNTS = (process.env.BENCH_SCALE_NODES ?? '1,2').split(',').map(Number);
 const CORES = availableParallelism();
 const PIN = process.env.BENCH_SCALE_PIN !== '0' && CORES >= 2 && hasTaskset();
 
@@ -74,7 +76,7 @@ async function main() {
     balancer.nodes = nodes.map((c) => c.url);
   };
 
-  for (const n of [1, 2]) {
+  for (const n of NODE_COUNTS) {
     await startNodes(n);
     const teacher = await launchAs(viaBalancer, sim, 'instructor');
     // Submitted attempts first, then accepted while no node runs: a cohort's awards waiting to
@@ -101,8 +103,12 @@ async function main() {
     const cpu0 = cpuNow(nodes.map((node) => node.pid));
     const [scores0, jobs0] = [sim.scoreLog.length, await jobCounts()];
     const [{ early }] = await q('SELECT count(*)::int - $1 AS early FROM issued_credentials', [before]);
+    // The nodes' RSS at each quarter of the backlog: memory that grows with the work would show.
+    const rssByQuarter: string[] = [];
     for (;;) {
       const [{ n: issued }] = await q('SELECT count(*)::int AS n FROM issued_credentials');
+      while (rssByQuarter.length < 3 && issued - before >= ((rssByQuarter.length + 1) * AWARDS) / 4)
+        rssByQuarter.push(nodes.map((node) => rssMiB(node.pid).toFixed(0)).join('/'));
       if (issued - before >= AWARDS) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -139,23 +145,25 @@ async function main() {
     console.log(
       `   meanwhile: ${scores.length} scores sent to the LMS (${scores.filter((s) => s.status === 409).length} refused 409); jobs completed: ${jobLine}`,
     );
-    if (n === 1) for (const node of nodes.splice(0)) await node.kill('SIGTERM');
+    if (n !== NODE_COUNTS.at(-1)) for (const node of nodes.splice(0)) await node.kill('SIGTERM');
     console.log(
-      `${n} node${n > 1 ? 's' : ' '}: issuance ${issueRate.toFixed(1).padStart(6)} /s (${AWARDS - early} of ${AWARDS} awards after all were up), launches ${launchRate.toFixed(1).padStart(6)} /s (${LAUNCHES}); RSS after issuance ${rss} MiB`,
+      `${n} node${n > 1 ? 's' : ' '}: issuance ${issueRate.toFixed(1).padStart(6)} /s (${AWARDS - early} of ${AWARDS} awards after all were up), launches ${launchRate.toFixed(1).padStart(6)} /s (${LAUNCHES}); RSS at a quarter, half, three quarters ${rssByQuarter.join(', ')} and after issuance ${rss} MiB`,
     );
   }
   console.log(
     `\n${CORES} cores; ${PIN ? 'each node pinned to its own core, signing on 1 thread' : 'nodes unpinned, each signing on every core'}; requests served per node: ${balancer.served.join(' / ')}`,
   );
-  console.log(`issuance with 2 nodes / 1 node = ${(results[2].issue / results[1].issue).toFixed(2)} (target ≥ 1.7)`);
-  // What this machine allows: the nodes, PostgreSQL and the LMS (this process) share its cores,
-  // so even a second node that cost nothing extra could not issue faster than all the CPU a
-  // credential took with one node, spread over every core.
-  const capacity = (1000 * CORES) / results[1].cpuMs;
-  console.log(
-    `  ${CORES} cores allow at most ${capacity.toFixed(1)} /s (${results[1].cpuMs.toFixed(1)} ms of CPU a credential with 1 node), so 2 nodes / 1 node ≤ ${(capacity / results[1].issue).toFixed(2)} here`,
-  );
-  console.log(`launches with 2 nodes / 1 node = ${(results[2].launch / results[1].launch).toFixed(2)}`);
+  if (results[1] && results[2]) {
+    console.log(`issuance with 2 nodes / 1 node = ${(results[2].issue / results[1].issue).toFixed(2)} (target ≥ 1.7)`);
+    // What this machine allows: the nodes, PostgreSQL and the LMS (this process) share its cores,
+    // so even a second node that cost nothing extra could not issue faster than all the CPU a
+    // credential took with one node, spread over every core.
+    const capacity = (1000 * CORES) / results[1].cpuMs;
+    console.log(
+      `  ${CORES} cores allow at most ${capacity.toFixed(1)} /s (${results[1].cpuMs.toFixed(1)} ms of CPU a credential with 1 node), so 2 nodes / 1 node ≤ ${(capacity / results[1].issue).toFixed(2)} here`,
+    );
+    console.log(`launches with 2 nodes / 1 node = ${(results[2].launch / results[1].launch).toFixed(2)}`);
+  }
   for (const node of nodes) await node.kill('SIGTERM');
   await balancer.close();
   await sim.stop();
