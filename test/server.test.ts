@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { heapGrowthFlag } from '../src/server';
 import { type EmbeddedToolProcess, spawnServer, startEmbeddedTool } from './support/childTool';
 import { freePort } from './support/tool';
 
@@ -123,4 +124,12 @@ describe('starting microcred', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('the heap growth the server runs with', () => {
+  it('is twice what is live, unless the operator chose their own', () => {
+    expect(heapGrowthFlag(['--enable-source-maps'], '--max-old-space-size=512')).toBe('--heap-growing-percent=100');
+    expect(heapGrowthFlag(['--heap-growing-percent=50'])).toBeUndefined();
+    expect(heapGrowthFlag([], '--max-old-space-size=512 --heap_growing_percent=300')).toBeUndefined();
+  });
 });
