@@ -71,9 +71,8 @@ export class CryptoPool {
   /**
    * signBothForms (Data Integrity proof, then the VC-JWT over it) on a worker thread. Calls made
    * in the same turn of the event loop (an issuance batch asks for all its signatures at once)
-   * travel together, a share of them per thread: a task costs a message channel, a round trip
-   * between threads and the worker's set-up, about a quarter of a signature when each
-   * credential was its own task (decision 0020).
+   * travel together, a share of them per thread: each task costs a message channel, a round
+   * trip between threads and the worker's set-up (decision 0020 has the measurements).
    */
   readonly signBothForms: SignBothForms = async (credential, keyPair, loader = offlineLoader) => {
     if (this.threads === 0) return signBothForms(credential, keyPair, loader);
@@ -93,7 +92,9 @@ export class CryptoPool {
     const idOf = (o: object) => ids.get(o) ?? (ids.set(o, ids.size), ids.size - 1);
     for (const request of waiting) {
       const group = `${idOf(request.keyPair)} ${idOf(request.loader)}`;
-      groups.set(group, [...(groups.get(group) ?? []), request]);
+      const members = groups.get(group);
+      if (members) members.push(request);
+      else groups.set(group, [request]);
     }
     for (const group of groups.values()) {
       const size = Math.ceil(group.length / this.threads);
