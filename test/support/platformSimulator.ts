@@ -96,12 +96,12 @@ export const placedLinkHint = (linkId: string) => `link:${linkId}`;
 /** The simulated LMS's own session cookie: who is signed in to the LMS in this browser. */
 export const LMS_SESSION_COOKIE = 'lms_session';
 
-/** What an authentication request's lti_message_hint turned out to be. */
 /** Moodle's "Share launcher's name/e-mail with tool" (lti_sendname, lti_sendemailaddr). */
 export type MoodleShare = 'never' | 'always' | 'delegate';
 /** Canvas's privacy level of a tool. */
 export type CanvasPrivacyLevel = 'anonymous' | 'name_only' | 'email_only' | 'public';
 
+/** What an authentication request's lti_message_hint turned out to be. */
 export type HintResolution = { what: string } | { refused: 'invalid' | 'used-or-expired' };
 
 export interface Recorded {
