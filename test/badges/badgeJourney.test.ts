@@ -5,6 +5,7 @@
 import { unbake } from '../../src/badges/baking';
 import { completeDefinition } from '../credentials/fixtures';
 import { acceptComplete, issuingCourse, type Person, publishCredential, submitForm, text, until } from '../assessment/support';
+import { signedInAdmin } from '../support/admin';
 import { readForm, TestBrowser } from '../support/browser';
 import { type PlatformSimulator, USERS } from '../support/platformSimulator';
 import type { TestTool } from '../support/tool';
@@ -173,15 +174,7 @@ it('verification explains what is wrong with garbage, and the page keeps what wa
 
 it('lets an administrator revoke and reinstate from the console; nobody else can', async () => {
   const [row] = await q('SELECT id, credential FROM issued_credentials ORDER BY issued_at LIMIT 1');
-  const token = (await tool.accounts.issueSetupToken())!;
-  await tool.accounts.createFirstAdmin(token, 'admin@uni.example', 'correct horse battery staple');
-  const admin = new TestBrowser();
-  const login = await admin.get(`${tool.base}/admin/login`);
-  await admin.post(`${tool.base}/admin/login`, {
-    ...readForm(login.body, '/admin/login').fields,
-    email: 'admin@uni.example',
-    password: 'correct horse battery staple',
-  });
+  const admin = await signedInAdmin(tool, { email: 'admin@uni.example', password: 'correct horse battery staple' });
   let page = await admin.get(`${tool.base}/admin/credentials`);
   expect(page.body).toContain(row.id);
   const form = readForm(page.body, `/admin/credentials/${row.id}/revoke`);

@@ -15,7 +15,8 @@ import { badgePngFor } from '../../src/badges/badgeImage';
 import { PREVIEW_HEIGHT, PREVIEW_WIDTH, renderPreviewPng } from '../../src/badges/sharePreview';
 import { completeDefinition } from '../credentials/fixtures';
 import { acceptComplete, issuingCourse, type Person, publishCredential, text, until } from '../assessment/support';
-import { readForm, TestBrowser } from '../support/browser';
+import { signedInAdmin } from '../support/admin';
+import { TestBrowser } from '../support/browser';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import type { TestTool } from '../support/tool';
 import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
@@ -210,15 +211,8 @@ it('pre-fills LinkedIn "add to profile" with the organisation id the admin set',
 });
 
 it('says in the admin console that mail is off without SMTP_URL', async () => {
-  const admin = new TestBrowser();
-  const token = (await tool.accounts.issueSetupToken())!;
-  await tool.accounts.createFirstAdmin(token, 'it@uni.example', 'correct horse battery');
-  const login = await admin.get(`${tool.base}/admin/login`);
-  const console = await admin.post(`${tool.base}/admin/login`, {
-    ...readForm(login.body, '/admin/login').fields,
-    email: 'it@uni.example',
-    password: 'correct horse battery',
-  });
+  const admin = await signedInAdmin(tool);
+  const console = await admin.get(`${tool.base}/admin`);
   expect(text(console.body)).toContain('Mail is off: SMTP_URL is not set');
   // The issuer form takes the LinkedIn organisation id, digits only.
   const form = await admin.get(`${tool.base}/admin/issuer`);

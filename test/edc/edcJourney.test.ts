@@ -6,6 +6,7 @@ import forge from 'node-forge';
 import { generateTestSeal } from '../../src/edc/certificates';
 import { completeDefinition } from '../credentials/fixtures';
 import { acceptComplete, issuingCourse, type Person, publishCredential, submitForm, text, until, uploadForm } from '../assessment/support';
+import { signedInAdmin } from '../support/admin';
 import { readForm, TestBrowser } from '../support/browser';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import type { TestTool } from '../support/tool';
@@ -18,15 +19,7 @@ let admin: TestBrowser;
 
 beforeAll(async () => {
   ({ tool, sim, teacher, learner } = await issuingCourse());
-  const token = (await tool.accounts.issueSetupToken())!;
-  await tool.accounts.createFirstAdmin(token, 'admin@uni.example', 'correct horse battery staple');
-  admin = new TestBrowser();
-  const login = await admin.get(`${tool.base}/admin/login`);
-  await admin.post(`${tool.base}/admin/login`, {
-    ...readForm(login.body, '/admin/login').fields,
-    email: 'admin@uni.example',
-    password: 'correct horse battery staple',
-  });
+  admin = await signedInAdmin(tool, { email: 'admin@uni.example', password: 'correct horse battery staple' });
 });
 afterAll(async () => {
   await tool?.stop();

@@ -6,6 +6,7 @@ import { signCredentialDataIntegrity } from '../../src/badges/sign';
 import { verifyOpenBadgeCredential } from '../../src/badges/verify';
 import ob3Schema from '../../src/credentials/schemas/ob_v3p0_achievementcredential_schema.json';
 import { fullBadge, NOW } from '../badges/fixtures';
+import { signedInAdmin } from '../support/admin';
 import { readForm, TestBrowser } from '../support/browser';
 import { launch } from '../support/launch';
 import type { PlatformSimulator } from '../support/platformSimulator';
@@ -18,11 +19,7 @@ let admin: TestBrowser;
 beforeAll(async () => {
   tool = await startTestTool();
   sim = await connectLms(tool, 'moodle-4.5');
-  const token = (await tool.accounts.issueSetupToken())!;
-  await tool.accounts.createFirstAdmin(token, 'it@uni.example', 'correct horse battery');
-  admin = new TestBrowser();
-  const login = await admin.get(`${tool.base}/admin/login`);
-  await admin.post(`${tool.base}/admin/login`, { ...readForm(login.body, '/admin/login').fields, email: 'it@uni.example', password: 'correct horse battery' });
+  admin = await signedInAdmin(tool);
 });
 afterAll(async () => {
   await tool?.stop();

@@ -9,6 +9,7 @@ import { verifyOpenBadgeCredential } from '../../src/badges/verify';
 import { signingKeys } from '../../src/db/schema';
 import { decryptSecret, encryptSecret, SecretDecryptionError } from '../../src/db/secrets';
 import { fullBadge, NOW } from '../badges/fixtures';
+import { signedInAdmin } from '../support/admin';
 import { readForm, TestBrowser } from '../support/browser';
 import { launch } from '../support/launch';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
@@ -54,11 +55,7 @@ describe('signing keys', () => {
     tool = await startTestTool({ ENCRYPTION_KEY: ENCRYPTION_KEY.toString('base64') });
     sim = await connectLms(tool, 'moodle-4.5');
     keys = tool.signingKeys;
-    const token = (await tool.accounts.issueSetupToken())!;
-    await tool.accounts.createFirstAdmin(token, EMAIL, PASSWORD);
-    admin = new TestBrowser();
-    const login = await admin.get(`${tool.base}/admin/login`);
-    await admin.post(`${tool.base}/admin/login`, { ...readForm(login.body, '/admin/login').fields, email: EMAIL, password: PASSWORD });
+    admin = await signedInAdmin(tool, { email: EMAIL, password: PASSWORD });
   });
   afterAll(async () => {
     await tool?.stop();

@@ -6,7 +6,8 @@ import { generateKeyPair } from '../../src/badges/keys';
 import { signCredentialDataIntegrity } from '../../src/badges/sign';
 import { acceptComplete, launchAs, type Person, text, until } from '../assessment/support';
 import { fullBadge } from '../badges/fixtures';
-import { readForm, TestBrowser } from '../support/browser';
+import { signedInAdmin } from '../support/admin';
+import { readForm, type TestBrowser } from '../support/browser';
 import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
@@ -24,11 +25,7 @@ beforeAll(async () => {
   await tool.issuer.save(ISSUER_WITH_QA_POLICY_URL);
   courses = await twoCourses(tool, sim);
   learner = await launchAs(tool, sim, 'learner');
-  const token = (await tool.accounts.issueSetupToken())!;
-  await tool.accounts.createFirstAdmin(token, 'it@uni.example', 'correct horse battery');
-  admin = new TestBrowser();
-  const login = await admin.get(`${tool.base}/admin/login`);
-  await admin.post(`${tool.base}/admin/login`, { ...readForm(login.body, '/admin/login').fields, email: 'it@uni.example', password: 'correct horse battery' });
+  admin = await signedInAdmin(tool);
 });
 afterAll(async () => {
   await tool?.stop();

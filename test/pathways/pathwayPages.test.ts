@@ -5,6 +5,7 @@
 // composite automatically, downloads the CLR, and /verify shows every credential in it green;
 // the catalogue feed lists the pathway; the cohort CSV has the learner.
 import { acceptComplete, launchAs, type Person, text, until } from '../assessment/support';
+import { signedInAdmin } from '../support/admin';
 import { readForm, TestBrowser } from '../support/browser';
 import { ISSUER_WITH_QA_POLICY_URL } from '../support/issuerProfiles';
 import type { PlatformSimulator } from '../support/platformSimulator';
@@ -26,11 +27,7 @@ beforeAll(async () => {
   courses = await twoCourses(tool, sim);
   learnerA = await launchAs(tool, sim, 'learner');
   learnerB = await inCourseB(sim, () => launchAs(tool, sim, 'learner'));
-  const token = (await tool.accounts.issueSetupToken())!;
-  await tool.accounts.createFirstAdmin(token, 'it@uni.example', 'correct horse battery');
-  admin = new TestBrowser();
-  const login = await admin.get(`${tool.base}/admin/login`);
-  await admin.post(`${tool.base}/admin/login`, { ...readForm(login.body, '/admin/login').fields, email: 'it@uni.example', password: 'correct horse battery' });
+  admin = await signedInAdmin(tool);
 });
 afterAll(async () => {
   await tool?.stop();

@@ -7,6 +7,7 @@ import { ANNEX_I_ELEMENTS } from '../../src/credentials/model';
 import { CredentialStore } from '../../src/credentials/store';
 import { acceptComplete, launchAs, type Person, publishCredential, text, until } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
+import { signedInAdmin } from '../support/admin';
 import { readForm, TestBrowser } from '../support/browser';
 import { type PlatformSimulator, USERS } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
@@ -36,11 +37,7 @@ beforeAll(async () => {
   learner = await launchAs(tool, sim, 'learner');
   // No external QA policy address: the text written in microcred is the policy.
   await tool.issuer.save(ISSUER_WITH_QA_BODY);
-  const token = (await tool.accounts.issueSetupToken())!;
-  await tool.accounts.createFirstAdmin(token, 'it@uni.example', 'correct horse battery');
-  admin = new TestBrowser();
-  const login = await admin.get(`${tool.base}/admin/login`);
-  await admin.post(`${tool.base}/admin/login`, { ...readForm(login.body, '/admin/login').fields, email: 'it@uni.example', password: 'correct horse battery' });
+  admin = await signedInAdmin(tool);
 
   rdm = await publishCredential(tool, teacher, { ...completeDefinition(), supervisionType: 'supervised online' });
   openScience = await publishCredential(tool, teacher, {

@@ -4,7 +4,8 @@
 import { launchAs, type Person, publishCredential, submitForm, text } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
 import { rosterLearners } from '../grades/support';
-import { readForm, TestBrowser } from '../support/browser';
+import { signedInAdmin } from '../support/admin';
+import { TestBrowser } from '../support/browser';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
@@ -264,15 +265,7 @@ describe('who may see the dashboards', () => {
     // A teacher's LTI session is not an admin sign-in.
     expect((await teacher.browser.get(`${tool.base}/admin/quality`)).status).toBe(403);
 
-    const token = (await tool.accounts.issueSetupToken())!;
-    await tool.accounts.createFirstAdmin(token, 'admin@uni.example', 'correct horse battery staple');
-    const admin = new TestBrowser();
-    const login = await admin.get(`${tool.base}/admin/login`);
-    await admin.post(`${tool.base}/admin/login`, {
-      ...readForm(login.body, '/admin/login').fields,
-      email: 'admin@uni.example',
-      password: 'correct horse battery staple',
-    });
+    const admin = await signedInAdmin(tool, { email: 'admin@uni.example', password: 'correct horse battery staple' });
     expect((await admin.get(`${tool.base}/admin`)).body).toContain('href="/admin/quality"');
     const list = await admin.get(`${tool.base}/admin/quality`);
     expect(list.status).toBe(200);

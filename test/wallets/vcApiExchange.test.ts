@@ -9,7 +9,8 @@
 import { decodeJwt } from 'jose';
 import { completeDefinition } from '../credentials/fixtures';
 import { acceptComplete, issuingCourse, type Person, publishCredential, submitForm, text, until } from '../assessment/support';
-import { readForm, TestBrowser } from '../support/browser';
+import { signedInAdmin } from '../support/admin';
+import { TestBrowser } from '../support/browser';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import type { TestTool } from '../support/tool';
 import { WalletSimulator } from '../support/walletSimulator';
@@ -213,10 +214,7 @@ it('revoking the award revokes every copy, reinstating reinstates them; staff an
   expect(issuedPage.body).toContain(alice.did);
   expect(issuedPage.body).toContain(bob.did);
   // So does the admin console's list of issued credentials.
-  const admin = new TestBrowser();
-  await tool.accounts.createFirstAdmin((await tool.accounts.issueSetupToken())!, 'it@uni.example', 'correct horse battery');
-  const login = await admin.get(`${tool.base}/admin/login`);
-  await admin.post(`${tool.base}/admin/login`, { ...readForm(login.body, '/admin/login').fields, email: 'it@uni.example', password: 'correct horse battery' });
+  const admin = await signedInAdmin(tool);
   const consolePage = await admin.get(`${tool.base}/admin/credentials`);
   expect(text(consolePage.body)).toContain('Wallet copies: 2');
   expect(consolePage.body).toContain(alice.did);

@@ -6,6 +6,7 @@ import { CourseOutcomeStore } from '../../src/credentials/store';
 import { hashSessionId, SESSION_COOKIE } from '../../src/web/session';
 import { launchAs, type Person, publishCredential, submitComplete, text } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
+import { signedInAdmin } from '../support/admin';
 import { type Page, readForm, TestBrowser } from '../support/browser';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
@@ -35,14 +36,7 @@ beforeAll(async () => {
   await launchAs(tool, sim, 'ta'); // someone who may second-mark
   submissionId = (await submitComplete(tool, learner, credentialId)).id;
   outcomeId = (await new CourseOutcomeStore(tool.database.db).create(teacher.courseId, { code: 'CO1', title: 'Planning', description: '' })).id;
-  const token = (await tool.accounts.issueSetupToken())!;
-  await tool.accounts.createFirstAdmin(token, 'it@uni.example', 'correct horse battery staple');
-  const login = await admin.get(`${tool.base}/admin/login`);
-  await admin.post(`${tool.base}/admin/login`, {
-    ...readForm(login.body, '/admin/login').fields,
-    email: 'it@uni.example',
-    password: 'correct horse battery staple',
-  });
+  await signedInAdmin(tool, { email: 'it@uni.example', password: 'correct horse battery staple' }, admin);
 });
 afterAll(async () => {
   await tool?.stop();

@@ -7,7 +7,8 @@
 import { CSRF_EXEMPTIONS } from '../../src/web/csrf';
 import { launchAs, type Person, publishCredential } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
-import { readForm, TestBrowser } from '../support/browser';
+import { FIRST_ADMIN, signedInAdmin } from '../support/admin';
+import { TestBrowser } from '../support/browser';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import { type RouteEntry, routeTable, stateChangingRoutes, withoutParamPatterns } from '../support/routeTable';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
@@ -25,15 +26,7 @@ beforeAll(async () => {
   teacher = await launchAs(tool, sim, 'instructor');
   learner = await launchAs(tool, sim, 'learner');
   credentialId = await publishCredential(tool, teacher, completeDefinition());
-  const token = (await tool.accounts.issueSetupToken())!;
-  await tool.accounts.createFirstAdmin(token, 'it@uni.example', 'correct horse battery');
-  const login = await admin.get(`${tool.base}/admin/login`);
-  const signedIn = await admin.post(`${tool.base}/admin/login`, {
-    ...readForm(login.body, '/admin/login').fields,
-    email: 'it@uni.example',
-    password: 'correct horse battery',
-  });
-  expect(signedIn.url).toBe(`${tool.base}/admin`);
+  await signedInAdmin(tool, FIRST_ADMIN, admin);
 });
 afterAll(async () => {
   await tool?.stop();

@@ -5,7 +5,8 @@
 // and every page that shows one is read the way a browser reads its links.
 import { acceptComplete, launchAs, type Person, publishCredential, until } from '../assessment/support';
 import { completeDefinition } from '../credentials/fixtures';
-import { type Page, readableText, readForm, TestBrowser } from '../support/browser';
+import { signedInAdmin } from '../support/admin';
+import { type Page, readableText, TestBrowser } from '../support/browser';
 import type { PlatformSimulator } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 import { ISSUER_WITH_QA_BODY } from '../support/issuerProfiles';
@@ -67,15 +68,7 @@ beforeAll(async () => {
   learner = await launchAs(tool, sim, 'learner');
   await tool.issuer.save(ISSUER_WITH_QA_BODY);
   await tool.issuer.saveQaPolicy({ title: 'Our QA policy', text: 'We review every credential each year.' });
-  const token = (await tool.accounts.issueSetupToken())!;
-  await tool.accounts.createFirstAdmin(token, 'it@uni.example', 'correct horse battery staple');
-  admin = new TestBrowser();
-  const login = await admin.get(`${tool.base}/admin/login`);
-  await admin.post(`${tool.base}/admin/login`, {
-    ...readForm(login.body, '/admin/login').fields,
-    email: 'it@uni.example',
-    password: 'correct horse battery staple',
-  });
+  admin = await signedInAdmin(tool, { email: 'it@uni.example', password: 'correct horse battery staple' });
 
   // A real award, issued with good addresses; then the addresses are replaced behind the forms' back.
   credentialId = await publishCredential(tool, teacher, { ...completeDefinition(), supervisionType: 'unsupervised with no identity verification' });
