@@ -224,28 +224,25 @@ export function launchPages(deps: LaunchDeps): Router {
   r.get('/:launchId', async (req, res) => {
     const launch = launchOf(req);
     const landing = await deepLinkLanding(credentialStore, launch);
+    // deepLinkLanding has one notice: the link's credential is not published here.
+    const notice = landing.notice ? 'lti.deepLinking.notPublishedHere' : undefined;
     if (!landing.firstLandingOnly) {
       // The destination does not depend on which landing this is: record the first one while
       // the page is prepared, not before (one round trip less on every launch's way in).
-      const claimed = claimFirstLanding(db, launch.id).then(
-        () => undefined,
-        (err: unknown) => ({ err }),
-      );
+      const claimed = claimFirstLanding(db, launch.id);
+      claimed.catch(() => undefined); // awaited below; a failure meanwhile must not go unhandled
       if (landing.redirect) {
-        const failed = await claimed;
-        if (failed) throw failed.err;
+        await claimed;
         return res.redirect(303, landing.redirect);
       }
-      await renderDashboard(req, res, landing.notice ? 'lti.deepLinking.notPublishedHere' : undefined);
-      const failed = await claimed;
-      if (failed) throw failed.err;
+      await renderDashboard(req, res, notice);
+      await claimed;
       return;
     }
     // Claimed only once the destination is known, so a failure before it leaves the first landing to the retry.
     const first = await claimFirstLanding(db, launch.id);
     if (landing.redirect && first) return res.redirect(303, landing.redirect);
-    // deepLinkLanding has one notice: the link's credential is not published here.
-    await renderDashboard(req, res, landing.notice ? 'lti.deepLinking.notPublishedHere' : undefined);
+    await renderDashboard(req, res, notice);
   });
   return r;
 }
