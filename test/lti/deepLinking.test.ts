@@ -10,7 +10,7 @@ import { launchAs, type Person, publishCredential, submitForm, text } from '../a
 import { completeDefinition } from '../credentials/fixtures';
 import { readableText, readForm, type Page, TestBrowser } from '../support/browser';
 import { launch, startLogin } from '../support/launch';
-import { placedLinkHint, type PlatformSimulator, type USERS } from '../support/platformSimulator';
+import { placedLinkHint, type PlatformSimulator, USERS } from '../support/platformSimulator';
 import { connectLms, startTestTool, type TestTool } from '../support/tool';
 
 const DL = 'https://purl.imsglobal.org/spec/lti-dl/claim/';
@@ -88,6 +88,13 @@ describe('a teacher adds a micro-credential from the LMS', () => {
     const { page: picker, browser } = await deepLinkLaunch();
     expect(picker.status).toBe(200);
     expect(picker.url).toMatch(/\/app\/[^/]+\/deep-linking$/);
+    // A tool added to Moodle by hand shares names and e-mail by "Delegate to teacher", which a
+    // deep-linking request (no activity yet) does not follow: the teacher's, known from the
+    // earlier launch, stay.
+    expect(sim.launchClaims(USERS.instructor, 'n', 'LtiDeepLinkingRequest')).not.toHaveProperty('email');
+    expect(await q('SELECT name, email FROM lti_users WHERE id = $1', [teacher.userId])).toEqual([
+      { name: USERS.instructor.name, email: USERS.instructor.email },
+    ]);
     const body = text(picker.body);
     expect(body).toContain('Research Data Management · version 1 · 3 ECTS · EQF level 7');
     expect(body).toContain('Lab Safety · version 1 · 10 hours · First cycle (bachelor level)');
