@@ -362,6 +362,18 @@ describe('forged and broken launches are refused with a clear 4xx page', () => {
     }
   });
 
+  it('a login without client_id (optional in LTI 1.3) is recorded and sent on to the LMS', async () => {
+    // Moodle and Canvas send client_id (platformSimulator.ts loginInitiation); the spec lets a platform leave it out.
+    const rowsBefore = await loginRowsOf(other.issuer);
+    const res = await fetch(
+      `${tool.base}/lti/login?iss=${encodeURIComponent(other.issuer)}&login_hint=x&target_link_uri=${encodeURIComponent(`${tool.base}/lti/launch`)}`,
+      { redirect: 'manual' },
+    );
+    expect(res.status).toBe(302);
+    expect(new URL(res.headers.get('location')!).searchParams.get('client_id')).toBe(other.clientId);
+    expect(await loginRowsOf(other.issuer)).toBe(rowsBefore + 1);
+  });
+
   it('a login from an unregistered platform, leaving nothing behind', async () => {
     const res = await new TestBrowser().get(
       `${tool.base}/lti/login?iss=https%3A%2F%2Fevil.example&login_hint=x&target_link_uri=${encodeURIComponent(`${tool.base}/lti/launch`)}&client_id=x`,

@@ -587,7 +587,12 @@ export class PlatformSimulator {
     );
   }
 
-  /** The login initiation parameters this LMS sends to launch `what` for `user`, with a fresh lti_message_hint. */
+  /**
+   * The login initiation parameters this LMS sends to launch `what` for `user`, with a fresh
+   * lti_message_hint. client_id is optional in LTI 1.3; Moodle sends it (mod/lti/locallib.php
+   * lti_build_login_request: `$params['client_id'] = $config->lti_clientid`), and so does Canvas
+   * (lib/lti/lti_advantage_adapter.rb login_request: `client_id: @tool.global_developer_key_id`).
+   */
   loginInitiation(user: SimUser, what: string, targetLinkUri = this.toolLaunchUrl): Record<string, string> {
     const fields: Record<string, string> = {
       iss: this.issuer,
